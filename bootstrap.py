@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Set up Ferret on this machine and run it: ``python3 bootstrap.py demo|test [ARGS...]``.
+
+One file, standard library only, so that it runs on a machine with nothing but
+Python. Each step is skipped when already done, so a second run is fast:
+
+1. Qt's system libraries (DESIGN section 6), installed with apt-get when missing
+   (as root, or through sudo when available; otherwise the command is printed).
+2. A virtual environment in ``.venv``.
+3. Ferret and its Python dependencies (``pip install -e .[test]``), re-run only
+   when ``pyproject.toml`` changed since the last install.
+4. ``demo``: ``ferret demo ARGS`` (the app on the demo study).
+   ``test``: ``pytest ARGS`` over the whole suite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+QT_LIBS = ["libegl1", "libgl1", "libxkbcommon0", "libfontconfig1", "libfreetype6",
+           "libdbus-1-3", "libglib2.0-0", "libx11-6"]
+TEST_ARGS = ["-q", "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider"]
+
+
+def say(message: str) -> None:
+    print(f"[bootstrap] {message}", flush=True)
+
+
+def missing_debian_packages(names: list[str]) -> list[str]:
+    """Debian packages of ``names`` that are not installed (empty off Debian)."""
+    if not shutil.which("dpkg-query"):
+        return []
+    missing = []
+    for name in names:
+        result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", name],
+                                capture_output=True, text=True)
+        if "install ok installed" not in result.stdout:
+            missing.append(name)
+    return missing
+
+
+def ensure_system_libraries() -> None:
+    missing = missing_debian_packages(QT_LIBS)
+    if not missing:
+        return
+    prefix = [] if os.geteuid() == 0 else (["sudo"] if shutil.which("sudo") else None)
+    command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
+    if prefix is None:
+        say("Qt needs these system libraries; ask an administrator to run:")
+        say("  apt-get update && " + " ".join(command))
+        return
+    say(f"installing Qt's system libraries: {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run([*prefix, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run([*prefix, *command, "-qq"], check=True, env=env)
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv() -> Path:
+    python = venv_python()
+    if not python.exists():
+        say(f"creating the virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
+    return python
+
+
+def ensure_installed(python: Path) -> None:
+    stamp = VENV / ".ferret-install-stamp"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say("installing Ferret and its dependencies (first run takes a few minutes)")
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    stamp.write_text(digest)
+
+
+def run(task: str, args: list[str], python: Path) -> int:
+    if task == "demo":
+        command = [str(python), "-m", "app", "demo", *args]
+    else:
+        command = [str(python), "-m", "pytest", *TEST_ARGS, *args]
+    env = dict(os.environ)
+    if task == "test":
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test"):
+        print(__doc__)
+        return 2
+    ensure_system_libraries()
+    python = ensure_venv()
+    ensure_installed(python)
+    return run(argv[0], argv[1:], python)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

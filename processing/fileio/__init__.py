@@ -1,0 +1,16 @@
+"""File input and output: atomic writes, NIfTI/JSON helpers, provenance sidecars.
+
+Every file Ferret writes goes through :func:`atomic_path` so that a crash never
+leaves a half-written file that looks complete, and every computed output gets a
+provenance sidecar from :func:`write_provenance`.
+"""
+
+from processing.fileio.atomic import atomic_path, write_bytes, write_json, write_text
+from processing.fileio.nifti import load_nifti, save_nifti
+from processing.fileio.provenance import file_checksum, provenance, write_provenance
+
+__all__ = [
+    "atomic_path", "write_bytes", "write_json", "write_text",
+    "load_nifti", "save_nifti",
+    "file_checksum", "provenance", "write_provenance",
+]

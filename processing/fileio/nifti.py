@@ -1,0 +1,51 @@
+"""NIfTI reading and writing with clear errors and atomic output."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from processing.errors import FerretError
+from processing.fileio.atomic import atomic_path
+
+
+def load_nifti(path: str | Path, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray, nib.Nifti1Header]:
+    """Read a NIfTI image into memory as ``(data, affine, header)``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.nii`` or ``.nii.gz`` file.
+    dtype : numpy dtype, optional
+        Type of the returned array (scaling by scl_slope/inter is applied);
+        ``None`` keeps the stored type.
+
+    Raises
+    ------
+    FerretError
+        If the file is missing, truncated or not a NIfTI image.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FerretError("file not found.", path, "check the path or re-export the image.")
+    try:
+        img = nib.load(str(path))
+        data = np.asanyarray(img.dataobj) if dtype is None else img.get_fdata(dtype=np.float64).astype(dtype, copy=False)
+    except (OSError, EOFError, ValueError, zlib.error, nib.filebasedimages.ImageFileError) as exc:
+        raise FerretError(f"cannot read this NIfTI image ({exc}).", path,
+                          "the file is truncated or corrupt: copy or convert it again.") from exc
+    return data, img.affine.copy(), img.header
+
+
+def save_nifti(path: str | Path, data: np.ndarray, affine: np.ndarray, *,
+               header: nib.Nifti1Header | None = None) -> Path:
+    """Atomically write ``data`` with ``affine`` as NIfTI-1 (sform and qform set)."""
+    img = nib.Nifti1Image(np.asarray(data), np.asarray(affine, dtype=float), header=header)
+    img.set_sform(np.asarray(affine, dtype=float), code=1)
+    img.set_qform(np.asarray(affine, dtype=float), code=1)
+    with atomic_path(path) as tmp:
+        nib.save(img, str(tmp))
+    return Path(path)

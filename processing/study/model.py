@@ -1,0 +1,153 @@
+"""Plain data classes of a study: Study -> Participant -> Visit -> Acquisition -> ImageFile.
+
+These classes are the contract between discovery, the engine and the viewers.
+They hold paths and small metadata only; image data is read on demand by the
+code that needs it.
+
+Naming (BIDS, DESIGN section 4), per visit ``sub-XX/ses-YY/``:
+
+========  ===========================================================  =========
+kind      files                                                        datatype
+========  ===========================================================  =========
+MEGRE     ``*_echo-<n>_part-mag_MEGRE.nii.gz`` and ``part-phase``       anat
+MP2RAGE   ``*_inv-1_MP2RAGE.nii.gz``, ``*_inv-2_MP2RAGE.nii.gz``          anat
+UNIT1     ``*_UNIT1.nii.gz`` (the MP2RAGE uniform image)                anat
+T1map     ``*_T1map.nii.gz`` (scanner-made)                             anat
+MESE      ``*_echo-<n>_MESE.nii.gz``                                    anat
+FLAIR     ``*_FLAIR.nii.gz``                                            anat
+T1w       ``*_T1w.nii.gz``                                              anat
+T2w       ``*_T2w.nii.gz``                                              anat
+dwi       ``*_dwi.nii.gz`` with ``.bval``/``.bvec``                     dwi
+epi       ``*_dir-<d>_epi.nii.gz`` (reversed phase-encoding b=0)        fmap
+========  ===========================================================  =========
+
+Every image may have a JSON sidecar of the same stem.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+ACQUISITION_KINDS = ("MEGRE", "MP2RAGE", "UNIT1", "T1map", "MESE", "FLAIR", "T1w", "T2w", "dwi", "epi")
+
+DERIVATIVES_DIRNAME = "ferret"
+ANNOTATIONS_DIRNAME = "ferret-annotations"
+
+
+@dataclass(eq=False)
+class ImageFile:
+    """One image file with its BIDS entities and (optional) JSON sidecar."""
+
+    path: Path
+    entities: dict[str, str]
+    suffix: str
+    sidecar: Path | None = None
+
+    @cached_property
+    def metadata(self) -> dict[str, Any]:
+        """The JSON sidecar's content (empty when there is none); read once."""
+        if self.sidecar is None or not self.sidecar.exists():
+            return {}
+        return json.loads(self.sidecar.read_text(encoding="utf-8"))
+
+    @cached_property
+    def header(self):
+        """The NIfTI header (reads the header only, never voxel data)."""
+        import nibabel as nib
+
+        return nib.load(str(self.path)).header
+
+    @property
+    def echo(self) -> int | None:
+        """Echo index (1-based) from the ``echo-`` entity, if any."""
+        return int(self.entities["echo"]) if "echo" in self.entities else None
+
+
+@dataclass(eq=False)
+class Acquisition:
+    """All files of one acquisition of a visit, ordered (by echo, inversion, part)."""
+
+    kind: str
+    files: list[ImageFile]
+    bval: Path | None = None
+    bvec: Path | None = None
+
+    def part(self, part: str) -> list[ImageFile]:
+        """Files of one ``part-`` (``mag`` or ``phase``), in echo order."""
+        return [f for f in self.files if f.entities.get("part", "mag") == part]
+
+    @property
+    def echo_times(self) -> list[float | None]:
+        """EchoTime in seconds of each magnitude file (None where missing)."""
+        return [f.metadata.get("EchoTime") for f in self.part("mag")]
+
+
+@dataclass(eq=False)
+class Visit:
+    """One session (monthly visit) of a participant."""
+
+    participant: str
+    session: str
+    path: Path
+    study_root: Path
+    date: _dt.datetime | None = None
+    weeks_since_baseline: float | None = None
+    acquisitions: dict[str, Acquisition] = field(default_factory=dict)
+
+    @property
+    def prefix(self) -> str:
+        """``sub-XX_ses-YY``: the start of every file name of this visit."""
+        return f"{self.participant}_{self.session}"
+
+    def derivative(self, name: str, datatype: str = "anat") -> Path:
+        """Path of a Ferret derivative of this visit.
+
+        ``visit.derivative("R2starmap.nii.gz")`` ->
+        ``<study>/derivatives/ferret/sub-XX/ses-YY/anat/sub-XX_ses-YY_R2starmap.nii.gz``.
+        """
+        return (self.study_root / "derivatives" / DERIVATIVES_DIRNAME / self.participant
+                / self.session / datatype / f"{self.prefix}_{name}")
+
+
+@dataclass(eq=False)
+class Participant:
+    """A participant and their visits in chronological order."""
+
+    label: str
+    visits: list[Visit] = field(default_factory=list)
+
+    def visit(self, session: str) -> Visit:
+        """The visit with session label ``ses-YY`` (KeyError if absent)."""
+        for visit in self.visits:
+            if visit.session == session:
+                return visit
+        raise KeyError(session)
+
+
+@dataclass(eq=False)
+class Study:
+    """A BIDS study. ``participants_table`` holds participants.tsv rows (blinded columns included)."""
+
+    root: Path
+    participants: dict[str, Participant] = field(default_factory=dict)
+    participants_table: list[dict[str, str]] = field(default_factory=list)
+    name: str = ""
+
+    @property
+    def derivatives(self) -> Path:
+        """``<study>/derivatives/ferret``: where computed outputs go."""
+        return self.root / "derivatives" / DERIVATIVES_DIRNAME
+
+    @property
+    def annotations(self) -> Path:
+        """``<study>/derivatives/ferret-annotations``: raters' work."""
+        return self.root / "derivatives" / ANNOTATIONS_DIRNAME
+
+    def participant(self, label: str) -> Participant:
+        """The participant ``sub-XX`` (KeyError if absent)."""
+        return self.participants[label]

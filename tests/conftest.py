@@ -1,0 +1,26 @@
+"""Test configuration shared by every test.
+
+Qt runs offscreen; the real scans live in ``../shared/data/real`` beside the
+project and tests that need them skip with a reason when that folder is absent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+REAL_DATA = Path(os.environ.get("FERRET_REAL_DATA", PROJECT_ROOT.parent / "shared" / "data" / "real"))
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The folder of real scans; skips the test when it is absent (a user's fresh clone)."""
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real scans not found at {REAL_DATA} (set FERRET_REAL_DATA to use them)")
+    return REAL_DATA
