@@ -20,6 +20,10 @@ COMMAND_MODULES = (
     "app.cli.phantom_cmd",
     "app.cli.validate_cmd",
     "app.cli.process_cmd",
+    "app.cli.annotate_cmd",
+    "app.cli.export_cmd",
+    "app.cli.timecourses_cmd",
+    "app.cli.stats_cmd",
 )
 
 
