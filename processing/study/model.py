@@ -76,6 +76,8 @@ class Acquisition:
     files: list[ImageFile]
     bval: Path | None = None
     bvec: Path | None = None
+    echoes_in_volumes: bool = False
+    """True when all echoes are volumes of one 4D file per part (EchoTime is then a list)."""
 
     def part(self, part: str) -> list[ImageFile]:
         """Files of one ``part-`` (``mag`` or ``phase``), in echo order."""
@@ -83,7 +85,11 @@ class Acquisition:
 
     @property
     def echo_times(self) -> list[float | None]:
-        """EchoTime in seconds of each magnitude file (None where missing)."""
+        """EchoTime in seconds of each echo (None where missing)."""
+        if self.echoes_in_volumes:
+            mags = self.part("mag") or self.files
+            values = mags[0].metadata.get("EchoTime") if mags else None
+            return list(values) if isinstance(values, list) else [values]
         return [f.metadata.get("EchoTime") for f in self.part("mag")]
 
 
@@ -98,6 +104,8 @@ class Visit:
     date: _dt.datetime | None = None
     weeks_since_baseline: float | None = None
     acquisitions: dict[str, Acquisition] = field(default_factory=dict)
+    derived: dict[str, Path] = field(default_factory=dict)
+    """Existing Ferret derivatives of this visit: name as given to :meth:`derivative` -> path."""
 
     @property
     def prefix(self) -> str:
@@ -120,6 +128,8 @@ class Participant:
 
     label: str
     visits: list[Visit] = field(default_factory=list)
+    derived: dict[str, Path] = field(default_factory=dict)
+    """Ferret derivatives of the participant outside any visit folder: relative path -> path."""
 
     def visit(self, session: str) -> Visit:
         """The visit with session label ``ses-YY`` (KeyError if absent)."""

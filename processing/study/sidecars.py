@@ -1,0 +1,197 @@
+"""Sequence parameters read from BIDS JSON sidecars, with errors that name what is missing.
+
+Every function here takes an :class:`~processing.study.model.Acquisition` and
+returns plain numbers in SI units (seconds, degrees as stated by the key name).
+When a needed key is absent, a :class:`~processing.errors.FerretError` names
+*every* missing key and the sidecar file it belongs in, so one round of fixing
+the sidecars is enough.
+
+MP2RAGE keys (BIDS names; Marques et al. 2010):
+
+=====================  ==============================================  ==========================
+parameter              BIDS key                                        file
+=====================  ==============================================  ==========================
+``tr``                 ``RepetitionTimePreparation``, else             either inversion
+                       ``RepetitionTime``
+``ti1`` / ``ti2``      ``InversionTime``                               inv-1 / inv-2
+``flip1_deg`` / 2      ``FlipAngle``                                   inv-1 / inv-2
+``echo_spacing``       ``RepetitionTimeExcitation`` (s)                either inversion
+``slices_per_slab``    ``NumberShots``, else ``SlicesPerSlab``         either inversion
+``partial_fourier``    ``PartialFourier``; default 1.0 (see below)     either inversion
+``inversion_efficiency``  ``InversionEfficiency``; default 0.96        either inversion
+=====================  ==============================================  ==========================
+
+Defaults: ``PartialFourier`` defaults to 1.0 (full k-space) because many
+converters omit it when no partial Fourier was used and its effect on the
+lookup table is small (a few percent of T1 at 6/8); ``InversionEfficiency``
+defaults to 0.96, the value of the adiabatic pulse in Marques et al. 2010.
+:func:`mp2rage_defaults_used` lists the defaults applied so that validation can
+warn about them. dcm2niix's ``RepetitionTime`` of an MP2RAGE inversion image is
+the preparation TR (e.g. 5 s), which is why it is an accepted fallback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from processing.errors import FerretError
+from processing.study.model import Acquisition, ImageFile
+
+MP2RAGE_DEFAULTS = {"partial_fourier": ("PartialFourier", 1.0),
+                    "inversion_efficiency": ("InversionEfficiency", 0.96)}
+
+# parameter -> (accepted keys in order of preference, which inversion: 1, 2 or None for either)
+_MP2RAGE_KEYS: dict[str, tuple[tuple[str, ...], int | None]] = {
+    "tr": (("RepetitionTimePreparation", "RepetitionTime"), None),
+    "ti1": (("InversionTime",), 1),
+    "ti2": (("InversionTime",), 2),
+    "flip1_deg": (("FlipAngle",), 1),
+    "flip2_deg": (("FlipAngle",), 2),
+    "echo_spacing": (("RepetitionTimeExcitation",), None),
+    "slices_per_slab": (("NumberShots", "SlicesPerSlab"), None),
+}
+
+
+def sidecar_or_expected(image: ImageFile) -> Path:
+    """The image's JSON sidecar, or the path where it is expected."""
+    if image.sidecar is not None:
+        return image.sidecar
+    name = image.path.name
+    stem = name[: -len(".nii.gz")] if name.endswith(".nii.gz") else image.path.stem
+    return image.path.with_name(stem + ".json")
+
+
+def inversion_images(acq: Acquisition) -> dict[int, ImageFile]:
+    """The magnitude image of each inversion of an MP2RAGE acquisition, keyed 1 and 2."""
+    found: dict[int, ImageFile] = {}
+    for image in acq.files:
+        inv = image.entities.get("inv")
+        if inv and inv.isdigit() and image.entities.get("part", "mag") == "mag":
+            found.setdefault(int(inv), image)
+    return found
+
+
+def _lookup(images: list[ImageFile], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        for image in images:
+            value = image.metadata.get(key)
+            if value is not None:
+                return value
+    return None
+
+
+def _missing_text(keys: tuple[str, ...], images: list[ImageFile], which: int | None) -> str:
+    where = " or ".join(str(sidecar_or_expected(i)) for i in images) or f"the inv-{which} sidecar"
+    names = " (or ".join(keys) + ")" * (len(keys) - 1)
+    return f"{names} in {where}"
+
+
+def mp2rage_missing(acq: Acquisition) -> list[str]:
+    """Describe every MP2RAGE key needed for R1 that is absent, with the file it belongs in."""
+    inversions = inversion_images(acq)
+    missing = [f"the inv-{n} image" for n in (1, 2) if n not in inversions]
+    for keys, which in _MP2RAGE_KEYS.values():
+        images = [inversions[which]] if which in inversions else (
+            [] if which else list(inversions.values()))
+        if which is not None and which not in inversions:
+            continue  # already reported as a missing image
+        if _lookup(images, keys) is None:
+            missing.append(_missing_text(keys, images, which))
+    return missing
+
+
+def mp2rage_defaults_used(acq: Acquisition) -> list[str]:
+    """Names of the sidecar keys that are absent and replaced by a documented default."""
+    images = list(inversion_images(acq).values())
+    return [f"{key} (default {value})" for key, value in MP2RAGE_DEFAULTS.values()
+            if _lookup(images, (key,)) is None]
+
+
+def mp2rage_parameters(acq: Acquisition) -> dict[str, float]:
+    """Sequence parameters needed for R1 from an MP2RAGE acquisition's sidecars.
+
+    Returns
+    -------
+    dict
+        ``tr``, ``ti1``, ``ti2``, ``echo_spacing`` in seconds; ``flip1_deg``,
+        ``flip2_deg`` in degrees; ``slices_per_slab`` (int);
+        ``partial_fourier`` (fraction, default 1.0) and
+        ``inversion_efficiency`` (default 0.96).
+
+    Raises
+    ------
+    FerretError
+        Naming every missing key and the sidecar it should be in.
+    """
+    missing = mp2rage_missing(acq)
+    first = acq.files[0].path if acq.files else None
+    if missing:
+        raise FerretError("MP2RAGE parameters needed for R1 are missing: " + "; ".join(missing) + ".",
+                          first, "add these keys to the JSON sidecars (values from the scanner "
+                          "protocol), or provide a scanner-made T1map.")
+    inversions = inversion_images(acq)
+    params: dict[str, float] = {}
+    for name, (keys, which) in _MP2RAGE_KEYS.items():
+        images = [inversions[which]] if which else list(inversions.values())
+        params[name] = float(_lookup(images, keys))
+    params["slices_per_slab"] = int(round(params["slices_per_slab"]))
+    for name, (key, default) in MP2RAGE_DEFAULTS.items():
+        value = _lookup(list(inversions.values()), (key,))
+        params[name] = float(default if value is None else value)
+    return params
+
+
+def echo_times(acq: Acquisition) -> list[float]:
+    """EchoTime in seconds of each echo of a multi-echo acquisition, in echo order.
+
+    Echoes in separate files read one ``EchoTime`` per magnitude file; one 4D
+    file (``Acquisition.echoes_in_volumes``) reads a list ``EchoTime``.
+
+    Raises
+    ------
+    FerretError
+        Naming every sidecar that lacks ``EchoTime``.
+    """
+    images = acq.part("mag") or acq.files
+    if getattr(acq, "echoes_in_volumes", False):
+        values = images[0].metadata.get("EchoTime") if images else None
+        if not isinstance(values, list) or len(values) < 2:
+            raise FerretError("this 4D multi-echo image needs EchoTime as a list (one per volume).",
+                              sidecar_or_expected(images[0]) if images else None,
+                              'write e.g. "EchoTime": [0.004, 0.008, 0.012] in seconds.')
+        return [float(v) for v in values]
+    lacking = [str(sidecar_or_expected(i)) for i in images if i.metadata.get("EchoTime") is None]
+    if lacking:
+        raise FerretError("EchoTime is missing in: " + ", ".join(lacking) + ".", images[0].path,
+                          "add EchoTime (seconds) to each echo's JSON sidecar.")
+    return [float(i.metadata["EchoTime"]) for i in images]
+
+
+def read_bvals_bvecs(acq: Acquisition) -> tuple[np.ndarray, np.ndarray]:
+    """The b-values (N,) and b-vectors (N, 3) of a dwi acquisition (FSL text files).
+
+    Raises
+    ------
+    FerretError
+        When a file is missing, unreadable, or the counts disagree.
+    """
+    for label, path in (("bval", acq.bval), ("bvec", acq.bvec)):
+        if path is None or not Path(path).exists():
+            image = acq.files[0].path if acq.files else None
+            raise FerretError(f"the .{label} file of this dwi image is missing.", image,
+                              f"put the .{label} file beside the image with the same name.")
+    try:
+        bvals = np.loadtxt(acq.bval, ndmin=1, dtype=float).ravel()
+        bvecs = np.loadtxt(acq.bvec, ndmin=2, dtype=float)
+    except ValueError as exc:
+        raise FerretError(f"cannot read the gradient table ({exc}).", acq.bval,
+                          "bval: one line of numbers; bvec: three lines of numbers.") from exc
+    if bvecs.shape[0] != 3 and bvecs.shape[1] == 3:
+        bvecs = bvecs.T
+    if bvecs.shape != (3, bvals.size):
+        raise FerretError(f"{bvals.size} b-values but b-vectors of shape {bvecs.shape}.", acq.bvec,
+                          "the bvec file needs 3 rows with one column per b-value.")
+    return bvals, bvecs.T
