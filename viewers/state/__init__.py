@@ -1,0 +1,30 @@
+"""Qt-free display state: the truth that every widget observes.
+
+Nothing here imports Qt or pyqtgraph (``tests/test_layering.py`` checks it), so
+every model is tested without a screen.
+
+- :mod:`~viewers.state.events`: :class:`EventEmitter`, the tiny observer hub.
+- :mod:`~viewers.state.cursor`: :class:`WorldCursor`, the one cursor in RAS mm.
+- :mod:`~viewers.state.geometry`: :class:`ViewGeometry` (orientation, zoom, pan)
+  and the display planes of the three orientations.
+- :mod:`~viewers.state.windowing`: :class:`WindowLevel`, modality presets and
+  :func:`to_uint8`, which pre-windows slices into contiguous uint8.
+- :mod:`~viewers.state.slicing`: :func:`extract_plane`, a volume's slice at a
+  world position through its affine (oblique images resampled on the plane).
+- :mod:`~viewers.state.volume`: :class:`Volume` (data + affine + modality) and
+  :func:`load_display_volume`, which picks what to show of an acquisition.
+- :mod:`~viewers.state.slice_view_model`: :class:`SliceViewModel`, everything one
+  image view shows and every intent it sends, computed without Qt.
+"""
+
+from viewers.state.cursor import WorldCursor
+from viewers.state.events import EventEmitter
+from viewers.state.geometry import ORIENTATIONS, Plane, ViewGeometry, plane_for
+from viewers.state.slicing import PlaneSlice, extract_plane, voxel_to_world, world_to_voxel
+from viewers.state.windowing import PRESETS, WindowLevel, auto_window, preset_for, to_uint8
+
+__all__ = [
+    "EventEmitter", "WorldCursor", "ORIENTATIONS", "Plane", "ViewGeometry", "plane_for",
+    "PlaneSlice", "extract_plane", "voxel_to_world", "world_to_voxel",
+    "PRESETS", "WindowLevel", "auto_window", "preset_for", "to_uint8",
+]

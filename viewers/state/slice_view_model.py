@@ -1,0 +1,155 @@
+"""Everything one image view shows and every intent it sends, without Qt.
+
+A :class:`SliceViewModel` observes the shared cursor, the shared view geometry
+and the window of its modality, and holds one :class:`~viewers.state.volume.Volume`.
+The widget asks it for the pre-windowed uint8 pixels, where they lie, where the
+crosshair is and which rectangle to show, and forwards clicks and wheel steps to
+it. A grid of modalities x visits is many of these over the same models: they
+share the cursor and geometry, and every view of one modality shares a window.
+
+Pixels are cached: moving the cursor within the shown slice redraws only the
+crosshair; the slice is extracted again only when its depth, the orientation or
+the volume changes, and windowed again only when the window changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from viewers.state.cursor import WorldCursor
+from viewers.state.events import EventEmitter
+from viewers.state.geometry import Plane, ViewGeometry
+from viewers.state.slicing import PlaneSlice, aligned_axes, extract_plane, normal_step, plane_extent, world_to_voxel
+from viewers.state.volume import Volume
+from viewers.state.windowing import WindowLevel
+
+
+class SliceViewModel:
+    """The display state of one image view.
+
+    Parameters
+    ----------
+    cursor : WorldCursor
+        Shared by every linked view.
+    geometry : ViewGeometry
+        Shared by every linked view.
+    window : WindowLevel, optional
+        Shared by the views of one modality; a new one is made otherwise.
+
+    Attributes
+    ----------
+    changed : EventEmitter
+        Emits ``what``: ``"image"`` (pixels changed), ``"cursor"`` (crosshair
+        only) or ``"range"`` (the visible rectangle changed).
+    """
+
+    def __init__(self, cursor: WorldCursor, geometry: ViewGeometry,
+                 window: WindowLevel | None = None) -> None:
+        self.cursor, self.geometry = cursor, geometry
+        self.window = window or WindowLevel()
+        self.volume: Volume | None = None
+        self.changed = EventEmitter()
+        self._slice_key: Any = None
+        self._slice: PlaneSlice | None = None
+        self._pixels: np.ndarray | None = None
+        cursor.changed.connect(self._on_cursor)
+        geometry.changed.connect(self._on_geometry)
+        self.window.changed.connect(self._on_window)
+
+    # -- inputs --------------------------------------------------------------
+    def set_volume(self, volume: Volume | None, *, reset_window: bool = True) -> None:
+        """Show ``volume`` (None shows nothing); optionally apply its initial window."""
+        self.volume = volume
+        self._slice_key, self._slice, self._pixels = None, None, None
+        if volume is not None and reset_window:
+            with self.window.changed.blocked():
+                self.window.set_range(*volume.window)
+        self.changed.emit(what="image")
+        self.changed.emit(what="range")
+
+    def close(self) -> None:
+        """Stop observing the shared models (before the view is deleted)."""
+        self.cursor.changed.disconnect(self._on_cursor)
+        self.geometry.changed.disconnect(self._on_geometry)
+        self.window.changed.disconnect(self._on_window)
+
+    # -- what the widget draws -------------------------------------------------
+    @property
+    def plane(self) -> Plane:
+        """The display plane of the shared orientation."""
+        return self.geometry.plane
+
+    def current_slice(self) -> PlaneSlice | None:
+        """The slice through the cursor (cached), or None without a volume."""
+        if self.volume is None:
+            return None
+        key = self._key(self.cursor.position)
+        if key != self._slice_key:
+            self._slice = extract_plane(self.volume.data, self.volume.affine, self.plane,
+                                        self.cursor.position)
+            self._slice_key, self._pixels = key, None
+        return self._slice
+
+    def pixels(self) -> np.ndarray | None:
+        """The current slice windowed into contiguous uint8 (rows along v)."""
+        plane_slice = self.current_slice()
+        if plane_slice is None:
+            return None
+        if self._pixels is None:
+            self._pixels = self.window.apply(plane_slice.data)
+        return self._pixels
+
+    def crosshair(self) -> tuple[float, float]:
+        """Plane coordinates (u, v) of the cursor."""
+        return self.plane.to_plane(self.cursor.position)
+
+    def field_of_view(self) -> tuple[float, float, float, float] | None:
+        """The volume's extent on the plane ``(u0, v0, width, height)``, or None."""
+        if self.volume is None:
+            return None
+        return plane_extent(self.volume.data.shape, self.volume.affine, self.plane)
+
+    def visible_rect(self) -> tuple[float, float, float, float] | None:
+        """The rectangle to show after the shared zoom and pan."""
+        fov = self.field_of_view()
+        return None if fov is None else self.geometry.visible_rect(fov)
+
+    # -- intents from the widget -------------------------------------------------
+    def click(self, u: float, v: float) -> None:
+        """Put the cursor at plane point (u, v), keeping its depth (click or drag)."""
+        depth = self.plane.depth(self.cursor.position)
+        self.cursor.set_position(self.plane.to_world(u, v, depth), source=self)
+
+    def scroll(self, steps: int) -> None:
+        """Move the cursor ``steps`` slices along the normal (wheel)."""
+        if self.volume is None or not steps:
+            return
+        step = normal_step(self.volume.affine, self.plane)
+        self.cursor.move_by(steps * step * self.plane.normal, source=self)
+
+    # -- observers --------------------------------------------------------------
+    def _key(self, position) -> Any:
+        axes = aligned_axes(self.volume.affine)
+        if axes is None:
+            return self.geometry.orientation, round(self.plane.depth(position), 6)
+        axis_n = axes[int(np.argmax(np.abs(self.plane.normal)))]
+        voxel = world_to_voxel(self.volume.affine, position)[axis_n]
+        return self.geometry.orientation, int(np.floor(voxel + 0.5))
+
+    def _on_cursor(self, position, source=None) -> None:
+        if self.volume is not None and self._key(position) != self._slice_key:
+            self.changed.emit(what="image")
+        self.changed.emit(what="cursor")
+
+    def _on_geometry(self, what: str) -> None:
+        if what == "orientation":
+            self._slice_key = None
+            self.changed.emit(what="image")
+            self.changed.emit(what="cursor")
+        self.changed.emit(what="range")
+
+    def _on_window(self, low: float, high: float) -> None:
+        self._pixels = None
+        self.changed.emit(what="image")

@@ -1,0 +1,176 @@
+"""A volume's slice on a display plane at a world position, through its affine.
+
+The affine is nibabel's 4x4 voxel -> RAS mm matrix. When the voxel axes are
+parallel to the world axes (any permutation and flips, e.g. LPS or LAS storage)
+the slice is taken straight from the array, flipped and transposed so that
+columns run along the plane's ``u`` and rows along its ``v``; the voxel nearest
+to the requested depth is shown. Oblique images are resampled on the plane
+(``scipy.ndimage.map_coordinates``, linear) on a square grid of the image's
+smallest voxel size.
+
+Returned pixels are row-major: ``data[row, col]`` with row 0 at the smallest
+``v`` (the bottom of the screen) and column 0 at the smallest ``u``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from nibabel.affines import apply_affine
+from scipy.ndimage import map_coordinates
+
+from viewers.state.geometry import Plane
+
+ALIGNED_TOLERANCE = 1e-4
+MAX_OBLIQUE_SIDE = 2048
+
+
+@dataclass(frozen=True)
+class PlaneSlice:
+    """Pixels of one plane and where they lie.
+
+    Attributes
+    ----------
+    data : ndarray, shape (rows, cols)
+        Values, float32, C-contiguous; rows along ``v``, columns along ``u``.
+    u0, v0 : float
+        Plane coordinates (mm) of the outer corner of pixel (0, 0).
+    du, dv : float
+        Pixel width and height in mm (positive).
+    depth : float
+        Depth of the shown slice along the plane normal (mm); for a straight
+        slice, that of the voxel centres shown.
+    inside : bool
+        False when the plane misses the volume (``data`` is then all zero).
+    """
+
+    data: np.ndarray
+    u0: float
+    v0: float
+    du: float
+    dv: float
+    depth: float
+    inside: bool
+
+    @property
+    def rect(self) -> tuple[float, float, float, float]:
+        """``(u0, v0, width, height)`` covered by the pixels, in plane mm."""
+        rows, cols = self.data.shape
+        return self.u0, self.v0, cols * self.du, rows * self.dv
+
+
+def world_to_voxel(affine: np.ndarray, world) -> np.ndarray:
+    """Continuous voxel coordinates of world point(s) (RAS mm)."""
+    return apply_affine(np.linalg.inv(affine), np.asarray(world, dtype=float))
+
+
+def voxel_to_world(affine: np.ndarray, voxel) -> np.ndarray:
+    """World coordinates (RAS mm) of voxel coordinate(s)."""
+    return apply_affine(affine, np.asarray(voxel, dtype=float))
+
+
+def aligned_axes(affine: np.ndarray) -> list[int] | None:
+    """For each world axis, the voxel axis parallel to it; None for an oblique affine."""
+    rotation = np.asarray(affine, dtype=float)[:3, :3]
+    scale = np.abs(rotation).max(axis=0)
+    normalised = np.abs(rotation) / np.where(scale > 0, scale, 1.0)
+    voxel_of_world = [int(np.argmax(normalised[w])) for w in range(3)]
+    if sorted(voxel_of_world) != [0, 1, 2]:
+        return None
+    off_axis = normalised.copy()
+    off_axis[range(3), voxel_of_world] = 0.0
+    return voxel_of_world if off_axis.max() < ALIGNED_TOLERANCE else None
+
+
+def normal_step(affine: np.ndarray, plane: Plane) -> float:
+    """Distance (mm) along the normal that moves one voxel along the most parallel axis."""
+    per_mm = np.linalg.inv(np.asarray(affine, dtype=float)[:3, :3]) @ plane.normal
+    return float(1.0 / np.abs(per_mm).max())
+
+
+def plane_extent(shape, affine: np.ndarray, plane: Plane) -> tuple[float, float, float, float]:
+    """``(u0, v0, width, height)`` of the volume's bounding box projected on the plane."""
+    corners = np.array(np.meshgrid(*[(-0.5, n - 0.5) for n in shape[:3]], indexing="ij")).reshape(3, -1).T
+    world = voxel_to_world(affine, corners)
+    u, v = world @ plane.u, world @ plane.v
+    return float(u.min()), float(v.min()), float(np.ptp(u)), float(np.ptp(v))
+
+
+def extract_plane(volume: np.ndarray, affine: np.ndarray, plane: Plane, position,
+                  *, resample: bool | None = None) -> PlaneSlice:
+    """The slice of ``volume`` on ``plane`` through world ``position``.
+
+    Parameters
+    ----------
+    volume : ndarray, 3D
+        Voxel data.
+    affine : ndarray (4, 4)
+        Voxel -> RAS mm.
+    plane : Plane
+        The display plane.
+    position : sequence of 3 floats
+        A world point on the wanted slice (the cursor).
+    resample : bool, optional
+        Force (True) or forbid (False) resampling; default: only for oblique affines.
+    """
+    if volume.ndim != 3:
+        raise ValueError(f"extract_plane needs a 3D volume, got shape {volume.shape}")
+    axes = aligned_axes(affine)
+    if resample is None:
+        resample = axes is None
+    if not resample and axes is not None:
+        return _straight_slice(volume, affine, axes, plane, np.asarray(position, dtype=float))
+    return _resampled_slice(volume, affine, plane, np.asarray(position, dtype=float))
+
+
+def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position) -> PlaneSlice:
+    axis_u = voxel_of_world[int(np.argmax(np.abs(plane.u)))]
+    axis_v = voxel_of_world[int(np.argmax(np.abs(plane.v)))]
+    axis_n = voxel_of_world[int(np.argmax(np.abs(plane.normal)))]
+    index = int(np.floor(world_to_voxel(affine, position)[axis_n] + 0.5))
+    inside = 0 <= index < volume.shape[axis_n]
+    layer = np.take(volume, min(max(index, 0), volume.shape[axis_n] - 1), axis=axis_n)
+    remaining = [a for a in range(3) if a != axis_n]
+    pixels = np.transpose(layer, (remaining.index(axis_v), remaining.index(axis_u)))
+    first = np.zeros(3)
+    first[axis_n] = index
+    last = first.copy()
+    last[axis_u], last[axis_v] = volume.shape[axis_u] - 1, volume.shape[axis_v] - 1
+    (u_first, v_first), (u_last, v_last) = plane.to_plane(voxel_to_world(affine, first)), \
+        plane.to_plane(voxel_to_world(affine, last))
+    if u_last < u_first:
+        pixels = pixels[:, ::-1]
+    if v_last < v_first:
+        pixels = pixels[::-1, :]
+    du = abs(u_last - u_first) / max(volume.shape[axis_u] - 1, 1) or _column_norm(affine, axis_u)
+    dv = abs(v_last - v_first) / max(volume.shape[axis_v] - 1, 1) or _column_norm(affine, axis_v)
+    data = np.ascontiguousarray(pixels, dtype=np.float32)
+    if not inside:
+        data = np.zeros_like(data)
+    return PlaneSlice(data, min(u_first, u_last) - du / 2, min(v_first, v_last) - dv / 2, du, dv,
+                      plane.depth(voxel_to_world(affine, first)), inside)
+
+
+def _resampled_slice(volume, affine, plane: Plane, position) -> PlaneSlice:
+    spacing = float(np.sqrt((np.asarray(affine)[:3, :3] ** 2).sum(axis=0)).min())
+    u0, v0, width, height = plane_extent(volume.shape, affine, plane)
+    cols = int(min(MAX_OBLIQUE_SIDE, max(1, np.ceil(width / spacing))))
+    rows = int(min(MAX_OBLIQUE_SIDE, max(1, np.ceil(height / spacing))))
+    du, dv = width / cols, height / rows
+    depth = plane.depth(position)
+    u = u0 + (np.arange(cols) + 0.5) * du
+    v = v0 + (np.arange(rows) + 0.5) * dv
+    world = (u[None, :, None] * plane.u + v[:, None, None] * plane.v + depth * plane.normal)
+    voxels = world_to_voxel(affine, world.reshape(-1, 3)).T
+    values = map_coordinates(np.asarray(volume, dtype=np.float32), voxels, order=1,
+                             mode="nearest", prefilter=False)
+    within = np.all((voxels >= -0.5) & (voxels <= np.array(volume.shape)[:, None] - 0.5), axis=0)
+    values[~within] = 0.0
+    inside = bool(within.any())
+    return PlaneSlice(np.ascontiguousarray(values.reshape(rows, cols), dtype=np.float32),
+                      u0, v0, du, dv, depth, inside)
+
+
+def _column_norm(affine, axis: int) -> float:
+    return float(np.linalg.norm(np.asarray(affine)[:3, axis]))

@@ -1,0 +1,124 @@
+"""What a view shows of an acquisition: one 3D volume with its affine and modality.
+
+:func:`load_display_volume` picks the volume a rater expects to see first: the
+first magnitude echo of a multi-echo GRE, the first echo of a spin echo, the
+first inversion of an MP2RAGE, the first b=0 volume of a DWI series, volume 0 of
+any other 4D image. Only that volume is read (nibabel's array proxy), so a large
+DWI series opens quickly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from processing.errors import FerretError
+from processing.study.model import Acquisition, ImageFile
+from viewers.state.slicing import world_to_voxel
+from viewers.state.windowing import initial_window
+
+B0_THRESHOLD = 50.0
+
+
+@dataclass(eq=False)
+class Volume:
+    """A 3D image ready for display.
+
+    Attributes
+    ----------
+    data : ndarray, 3D float32
+    affine : ndarray (4, 4)
+        Voxel -> RAS mm.
+    modality : str
+        Acquisition kind or map name (chooses the window preset).
+    label : str
+        Short description for titles (file name and volume index).
+    window : (float, float)
+        The initial display range.
+    """
+
+    data: np.ndarray
+    affine: np.ndarray
+    modality: str = ""
+    label: str = ""
+    window: tuple[float, float] = field(default=(0.0, 1.0))
+
+    @classmethod
+    def from_array(cls, data: np.ndarray, affine: np.ndarray, modality: str = "",
+                   label: str = "") -> "Volume":
+        """Build a volume and choose its initial window (preset or automatic)."""
+        data = np.asarray(data, dtype=np.float32)
+        return cls(data, np.asarray(affine, dtype=float), modality, label,
+                   initial_window(data, modality))
+
+    @property
+    def centre(self) -> np.ndarray:
+        """World position of the volume's centre (where a new cursor goes)."""
+        middle = (np.array(self.data.shape, dtype=float) - 1) / 2
+        return (self.affine @ np.append(middle, 1.0))[:3]
+
+    def voxel_at(self, world) -> tuple[int, int, int] | None:
+        """The voxel index nearest to a world point, or None outside the volume."""
+        index = np.floor(world_to_voxel(self.affine, world) + 0.5).astype(int)
+        if np.any(index < 0) or np.any(index >= self.data.shape):
+            return None
+        return tuple(int(i) for i in index)
+
+    def value_at(self, world) -> float | None:
+        """The value of the voxel nearest to a world point, or None outside."""
+        index = self.voxel_at(world)
+        return None if index is None else float(self.data[index])
+
+
+def display_file(acquisition: Acquisition) -> ImageFile:
+    """The file a rater sees first for this acquisition (first magnitude, first echo)."""
+    magnitudes = acquisition.part("mag")
+    files = magnitudes or acquisition.files
+    if not files:
+        raise FerretError(f"the {acquisition.kind} acquisition has no image files.")
+    return sorted(files, key=lambda f: (f.echo or 0, f.entities.get("inv", "")))[0]
+
+
+def first_b0_index(bval_path: Path | None) -> int:
+    """Index of the first b=0 volume listed in a ``.bval`` file (0 when there is none)."""
+    if bval_path is None or not Path(bval_path).exists():
+        return 0
+    try:
+        bvals = np.loadtxt(bval_path, ndmin=1)
+    except ValueError as exc:
+        raise FerretError(f"cannot read the b-values ({exc}).", bval_path,
+                          "the file must hold one line of numbers, one per volume.") from exc
+    low = np.flatnonzero(bvals < B0_THRESHOLD)
+    return int(low[0]) if low.size else 0
+
+
+def load_display_volume(acquisition: Acquisition) -> Volume:
+    """Read the volume to display for ``acquisition`` (see the module docstring)."""
+    image_file = display_file(acquisition)
+    index = first_b0_index(acquisition.bval) if acquisition.kind == "dwi" else 0
+    data, affine = _read_volume(image_file.path, index)
+    label = image_file.path.name + (f" [volume {index}]" if index else "")
+    return Volume.from_array(data, affine, acquisition.kind, label)
+
+
+def _read_volume(path: Path, index: int) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        image = nib.load(str(path))
+        proxy = image.dataobj
+        if len(image.shape) > 3:
+            index = min(index, image.shape[3] - 1)
+            data = np.asarray(proxy[..., index], dtype=np.float32)
+            data = data.reshape(data.shape[:3]) if data.ndim > 3 else data
+        else:
+            data = np.asarray(proxy, dtype=np.float32)
+    except FileNotFoundError as exc:
+        raise FerretError("image file not found.", path, "check the study folder.") from exc
+    except Exception as exc:  # nibabel raises many kinds on corrupt files
+        raise FerretError(f"cannot read this image ({exc}).", path,
+                          "the file is truncated or corrupt: copy or convert it again.") from exc
+    if data.ndim == 2:
+        data = data[:, :, None]
+    return data, image.affine.copy()

@@ -1,0 +1,165 @@
+"""Window/level: which data values map to black and white, per modality.
+
+Quantitative maps get fixed presets in their physical units (so that the same
+grey means the same R2* at every visit); raw images get a robust automatic
+window from percentiles of their non-zero voxels. :func:`to_uint8` applies a
+window once, producing the contiguous uint8 array that pyqtgraph draws on its
+fast path (no per-paint float scaling, DESIGN section 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from viewers.state.events import EventEmitter
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A fixed display range in the map's unit."""
+
+    low: float
+    high: float
+    unit: str
+
+
+#: Display presets by modality (BIDS suffix, derivative suffix or short map name).
+PRESETS: dict[str, Preset] = {
+    "R2starmap": Preset(0.0, 50.0, "1/s"),
+    "T2starmap": Preset(0.0, 0.1, "s"),
+    "R2map": Preset(0.0, 30.0, "1/s"),
+    "T2map": Preset(0.0, 0.2, "s"),
+    "R1map": Preset(0.0, 2.0, "1/s"),
+    "T1map": Preset(0.0, 4.0, "s"),
+    "MD": Preset(0.0, 3e-3, "mm2/s"),
+    "FA": Preset(0.0, 1.0, ""),
+    "UNIT1": Preset(0.0, 4095.0, "a.u."),
+}
+
+#: A preset is ignored when the data's robust maximum exceeds it this many times
+#: (a map stored in other units, e.g. T1 in ms instead of s).
+UNIT_MISMATCH_FACTOR = 20.0
+
+
+def preset_for(modality: str | None) -> Preset | None:
+    """The preset of a modality name, or None for raw images (use :func:`auto_window`).
+
+    ``"md"`` and ``"model-tensor_param-md_dwimap"`` both find the MD preset.
+    """
+    if not modality:
+        return None
+    if modality in PRESETS:
+        return PRESETS[modality]
+    lowered = modality.lower()
+    for name, preset in PRESETS.items():
+        if lowered == name.lower() or f"param-{name.lower()}" in lowered:
+            return preset
+    return None
+
+
+def auto_window(data: np.ndarray, *, percentiles: tuple[float, float] = (0.5, 99.5),
+                max_samples: int = 200_000) -> tuple[float, float]:
+    """A robust display range from percentiles of the finite, non-zero voxels.
+
+    Large volumes are subsampled with a fixed stride (deterministic). Returns
+    ``(0, 1)`` for an empty or constant image.
+    """
+    flat = np.asarray(data).reshape(-1)
+    stride = max(1, flat.size // max_samples)
+    sample = flat[::stride].astype(np.float64, copy=False)
+    sample = sample[np.isfinite(sample) & (sample != 0)]
+    if sample.size == 0:
+        return 0.0, 1.0
+    low, high = np.percentile(sample, percentiles)
+    if not high > low:
+        low, high = float(sample.min()), float(sample.max())
+    if not high > low:  # one non-zero value: show it against zero
+        return min(0.0, float(low)), max(0.0, float(high))
+    return float(low), float(high)
+
+
+def initial_window(data: np.ndarray, modality: str | None) -> tuple[float, float]:
+    """The window a freshly opened image gets: its preset if it fits the data, else automatic."""
+    auto = auto_window(data)
+    preset = preset_for(modality)
+    if preset is None or auto[1] > UNIT_MISMATCH_FACTOR * preset.high:
+        return auto
+    return preset.low, preset.high
+
+
+def to_uint8(data: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Window ``data`` into a C-contiguous uint8 array: ``low`` -> 0, ``high`` -> 255.
+
+    Values outside the window saturate; NaN becomes 0.
+
+    Examples
+    --------
+    >>> to_uint8(np.array([[-1.0, 0.0, 0.5, 1.0, 2.0]]), 0.0, 1.0).tolist()
+    [[0, 0, 128, 255, 255]]
+    """
+    if not high > low:
+        raise ValueError(f"window must have high > low, got [{low}, {high}]")
+    scaled = np.asarray(data, dtype=np.float32) - np.float32(low)
+    scaled *= np.float32(255.0 / (high - low))
+    np.clip(scaled, 0.0, 255.0, out=scaled)
+    scaled += np.float32(0.5)
+    scaled[np.isnan(scaled)] = 0.0
+    return np.ascontiguousarray(scaled.astype(np.uint8))
+
+
+class WindowLevel:
+    """The display range of one modality, shared by every view showing it.
+
+    Attributes
+    ----------
+    changed : EventEmitter
+        Emits ``low`` and ``high`` after a change.
+    """
+
+    def __init__(self, low: float = 0.0, high: float = 1.0) -> None:
+        self._low, self._high = _checked(low, high)
+        self.changed = EventEmitter()
+
+    @property
+    def low(self) -> float:
+        """Value shown black."""
+        return self._low
+
+    @property
+    def high(self) -> float:
+        """Value shown white."""
+        return self._high
+
+    @property
+    def window(self) -> float:
+        """Width of the range (``high - low``)."""
+        return self._high - self._low
+
+    @property
+    def level(self) -> float:
+        """Centre of the range."""
+        return (self._high + self._low) / 2
+
+    def set_range(self, low: float, high: float) -> None:
+        """Show ``low`` as black and ``high`` as white."""
+        low, high = _checked(low, high)
+        if (low, high) != (self._low, self._high):
+            self._low, self._high = low, high
+            self.changed.emit(low=low, high=high)
+
+    def set_window_level(self, window: float, level: float) -> None:
+        """Set the width and centre of the range (the classic W/L pair)."""
+        self.set_range(level - window / 2, level + window / 2)
+
+    def apply(self, data: np.ndarray) -> np.ndarray:
+        """Pre-window ``data`` into contiguous uint8 with this range."""
+        return to_uint8(data, self._low, self._high)
+
+
+def _checked(low: float, high: float) -> tuple[float, float]:
+    low, high = float(low), float(high)
+    if not (np.isfinite(low) and np.isfinite(high) and high > low):
+        raise ValueError(f"window must be finite with high > low, got [{low}, {high}]")
+    return low, high
