@@ -1,12 +1,20 @@
 """The study: a BIDS dataset of participants, visits and acquisitions.
 
-:mod:`processing.study.model` holds the plain data classes every other layer
-uses; discovery fills them lazily (headers at most, never voxel data) and
-validation reports problems with a message naming the file and the fix.
+- :mod:`processing.study.model`: the plain data classes every other layer uses.
+- :func:`discover` (:mod:`~processing.study.discovery`): walks a BIDS folder into
+  those classes lazily (folder listings and TSV tables; never voxel data).
+- :mod:`processing.study.sidecars`: sequence parameters from JSON sidecars
+  (MP2RAGE parameters for R1, echo times, gradient tables) with errors naming
+  every missing key.
+- :func:`validate` (:mod:`~processing.study.validation`): every problem of a
+  study as :class:`Problem` (severity, file, what is wrong, what to do); this
+  one reads voxel data.
 """
 
+from processing.study.discovery import discover
 from processing.study.model import (
     ACQUISITION_KINDS, Acquisition, ImageFile, Participant, Study, Visit,
 )
 
-__all__ = ["ACQUISITION_KINDS", "Acquisition", "ImageFile", "Participant", "Study", "Visit"]
+__all__ = ["ACQUISITION_KINDS", "Acquisition", "ImageFile", "Participant", "Study", "Visit",
+           "discover"]
