@@ -12,8 +12,8 @@ def format_value(value: float | None) -> str:
     if value is None or not np.isfinite(value):
         return "-"
     magnitude = abs(value)
-    if magnitude == 0 or 1e-2 <= magnitude < 1e5:
-        return f"{value:.4g}"
+    if magnitude == 0 or 1e-2 <= magnitude < 1e6:
+        return f"{value:.5g}"
     return f"{value:.3e}"
 
 

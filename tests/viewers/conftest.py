@@ -1,0 +1,35 @@
+"""Fixtures of the viewers tests: small volumes with known content and shared models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from viewers.state import ViewGeometry, WindowLevel, WorldCursor
+from viewers.state.slice_view_model import SliceViewModel
+from viewers.state.volume import Volume
+
+
+@pytest.fixture
+def ramp_volume() -> Volume:
+    """20 x 16 x 10 voxels of 1 x 1 x 2 mm whose value is ``i + 100 j + 10000 k``."""
+    i, j, k = np.indices((20, 16, 10))
+    affine = np.diag([1.0, 1.0, 2.0, 1.0])
+    affine[:3, 3] = (-10.0, -8.0, -10.0)
+    return Volume.from_array(i + 100 * j + 10000 * k, affine, "FLAIR", "ramp")
+
+
+@pytest.fixture
+def shared_models():
+    """A cursor, a geometry and a window shared by the views of one test."""
+    return WorldCursor(), ViewGeometry(), WindowLevel()
+
+
+@pytest.fixture
+def view_model(shared_models, ramp_volume) -> SliceViewModel:
+    """A view model showing the ramp volume, cursor at its centre."""
+    cursor, geometry, window = shared_models
+    model = SliceViewModel(cursor, geometry, window)
+    model.set_volume(ramp_volume)
+    cursor.set_position(ramp_volume.centre)
+    return model
