@@ -1,0 +1,31 @@
+"""Registration, spaces and resampling of a participant's images.
+
+* :mod:`~processing.registration.spaces`: the one module converting between
+  SimpleITK/ITK's LPS and nibabel's RAS (images, transform files).
+* :mod:`~processing.registration.geometry`: 4x4 RAS matrices (build, compare).
+* :mod:`~processing.registration.rigid`: :func:`register_rigid` (SimpleITK,
+  Mattes MI, fixed seed, multi-resolution) -> :class:`RegistrationResult`.
+* :mod:`~processing.registration.masks`: brain masks for the metric.
+* :mod:`~processing.registration.qc`: QC flags, checkerboard and edge overlays.
+* :mod:`~processing.registration.resample`: images and masks into the reference
+  space and back, one interpolation per output.
+* :mod:`~processing.registration.chain`: the per-participant chain (anchors,
+  visits, DWI) composed into ``ref_from_<acquisition>`` transforms, with
+  :mod:`~processing.registration.store` saving them under ``xfm/``.
+
+Transforms are 4x4 RAS matrices named ``<to>_from_<from>``: ``mp2rage_from_flair``
+maps a point's RAS coordinates in FLAIR's world to MP2RAGE's world.
+"""
+
+from processing.registration.geometry import displacement_stats, rigid_matrix, rotation_angle_deg
+from processing.registration.qc import checkerboard, edges, quality_flags, write_checkerboard_png
+from processing.registration.rigid import RegistrationParams, RegistrationResult, register_rigid
+from processing.registration.spaces import (affine_from_sitk, image_to_sitk, read_itk_transform,
+                                            sitk_to_image, write_itk_transform)
+
+__all__ = [
+    "RegistrationParams", "RegistrationResult", "register_rigid",
+    "image_to_sitk", "sitk_to_image", "affine_from_sitk", "read_itk_transform", "write_itk_transform",
+    "rigid_matrix", "rotation_angle_deg", "displacement_stats",
+    "checkerboard", "edges", "quality_flags", "write_checkerboard_png",
+]
