@@ -1,0 +1,35 @@
+"""Lesion annotation without a screen: labels, lesions, ratings, storage, import, export.
+
+- :mod:`~processing.annotations.grid`: :class:`Grid` and nearest-neighbour
+  :func:`resample_labels` between grids (registration transforms compose in).
+- :mod:`~processing.annotations.labels`: :class:`LabelVolume`, the int32 lesion
+  IDs in the reference space, with one committed :class:`LabelEdit` per stroke.
+- :mod:`~processing.annotations.editing`: delete, merge, split, import components.
+- :mod:`~processing.annotations.geometry`: centre, volume, largest diameter,
+  cortex; the 5 mm microinfarct warning.
+- :mod:`~processing.annotations.schema`: rating schemas (JSON data) and their validation.
+- :mod:`~processing.annotations.database`, :mod:`~processing.annotations.store`,
+  :mod:`~processing.annotations.checkpoint`, :mod:`~processing.annotations.session`:
+  per-rater storage (SQLite WAL + atomic NIfTI + stroke journal) that saves as the
+  rater works and survives a kill.
+- :mod:`~processing.annotations.lock`, :mod:`~processing.annotations.workspace`:
+  one writer per rater, blinded rating mode and explicit review mode.
+- :mod:`~processing.annotations.spaces`: reference grid and visit transforms (the
+  registration chain's plug-in point).
+- :mod:`~processing.annotations.importing`, :mod:`~processing.annotations.export`,
+  :mod:`~processing.annotations.spreadsheet`: masks in, masks and spreadsheets out.
+
+Layout on disk: ``<study>/derivatives/ferret-annotations/rater-<id>/sub-XX/``.
+"""
+
+from processing.annotations.grid import Grid, resample_labels
+from processing.annotations.labels import LabelEdit, LabelVolume
+from processing.annotations.schema import LESION_TYPES, RatingSchema, load_schema, load_schemas
+from processing.annotations.session import AnnotationSession
+from processing.annotations.workspace import RaterWorkspace, ReviewWorkspace, rater_folder
+
+__all__ = [
+    "Grid", "resample_labels", "LabelEdit", "LabelVolume", "LESION_TYPES", "RatingSchema",
+    "load_schema", "load_schemas", "AnnotationSession", "RaterWorkspace", "ReviewWorkspace",
+    "rater_folder",
+]

@@ -1,0 +1,126 @@
+"""A rater's live annotation session of one participant: labels that save themselves.
+
+:class:`AnnotationSession` owns the :class:`LabelVolume` and its
+:class:`RaterStore`. Each committed edit (one per stroke) is journaled into
+SQLite before the stroke's ``release`` returns; new label values get a lesion
+row of the current type; the label NIfTI checkpoint is rewritten atomically by a
+background thread at most ``checkpoint_delay`` seconds after the last edit.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from processing.annotations.checkpoint import Checkpointer
+from processing.annotations.geometry import diameter_warning, measure_lesions
+from processing.annotations.grid import Grid
+from processing.annotations.labels import LabelEdit, LabelVolume
+from processing.annotations.schema import LESION_TYPES
+from processing.annotations.store import LesionRecord, RaterStore
+from processing.errors import FerretError
+
+ACTIONS = {"paint": "paint", "erase": "erase", "undo": "undo", "redo": "redo", "import": "import"}
+
+
+class AnnotationSession:
+    """Paint, type and rate the lesions of one participant as one rater.
+
+    Parameters
+    ----------
+    store : RaterStore
+        Opened for writing (the caller holds the rater lock).
+    grid : Grid, optional
+        The reference grid (required for a participant never annotated).
+    lesion_type : str
+        Type given to lesions created by painting.
+    visit : str, optional
+        The visit being annotated (recorded on new lesions; A-CMI onset).
+    checkpoint_delay : float
+        Seconds after the last edit before the label NIfTI is rewritten.
+    """
+
+    def __init__(self, store: RaterStore, grid: Grid | None = None, *, lesion_type: str = "A-CMI",
+                 visit: str | None = None, checkpoint_delay: float = 0.2):
+        self.store = store
+        self.labels: LabelVolume = store.load_labels(grid)
+        self.lesion_type, self.visit = lesion_type, visit
+        self.checkpointer = Checkpointer(self.labels, store, checkpoint_delay)
+        self.last_saved = time.monotonic()
+        self._adopt_orphans()
+        self.labels.subscribe(self._on_edit)
+
+    # -- editing ---------------------------------------------------------------
+    def _on_edit(self, edit: LabelEdit) -> None:
+        self.store.journal_edit(edit, self.labels.grid.shape, ACTIONS.get(edit.source, edit.source))
+        self._adopt_orphans(set(np.unique(edit.new).tolist()) - {0})
+        self.last_saved = time.monotonic()
+        self.checkpointer.request()
+
+    def _adopt_orphans(self, candidates=None) -> None:
+        """Give a lesion row to label values present that have none (revive deleted rows)."""
+        present = set(self.labels.ids()) if candidates is None else set(candidates)
+        rows = {r.lesion_id: r for r in self.store.lesions(deleted=True)}
+        for lesion_id in sorted(present):
+            if lesion_id not in rows:
+                onset = self.visit if self.lesion_type == "A-CMI" else None
+                self.store.add_lesion(lesion_id, self.lesion_type, visit=self.visit, onset_visit=onset)
+            elif rows[lesion_id].deleted:
+                self.store.update_lesion(lesion_id, deleted=0)
+
+    def set_lesion_type(self, lesion_id: int, lesion_type: str) -> None:
+        """Change a lesion's type (one of :data:`LESION_TYPES`)."""
+        if lesion_type not in LESION_TYPES:
+            raise FerretError(f"unknown lesion type {lesion_type!r}.", None,
+                              f"use one of {', '.join(LESION_TYPES)}.")
+        self.store.update_lesion(lesion_id, type=lesion_type)
+
+    def set_onset(self, lesion_id: int, visit: str | None) -> None:
+        """Set the onset visit of a lesion (A-CMI)."""
+        self.store.update_lesion(lesion_id, onset_visit=visit)
+
+    def set_rating(self, lesion_id: int, field: str, value: str | None) -> None:
+        """Record a rating field (on disk when this returns)."""
+        self.store.set_rating(lesion_id, field, value)
+
+    def mark_deleted(self, lesion_ids) -> None:
+        """Mark lesions deleted after their voxels were erased (IDs are never reused)."""
+        for lesion_id in lesion_ids:
+            if not (self.labels.data == lesion_id).any():
+                self.store.update_lesion(lesion_id, deleted=1)
+
+    # -- reading -----------------------------------------------------------------
+    def lesions(self, cortex=None) -> list[dict]:
+        """Every live lesion as a dict: metadata, geometry, ratings and warnings."""
+        with self.labels.lock:
+            geometry = measure_lesions(self.labels.data, self.labels.grid, cortex)
+        ratings = self.store.ratings()
+        rows = []
+        for record in self.store.lesions():
+            shape = geometry.get(record.lesion_id)
+            if shape is None:
+                continue
+            rows.append(lesion_row(record, shape, ratings.get(record.lesion_id, {})))
+        return rows
+
+    # -- lifetime ------------------------------------------------------------------
+    def flush(self) -> None:
+        """Write the label checkpoint now (waits for it)."""
+        self.checkpointer.flush()
+
+    def close(self) -> None:
+        """Flush, stop the background writer and close the database."""
+        self.labels.unsubscribe(self._on_edit)
+        self.checkpointer.stop()
+        self.store.close()
+
+
+def lesion_row(record: LesionRecord, shape, ratings: dict) -> dict:
+    """One lesion's table row: metadata, measurements, ratings, warning."""
+    return {"lesion_id": record.lesion_id, "type": record.type, "visit": record.visit,
+            "onset_visit": record.onset_visit, "origin": record.origin, "centre": shape.centre,
+            "voxels": shape.voxels, "volume_mm3": shape.volume_mm3, "diameter_mm": shape.diameter_mm,
+            "in_cortex": shape.in_cortex, "ratings": dict(ratings), "created": record.created,
+            "modified": record.modified, "warning": diameter_warning(record.type, shape.diameter_mm)}
+

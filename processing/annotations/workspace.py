@@ -1,0 +1,116 @@
+"""Rating and review modes: who may open which annotations, and what they see.
+
+Rating mode (:class:`RaterWorkspace`) holds the write lock of one rater's folder
+and opens nothing else: no other rater's annotations, and participants.tsv
+reduced to the participant IDs (blinding). Review mode (:class:`ReviewWorkspace`)
+is entered explicitly, reads every rater's annotations read-only and shows the
+clinical columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from processing.annotations.grid import Grid
+from processing.annotations.labels import LabelVolume
+from processing.annotations.lock import RaterLock
+from processing.annotations.session import AnnotationSession, lesion_row
+from processing.annotations.geometry import measure_lesions
+from processing.annotations.store import RaterStore
+from processing.errors import FerretError
+from processing.study.model import ANNOTATIONS_DIRNAME
+
+_LABEL = re.compile(r"^[A-Za-z0-9]+$")
+BLINDED_KEEP = ("participant_id",)
+
+
+def annotations_root(study_root: str | Path) -> Path:
+    """``<study>/derivatives/ferret-annotations``."""
+    return Path(study_root) / "derivatives" / ANNOTATIONS_DIRNAME
+
+
+def rater_folder(study_root: str | Path, rater: str) -> Path:
+    """``.../ferret-annotations/rater-<id>``; the ID must be letters and digits (a BIDS label)."""
+    if not _LABEL.match(rater or ""):
+        raise FerretError(f"rater ID {rater!r} must be letters and digits only.", None,
+                          "use e.g. --rater AB or --rater 2.")
+    return annotations_root(study_root) / f"rater-{rater}"
+
+
+def read_participants(study_root: str | Path) -> list[dict[str, str]]:
+    """Rows of participants.tsv (all columns; empty when the file is absent)."""
+    path = Path(study_root) / "participants.tsv"
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+class RaterWorkspace:
+    """Rating mode for one rater: the only way to write annotations."""
+
+    def __init__(self, study_root: str | Path, rater: str):
+        self.study_root, self.rater = Path(study_root), rater
+        self.folder = rater_folder(study_root, rater)
+        self.lock = RaterLock(self.folder)
+        self.sessions: list[AnnotationSession] = []
+
+    def participant_table(self) -> list[dict[str, str]]:
+        """participants.tsv with the clinical columns removed (blinded)."""
+        return [{k: row.get(k, "") for k in BLINDED_KEEP} for row in read_participants(self.study_root)]
+
+    def open_session(self, participant: str, grid: Grid | None = None, **options) -> AnnotationSession:
+        """Open (or create) this rater's annotations of ``participant`` for editing."""
+        store = RaterStore(self.folder / participant, self.rater, participant)
+        session = AnnotationSession(store, grid, **options)
+        self.sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        """Close every session and release the lock."""
+        for session in self.sessions:
+            session.close()
+        self.sessions.clear()
+        self.lock.release()
+
+    def __enter__(self) -> "RaterWorkspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ReviewWorkspace:
+    """Review mode: everyone's annotations read-only, clinical columns visible."""
+
+    def __init__(self, study_root: str | Path):
+        self.study_root = Path(study_root)
+
+    def raters(self) -> list[str]:
+        """Rater IDs that have an annotations folder."""
+        root = annotations_root(self.study_root)
+        return sorted(p.name[len("rater-"):] for p in root.glob("rater-*") if p.is_dir())
+
+    def participants_of(self, rater: str) -> list[str]:
+        """Participants this rater annotated."""
+        return sorted(p.name for p in rater_folder(self.study_root, rater).glob("sub-*") if p.is_dir())
+
+    def participant_table(self) -> list[dict[str, str]]:
+        """participants.tsv with every column."""
+        return read_participants(self.study_root)
+
+    def read(self, rater: str, participant: str, cortex=None) -> tuple[LabelVolume, list[dict]]:
+        """A rater's labels and lesion rows of one participant, read-only."""
+        folder = rater_folder(self.study_root, rater) / participant
+        store = RaterStore(folder, rater, participant, readonly=True)
+        try:
+            labels = store.load_labels(None)
+            geometry = measure_lesions(labels.data, labels.grid, cortex)
+            ratings = store.ratings()
+            rows = [lesion_row(r, geometry[r.lesion_id], ratings.get(r.lesion_id, {}))
+                    for r in store.lesions() if r.lesion_id in geometry]
+        finally:
+            store.close()
+        return labels, rows
