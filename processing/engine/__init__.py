@@ -1,0 +1,44 @@
+"""The background processing engine: a cached job graph run serially, on processes or on Dask.
+
+A pipeline step is a :class:`Job`: a top-level function with explicit input
+and output files and parameters. A :class:`Graph` links jobs whose inputs are
+other jobs' outputs, orders them and rejects cycles. :func:`run` brings a
+graph up to date: a :class:`Cache` of small manifests (input checksums,
+parameter hash, function identity, output checksums) makes a second run with
+nothing changed do no work, and a change reruns exactly what depends on it.
+Jobs write atomically and manifests are written after their outputs, so a
+killed run resumes where it stopped.
+
+Modules
+-------
+job         Job, canonical parameter hashing.
+graph       Graph, GraphError: dependencies, order, cycles, sub-graphs.
+digest      SHA-256 checksums with a (size, mtime_ns, inode) fast path.
+cache       Cache: per-job manifests under ``derivatives/ferret/.ferret-cache``.
+worker      What runs in a worker: execute one job, forward progress, never raise.
+executors   SerialExecutor, ProcessExecutor (``jobs=N``), make_executor.
+dask_executor  DaskExecutor (optional ``dask`` extra).
+status      JobState, RunStatus (aggregate fraction, ETA), RunSummary.
+runner      run(): scheduling, failure isolation, cancellation.
+reporter    TerminalReporter: bars on a terminal, plain lines otherwise.
+
+Examples
+--------
+>>> from processing.engine import Cache, Graph, Job, run   # doctest: +SKIP
+>>> graph = Graph([Job("maps sub-01 ses-01", compute, inputs=[...], outputs=[...])])
+>>> summary = run(graph, Cache.for_study(study.root), ProcessExecutor(2))
+>>> print(summary.text()); exit(summary.exit_status)
+"""
+
+from processing.engine.cache import Cache
+from processing.engine.executors import ProcessExecutor, SerialExecutor, make_executor
+from processing.engine.graph import Graph, GraphError
+from processing.engine.job import Job
+from processing.engine.reporter import TerminalReporter
+from processing.engine.runner import run
+from processing.engine.status import JobState, RunStatus, RunSummary
+
+__all__ = [
+    "Cache", "Graph", "GraphError", "Job", "JobState", "ProcessExecutor", "RunStatus", "RunSummary",
+    "SerialExecutor", "TerminalReporter", "make_executor", "run",
+]

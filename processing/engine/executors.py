@@ -1,0 +1,142 @@
+"""Executors: where jobs run. Serial (in this process) and a local process pool.
+
+Every executor has the same small interface used by the runner:
+``start(on_event, progress)``, ``submit(call) -> future``, ``wait(futures,
+timeout) -> done``, ``poll()`` (deliver pending progress events),
+``cancel()`` (ask running jobs to stop) and ``close()``. ``capacity`` is how
+many jobs may run at once. Dask lives in :mod:`processing.engine.dask_executor`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import queue as queue_module
+import sys
+from typing import Callable
+
+from processing.engine.worker import JobCall, LocalChannel, execute, install_channel
+from processing.progress import Progress
+
+EventSink = Callable[[tuple], None]
+
+
+class ProgressFlag:
+    """Event-like view of a :class:`Progress`'s cancel flag (``is_set`` / ``set``)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+
+    def is_set(self) -> bool:
+        return self._progress.cancelled
+
+    def set(self) -> None:
+        self._progress.cancel()
+
+
+class SerialExecutor:
+    """Run each job in this process when it is submitted (the reference behaviour)."""
+
+    capacity = 1
+    description = "serial"
+
+    def start(self, on_event: EventSink, progress: Progress) -> None:
+        self._channel = LocalChannel(on_event, ProgressFlag(progress))
+
+    def submit(self, call: JobCall) -> cf.Future:
+        future: cf.Future = cf.Future()
+        future.set_result(execute(call, self._channel))
+        return future
+
+    def wait(self, futures, timeout: float) -> set:
+        return {f for f in futures if f.done()}
+
+    def poll(self) -> None:
+        """Nothing to do: events were delivered as they happened."""
+
+    def cancel(self) -> None:
+        self._channel.cancel_flag().set()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def default_start_method() -> str:
+    """``forkserver`` on Linux (cheap, no inherited threads or Qt state), else ``spawn``."""
+    return "forkserver" if sys.platform.startswith("linux") else "spawn"
+
+
+class ProcessExecutor:
+    """A pool of ``jobs`` worker processes (``concurrent.futures.ProcessPoolExecutor``).
+
+    Parameters
+    ----------
+    jobs : int
+        Number of worker processes.
+    start_method : str, optional
+        ``"spawn"`` or ``"forkserver"``; never ``fork`` (unsafe with threads and Qt).
+    """
+
+    def __init__(self, jobs: int, start_method: str | None = None):
+        if jobs < 1:
+            raise ValueError(f"need at least one worker, not {jobs}")
+        self.capacity = jobs
+        self.description = f"{jobs} local processes"
+        self._context = multiprocessing.get_context(start_method or default_start_method())
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def start(self, on_event: EventSink, progress: Progress) -> None:
+        self._on_event = on_event
+        self._queue = self._context.Queue()
+        self._cancel = self._context.Event()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(self.capacity, mp_context=self._context, initializer=install_channel,
+                                      initargs=(self._queue, self._cancel))
+
+    def submit(self, call: JobCall) -> cf.Future:
+        try:
+            return self._pool.submit(execute, call)
+        except cf.process.BrokenProcessPool:
+            # a worker died (killed, out of memory): its jobs failed; start a fresh pool
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return self._pool.submit(execute, call)
+
+    def wait(self, futures, timeout: float) -> set:
+        done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return done
+
+    def poll(self) -> None:
+        while True:
+            try:
+                event = self._queue.get_nowait()
+            except queue_module.Empty:
+                return
+            self._on_event(event)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self.poll()
+        self._queue.close()
+
+
+def make_executor(jobs: int = 1, scheduler: str | None = None, dask_local: int | None = None):
+    """The executor for the command-line options ``--jobs``, ``--scheduler``, ``--dask-local``.
+
+    Raises
+    ------
+    FerretError
+        If Dask is requested but not installed.
+    """
+    if scheduler or dask_local:
+        from processing.engine.dask_executor import DaskExecutor
+
+        return DaskExecutor(scheduler=scheduler, n_workers=dask_local)
+    return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)

@@ -1,0 +1,125 @@
+"""A job: one pure step of the pipeline with explicit inputs, outputs and parameters.
+
+A job calls ``func(*args, **params, progress=progress)``. ``func`` must be a
+top-level function (so that worker processes and Dask can import it by name),
+it reads only ``inputs`` and writes exactly ``outputs``, through the atomic
+helpers of :mod:`processing.fileio`. Its cache key is the function's identity
+and version, the hash of ``args`` and ``params`` and the checksums of its
+inputs; bump ``version`` when the function's results change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+
+def normalise_path(path: str | Path) -> Path:
+    """Absolute, normalised path (no symlink resolution) used as a graph key."""
+    return Path(os.path.abspath(os.fspath(path)))
+
+
+@dataclass(frozen=True, eq=False)
+class Job:
+    """One unit of work of the job graph.
+
+    Parameters
+    ----------
+    name : str
+        Unique name in the graph, e.g. ``"maps sub-01 ses-02"``.
+    func : callable
+        Top-level function called as ``func(*args, **params, progress=p)``.
+    inputs, outputs : sequence of paths
+        Every file the job reads and every file it writes.
+    params : mapping, optional
+        Keyword parameters, part of the cache key.
+    args : sequence, optional
+        Positional arguments (e.g. a :class:`~processing.study.model.Visit`),
+        also part of the cache key; they must be JSON-like, paths or dataclasses.
+    version : str, optional
+        Version of the function's results; defaults to ``func.engine_version``
+        or ``"1"``. Changing it reruns the job.
+    """
+
+    name: str
+    func: Callable[..., Any]
+    inputs: Sequence[str | Path] = ()
+    outputs: Sequence[str | Path] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    args: Sequence[Any] = ()
+    version: str | None = None
+
+    def __post_init__(self) -> None:
+        check_importable(self.func, self.name)
+        if not self.outputs:
+            raise ValueError(f"job {self.name!r} declares no outputs; a job without outputs cannot be cached.")
+        object.__setattr__(self, "inputs", tuple(normalise_path(p) for p in self.inputs))
+        object.__setattr__(self, "outputs", tuple(normalise_path(p) for p in self.outputs))
+        object.__setattr__(self, "params", dict(self.params))
+        object.__setattr__(self, "args", tuple(self.args))
+
+    @property
+    def identity(self) -> str:
+        """``module:qualname@version`` of the function."""
+        version = self.version or str(getattr(self.func, "engine_version", "1"))
+        return f"{self.func.__module__}:{self.func.__qualname__}@{version}"
+
+    def parameter_hash(self, root: Path | None = None) -> str:
+        """SHA-256 of the canonical JSON of ``args`` and ``params``.
+
+        Paths under ``root`` are written relative to it, so that moving a
+        study (or mounting it elsewhere on a cluster) keeps the cache valid.
+        """
+        text = canonical_json({"args": list(self.args), "params": self.params}, root)
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"Job({self.name!r}, {self.identity}, {len(self.inputs)} inputs, {len(self.outputs)} outputs)"
+
+
+def check_importable(func: Callable[..., Any], name: str) -> None:
+    """Raise ``ValueError`` unless ``func`` is a module-level function or class."""
+    qualname = getattr(func, "__qualname__", "")
+    if not callable(func) or not getattr(func, "__module__", None) or not qualname:
+        raise ValueError(f"job {name!r}: {func!r} is not a named function.")
+    if "<locals>" in qualname or "<lambda>" in qualname:
+        raise ValueError(f"job {name!r}: {qualname} is a local function or lambda; worker processes "
+                         "cannot import it. Define it at the top level of a module.")
+
+
+def canonical_json(value: Any, root: Path | None = None) -> str:
+    """Deterministic JSON of ``value`` (sorted keys; paths relative to ``root``)."""
+    def default(obj: Any) -> Any:
+        if isinstance(obj, Path):
+            return _portable_path(obj, root)
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+        if isinstance(obj, (_dt.datetime, _dt.date)):
+            return obj.isoformat()
+        if isinstance(obj, enum.Enum):
+            return obj.value
+        if isinstance(obj, (set, frozenset)):
+            return sorted(obj, key=repr)
+        if hasattr(obj, "tolist"):
+            return obj.tolist()
+        raise TypeError(f"cannot hash a parameter of type {type(obj).__name__}; use JSON-like "
+                        "values, paths, numpy arrays or dataclasses of those.")
+
+    return json.dumps(value, sort_keys=True, default=default, separators=(",", ":"))
+
+
+def _portable_path(path: Path, root: Path | None) -> str:
+    absolute = normalise_path(path)
+    if root is not None:
+        try:
+            return "<root>/" + absolute.relative_to(normalise_path(root)).as_posix()
+        except ValueError:
+            pass
+    return absolute.as_posix()

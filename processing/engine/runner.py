@@ -1,0 +1,156 @@
+"""Run a job graph: check the cache, schedule ready jobs, record results, isolate failures.
+
+A job is checked against the cache when all its dependencies have finished,
+so a dependency that reran but wrote identical bytes does not force its
+dependants to rerun. A failed job's dependants are skipped with the reason;
+independent jobs go on. Cancelling stops scheduling and asks running jobs to
+stop; whatever finished is kept and recorded.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+from processing.engine.cache import Cache, CacheCheck
+from processing.engine.executors import SerialExecutor
+from processing.engine.graph import Graph
+from processing.engine.status import (CACHED, CANCELLED, DONE, FAILED, PENDING, RUNNING, SKIPPED,
+                                      JobState, RunStatus, RunSummary)
+from processing.engine.worker import JobCall, JobResult
+from processing.errors import FerretError
+from processing.progress import Progress
+
+Listener = Callable[[RunStatus, JobState | None], None]
+WAIT_SECONDS = 0.05
+
+
+def run(graph: Graph, cache: Cache, executor=None, *, targets: Iterable[str | Path] | None = None,
+        progress: Progress | None = None, listeners: Iterable[Listener] = ()) -> RunSummary:
+    """Bring every job of ``graph`` (or only what ``targets`` need) up to date.
+
+    Parameters
+    ----------
+    graph : Graph
+    cache : Cache
+    executor : optional
+        :class:`~processing.engine.executors.SerialExecutor` (default),
+        :class:`~processing.engine.executors.ProcessExecutor` or
+        :class:`~processing.engine.dask_executor.DaskExecutor`.
+    targets : iterable of job names or output paths, optional
+    progress : Progress, optional
+        Receives the overall fraction; cancelling it cancels the run.
+    listeners : iterable of callables
+        Called as ``listener(status, changed_job_or_None)`` on every change.
+
+    Returns
+    -------
+    RunSummary
+        Done, cached, failed, skipped and cancelled jobs with reasons.
+    """
+    if targets is not None:
+        graph = graph.subgraph(targets)
+    scheduler = _Scheduler(graph, cache, executor or SerialExecutor(), progress or Progress())
+    scheduler.status.listeners.extend(listeners)
+    return scheduler.run()
+
+
+class _Scheduler:
+    def __init__(self, graph: Graph, cache: Cache, executor, progress: Progress):
+        self.graph, self.cache, self.executor, self.progress = graph, cache, executor, progress
+        self.status = RunStatus.for_names(graph.order)
+        self.status.listeners.append(self._forward_fraction)
+        self.waiting = {name: len(deps) for name, deps in graph.dependencies.items()}
+        self.ready = collections.deque(name for name in graph.order if not self.waiting[name])
+        self.running: dict[object, tuple[str, CacheCheck]] = {}
+        self.cancel_sent = False
+        self.rank = {name: index for index, name in enumerate(graph.order)}
+
+    def run(self) -> RunSummary:
+        self.executor.start(self._on_event, self.progress)
+        try:
+            self._loop()
+        finally:
+            self.executor.close()
+        for name, job in self.status.jobs.items():
+            if job.state in (PENDING, RUNNING):
+                self.status.set(name, CANCELLED, reason="not run: the run was cancelled")
+        return self.status.summary()
+
+    def _loop(self) -> None:
+        while self.running or (self.ready and not self.progress.cancelled):
+            try:
+                self._submit_ready()
+                if self.running:
+                    done = self.executor.wait(list(self.running), WAIT_SECONDS)
+                    self.executor.poll()
+                    for future in done:
+                        self._finish(future)
+            except KeyboardInterrupt:
+                self.progress.cancel()
+            if self.progress.cancelled and not self.cancel_sent:
+                self.cancel_sent = True
+                self.executor.cancel()
+
+    def _submit_ready(self) -> None:
+        while self.ready and len(self.running) < self.executor.capacity and not self.progress.cancelled:
+            name = self.ready.popleft()
+            job = self.graph[name]
+            try:
+                check = self.cache.check(job)
+            except FerretError as exc:
+                self._fail(name, exc.message())
+                continue
+            if check.current:
+                self.cache.refresh(job, check)
+                self.status.set(name, CACHED, reason=check.reason, fraction=1.0)
+                self._release(name)
+                continue
+            self.status.set(name, RUNNING, reason=check.reason, started=time.time())
+            call = JobCall(name, job.func, job.args, job.params, job.outputs)
+            self.running[self.executor.submit(call)] = (name, check)
+
+    def _finish(self, future) -> None:
+        name, check = self.running.pop(future)
+        try:
+            result: JobResult = future.result()
+        except Exception as exc:  # the worker itself died or the result could not be returned
+            result = JobResult(name, FAILED, error=f"worker failed: {type(exc).__name__}: {exc}")
+        if result.status == DONE:
+            self.cache.record(self.graph[name], check.inputs, result.outputs)
+            self.status.set(name, DONE, fraction=1.0, seconds=result.seconds)
+            self._release(name)
+        elif result.status == CANCELLED:
+            self.status.set(name, CANCELLED, reason=result.error, seconds=result.seconds)
+            self.progress.cancel()
+        else:
+            self._fail(name, result.error, result.details, result.seconds)
+
+    def _fail(self, name: str, reason: str, details: str = "", seconds: float | None = None) -> None:
+        self.status.set(name, FAILED, reason=reason, details=details, seconds=seconds)
+        for dependant in sorted(self.graph.downstream([name]) - {name}):
+            if self.status.jobs[dependant].state == PENDING:
+                self.status.set(dependant, SKIPPED, reason=f"needs {name!r}, which failed")
+
+    def _release(self, name: str) -> None:
+        for dependant in sorted(self.graph.dependants[name], key=self.rank.__getitem__):
+            self.waiting[dependant] -= 1
+            if not self.waiting[dependant] and self.status.jobs[dependant].state == PENDING:
+                self.ready.append(dependant)
+
+    def _on_event(self, event: tuple) -> None:
+        kind, name = event[0], event[1]
+        job = self.status.jobs.get(name)
+        if job is None or job.state != RUNNING:
+            return
+        if kind == "start":
+            job.started = time.time()
+            self.status.notify(job)
+        elif kind == "progress":
+            job.fraction, job.message = float(event[2]), str(event[3])
+            self.status.notify(job)
+
+    def _forward_fraction(self, status: RunStatus, job: JobState | None) -> None:
+        self.progress.update(status.fraction)

@@ -1,0 +1,127 @@
+"""State of a run: per-job states, the aggregate progress with ETA, the final summary.
+
+These are plain Qt-free objects: the terminal reporter and the app's
+processing panel both read a :class:`RunStatus` when it notifies them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+PENDING, RUNNING, DONE, CACHED, FAILED, SKIPPED, CANCELLED = (
+    "pending", "running", "done", "cached", "failed", "skipped", "cancelled")
+FINISHED = frozenset({DONE, CACHED, FAILED, SKIPPED, CANCELLED})
+
+
+@dataclass
+class JobState:
+    """What is known of one job during a run."""
+
+    name: str
+    state: str = PENDING
+    fraction: float = 0.0
+    message: str = ""
+    reason: str = ""
+    started: float | None = None
+    seconds: float | None = None
+    details: str = ""
+
+    def eta(self, now: float) -> float | None:
+        """Seconds left for a running job, extrapolated from its fraction."""
+        if self.state != RUNNING or self.started is None or self.fraction <= 0:
+            return None
+        elapsed = now - self.started
+        return elapsed * (1 - self.fraction) / self.fraction
+
+
+@dataclass
+class RunStatus:
+    """All job states of a run and its aggregate progress; notifies listeners on change."""
+
+    jobs: dict[str, JobState]
+    started: float = field(default_factory=time.time)
+    listeners: list[Callable[["RunStatus", JobState | None], None]] = field(default_factory=list)
+
+    @classmethod
+    def for_names(cls, names) -> "RunStatus":
+        return cls({name: JobState(name) for name in names})
+
+    def set(self, name: str, state: str, **changes) -> JobState:
+        """Change a job's state (and fields) and notify listeners."""
+        job = self.jobs[name]
+        job.state = state
+        for key, value in changes.items():
+            setattr(job, key, value)
+        self.notify(job)
+        return job
+
+    def notify(self, job: JobState | None = None) -> None:
+        for listener in list(self.listeners):
+            listener(self, job)
+
+    def count(self, *states: str) -> int:
+        return sum(1 for job in self.jobs.values() if job.state in states)
+
+    def running(self) -> list[JobState]:
+        return [job for job in self.jobs.values() if job.state == RUNNING]
+
+    @property
+    def fraction(self) -> float:
+        """Overall fraction: finished jobs plus the fractions of running ones."""
+        if not self.jobs:
+            return 1.0
+        finished = self.count(*FINISHED)
+        return (finished + sum(job.fraction for job in self.running())) / len(self.jobs)
+
+    def eta(self, now: float | None = None) -> float | None:
+        """Seconds left for the run, from the rate of real work (cached jobs excluded)."""
+        now = time.time() if now is None else now
+        work = len(self.jobs) - self.count(CACHED, SKIPPED, CANCELLED)
+        done = self.count(DONE, FAILED) + sum(job.fraction for job in self.running())
+        if work <= 0 or done <= 0:
+            return None
+        return (now - self.started) * (work - done) / done
+
+    def summary(self) -> "RunSummary":
+        by_state = {s: [n for n, j in self.jobs.items() if j.state == s] for s in
+                    (DONE, CACHED, FAILED, SKIPPED, CANCELLED, PENDING)}
+        reasons = {n: j.reason for n, j in self.jobs.items() if j.state in (FAILED, SKIPPED, CANCELLED)}
+        return RunSummary(by_state[DONE], by_state[CACHED], by_state[FAILED], by_state[SKIPPED],
+                          by_state[CANCELLED] + by_state[PENDING], reasons, time.time() - self.started)
+
+
+@dataclass
+class RunSummary:
+    """What a run did: names per outcome, reasons of failures and skips, duration."""
+
+    done: list[str]
+    cached: list[str]
+    failed: list[str]
+    skipped: list[str]
+    cancelled: list[str]
+    reasons: dict[str, str]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when every job is done or was already up to date."""
+        return not (self.failed or self.skipped or self.cancelled)
+
+    @property
+    def exit_status(self) -> int:
+        """0 on success, 1 when something failed, 130 when cancelled."""
+        if self.failed or self.skipped:
+            return 1
+        return 130 if self.cancelled else 0
+
+    def text(self) -> str:
+        """A short human summary, one line per failed or skipped job."""
+        lines = [f"{len(self.done)} done, {len(self.cached)} up to date, {len(self.failed)} failed, "
+                 f"{len(self.skipped)} skipped, {len(self.cancelled)} cancelled in {self.seconds:.1f} s"]
+        for name in self.failed:
+            lines.append(f"FAILED  {name}: {self.reasons[name]}")
+        for name in self.skipped:
+            lines.append(f"SKIPPED {name}: {self.reasons[name]}")
+        return "\n".join(lines)

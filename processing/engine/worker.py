@@ -1,0 +1,173 @@
+"""What runs inside a worker: call one job's function and digest its outputs.
+
+:func:`execute` never raises: it returns a :class:`JobResult` with the cause of
+a failure (exception type and message; a FerretError's message verbatim), so
+that results cross process and Dask boundaries without pickling exceptions.
+Progress updates and the cancel flag travel through a *channel*: in-process
+for the serial executor, a multiprocessing queue and event for the process
+pool, Dask events for Dask.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from processing.engine.digest import FileDigest, digest_file
+from processing.errors import Cancelled, FerretError
+from processing.progress import Progress
+
+UPDATE_INTERVAL = 0.1  # seconds between forwarded progress updates of one job
+
+
+class Channel(Protocol):
+    """Worker-side link to the run: post events, read the cancel flag."""
+
+    def post(self, event: tuple) -> None: ...
+
+    def cancel_flag(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class JobCall:
+    """Everything a worker needs to run one job (picklable)."""
+
+    name: str
+    func: Callable[..., Any]
+    args: tuple
+    params: dict
+    outputs: tuple[Path, ...]
+
+
+@dataclass
+class JobResult:
+    """Outcome of one job: ``status`` is ``"done"``, ``"failed"`` or ``"cancelled"``."""
+
+    name: str
+    status: str
+    outputs: dict[Path, FileDigest] = field(default_factory=dict)
+    error: str = ""
+    details: str = ""
+    seconds: float = 0.0
+
+
+class WorkerProgress(Progress):
+    """A :class:`Progress` whose cancel flag is the run's (possibly cross-process) flag."""
+
+    def __init__(self, listener, cancel_flag) -> None:
+        super().__init__(listener)
+        self._cancel = cancel_flag
+
+
+def execute(call: JobCall, channel: Channel | None = None) -> JobResult:
+    """Run one job and return its result (never raises).
+
+    Parameters
+    ----------
+    call : JobCall
+    channel : Channel, optional
+        Defaults to the channel installed in this worker process by
+        :func:`install_channel` (process pools).
+    """
+    channel = channel or _INSTALLED[0]
+    started = time.perf_counter()
+    channel.post(("start", call.name, time.time()))
+    result = _run(call, channel)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run(call: JobCall, channel: Channel) -> JobResult:
+    try:
+        progress = WorkerProgress(_throttled_poster(call.name, channel), channel.cancel_flag())
+        progress.check()
+        for output in call.outputs:
+            remove_stale_temporaries(output)
+        call.func(*call.args, **call.params, progress=progress)
+        progress.update(1.0)
+        return JobResult(call.name, "done", outputs=_digest_outputs(call))
+    except Cancelled as exc:
+        return JobResult(call.name, "cancelled", error=f"cancelled: {exc}")
+    except FerretError as exc:
+        return JobResult(call.name, "failed", error=exc.message(), details=traceback.format_exc())
+    except KeyboardInterrupt:
+        return JobResult(call.name, "cancelled", error="interrupted")
+    except Exception as exc:  # a failing job must fail alone, whatever it raised
+        return JobResult(call.name, "failed", error=f"{type(exc).__name__}: {exc}", details=traceback.format_exc())
+
+
+def _digest_outputs(call: JobCall) -> dict[Path, FileDigest]:
+    missing = [p for p in call.outputs if not p.exists()]
+    if missing:
+        raise FerretError(f"job {call.name!r} finished without writing {len(missing)} of its outputs.",
+                          missing[0], "this is a bug in the step: it must write every declared output.")
+    return {path: digest_file(path) for path in call.outputs}
+
+
+def _throttled_poster(name: str, channel: Channel):
+    last = [0.0]
+
+    def post(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= UPDATE_INTERVAL or fraction >= 1.0:
+            last[0] = now
+            channel.post(("progress", name, fraction, message))
+
+    return post
+
+
+def remove_stale_temporaries(output: Path) -> list[Path]:
+    """Delete temporary files left beside ``output`` by a killed atomic write.
+
+    :func:`processing.fileio.atomic_path` names them ``.<stem>.<random>.part<suffixes>``.
+    """
+    suffix = "".join(output.suffixes) or ".tmp"
+    pattern = re.compile(re.escape(f".{output.stem}.") + r"[A-Za-z0-9_]{8}" + re.escape(f".part{suffix}") + "$")
+    removed = []
+    if output.parent.is_dir():
+        for entry in os.scandir(output.parent):
+            if pattern.match(entry.name):
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return removed
+
+
+class LocalChannel:
+    """In-process channel: events go straight to a callback."""
+
+    def __init__(self, sink: Callable[[tuple], None], cancel_flag) -> None:
+        self._sink = sink
+        self._flag = cancel_flag
+
+    def post(self, event: tuple) -> None:
+        self._sink(event)
+
+    def cancel_flag(self):
+        return self._flag
+
+
+class QueueChannel:
+    """Process-pool channel: a multiprocessing queue and event inherited at worker start."""
+
+    def __init__(self, queue, event) -> None:
+        self._queue = queue
+        self._event = event
+
+    def post(self, event: tuple) -> None:
+        self._queue.put(event)
+
+    def cancel_flag(self):
+        return self._event
+
+
+_INSTALLED: list[Channel | None] = [None]
+
+
+def install_channel(queue, event) -> None:
+    """Process-pool initializer: route this worker's events to the parent."""
+    _INSTALLED[0] = QueueChannel(queue, event)
