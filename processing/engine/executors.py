@@ -12,7 +12,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import queue as queue_module
-import sys
 from typing import Callable
 
 from processing.engine.worker import JobCall, LocalChannel, execute, install_channel
@@ -62,8 +61,13 @@ class SerialExecutor:
 
 
 def default_start_method() -> str:
-    """``forkserver`` on Linux (cheap, no inherited threads or Qt state), else ``spawn``."""
-    return "forkserver" if sys.platform.startswith("linux") else "spawn"
+    """``spawn``: the same on every platform, and workers see the current environment.
+
+    ``forkserver`` forks workers from a server started once per process, so
+    they would miss environment changes made since (thread limits, test
+    settings); ``fork`` is unsafe with threads and Qt.
+    """
+    return "spawn"
 
 
 class ProcessExecutor:
