@@ -42,6 +42,10 @@ def compute_timecourses(visits: Sequence[VisitVolumes], labels: np.ndarray,
                         progress: Progress | None = None) -> list[TimecourseRow]:
     """Long table of lesion x visit x parameter for one participant and one rater.
 
+    Volumes are read visit by visit and parameter by parameter, so ``maps`` may
+    be lazy mappings that load a file on access (:mod:`.loader`): only one
+    parameter volume and one filter volume are held at a time.
+
     Parameters
     ----------
     visits : sequence of VisitVolumes
@@ -57,52 +61,54 @@ def compute_timecourses(visits: Sequence[VisitVolumes], labels: np.ndarray,
     r2star_range : (float, float)
         Voxel filter on R2* in 1/s, inclusive.
     progress : Progress, optional
-        Reports per lesion; cancellation is checked between lesions.
+        Reports per visit; cancellation is checked between volumes.
 
     Returns
     -------
     list of TimecourseRow
         Ordered by lesion, parameter, visit.
+
+    Raises
+    ------
+    FerretError
+        When a volume's shape differs from the labels' (not in the reference grid).
     """
     progress = progress or null_progress()
-    _check_shapes(visits, np.shape(labels))
+    shape = np.shape(labels)
     names = list(parameters) if parameters is not None else ordered_parameters(
         name for visit in visits for name in visit.maps)
     rois = lesion_rois(labels, [lesion.lesion_id for lesion in lesions])
-    keeps = [_filter_mask(visit, r2star_range) for visit in visits]
+    raw: dict[tuple[int, str, int], TimecourseRow] = {}
+    for index, visit in enumerate(visits):
+        progress.update(index / max(len(visits), 1), f"time courses: {visit.label}")
+        filter_volume = _checked(visit.filter_volume, "R2* (filter)", visit.label, shape)
+        keep = None if filter_volume is None else r2star_keep(np.asarray(filter_volume), r2star_range)
+        for name in names:
+            progress.check()
+            reuse = name == "R2star" and visit.r2star is None  # the filter volume is this map
+            volume = filter_volume if reuse else _checked(visit.maps.get(name), name, visit.label, shape)
+            for lesion in lesions:
+                raw[(lesion.lesion_id, name, index)] = _raw_row(
+                    lesion, rois[lesion.lesion_id], visit, index, volume, keep, name, participant, rater)
     rows: list[TimecourseRow] = []
-    for number, lesion in enumerate(lesions):
-        progress.check()
-        progress.update(number / max(len(lesions), 1), f"lesion {lesion.lesion_id}")
-        raw = [_raw_row(lesion, rois[lesion.lesion_id], visits, keeps, index, name, participant, rater)
-               for name in names for index in range(len(visits))]
-        rows.extend(realign_lesion(raw, lesion, visits))
+    for lesion in lesions:
+        own = [raw[(lesion.lesion_id, name, index)] for name in names for index in range(len(visits))]
+        rows.extend(realign_lesion(own, lesion, visits))
     progress.update(1.0, "time courses done")
     return rows
 
 
-def _check_shapes(visits: Sequence[VisitVolumes], shape: tuple[int, ...]) -> None:
-    for visit in visits:
-        volumes = dict(visit.maps)
-        if visit.r2star is not None:
-            volumes["R2star (filter)"] = visit.r2star
-        for name, volume in volumes.items():
-            if np.shape(volume) != shape:
-                raise FerretError(
-                    f"the {name} map of {visit.label} has shape {np.shape(volume)} but the lesion "
-                    f"labels have shape {shape}; they must share the reference grid.",
-                    fix="resample the maps and the lesion masks into the reference space first.")
+def _checked(volume, name: str, visit: str, shape: tuple[int, ...]):
+    if volume is not None and np.shape(volume) != shape:
+        raise FerretError(
+            f"the {name} map of {visit} has shape {np.shape(volume)} but the lesion labels have "
+            f"shape {shape}; they must share the reference grid.",
+            fix="resample the maps and the lesion masks into the reference space first.")
+    return volume
 
 
-def _filter_mask(visit: VisitVolumes, r2star_range) -> np.ndarray | None:
-    volume = visit.filter_volume
-    return None if volume is None else r2star_keep(np.asarray(volume), r2star_range)
-
-
-def _raw_row(lesion: LesionInfo, roi: LesionRoi, visits, keeps, index: int, name: str,
-             participant: str, rater: str) -> TimecourseRow:
-    visit, keep = visits[index], keeps[index]
-    volume = visit.maps.get(name)
+def _raw_row(lesion: LesionInfo, roi: LesionRoi, visit: VisitVolumes, index: int, volume, keep,
+             name: str, participant: str, rater: str) -> TimecourseRow:
     lesion_mean, lesion_n, control_mean, control_n, note = float("nan"), 0, float("nan"), 0, ""
     if volume is None:
         note = MISSING

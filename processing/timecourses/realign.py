@@ -59,7 +59,9 @@ def _lesion_reasons(lesion: LesionInfo, onset: int | None, n_visits: int) -> lis
     reasons = []
     if lesion.excluded:
         reasons.append("excluded by rater" + (f": {lesion.exclusion_reason}" if lesion.exclusion_reason else ""))
-    if onset is None:
+    if not lesion.onset:
+        reasons.append("no onset visit rated")
+    elif onset is None:
         reasons.append(f"onset visit {lesion.onset!r} is not one of the participant's visits")
     elif onset == 0:
         reasons.append(NO_PRE_VISIT)
