@@ -1,0 +1,156 @@
+"""Validation of each acquisition from headers and sidecars: files, shapes, echoes, parameters.
+
+Reads NIfTI headers, JSON sidecars and gradient tables; never voxel data (see
+:mod:`processing.study.check_images` for that).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from processing.errors import FerretError
+from processing.study import sidecars
+from processing.study.bids_names import MULTI_ECHO_KINDS
+from processing.study.model import Acquisition, ImageFile, Visit
+from processing.study.problems import Problem, error, warning
+
+_GRID_TOLERANCE_MM = 1e-3
+_UNIT_TOLERANCE = 0.05
+_B0_THRESHOLD = 50.0
+
+
+def check_acquisition(acq: Acquisition, visit: Visit) -> Iterator[Problem]:
+    """Every header- and sidecar-level check that applies to this acquisition's kind."""
+    yield from check_dimensions(acq)
+    if acq.kind in MULTI_ECHO_KINDS:
+        yield from check_echo_files(acq)
+        yield from check_echo_times(acq)
+    if acq.kind in MULTI_ECHO_KINDS + ("MP2RAGE",):
+        yield from check_same_grid(acq)
+    if acq.kind == "MP2RAGE":
+        yield from check_mp2rage_parameters(acq, has_t1map="T1map" in visit.acquisitions)
+    if acq.kind == "dwi":
+        yield from check_gradients(acq)
+
+
+def shape_of(image: ImageFile) -> tuple[int, ...] | None:
+    """The image's shape from its header; None when unreadable (reported by the image checks)."""
+    try:
+        return tuple(int(n) for n in image.header.get_data_shape())
+    except Exception:  # noqa: BLE001 - any header failure is reported by check_images
+        return None
+
+
+def _spatial_ndim(shape: tuple[int, ...]) -> int:
+    while len(shape) > 3 and shape[-1] == 1:
+        shape = shape[:-1]
+    return len(shape)
+
+
+def check_dimensions(acq: Acquisition) -> Iterator[Problem]:
+    """dwi must be 4D; anatomical images 3D, unless echoes are stored as volumes."""
+    for image in acq.files:
+        shape = shape_of(image)
+        if shape is None:
+            continue
+        ndim = _spatial_ndim(shape)
+        if acq.kind == "dwi" and (ndim != 4 or shape[3] < 2):
+            yield error(image.path, f"a dwi image must be 4D (one volume per b-value); this one is {shape}.",
+                        "convert the whole diffusion series into one 4D file (e.g. dcm2niix).")
+        elif acq.kind not in ("dwi", "epi") and not acq.echoes_in_volumes and ndim != 3:
+            yield error(image.path, f"a 3D image was expected; this one has shape {shape}.",
+                        "store one 3D file per echo/inversion (echo-<n>, inv-<n>) or fix the conversion.")
+
+
+def check_same_grid(acq: Acquisition) -> Iterator[Problem]:
+    """All echoes, parts and inversions on the same voxel grid (shape and affine)."""
+    reference = None
+    for image in acq.files:
+        shape = shape_of(image)
+        if shape is None:
+            continue
+        grid = (shape[:3], np.asarray(image.header.get_best_affine()))
+        if reference is None:
+            reference = (image, grid)
+            continue
+        same_shape = grid[0] == reference[1][0]
+        if not (same_shape and np.allclose(grid[1], reference[1][1], atol=_GRID_TOLERANCE_MM)):
+            what = "shape" if not same_shape else "position/orientation (affine)"
+            yield error(image.path, f"different grid from {reference[0].path.name}: the {what} differs.",
+                        "all echoes, parts and inversions of one acquisition must come from the same "
+                        "series; re-convert them together.")
+
+
+def check_echo_files(acq: Acquisition) -> Iterator[Problem]:
+    """Each phase echo has its magnitude; echo numbers have no gaps; phase present for SWI."""
+    if acq.echoes_in_volumes:
+        return
+    magnitudes = {f.echo for f in acq.part("mag")}
+    phases = acq.part("phase")
+    for image in phases:
+        if image.echo not in magnitudes:
+            yield error(image.path, f"phase echo {image.echo} has no magnitude image.",
+                        "add the part-mag file of the same echo (R2* and SWI need both).")
+    numbers = sorted(e for e in magnitudes if e is not None)
+    for gap in sorted(set(range(1, (numbers[-1] if numbers else 0) + 1)) - set(numbers)):
+        yield error(acq.files[0].path, f"echo {gap} of this {acq.kind} is missing (echoes {numbers} present).",
+                    f"add the echo-{gap} file or renumber the echoes from 1.")
+    if acq.kind == "MEGRE" and not phases:
+        yield warning(acq.files[0].path, "MEGRE without phase images: SWI cannot be computed (R2* can).",
+                      "add the part-phase echoes if SWI is wanted.")
+
+
+def check_echo_times(acq: Acquisition) -> Iterator[Problem]:
+    """EchoTime present (seconds), increasing, and one per volume for 4D multi-echo files."""
+    try:
+        times = sidecars.echo_times(acq)
+    except FerretError as exc:
+        yield error(exc.path or acq.files[0].path, f"echoes without EchoTime: {exc.problem}", exc.fix or "")
+        return
+    mag = (acq.part("mag") or acq.files)[0]
+    if acq.echoes_in_volumes:
+        shape = shape_of(mag)
+        if shape is not None and len(shape) == 4 and shape[3] != len(times):
+            yield error(sidecars.sidecar_or_expected(mag), f"{len(times)} echo times for {shape[3]} volumes.",
+                        "give one EchoTime per volume of the 4D image.")
+    if any(t > 1.0 for t in times):
+        yield error(sidecars.sidecar_or_expected(mag), f"EchoTime values {times} look like milliseconds.",
+                    "BIDS EchoTime is in seconds: divide by 1000.")
+    elif any(b <= a for a, b in zip(times, times[1:])):
+        yield error(sidecars.sidecar_or_expected(mag), f"echo times {times} do not increase with the echo number.",
+                    "check the echo-<n> entities against each sidecar's EchoTime.")
+
+
+def check_mp2rage_parameters(acq: Acquisition, *, has_t1map: bool) -> Iterator[Problem]:
+    """Every parameter R1 needs, named with its file when missing; defaults noted."""
+    missing = sidecars.mp2rage_missing(acq)
+    path = acq.files[0].path
+    if missing:
+        make = warning if has_t1map else error
+        yield make(path, "MP2RAGE parameters needed for R1 are missing: " + "; ".join(missing) + ".",
+                   "add these keys to the JSON sidecars (from the scanner protocol)"
+                   + (" - the scanner T1map is used meanwhile." if has_t1map else ", or provide a T1map."))
+    elif defaults := sidecars.mp2rage_defaults_used(acq):
+        yield warning(path, "MP2RAGE sidecars lack " + ", ".join(defaults) + "; Ferret uses the default.",
+                      "add the key(s) to the inversion sidecars if the protocol differs.")
+
+
+def check_gradients(acq: Acquisition) -> Iterator[Problem]:
+    """bval/bvec present, counts matching the 4D image, unit b-vectors for b > 0."""
+    try:
+        bvals, bvecs = sidecars.read_bvals_bvecs(acq)
+    except FerretError as exc:
+        yield error(exc.path or acq.files[0].path, exc.problem, exc.fix or "")
+        return
+    shape = shape_of(acq.files[0])
+    if shape is not None and len(shape) == 4 and shape[3] != bvals.size:
+        yield error(acq.bval, f"{bvals.size} b-values but the image has {shape[3]} volumes.",
+                    "the .bval/.bvec files must list one entry per volume of the dwi image.")
+    norms = np.linalg.norm(bvecs, axis=1)
+    bad = np.flatnonzero((bvals >= _B0_THRESHOLD) & (np.abs(norms - 1.0) > _UNIT_TOLERANCE))
+    if bad.size:
+        yield error(acq.bvec, f"b-vectors are not unit length at volumes {bad.tolist()[:10]} "
+                    f"(lengths {np.round(norms[bad[:5]], 3).tolist()}).",
+                    "normalise the vectors (FSL convention: 3 rows of unit vectors, zeros for b=0).")

@@ -1,0 +1,103 @@
+"""Validation of participants and sessions: the participants table, visit dates, duplicates."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+from processing.errors import FerretError
+from processing.study.dates import read_tsv, sessions_table_path
+from processing.study.model import Participant, Study
+from processing.study.problems import Problem, error, warning
+
+
+def check_participants_table(study: Study) -> Iterator[Problem]:
+    """participants.tsv readable, with participant_id, matching the sub-* folders."""
+    path = study.root / "participants.tsv"
+    if not path.is_file():
+        return
+    try:
+        rows = read_tsv(path)
+    except FerretError as exc:
+        yield error(path, exc.problem, exc.fix or "")
+        return
+    if rows and "participant_id" not in rows[0]:
+        yield error(path, "participants.tsv has no participant_id column.",
+                    "name the first column participant_id, with values sub-<label>.")
+        return
+    listed = [row.get("participant_id", "") for row in rows]
+    for label, count in Counter(listed).items():
+        if count > 1:
+            yield error(path, f"{label} is listed {count} times.", "keep one row per participant.")
+    for label, participant in study.participants.items():
+        folder = study.root / label
+        if label not in listed:
+            yield warning(folder, f"{label} is not listed in participants.tsv.",
+                          f"add a row for {label} (its clinical variables).")
+        elif not folder.is_dir():
+            yield warning(path, f"{label} is listed but has no folder.",
+                          f"add {label}/ with its visits or remove the row.")
+
+
+def check_sessions(study: Study) -> Iterator[Problem]:
+    """Per participant: the sessions table, duplicate sessions, sessions without a date."""
+    for participant in study.participants.values():
+        folder = study.root / participant.label
+        if folder.is_dir():
+            yield from _check_sessions_table(participant, sessions_table_path(folder))
+            yield from _check_duplicates(participant)
+            yield from _check_dates(participant, sessions_table_path(folder))
+
+
+def _check_sessions_table(participant: Participant, path: Path) -> Iterator[Problem]:
+    if not path.is_file():
+        return
+    try:
+        rows = read_tsv(path)
+    except FerretError as exc:
+        yield error(path, exc.problem, exc.fix or "")
+        return
+    ids = [row.get("session_id", "") for row in rows]
+    if rows and "session_id" not in rows[0]:
+        yield error(path, "the sessions table has no session_id column.",
+                    "columns: session_id (ses-<label>) and acq_time (YYYY-MM-DDThh:mm:ss).")
+        return
+    for session, count in Counter(ids).items():
+        if count > 1:
+            yield error(path, f"duplicate session: {session} is listed {count} times.",
+                        "keep one row per session.")
+    known = {v.session for v in participant.visits}
+    for session in sorted(set(ids) - known):
+        yield warning(path, f"{session} is listed but has no folder.",
+                      f"add {participant.label}/{session}/ or remove the row.")
+
+
+def _check_duplicates(participant: Participant) -> Iterator[Problem]:
+    by_number: dict[str, list[str]] = {}
+    for visit in participant.visits:
+        label = visit.session[4:]
+        by_number.setdefault(label.lstrip("0") if label.isdigit() else label, []).append(visit.session)
+    for sessions in by_number.values():
+        if len(sessions) > 1:
+            yield error(participant.visits[0].path.parent, "duplicate sessions: " + " and ".join(sessions)
+                        + " are the same visit number.", "merge them or renumber one of them.")
+    by_date: dict[object, list] = {}
+    for visit in participant.visits:
+        if visit.date is not None:
+            by_date.setdefault(visit.date, []).append(visit)
+    for visits in by_date.values():
+        if len(visits) > 1:
+            names = " and ".join(v.session for v in visits)
+            yield error(visits[-1].path, f"duplicate sessions: {names} have the same acquisition "
+                        f"time {visits[0].date.isoformat()} (a copied visit?).",
+                        "remove the copy or correct acq_time in the sessions table.")
+
+
+def _check_dates(participant: Participant, table: Path) -> Iterator[Problem]:
+    for visit in participant.visits:
+        if visit.date is None:
+            yield warning(visit.path, "this session has no date: visits are ordered by label and "
+                          "time since baseline in weeks is unknown.",
+                          f"add a row '{visit.session}<TAB>YYYY-MM-DDThh:mm:ss' to {table} "
+                          "(columns session_id, acq_time).")
