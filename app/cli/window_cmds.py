@@ -1,0 +1,52 @@
+"""``ferret demo`` and ``ferret open``: the main window, or a screenshot of it.
+
+Qt is imported only when a window is made, so ``ferret --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` and ``open`` sub-commands."""
+    demo = subparsers.add_parser(
+        "demo", help="open the main window on the demo study (made on first use)",
+        description="Open the main window on a synthetic demo study, creating it first if needed "
+                    "(in the user's data folder; the first run takes a while).")
+    _window_options(demo)
+    demo.set_defaults(func=run_demo)
+
+    open_ = subparsers.add_parser("open", help="open the main window on a BIDS study",
+                                  description="Open the main window on a BIDS study folder.")
+    open_.add_argument("study", help="the BIDS root folder")
+    open_.add_argument("--participant", metavar="sub-XX", help="participant to show first")
+    _window_options(open_)
+    open_.set_defaults(func=run_open)
+
+
+def _window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--screenshot", metavar="FILE.png",
+                        help="render the window offscreen into this PNG and exit")
+    parser.add_argument("--size", metavar="WxH", help="window size in pixels (default 1920x1080)")
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``ferret demo``."""
+    from app.demo import ensure_demo_study
+    from app.launch import run_window
+    from app.screenshot import parse_size
+
+    size = parse_size(args.size)
+    root = ensure_demo_study()
+    return run_window(root, screenshot=args.screenshot, size=size, command="demo")
+
+
+def run_open(args: argparse.Namespace) -> int:
+    """``ferret open STUDY``."""
+    from app.launch import run_window
+    from app.screenshot import parse_size
+
+    size = parse_size(args.size)
+    return run_window(args.study, participant=args.participant, screenshot=args.screenshot, size=size,
+                      command=f"open {args.study}")

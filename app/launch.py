@@ -1,0 +1,76 @@
+"""Open the main window on a study: on screen, or offscreen for a screenshot.
+
+Input is checked before Qt starts (a bad folder or participant is a
+:class:`~processing.errors.FerretError`, never a traceback). Without a display,
+no window is attempted: a screenshot is written to a stated path instead and
+the user is told how to get a real window.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from processing.errors import FerretError
+from processing.study import discover
+from processing.study.model import Study
+
+from app.browser_model import find_participant
+from app.display import can_show_window, no_display_message
+
+
+def load_study(root: str | Path) -> Study:
+    """Discover the study at ``root``; FerretError when it is missing or not BIDS."""
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise FerretError("this study folder does not exist.", root, "check the path.")
+    if not root.is_dir():
+        raise FerretError("this is a file, not a study folder.", root,
+                          "give the BIDS root folder (the one holding sub-01/, sub-02/, ...).")
+    study = discover(root)
+    find_participant(study, None)  # raises when there is no participant at all
+    return study
+
+
+def headless_screenshot_path() -> Path:
+    """Where a window that cannot be shown is pictured instead."""
+    return Path(platformdirs.user_cache_dir("ferret")) / "window.png"
+
+
+def run_window(root: str | Path, *, participant: str | None = None, screenshot: str | None = None,
+               size: tuple[int, int] = (1920, 1080), command: str = "open") -> int:
+    """Show the main window on ``root``; return the exit status.
+
+    With ``screenshot``, render offscreen at ``size``, write the PNG and return 0.
+    """
+    study = load_study(root)
+    find_participant(study, participant)
+    headless = screenshot is None and not can_show_window()
+    if screenshot is not None or headless:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app, window = _make_window(study, participant)
+    if screenshot is not None or headless:
+        from app.screenshot import save_screenshot
+
+        target = save_screenshot(window, screenshot or headless_screenshot_path(), size)
+        window.close()
+        window.deleteLater()
+        print(no_display_message(command, str(target)) if headless else f"Screenshot written to {target}")
+        return 0
+    window.resize(*size)
+    window.show()
+    return int(app.exec())
+
+
+def _make_window(study: Study, participant: str | None):
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0] if sys.argv else "ferret"])
+    from app.main_window import MainWindow
+
+    window = MainWindow(study)
+    window.start(participant)
+    return app, window
