@@ -16,6 +16,7 @@ import enum
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -69,7 +70,7 @@ class Job:
     def identity(self) -> str:
         """``module:qualname@version`` of the function."""
         version = self.version or str(getattr(self.func, "engine_version", "1"))
-        return f"{self.func.__module__}:{self.func.__qualname__}@{version}"
+        return f"{module_name(self.func)}:{self.func.__qualname__}@{version}"
 
     def parameter_hash(self, root: Path | None = None) -> str:
         """SHA-256 of the canonical JSON of ``args`` and ``params``.
@@ -82,6 +83,24 @@ class Job:
 
     def __repr__(self) -> str:
         return f"Job({self.name!r}, {self.identity}, {len(self.inputs)} inputs, {len(self.outputs)} outputs)"
+
+
+def module_name(func: Callable[..., Any]) -> str:
+    """The importable name of ``func``'s module, also when it runs as a script.
+
+    A function of a script run as ``python step.py`` lives in ``__main__``;
+    its identity uses the script's module name so that importing the same
+    module elsewhere does not invalidate the cache.
+    """
+    name = func.__module__
+    if name in ("__main__", "__mp_main__"):
+        main = sys.modules.get(name)
+        spec = getattr(main, "__spec__", None)
+        if spec is not None and spec.name:
+            return spec.name
+        if getattr(main, "__file__", None):
+            return Path(main.__file__).stem
+    return name
 
 
 def check_importable(func: Callable[..., Any], name: str) -> None:
