@@ -1,0 +1,25 @@
+"""The synthetic phantom study: a longitudinal SVD study with known truth.
+
+A head with a folded cortical ribbon, white matter, deep grey nuclei,
+ventricles, CSF, skull and scalp lives in an "anatomy space" (RAS mm). Each
+participant gets planted lesions (A-CMIs with an onset visit and a parameter
+trajectory, C-CMIs, microbleeds, WMH). Every acquisition of every visit is
+sampled on its own grid and orientation after its own rigid head movement,
+passed through the forward signal models (:mod:`processing.forward`) and
+written as BIDS, with the truth under ``derivatives/phantom-truth``.
+
+Public API
+----------
+make_phantom_study(out, *, participants, visits, scale, seed, noise, progress)
+load_truth(study_root, participant) -> ParticipantTruth
+
+Modules: tissues, trajectories (data tables); anatomy, lesions, participant
+(what the head is); protocol, geometry (how it is scanned); sampling, fields,
+acquire_anat, acquire_dwi (simulation); bids, truth, study (output).
+"""
+
+from processing.phantom.study import make_phantom_study
+from processing.phantom.truth import AcquisitionTruth, LesionTruth, ParticipantTruth, load_truth, truth_root
+
+__all__ = ["make_phantom_study", "load_truth", "truth_root",
+           "ParticipantTruth", "AcquisitionTruth", "LesionTruth"]

@@ -1,0 +1,95 @@
+"""The phantom's head in anatomy space (RAS mm, centred at 0).
+
+Shells outward along each direction ``u`` from the centre, with ``R(u)`` the
+radius of the brain ellipsoid: white matter up to the folded grey/white
+boundary, a cortical ribbon of :data:`CORTEX_THICKNESS` mm below the pial
+surface ``R(u) - fold(u)``, CSF (filling the sulci) up to ``R(u) + 3``, skull to
+``R(u) + 9`` and scalp to ``R(u) + 14``. Folds are a smooth random radial
+modulation (a sum of random plane waves on the unit sphere squashed by tanh)
+reaching :data:`FOLD_DEPTH` mm. Deep grey nuclei and ventricles are ellipsoids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from processing.phantom import tissues as T
+
+BRAIN_SEMI_AXES = np.array([68.0, 85.0, 62.0])
+CORTEX_THICKNESS = 2.75
+FOLD_DEPTH = 8.0
+CSF_OUTER, SKULL_OUTER, SCALP_OUTER = 3.0, 9.0, 14.0
+
+#: (label, centre mm, semi-axes mm) of the inner structures, mirrored left/right
+INNER_STRUCTURES = (
+    (T.DEEP_GREY, (12.0, -15.0, 5.0), (8.0, 12.0, 8.0)),     # thalamus
+    (T.DEEP_GREY, (25.0, 5.0, 2.0), (5.0, 12.0, 8.0)),       # putamen
+    (T.VENTRICLE, (8.0, 5.0, 14.0), (5.0, 20.0, 7.0)),       # lateral ventricle
+)
+
+
+@dataclass(frozen=True)
+class Anatomy:
+    """Random folds of one participant; everything else is fixed.
+
+    Parameters
+    ----------
+    wave_vectors : ndarray (K, 3)
+    phases, amplitudes : ndarray (K,)
+    """
+
+    wave_vectors: np.ndarray
+    phases: np.ndarray
+    amplitudes: np.ndarray
+
+    @classmethod
+    def random(cls, rng: np.random.Generator, n_waves: int = 24) -> "Anatomy":
+        """Draw the folding pattern of one participant."""
+        directions = rng.standard_normal((n_waves, 3))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        frequencies = rng.uniform(2.5, 4.0, n_waves)
+        return cls(directions * frequencies[:, None], rng.uniform(0, 2 * np.pi, n_waves),
+                   rng.uniform(0.5, 1.0, n_waves))
+
+    def hull_radius(self, unit) -> np.ndarray:
+        """Radius of the unfolded brain ellipsoid along unit directions ``(..., 3)``."""
+        return 1.0 / np.sqrt(np.sum((unit / BRAIN_SEMI_AXES) ** 2, axis=-1))
+
+    def fold(self, unit) -> np.ndarray:
+        """Sulcal depth (0..FOLD_DEPTH mm) along unit directions ``(..., 3)``."""
+        waves = np.cos(2 * np.pi * unit @ self.wave_vectors.T + self.phases) @ self.amplitudes
+        scale = np.sqrt(0.5 * np.sum(self.amplitudes ** 2))
+        return FOLD_DEPTH * 0.5 * (1.0 + np.tanh(1.5 * waves / scale))
+
+    def pial_radius(self, unit) -> np.ndarray:
+        """Radius of the pial surface along unit directions."""
+        return self.hull_radius(unit) - self.fold(unit)
+
+    def labels(self, points) -> np.ndarray:
+        """Tissue label (uint8) at points ``(..., 3)`` in anatomy mm."""
+        points = np.asarray(points, dtype=float)
+        radius = np.linalg.norm(points, axis=-1)
+        unit = points / np.maximum(radius, 1e-9)[..., None]
+        hull = self.hull_radius(unit)
+        pial = hull - self.fold(unit)
+        label = np.zeros(radius.shape, dtype=np.uint8)
+        shells = ((hull + SCALP_OUTER, T.SCALP), (hull + SKULL_OUTER, T.SKULL),
+                  (hull + CSF_OUTER, T.CSF), (pial, T.CORTEX),
+                  (pial - CORTEX_THICKNESS, T.WHITE_MATTER))
+        for outer, tissue in shells:
+            label[radius <= outer] = tissue
+        inside_brain = label == T.WHITE_MATTER
+        for tissue, centre, semi in INNER_STRUCTURES:
+            for side in (1.0, -1.0):
+                c = np.array([side * centre[0], centre[1], centre[2]])
+                inside = np.sum(((points - c) / semi) ** 2, axis=-1) <= 1.0
+                label[inside & inside_brain] = tissue
+        return label
+
+    def to_dict(self) -> dict:
+        """JSON-friendly parameters (for the truth file)."""
+        return {"wave_vectors": self.wave_vectors, "phases": self.phases,
+                "amplitudes": self.amplitudes, "brain_semi_axes": BRAIN_SEMI_AXES,
+                "cortex_thickness_mm": CORTEX_THICKNESS, "fold_depth_mm": FOLD_DEPTH}

@@ -1,0 +1,67 @@
+"""One phantom participant: anatomy, lesions, demographics, visit dates and motion.
+
+All random draws come from generators seeded by ``(seed, participant)`` and
+``(seed, participant, visit, acquisition)``, so any piece can be regenerated
+alone and the output never depends on the order of generation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from processing.phantom.anatomy import Anatomy
+from processing.phantom.geometry import random_motion
+from processing.phantom.lesions import Lesion, plant_lesions
+
+FIRST_VISIT = dt.datetime(2023, 3, 6, 9, 0, 0)
+VISIT_MOTION = (2.0, 3.0)        # sd of degrees and mm between visits
+ACQUISITION_MOTION = (1.0, 1.0)  # sd of degrees and mm between acquisitions of a visit
+
+
+@dataclass
+class PhantomParticipant:
+    """The fixed, random traits of one participant."""
+
+    label: str
+    index: int
+    seed: int
+    anatomy: Anatomy
+    lesions: list[Lesion]
+    demographics: dict
+    visit_dates: list[dt.datetime]
+
+    @classmethod
+    def create(cls, seed: int, index: int, visits: int) -> "PhantomParticipant":
+        """Draw participant ``index`` (1-based) of a study with ``visits`` visits."""
+        rng = np.random.default_rng([seed, index])
+        anatomy = Anatomy.random(rng)
+        lesions = plant_lesions(anatomy, rng, visits)
+        demographics = {
+            "age": int(rng.integers(55, 86)),
+            "sex": str(rng.choice(["F", "M"])),
+            "hypertension": str(rng.choice(["yes", "no"], p=[0.6, 0.4])),
+            "group": "svd" if index % 2 == 1 else "control",
+        }
+        dates, day = [], FIRST_VISIT + dt.timedelta(days=int(rng.integers(0, 60)))
+        for visit in range(visits):
+            jitter = int(rng.integers(-3, 4)) if visit else 0
+            minutes = int(rng.integers(0, 8 * 60 // 15)) * 15
+            dates.append(day + dt.timedelta(days=28 * visit + jitter, minutes=minutes))
+        return cls(f"sub-{index:02d}", index, seed, anatomy, lesions, demographics, dates)
+
+    @property
+    def sessions(self) -> list[str]:
+        return [f"ses-{k + 1:02d}" for k in range(len(self.visit_dates))]
+
+    def world_from_anatomy(self, visit: int, acquisition_index: int) -> np.ndarray:
+        """Head position in acquisition ``acquisition_index`` of ``visit`` (1-based)."""
+        visit_motion = random_motion(np.random.default_rng([self.seed, self.index, visit]), *VISIT_MOTION)
+        rng = np.random.default_rng([self.seed, self.index, visit, acquisition_index, 1])
+        return random_motion(rng, *ACQUISITION_MOTION) @ visit_motion
+
+    def noise_rng(self, visit: int, acquisition_index: int) -> np.random.Generator:
+        """Generator for the noise of one acquisition."""
+        return np.random.default_rng([self.seed, self.index, visit, acquisition_index, 2])

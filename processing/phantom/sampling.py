@@ -1,0 +1,90 @@
+"""Point-sampling the phantom's tissue properties on an acquisition grid.
+
+Every voxel centre is mapped through the head movement into anatomy space and
+takes the exact properties found there (tissue table, then lesion values of
+that visit): the true parameter of every voxel is known, with no partial
+volume.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from processing.phantom import tissues as T
+from processing.phantom.anatomy import Anatomy
+from processing.phantom.geometry import voxel_centres, voxel_of
+from processing.phantom.lesions import Lesion
+
+
+@dataclass
+class SampledGrid:
+    """Truth on one grid: labels, properties (float32, keyed by PARAMETERS) and anatomy points."""
+
+    tissue: np.ndarray
+    lesion: np.ndarray
+    properties: dict[str, np.ndarray]
+    points: np.ndarray
+    anatomy_from_grid: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.tissue.shape
+
+    def fibre_direction(self) -> np.ndarray:
+        """Unit principal diffusion direction per voxel (anatomy axes)."""
+        radial = self.points / np.maximum(np.linalg.norm(self.points, axis=-1, keepdims=True), 1e-6)
+        circ = np.stack([-self.points[..., 1], self.points[..., 0],
+                         0.3 * self.points[..., 2] + 1.0], axis=-1)
+        circ /= np.maximum(np.linalg.norm(circ, axis=-1, keepdims=True), 1e-6)
+        cortex = (self.tissue == T.CORTEX)[..., None]
+        return np.where(cortex, radial, circ).astype(np.float32)
+
+
+def _lesion_box(lesion: Lesion, shape, grid_from_anatomy) -> tuple[slice, slice, slice]:
+    """Index slices of the grid covering the lesion's bounding box (with one voxel margin)."""
+    corners = np.array(list(itertools.product(*[(-1, 1)] * 3))) * lesion.radii + lesion.centre
+    ijk = corners @ grid_from_anatomy[:3, :3].T + grid_from_anatomy[:3, 3]
+    low = np.clip(np.floor(ijk.min(axis=0)).astype(int) - 1, 0, shape)
+    high = np.clip(np.ceil(ijk.max(axis=0)).astype(int) + 2, 0, shape)
+    return tuple(slice(a, b) for a, b in zip(low, high))
+
+
+def lesion_labels(lesions, tissue, points, anatomy_from_grid) -> np.ndarray:
+    """Lesion label map (uint16, 0 = none) on a grid, by the rule of :mod:`lesions`."""
+    label = np.zeros(tissue.shape, dtype=np.uint16)
+    grid_from_anatomy = np.linalg.inv(anatomy_from_grid)
+    for lesion in lesions:
+        box = _lesion_box(lesion, tissue.shape, grid_from_anatomy)
+        inside = lesion.inside(points[box])
+        if lesion.host_tissue in (T.CORTEX,):
+            inside &= tissue[box] == lesion.host_tissue
+        label[box][inside] = lesion.label
+        centre = voxel_of(lesion.centre[None], tissue.shape, anatomy_from_grid, np.eye(4))[0]
+        if centre[0] >= 0:
+            label[tuple(centre)] = lesion.label
+    return label
+
+
+def sample_grid(anatomy: Anatomy, lesions: list[Lesion], visit: int, shape, affine,
+                world_from_anatomy) -> SampledGrid:
+    """Sample labels and properties at a visit (1-based) on a grid.
+
+    Parameters
+    ----------
+    shape, affine : grid of the acquisition (affine maps voxels to its world)
+    world_from_anatomy : 4x4, the head position in that acquisition
+    """
+    anatomy_from_grid = np.linalg.inv(world_from_anatomy) @ affine
+    points = voxel_centres(shape, anatomy_from_grid)
+    tissue = anatomy.labels(points)
+    lesion = lesion_labels(lesions, tissue, points, anatomy_from_grid)
+    values = T.property_table()[tissue].astype(np.float32)
+    for item in lesions:
+        mask = lesion == item.label
+        if mask.any():
+            values[mask] = [item.values[visit - 1][name] for name in T.PARAMETERS]
+    properties = {name: values[..., k] for k, name in enumerate(T.PARAMETERS)}
+    return SampledGrid(tissue, lesion, properties, points, anatomy_from_grid)
