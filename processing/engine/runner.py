@@ -66,6 +66,7 @@ class _Scheduler:
         self.ready = collections.deque(name for name in graph.order if not self.waiting[name])
         self.running: dict[object, tuple[str, CacheCheck]] = {}
         self.cancel_sent = False
+        self.suspects: set[str] = set()  # jobs whose worker died once; they are retried alone
         self.rank = {name: index for index, name in enumerate(graph.order)}
 
     def run(self) -> RunSummary:
@@ -95,7 +96,7 @@ class _Scheduler:
                 self.executor.cancel()
 
     def _submit_ready(self) -> None:
-        while self.ready and len(self.running) < self.executor.capacity and not self.progress.cancelled:
+        while self._may_submit():
             name = self.ready.popleft()
             job = self.graph[name]
             try:
@@ -112,12 +113,25 @@ class _Scheduler:
             call = JobCall(name, job.func, job.args, job.params, job.outputs)
             self.running[self.executor.submit(call)] = (name, check)
 
+    def _may_submit(self) -> bool:
+        if not self.ready or len(self.running) >= self.executor.capacity or self.progress.cancelled:
+            return False
+        if any(name in self.suspects for name, _ in self.running.values()):
+            return False  # a suspect runs alone, so that if it kills its worker again, it fails alone
+        return not (self.ready[0] in self.suspects and self.running)
+
     def _finish(self, future) -> None:
         name, check = self.running.pop(future)
         try:
             result: JobResult = future.result()
-        except Exception as exc:  # the worker itself died or the result could not be returned
-            result = JobResult(name, FAILED, error=f"worker failed: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # the worker process died (killed, out of memory, crashed)
+            if name not in self.suspects:
+                self.suspects.add(name)
+                self.status.set(name, PENDING, reason="its worker died; retrying it alone", fraction=0.0)
+                self.ready.appendleft(name)
+                return
+            result = JobResult(name, FAILED, error=("the worker process died while running this job "
+                                                    f"(killed, crashed or out of memory): {type(exc).__name__}: {exc}"))
         if result.status == DONE:
             self.cache.record(self.graph[name], check.inputs, result.outputs)
             self.status.set(name, DONE, fraction=1.0, seconds=result.seconds)

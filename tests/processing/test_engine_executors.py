@@ -72,3 +72,17 @@ def test_local_dask_cluster_equals_local_executor(tmp_path):
     assert outcome(dask[0], tmp_path / "dask") == outcome(local[0], tmp_path / "local")
     assert dask[1] == local[1] and dask[2] == local[2]
     assert ("maps-v0", "read a.txt") in dask[3]
+
+
+def test_a_job_that_kills_its_worker_fails_alone(tmp_path):
+    from processing.engine import Graph, Job
+
+    jobs.make_raw(tmp_path)
+    output = tmp_path / "derivatives" / "crash.txt"
+    crasher = Job("crash", jobs.crash, outputs=[output],
+                  params=dict(label="crash", output=output, calls=tmp_path / "calls"))
+    graph = Graph([crasher, *jobs.study_graph(tmp_path)])
+    summary = run(graph, jobs.cache_for(tmp_path), ProcessExecutor(2))
+    assert summary.failed == ["crash"] and len(summary.done) == 8
+    assert summary.reasons["crash"].startswith("the worker process died while running this job")
+    assert jobs.calls_made(tmp_path).count("crash") == 2  # tried, then retried alone

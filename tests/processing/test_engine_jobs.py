@@ -55,6 +55,15 @@ def forgetful(*, label: str, output: Path, calls: Path, progress) -> None:
     _mark_call(calls, label)
 
 
+def crash(*, label: str, output: Path, calls: Path, progress) -> None:
+    """A step that kills its own process, as a segfault or the out-of-memory killer would."""
+    import signal
+
+    _mark_call(calls, label)
+    time.sleep(0.2)  # let the other worker pick up a job, which must not be lost
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _sleep(seconds: float, progress) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
