@@ -24,3 +24,20 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip(f"real scans not found at {REAL_DATA} (set FERRET_REAL_DATA to use them)")
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def phantom_study(tmp_path_factory) -> Path:
+    """A tiny phantom study (1 participant, 4 visits, seed 0, with noise), made once per test worker."""
+    from processing.phantom import make_phantom_study
+
+    return make_phantom_study(tmp_path_factory.mktemp("phantom") / "study", visits=4, scale="tiny", seed=0)
+
+
+@pytest.fixture(scope="session")
+def phantom_noiseless(tmp_path_factory) -> Path:
+    """A tiny phantom study without noise (3 visits, seed 0): exact signals for accuracy tests."""
+    from processing.phantom import make_phantom_study
+
+    return make_phantom_study(tmp_path_factory.mktemp("phantom_noiseless") / "study", visits=3, scale="tiny",
+                              seed=0, noise=False)
