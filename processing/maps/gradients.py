@@ -1,4 +1,6 @@
-"""Diffusion gradient tables: reading FSL bval/bvec, orientation, shells.
+"""Diffusion gradient tables: FSL b-vector orientation, shells.
+
+The files are read by :func:`processing.study.sidecars.read_bvals_bvecs`.
 
 FSL convention (dcm2niix writes it): b-vectors are unit vectors in the image's
 voxel axes, except that FSL always treats voxel space as radiological; when the
@@ -13,7 +15,6 @@ comparable whatever the storage orientation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -23,46 +24,22 @@ B0_THRESHOLD = 50.0
 SHELL_TOLERANCE = 100.0
 
 
-def read_bvals_bvecs(bval: str | Path, bvec: str | Path, n_volumes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Read FSL ``.bval`` (1 x N) and ``.bvec`` (3 x N, or N x 3) files.
+def unit_vectors(vectors: np.ndarray, bvals: np.ndarray, path=None) -> np.ndarray:
+    """Normalise b-vectors (N, 3) to unit length; b=0 rows may be zero.
 
     Raises
     ------
     FerretError
-        When a file is missing or unreadable, or the counts do not match the image.
+        When a diffusion-weighted volume (b >= 50) has a zero vector.
     """
-    bvals = _read_table(bval, "b-values").ravel()
-    bvecs = _read_table(bvec, "b-vectors")
-    if bvecs.shape[0] != 3 and bvecs.ndim == 2 and bvecs.shape[1] == 3:
-        bvecs = bvecs.T
-    if bvecs.ndim != 2 or bvecs.shape[0] != 3:
-        raise FerretError(f"b-vectors must be 3 rows; found shape {bvecs.shape}.", bvec)
-    for values, path, what in ((bvals, bval, "b-values"), (bvecs.T, bvec, "b-vectors")):
-        if len(values) != n_volumes:
-            raise FerretError(f"{len(values)} {what} for {n_volumes} DWI volumes.", path,
-                              "use the .bval/.bvec written with this image (dcm2niix).")
-    if np.any(bvals < 0) or not np.all(np.isfinite(bvals)):
-        raise FerretError("b-values must be finite and non-negative.", bval)
-    return bvals, _unit(bvecs.T, bvals)
-
-
-def _read_table(path, what):
-    if path is None or not Path(path).exists():
-        raise FerretError(f"the {what} file is missing.", path, "put the .bval/.bvec beside the DWI image.")
-    try:
-        return np.atleast_1d(np.loadtxt(path, dtype=np.float64))
-    except ValueError as exc:
-        raise FerretError(f"cannot read the {what} ({exc}).", path) from exc
-
-
-def _unit(vectors: np.ndarray, bvals: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=float)
     norms = np.linalg.norm(vectors, axis=1)
     out = np.zeros_like(vectors)
     ok = norms > 1e-6
     out[ok] = vectors[ok] / norms[ok, None]
-    if np.any(~ok & (bvals >= B0_THRESHOLD)):
-        raise FerretError("a diffusion-weighted volume has a zero b-vector.",
-                          fix="check the .bvec file: only b=0 volumes may have zero vectors.")
+    if np.any(~ok & (np.asarray(bvals) >= B0_THRESHOLD)):
+        raise FerretError("a diffusion-weighted volume has a zero b-vector.", path,
+                          "check the .bvec file: only b=0 volumes may have zero vectors.")
     return out
 
 
