@@ -23,6 +23,8 @@ _B0_THRESHOLD = 50.0
 
 def check_acquisition(acq: Acquisition, visit: Visit) -> Iterator[Problem]:
     """Every header- and sidecar-level check that applies to this acquisition's kind."""
+    for image in acq.files:
+        yield from check_sidecar_json(image)
     yield from check_dimensions(acq)
     if acq.kind in MULTI_ECHO_KINDS:
         yield from check_echo_files(acq)
@@ -33,6 +35,22 @@ def check_acquisition(acq: Acquisition, visit: Visit) -> Iterator[Problem]:
         yield from check_mp2rage_parameters(acq, has_t1map="T1map" in visit.acquisitions)
     if acq.kind == "dwi":
         yield from check_gradients(acq)
+
+
+def check_sidecar_json(image: ImageFile) -> Iterator[Problem]:
+    """The JSON sidecar parses to an object; a broken one is reported and then read as empty."""
+    if image.sidecar is None:
+        return
+    try:
+        ok = isinstance(image.metadata, dict)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        ok, reason = False, str(exc)
+    else:
+        reason = "not a JSON object"
+    if not ok:
+        image.__dict__["metadata"] = {}  # later checks then report the keys as missing
+        yield error(image.sidecar, f"this JSON sidecar cannot be read ({reason}).",
+                    "fix the JSON syntax (e.g. a missing comma or quote).")
 
 
 def shape_of(image: ImageFile) -> tuple[int, ...] | None:
@@ -104,12 +122,19 @@ def check_echo_files(acq: Acquisition) -> Iterator[Problem]:
 
 def check_echo_times(acq: Acquisition) -> Iterator[Problem]:
     """EchoTime present (seconds), increasing, and one per volume for 4D multi-echo files."""
+    mag = (acq.part("mag") or acq.files)[0]
+    if not acq.echoes_in_volumes:
+        lacking = [f for f in acq.part("mag") or acq.files if f.metadata.get("EchoTime") is None]
+        for image in lacking:
+            yield error(sidecars.sidecar_or_expected(image), f"echo {image.echo} of {image.path.name} is "
+                        "without EchoTime in its JSON sidecar.", "add EchoTime (seconds) to this sidecar.")
+        if lacking:
+            return
     try:
         times = sidecars.echo_times(acq)
     except FerretError as exc:
-        yield error(exc.path or acq.files[0].path, f"echoes without EchoTime: {exc.problem}", exc.fix or "")
+        yield error(exc.path or mag.path, f"echoes without EchoTime: {exc.problem}", exc.fix or "")
         return
-    mag = (acq.part("mag") or acq.files)[0]
     if acq.echoes_in_volumes:
         shape = shape_of(mag)
         if shape is not None and len(shape) == 4 and shape[3] != len(times):

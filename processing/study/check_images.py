@@ -35,12 +35,12 @@ def read_voxels(path: Path) -> tuple[np.ndarray | None, Problem | None]:
     try:
         image = nib.load(str(path))
     except _READ_ERRORS as exc:
-        return None, error(path, f"cannot read this NIfTI header ({exc}).",
-                           "the file is not a NIfTI image or is damaged: convert it again.")
+        return None, error(path, f"unreadable NIfTI: the header is truncated or corrupt ({exc}).",
+                           "the file is damaged or not a NIfTI image: copy or convert it again.")
     try:
         return np.asanyarray(image.dataobj), None
     except _READ_ERRORS as exc:
-        return None, error(path, f"the voxel data is truncated or corrupt ({exc}).",
+        return None, error(path, f"unreadable NIfTI: the voxel data is truncated or corrupt ({exc}).",
                            "copy or convert this image again (an interrupted copy?).")
 
 

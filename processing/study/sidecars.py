@@ -186,7 +186,7 @@ def read_bvals_bvecs(acq: Acquisition) -> tuple[np.ndarray, np.ndarray]:
     try:
         bvals = np.loadtxt(acq.bval, ndmin=1, dtype=float).ravel()
         bvecs = np.loadtxt(acq.bvec, ndmin=2, dtype=float)
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         raise FerretError(f"cannot read the gradient table ({exc}).", acq.bval,
                           "bval: one line of numbers; bvec: three lines of numbers.") from exc
     if bvecs.shape[0] != 3 and bvecs.shape[1] == 3:
