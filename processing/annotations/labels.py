@@ -140,7 +140,7 @@ class LabelVolume:
                 return None
             self.data[box] = new
             self._highest_used = max(self._highest_used, int(new.max(initial=0)))
-            edit = LabelEdit(box=box, old=old, new=new.copy(), source=source)
+            edit = _cropped(box, old, new.copy(), source)
             for listener in list(self._live_listeners):
                 listener(edit)
             if self._stroke is not None:
@@ -182,4 +182,12 @@ def _combine(data: np.ndarray, pieces: list[tuple[Box, np.ndarray]], source: str
         old[tuple(slice(s.start - a, s.stop - a) for s, a in zip(box, starts))] = values
     if np.array_equal(old, new):
         return None
-    return LabelEdit(box=union, old=old, new=new, source=source)
+    return _cropped(union, old, new, source)
+
+
+def _cropped(box: Box, old: np.ndarray, new: np.ndarray, source: str) -> LabelEdit:
+    """The edit restricted to the bounding box of the voxels that changed."""
+    changed = np.nonzero(old != new)
+    local = tuple(slice(int(c.min()), int(c.max()) + 1) for c in changed)
+    tight = tuple(slice(s.start + l.start, s.start + l.stop) for s, l in zip(box, local))
+    return LabelEdit(box=tight, old=old[local].copy(), new=new[local].copy(), source=source)

@@ -1,0 +1,118 @@
+"""A rating form as a model driven by key presses alone (no Qt).
+
+The current field's option keys set its value and move on to the next shown
+field (fields whose ``when`` condition fails are skipped). Navigation keys:
+``Down``/``Tab`` next, ``Up``/``Shift+Tab`` previous, ``Delete`` clears a
+choice. In a text field typed characters build a draft, ``Backspace`` removes
+the last one, ``Enter``/``Tab`` stores it and moves on, ``Escape`` drops it.
+Every stored value goes to ``on_change(field_id, value)`` at once (the session
+writes it to disk before returning).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from processing.annotations.schema import FieldSpec, RatingSchema
+from viewers.state.events import EventEmitter
+
+NEXT_KEYS = ("Down", "Tab")
+PREVIOUS_KEYS = ("Up", "Shift+Tab")
+CLEAR_KEYS = ("Delete", "Backspace")
+
+
+class RatingFormModel:
+    """The answers of one lesion's rating form and the field with keyboard focus."""
+
+    def __init__(self, schema: RatingSchema, values: dict | None = None,
+                 on_change: Callable[[str, str | None], None] | None = None):
+        self.schema = schema
+        self.values: dict[str, str] = dict(values or {})
+        self.on_change = on_change
+        self.draft = ""
+        self.changed = EventEmitter()
+        shown = self.shown_fields()
+        self.current_id = next((f.id for f in shown if f.id not in self.values), shown[0].id)
+
+    def shown_fields(self) -> list[FieldSpec]:
+        """Fields whose conditions hold for the current values, in form order."""
+        return [spec for spec in self.schema.fields if spec.is_shown(self.values)]
+
+    @property
+    def current(self) -> FieldSpec:
+        """The field with keyboard focus."""
+        return self.schema.field(self.current_id)
+
+    @property
+    def complete(self) -> bool:
+        """True when every shown choice field has a value."""
+        return all(spec.id in self.values for spec in self.shown_fields() if spec.kind == "choice")
+
+    def press(self, key: str) -> bool:
+        """Handle one key; return True when it did something."""
+        if self.current.kind == "text":
+            return self._press_text(key)
+        if key in NEXT_KEYS or key == "Enter":
+            return self._step(+1)
+        if key in PREVIOUS_KEYS:
+            return self._step(-1)
+        if key in CLEAR_KEYS:
+            return self._store(self.current_id, None)
+        option = self.current.option_for_key(key) if len(key) == 1 else None
+        if option is None:
+            return False
+        self._store(self.current_id, option.value)
+        self._step(+1)
+        return True
+
+    def type_text(self, text: str) -> None:
+        """Press each character of ``text`` in turn (convenience for tests and paste)."""
+        for char in text:
+            self.press(char)
+
+    def _press_text(self, key: str) -> bool:
+        if key in ("Enter",) + NEXT_KEYS:
+            self._commit_draft()
+            return self._step(+1) or True
+        if key in PREVIOUS_KEYS:
+            self._commit_draft()
+            return self._step(-1) or True
+        if key == "Escape":
+            self.draft = ""
+            return True
+        if key == "Backspace":
+            self.draft = self.draft[:-1] if self.draft else self.values.get(self.current_id, "")[:-1]
+            return True
+        if len(key) == 1:
+            if not self.draft:
+                self.draft = self.values.get(self.current_id, "")
+            self.draft += key
+            return True
+        return False
+
+    def _commit_draft(self) -> None:
+        if self.draft:
+            self._store(self.current_id, self.draft)
+        self.draft = ""
+
+    def _store(self, field_id: str, value: str | None) -> bool:
+        if self.values.get(field_id) == value:
+            return False
+        if value is None:
+            self.values.pop(field_id, None)
+        else:
+            self.values[field_id] = value
+        if self.on_change is not None:
+            self.on_change(field_id, value)
+        self.changed.emit(field=field_id, value=value)
+        return True
+
+    def _step(self, direction: int) -> bool:
+        ids = [spec.id for spec in self.shown_fields()]
+        position = ids.index(self.current_id) if self.current_id in ids else 0
+        target = min(max(position + direction, 0), len(ids) - 1)
+        if ids[target] == self.current_id:
+            return False
+        self.current_id = ids[target]
+        self.changed.emit(field=None, value=None)
+        return True
