@@ -85,3 +85,9 @@ def write_small_study(root: Path, participants=("sub-01", "sub-02")) -> Path:
 def small_study(tmp_path_factory) -> Path:
     """The root of the small study (shared, read-only: never write into it)."""
     return write_small_study(tmp_path_factory.mktemp("study") / "small-study")
+
+
+@pytest.fixture
+def study_writer():
+    """The function that writes the small study, for tests that need their own copy."""
+    return write_small_study

@@ -1,0 +1,51 @@
+"""The main window's wiring: table clicks, participant chooser and orientation buttons (offscreen Qt)."""
+
+import pytest
+from PySide6 import QtCore
+
+from app.main_window import MainWindow
+from processing.study import discover
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, small_study):
+    win = MainWindow(discover(small_study))
+    qtbot.addWidget(win)
+    win.start()
+    win.resize(1000, 600)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def click_cell(qtbot, table, row, column):
+    rect = table.visualRect(table.model().index(row, column))
+    qtbot.mouseClick(table.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_table_lists_visits_and_marks_missing_scans(window):
+    table = window.browser.table
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["Visit", "Date", "Weeks", "MEGRE", "FLAIR", "T1w", "dwi"]
+    assert table.item(1, 5).text() == "\u2013" and table.item(1, 5).toolTip() == "missing at this visit"
+    assert (table.currentRow(), table.currentColumn()) == (0, 4)
+
+
+def test_clicking_a_modality_cell_shows_that_image(qtbot, window):
+    before = window.slice_view.image_item.image.copy()
+    click_cell(qtbot, window.browser.table, 2, 3)  # ses-03 MEGRE
+    assert window.presenter.selection == ("ses-03", "MEGRE")
+    assert window.image_title.text().startswith("MEGRE  sub-01 ses-03, week 8.0")
+    assert (window.slice_view.image_item.image != before).any()
+
+
+def test_participant_chooser_and_orientation_buttons(qtbot, window):
+    window.browser.participants.setCurrentText("sub-02")
+    assert window.presenter.participant.label == "sub-02"
+    coronal = window.orientation_buttons.buttons()[1]
+    qtbot.mouseClick(coronal, QtCore.Qt.MouseButton.LeftButton)
+    assert window.presenter.geometry.orientation == "coronal"
+    assert window.slice_view.image_item.image.shape == (20, 40)  # z rows x x columns
+    assert window.status_label.text().startswith("RAS (")
