@@ -46,6 +46,7 @@ class AnnotationSession:
         self.store = store
         self.labels: LabelVolume = store.load_labels(grid)
         self.lesion_type, self.visit = lesion_type, visit
+        self.origin = "painted"
         self.checkpointer = Checkpointer(self.labels, store, checkpoint_delay)
         self.last_saved = time.monotonic()
         self._adopt_orphans()
@@ -65,7 +66,8 @@ class AnnotationSession:
         for lesion_id in sorted(present):
             if lesion_id not in rows:
                 onset = self.visit if self.lesion_type == "A-CMI" else None
-                self.store.add_lesion(lesion_id, self.lesion_type, visit=self.visit, onset_visit=onset)
+                self.store.add_lesion(lesion_id, self.lesion_type, visit=self.visit, onset_visit=onset,
+                                      origin=self.origin)
             elif rows[lesion_id].deleted:
                 self.store.update_lesion(lesion_id, deleted=0)
 

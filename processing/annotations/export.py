@@ -1,0 +1,85 @@
+"""Export of one rater's annotations: masks, rating spreadsheets, summary.
+
+Output folder layout (``--out DIR``)::
+
+    DIR/sub-XX/sub-XX_space-ref_desc-lesions_dseg.nii.gz        reference space
+    DIR/sub-XX/ses-YY/sub-XX_ses-YY_space-dwi_desc-lesions_dseg.nii.gz   each visit's DWI
+    DIR/rater-<id>_lesions.csv, DIR/rater-<id>_summary.csv
+    DIR/rater-<id>_ratings.xlsx   (sheets "lesions" and "summary")
+
+Every mask gets a provenance sidecar. Masks go to each visit's native DWI grid
+through ``native_from_reference`` = inverse of ``reference_from_native``
+(:mod:`processing.annotations.spaces`), by nearest neighbour so IDs survive.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from processing.annotations import spaces
+from processing.annotations.grid import resample_labels
+from processing.annotations.schema import load_schemas
+from processing.annotations.spreadsheet import (BASE_COLUMNS, SUMMARY_COLUMNS, TAIL_COLUMNS, lesion_record,
+                                                rating_columns, summary_records, write_csv, write_xlsx)
+from processing.annotations.workspace import ReviewWorkspace, rater_folder
+from processing.errors import FerretError
+from processing.fileio import save_nifti, write_provenance
+from processing.progress import Progress, null_progress
+
+
+def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: Progress | None = None) -> dict:
+    """Export everything one rater annotated; return the written paths by kind."""
+    progress = progress or null_progress()
+    study_root, out = Path(study_root), Path(out)
+    folder = rater_folder(study_root, rater)
+    if not folder.is_dir():
+        raise FerretError(f"rater {rater} has no annotations in this study.", folder,
+                          "check --rater (folders are named rater-<id>).")
+    review = ReviewWorkspace(study_root)
+    columns = rating_columns(load_schemas(study_root))
+    written: dict[str, list[Path]] = {"reference_masks": [], "native_masks": [], "tables": []}
+    records = []
+    participants = review.participants_of(rater)
+    for n, participant in enumerate(participants):
+        progress.check()
+        progress.update(n / max(len(participants), 1), f"exporting {participant}")
+        labels, rows = review.read(rater, participant)
+        records += [lesion_record(participant, rater, row, columns) for row in rows]
+        written["reference_masks"].append(_save_mask(out / participant / f"{participant}_space-ref_desc-lesions_dseg.nii.gz",
+                                                     labels.data, labels.grid.affine, folder / participant, "reference"))
+        written["native_masks"] += _export_native(study_root, participant, labels, out, folder / participant)
+    records.sort(key=lambda r: (r["participant"], r["lesion_id"]))
+    lesion_columns = list(BASE_COLUMNS) + columns + list(TAIL_COLUMNS)
+    summary = summary_records(records)
+    written["tables"] = [
+        write_csv(out / f"rater-{rater}_lesions.csv", lesion_columns, records),
+        write_csv(out / f"rater-{rater}_summary.csv", list(SUMMARY_COLUMNS), summary),
+        write_xlsx(out / f"rater-{rater}_ratings.xlsx",
+                   {"lesions": (lesion_columns, records), "summary": (list(SUMMARY_COLUMNS), summary)}),
+    ]
+    progress.update(1.0, "export done")
+    return written
+
+
+def _export_native(study_root: Path, participant: str, labels, out: Path, source: Path) -> list[Path]:
+    paths = []
+    for visit in spaces.visits_of(study_root, participant):
+        dwi = spaces.native_dwi_image(study_root, participant, visit)
+        if dwi is None:
+            continue
+        native_grid = spaces.grid_of_image(dwi)
+        native_from_reference = np.linalg.inv(spaces.reference_from_native(study_root, participant, visit))
+        data = resample_labels(labels.data, labels.grid, native_grid, native_from_reference)
+        target = out / participant / visit / f"{participant}_{visit}_space-dwi_desc-lesions_dseg.nii.gz"
+        paths.append(_save_mask(target, data, native_grid.affine, source, f"native DWI of {visit}", dwi))
+    return paths
+
+
+def _save_mask(path: Path, data, affine, source: Path, space: str, *grid_inputs: Path) -> Path:
+    save_nifti(path, np.asarray(data, np.int32), affine)
+    inputs = sorted(source.glob("*.nii.gz")) + sorted(source.glob("*.sqlite")) + list(grid_inputs)
+    write_provenance(path, "ferret annotation export (nearest-neighbour resampling of lesion IDs)",
+                     {"space": space}, inputs)
+    return path

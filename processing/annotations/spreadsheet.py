@@ -1,0 +1,93 @@
+"""Rating spreadsheets: one row per lesion, and a per-participant summary.
+
+Columns of the lesion sheet: participant, visit, lesion_id, type, onset_visit,
+centre_x/y/z (reference RAS mm), volume_mm3, diameter_mm, in_cortex, location,
+one ``rating_<field>`` column per field of every schema, rater, created,
+modified, warning. Location is the MARS region and structure for microbleeds,
+the rated location for lacunes and WMH, else cortical / non-cortical / unknown.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from processing.annotations.schema import RatingSchema
+from processing.fileio import atomic_path
+
+BASE_COLUMNS = ("participant", "visit", "lesion_id", "type", "onset_visit", "centre_x", "centre_y",
+                "centre_z", "volume_mm3", "diameter_mm", "in_cortex", "location")
+TAIL_COLUMNS = ("rater", "created", "modified", "warning")
+SUMMARY_COLUMNS = ("participant", "type", "location", "count")
+
+
+def rating_columns(schemas: dict[str, RatingSchema]) -> list[str]:
+    """``rating_<field>`` for every field of every schema, in schema order, without repeats."""
+    seen: dict[str, None] = {}
+    for schema in schemas.values():
+        for spec in schema.fields:
+            seen.setdefault(f"rating_{spec.id}")
+    return list(seen)
+
+
+def location_of(row: dict) -> str:
+    """Where a lesion lies, in words (see the module docstring)."""
+    ratings = row.get("ratings", {})
+    region = ratings.get("mars_region")
+    if row["type"] == "CMB" and region:
+        structure = ratings.get(f"mars_{'lobe' if region == 'lobar' else region}")
+        return f"{region}:{structure}" if structure else region
+    if ratings.get("location"):
+        return ratings["location"]
+    return {True: "cortical", False: "non-cortical"}.get(row.get("in_cortex"), "unknown")
+
+
+def lesion_record(participant: str, rater: str, row: dict, columns: list[str]) -> dict:
+    """One spreadsheet row of a lesion dict from the session or review reader."""
+    record = {"participant": participant, "visit": row["visit"], "lesion_id": row["lesion_id"],
+              "type": row["type"], "onset_visit": row["onset_visit"],
+              "centre_x": round(row["centre"][0], 3), "centre_y": round(row["centre"][1], 3),
+              "centre_z": round(row["centre"][2], 3), "volume_mm3": round(row["volume_mm3"], 3),
+              "diameter_mm": round(row["diameter_mm"], 3), "in_cortex": row["in_cortex"],
+              "location": location_of(row), "rater": rater, "created": row["created"],
+              "modified": row["modified"], "warning": row["warning"]}
+    for column in columns:
+        record[column] = row["ratings"].get(column[len("rating_"):])
+    return record
+
+
+def summary_records(records: list[dict]) -> list[dict]:
+    """Counts per participant by type (location ``all``) and by type and location."""
+    by_type = Counter((r["participant"], r["type"]) for r in records)
+    by_location = Counter((r["participant"], r["type"], r["location"]) for r in records)
+    rows = [{"participant": p, "type": t, "location": "all", "count": n} for (p, t), n in by_type.items()]
+    rows += [{"participant": p, "type": t, "location": loc, "count": n} for (p, t, loc), n in by_location.items()]
+    return sorted(rows, key=lambda r: (r["participant"], r["type"], r["location"] != "all", r["location"]))
+
+
+def write_csv(path: Path, columns: list[str], records: list[dict]) -> Path:
+    """Atomically write records as CSV (empty cells for None)."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for record in records:
+            writer.writerow({c: "" if record.get(c) is None else record[c] for c in columns})
+    return path
+
+
+def write_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[dict]]]) -> Path:
+    """Atomically write an XLSX workbook with one sheet per ``name: (columns, records)``."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, (columns, records) in sheets.items():
+        sheet = book.create_sheet(name)
+        sheet.append(list(columns))
+        for record in records:
+            sheet.append([record.get(c) for c in columns])
+        sheet.freeze_panes = "A2"
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+    return path
