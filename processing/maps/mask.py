@@ -1,10 +1,11 @@
-"""Automatic brain mask: threshold, morphology, largest component, hole filling.
+"""Automatic brain mask: robust threshold, morphology, largest component, hole filling.
 
 Works on one 3-D image (a b=0, a GRE first echo, an MP2RAGE INV2, a FLAIR or
 T1w) on a coarse ~2 mm grid for speed, then returns to the image's grid:
 
 1. block-average to ~``work_mm`` voxels and smooth lightly;
-2. Otsu threshold of the positive voxels (head versus background);
+2. Otsu threshold of the positive voxels, or p2 + 10 % of (p98 - p2) (FSL
+   BET's robust range) when Otsu split bright CSF from tissue;
 3. erode by ``erode_mm`` (distance in mm, anisotropic voxels handled) to cut
    the thin bridges between brain and scalp or neck, keep the largest
    connected component, dilate back by the same distance inside the
@@ -39,7 +40,7 @@ def brain_mask(image: np.ndarray, voxel_size_mm, *, work_mm: float = 2.0, erode_
     erode_mm : float
         Erosion depth that separates brain from scalp.
     threshold_scale : float
-        Multiplies the Otsu threshold (below 1 keeps darker tissue).
+        Multiplies the threshold (below 1 keeps darker tissue).
 
     Raises
     ------
@@ -54,21 +55,36 @@ def brain_mask(image: np.ndarray, voxel_size_mm, *, work_mm: float = 2.0, erode_
     coarse = _block_mean(np.nan_to_num(image, nan=0.0, posinf=0.0, neginf=0.0), factors)
     coarse_zooms = zooms * factors
     coarse = ndimage.gaussian_filter(coarse, sigma=0.5)
-    head = coarse > otsu_threshold(coarse) * threshold_scale
+    head = coarse > _threshold(coarse) * threshold_scale
     brain = _separate_brain(head, coarse_zooms, erode_mm)
     brain = _fill_holes(brain)
     return _upsample(brain, factors, image.shape)
 
 
-def otsu_threshold(image: np.ndarray) -> float:
-    """Otsu's threshold of the positive values (histogram of 256 bins)."""
-    from skimage.filters import threshold_otsu
+def head_threshold(image: np.ndarray, *, fraction: float = 0.1) -> float:
+    """Robust head/background threshold: ``p2 + fraction * (p98 - p2)`` of all voxels (BET's rule).
 
-    values = image[image > 0]
-    if values.size < 10 or values.max() <= values.min():
+    Unlike Otsu's threshold, it does not split bright fluid (CSF on b=0 or
+    T2-weighted images) from tissue.
+    """
+    finite = image[np.isfinite(image)]
+    low, high = np.percentile(finite, [2, 98]) if finite.size else (0.0, 0.0)
+    if high <= low:
         raise FerretError("the image has no contrast to separate head from background.",
                           fix="provide a brain mask or check the image.")
-    return float(threshold_otsu(values, nbins=256))
+    return float(low + fraction * (high - low))
+
+
+def _threshold(image):
+    """Otsu's threshold of the positive values, or :func:`head_threshold` when Otsu kept
+    under a third of what the robust range keeps (it split bright fluid from tissue)."""
+    from skimage.filters import threshold_otsu
+
+    robust = head_threshold(image)
+    otsu = float(threshold_otsu(image[image > 0], nbins=256))
+    if (image > otsu).sum() < (image > robust).sum() / 3:
+        return robust
+    return otsu
 
 
 def _block_mean(image, factors):
