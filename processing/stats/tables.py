@@ -114,7 +114,7 @@ def format_text_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
     """Columns aligned with spaces, for the terminal; long cells are cut with an ellipsis."""
     cells = [[_clip(format_value(row.get(name)), max_width) for name in columns] for row in rows]
     widths = [max([len(name)] + [len(line[i]) for line in cells]) for i, name in enumerate(columns)]
-    lines = ["  ".join(name.ljust(width) for name, width in zip(columns, widths)),
+    lines = ["  ".join(name.ljust(width) for name, width in zip(columns, widths)).rstrip(),
              "  ".join("-" * width for width in widths)]
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in cells]
     return "\n".join(lines)
