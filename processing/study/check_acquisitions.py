@@ -103,10 +103,13 @@ def check_same_grid(acq: Acquisition) -> Iterator[Problem]:
 
 def check_echo_files(acq: Acquisition) -> Iterator[Problem]:
     """Each phase echo has its magnitude; echo numbers have no gaps; phase present for SWI."""
-    if acq.echoes_in_volumes:
-        return
     magnitudes = {f.echo for f in acq.part("mag")}
     phases = acq.part("phase")
+    if acq.echoes_in_volumes or not magnitudes:
+        for image in phases if not magnitudes else []:
+            yield error(image.path, "phase image without any magnitude image.",
+                        "add the part-mag image(s) of this acquisition (R2* and SWI need both).")
+        return
     for image in phases:
         if image.echo not in magnitudes:
             yield error(image.path, f"phase echo {image.echo} has no magnitude image.",
@@ -126,8 +129,9 @@ def check_echo_times(acq: Acquisition) -> Iterator[Problem]:
     if not acq.echoes_in_volumes:
         lacking = [f for f in acq.part("mag") or acq.files if f.metadata.get("EchoTime") is None]
         for image in lacking:
-            yield error(sidecars.sidecar_or_expected(image), f"echo {image.echo} of {image.path.name} is "
-                        "without EchoTime in its JSON sidecar.", "add EchoTime (seconds) to this sidecar.")
+            echo = f"echo {image.echo} ({image.path.name})" if image.echo else image.path.name
+            yield error(sidecars.sidecar_or_expected(image), f"{echo} is without EchoTime in its JSON "
+                        "sidecar.", "add EchoTime (seconds) to this sidecar.")
         if lacking:
             return
     try:

@@ -7,6 +7,8 @@ Phase conventions accepted:
 - radians: every value within [-pi, 2 pi] (small rounding allowed), spanning
   more than a tenth of the circle (a real wrapped phase image spans nearly
   -pi..pi, if only in the noise);
+- unwrapped radians: non-integer values within +-4 pi (a warning: Ferret
+  works on the phasor exp(i phase), so wrapping does not matter);
 - scanner integers: whole numbers within -4096..4095 (e.g. Siemens 12-bit
   phase, 0..4095 or -4096..4095): a warning, Ferret rescales them to radians;
 - anything else (e.g. arbitrary units of +-0.004, or degrees) is an error.
@@ -27,6 +29,7 @@ from processing.study.problems import Problem, error, warning
 SCANNER_PHASE_RANGE = (-4096, 4095)
 _RADIAN_SLACK = 1e-3
 _MIN_RADIAN_SPAN = 0.1 * np.pi
+_UNWRAPPED_LIMIT = 4 * np.pi
 _READ_ERRORS = (OSError, EOFError, ValueError, zlib.error, nib.filebasedimages.ImageFileError)
 
 
@@ -79,6 +82,11 @@ def check_phase_units(path: Path, data: np.ndarray) -> Iterator[Problem]:
                     "rescale the phase to radians (-pi..pi) before using it.")
         return
     integral = data.dtype.kind in "iu" or bool(np.all(finite == np.round(finite)))
+    if not integral and -_UNWRAPPED_LIMIT <= low and high <= _UNWRAPPED_LIMIT:
+        yield warning(path, f"phase values {low:.4g}..{high:.4g} exceed -pi..pi: read as (partly) "
+                      "unwrapped radians; Ferret uses the phase modulo 2 pi.",
+                      "nothing to do if this phase is in radians; otherwise rescale it to radians.")
+        return
     if integral and SCANNER_PHASE_RANGE[0] <= low and high <= SCANNER_PHASE_RANGE[1]:
         yield warning(path, f"phase is in scanner integers ({low:.0f}..{high:.0f}), not radians; "
                       "Ferret rescales it to -pi..pi.",

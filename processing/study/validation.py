@@ -16,7 +16,7 @@ from typing import Iterator
 from processing.progress import Progress
 from processing.study.bids_names import is_ignored
 from processing.study.check_acquisitions import check_acquisition
-from processing.study.check_images import check_image_data
+from processing.study.check_images import check_image_data, read_voxels
 from processing.study.check_layout import (
     check_dataset_files, check_participant_folder, check_root_entries, check_session_folder,
 )
@@ -57,6 +57,7 @@ def validate(root_or_study: str | Path | Study, progress: Progress | None = None
             progress.check()
             progress.update(index / max(len(images), 1), f"reading {image.path.name}")
         problems += check_image_data(image)
+    problems += check_derived(study)
     if progress is not None:
         progress.update(1.0, "validation done")
     return problems
@@ -85,6 +86,19 @@ def check_structure(study: Study) -> Iterator[Problem]:
                 yield from check_session_folder(Path(entry.path))
     yield from check_participants_table(study)
     yield from check_sessions(study)
+
+
+def check_derived(study: Study) -> Iterator[Problem]:
+    """Existing Ferret derivatives are readable (a damaged one is recomputed once deleted)."""
+    paths = [p for participant in study.participants.values()
+             for p in list(participant.derived.values())
+             + [q for v in participant.visits for q in v.derived.values()]]
+    for path in paths:
+        if path.name.endswith((".nii", ".nii.gz")):
+            _, problem = read_voxels(path)
+            if problem is not None:
+                yield warning(path, "Ferret output " + problem.message[0].lower() + problem.message[1:],
+                              "delete it; Ferret computes it again on the next run.")
 
 
 def check_visits(study: Study) -> Iterator[Problem]:
