@@ -16,6 +16,7 @@ from typing import Callable
 import platformdirs
 
 from processing.errors import FerretError
+from processing.progress import Progress
 
 DEMO_OPTIONS = {"participants": 1, "visits": 10, "scale": "small", "seed": 0, "noise": True}
 
@@ -44,7 +45,7 @@ def ensure_demo_study(folder: Path | None = None, *, make: Callable[..., Path] |
     folder : Path, optional
         Where the demo lives (default :func:`demo_folder`).
     make : callable, optional
-        ``make(out, **DEMO_OPTIONS) -> Path`` (default the phantom generator).
+        ``make(out, **DEMO_OPTIONS, progress=Progress) -> Path`` (default the phantom generator).
     echo : callable
         Receives progress messages for the user.
     """
@@ -59,9 +60,22 @@ def ensure_demo_study(folder: Path | None = None, *, make: Callable[..., Path] |
     echo(f"Creating the demo study in {folder} (1 participant, 10 visits, small scale; "
          "this takes a while the first time) ...")
     started = time.perf_counter()
-    made = Path(make(partial, **DEMO_OPTIONS))
+    made = Path(make(partial, **DEMO_OPTIONS, progress=Progress(_console_listener(echo))))
     inner = made.resolve().relative_to(partial.resolve()) if made.resolve() != partial.resolve() else Path()
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(partial, folder)
     echo(f"Demo study created in {time.perf_counter() - started:.0f} s.")
     return folder / inner
+
+
+def _console_listener(echo: Callable[[str], None]) -> Callable[[float, str], None]:
+    """Report progress in steps of 10 % (a line per step, not a flood)."""
+    reported = {"tenth": -1}
+
+    def listener(fraction: float, message: str) -> None:
+        tenth = int(fraction * 10)
+        if tenth > reported["tenth"]:
+            reported["tenth"] = tenth
+            echo(f"  {100 * tenth // 10:3d} %  {message}")
+
+    return listener

@@ -68,6 +68,10 @@ def run_window(root: str | Path, *, participant: str | None = None, screenshot: 
 def _make_window(study: Study, participant: str | None):
     from PySide6 import QtWidgets
 
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        from app.screenshot import quiet_offscreen_notices
+
+        quiet_offscreen_notices()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0] if sys.argv else "ferret"])
     from app.main_window import MainWindow
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from processing.errors import FerretError
 from processing.fileio import atomic_path
@@ -29,6 +30,31 @@ def parse_size(text: str | None) -> tuple[int, int]:
         raise FerretError(f"window size {text!r} is not understood.",
                           fix="give WIDTHxHEIGHT in pixels, each 200 to 10000, e.g. --size 1920x1080.")
     return int(match.group(1)), int(match.group(2))
+
+
+#: Harmless notices of Qt's offscreen platform that would only confuse a user.
+OFFSCREEN_NOISE = ("propagateSizeHints",)
+
+
+_QUIETED = []
+
+
+def quiet_offscreen_notices() -> None:
+    """Drop the offscreen platform's harmless notices; pass every other Qt message on (once)."""
+    if _QUIETED:
+        return
+    _QUIETED.append(True)
+    previous = None
+
+    def handler(kind, context, message):
+        if any(noise in message for noise in OFFSCREEN_NOISE):
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    previous = QtCore.qInstallMessageHandler(handler)
 
 
 def settle(app: QtWidgets.QApplication) -> None:

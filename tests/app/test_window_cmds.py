@@ -76,8 +76,9 @@ def test_display_detection():
 def test_demo_makes_the_study_once_then_reuses_it(tmp_path, monkeypatch, capsys, study_writer):
     calls = []
 
-    def fake_phantom(out, **options):
+    def fake_phantom(out, progress, **options):
         calls.append(options)
+        progress.update(0.5, "half way")
         return study_writer(out, participants=("sub-01",))
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
@@ -90,5 +91,6 @@ def test_demo_makes_the_study_once_then_reuses_it(tmp_path, monkeypatch, capsys,
     out = capsys.readouterr().out
     folder = tmp_path / "data" / "ferret" / "demo-study"
     assert f"Creating the demo study in {folder}" in out and f"Opening the demo study in {folder}" in out
+    assert "   50 %  half way" in out
     assert (folder / "dataset_description.json").exists() and not folder.with_name("demo-study.part").exists()
     assert image_region_grey_levels(target)[0] > 30
