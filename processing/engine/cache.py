@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -19,7 +21,6 @@ from typing import Mapping
 from processing.engine.digest import DigestMemo, FileDigest
 from processing.engine.job import Job, _portable_path, normalise_path
 from processing.errors import FerretError
-from processing.fileio import write_json
 from processing.study.model import DERIVATIVES_DIRNAME
 
 CACHE_DIRNAME = ".ferret-cache"
@@ -134,7 +135,7 @@ class Cache:
             "inputs": self._to_json(inputs),
             "outputs": self._to_json(outputs),
         }
-        return write_json(self.manifest_path(job), manifest)
+        return write_manifest(self.manifest_path(job), manifest)
 
     def refresh(self, job: Job, check: CacheCheck) -> None:
         """Re-record an up-to-date job whose files were touched but not changed.
@@ -167,3 +168,24 @@ class Cache:
         if key.startswith("<root>/"):
             return self.root / key[len("<root>/"):]
         return Path(key)
+
+
+def write_manifest(path: Path, manifest: dict) -> Path:
+    """Write a manifest atomically (temporary file and rename) but without fsync.
+
+    Losing or truncating a manifest in a power cut only makes its job run
+    again (an unreadable manifest counts as absent), while the outputs it
+    describes were already made durable by the job's own atomic writes; so
+    the two fsyncs per job that :func:`processing.fileio.write_json` would add
+    buy nothing here.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part.json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle, indent=1)
+        os.replace(name, path)
+    finally:
+        if os.path.exists(name):
+            os.unlink(name)
+    return path

@@ -50,7 +50,7 @@ class _ThrottledDaskEvent:
         import distributed
 
         self._event = distributed.Event(name)
-        self._last = 0.0
+        self._last = time.monotonic()  # the job was just submitted by a run that was not cancelled
         self._set = False
 
     def is_set(self) -> bool:

@@ -6,6 +6,7 @@ processing panel both read a :class:`RunStatus` when it notifies them.
 
 from __future__ import annotations
 
+import collections
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -44,6 +45,10 @@ class RunStatus:
     started: float = field(default_factory=time.time)
     listeners: list[Callable[["RunStatus", JobState | None], None]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._counts = collections.Counter(job.state for job in self.jobs.values())
+        self._running = {name: None for name, job in self.jobs.items() if job.state == RUNNING}
+
     @classmethod
     def for_names(cls, names) -> "RunStatus":
         return cls({name: JobState(name) for name in names})
@@ -51,6 +56,12 @@ class RunStatus:
     def set(self, name: str, state: str, **changes) -> JobState:
         """Change a job's state (and fields) and notify listeners."""
         job = self.jobs[name]
+        self._counts[job.state] -= 1
+        self._counts[state] += 1
+        if state == RUNNING:
+            self._running[name] = None  # a dict keeps the order in which jobs started
+        else:
+            self._running.pop(name, None)
         job.state = state
         for key, value in changes.items():
             setattr(job, key, value)
@@ -62,10 +73,12 @@ class RunStatus:
             listener(self, job)
 
     def count(self, *states: str) -> int:
-        return sum(1 for job in self.jobs.values() if job.state in states)
+        """Number of jobs in any of ``states``."""
+        return sum(self._counts[state] for state in states)
 
     def running(self) -> list[JobState]:
-        return [job for job in self.jobs.values() if job.state == RUNNING]
+        """The running jobs, in the order they started."""
+        return [self.jobs[name] for name in self._running]
 
     @property
     def fraction(self) -> float:

@@ -63,6 +63,7 @@ def test_cancel_reaches_a_job_sleeping_in_a_worker_process(tmp_path, monkeypatch
     assert summary.exit_status == 130
 
 
+@pytest.mark.slow  # starting a local Dask cluster takes 2-12 s depending on the machine's load
 def test_local_dask_cluster_equals_local_executor(tmp_path):
     pytest.importorskip("distributed", reason="Dask is an optional extra: pip install 'ferret[dask]'")
     from processing.engine.dask_executor import DaskExecutor
