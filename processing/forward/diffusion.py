@@ -65,13 +65,31 @@ def tensor_signal(s0, tensor, bvals, bvecs):
     return np.asarray(s0, dtype=float)[..., None] * np.exp(-np.asarray(bvals, dtype=float) * adc)
 
 
-def sphere_directions(n: int) -> np.ndarray:
-    """``n`` well-spread unit vectors on the upper hemisphere (Fibonacci lattice)."""
+def sphere_directions(n: int, iterations: int = 300) -> np.ndarray:
+    """``n`` well-spread unit vectors on the upper hemisphere (antipodes count as equal).
+
+    A Fibonacci lattice relaxed by electrostatic repulsion between the points
+    and their antipodes (deterministic: no random start).
+    """
     k = np.arange(n) + 0.5
-    z = 1.0 - k / n  # (0, 1]: one hemisphere, antipodes are equivalent
+    z = 1.0 - k / n
     azimuth = np.pi * (3.0 - np.sqrt(5.0)) * k
     r = np.sqrt(1.0 - z ** 2)
-    return np.stack([r * np.cos(azimuth), r * np.sin(azimuth), z], axis=-1)
+    points = np.stack([r * np.cos(azimuth), r * np.sin(azimuth), z], axis=-1)
+    if n < 2:
+        return points
+    for _ in range(iterations):
+        force = np.zeros_like(points)
+        for sign in (1.0, -1.0):
+            diff = points[:, None, :] - sign * points[None, :, :]
+            dist = np.linalg.norm(diff, axis=-1)
+            if sign > 0:
+                np.fill_diagonal(dist, np.inf)
+            force += np.sum(diff / dist[..., None] ** 3, axis=1)
+        force -= np.sum(force * points, axis=1, keepdims=True) * points  # tangential part
+        points = points + 0.5 * force / (n * np.max(np.linalg.norm(force, axis=1)) + 1e-12)
+        points /= np.linalg.norm(points, axis=1, keepdims=True)
+    return points * np.where(points[:, 2:3] < 0, -1.0, 1.0)
 
 
 def _fsl_flip(affine) -> np.ndarray:

@@ -75,9 +75,9 @@ def dipole_field(chi_ppm, voxel_size, b0_direction=(0.0, 0.0, 1.0), *, pad=True)
     """
     chi = np.asarray(chi_ppm, dtype=float)
     shape = tuple(2 * n if pad else n for n in chi.shape)
-    spectrum = np.fft.rfftn(chi, s=shape)
+    spectrum = np.fft.rfftn(chi, s=shape, axes=(0, 1, 2))
     kernel = dipole_kernel(shape, voxel_size, b0_direction)[..., : shape[2] // 2 + 1]
-    field = np.fft.irfftn(spectrum * kernel, s=shape)
+    field = np.fft.irfftn(spectrum * kernel, s=shape, axes=(0, 1, 2))
     return field[: chi.shape[0], : chi.shape[1], : chi.shape[2]]
 
 
@@ -106,4 +106,7 @@ def dephasing_factor(field_step_ppm, echo_times, *, b0_tesla=3.0):
     """
     step_hz = GAMMABAR_HZ_PER_T * b0_tesla * 1e-6 * np.asarray(field_step_ppm, dtype=float)
     te = np.asarray(echo_times, dtype=float)
-    return np.prod(np.abs(np.sinc(step_hz[..., :, None] * te)), axis=-2)
+    x = np.pi * np.abs(step_hz[..., :, None] * te).astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sinc = np.where(x > 1e-4, np.sin(x) / x, np.float32(1.0))
+    return np.prod(np.abs(sinc), axis=-2)

@@ -15,8 +15,9 @@ def noise_sigma(reference_signal: float, snr: float) -> float:
 def add_complex_noise(signal, sigma: float, rng: np.random.Generator):
     """Add independent Gaussian noise of ``sigma`` to the real and imaginary parts."""
     signal = np.asarray(signal)
-    noise = rng.standard_normal(signal.shape + (2,), dtype=np.float64) * sigma
-    return signal + noise[..., 0] + 1j * noise[..., 1]
+    noise = rng.standard_normal(signal.shape + (2,), dtype=np.float32)
+    noise *= np.float32(sigma)
+    return signal + (noise[..., 0] + 1j * noise[..., 1])
 
 
 def rician(magnitude, sigma: float, rng: np.random.Generator):

@@ -21,6 +21,7 @@ BRAIN_SEMI_AXES = np.array([68.0, 85.0, 62.0])
 CORTEX_THICKNESS = 2.75
 FOLD_DEPTH = 8.0
 CSF_OUTER, SKULL_OUTER, SCALP_OUTER = 3.0, 9.0, 14.0
+INNER_RADIUS = 50.0  # every inner structure lies within this distance of the centre
 
 #: (label, centre mm, semi-axes mm) of the inner structures, mirrored left/right
 INNER_STRUCTURES = (
@@ -68,25 +69,34 @@ class Anatomy:
         return self.hull_radius(unit) - self.fold(unit)
 
     def labels(self, points) -> np.ndarray:
-        """Tissue label (uint8) at points ``(..., 3)`` in anatomy mm."""
-        points = np.asarray(points, dtype=float)
+        """Tissue label (uint8) at points ``(..., 3)`` in anatomy mm.
+
+        The folds are evaluated only in the shell where they matter (between
+        the deepest grey/white boundary and the outer CSF), which keeps this
+        fast on large grids.
+        """
+        points = np.asarray(points, dtype=np.float32)
         radius = np.linalg.norm(points, axis=-1)
-        unit = points / np.maximum(radius, 1e-9)[..., None]
+        unit = points / np.maximum(radius, 1e-6)[..., None]
         hull = self.hull_radius(unit)
-        pial = hull - self.fold(unit)
         label = np.zeros(radius.shape, dtype=np.uint8)
-        shells = ((hull + SCALP_OUTER, T.SCALP), (hull + SKULL_OUTER, T.SKULL),
-                  (hull + CSF_OUTER, T.CSF), (pial, T.CORTEX),
-                  (pial - CORTEX_THICKNESS, T.WHITE_MATTER))
-        for outer, tissue in shells:
+        for outer, tissue in ((hull + SCALP_OUTER, T.SCALP), (hull + SKULL_OUTER, T.SKULL),
+                              (hull + CSF_OUTER, T.CSF)):
             label[radius <= outer] = tissue
-        inside_brain = label == T.WHITE_MATTER
+        label[radius <= hull - FOLD_DEPTH - CORTEX_THICKNESS] = T.WHITE_MATTER
+        shell = (radius > hull - FOLD_DEPTH - CORTEX_THICKNESS) & (radius <= hull + CSF_OUTER)
+        pial = hull[shell] - self.fold(unit[shell])
+        r = radius[shell]
+        label[shell] = np.where(r > pial, T.CSF, np.where(r > pial - CORTEX_THICKNESS, T.CORTEX, T.WHITE_MATTER))
+        central = np.flatnonzero((radius.ravel() < INNER_RADIUS) & (label.ravel() == T.WHITE_MATTER))
+        near = points.reshape(-1, 3)[central]
+        flat = label.reshape(-1)
         for tissue, centre, semi in INNER_STRUCTURES:
             for side in (1.0, -1.0):
-                c = np.array([side * centre[0], centre[1], centre[2]])
-                inside = np.sum(((points - c) / semi) ** 2, axis=-1) <= 1.0
-                label[inside & inside_brain] = tissue
-        return label
+                c = np.array([side * centre[0], centre[1], centre[2]], dtype=np.float32)
+                inside = np.sum(((near - c) / np.asarray(semi, dtype=np.float32)) ** 2, axis=-1) <= 1.0
+                flat[central[inside]] = tissue
+        return flat.reshape(radius.shape)
 
     def to_dict(self) -> dict:
         """JSON-friendly parameters (for the truth file)."""

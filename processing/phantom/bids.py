@@ -1,19 +1,24 @@
 """Writing the phantom as a BIDS dataset, byte-for-byte reproducible.
 
 NIfTI files are gzip-compressed in memory with a zero timestamp and no file
-name (``gzip.compress``), so the same seed gives identical bytes; every file
-is written atomically.
+name (``gzip.compress``), so the same seed gives identical bytes. Every file
+is written atomically (temporary sibling, then rename) but without fsync:
+a phantom is regenerated at will, and syncing hundreds of files per visit
+made generation several times slower on shared disks.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
+import os
+import tempfile
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
-from processing.fileio import write_bytes, write_json, write_text
+from processing.fileio.atomic import _json_default
 
 PHANTOM_GENERATOR = "ferret-phantom"
 
@@ -25,6 +30,31 @@ def nifti_bytes(data: np.ndarray, affine: np.ndarray) -> bytes:
     img.set_qform(affine, code=1)
     img.header.set_xyzt_units("mm", "sec")
     return gzip.compress(img.to_bytes(), compresslevel=1, mtime=0)
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a hidden temporary sibling, then rename it onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(name, path)
+    finally:
+        if os.path.exists(name):
+            os.unlink(name)
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Atomically write UTF-8 text."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, obj) -> Path:
+    """Atomically write indented JSON (numpy arrays and scalars allowed)."""
+    return write_text(path, json.dumps(obj, indent=2, default=_json_default) + "\n")
 
 
 def write_nifti(path: Path, data: np.ndarray, affine: np.ndarray) -> Path:
@@ -61,7 +91,6 @@ def is_phantom(root: Path) -> bool:
     if not description.is_file():
         return False
     try:
-        import json
         generated = json.loads(description.read_text(encoding="utf-8")).get("GeneratedBy", [])
     except (ValueError, OSError):
         return False

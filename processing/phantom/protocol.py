@@ -55,7 +55,7 @@ def protocol(scale: str) -> dict[str, AcquisitionSpec]:
     ``directions`` of the DWI is (b=0 count, b=1000 count, b=3000 count).
     """
     if scale == "tiny":
-        return _specs(3.0, (3.0, 3.0, 4.0), (2.5, 2.5, 5.0), 4.0, (2, 6, 10))
+        return _specs(3.5, (3.5, 3.5, 4.0), (2.5, 2.5, 5.0), 4.0, (2, 6, 10))
     if scale == "small":
         return _specs(1.6, (1.5, 1.5, 2.5), (1.0, 1.0, 4.0), 2.5, (10, 30, 60))
     if scale == "full":

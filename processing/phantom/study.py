@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from processing.errors import FerretError
-from processing.fileio import write_json, write_text
 from processing.phantom import bids
+from processing.phantom.bids import write_json, write_text
 from processing.phantom import protocol as P
 from processing.phantom import tissues as T
 from processing.phantom.acquire_anat import acquire_flair, acquire_megre, acquire_mese, acquire_mp2rage
