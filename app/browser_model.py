@@ -2,12 +2,14 @@
 
 For one participant: a row per visit (session, date, weeks since baseline)
 and, per acquisition kind present anywhere in the study, whether the visit has
-it, so a missing scan shows as a gap in the table.
+it, so a missing scan shows as a gap in the table. Ferret's computed maps
+(``derivatives/ferret``, e.g. ``R2starmap``) follow as further columns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from processing.errors import FerretError
 from processing.study.model import ACQUISITION_KINDS, Participant, Study, Visit
@@ -26,22 +28,42 @@ class VisitRow:
     present: tuple[bool, ...]
 
 
+NIFTI_SUFFIXES = (".nii.gz", ".nii")
+
+
+def visit_maps(visit: Visit) -> dict[str, Path]:
+    """Ferret's NIfTI outputs of a visit by name without extension (``"R2starmap"`` -> path)."""
+    maps = {}
+    for name, path in visit.derived.items():
+        for suffix in NIFTI_SUFFIXES:
+            if name.endswith(suffix) and "/" not in name:
+                maps[name[: -len(suffix)]] = path
+    return maps
+
+
 def study_kinds(study: Study) -> list[str]:
-    """Acquisition kinds present in any visit of the study, in the standard order."""
-    found = {kind for p in study.participants.values() for v in p.visits for kind in v.acquisitions}
-    ordered = [k for k in ACQUISITION_KINDS if k in found]
-    return ordered + sorted(found - set(ordered))
+    """Acquisition kinds present in any visit (standard order), then computed maps (sorted)."""
+    visits = [v for p in study.participants.values() for v in p.visits]
+    found = {kind for v in visits for kind in v.acquisitions}
+    ordered = [k for k in ACQUISITION_KINDS if k in found] + sorted(found - set(ACQUISITION_KINDS))
+    maps = sorted({name for v in visits for name in visit_maps(v)} - set(ordered))
+    return ordered + maps
+
+
+def has_image(visit: Visit, kind: str) -> bool:
+    """Whether the visit has this acquisition or computed map."""
+    return kind in visit.acquisitions or kind in visit_maps(visit)
 
 
 def visit_rows(participant: Participant, kinds: list[str]) -> list[VisitRow]:
     """The browser rows of a participant's visits, in chronological order."""
     return [VisitRow(v.session, _date_text(v), _weeks_text(v),
-                     tuple(k in v.acquisitions for k in kinds)) for v in participant.visits]
+                     tuple(has_image(v, k) for k in kinds)) for v in participant.visits]
 
 
 def default_kind(visit: Visit, preferred: str | None = None) -> str | None:
     """The kind to show at a visit: ``preferred`` if present, else the first by preference."""
-    if preferred in visit.acquisitions:
+    if preferred is not None and has_image(visit, preferred):
         return preferred
     for kind in DEFAULT_KIND_ORDER:
         if kind in visit.acquisitions:

@@ -15,9 +15,11 @@ from processing.study.model import Participant, Study, Visit
 from viewers.state import ViewGeometry, WindowLevel, WorldCursor
 from viewers.state.readout import cursor_readout
 from viewers.state.slice_view_model import SliceViewModel
-from viewers.state.volume import load_display_volume
+from viewers.state.volume import Volume, load_display_volume, load_volume_file
 
-from app.browser_model import VisitRow, default_kind, find_participant, study_kinds, visit_rows
+from app.browser_model import (
+    VisitRow, default_kind, find_participant, has_image, study_kinds, visit_maps, visit_rows,
+)
 
 
 class MainView(Protocol):
@@ -73,17 +75,17 @@ class MainPresenter:
         """The user clicked a visit (``kind`` None) or a modality cell of the table."""
         visit = self._visit(session)
         wanted = kind or (self.selection[1] if self.selection else None)
-        chosen = wanted if wanted in visit.acquisitions else (None if kind else default_kind(visit))
+        chosen = wanted if wanted and has_image(visit, wanted) else (None if kind else default_kind(visit))
         if chosen is None:
             self.view.set_status(f"{visit.prefix}: no {kind} at this visit")
             return
         self.select_acquisition(session, chosen)
 
     def select_acquisition(self, session: str, kind: str) -> None:
-        """Load and show the display volume of one acquisition."""
+        """Load and show the display volume of one acquisition or computed map."""
         visit = self._visit(session)
         try:
-            volume = load_display_volume(visit.acquisitions[kind])
+            volume = self._load(visit, kind)
         except FerretError as exc:
             self.view.show_error(exc.message())
             return
@@ -100,6 +102,12 @@ class MainPresenter:
     def set_orientation(self, orientation: str) -> None:
         """Look along another axis (all linked views follow)."""
         self.geometry.set_orientation(orientation)
+
+    @staticmethod
+    def _load(visit: Visit, kind: str) -> Volume:
+        if kind in visit.acquisitions:
+            return load_display_volume(visit.acquisitions[kind])
+        return load_volume_file(visit_maps(visit)[kind], kind)
 
     def _visit(self, session: str) -> Visit:
         return self.participant.visit(session)

@@ -129,3 +129,26 @@ def test_unreadable_image_is_shown_as_an_error_not_raised(tmp_path, small_study)
     errors = [c for c in view.calls if c[0] == "error"]
     assert errors and "broken_FLAIR.nii.gz" in errors[0][1]
     assert presenter.selection == ("ses-01", "FLAIR")
+
+
+def test_computed_maps_are_columns_and_open_with_their_preset(tmp_path, study_writer):
+    import nibabel as nib
+    import numpy as np
+
+    root = study_writer(tmp_path / "study", participants=("sub-01",))
+    out = root / "derivatives" / "ferret" / "sub-01" / "ses-02" / "anat" / "sub-01_ses-02_R2starmap.nii.gz"
+    out.parent.mkdir(parents=True)
+    values = np.random.default_rng(0).uniform(10, 30, (40, 48, 20)).astype(np.float32)
+    nib.save(nib.Nifti1Image(values, np.diag([1.0, 1.0, 2.0, 1.0])), str(out))
+    study = discover(root)
+    kinds = study_kinds(study)
+    assert kinds[-1] == "R2starmap"
+    assert [row.present[-1] for row in visit_rows(study.participant("sub-01"), kinds)] == [False, True, False]
+    view = RecordingView()
+    presenter = MainPresenter(view, study)
+    presenter.start()
+    presenter.select_cell("ses-02", "R2starmap")
+    assert presenter.selection == ("ses-02", "R2starmap")
+    assert (presenter.window.low, presenter.window.high) == (0.0, 50.0)
+    presenter.select_cell("ses-03", None)  # the map is missing there: fall back to the FLAIR
+    assert presenter.selection == ("ses-03", "FLAIR")

@@ -99,9 +99,20 @@ def load_display_volume(acquisition: Acquisition) -> Volume:
     """Read the volume to display for ``acquisition`` (see the module docstring)."""
     image_file = display_file(acquisition)
     index = first_b0_index(acquisition.bval) if acquisition.kind == "dwi" else 0
-    data, affine = _read_volume(image_file.path, index)
-    label = image_file.path.name + (f" [volume {index}]" if index else "")
-    return Volume.from_array(data, affine, acquisition.kind, label)
+    return load_volume_file(image_file.path, acquisition.kind, index)
+
+
+def load_volume_file(path: Path, modality: str = "", index: int = 0) -> Volume:
+    """Read volume ``index`` of a NIfTI file (a 3D file has only volume 0) for display.
+
+    Raises
+    ------
+    FerretError
+        When the file is missing or unreadable.
+    """
+    data, affine = _read_volume(Path(path), index)
+    label = Path(path).name + (f" [volume {index}]" if index else "")
+    return Volume.from_array(data, affine, modality, label)
 
 
 def _read_volume(path: Path, index: int) -> tuple[np.ndarray, np.ndarray]:
