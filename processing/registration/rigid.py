@@ -39,13 +39,14 @@ class RegistrationParams:
     bins: int = 32
     sampling_fraction: float = 0.25
     seed: int = 20240601
-    shrink_factors: tuple[int, ...] = (4, 2, 1)
-    smoothing_sigmas_mm: tuple[float, ...] = (2.0, 1.0, 0.0)
-    iterations: int = 200
+    shrink_factors: tuple[int, ...] = (2, 1)
+    smoothing_sigmas_mm: tuple[float, ...] = (3.0, 1.5)
+    iterations: int = 100
     learning_rate: float = 1.0
     min_step: float = 1e-3
     initialiser: str = "best"
     working_spacing_mm: float | None = 1.5
+    threads: int = 1
     poor_metric: float = -0.1
     max_shift_mm: float = 20.0
     max_rotation_deg: float = 15.0
@@ -184,12 +185,7 @@ def _coarsen(image: sitk.Image, mask: sitk.Image | None, spacing_mm: float):
 
 def _method(params: RegistrationParams, fixed, moving, initial: np.ndarray | None,
             progress: Progress) -> sitk.ImageRegistrationMethod:
-    method = sitk.ImageRegistrationMethod()
-    method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=params.bins)
-    method.SetMetricSamplingStrategy(method.RANDOM)
-    method.SetMetricSamplingPercentage(params.sampling_fraction, params.seed)
-    if fixed[1] is not None:
-        method.SetMetricFixedMask(fixed[1])
+    method = _metric_method(params, fixed)
     if moving[1] is not None:
         method.SetMetricMovingMask(moving[1])
     method.SetInterpolator(sitk.sitkLinear)
@@ -205,6 +201,26 @@ def _method(params: RegistrationParams, fixed, moving, initial: np.ndarray | Non
     method.AddCommand(sitk.sitkMultiResolutionIterationEvent,
                       lambda: progress.update(method.GetCurrentLevel() / levels, "registering"))
     method.AddCommand(sitk.sitkIterationEvent, lambda: _stop_if_cancelled(method, progress))
+    return method
+
+
+def _metric_method(params: RegistrationParams, fixed) -> sitk.ImageRegistrationMethod:
+    """A registration method with the metric, sampling, seed, mask and thread count set.
+
+    Sampling uses the fixed seed; all voxels are used when the fraction is 1.
+    The thread count is fixed too (default 1): ITK splits the samples among
+    threads, so a different thread count gives a (slightly) different result.
+    """
+    method = sitk.ImageRegistrationMethod()
+    method.SetNumberOfThreads(params.threads)
+    method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=params.bins)
+    if params.sampling_fraction >= 1.0:
+        method.SetMetricSamplingStrategy(method.NONE)
+    else:
+        method.SetMetricSamplingStrategy(method.RANDOM)
+        method.SetMetricSamplingPercentage(params.sampling_fraction, params.seed)
+    if fixed[1] is not None:
+        method.SetMetricFixedMask(fixed[1])
     return method
 
 
@@ -241,12 +257,7 @@ def _masked(image: sitk.Image, mask: sitk.Image | None) -> sitk.Image:
 
 def _metric_at(params: RegistrationParams, fixed, moving, transform: sitk.Transform) -> float:
     """Mattes MI of the two images under ``transform`` (same sampling and seed as the run)."""
-    method = sitk.ImageRegistrationMethod()
-    method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=params.bins)
-    method.SetMetricSamplingStrategy(method.RANDOM)
-    method.SetMetricSamplingPercentage(params.sampling_fraction, params.seed)
-    if fixed[1] is not None:
-        method.SetMetricFixedMask(fixed[1])
+    method = _metric_method(params, fixed)
     method.SetInterpolator(sitk.sitkLinear)
     method.SetInitialTransform(transform, inPlace=False)
     shrink = params.shrink_factors[0]

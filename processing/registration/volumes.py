@@ -1,0 +1,64 @@
+"""The one 3D volume of each acquisition that registration uses.
+
+Every file of an acquisition (echoes, parts, inversions) shares one head
+position, so one volume per acquisition is registered and its transform serves
+all its files:
+
+* MP2RAGE: the second inversion (``inv-2``; best brain/background contrast);
+* MEGRE / MESE: the first echo's magnitude (first volume of a 4D file);
+* dwi: the mean of the b=0 volumes (b < 50), or the first volume without .bval;
+* everything else: the image itself (first volume if 4D).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from processing.errors import FerretError
+from processing.fileio import load_nifti
+from processing.study.model import Acquisition, ImageFile
+
+B0_THRESHOLD = 50.0
+
+
+def representative_file(acquisition: Acquisition) -> ImageFile:
+    """The file whose (first) volume stands for the acquisition."""
+    files = acquisition.part("mag") or acquisition.files
+    if acquisition.kind == "MP2RAGE":
+        second = [f for f in files if f.entities.get("inv") == "2"]
+        files = second or files
+    if not files:
+        raise FerretError(f"the {acquisition.kind} acquisition has no image file.", None,
+                          "check the visit folder.")
+    return files[0]
+
+
+def registration_volume(acquisition: Acquisition) -> tuple[np.ndarray, np.ndarray, list[Path]]:
+    """``(array, affine, input_paths)`` of the acquisition's representative 3D volume."""
+    image = representative_file(acquisition)
+    data, affine, _ = load_nifti(image.path)
+    inputs = [image.path]
+    if data.ndim == 4 and acquisition.kind == "dwi" and acquisition.bval is not None:
+        data = b0_mean(data, acquisition.bval)
+        inputs.append(acquisition.bval)
+    elif data.ndim == 4:
+        data = data[..., 0]
+    if data.ndim != 3:
+        raise FerretError(f"expected a 3D or 4D image, got shape {data.shape}.", image.path,
+                          "re-export the image as a 3D (or 4D) NIfTI.")
+    return np.ascontiguousarray(data), affine, inputs
+
+
+def b0_mean(data: np.ndarray, bval_path: Path) -> np.ndarray:
+    """Mean of the b=0 volumes of a 4D DWI (first volume if none is below the threshold)."""
+    try:
+        bvals = np.loadtxt(bval_path, dtype=float).ravel()
+    except ValueError as exc:
+        raise FerretError("cannot read the b-values.", bval_path, "write one number per volume.") from exc
+    if bvals.size != data.shape[3]:
+        raise FerretError(f"{bvals.size} b-values for {data.shape[3]} volumes.", bval_path,
+                          "the .bval file must list one b-value per DWI volume.")
+    low = bvals < B0_THRESHOLD
+    return data[..., low].mean(axis=3) if low.any() else data[..., 0]
