@@ -10,6 +10,7 @@ the mean difference. Only lesions with a value in all three classes enter
 from __future__ import annotations
 
 import math
+import warnings
 from collections import defaultdict
 from itertools import combinations
 from typing import Any, Iterable, Mapping, Sequence
@@ -49,7 +50,9 @@ def rm_anova(values: Mapping[Any, Sequence[float]], conditions: Sequence[str] = 
         return {"F": math.nan, "df_num": math.nan, "df_den": math.nan, "p": math.nan, "n": n}
     frame = pd.DataFrame([{"subject": str(subject), "condition": condition, "value": float(value)}
                           for subject, row in values.items() for condition, value in zip(conditions, row)])
-    table = AnovaRM(frame, depvar="value", subject="subject", within=["condition"]).fit().anova_table
+    with warnings.catch_warnings():  # zero residual variance gives F = x/0: reported as inf/NaN, not warned
+        warnings.simplefilter("ignore", RuntimeWarning)
+        table = AnovaRM(frame, depvar="value", subject="subject", within=["condition"]).fit().anova_table
     result = table.loc["condition"]
     return {"F": float(result["F Value"]), "df_num": float(result["Num DF"]),
             "df_den": float(result["Den DF"]), "p": float(result["Pr > F"]), "n": n}
