@@ -85,3 +85,18 @@ def test_readout_reports_world_voxel_and_value(ramp_volume):
     assert text == "RAS (-9.0, -6.0, -4.0) mm | voxel (1, 2, 3) | value 30201"
     assert cursor_readout(ramp_volume, (500, 0, 0)).endswith("outside the image")
     assert format_value(1.5e-3) == "1.500e-03" and format_value(None) == "-"
+
+
+def test_a_new_volume_window_reaches_every_view_sharing_the_window(shared_models, ramp_volume):
+    cursor, geometry, window = shared_models
+    first, second = SliceViewModel(cursor, geometry, window), SliceViewModel(cursor, geometry, window)
+    first.set_volume(ramp_volume)
+    second.set_volume(ramp_volume, reset_window=False)
+    cursor.set_position(ramp_volume.centre)
+    before = second.pixels().copy()
+    events = collect(first)
+    brighter = Volume.from_array(ramp_volume.data * 3, ramp_volume.affine, "FLAIR")
+    first.set_volume(brighter)
+    assert events == ["image", "range"]  # one redraw, not two
+    assert (window.low, window.high) == brighter.window
+    assert not np.array_equal(second.pixels(), before)

@@ -63,10 +63,12 @@ class SliceViewModel:
         """Show ``volume`` (None shows nothing); optionally apply its initial window."""
         self.volume = volume
         self._slice_key, self._slice, self._pixels = None, None, None
-        if volume is not None and reset_window:
-            with self.window.changed.blocked():
-                self.window.set_range(*volume.window)
-        self.changed.emit(what="image")
+        window_changes = (volume is not None and reset_window
+                          and tuple(volume.window) != (self.window.low, self.window.high))
+        if window_changes:
+            self.window.set_range(*volume.window)  # every view of this window redraws, this one too
+        else:
+            self.changed.emit(what="image")
         self.changed.emit(what="range")
 
     def close(self) -> None:
