@@ -102,15 +102,16 @@ def discover_acquisitions(session_dir: Path) -> dict[str, Acquisition]:
     groups: dict[tuple, list[ImageFile]] = {}
     companions: dict[Path, set[str]] = {}
     for datatype_dir in (e for e in os.scandir(session_dir) if e.is_dir() and not is_ignored(e.name)):
-        names = {n for n in os.listdir(datatype_dir.path) if not is_ignored(n)}
-        companions[Path(datatype_dir.path)] = names
+        folder = Path(datatype_dir.path)
+        names = {n for n in os.listdir(folder) if not is_ignored(n)}
+        companions[folder] = names
         for name in names:
             parsed = usable_image_name(name, session_dir, datatype_dir.name)
             if parsed is None:
                 continue
-            path = Path(datatype_dir.path, name)
+            path = folder / name
             stem = image_stem(name)
-            sidecar = path.with_name(stem + ".json") if stem + ".json" in names else None
+            sidecar = folder / (stem + ".json") if stem + ".json" in names else None
             image = ImageFile(path, parsed.entities, parsed.suffix, sidecar)
             groups.setdefault((parsed.suffix, parsed.group_key()), []).append(image)
     acquisitions = [_acquisition(kind, files, companions) for (kind, _), files in groups.items()]
