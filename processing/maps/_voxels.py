@@ -44,7 +44,10 @@ def resolve_mask(data: np.ndarray, mask: np.ndarray | None, *, n_spatial: int = 
 
 def masked_values(data: np.ndarray, keep: np.ndarray, dtype=np.float64) -> np.ndarray:
     """The masked voxels as ``(voxels, measurements)`` of ``dtype``."""
-    values = data[keep]
+    if keep.all():  # no copy by fancy indexing when every voxel is fitted
+        values = data.reshape((-1,) + data.shape[keep.ndim:])
+    else:
+        values = data[keep]
     if values.ndim == 1:
         values = values[:, None]
     return values.astype(dtype, copy=False)
