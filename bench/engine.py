@@ -103,7 +103,7 @@ def cached(args) -> None:
         graph = study_graph(root, args.participants, args.visits)
         serial = timed_run(root, graph, SerialExecutor())
         emit(f"engine cold run, {len(graph)} jobs, serial", serial, "s")
-        emit("engine overhead per trivial job, serial", 1000 * serial / len(graph), "ms")
+        emit("engine time per trivial job, serial (includes the job's own fsync'd write)", 1000 * serial / len(graph), "ms")
         emit(f"engine cached rerun, {len(graph)} jobs", timed_run(root, graph, SerialExecutor()), "s")
         one = [j.name for j in graph if "sub-00 " in j.name]
         emit(f"engine cached rerun, one participant ({len(one)} jobs)",
