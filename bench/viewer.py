@@ -53,7 +53,6 @@ def bench_state(repeats: int) -> None:
 
 
 def bench_views(n_views: int, repeats: int) -> None:
-    import pyqtgraph as pg
     from PySide6 import QtWidgets
 
     from viewers.state import ViewGeometry, WindowLevel, WorldCursor
@@ -89,21 +88,23 @@ def bench_views(n_views: int, repeats: int) -> None:
         cursor.set_position((100.0 + np.random.random(), 100.0, float(depth["z"])))
         app.processEvents()
 
-    t_uint8 = timed(next_slice_and_paint, repeats)
-    floats = [pg.ImageItem(axisOrder="row-major") for _ in views]
-    for view, item in zip(views, floats):
-        view.view_box.removeItem(view.image_item)
-        view.view_box.addItem(item)
+    t_full = timed(next_slice_and_paint, repeats)
+    slices = [np.ascontiguousarray(data[:, :, z].T) for z in range(20, 40)]
+    as_uint8 = [window.apply(s) for s in slices]
 
-    def float_paint():
-        depth["z"] = 20 + (depth["z"] + 1) % 20
-        for view, item in zip(views, floats):
-            item.setImage(data[:, :, depth["z"]].T, levels=(0.0, 1.0), autoLevels=False)
-        grid.grab()
+    def paint(arrays, levels):
+        def run():
+            depth["z"] = (depth["z"] + 1) % len(arrays)
+            for view in views:
+                view.image_item.setImage(arrays[depth["z"]], levels=levels, autoLevels=False)
+            grid.grab()
+        return run
 
-    t_float = timed(float_paint, repeats)
-    report(f"redraw_{n_views}_views_200px_uint8", t_uint8, peer="pyqtgraph float32 with levels",
+    t_uint8 = timed(paint(as_uint8, (0, 255)), repeats)
+    t_float = timed(paint(slices, (0.0, 1.0)), repeats)
+    report(f"paint_{n_views}_views_200px_uint8", t_uint8, peer="pyqtgraph float32 with levels",
            peer_value=t_float)
+    report(f"slice_change_{n_views}_views_end_to_end", t_full)
     report(f"cursor_move_{n_views}_views_crosshair_only", timed(move_in_plane, repeats))
 
 

@@ -159,13 +159,17 @@ def _resampled_slice(volume, affine, plane: Plane, position) -> PlaneSlice:
     rows = int(min(MAX_OBLIQUE_SIDE, max(1, np.ceil(height / spacing))))
     du, dv = width / cols, height / rows
     depth = plane.depth(position)
-    u = u0 + (np.arange(cols) + 0.5) * du
-    v = v0 + (np.arange(rows) + 0.5) * dv
-    world = (u[None, :, None] * plane.u + v[:, None, None] * plane.v + depth * plane.normal)
-    voxels = world_to_voxel(affine, world.reshape(-1, 3)).T
+    # voxel coordinates are linear in (row, col): base + col * per_col + row * per_row
+    to_voxel = np.linalg.inv(np.asarray(affine, dtype=float))
+    base = apply_affine(to_voxel, (u0 + du / 2) * plane.u + (v0 + dv / 2) * plane.v + depth * plane.normal)
+    per_col, per_row = to_voxel[:3, :3] @ (du * plane.u), to_voxel[:3, :3] @ (dv * plane.v)
+    col, row = np.arange(cols, dtype=float), np.arange(rows, dtype=float)[:, None]
+    voxels = np.stack([base[a] + col * per_col[a] + row * per_row[a] for a in range(3)])
     values = map_coordinates(np.asarray(volume, dtype=np.float32), voxels, order=1,
                              mode="nearest", prefilter=False)
-    within = np.all((voxels >= -0.5) & (voxels <= np.array(volume.shape)[:, None] - 0.5), axis=0)
+    within = np.ones((rows, cols), dtype=bool)
+    for axis in range(3):
+        within &= (voxels[axis] >= -0.5) & (voxels[axis] <= volume.shape[axis] - 0.5)
     values[~within] = 0.0
     inside = bool(within.any())
     return PlaneSlice(np.ascontiguousarray(values.reshape(rows, cols), dtype=np.float32),
