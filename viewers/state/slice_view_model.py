@@ -21,7 +21,7 @@ import numpy as np
 from viewers.state.cursor import WorldCursor
 from viewers.state.events import EventEmitter
 from viewers.state.geometry import Plane, ViewGeometry
-from viewers.state.slicing import PlaneSlice, aligned_axes, extract_plane, normal_step, plane_extent, world_to_voxel
+from viewers.state.slicing import PlaneSlice, aligned_axes, extract_plane, normal_step, plane_extent
 from viewers.state.volume import Volume
 from viewers.state.windowing import WindowLevel
 
@@ -54,6 +54,8 @@ class SliceViewModel:
         self._slice_key: Any = None
         self._slice: PlaneSlice | None = None
         self._pixels: np.ndarray | None = None
+        self._axes: list[int] | None = None
+        self._to_voxel: np.ndarray | None = None
         cursor.changed.connect(self._on_cursor)
         geometry.changed.connect(self._on_geometry)
         self.window.changed.connect(self._on_window)
@@ -63,6 +65,8 @@ class SliceViewModel:
         """Show ``volume`` (None shows nothing); optionally apply its initial window."""
         self.volume = volume
         self._slice_key, self._slice, self._pixels = None, None, None
+        self._axes = aligned_axes(volume.affine) if volume is not None else None
+        self._to_voxel = np.linalg.inv(volume.affine) if volume is not None else None
         window_changes = (volume is not None and reset_window
                           and tuple(volume.window) != (self.window.low, self.window.high))
         if window_changes:
@@ -133,11 +137,11 @@ class SliceViewModel:
 
     # -- observers --------------------------------------------------------------
     def _key(self, position) -> Any:
-        axes = aligned_axes(self.volume.affine)
-        if axes is None:
+        """What identifies the slice through ``position``: its voxel index, or its depth if oblique."""
+        if self._axes is None:
             return self.geometry.orientation, round(self.plane.depth(position), 6)
-        axis_n = axes[int(np.argmax(np.abs(self.plane.normal)))]
-        voxel = world_to_voxel(self.volume.affine, position)[axis_n]
+        axis_n = self._axes[int(np.argmax(np.abs(self.plane.normal)))]
+        voxel = self._to_voxel[axis_n, :3] @ np.asarray(position, dtype=float) + self._to_voxel[axis_n, 3]
         return self.geometry.orientation, int(np.floor(voxel + 0.5))
 
     def _on_cursor(self, position, source=None) -> None:
