@@ -41,7 +41,7 @@ def _specs(iso_anat, gre, mese, dwi, directions, full_fov=False):
     return {
         "MP2RAGE": AcquisitionSpec("MP2RAGE", (iso_anat,) * 3, sag, "ASR", snr=60.0),
         "MEGRE": AcquisitionSpec("MEGRE", gre, (190.0, 230.0, 160.0), "LPS", snr=50.0),
-        "MESE": AcquisitionSpec("MESE", mese, (190.0, 230.0, mese[2] * (25 if full_fov else 12)), "RAS",
+        "MESE": AcquisitionSpec("MESE", mese, (190.0, 230.0, mese[2] * (30 if full_fov else 24)), "RAS",
                                 tilt_deg=12.0, snr=35.0),
         "FLAIR": AcquisitionSpec("FLAIR", (iso_anat,) * 3, head, "RAS", snr=30.0),
         "dwi": AcquisitionSpec("dwi", (dwi,) * 3, head, "LAS", snr=30.0, extra={"directions": directions}),
