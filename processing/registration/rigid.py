@@ -39,10 +39,10 @@ class RegistrationParams:
     bins: int = 32
     sampling_fraction: float = 0.25
     seed: int = 20240601
-    shrink_factors: tuple[int, ...] = (2, 1)
-    smoothing_sigmas_mm: tuple[float, ...] = (3.0, 1.5)
-    iterations: int = 100
-    learning_rate: float = 1.0
+    shrink_factors: tuple[int, ...] = (4, 2, 1)
+    smoothing_sigmas_mm: tuple[float, ...] = (6.0, 3.0, 1.5)
+    iterations: int = 200
+    learning_rate: float = 2.0
     min_step: float = 1e-3
     initialiser: str = "best"
     working_spacing_mm: float | None = 1.5
