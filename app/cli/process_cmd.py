@@ -34,7 +34,46 @@ def run_maps(args: argparse.Namespace, visits: list) -> int:
     return 0
 
 
-STEPS: dict[str, Callable[[argparse.Namespace, list], int]] = {"maps": run_maps}
+def _participant_chains(args: argparse.Namespace, visits: list):
+    """Run (or load from cache) the registration chain of each selected visit's participant."""
+    from processing.progress import Progress
+    from processing.registration.chain import register_participant
+    from processing.study import discover
+
+    study = discover(args.study)
+    for label in dict.fromkeys(visit.participant for visit in visits):
+        participant = study.participant(label)
+        progress = Progress(_printer(label) if args.verbose else None)
+        yield participant, register_participant(participant, progress=progress)
+
+
+def run_register(args: argparse.Namespace, visits: list) -> int:
+    """Register every acquisition of each selected participant into its reference space."""
+    for participant, chain in _participant_chains(args, visits):
+        print(f"{participant.label}: reference = {chain.reference_source}")
+        for pair in chain.pairs:
+            note = "cached" if pair.cached else f"metric {pair.metric:.3f}"
+            print(f"  {pair.path.name}: {note}{'  QC: ' + ', '.join(pair.flags) if pair.flags else ''}")
+    sys.stdout.flush()
+    return 0
+
+
+def run_resample(args: argparse.Namespace, visits: list) -> int:
+    """Write the maps and anatomical images of the selected visits in the reference space (space-ref)."""
+    from processing.registration.outputs import resample_visit
+
+    sessions = {(visit.participant, visit.session) for visit in visits}
+    for participant, chain in _participant_chains(args, visits):
+        for visit in participant.visits:
+            if (visit.participant, visit.session) in sessions:
+                for path in resample_visit(visit, chain):
+                    print(path)
+    sys.stdout.flush()
+    return 0
+
+
+STEPS: dict[str, Callable[[argparse.Namespace, list], int]] = {"maps": run_maps, "register": run_register,
+                                                                "resample": run_resample}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
