@@ -104,7 +104,8 @@ def bench_pair(name, fixed, moving, truth, mask, png):
     emit(f"{name}_metric", round(result.metric, 4), "MattesMI", flags=result.flags)
     grid = Grid(fixed[0].shape, fixed[1])
     write_checkerboard_png(png, fixed[0], resample_image(*moving, grid, result.fixed_from_moving),
-                           title=f"{name}: fixed (even tiles, red edges) / registered moving")
+                           title=f"{name}: fixed (even tiles, red edges) / registered moving",
+                           zooms=grid.zooms)
 
 
 def real_pair(patient="patient01"):

@@ -90,11 +90,12 @@ def normalise(image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
 
 
 def write_checkerboard_png(path: str | Path, a: np.ndarray, b: np.ndarray, *, tiles: int = 8,
-                           title: str = "") -> Path:
+                           title: str = "", zooms=(1.0, 1.0, 1.0)) -> Path:
     """Write a PNG with the middle axial, coronal and sagittal checkerboard of two images.
 
     ``a`` and ``b`` are 3D arrays on the same grid (e.g. visit 1 and a later
     visit resampled into the reference space); edges of ``a`` are drawn in red.
+    ``zooms`` (voxel sizes in mm) keep anisotropic planes in proportion.
     """
     from matplotlib.figure import Figure
 
@@ -107,7 +108,8 @@ def write_checkerboard_png(path: str | Path, a: np.ndarray, b: np.ndarray, *, ti
     for axis, ax in enumerate(axes):
         middle = board.shape[axis] // 2
         plane = np.take(board, middle, axis=axis).T
-        ax.imshow(plane, cmap="gray", origin="lower", vmin=0, vmax=1)
+        cols, rows = [k for k in range(3) if k != axis]
+        ax.imshow(plane, cmap="gray", origin="lower", vmin=0, vmax=1, aspect=zooms[rows] / zooms[cols])
         ax.contour(np.take(outline, middle, axis=axis).T.astype(float), levels=[0.5], colors="red",
                    linewidths=0.4)
         ax.set_axis_off()
