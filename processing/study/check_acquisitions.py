@@ -13,7 +13,7 @@ import numpy as np
 from processing.errors import FerretError
 from processing.study import sidecars
 from processing.study.bids_names import MULTI_ECHO_KINDS
-from processing.study.model import Acquisition, ImageFile, Visit
+from processing.study.model import Acquisition, ImageFile, SidecarError, Visit
 from processing.study.problems import Problem, error, warning
 
 _GRID_TOLERANCE_MM = 1e-3
@@ -42,15 +42,10 @@ def check_sidecar_json(image: ImageFile) -> Iterator[Problem]:
     if image.sidecar is None:
         return
     try:
-        ok = isinstance(image.metadata, dict)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        ok, reason = False, str(exc)
-    else:
-        reason = "not a JSON object"
-    if not ok:
+        image.metadata
+    except SidecarError as exc:
         image.__dict__["metadata"] = {}  # later checks then report the keys as missing
-        yield error(image.sidecar, f"this JSON sidecar cannot be read ({reason}).",
-                    "fix the JSON syntax (e.g. a missing comma or quote).")
+        yield error(image.sidecar, exc.problem, exc.fix or "")
 
 
 def shape_of(image: ImageFile) -> tuple[int, ...] | None:
@@ -137,7 +132,7 @@ def check_echo_times(acq: Acquisition) -> Iterator[Problem]:
     try:
         times = sidecars.echo_times(acq)
     except FerretError as exc:
-        yield error(exc.path or mag.path, f"echoes without EchoTime: {exc.problem}", exc.fix or "")
+        yield error(exc.path or mag.path, exc.problem, exc.fix or "")
         return
     if acq.echoes_in_volumes:
         shape = shape_of(mag)

@@ -12,15 +12,34 @@ from processing.study.model import Participant, Study
 from processing.study.problems import Problem, error, warning
 
 
-def check_participants_table(study: Study) -> Iterator[Problem]:
-    """participants.tsv readable, with participant_id, matching the sub-* folders."""
-    path = study.root / "participants.tsv"
+def read_table(path: Path) -> tuple[list[dict[str, str]] | None, list[Problem]]:
+    """A TSV table's rows (None when absent or unreadable) and the problems found reading it.
+
+    A row with more or fewer fields than the header is an error: its values
+    would land under the wrong column.
+    """
     if not path.is_file():
-        return
+        return None, []
     try:
         rows = read_tsv(path)
     except FerretError as exc:
-        yield error(path, exc.problem, exc.fix or "")
+        return None, [error(path, exc.problem, exc.fix or "")]
+    problems = []
+    for line, row in enumerate(rows, start=2):
+        columns = [key for key in row if key is not None]
+        fields = sum(row[key] is not None for key in columns) + len(row.get(None) or [])
+        if fields != len(columns):
+            problems.append(error(path, f"line {line} has {fields} field(s) but the header has {len(columns)}.",
+                                  "separate the columns with single tabs, one value per column (n/a when unknown)."))
+    return rows, problems
+
+
+def check_participants_table(study: Study) -> Iterator[Problem]:
+    """participants.tsv readable, with participant_id, matching the sub-* folders."""
+    path = study.root / "participants.tsv"
+    rows, problems = read_table(path)
+    yield from problems
+    if rows is None:
         return
     if rows and "participant_id" not in rows[0]:
         yield error(path, "participants.tsv has no participant_id column.",
@@ -51,15 +70,12 @@ def check_sessions(study: Study) -> Iterator[Problem]:
 
 
 def _check_sessions_table(participant: Participant, path: Path) -> Iterator[Problem]:
-    if not path.is_file():
-        return
-    try:
-        rows = read_tsv(path)
-    except FerretError as exc:
-        yield error(path, exc.problem, exc.fix or "")
+    rows, problems = read_table(path)
+    yield from problems
+    if not rows:
         return
     ids = [row.get("session_id", "") for row in rows]
-    if rows and "session_id" not in rows[0]:
+    if "session_id" not in rows[0]:
         yield error(path, "the sessions table has no session_id column.",
                     "columns: session_id (ses-<label>) and acq_time (YYYY-MM-DDThh:mm:ss).")
         return

@@ -33,10 +33,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from processing.errors import FerretError
+
 ACQUISITION_KINDS = ("MEGRE", "MP2RAGE", "UNIT1", "T1map", "MESE", "FLAIR", "T1w", "T2w", "dwi", "epi")
 
 DERIVATIVES_DIRNAME = "ferret"
 ANNOTATIONS_DIRNAME = "ferret-annotations"
+
+
+class SidecarError(FerretError, ValueError):
+    """A JSON sidecar that cannot be read or is not a JSON object.
+
+    Also a ``ValueError``, so tolerant readers (discovery) that skip unreadable
+    sidecars keep working, while the command line shows it as a FerretError.
+    """
 
 
 @dataclass(eq=False)
@@ -50,10 +60,24 @@ class ImageFile:
 
     @cached_property
     def metadata(self) -> dict[str, Any]:
-        """The JSON sidecar's content (empty when there is none); read once."""
+        """The JSON sidecar's content (empty when there is none); read once.
+
+        Raises
+        ------
+        SidecarError
+            When the sidecar is unreadable, not JSON, or not a JSON object.
+        """
         if self.sidecar is None or not self.sidecar.exists():
             return {}
-        return json.loads(self.sidecar.read_text(encoding="utf-8"))
+        try:
+            content = json.loads(self.sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise SidecarError(f"this JSON sidecar cannot be read ({exc}).", self.sidecar,
+                               "fix the JSON syntax (e.g. a missing comma or quote).") from exc
+        if not isinstance(content, dict):
+            raise SidecarError("this JSON sidecar cannot be read (not a JSON object).", self.sidecar,
+                               'write the keys as one object: {"EchoTime": 0.005, ...}.')
+        return content
 
     @cached_property
     def header(self):

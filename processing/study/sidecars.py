@@ -74,13 +74,24 @@ def inversion_images(acq: Acquisition) -> dict[int, ImageFile]:
     return found
 
 
-def _lookup(images: list[ImageFile], keys: tuple[str, ...]) -> Any:
+def is_number(value: Any) -> bool:
+    """True for a finite JSON number (booleans, text and lists are not numbers)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _lookup(images: list[ImageFile], keys: tuple[str, ...]) -> tuple[Any, ImageFile | None, str]:
+    """``(value, image, key)`` of the first of ``keys`` present in ``images``; value None if absent."""
     for key in keys:
         for image in images:
             value = image.metadata.get(key)
             if value is not None:
-                return value
-    return None
+                return value, image, key
+    return None, None, keys[0]
+
+
+def not_a_number(key: str, image: ImageFile, value: Any) -> str:
+    """``"FlipAngle in <sidecar> is not a number ('four')"``."""
+    return f"{key} in {sidecar_or_expected(image)} is not a number ({value!r})"
 
 
 def _missing_text(keys: tuple[str, ...], images: list[ImageFile], which: int | None) -> str:
@@ -90,16 +101,22 @@ def _missing_text(keys: tuple[str, ...], images: list[ImageFile], which: int | N
 
 
 def mp2rage_missing(acq: Acquisition) -> list[str]:
-    """Describe every MP2RAGE key needed for R1 that is absent, with the file it belongs in."""
+    """Describe every MP2RAGE key needed for R1 that is absent or not a number, with its file."""
     inversions = inversion_images(acq)
     missing = [f"the inv-{n} image" for n in (1, 2) if n not in inversions]
     for keys, which in _MP2RAGE_KEYS.values():
-        images = [inversions[which]] if which in inversions else (
-            [] if which else list(inversions.values()))
         if which is not None and which not in inversions:
             continue  # already reported as a missing image
-        if _lookup(images, keys) is None:
+        images = [inversions[which]] if which else list(inversions.values())
+        value, image, key = _lookup(images, keys)
+        if value is None:
             missing.append(_missing_text(keys, images, which))
+        elif not is_number(value):
+            missing.append(not_a_number(key, image, value))
+    for key, _ in MP2RAGE_DEFAULTS.values():
+        value, image, _ = _lookup(list(inversions.values()), (key,))
+        if value is not None and not is_number(value):
+            missing.append(not_a_number(key, image, value))
     return missing
 
 
@@ -107,7 +124,7 @@ def mp2rage_defaults_used(acq: Acquisition) -> list[str]:
     """Names of the sidecar keys that are absent and replaced by a documented default."""
     images = list(inversion_images(acq).values())
     return [f"{key} (default {value})" for key, value in MP2RAGE_DEFAULTS.values()
-            if _lookup(images, (key,)) is None]
+            if _lookup(images, (key,))[0] is None]
 
 
 def mp2rage_parameters(acq: Acquisition) -> dict[str, float]:
@@ -124,7 +141,7 @@ def mp2rage_parameters(acq: Acquisition) -> dict[str, float]:
     Raises
     ------
     FerretError
-        Naming every missing key and the sidecar it should be in.
+        Naming every missing (or non-numeric) key and the sidecar it should be in.
     """
     missing = mp2rage_missing(acq)
     first = acq.files[0].path if acq.files else None
@@ -136,10 +153,10 @@ def mp2rage_parameters(acq: Acquisition) -> dict[str, float]:
     params: dict[str, float] = {}
     for name, (keys, which) in _MP2RAGE_KEYS.items():
         images = [inversions[which]] if which else list(inversions.values())
-        params[name] = float(_lookup(images, keys))
+        params[name] = float(_lookup(images, keys)[0])
     params["slices_per_slab"] = int(round(params["slices_per_slab"]))
     for name, (key, default) in MP2RAGE_DEFAULTS.items():
-        value = _lookup(list(inversions.values()), (key,))
+        value = _lookup(list(inversions.values()), (key,))[0]
         params[name] = float(default if value is None else value)
     return params
 
@@ -153,7 +170,7 @@ def echo_times(acq: Acquisition) -> list[float]:
     Raises
     ------
     FerretError
-        Naming every sidecar that lacks ``EchoTime``.
+        Naming every sidecar that lacks ``EchoTime``, or the one whose value is not a number.
     """
     images = acq.part("mag") or acq.files
     if getattr(acq, "echoes_in_volumes", False):
@@ -162,12 +179,19 @@ def echo_times(acq: Acquisition) -> list[float]:
             raise FerretError("this 4D multi-echo image needs EchoTime as a list (one per volume).",
                               sidecar_or_expected(images[0]) if images else None,
                               'write e.g. "EchoTime": [0.004, 0.008, 0.012] in seconds.')
-        return [float(v) for v in values]
+        return [_echo_time(images[0], value) for value in values]
     lacking = [str(sidecar_or_expected(i)) for i in images if i.metadata.get("EchoTime") is None]
     if lacking:
         raise FerretError("EchoTime is missing in: " + ", ".join(lacking) + ".", images[0].path,
                           "add EchoTime (seconds) to each echo's JSON sidecar.")
-    return [float(i.metadata["EchoTime"]) for i in images]
+    return [_echo_time(image, image.metadata["EchoTime"]) for image in images]
+
+
+def _echo_time(image: ImageFile, value: Any) -> float:
+    if not is_number(value):
+        raise FerretError(not_a_number("EchoTime", image, value) + ".", sidecar_or_expected(image),
+                          'write the echo time in seconds as a number, e.g. "EchoTime": 0.005.')
+    return float(value)
 
 
 def read_bvals_bvecs(acq: Acquisition) -> tuple[np.ndarray, np.ndarray]:
