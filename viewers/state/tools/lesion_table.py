@@ -88,8 +88,10 @@ class LesionTableModel:
 
     # -- navigation ------------------------------------------------------------------
     def go_to(self, lesion_id: int) -> dict:
-        """Make a lesion current and move the cursor to its centre."""
-        row = next(r for r in self._all if r["lesion_id"] == lesion_id)
+        """Make a lesion current and move the cursor to its centre (KeyError if unknown)."""
+        row = next((r for r in self._all if r["lesion_id"] == lesion_id), None)
+        if row is None:
+            raise KeyError(lesion_id)
         self.current_id = lesion_id
         if self.cursor is not None:
             self.cursor.set_position(row["centre"], source=self)
@@ -102,7 +104,10 @@ class LesionTableModel:
         if not rows:
             return None
         ids = [r["lesion_id"] for r in rows]
-        position = ids.index(self.current_id) + step if self.current_id in ids else (0 if step > 0 else -1)
+        if self.current_id in ids:
+            position = ids.index(self.current_id) + step
+        else:
+            position = 0 if step > 0 else len(ids) - 1
         if not 0 <= position < len(ids):
             return None
         return self.go_to(ids[position])

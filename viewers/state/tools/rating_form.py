@@ -3,8 +3,9 @@
 The current field's option keys set its value and move on to the next shown
 field (fields whose ``when`` condition fails are skipped). Navigation keys:
 ``Down``/``Tab`` next, ``Up``/``Shift+Tab`` previous, ``Delete`` clears a
-choice. In a text field typed characters build a draft, ``Backspace`` removes
-the last one, ``Enter``/``Tab`` stores it and moves on, ``Escape`` drops it.
+choice. In a text field typed characters build a draft (starting from the
+stored text), ``Backspace`` removes the last one, ``Enter``/``Tab`` stores it
+and moves on (an emptied draft clears the field), ``Escape`` drops it.
 Every stored value goes to ``on_change(field_id, value)`` at once (the session
 writes it to disk before returning).
 """
@@ -29,7 +30,8 @@ class RatingFormModel:
         self.schema = schema
         self.values: dict[str, str] = dict(values or {})
         self.on_change = on_change
-        self.draft = ""
+        self.draft: str | None = None
+        """Text being typed into the current text field; None when not editing."""
         self.changed = EventEmitter()
         shown = self.shown_fields()
         self.current_id = next((f.id for f in shown if f.id not in self.values), shown[0].id)
@@ -71,29 +73,23 @@ class RatingFormModel:
             self.press(char)
 
     def _press_text(self, key: str) -> bool:
-        if key in ("Enter",) + NEXT_KEYS:
+        if key in ("Enter",) + NEXT_KEYS + PREVIOUS_KEYS:
             self._commit_draft()
-            return self._step(+1) or True
-        if key in PREVIOUS_KEYS:
-            self._commit_draft()
-            return self._step(-1) or True
+            self._step(-1 if key in PREVIOUS_KEYS else +1)
+            return True
         if key == "Escape":
-            self.draft = ""
+            self.draft = None
             return True
-        if key == "Backspace":
-            self.draft = self.draft[:-1] if self.draft else self.values.get(self.current_id, "")[:-1]
-            return True
-        if len(key) == 1:
-            if not self.draft:
-                self.draft = self.values.get(self.current_id, "")
-            self.draft += key
+        if key == "Backspace" or len(key) == 1:
+            text = self.values.get(self.current_id, "") if self.draft is None else self.draft
+            self.draft = text[:-1] if key == "Backspace" else text + key
             return True
         return False
 
     def _commit_draft(self) -> None:
-        if self.draft:
-            self._store(self.current_id, self.draft)
-        self.draft = ""
+        if self.draft is not None:
+            self._store(self.current_id, self.draft or None)
+        self.draft = None
 
     def _store(self, field_id: str, value: str | None) -> bool:
         if self.values.get(field_id) == value:
