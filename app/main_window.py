@@ -33,6 +33,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def start(self, participant: str | None = None) -> None:
         """Open ``participant`` (default: the first); raises FerretError if unknown."""
         self.presenter.start(participant)
+        self.splitter.setSizes([self.browser.minimumWidth(), max(1, self.width() - self.browser.minimumWidth())])
 
     # -- MainView -----------------------------------------------------------------
     def show_participants(self, labels: list[str], current: str) -> None:
@@ -55,6 +56,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage(text, 15_000)
         self.image_title.setText(f"Cannot show this image: {text}")
 
+    def _show_orientation(self, what: str) -> None:
+        current = ORIENTATIONS.index(self.presenter.geometry.orientation)
+        self.orientation_buttons.buttons()[current].setChecked(True)
+
     # -- layout ---------------------------------------------------------------------
     def _build_layout(self) -> None:
         viewer = QtWidgets.QWidget()
@@ -66,7 +71,8 @@ class MainWindow(QtWidgets.QMainWindow):
         splitter.addWidget(self.browser)
         splitter.addWidget(viewer)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([420, 1200])
+        splitter.setCollapsible(0, False)
+        self.splitter = splitter
         self.setCentralWidget(splitter)
 
     def _orientation_bar(self) -> QtWidgets.QHBoxLayout:
@@ -80,6 +86,7 @@ class MainWindow(QtWidgets.QMainWindow):
             group.addButton(button)
             bar.addWidget(button)
         self.orientation_buttons = group
+        self.presenter.geometry.changed.connect(self._show_orientation)
         bar.addSpacing(12)
         bar.addWidget(self.image_title, 1)
         return bar

@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app.browser_model import VisitRow
 
 FIXED_COLUMNS = ("Visit", "Date", "Weeks")
+MAX_WIDTH = 700
 PRESENT, MISSING = "\u25cf", "\u2013"
 PRESENT_COLOUR, MISSING_COLOUR = QtGui.QColor(90, 200, 120), QtGui.QColor(200, 90, 90)
 
@@ -65,6 +66,13 @@ class StudyBrowser(QtWidgets.QWidget):
             for c, present in enumerate(row.present, start=len(FIXED_COLUMNS)):
                 self.table.setItem(r, c, _presence_item(present))
         self.table.resizeColumnsToContents()
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """Ask for enough width to show every column (up to MAX_WIDTH) so the visit column stays visible."""
+        columns = sum(self.table.columnWidth(c) for c in range(self.table.columnCount()))
+        needed = columns + self.table.verticalScrollBar().sizeHint().width() + 4 * self.table.frameWidth() + 12
+        self.setMinimumWidth(min(MAX_WIDTH, needed))
 
     def mark_selection(self, session: str, kind: str) -> None:
         """Highlight the cell of the acquisition on display."""

@@ -49,3 +49,10 @@ def test_participant_chooser_and_orientation_buttons(qtbot, window):
     assert window.presenter.geometry.orientation == "coronal"
     assert window.slice_view.image_item.image.shape == (20, 40)  # z rows x x columns
     assert window.status_label.text().startswith("RAS (")
+
+
+def test_orientation_buttons_follow_the_shared_geometry(window):
+    window.presenter.set_orientation("sagittal")
+    assert window.orientation_buttons.checkedButton().text() == "Sagittal"
+    assert window.browser.width() >= window.browser.minimumWidth() >= sum(
+        window.browser.table.columnWidth(c) for c in range(window.browser.table.columnCount()))

@@ -56,3 +56,11 @@ def test_window_level_model_events_and_w_l():
     assert window.apply(np.array([30.0, 70.0])).tolist() == [0, 255]
     with pytest.raises(ValueError):
         window.set_range(5, 5)
+
+
+def test_drag_widens_and_raises_the_window():
+    window = WindowLevel(0, 100)
+    window.drag(np.log(2.0), 0.0)
+    assert (window.low, window.high) == pytest.approx((-50, 150))
+    window.drag(0.0, 0.25)
+    assert window.level == pytest.approx(100) and window.window == pytest.approx(200)

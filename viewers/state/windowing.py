@@ -153,6 +153,11 @@ class WindowLevel:
         """Set the width and centre of the range (the classic W/L pair)."""
         self.set_range(level - window / 2, level + window / 2)
 
+    def drag(self, dx: float, dy: float) -> None:
+        """Contrast by mouse drag: ``dx`` view widths right multiply the width by ``e**dx``;
+        ``dy`` view heights up raise the level by ``dy`` window widths."""
+        self.set_window_level(self.window * float(np.exp(dx)), self.level + float(dy) * self.window)
+
     def apply(self, data: np.ndarray) -> np.ndarray:
         """Pre-window ``data`` into contiguous uint8 with this range."""
         return to_uint8(data, self._low, self._high)

@@ -2,8 +2,8 @@
 
 The view draws what its :class:`~viewers.state.slice_view_model.SliceViewModel`
 says and forwards the mouse to it: a left click or drag sets the shared cursor,
-the wheel moves one slice, Ctrl+wheel zooms and a middle or right drag pans the
-shared geometry. pyqtgraph's own mouse zoom and pan are off, so the shared
+the wheel moves one slice, Ctrl+wheel zooms and a middle drag pans the shared
+geometry, a right drag changes the shared window (right: wider, up: higher level). pyqtgraph's own mouse zoom and pan are off, so the shared
 model is the only place the visible range comes from (linking views pairwise
 drifts, pyqtgraph issue 1348).
 """
@@ -38,9 +38,12 @@ class _InteractionViewBox(pg.ViewBox):
         ev.accept()
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             self._set_cursor(ev.pos())
-        elif ev.button() in (QtCore.Qt.MouseButton.MiddleButton, QtCore.Qt.MouseButton.RightButton):
+        elif ev.button() == QtCore.Qt.MouseButton.MiddleButton:
             now, before = self.mapToView(ev.pos()), self.mapToView(ev.lastPos())
             self.model.geometry.pan_by(before.x() - now.x(), before.y() - now.y())
+        elif ev.button() == QtCore.Qt.MouseButton.RightButton:
+            moved, size = ev.pos() - ev.lastPos(), self.boundingRect()
+            self.model.window.drag(moved.x() / max(size.width(), 1.0), -moved.y() / max(size.height(), 1.0))
 
     def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802
         ev.accept()
