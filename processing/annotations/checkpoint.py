@@ -3,7 +3,11 @@
 :meth:`Checkpointer.request` returns at once; a worker thread waits until no
 edit came for ``delay`` seconds (but never more than ``max_wait``), takes a
 consistent copy of the labels under the volume's lock (never mid-stroke) with the
-journal sequence it contains, and writes it atomically.
+journal sequence it contains, and writes it atomically. Writes are serialised
+(the worker and :meth:`Checkpointer.flush` never write at the same time), so the
+file on disk and :attr:`Checkpointer.written_seq` always agree. A failed write
+(e.g. a full disk) is kept in :attr:`Checkpointer.last_error` and retried; the
+journal in SQLite still holds every stroke meanwhile.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ class Checkpointer:
         self.labels, self.store, self.delay, self.max_wait = labels, store, delay, max_wait
         self.written_seq = -1
         self.last_duration = 0.0
+        self.last_error: Exception | None = None
+        self._writing = threading.Lock()
         self._wake = threading.Condition()
         self._pending_since: float | None = None
         self._last_request = 0.0
@@ -64,19 +70,24 @@ class Checkpointer:
                     self._wake.wait(due - now)
                     continue
                 self._pending_since = None
-            if not self._write():
-                self.request()  # mid-stroke: try again shortly
+            try:
+                done = self._write()
+            except Exception as exc:  # noqa: BLE001 - keep the worker alive; the journal holds the edits
+                self.last_error, done = exc, False
+            if not done:
+                self.request()  # mid-stroke or failed: try again shortly
 
     def _write(self) -> bool:
-        with self.labels.lock:
-            if self.labels.in_stroke:
-                return False
-            seq = self.store.journal_seq
-            if seq == self.written_seq:
-                return True
-            data = self.labels.data.copy()
-        start = time.perf_counter()
-        self.store.write_checkpoint(data, self.labels.grid, seq)
-        self.last_duration = time.perf_counter() - start
-        self.written_seq = seq
-        return True
+        with self._writing:
+            with self.labels.lock:
+                if self.labels.in_stroke:
+                    return False
+                seq = self.store.journal_seq
+                if seq == self.written_seq:
+                    return True
+                data = self.labels.data.copy()
+            start = time.perf_counter()
+            self.store.write_checkpoint(data, self.labels.grid, seq)
+            self.last_duration = time.perf_counter() - start
+            self.written_seq, self.last_error = seq, None
+            return True
