@@ -44,8 +44,10 @@ def run_groups(args: argparse.Namespace) -> int:
     from processing.fileio import write_provenance
     from processing.stats import format_text_table, group_table, read_tsv, write_table
     from processing.stats.tables import check_table_suffix
+    from processing.study.outputs import check_output_location
 
     check_table_suffix(args.out)
+    check_output_location(args.out)
     if not args.continuous and not args.categorical:
         raise FerretError("no variables to compare.", args.table,
                           "name columns with --continuous COL ... and/or --categorical COL ...")
@@ -67,10 +69,12 @@ def run_timecourses(args: argparse.Namespace) -> int:
     from processing.fileio import write_provenance
     from processing.stats import STATS_COLUMNS, format_text_table, timecourse_statistics, write_table
     from processing.stats.tables import check_table_suffix
+    from processing.study.outputs import check_output_location
     from processing.study import discover
     from processing.timecourses.loader import study_timecourses
 
     check_table_suffix(args.out)
+    check_output_location(args.out, args.study)
     rows = study_timecourses(discover(args.study), args.rater, participants=args.participant)
     table = timecourse_statistics(rows)
     print(format_text_table(STATS_COLUMNS, table))

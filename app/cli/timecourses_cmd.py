@@ -36,10 +36,14 @@ def run(args: argparse.Namespace) -> int:
     from processing.stats import write_table
     from processing.stats.tables import check_table_suffix
     from processing.study import discover
+    from processing.study.outputs import check_output_location
     from processing.timecourses import COLUMNS, R2STAR_RANGE
     from processing.timecourses.loader import study_timecourses
 
     check_table_suffix(args.out)
+    check_output_location(args.out, args.study)
+    if args.figures:
+        check_output_location(args.figures, args.study)
     rows = study_timecourses(discover(args.study), args.rater, participants=args.participant)
     write_table(args.out, COLUMNS, [row.as_dict() for row in rows], sheet="timecourses")
     write_provenance(args.out, "per-lesion time courses (lesion vs one-voxel control ring, R2* filter, "

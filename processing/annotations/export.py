@@ -27,12 +27,19 @@ from processing.annotations.workspace import ReviewWorkspace, rater_folder
 from processing.errors import FerretError
 from processing.fileio import save_nifti, write_provenance
 from processing.progress import Progress, null_progress
+from processing.study.outputs import check_output_location
 
 
 def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: Progress | None = None) -> dict:
-    """Export everything one rater annotated; return the written paths by kind."""
+    """Export everything one rater annotated; return the written paths by kind.
+
+    Raises
+    ------
+    FerretError
+        When the rater has no annotations, or ``out`` lies inside the raw study.
+    """
     progress = progress or null_progress()
-    study_root, out = Path(study_root), Path(out)
+    study_root, out = Path(study_root), check_output_location(out, study_root)
     folder = rater_folder(study_root, rater)
     if not folder.is_dir():
         raise FerretError(f"rater {rater} has no annotations in this study.", folder,

@@ -18,7 +18,7 @@ from processing.annotations import spaces
 from processing.annotations.editing import components_as_lesions
 from processing.annotations.grid import Grid, resample_labels
 from processing.annotations.schema import LESION_TYPES
-from processing.annotations.workspace import RaterWorkspace
+from processing.annotations.workspace import RaterWorkspace, rater_folder
 from processing.errors import FerretError
 from processing.fileio import load_nifti
 
@@ -30,29 +30,47 @@ def import_mask(study_root: str | Path, rater: str, participant: str, visit: str
     Raises
     ------
     FerretError
-        Unknown participant, visit or type, unreadable mask, or a mask that
-        falls entirely outside the reference grid.
+        Unknown participant, visit or type, an unreadable, 4D or empty mask,
+        or a mask that falls entirely outside the reference grid; nothing is
+        written then (a participant new to the rater gets no folder).
     """
     study_root, mask_path = Path(study_root), Path(mask_path)
     _check_target(study_root, participant, visit, lesion_type)
-    data, affine, _ = load_nifti(mask_path, dtype=None)
-    data = np.squeeze(np.asarray(data))
-    if data.ndim != 3:
-        raise FerretError(f"a lesion mask must be a 3D image, this one has shape {data.shape}.", mask_path,
-                          "export one volume (one mask) per file.")
+    data, affine = _read_mask(mask_path)
+    transform = spaces.reference_from_native(study_root, participant, visit)
+    if not (rater_folder(study_root, rater) / participant).exists():  # check before creating anything
+        _placed(data, affine, spaces.reference_grid(study_root, participant, reference_image), transform, mask_path)
     with RaterWorkspace(study_root, rater) as workspace:
         existing = (workspace.folder / participant).exists()
         grid = None if existing else spaces.reference_grid(study_root, participant, reference_image)
         session = workspace.open_session(participant, grid, lesion_type=lesion_type, visit=visit)
         session.origin = f"import:{mask_path.name}"
-        transform = spaces.reference_from_native(study_root, participant, visit)
-        placed = resample_labels((data > 0).astype(np.int32), Grid(data.shape, affine),
-                                 session.labels.grid, transform)
-        if not placed.any():
-            raise FerretError("the mask has no voxel inside the participant's reference space.", mask_path,
-                              "check that the mask belongs to this participant and visit.")
+        placed = _placed(data, affine, session.labels.grid, transform, mask_path)
         _, new_ids = components_as_lesions(placed, session.labels)
     return new_ids
+
+
+def _read_mask(mask_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The mask as a 3D boolean array and its affine; an empty or 4D mask is an error."""
+    data, affine, _ = load_nifti(mask_path, dtype=None)
+    data = np.squeeze(np.asarray(data))
+    if data.ndim != 3:
+        raise FerretError(f"a lesion mask must be a 3D image, this one has shape {data.shape}.", mask_path,
+                          "export one volume (one mask) per file.")
+    mask = data > 0
+    if not mask.any():
+        raise FerretError("the mask is empty: it has no voxel above 0.", mask_path,
+                          "check that you saved the segmentation, not the background image.")
+    return mask, affine
+
+
+def _placed(mask: np.ndarray, affine: np.ndarray, grid: Grid, transform: np.ndarray, mask_path: Path) -> np.ndarray:
+    """The mask resampled into the reference grid; an error when nothing lands inside it."""
+    placed = resample_labels(mask.astype(np.int32), Grid(mask.shape, affine), grid, transform)
+    if not placed.any():
+        raise FerretError("the mask has no voxel inside the participant's reference space.", mask_path,
+                          "check that the mask belongs to this participant and visit.")
+    return placed
 
 
 def _check_target(study_root: Path, participant: str, visit: str, lesion_type: str) -> None:

@@ -50,3 +50,29 @@ def test_help_lists_the_options(capsys):
         main(["annotate", "import", "--help"])
     out = capsys.readouterr().out
     assert "--participant" in out and "A-CMI" in out
+
+
+def test_export_into_the_raw_study_is_refused_and_writes_nothing(study, capsys):
+    root = study / "study"
+    main(["annotate", "import", str(root), str(study / "itksnap.nii.gz"), "--rater", "R1",
+          "--participant", "sub-01", "--visit", "ses-01", "--type", "CMB"])
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    code = main(["export", str(root), "--rater", "R1", "--out", str(root / "sub-01")])
+    assert code == 2 and "raw study" in capsys.readouterr().err
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_empty_mask_is_named_and_leaves_no_annotation_folder(study, capsys):
+    empty = study / "empty.nii.gz"
+    nib.save(nib.Nifti1Image(np.zeros((20, 20, 10), np.uint8), AFFINE), empty)
+    code = main(["annotate", "import", str(study / "study"), str(empty), "--rater", "R2",
+                 "--participant", "sub-01", "--visit", "ses-01", "--type", "CMB"])
+    assert code == 2 and "the mask is empty" in capsys.readouterr().err
+    outside = study / "outside.nii.gz"
+    shifted = AFFINE.copy()
+    shifted[:3, 3] = 1000.0
+    nib.save(nib.Nifti1Image(np.ones((2, 2, 2), np.uint8), shifted), outside)
+    code = main(["annotate", "import", str(study / "study"), str(outside), "--rater", "R2",
+                 "--participant", "sub-01", "--visit", "ses-01", "--type", "CMB"])
+    assert code == 2 and "no voxel inside" in capsys.readouterr().err
+    assert not (study / "study" / "derivatives" / "ferret-annotations" / "rater-R2").exists()

@@ -92,7 +92,8 @@ def test_export_voxel_by_voxel_and_cell_by_cell(tmp_path):
             session.set_rating(2, field, value)
         session.set_rating(1, "dwi_onset", "hyper")
         reference = session.labels.data.copy()
-    written = export_rater(tmp_path, "A", tmp_path / "out")
+    out = tmp_path / "derivatives" / "export"      # exports may go under derivatives/, never the raw study
+    written = export_rater(tmp_path, "A", out)
     ref_img = nib.load(str(written["reference_masks"][0]))
     assert np.array_equal(np.asarray(ref_img.dataobj), reference) and np.allclose(ref_img.affine, REF_AFFINE)
     native = {p.parent.name: nib.load(str(p)) for p in written["native_masks"]}
@@ -104,7 +105,7 @@ def test_export_voxel_by_voxel_and_cell_by_cell(tmp_path):
         back = np.round(np.linalg.solve(REF_AFFINE, affine2 @ [*ijk, 1])[:3]).astype(int)
         assert reference[tuple(back)] == data2[tuple(ijk)]
     assert set(np.unique(data2)) == {0, 1, 2}
-    rows = list(csv.DictReader(open(tmp_path / "out" / "rater-A_lesions.csv")))
+    rows = list(csv.DictReader(open(out / "rater-A_lesions.csv")))
     assert [(r["lesion_id"], r["type"]) for r in rows] == [("1", "A-CMI"), ("2", "CMB")]
     first, second = rows
     centre = REF_AFFINE @ [5.5, 5.5, 5, 1]
@@ -113,7 +114,7 @@ def test_export_voxel_by_voxel_and_cell_by_cell(tmp_path):
     assert first["onset_visit"] == "ses-01" and first["rater"] == "A" and first["created"]
     assert second["location"] == "lobar:occipital" and second["rating_certainty"] == "definite"
     assert second["onset_visit"] == "" and float(second["diameter_mm"]) == 2.0
-    book = openpyxl.load_workbook(tmp_path / "out" / "rater-A_ratings.xlsx")
+    book = openpyxl.load_workbook(out / "rater-A_ratings.xlsx")
     sheet = book["lesions"]
     header = [c.value for c in sheet[1]]
     assert header == list(rows[0].keys())
