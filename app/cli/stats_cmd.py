@@ -66,22 +66,17 @@ def run_groups(args: argparse.Namespace) -> int:
 
 def run_timecourses(args: argparse.Namespace) -> int:
     """Compute the time courses, then the class statistics; print and write them."""
+    from app.cli.timecourses_cmd import timecourses_of
     from processing.fileio import write_provenance
     from processing.stats import STATS_COLUMNS, format_text_table, timecourse_statistics, write_table
-    from processing.stats.tables import check_table_suffix
-    from processing.study.outputs import check_output_location
-    from processing.study import discover
-    from processing.timecourses.loader import study_timecourses
 
-    check_table_suffix(args.out)
-    check_output_location(args.out, args.study)
-    rows = study_timecourses(discover(args.study), args.rater, participants=args.participant)
+    rows, inputs = timecourses_of(args)
     table = timecourse_statistics(rows)
     print(format_text_table(STATS_COLUMNS, table))
     write_table(args.out, STATS_COLUMNS, table, sheet="statistics")
     write_provenance(args.out, "repeated-measures ANOVA over pre-lesional/lesional/post-lesional "
                      "normalised differences, post-hoc two-tailed paired t-tests",
                      {"rater": args.rater, "participants": args.participant, "value": "normalised_difference",
-                      "alpha": 0.05}, [])
+                      "alpha": 0.05}, inputs)
     print(f"\nwrote {args.out}")
     return 0

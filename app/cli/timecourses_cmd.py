@@ -34,22 +34,17 @@ def run(args: argparse.Namespace) -> int:
     """Compute, write and summarise the time courses."""
     from processing.fileio import write_provenance
     from processing.stats import write_table
-    from processing.stats.tables import check_table_suffix
-    from processing.study import discover
     from processing.study.outputs import check_output_location
     from processing.timecourses import COLUMNS, R2STAR_RANGE
-    from processing.timecourses.loader import study_timecourses
 
-    check_table_suffix(args.out)
-    check_output_location(args.out, args.study)
     if args.figures:
         check_output_location(args.figures, args.study)
-    rows = study_timecourses(discover(args.study), args.rater, participants=args.participant)
+    rows, inputs = timecourses_of(args)
     write_table(args.out, COLUMNS, [row.as_dict() for row in rows], sheet="timecourses")
     write_provenance(args.out, "per-lesion time courses (lesion vs one-voxel control ring, R2* filter, "
                      "normalised to pre-onset visits)",
                      {"rater": args.rater, "participants": args.participant,
-                      "r2star_range_per_s": list(R2STAR_RANGE), "control": "3x3x3 dilation minus lesions"}, [])
+                      "r2star_range_per_s": list(R2STAR_RANGE), "control": "3x3x3 dilation minus lesions"}, inputs)
     print(summary(rows))
     print(f"wrote {args.out}")
     if args.figures:
@@ -58,6 +53,25 @@ def run(args: argparse.Namespace) -> int:
         for path in save_figure(timecourse_figure(rows), args.figures / f"timecourses_rater-{args.rater}"):
             print(f"wrote {path}")
     return 0
+
+
+def timecourses_of(args: argparse.Namespace) -> tuple[list, list[Path]]:
+    """Check ``--out``, then compute the time courses of ``--rater`` and list the files they read.
+
+    Shared by ``ferret timecourses`` and ``ferret stats timecourses``; the
+    input list goes into the provenance sidecar (with checksums).
+    """
+    from processing.stats.tables import check_table_suffix
+    from processing.study import discover
+    from processing.study.outputs import check_output_location
+    from processing.timecourses.loader import chosen_participants, input_files, study_timecourses
+
+    check_table_suffix(args.out)
+    check_output_location(args.out, args.study)
+    study = discover(args.study)
+    chosen = chosen_participants(study, args.rater, args.participant)
+    rows = study_timecourses(study, args.rater, participants=chosen)
+    return rows, input_files(study, args.rater, chosen)
 
 
 def summary(rows) -> str:

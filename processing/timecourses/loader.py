@@ -128,17 +128,45 @@ def participant_visits(study: Study, participant: str, shape, affine) -> list[Vi
             for visit in study.participant(participant).visits]
 
 
-def study_timecourses(study: Study, rater: str, *, participants: list[str] | None = None,
-                      progress: Progress | None = None) -> list[TimecourseRow]:
-    """Time courses of every participant a rater annotated (or of ``participants``)."""
+def chosen_participants(study: Study, rater: str, participants: list[str] | None = None) -> list[str]:
+    """``participants`` (each checked to be in the study), or every one the rater annotated.
+
+    Raises
+    ------
+    FerretError
+        When a requested participant is not in the study, or none is left.
+    """
     from processing.annotations.workspace import ReviewWorkspace
 
-    progress = progress or null_progress()
-    chosen = participants or ReviewWorkspace(study.root).participants_of(rater)
-    chosen = [label for label in chosen if label in study.participants]
+    unknown = [label for label in participants or [] if label not in study.participants]
+    if unknown:
+        raise FerretError(f"participant(s) {', '.join(unknown)} not in this study.", study.root,
+                          "check --participant (labels such as sub-01, as in the study's folders).")
+    chosen = participants or [label for label in ReviewWorkspace(study.root).participants_of(rater)
+                              if label in study.participants]
     if not chosen:
         raise FerretError(f"no annotated participant of rater {rater} in this study.",
                           study.annotations, "check --rater; annotations live in rater-<ID>/sub-XX/.")
+    return chosen
+
+
+def input_files(study: Study, rater: str, participants: list[str]) -> list[Path]:
+    """Every file the time courses of ``participants`` read: the rater's annotations and the maps."""
+    from processing.annotations.workspace import rater_folder
+
+    files: list[Path] = []
+    for label in participants:
+        folder = rater_folder(study.root, rater) / label
+        files += sorted(folder.glob("*.nii.gz")) + sorted(folder.glob("*.sqlite"))
+        files += [path for visit in study.participant(label).visits for path in parameter_files(visit).values()]
+    return files
+
+
+def study_timecourses(study: Study, rater: str, *, participants: list[str] | None = None,
+                      progress: Progress | None = None) -> list[TimecourseRow]:
+    """Time courses of every participant a rater annotated (or of ``participants``)."""
+    progress = progress or null_progress()
+    chosen = chosen_participants(study, rater, participants)
     rows: list[TimecourseRow] = []
     for number, label in enumerate(chosen):
         lesions = load_rater_lesions(study.root, rater, label)

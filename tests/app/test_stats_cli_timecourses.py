@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -73,3 +74,22 @@ def test_stats_timecourses_command(study, tmp_path, capsys):
 def test_timecourses_command_reports_bad_rater(study, tmp_path, capsys):
     assert main(["timecourses", str(study), "--rater", "Z", "--out", str(tmp_path / "x.csv")]) == 2
     assert "no annotated participant of rater Z" in capsys.readouterr().err
+
+
+def test_unknown_participant_is_named(study, tmp_path, capsys):
+    code = main(["timecourses", str(study), "--rater", "A", "--participant", "sub-99",
+                 "--out", str(tmp_path / "x.csv")])
+    assert code == 2 and "sub-99 not in this study" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_provenance_lists_the_annotations_and_maps_read(study, tmp_path):
+    import json
+
+    out = tmp_path / "tc.csv"
+    assert main(["timecourses", str(study), "--rater", "A", "--out", str(out)]) == 0
+    inputs = json.loads(out.with_suffix(".json").read_text())["Inputs"]
+    names = {Path(entry["path"]).name for entry in inputs}
+    assert all(entry["checksum"].startswith("sha256:") for entry in inputs)
+    assert "sub-01_annotations.sqlite" in names and "sub-01_space-ref_desc-lesions_dseg.nii.gz" in names
+    assert {f"sub-01_{v}_space-ref_R2starmap.nii.gz" for v in ("ses-01", "ses-02", "ses-03")} <= names
