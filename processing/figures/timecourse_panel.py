@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from processing.figures.output import new_figure
-from processing.timecourses.model import ordered_parameters
+from processing.timecourses.model import as_bool, as_float, as_row_dict, ordered_parameters
 
 #: Axis labels of the known parameters (difference lesion - control, normalised).
 PARAMETER_LABELS = {
@@ -47,14 +47,16 @@ def panel_series(rows: Sequence[Any], parameter: str, *, x: str = "visits_from_o
 
     SD is the sample SD (ddof 1); it is 0 where a single lesion has a value.
     With ``x="weeks_from_onset"`` times are rounded to 0.1 week to group lesions.
+    ``rows`` may be :class:`~processing.timecourses.model.TimecourseRow` objects
+    or dicts read back from the CSV (text cells such as ``"False"`` are understood).
     """
     lines: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
-    for row in rows:
-        row = row if isinstance(row, Mapping) else row.as_dict()
-        if row["parameter"] != parameter or row["excluded"] or row[x] is None:
+    for row in map(as_row_dict, rows):
+        time, number = as_float(row[x]), as_float(row[value])
+        if row["parameter"] != parameter or as_bool(row["excluded"]) or not math.isfinite(time):
             continue
-        if math.isfinite(row[value]):
-            lines[(row["participant"], row["rater"], row["lesion_id"])].append((float(row[x]), float(row[value])))
+        if math.isfinite(number):
+            lines[(row["participant"], row["rater"], row["lesion_id"])].append((time, number))
     arrays = {key: tuple(np.array(v) for v in zip(*sorted(points))) for key, points in lines.items()}
     by_time: dict[float, list[float]] = defaultdict(list)
     for times, values in arrays.values():
@@ -91,8 +93,7 @@ def timecourse_figure(rows: Sequence[Any], parameters: Sequence[str] | None = No
                       x: str = "visits_from_onset", columns: int = 3) -> Figure:
     """A grid of panels, one per parameter (default: every parameter in ``rows``)."""
     if parameters is None:
-        parameters = ordered_parameters({(r if isinstance(r, Mapping) else r.as_dict())["parameter"]
-                                         for r in rows})
+        parameters = ordered_parameters({as_row_dict(r)["parameter"] for r in rows})
     parameters = list(parameters) or ["(no parameter)"]
     columns = max(1, min(columns, len(parameters)))
     n_rows = math.ceil(len(parameters) / columns)

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from processing.timecourses.model import CLASSES, ordered_parameters
+from processing.timecourses.model import CLASSES, as_bool, as_float, as_row_dict, ordered_parameters
 
 #: Columns of :func:`timecourse_statistics`'s rows, in order.
 STATS_COLUMNS = ("parameter", "test", "comparison", "n", "statistic", "df_num", "df_den", "p",
@@ -87,11 +87,10 @@ def class_values(rows: Iterable[Any], parameter: str, value: str = "normalised_d
     dicts with the same keys; lesions are keyed by ``(participant, rater, lesion_id)``.
     """
     found: dict[tuple, dict[str, float]] = defaultdict(dict)
-    for row in rows:
-        row = row if isinstance(row, Mapping) else row.as_dict()
-        if row["parameter"] != parameter or _truthy(row["excluded"]) or row["visit_class"] not in CLASSES:
+    for row in map(as_row_dict, rows):
+        if row["parameter"] != parameter or as_bool(row["excluded"]) or row["visit_class"] not in CLASSES:
             continue
-        number = _float(row[value])
+        number = as_float(row[value])
         if math.isfinite(number):
             found[(row["participant"], row["rater"], str(row["lesion_id"]))][row["visit_class"]] = number
     return {key: [classes[name] for name in CLASSES] for key, classes in sorted(found.items())
@@ -104,7 +103,7 @@ def timecourse_statistics(rows: Sequence[Any], value: str = "normalised_differen
     Post-hoc p values are also given Holm-adjusted over the three comparisons
     of a parameter (``p_holm``); ``p`` is the unadjusted two-tailed value.
     """
-    rows = [row if isinstance(row, Mapping) else row.as_dict() for row in rows]
+    rows = [as_row_dict(row) for row in rows]
     table = []
     for parameter in ordered_parameters({row["parameter"] for row in rows}):
         values = class_values(rows, parameter, value)
@@ -138,16 +137,3 @@ def _row(parameter, test, comparison, n, statistic, df_num, df_den, p, **extra) 
                df_num=df_num, df_den=df_den, p=p, note="")
     row.update(extra)
     return row
-
-
-def _float(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes"}
-    return bool(value)

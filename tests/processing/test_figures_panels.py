@@ -80,3 +80,15 @@ def test_figures_import_no_gui_toolkit():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'tkinter')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_panel_series_reads_rows_back_from_the_csv_as_text():
+    def as_text(value):
+        if isinstance(value, float) and value != value:
+            return ""
+        return str(value)
+
+    text_rows = [{key: as_text(value) for key, value in r.items()} for r in ROWS]  # "False", "-1", ""
+    from_text, direct = panel_series(text_rows, "MD"), panel_series(ROWS, "MD")
+    assert len(from_text.lines) == 2 and from_text.x.tolist() == direct.x.tolist()
+    assert from_text.mean.tolist() == direct.mean.tolist() and from_text.n.tolist() == direct.n.tolist()
