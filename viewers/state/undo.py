@@ -76,21 +76,19 @@ class UndoHistory:
 
     def undo(self) -> bool:
         """Undo the last step; False when there is none."""
-        if not self._done:
-            return False
-        item = self._done.pop()
-        item.undo()
-        self._undone.append(item)
-        self.changed.emit(can_undo=self.can_undo, can_redo=self.can_redo)
-        return True
+        return self._move(self._done, self._undone, "undo")
 
     def redo(self) -> bool:
         """Redo the last undone step; False when there is none."""
-        if not self._undone:
+        return self._move(self._undone, self._done, "redo")
+
+    def _move(self, source, target, action: str) -> bool:
+        """Pop the newest item of ``source``, run its ``action``, push it onto ``target``."""
+        if not source:
             return False
-        item = self._undone.pop()
-        item.redo()
-        self._done.append(item)
+        item = source.pop()
+        getattr(item, action)()
+        target.append(item)
         self.changed.emit(can_undo=self.can_undo, can_redo=self.can_redo)
         return True
 
