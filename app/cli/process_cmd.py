@@ -24,12 +24,10 @@ def run_maps(args: argparse.Namespace, visits: list) -> int:
                 "swi_mask_sign": args.swi_mask}
     if args.megre_echo_times:
         settings["megre_echo_times"] = tuple(float(t) / 1000.0 for t in args.megre_echo_times.split(","))
-    failures = 0
     for visit in visits:
         progress = Progress(_printer(visit.prefix) if args.verbose else None)
         report = compute_visit_maps(visit, progress=progress, **settings)
         print("\n".join(report.lines()))
-        failures += sum("no " not in reason[:3] for reason in report.skipped.values())
     sys.stdout.flush()
     return 0
 
