@@ -82,7 +82,41 @@ class ViewGeometry:
         self._orientation = orientation
         self._zoom = _clip_zoom(zoom)
         self._pan = (float(pan[0]), float(pan[1]))
+        self._extent: np.ndarray | None = None
         self.changed = EventEmitter()
+
+    @property
+    def extent(self) -> np.ndarray | None:
+        """The shared world box, shape (2, 3) (min and max corners), or None."""
+        return None if self._extent is None else self._extent.copy()
+
+    def set_extent(self, lower: Sequence[float] | None, upper: Sequence[float] | None = None) -> None:
+        """Share one field of view: the world box ``lower``..``upper`` (None: each view its own)."""
+        box = None if lower is None else np.array([lower, upper], dtype=float).reshape(2, 3)
+        if box is not None and not np.all(box[1] > box[0]):
+            raise ValueError(f"an extent needs upper > lower on every axis, got {box.tolist()}")
+        self._extent = box
+        self.changed.emit(what="zoom")
+
+    def shared_field_of_view(self) -> tuple[float, float, float, float] | None:
+        """The shared box projected on the current plane ``(u0, v0, width, height)``, or None."""
+        if self._extent is None:
+            return None
+        plane = self.plane
+        corners = np.array(np.meshgrid(*self._extent.T, indexing="ij")).reshape(3, -1).T
+        u, v = corners @ plane.u, corners @ plane.v
+        return float(u.min()), float(v.min()), float(np.ptp(u)), float(np.ptp(v))
+
+    def look_at(self, world: Sequence[float], zoom: float | None = None) -> None:
+        """Centre the shared field of view on a world point (and set the zoom), one event."""
+        fov = self.shared_field_of_view()
+        if fov is None:
+            raise ValueError("look_at needs a shared extent (set_extent)")
+        u, v = self.plane.to_plane(world)
+        self._pan = (u - (fov[0] + fov[2] / 2), v - (fov[1] + fov[3] / 2))
+        if zoom is not None:
+            self._zoom = _clip_zoom(zoom)
+        self.changed.emit(what="zoom")
 
     @property
     def orientation(self) -> str:

@@ -118,8 +118,8 @@ class SliceViewModel:
         return plane_extent(self.volume.data.shape, self.volume.affine, self.plane)
 
     def visible_rect(self) -> tuple[float, float, float, float] | None:
-        """The rectangle to show after the shared zoom and pan."""
-        fov = self.field_of_view()
+        """The rectangle to show after the shared zoom and pan (of the shared field of view if set)."""
+        fov = self.geometry.shared_field_of_view() or self.field_of_view()
         return None if fov is None else self.geometry.visible_rect(fov)
 
     # -- intents from the widget -------------------------------------------------

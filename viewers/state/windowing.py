@@ -2,7 +2,9 @@
 
 Quantitative maps get fixed presets in their physical units (so that the same
 grey means the same R2* at every visit); raw images get a robust automatic
-window from percentiles of their non-zero voxels. :func:`to_uint8` applies a
+window from percentiles of the non-zero voxels of the volume's central region
+(:func:`brain_window`: the middle half of each axis, where the brain is and
+the bright skull and scalp are not, so brain contrast is not washed out). :func:`to_uint8` applies a
 window once, producing the contiguous uint8 array that pyqtgraph draws on its
 fast path (no per-paint float scaling, DESIGN section 6).
 """
@@ -80,9 +82,33 @@ def auto_window(data: np.ndarray, *, percentiles: tuple[float, float] = (0.5, 99
     return float(low), float(high)
 
 
+#: Fraction of each axis, centred, that :func:`brain_window` samples.
+CENTRAL_FRACTION = 0.5
+
+
+def brain_window(data: np.ndarray, *, percentiles: tuple[float, float] = (1.0, 99.5)) -> tuple[float, float]:
+    """An automatic window focused on the brain: percentiles of the volume's central region.
+
+    The middle ``CENTRAL_FRACTION`` of every axis of a head image holds brain,
+    not skull or scalp (whose bright fat would otherwise set the upper end).
+    Falls back to :func:`auto_window` of the whole volume when that region is
+    empty (a thin slab, a mask).
+    """
+    data = np.asarray(data)
+    if data.ndim < 3 or min(data.shape[:3]) < 4:
+        return auto_window(data, percentiles=percentiles)
+    box = tuple(slice(int(n * (1 - CENTRAL_FRACTION) / 2), max(int(n * (1 + CENTRAL_FRACTION) / 2), 1))
+                for n in data.shape[:3])
+    central = data[box]
+    if not np.any(central):
+        return auto_window(data, percentiles=percentiles)
+    return auto_window(central, percentiles=percentiles)
+
+
 def initial_window(data: np.ndarray, modality: str | None) -> tuple[float, float]:
-    """The window a freshly opened image gets: its preset if it fits the data, else automatic."""
-    auto = auto_window(data)
+    """The window a freshly opened image gets: its preset if it fits the data, else
+    :func:`brain_window`."""
+    auto = brain_window(data)
     preset = preset_for(modality)
     if preset is None or auto[1] > UNIT_MISMATCH_FACTOR * preset.high:
         return auto

@@ -1,0 +1,105 @@
+"""Which columns (modalities) and rows (visits) the grid shows, in which order.
+
+A :class:`GridLayout` is the rater's choice: column order, hidden columns and
+hidden visits. It is plain data with events, saved under a name in the
+settings (:mod:`viewers.state.settings`) and restored from a dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from viewers.state.columns import COLUMNS, DEFAULT_COLUMNS
+from viewers.state.events import EventEmitter
+
+
+class GridLayout:
+    """Column order and visibility, hidden visits.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Column keys in display order (unknown keys are dropped).
+    hidden_columns, hidden_rows : iterable of str
+        Column keys and session labels not shown.
+
+    Attributes
+    ----------
+    changed : EventEmitter
+        Emits ``what`` (``"columns"`` or ``"rows"``) after a change.
+    """
+
+    def __init__(self, columns: Sequence[str] = DEFAULT_COLUMNS, hidden_columns: Iterable[str] = (),
+                 hidden_rows: Iterable[str] = ()) -> None:
+        self.columns = [key for key in dict.fromkeys(columns) if key in COLUMNS]
+        self.hidden_columns = {key for key in hidden_columns if key in self.columns}
+        self.hidden_rows = set(hidden_rows)
+        self.changed = EventEmitter()
+
+    def visible_columns(self) -> list[str]:
+        """Keys of the shown columns, in order."""
+        return [key for key in self.columns if key not in self.hidden_columns]
+
+    def visible_rows(self, sessions: Sequence[str]) -> list[str]:
+        """The shown sessions among ``sessions`` (chronological order kept)."""
+        return [s for s in sessions if s not in self.hidden_rows]
+
+    def set_column_visible(self, key: str, visible: bool) -> None:
+        """Show or hide a column; a column not in the layout yet is appended when shown."""
+        if key not in COLUMNS:
+            raise KeyError(f"unknown column {key!r}; known: {', '.join(COLUMNS)}")
+        if key not in self.columns:
+            if not visible:
+                return
+            self.columns.append(key)
+        elif visible == (key not in self.hidden_columns):
+            return
+        (self.hidden_columns.discard if visible else self.hidden_columns.add)(key)
+        self.changed.emit(what="columns")
+
+    def move_column(self, key: str, steps: int) -> None:
+        """Move a column ``steps`` places right (negative: left), clipped to the ends."""
+        old = self.columns.index(key)
+        new = min(max(old + int(steps), 0), len(self.columns) - 1)
+        if new != old:
+            self.columns.insert(new, self.columns.pop(old))
+            self.changed.emit(what="columns")
+
+    def set_columns(self, keys: Sequence[str]) -> None:
+        """Show exactly ``keys``, in this order (others hidden, kept at the end)."""
+        keys = [key for key in dict.fromkeys(keys) if key in COLUMNS]
+        self.columns = keys + [key for key in self.columns if key not in keys]
+        self.hidden_columns = set(self.columns) - set(keys)
+        self.changed.emit(what="columns")
+
+    def set_row_visible(self, session: str, visible: bool) -> None:
+        """Show or hide a visit."""
+        if visible == (session not in self.hidden_rows):
+            return
+        (self.hidden_rows.discard if visible else self.hidden_rows.add)(session)
+        self.changed.emit(what="rows")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (for the settings file)."""
+        return {"columns": list(self.columns), "hidden_columns": sorted(self.hidden_columns),
+                "hidden_rows": sorted(self.hidden_rows)}
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> "GridLayout":
+        """Rebuild from :meth:`to_dict` output; missing or wrong fields fall back to defaults."""
+        columns = record.get("columns") if isinstance(record, dict) else None
+        if not isinstance(columns, list) or not columns:
+            columns = list(DEFAULT_COLUMNS)
+        return cls([str(c) for c in columns], _strings(record, "hidden_columns"), _strings(record, "hidden_rows"))
+
+    def assign(self, other: "GridLayout") -> None:
+        """Take over another layout's choices (restoring a named layout), one event each."""
+        self.columns, self.hidden_columns = list(other.columns), set(other.hidden_columns)
+        self.hidden_rows = set(other.hidden_rows)
+        self.changed.emit(what="columns")
+        self.changed.emit(what="rows")
+
+
+def _strings(record: Any, field: str) -> list[str]:
+    values = record.get(field, []) if isinstance(record, dict) else []
+    return [str(v) for v in values] if isinstance(values, list) else []

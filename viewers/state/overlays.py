@@ -1,0 +1,167 @@
+"""Overlays on the views: lesion label maps (per rater, or the phantom's truth) and point markers.
+
+A :class:`LabelLayer` is a label volume placed in the reference space like any
+image (its display affine is ``T @ A``) with a colour and a table from label
+value to lesion description. :class:`MaskSlicer` cuts its mask on a view's
+plane, cached per slice like the image. :func:`markers_near` picks the point
+markers (e.g. microbleeds) lying within a slab around the shown slice.
+
+Where layers come from: :func:`rater_layers` reads every rater's labels of a
+participant (reference grid, :class:`processing.annotations.ReviewWorkspace`);
+:mod:`viewers.state.truth_overlay` builds the demo's truth layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from viewers.state.geometry import Plane
+from viewers.state.slicing import PlaneSlice, aligned_axes, extract_plane
+from viewers.state.volume import Volume
+
+RATER_COLOURS = ((255, 80, 80), (80, 160, 255), (255, 170, 0), (190, 90, 255))
+TRUTH_COLOUR = (60, 255, 120)
+
+
+@dataclass(frozen=True)
+class Lesion:
+    """A lesion to list, read out and go to: its id, type and where it is (reference mm)."""
+
+    id: str
+    type: str
+    centre: np.ndarray
+    radius_mm: float
+    onset_session: str | None = None
+    source: str = ""
+
+
+@dataclass(eq=False)
+class LabelLayer:
+    """A label map shown over views.
+
+    Attributes
+    ----------
+    name : str
+        ``"truth"`` or ``"rater <id>"``.
+    volume : Volume
+        Labels (float32 values of integer ids) with their display affine.
+    colour : (r, g, b)
+    names : dict
+        Label value -> lesion description.
+    sessions : set of str or None
+        Visits this layer belongs to (None: every visit, e.g. a rater's reference-space labels).
+    """
+
+    name: str
+    volume: Volume
+    colour: tuple[int, int, int]
+    names: dict[int, str] = field(default_factory=dict)
+    sessions: set[str] | None = None
+
+    def label_at(self, world) -> int:
+        """The label of the voxel nearest to a world point (0 outside or background)."""
+        value = self.volume.value_at(world)
+        return 0 if value is None or not np.isfinite(value) else int(round(value))
+
+    def describe_at(self, world) -> str | None:
+        """``"acmi-01 (acmi)"``-like text of the lesion at a world point, or None."""
+        label = self.label_at(world)
+        return None if label == 0 else self.names.get(label, f"label {label}")
+
+
+class MaskSlicer:
+    """The binary mask of a layer on a plane, re-cut only when the slice changes."""
+
+    def __init__(self, layer: LabelLayer) -> None:
+        self.layer = layer
+        self._axes = aligned_axes(layer.volume.affine)
+        self._to_voxel = np.linalg.inv(layer.volume.affine)
+        self._key: Any = None
+        self._slice: PlaneSlice | None = None
+        self._mask = (layer.volume.data > 0).astype(np.float32)
+
+    def mask(self, plane: Plane, position) -> PlaneSlice:
+        """The mask (1 inside a lesion, 0 outside) of the slice through ``position``."""
+        key = self._slice_key(plane, position)
+        if key != self._key:
+            cut = extract_plane(self._mask, self.layer.volume.affine, plane, position)
+            data = np.ascontiguousarray(cut.data >= 0.5)
+            self._slice = PlaneSlice(data, cut.u0, cut.v0, cut.du, cut.dv, cut.depth, cut.inside)
+            self._key = key
+        return self._slice
+
+    def _slice_key(self, plane: Plane, position) -> Any:
+        if self._axes is None:
+            return plane.name, round(plane.depth(position), 6)
+        axis = self._axes[int(np.argmax(np.abs(plane.normal)))]
+        voxel = self._to_voxel[axis, :3] @ np.asarray(position, dtype=float) + self._to_voxel[axis, 3]
+        return plane.name, int(np.floor(voxel + 0.5))
+
+
+def outline(mask: np.ndarray) -> np.ndarray:
+    """The boundary pixels of a boolean mask (inside pixels with an outside 4-neighbour)."""
+    mask = np.asarray(mask, dtype=bool)
+    inner = mask.copy()
+    inner[1:, :] &= mask[:-1, :]
+    inner[:-1, :] &= mask[1:, :]
+    inner[:, 1:] &= mask[:, :-1]
+    inner[:, :-1] &= mask[:, 1:]
+    return mask & ~inner
+
+
+def markers_near(points: Sequence[Lesion], plane: Plane, position, slab_mm: float) -> list[tuple[float, float, Lesion]]:
+    """Plane coordinates of the point markers within ``slab_mm`` / 2 of the shown slice."""
+    depth = plane.depth(position)
+    near = []
+    for point in points:
+        if abs(plane.depth(point.centre) - depth) <= max(slab_mm / 2, point.radius_mm):
+            u, v = plane.to_plane(point.centre)
+            near.append((u, v, point))
+    return near
+
+
+def rater_layers(study_root: str | Path, participant: str) -> tuple[list[LabelLayer], list[Lesion]]:
+    """Every rater's labels of ``participant`` (reference space) and their lesions.
+
+    Raters without labels for this participant are skipped; an unreadable
+    store is skipped too (the annotation code reports it where it is edited).
+    """
+    from processing.annotations import ReviewWorkspace
+
+    review = ReviewWorkspace(study_root)
+    layers, lesions = [], []
+    for number, rater in enumerate(review.raters()):
+        if participant not in review.participants_of(rater):
+            continue
+        try:
+            labels, rows = review.read(rater, participant)
+        except Exception:  # noqa: BLE001 - a broken store must not stop the viewer
+            continue
+        volume = Volume(labels.data.astype(np.float32), labels.grid.affine, "labels", f"rater {rater}")
+        names = {int(r["lesion_id"]): f"{r.get('type', 'lesion')} {r['lesion_id']} (rater {rater})"
+                 for r in rows if "lesion_id" in r}
+        layers.append(LabelLayer(f"rater {rater}", volume, RATER_COLOURS[number % len(RATER_COLOURS)], names))
+        lesions += _lesions_of(volume, names, f"rater {rater}")
+    return layers, lesions
+
+
+def _lesions_of(volume: Volume, names: dict[int, str], source: str) -> list[Lesion]:
+    from scipy import ndimage
+
+    labels = volume.data.astype(np.int32)
+    ids = [i for i in np.unique(labels) if i > 0]
+    if not ids:
+        return []
+    centres = ndimage.center_of_mass(np.ones_like(labels), labels, ids)
+    counts = ndimage.sum_labels(np.ones_like(labels), labels, ids)
+    voxel_mm3 = abs(np.linalg.det(volume.affine[:3, :3]))
+    found = []
+    for lesion_id, centre, count in zip(ids, centres, counts):
+        world = (volume.affine @ np.append(centre, 1.0))[:3]
+        radius = float((3 * count * voxel_mm3 / (4 * np.pi)) ** (1 / 3))
+        found.append(Lesion(names.get(int(lesion_id), f"label {lesion_id}"), "lesion", world, radius, None, source))
+    return found
