@@ -7,7 +7,8 @@ Output folder layout (``--out DIR``)::
     DIR/rater-<id>_lesions.csv, DIR/rater-<id>_summary.csv
     DIR/rater-<id>_ratings.xlsx   (sheets "lesions" and "summary")
 
-Every mask gets a provenance sidecar. Masks go to each visit's native DWI grid
+A rating whose field the lesion's form hides (e.g. an exclusion reason left
+from before ``excluded`` went back to "no") is not exported. Every mask gets a provenance sidecar. Masks go to each visit's native DWI grid
 through ``native_from_reference`` = inverse of ``reference_from_native``
 (:mod:`processing.annotations.spaces`), by nearest neighbour so IDs survive.
 """
@@ -45,7 +46,8 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
         raise FerretError(f"rater {rater} has no annotations in this study.", folder,
                           "check --rater (folders are named rater-<id>).")
     review = ReviewWorkspace(study_root)
-    columns = rating_columns(load_schemas(study_root))
+    schemas = load_schemas(study_root)
+    columns = rating_columns(schemas)
     written: dict[str, list[Path]] = {"reference_masks": [], "native_masks": [], "tables": []}
     records = []
     participants = review.participants_of(rater)
@@ -53,7 +55,7 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
         progress.check()
         progress.update(n / max(len(participants), 1), f"exporting {participant}")
         labels, rows = review.read(rater, participant)
-        records += [lesion_record(participant, rater, row, columns) for row in rows]
+        records += [lesion_record(participant, rater, _shown_ratings(row, schemas), columns) for row in rows]
         written["reference_masks"].append(_save_mask(out / participant / f"{participant}_space-ref_desc-lesions_dseg.nii.gz",
                                                      labels.data, labels.grid.affine, folder / participant, "reference"))
         written["native_masks"] += _export_native(study_root, participant, labels, out, folder / participant)
@@ -68,6 +70,12 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
     ]
     progress.update(1.0, "export done")
     return written
+
+
+def _shown_ratings(row: dict, schemas: dict) -> dict:
+    """The row with only the ratings its type's form shows (stale hidden answers dropped)."""
+    schema = schemas.get(row["type"])
+    return row if schema is None else {**row, "ratings": schema.visible_values(row["ratings"])}
 
 
 def _export_native(study_root: Path, participant: str, labels, out: Path, source: Path) -> list[Path]:

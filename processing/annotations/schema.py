@@ -86,6 +86,22 @@ class RatingSchema:
         """Field IDs in form order."""
         return [spec.id for spec in self.fields]
 
+    def visible_values(self, values: dict) -> dict:
+        """The values of this form's fields that are shown, dropping hidden (stale) answers.
+
+        A field is shown when its ``when`` conditions hold among the values
+        kept, so hiding cascades: clearing ``excluded`` hides
+        ``exclusion_reason``, which hides any field that depends on that reason.
+        Values of fields this schema does not have are dropped too.
+        """
+        kept = {k: v for k, v in values.items() if k in self.field_ids}
+        while True:
+            hidden = [spec.id for spec in self.fields if spec.id in kept and not spec.is_shown(kept)]
+            if not hidden:
+                return kept
+            for field_id in hidden:
+                del kept[field_id]
+
 
 def builtin_schema_dir() -> Path:
     """``resources/rating_schemas``: the schemas shipped with Ferret."""
@@ -140,7 +156,14 @@ def _parse_schema(raw: object, path: Path) -> RatingSchema:
         if unknown:
             raise fail(f"field {spec.id!r} depends on unknown field {unknown[0]!r}.")
     return RatingSchema(lesion_type=lesion_type, title=str(raw.get("title", lesion_type)),
-                        version=int(raw.get("version", 1)), fields=tuple(fields), path=path)
+                        version=_parse_version(raw.get("version", 1), fail), fields=tuple(fields), path=path)
+
+
+def _parse_version(version: object, fail) -> int:
+    """The schema version: a whole number >= 1 (not text, not a fraction, not true/false)."""
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise fail(f"version must be a whole number of 1 or more, not {version!r}.")
+    return version
 
 
 def _parse_field(item: object, option_sets: dict, fail) -> FieldSpec:
@@ -160,6 +183,10 @@ def _parse_field(item: object, option_sets: dict, fail) -> FieldSpec:
     keys = [o.key.lower() for o in parsed]
     if len(set(keys)) != len(keys):
         raise fail(f"field {field_id!r} gives the same key to two options.")
+    values = [o.value for o in parsed]
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise fail(f"field {field_id!r} has the option value {repeated[0]!r} more than once.")
     when = item.get("when", {})
     if not isinstance(when, dict):
         raise fail(f"field {field_id!r}: 'when' must map field ids to values.")

@@ -7,7 +7,9 @@ choice. In a text field typed characters build a draft (starting from the
 stored text), ``Backspace`` removes the last one, ``Enter``/``Tab`` stores it
 and moves on (an emptied draft clears the field), ``Escape`` drops it.
 Every stored value goes to ``on_change(field_id, value)`` at once (the session
-writes it to disk before returning).
+writes it to disk before returning). An answer that hides other fields (e.g.
+``excluded`` back to "no" hides ``exclusion_reason``) clears their stored values
+too, each through ``on_change(field_id, None)``, so no stale answer survives.
 """
 
 from __future__ import annotations
@@ -67,6 +69,20 @@ class RatingFormModel:
         self._step(+1)
         return True
 
+    def set_value(self, field_id: str, value: str | None) -> bool:
+        """Store a value chosen with the mouse (an option value, a text, or None to clear).
+
+        Raises
+        ------
+        KeyError
+            Unknown field; ValueError when ``value`` is not one of a choice field's options.
+        """
+        spec = self.schema.field(field_id)
+        if spec.kind == "choice" and value is not None and value not in [o.value for o in spec.options]:
+            raise ValueError(f"{value!r} is not an option of {field_id!r}")
+        self.current_id, self.draft = field_id, None
+        return self._store(field_id, value or None)
+
     def type_text(self, text: str) -> None:
         """Press each character of ``text`` in turn (convenience for tests and paste)."""
         for char in text:
@@ -101,7 +117,17 @@ class RatingFormModel:
         if self.on_change is not None:
             self.on_change(field_id, value)
         self.changed.emit(field=field_id, value=value)
+        self._clear_hidden()
         return True
+
+    def _clear_hidden(self) -> None:
+        """Clear the stored values of fields the current answers hide."""
+        visible = self.schema.visible_values(self.values)
+        for field_id in [f for f in self.values if f not in visible and f in self.schema.field_ids]:
+            self.values.pop(field_id)
+            if self.on_change is not None:
+                self.on_change(field_id, None)
+            self.changed.emit(field=field_id, value=None)
 
     def _step(self, direction: int) -> bool:
         ids = [spec.id for spec in self.shown_fields()]
