@@ -64,13 +64,14 @@ def acquire_dwi(grid: SampledGrid, spec, rng, noise: bool, world_from_anatomy, a
     dirs_anatomy = dirs_world @ world_from_anatomy[:3, :3]
     props = grid.properties
     eig = diffusion.eigenvalues_from_md_fa(props["MD"], props["FA"]).astype(np.float32)
-    tensor = diffusion.tensor_from_eigen(eig, grid.fibre_direction()).astype(np.float32)
+    radial, excess = eig[..., 1], eig[..., 0] - eig[..., 1]  # D = l2 I + (l1 - l2) e e^T
+    fibre = grid.fibre_direction()
     s0 = _b0_signal(props).astype(np.float32)
     data = np.empty(grid.shape + (len(bvals),), dtype=np.uint16 if noise else np.float32)
     sigma = REFERENCE_SIGNAL / spec.snr
     for k, (b, g) in enumerate(zip(bvals, dirs_anatomy)):
-        adc = np.einsum("...ij,i,j->...", tensor, g.astype(np.float32), g.astype(np.float32))
-        volume = s0 * np.exp(-b * adc)
+        adc = radial + excess * (fibre @ g.astype(np.float32)) ** 2  # g^T D g
+        volume = s0 * np.exp(np.float32(-b) * adc)
         if noise:
             volume = noise_model.rician(volume, sigma, rng)
         data[..., k] = store_magnitude(volume, noise)

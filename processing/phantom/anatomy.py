@@ -56,7 +56,7 @@ class Anatomy:
 
     def hull_radius(self, unit) -> np.ndarray:
         """Radius of the unfolded brain ellipsoid along unit directions ``(..., 3)``."""
-        return 1.0 / np.sqrt(np.sum((unit / BRAIN_SEMI_AXES) ** 2, axis=-1))
+        return 1.0 / np.sqrt(np.maximum(np.sum((unit / BRAIN_SEMI_AXES) ** 2, axis=-1), 1e-12))
 
     def fold(self, unit) -> np.ndarray:
         """Sulcal depth (0..FOLD_DEPTH mm) along unit directions ``(..., 3)``."""

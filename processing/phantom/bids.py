@@ -13,6 +13,8 @@ import gzip
 import json
 import os
 import tempfile
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import nibabel as nib
@@ -60,6 +62,40 @@ def write_json(path: Path, obj) -> Path:
 def write_nifti(path: Path, data: np.ndarray, affine: np.ndarray) -> Path:
     """Atomically write a reproducible ``.nii.gz``."""
     return write_bytes(path, nifti_bytes(data, affine))
+
+
+class BackgroundWriter:
+    """Compress and write NIfTI files on worker threads while the next image is simulated.
+
+    zlib releases the GIL, so compression overlaps with numpy work. At most
+    ``max_pending`` images wait in memory; errors surface on the next call
+    or at :meth:`close`. Use as a context manager.
+    """
+
+    def __init__(self, workers: int = 2, max_pending: int = 6):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="phantom-write")
+        self._pending: deque[Future] = deque()
+        self._max_pending = max_pending
+
+    def nifti(self, path: Path, data: np.ndarray, affine: np.ndarray) -> None:
+        """Queue ``data`` for writing to ``path``."""
+        while len(self._pending) >= self._max_pending:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(write_nifti, path, data, np.array(affine)))
+
+    def close(self) -> None:
+        """Wait for every queued file; re-raise the first error."""
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "BackgroundWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def bids_name(prefix: str, entities: dict[str, str], suffix: str) -> str:

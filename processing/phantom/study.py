@@ -77,9 +77,10 @@ def make_phantom_study(out, *, participants: int = 1, visits: int = 10, scale: s
     bids.write_dataset_description(out, seed=seed, scale=scale, noise=noise)
     people = [PhantomParticipant.create(seed, k + 1, visits) for k in range(participants)]
     _write_participants(out, people)
-    for n, person in enumerate(people):
-        child = progress.child(n / len(people), (n + 1) / len(people))
-        _write_participant(out, person, scale, noise, child)
+    with bids.BackgroundWriter() as writer:
+        for n, person in enumerate(people):
+            child = progress.child(n / len(people), (n + 1) / len(people))
+            _write_participant(out, person, scale, noise, child, writer)
     write_json(truth_root(out) / "dataset_description.json", {
         "Name": "Ferret phantom ground truth", "BIDSVersion": "1.9.0", "DatasetType": "derivative",
         "GeneratedBy": [{"Name": bids.PHANTOM_GENERATOR}]})
@@ -100,7 +101,8 @@ def _write_participants(out: Path, people: list[PhantomParticipant]) -> None:
         "group": {"Levels": {"svd": "small vessel disease", "control": "control"}}})
 
 
-def _write_participant(out: Path, person: PhantomParticipant, scale: str, noise: bool, progress: Progress) -> None:
+def _write_participant(out: Path, person: PhantomParticipant, scale: str, noise: bool, progress: Progress,
+                       writer: bids.BackgroundWriter) -> None:
     sessions = person.sessions
     bids.write_tsv(out / person.label / f"{person.label}_sessions.tsv", ["session_id", "acq_time"],
                    [[s, d.isoformat(timespec="seconds")] for s, d in zip(sessions, person.visit_dates)])
@@ -113,7 +115,8 @@ def _write_participant(out: Path, person: PhantomParticipant, scale: str, noise:
         for a, name in enumerate(ACQUISITION_ORDER):
             progress.check()
             progress.update(((v - 1) * len(ACQUISITION_ORDER) + a) / steps, f"{person.label} {session} {name}")
-            acquisitions[session][name] = _write_acquisition(out, person, v, a, specs[name], scale, noise, chi_grid)
+            acquisitions[session][name] = _write_acquisition(out, person, v, a, specs[name], noise, chi_grid,
+                                                                writer)
     record = {
         "participant": person.label, "seed": person.seed, "scale": scale, "noise": noise,
         "sessions": sessions, "visit_dates": [d.isoformat(timespec="seconds") for d in person.visit_dates],
@@ -125,7 +128,7 @@ def _write_participant(out: Path, person: PhantomParticipant, scale: str, noise:
     write_json(truth_root(out) / person.label / f"{person.label}_truth.json", record)
 
 
-def _write_acquisition(out, person, visit, index, spec, scale, noise, chi_grid) -> dict:
+def _write_acquisition(out, person, visit, index, spec, noise, chi_grid, writer) -> dict:
     """Simulate and write one acquisition of one visit; return its truth record."""
     session = person.sessions[visit - 1]
     prefix = f"{person.label}_{session}"
@@ -151,7 +154,7 @@ def _write_acquisition(out, person, visit, index, spec, scale, noise, chi_grid) 
     files = []
     for image in images:
         stem = bids.bids_name(prefix, image.entities, image.suffix)
-        bids.write_nifti(folder / f"{stem}.nii.gz", image.data, affine)
+        writer.nifti(folder / f"{stem}.nii.gz", image.data, affine)
         write_json(folder / f"{stem}.json", dict(image.sidecar, AcquisitionDateTime=acquired_at.isoformat()))
         for extension, text in image.extra_files.items():
             write_text(folder / f"{stem}.{extension}", text)
@@ -161,7 +164,7 @@ def _write_acquisition(out, person, visit, index, spec, scale, noise, chi_grid) 
     names = {}
     for name, data in truth_maps.items():
         filename = map_filename(person.label, session, spec.name, name)
-        bids.write_nifti(truth_dir / filename, data, affine)
+        writer.nifti(truth_dir / filename, data, affine)
         names[name] = filename
     return {"world_from_anatomy": world_from_anatomy, "affine": affine, "shape": list(shape),
             "axcodes": spec.axcodes, "voxel_size": list(spec.voxel_size), "files": files, "truth_maps": names}
