@@ -41,10 +41,13 @@ def headless_screenshot_path() -> Path:
 
 
 def run_window(root: str | Path, *, participant: str | None = None, screenshot: str | None = None,
-               size: tuple[int, int] = (1920, 1080), command: str = "open") -> int:
+               size: tuple[int, int] = (1920, 1080), command: str = "open", lesion: str | None = None,
+               orientation: str | None = None) -> int:
     """Show the main window on ``root``; return the exit status.
 
     With ``screenshot``, render offscreen at ``size``, write the PNG and return 0.
+    ``lesion`` (an id of the lesion menu, e.g. ``acmi-01``) centres every view
+    on it; ``orientation`` sets axial, coronal or sagittal.
     """
     study = load_study(root)
     find_participant(study, participant)
@@ -52,6 +55,7 @@ def run_window(root: str | Path, *, participant: str | None = None, screenshot: 
     if screenshot is not None or headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app, window = _make_window(study, participant)
+    _apply_view_options(window, lesion, orientation)
     if screenshot is not None or headless:
         from app.screenshot import save_screenshot
 
@@ -63,6 +67,19 @@ def run_window(root: str | Path, *, participant: str | None = None, screenshot: 
     window.resize(*size)
     window.show()
     return int(app.exec())
+
+
+def _apply_view_options(window, lesion: str | None, orientation: str | None) -> None:
+    """Orientation first (it resets zoom), then the lesion (which zooms)."""
+    if orientation:
+        window.set_orientation(orientation)
+    if lesion:
+        found = [item for item in window.session.lesions() if item.id == lesion]
+        if not found:
+            known = ", ".join(item.id for item in window.session.lesions()[:12]) or "none"
+            raise FerretError(f"lesion {lesion!r} is not known for this participant.", None,
+                              f"use one of: {known}.")
+        window.go_to_lesion(found[0])
 
 
 def _make_window(study: Study, participant: str | None):

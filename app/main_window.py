@@ -1,41 +1,83 @@
-"""The main window: study browser on the left, the image view, orientation buttons, status bar.
+"""The main window: study browser, the synchronized grid, read-outs, time courses, histogram.
 
-Wiring only: :class:`~app.main_presenter.MainPresenter` decides what to show,
-:class:`~viewers.widgets.SliceView` draws the image.
+Wiring only. :class:`~app.viewer_session.ViewerSession` (Qt-free) owns the
+grid model, settings and lesion navigation; :class:`~viewers.widgets.grid_view.GridView`
+draws the grid; the "Single image" tab keeps the browser's one-acquisition
+view (:class:`~app.main_presenter.MainPresenter`) for raw files that are not
+a grid column. Menus and shortcuts come from :mod:`app.grid_actions`.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
 from processing.study.model import Study
 from viewers.state import ORIENTATIONS
 from viewers.widgets import SliceView
+from viewers.widgets.grid_view import GridView
+from viewers.widgets.histogram import WindowHistogram
+from viewers.widgets.readout_panel import ReadoutPanel
+from viewers.widgets.timecourse_strip import TimeCourseStrip
 
+from app.grid_actions import HelpDialog, install_actions
+from app.grid_menus import GridMenus
 from app.main_presenter import MainPresenter
+from app.viewer_session import ViewerSession
 from app.widgets.study_browser import StudyBrowser
+from app.window_commands import WindowCommands
 
 
-class MainWindow(QtWidgets.QMainWindow):
-    """Ferret's main window over one study."""
+#: Width of the browser and of the read-out column, pixels.
+SIDE_WIDTH = 330
 
-    def __init__(self, study: Study, parent=None) -> None:
+
+class MainWindow(WindowCommands, QtWidgets.QMainWindow):
+    """Ferret's main window over one study.
+
+    Parameters
+    ----------
+    study : Study
+    settings_file : Path, optional
+        Viewer settings (default: the user's, under ``platformdirs.user_config_dir("ferret")``).
+    """
+
+    def __init__(self, study: Study, settings_file: Path | None = None, parent=None) -> None:
         super().__init__(parent)
+        self.study = study
         self.setWindowTitle(f"Ferret - {study.name or study.root.name}")
         self.presenter = MainPresenter(self, study)
-        self.browser = StudyBrowser(self.presenter.select_participant, self.presenter.select_cell)
+        self.session = ViewerSession(settings_file)
+        self.grid_view = GridView(self.session.grid)
+        self.readout = ReadoutPanel(self.session.grid)
+        self.timecourses = TimeCourseStrip(self.session.grid)
+        self.histogram = WindowHistogram(self.session.grid)
+        self.browser = StudyBrowser(self._participant_chosen, self._cell_chosen)
         self.slice_view = SliceView(self.presenter.slice_model)
         self.image_title = QtWidgets.QLabel()
         self.status_label = QtWidgets.QLabel()
         self.statusBar().addWidget(self.status_label, 1)
+        self.help_dialog: HelpDialog | None = None
         self._build_layout()
+        self.actions_by_name = install_actions(self)
+        self.menus = GridMenus(self)
+        self._apply_display_settings()
+        self.session.grid.changed.connect(self._grid_changed)
 
     def start(self, participant: str | None = None) -> None:
         """Open ``participant`` (default: the first); raises FerretError if unknown."""
         self.presenter.start(participant)
-        self.splitter.setSizes([self.browser.minimumWidth(), max(1, self.width() - self.browser.minimumWidth())])
+        self.session.open(self.presenter.participant)
+        browser = min(self.browser.minimumWidth(), SIDE_WIDTH)
+        self.splitter.setSizes([browser, max(1, self.width() - browser - SIDE_WIDTH), SIDE_WIDTH])
 
-    # -- MainView -----------------------------------------------------------------
+    def wait_for_images(self, timeout: float = 60.0) -> None:
+        """Block until every requested volume has arrived and been drawn (screenshots, tests)."""
+        self.session.loader.wait(timeout)
+        QtWidgets.QApplication.processEvents()
+
+    # -- MainView (the single-image tab's presenter) -------------------------------------------------
     def show_participants(self, labels: list[str], current: str) -> None:
         self.browser.show_participants(labels, current)
 
@@ -56,20 +98,49 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage(text, 15_000)
         self.image_title.setText(f"Cannot show this image: {text}")
 
+    # -- reactions -------------------------------------------------------------------------------------
+    def _participant_chosen(self, label: str) -> None:
+        self.presenter.select_participant(label)
+        self.session.open(self.presenter.participant)
+
+    def _cell_chosen(self, session: str, kind: str | None) -> None:
+        self.presenter.select_cell(session, kind)
+        self.grid_view.scroll_to_visit(session)
+
+    def _grid_changed(self, what: str, key=None) -> None:
+        if what == "lesions":
+            self.menus.rebuild_lesions()
+        elif what in ("cell", "focus") and key == self.session.grid.focus:
+            self.histogram.show_cell(*key)
+
     def _show_orientation(self, what: str) -> None:
         current = ORIENTATIONS.index(self.presenter.geometry.orientation)
         self.orientation_buttons.buttons()[current].setChecked(True)
 
-    # -- layout ---------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.session.close()
+        super().closeEvent(event)
+
+    # -- layout ------------------------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        viewer = QtWidgets.QWidget()
-        column = QtWidgets.QVBoxLayout(viewer)
+        grid_tab = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        grid_tab.addWidget(self.grid_view)
+        grid_tab.addWidget(self.timecourses)
+        grid_tab.setSizes([800, 170])
+        single = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(single)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(self._orientation_bar())
         column.addWidget(self.slice_view, 1)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.addTab(grid_tab, "Grid")
+        self.tabs.addTab(single, "Single image")
+        side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        side.addWidget(self.readout)
+        side.addWidget(self.histogram)
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        splitter.addWidget(self.browser)
-        splitter.addWidget(viewer)
+        for widget in (self.browser, self.tabs, side):
+            splitter.addWidget(widget)
         splitter.setStretchFactor(1, 1)
         splitter.setCollapsible(0, False)
         self.splitter = splitter
@@ -82,7 +153,7 @@ class MainWindow(QtWidgets.QMainWindow):
             button = QtWidgets.QPushButton(name.capitalize())
             button.setCheckable(True)
             button.setChecked(name == self.presenter.geometry.orientation)
-            button.clicked.connect(lambda _=False, n=name: self.presenter.set_orientation(n))
+            button.clicked.connect(lambda _=False, n=name: self.set_orientation(n))
             group.addButton(button)
             bar.addWidget(button)
         self.orientation_buttons = group

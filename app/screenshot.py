@@ -64,11 +64,23 @@ def settle(app: QtWidgets.QApplication) -> None:
 
 
 def save_screenshot(widget: QtWidgets.QWidget, target: str | Path, size: tuple[int, int]) -> Path:
-    """Resize and show ``widget``, render it and write a PNG atomically to ``target``."""
+    """Resize and show ``widget``, render it and write a PNG atomically to ``target``.
+
+    A widget with ``wait_for_images()`` (the main window) is given the time to
+    receive its volumes before it is pictured.
+    """
     app = QtWidgets.QApplication.instance()
     widget.resize(*size)
     widget.show()
     settle(app)
+    if hasattr(widget, "wait_for_images"):
+        widget.wait_for_images()
+        settle(app)
+    return save_widget_png(widget, target)
+
+
+def save_widget_png(widget: QtWidgets.QWidget, target: str | Path) -> Path:
+    """Render ``widget`` as it is now and write a PNG atomically to ``target``."""
     pixmap = widget.grab()
     target = Path(target)
     if target.suffix.lower() != ".png":

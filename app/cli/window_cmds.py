@@ -29,6 +29,8 @@ def _window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screenshot", metavar="FILE.png",
                         help="render the window offscreen into this PNG and exit")
     parser.add_argument("--size", metavar="WxH", help="window size in pixels (default 1920x1080)")
+    parser.add_argument("--lesion", metavar="ID", help="centre every view on this lesion (e.g. acmi-01)")
+    parser.add_argument("--orientation", choices=("axial", "coronal", "sagittal"), help="view orientation")
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -39,7 +41,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
     size = parse_size(args.size)
     root = ensure_demo_study()
-    return run_window(root, screenshot=args.screenshot, size=size, command="demo")
+    return run_window(root, screenshot=args.screenshot, size=size, command="demo", lesion=args.lesion,
+                      orientation=args.orientation)
 
 
 def run_open(args: argparse.Namespace) -> int:
@@ -49,4 +52,4 @@ def run_open(args: argparse.Namespace) -> int:
 
     size = parse_size(args.size)
     return run_window(args.study, participant=args.participant, screenshot=args.screenshot, size=size,
-                      command=f"open {args.study}")
+                      command=f"open {args.study}", lesion=args.lesion, orientation=args.orientation)

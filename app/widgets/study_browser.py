@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from app.browser_model import VisitRow
 
 FIXED_COLUMNS = ("Visit", "Date", "Weeks")
-MAX_WIDTH = 700
+MAX_WIDTH = 360
 PRESENT, MISSING = "\u25cf", "\u2013"
 PRESENT_COLOUR, MISSING_COLOUR = QtGui.QColor(90, 200, 120), QtGui.QColor(200, 90, 90)
 

@@ -91,3 +91,10 @@ def small_study(tmp_path_factory) -> Path:
 def study_writer():
     """The function that writes the small study, for tests that need their own copy."""
     return write_small_study
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path, monkeypatch):
+    """Viewer settings go to a per-test folder, never the user's configuration."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path / "config" / "ferret"

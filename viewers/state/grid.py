@@ -10,7 +10,8 @@ from a :class:`~viewers.state.loader.VolumeLoader` and cells fill in as they do.
 
 Events (``changed``): ``what="structure"`` (rows or columns changed: rebuild
 the widgets), ``what="cell", key=(session, column)`` (a cell's volume, state
-or overlays changed), ``what="lesions"`` (the lesion list changed).
+or overlays changed), ``what="lesions"`` (the lesion list changed), ``what="focus", key=...`` (the
+rater clicked another cell).
 """
 
 from __future__ import annotations
@@ -107,6 +108,10 @@ class GridModel:
         """The cell of a visit and column (KeyError when not shown)."""
         return self.cells[(session, column_key)]
 
+    def has_window(self, column_key: str) -> bool:
+        """True once a column's window was set (by its first volume or the saved settings)."""
+        return column_key in self._window_set
+
     def row_title(self, visit: Visit) -> str:
         """``"ses-03  2023-06-13  week 8.3"``."""
         date = visit.date.strftime("%Y-%m-%d") if visit.date else "no date"
@@ -164,11 +169,13 @@ class GridModel:
         span = max(LESION_VIEW_DIAMETERS * 2 * lesion.radius_mm, MIN_LESION_VIEW_MM)
         self.geometry.look_at(lesion.centre, zoom=max(fov[2], fov[3]) / span)
         if lesion.onset_session and lesion.onset_session in {v.session for v in self.visible_visits()}:
-            self.focus = (lesion.onset_session, self.focus[1] if self.focus else self.layout.visible_columns()[0])
+            self.set_focus(lesion.onset_session, self.focus[1] if self.focus else self.layout.visible_columns()[0])
 
     def set_focus(self, session: str, column_key: str) -> None:
-        """The cell the rater works in (keyboard window/level, lesion read-out)."""
-        self.focus = (session, column_key)
+        """The cell the rater works in (keyboard window/level, lesion read-out, histogram)."""
+        if self.focus != (session, column_key):
+            self.focus = (session, column_key)
+            self.changed.emit(what="focus", key=self.focus)
 
     # -- internals -------------------------------------------------------------------------------
     def _place_field_of_view(self) -> None:

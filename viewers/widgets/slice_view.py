@@ -6,6 +6,10 @@ the wheel moves one slice, Ctrl+wheel zooms and a middle drag pans the shared
 geometry, a right drag changes the shared window (right: wider, up: higher level). pyqtgraph's own mouse zoom and pan are off, so the shared
 model is the only place the visible range comes from (linking views pairwise
 drifts, pyqtgraph issue 1348).
+
+Mouse-move floods are coalesced: a left drag only records the latest point,
+and one zero-delay timer shared by every view applies it once per pass of the
+event loop (so a burst of moves costs one cursor update and one redraw).
 """
 
 from __future__ import annotations
@@ -17,6 +21,32 @@ from viewers.state.slice_view_model import SliceViewModel
 
 CROSSHAIR_PEN = pg.mkPen((255, 200, 0, 170), width=1)
 ZOOM_PER_WHEEL_STEP = 1.25
+
+
+class _DragCoalescer:
+    """Apply only the latest drag point, once per event-loop pass, for every view."""
+
+    def __init__(self) -> None:
+        self._pending = None
+        self._timer = None
+
+    def submit(self, model: SliceViewModel, u: float, v: float) -> None:
+        self._pending = (model, u, v)
+        if self._timer is None:
+            self._timer = QtCore.QTimer()
+            self._timer.setSingleShot(True)
+            self._timer.setInterval(0)
+            self._timer.timeout.connect(self.flush)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending[0].click(pending[1], pending[2])
+
+
+DRAGS = _DragCoalescer()
 
 
 class _InteractionViewBox(pg.ViewBox):
@@ -37,7 +67,10 @@ class _InteractionViewBox(pg.ViewBox):
     def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802
         ev.accept()
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            self._set_cursor(ev.pos())
+            point = self.mapToView(ev.pos())
+            DRAGS.submit(self.model, point.x(), point.y())
+            if ev.isFinish():
+                DRAGS.flush()
         elif ev.button() == QtCore.Qt.MouseButton.MiddleButton:
             now, before = self.mapToView(ev.pos()), self.mapToView(ev.lastPos())
             self.model.geometry.pan_by(before.x() - now.x(), before.y() - now.y())

@@ -1,0 +1,79 @@
+"""The read-out panel: cursor coordinates, every modality's value at every visit, lesions there.
+
+Refreshed at most every ``REFRESH_MS`` (cursor drags would otherwise rebuild
+the table for every mouse move): the first change starts a short timer, later
+changes within it are folded into the same refresh.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from viewers.state.grid import GridModel
+from viewers.state.readout import format_value
+
+REFRESH_MS = 40
+
+
+class Throttle(QtCore.QObject):
+    """Call ``function`` once, ``delay_ms`` after the first of a burst of :meth:`poke` calls."""
+
+    def __init__(self, function, delay_ms: int = REFRESH_MS, parent=None) -> None:
+        super().__init__(parent)
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(function)
+
+    def poke(self, **_ignored) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+
+class ReadoutPanel(QtWidgets.QWidget):
+    """World and voxel coordinates, the value table (modalities x visits) and the lesion under the cursor."""
+
+    def __init__(self, model: GridModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.coordinates = QtWidgets.QLabel()
+        self.coordinates.setWordWrap(True)
+        self.lesion = QtWidgets.QLabel()
+        self.lesion.setWordWrap(True)
+        self.table = QtWidgets.QTableWidget()
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        for widget in (self.coordinates, self.lesion, self.table):
+            layout.addWidget(widget)
+        self.throttle = Throttle(self.refresh, parent=self)
+        model.cursor.changed.connect(self.throttle.poke)
+        model.changed.connect(self.throttle.poke)
+
+    def refresh(self) -> None:
+        """Rebuild the texts and the table from the model."""
+        x, y, z = self.model.cursor.position
+        text = f"RAS ({x:.1f}, {y:.1f}, {z:.1f}) mm"
+        if self.model.focus is not None:
+            voxel = self.model.voxel_at_cursor(*self.model.focus)
+            text += f"\n{self.model.focus[1]} {self.model.focus[0]}: voxel " + (
+                "outside" if voxel is None else "(%d, %d, %d)" % voxel)
+        self.coordinates.setText(text)
+        lesions = self.model.lesions_at_cursor()
+        self.lesion.setText("Lesion here: " + (", ".join(lesions) if lesions else "none"))
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        values = self.model.values_at_cursor()
+        visits = self.model.visible_visits()
+        self.table.setRowCount(len(values))
+        self.table.setColumnCount(len(visits))
+        self.table.setHorizontalHeaderLabels([v.session for v in visits])
+        self.table.setVerticalHeaderLabels([self._title(key) for key in values])
+        for row, (key, column_values) in enumerate(values.items()):
+            for col, value in enumerate(column_values):
+                self.table.setItem(row, col, QtWidgets.QTableWidgetItem(format_value(value)))
+
+    def _title(self, key: str) -> str:
+        return next((c.title for c in self.model.visible_columns() if c.key == key), key)
