@@ -2,9 +2,11 @@
 
 All functions take ``signal`` as ``(voxels, times)`` and fit every voxel at
 once (no Python loop over voxels): the log-linear fit in closed form, the
-nonlinear least-squares fit by a batched Levenberg-Marquardt iteration that
-solves every voxel's 2x2 or 3x3 normal equations together. Shared by R2*
-(multi-echo GRE) and R2 (multi-echo spin echo).
+nonlinear least-squares fit by variable projection without offset
+(:mod:`processing.maps.varpro`, a 1-D Newton search on R per voxel) and by a
+batched Levenberg-Marquardt iteration solving every voxel's 3x3 normal
+equations together with an offset. Shared by R2* (multi-echo GRE) and R2
+(multi-echo spin echo).
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ def loglinear_fit(signal: np.ndarray, times: np.ndarray, *, floor: float | None 
     -------
     amplitude, rate : ndarray, shape (voxels,)
     """
-    signal = np.asarray(signal, dtype=np.float64)
     t = np.asarray(times, dtype=np.float64)
     if floor is None:
         floor = max(float(np.max(signal, initial=0.0)) * 1e-6, np.finfo(np.float64).tiny)
+    if not weighted:
+        return _loglinear_unweighted(signal, t, floor)
+    signal = np.asarray(signal, dtype=np.float64)
     logs = np.log(np.maximum(signal, floor))
-    w = np.maximum(signal, floor) ** 2 if weighted else np.ones_like(logs)
+    w = np.maximum(signal, floor) ** 2
     sw = w.sum(axis=1)
     t_mean = (w * t).sum(axis=1) / sw
     y_mean = (w * logs).sum(axis=1) / sw
@@ -49,10 +53,25 @@ def loglinear_fit(signal: np.ndarray, times: np.ndarray, *, floor: float | None 
     return amplitude, rate
 
 
+def _loglinear_unweighted(signal, t, floor):
+    """Ordinary least squares on ``log S`` by one matrix product per chunk (float64 logs)."""
+    centred = t - t.mean()
+    columns = np.stack([np.full_like(t, 1.0 / t.size), centred / (centred @ centred)], axis=1)
+    coefficients = np.empty((signal.shape[0], 2))
+    for start in range(0, signal.shape[0], CHUNK_VOXELS):
+        logs = np.log(np.maximum(np.asarray(signal[start:start + CHUNK_VOXELS], dtype=np.float64), floor))
+        coefficients[start:start + CHUNK_VOXELS] = logs @ columns
+    rate = -coefficients[:, 1]
+    return np.exp(coefficients[:, 0] + rate * t.mean()), rate
+
+
 def nonlinear_fit(signal: np.ndarray, times: np.ndarray, *, offset: bool = False,
                   iterations: int = 30, tolerance: float = 1e-9,
                   start: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    """Nonlinear least squares of ``A exp(-R t) [+ C]`` by batched Levenberg-Marquardt.
+    """Nonlinear least squares of ``A exp(-R t) [+ C]``.
+
+    Without offset: variable projection (:func:`processing.maps.varpro.varpro_fit`);
+    with offset: batched Levenberg-Marquardt.
 
     Parameters
     ----------
@@ -72,6 +91,12 @@ def nonlinear_fit(signal: np.ndarray, times: np.ndarray, *, offset: bool = False
         ``amplitude``, ``rate``, ``offset`` (zeros without offset) and
         ``converged`` (bool), each of shape (voxels,).
     """
+    if not offset:
+        from processing.maps.varpro import varpro_fit
+
+        rate = loglinear_fit(signal, times)[1] if start is None else np.asarray(start[1], dtype=np.float64)
+        result = varpro_fit(signal, times, rate, iterations=max(iterations, 40))
+        return {**result, "offset": np.zeros(result["rate"].shape)}
     signal = np.asarray(signal, dtype=np.float64)
     parts = [_fit_chunk(signal[i:i + CHUNK_VOXELS], np.asarray(times, dtype=np.float64), offset,
                         iterations, tolerance,
