@@ -116,6 +116,11 @@ class LabelVolume:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
+    def unsubscribe_live(self, listener: Listener) -> None:
+        """Stop calling a :meth:`subscribe_live` listener."""
+        if listener in self._live_listeners:
+            self._live_listeners.remove(listener)
+
     def reserve_id(self) -> int:
         """Return a label value never used before in this volume (nor reserved)."""
         self._highest_used += 1

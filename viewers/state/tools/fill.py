@@ -34,7 +34,7 @@ class FloodFillTool:
         box = footprint.box_around(grid, event.point, self.max_radius_mm)
         if box is None:
             return None
-        seed = np.round(grid.world_to_voxel(event.point)).astype(int) - [s.start for s in box]
+        seed = footprint.nearest_voxel(grid, event.point) - [s.start for s in box]
         if np.any(seed < 0) or np.any(seed >= [s.stop - s.start for s in box]):
             return None
         centres = grid.box_centres(box)

@@ -4,7 +4,11 @@ All shapes are computed in world millimetres on voxel centres inside a small
 box, so a disc painted in any view (axial, coronal, sagittal, or oblique) lands
 in that view's plane of the reference grid. The slab of a plane is one voxel
 thick: voxel centres whose depth ``d`` along the normal satisfies
-``-t/2 <= d - depth < t/2`` with ``t`` the voxel's extent along the normal.
+``-t/2 < d - depth <= t/2`` with ``t`` the voxel's extent along the normal. Ties
+go to the higher voxel, as in :func:`nearest_voxel` and in
+:func:`viewers.state.slicing.extract_plane` (``floor(x + 0.5)``), so the slab a
+tool paints is the slice a view shows even when the cursor lies exactly half
+way between two label voxels (a 2 mm image over a 1 mm label grid).
 """
 
 from __future__ import annotations
@@ -22,6 +26,11 @@ def slab_thickness(grid: Grid, normal: np.ndarray) -> float:
     return float(np.abs(np.asarray(normal) @ grid.affine[:3, :3]).sum())
 
 
+def nearest_voxel(grid: Grid, point) -> np.ndarray:
+    """Integer index of the voxel containing a world point (ties go up: ``floor(x + 0.5)``)."""
+    return np.floor(grid.world_to_voxel(np.asarray(point, float)) + 0.5).astype(int)
+
+
 def box_around(grid: Grid, centre: np.ndarray, radius_mm: float) -> Box | None:
     """Voxel box covering a ball of ``radius_mm`` around ``centre`` (clipped to the grid)."""
     middle = grid.world_to_voxel(centre)
@@ -33,7 +42,7 @@ def in_slab(centres: np.ndarray, grid: Grid, normal: np.ndarray, depth: float) -
     """Boolean mask of voxel ``centres`` lying in the one-voxel slab of a plane."""
     half = slab_thickness(grid, normal) / 2
     offset = centres @ np.asarray(normal, float) - depth
-    return (offset >= -half) & (offset < half)
+    return (offset > -half) & (offset <= half)
 
 
 def ball(grid: Grid, centre, radius_mm: float, plane=None) -> tuple[Box, np.ndarray] | None:
@@ -50,7 +59,7 @@ def ball(grid: Grid, centre, radius_mm: float, plane=None) -> tuple[Box, np.ndar
     mask = np.linalg.norm(centres - centre, axis=-1) <= radius_mm
     if plane is not None:
         mask &= in_slab(centres, grid, plane.normal, plane.depth(centre))
-    nearest = np.round(grid.world_to_voxel(centre)).astype(int) - [s.start for s in box]
+    nearest = nearest_voxel(grid, centre) - [s.start for s in box]
     if np.all(nearest >= 0) and np.all(nearest < mask.shape):
         mask[tuple(nearest)] = True
     return box, mask

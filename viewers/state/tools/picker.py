@@ -6,11 +6,12 @@ import numpy as np
 
 from processing.annotations.labels import LabelVolume
 from viewers.state.tools.events import LesionSelection, ToolEvent
+from viewers.state.tools.footprint import nearest_voxel
 
 
 def lesion_at(labels: LabelVolume, world) -> int:
     """The lesion ID of the voxel containing ``world`` (0 outside lesions and outside the grid)."""
-    index = np.round(labels.grid.world_to_voxel(np.asarray(world, float))).astype(int)
+    index = nearest_voxel(labels.grid, world)
     if np.any(index < 0) or np.any(index >= labels.grid.shape):
         return 0
     return int(labels.data[tuple(index)])

@@ -1,0 +1,88 @@
+"""The rater's lesion mask drawn over a SliceView, from the one label volume.
+
+:class:`MaskOverlay` adds an RGBA ImageItem to a view's ViewBox (above the
+image and its other overlays) showing the label volume's slice through the
+view's plane at the shared cursor (:func:`viewers.state.tools.label_slice.label_plane`,
+nearest neighbour in the label grid's own affine). It redraws when the view's
+slice or orientation changes, when any voxel is written (every dab of a stroke,
+undo, redo), when the selected lesion changes and when the shared
+:class:`~viewers.state.tools.label_slice.MaskStyle` changes. A burst of those
+costs one redraw: requests are coalesced by a zero-delay timer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from processing.annotations.labels import LabelVolume
+from viewers.state.tools.events import LesionSelection
+from viewers.state.tools.label_slice import MaskStyle, label_plane, overlay_rgba, slice_key
+
+OVERLAY_Z = 20
+
+
+class MaskOverlay(QtCore.QObject):
+    """Draw ``labels`` over ``view`` until :meth:`detach` (or the view's destruction)."""
+
+    def __init__(self, view, labels: LabelVolume, selection: LesionSelection, style: MaskStyle) -> None:
+        super().__init__(view)
+        self.view, self.labels, self.selection, self.style = view, labels, selection, style
+        self.item = pg.ImageItem(axisOrder="row-major")
+        self.item.setZValue(OVERLAY_Z)
+        view.view_box.addItem(self.item, ignoreBounds=True)
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.redraw)
+        self._key = None
+        self.shown_ids: np.ndarray | None = None
+        self._connections = [(view.model.changed, self._on_view), (selection.changed, self._on_any),
+                             (style.changed, self._on_any)]
+        for emitter, callback in self._connections:
+            emitter.connect(callback)
+        labels.subscribe_live(self._on_any)
+        labels.subscribe(self._on_any)
+        view.destroyed.connect(self._forget)
+        self.redraw()
+
+    def schedule(self) -> None:
+        """Redraw on the next pass of the event loop."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def redraw(self) -> None:
+        """Cut, colour and show the label slice now."""
+        if not self.style.visible or self.view.model.volume is None:
+            self.item.clear()
+            return
+        plane, position = self.view.model.plane, self.view.model.cursor.position
+        with self.labels.lock:
+            cut = label_plane(self.labels, plane, position)
+        self._key = slice_key(self.labels, plane, position)
+        ids = cut.data if cut.inside else np.zeros_like(cut.data)
+        self.item.setImage(overlay_rgba(ids, self.style.mode, self.style.opacity, self.selection.lesion_id),
+                           autoLevels=False, levels=(0, 255))
+        self.item.setRect(QtCore.QRectF(*cut.rect))
+        self.shown_ids = ids
+
+    def detach(self) -> None:
+        """Remove the item and stop listening."""
+        self._forget()
+        self.view.view_box.removeItem(self.item)
+
+    def _on_view(self, what: str) -> None:
+        if what == "image" or (what == "cursor" and self._key != slice_key(
+                self.labels, self.view.model.plane, self.view.model.cursor.position)):
+            self.schedule()
+
+    def _on_any(self, *args, **kwargs) -> None:
+        self.schedule()
+
+    def _forget(self, *args) -> None:
+        self._timer.stop()
+        for emitter, callback in self._connections:
+            emitter.disconnect(callback)
+        self.labels.unsubscribe_live(self._on_any)
+        self.labels.unsubscribe(self._on_any)
