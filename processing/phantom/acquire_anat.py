@@ -70,9 +70,7 @@ def acquire_mp2rage(grid: SampledGrid, spec, rng, noise: bool):
               dict(common, InversionTime=params["ti1"], FlipAngle=params["flip1_deg"])),
         Image({"inv": "2"}, "MP2RAGE", store_magnitude(np.abs(g2), noise),
               dict(common, InversionTime=params["ti2"], FlipAngle=params["flip2_deg"])),
-        Image({}, "UNIT1", mp2rage_model.uni_to_scanner(uni),
-              dict(common, InversionTime=[params["ti1"], params["ti2"]],
-                   FlipAngle=[params["flip1_deg"], params["flip2_deg"]])),
+        Image({}, "UNIT1", mp2rage_model.uni_to_scanner(uni), dict(common)),  # TI/flip: in the inv sidecars
     ]
     return images, {"T1map": t1, "R1map": np.where(t1 > 0, 1 / t1_safe, 0).astype(np.float32)}
 

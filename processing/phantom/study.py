@@ -47,8 +47,9 @@ def make_phantom_study(out, *, participants: int = 1, visits: int = 10, scale: s
     Parameters
     ----------
     out : str or Path
-        Folder to create (or an earlier phantom to replace). Never a folder
-        with other content.
+        Folder to create, or an earlier phantom to replace (its ``sub-*``
+        folders and truth are deleted; other derivatives are kept). Never a
+        folder with other content.
     participants, visits : int
         Study size (visits about 4 weeks apart).
     scale : {"tiny", "small", "full"}

@@ -12,7 +12,9 @@ model)::
 parameters the acquisition measures: ``T1map``/``R1map`` (MP2RAGE),
 ``R2starmap``/``S0map``/``fieldmap`` (MEGRE; field in ppm), ``T2map``/
 ``R2map``/``S0map`` (MESE), ``MDmap``/``FAmap`` (dwi). Every map lies on its
-acquisition's grid, voxel for voxel.
+acquisition's grid, voxel for voxel. ``R2starmap`` is the tissue's R2*: the
+MEGRE magnitudes additionally lose signal from intravoxel field gradients
+near susceptibility sources (blooming), so an R2* fit there reads higher.
 
 The JSON holds the lesions (id, label, type, subtype, centre and radii in
 anatomy mm, onset visit, per-session parameter values) and per session and

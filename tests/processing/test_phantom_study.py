@@ -116,10 +116,13 @@ def test_progress_reports_and_cancels(tmp_path):
 
 def test_command_line_end_to_end(tmp_path, capsys):
     out = tmp_path / "cli"
-    assert main(["phantom", str(out), "--scale", "tiny", "--visits", "1", "--no-noise", "--seed", "2"]) == 0
+    assert main(["phantom", str(out), "--scale", "tiny", "--visits", "1", "--no-noise", "--seed", "2",
+                 "--participants", "2"]) == 0
     printed = capsys.readouterr().out
-    assert "wrote phantom study" in printed and "26 images" in printed
-    assert (out / "sub-01/ses-01/anat/sub-01_ses-01_UNIT1.nii.gz").is_file()
+    assert "wrote phantom study" in printed and "52 images" in printed  # 26 per visit
+    assert (out / "sub-02/ses-01/anat/sub-02_ses-01_UNIT1.nii.gz").is_file()
+    groups = [line.split("\t")[-1] for line in (out / "participants.tsv").read_text().splitlines()[1:]]
+    assert groups == ["svd", "control"]
     assert main(["phantom", str(out), "--scale", "tiny", "--visits", "2", "--no-noise"]) == 0  # replaces
     assert sorted(p.name for p in out.glob("sub-01/ses-*")) == ["ses-01", "ses-02"]
     (tmp_path / "other").mkdir()
