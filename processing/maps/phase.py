@@ -1,12 +1,21 @@
-"""Phase units: radians as stored, or scanner integers / arbitrary units rescaled.
+"""Phase units: radians as stored (the default), scanner integers or arbitrary units rescaled.
 
-Scanners store phase either in radians (dcm2niix for Philips here) or as
-integers (Siemens: -4096..4095, or 0..4095) or in arbitrary units. The
-``auto`` rule: values already spanning more than half of [-pi, pi] and lying
-inside it are radians; integer-valued data in a known scanner range are
-rescaled by that range; anything else is rescaled linearly from its observed
-[min, max] onto [-pi, pi). The returned note says which rule was used so that
-it can be recorded in the provenance sidecar.
+Scanners store phase in radians (BIDS, dcm2niix for Philips here), as
+integers (Siemens: -4096..4095 or 0..4095) or in arbitrary units. The rule of
+``units="auto"``:
+
+1. the sidecar decides when it says so: BIDS ``"Units": "rad"`` means radians,
+   ``"arbitrary"`` means rescale (:func:`units_from_sidecar`);
+2. values inside [-pi, pi] (tolerance 1e-3) are radians as stored, whatever
+   their span (a small crop of real radians may span less than pi);
+3. integer-valued data in a known scanner range are rescaled by that range;
+4. anything else (values clearly outside radians) is rescaled linearly from
+   its observed [min, max] onto [-pi, pi).
+
+``units="arbitrary"`` forces step 4 even for values inside [-pi, pi] (e.g. a
+phase scaled to +-0.0037), ``"scanner"`` forces 3 then 4, ``"radians"`` wraps
+values outside [-pi, pi). The returned note names the rule used; it goes into
+the provenance sidecar.
 """
 
 from __future__ import annotations
@@ -15,7 +24,8 @@ import numpy as np
 
 from processing.errors import FerretError
 
-UNITS = ("auto", "radians", "scanner")
+UNITS = ("auto", "radians", "scanner", "arbitrary")
+RADIANS_TOLERANCE = 1e-3
 _SCANNER_RANGES = ((-4096.0, 4095.0), (0.0, 4095.0), (-32768.0, 32767.0), (0.0, 65535.0))
 
 
@@ -26,8 +36,8 @@ def phase_to_radians(phase: np.ndarray, *, units: str = "auto") -> tuple[np.ndar
     ----------
     phase : ndarray
         Stored phase values; NaNs are kept as NaN.
-    units : {"auto", "radians", "scanner"}
-        "scanner" forces rescaling (known integer range, else observed range).
+    units : {"auto", "radians", "scanner", "arbitrary"}
+        See the module docstring.
 
     Raises
     ------
@@ -41,13 +51,14 @@ def phase_to_radians(phase: np.ndarray, *, units: str = "auto") -> tuple[np.ndar
     if finite.size == 0:
         raise FerretError("the phase image has no finite values.", fix="check the phase files.")
     low, high = float(finite.min()), float(finite.max())
-    if units == "radians" or (units == "auto" and _looks_like_radians(low, high)):
+    if units == "radians" or (units == "auto" and _within_radians(low, high)):
         inside = low >= -np.pi and high < np.pi
-        return (phase if inside else _wrap(phase)), "radians as stored"
-    known = _scanner_range(finite, low, high)
+        note = "radians as stored" + ("" if units == "radians" else f" (values within [-pi, pi] +- {RADIANS_TOLERANCE:g})")
+        return (phase if inside else _wrap(phase)), note
+    known = None if units == "arbitrary" else _scanner_range(finite, low, high)
     if known is not None:
         low, high = known
-        note = f"scanner integers in [{low:g}, {high:g}] rescaled to [-pi, pi)"
+        note = f"scanner integers in [{low:g}, {high - 1:g}] rescaled to [-pi, pi)"
     else:
         note = f"arbitrary units in [{low:.6g}, {high:.6g}] rescaled to [-pi, pi)"
     span = high - low if high > low else 1.0
@@ -55,10 +66,22 @@ def phase_to_radians(phase: np.ndarray, *, units: str = "auto") -> tuple[np.ndar
     return np.minimum(scaled, np.float32(np.pi - 1e-6)), note
 
 
-def _looks_like_radians(low: float, high: float) -> bool:
-    tolerance = 1e-3
-    inside = low >= -np.pi - tolerance and high <= np.pi + tolerance
-    return inside and (high - low) > np.pi
+def units_from_sidecar(metadata: dict | None) -> str | None:
+    """``"radians"`` or ``"arbitrary"`` from a phase sidecar's BIDS ``Units``; None when it says nothing.
+
+    ``"rad"``/``"radian(s)"`` give radians; ``"arbitrary"``/``"a.u."`` give arbitrary
+    (a known scanner integer range is still used when the data have one).
+    """
+    value = str((metadata or {}).get("Units", "")).strip().lower()
+    if value in ("rad", "radian", "radians"):
+        return "radians"
+    if value in ("arbitrary", "a.u.", "au", "arbitrary units"):
+        return "scanner"
+    return None
+
+
+def _within_radians(low: float, high: float) -> bool:
+    return low >= -np.pi - RADIANS_TOLERANCE and high <= np.pi + RADIANS_TOLERANCE
 
 
 def _scanner_range(finite: np.ndarray, low: float, high: float):

@@ -16,6 +16,7 @@ from processing.errors import FerretError
 from processing.maps import inputs as io
 from processing.maps.gradients import group_shells
 from processing.maps.mask import brain_mask
+from processing.maps.phase import units_from_sidecar
 from processing.maps.r1 import R1Model, r1_from_t1map
 from processing.maps.r2 import R2Model
 from processing.maps.r2star import R2starModel
@@ -76,10 +77,11 @@ def megre_step(visit, options: MapOptions, writer, progress, masks):
         writer.report.skipped["SWI"] = "the MEGRE has no part-phase images"
         return
     phase = io.load_echoes(acq, "phase")
-    model = SWIModel(options.swi_mask_sign, options.swi_power, phase_units=options.phase_units)
+    units, units_source = _phase_units(acq, options.phase_units)
+    model = SWIModel(options.swi_mask_sign, options.swi_power, phase_units=units)
     swi = model.fit(mag.data, phase.data)
     swi_params = {"phase_mask": options.swi_mask_sign, "power": options.swi_power, "kernel": "12x12 Hamming",
-                  "phase_units": swi.phase_note}
+                  "phase_units": swi.phase_note, "phase_units_setting": units_source}
     writer.report.notes.append(f"SWI phase: {swi.phase_note}")
     writer.write("SWI", "desc-swi_GRE.nii.gz", swi.swi, mag.affine, method="SWI (Haacke), mean over echoes",
                  parameters=swi_params, inputs=mag.files + phase.files)
@@ -88,6 +90,16 @@ def megre_step(visit, options: MapOptions, writer, progress, masks):
                  method="SWI minimum-intensity projection (sliding, third axis)",
                  parameters={**swi_params, "slab_slices": options.swi_minip_slab},
                  inputs=mag.files + phase.files)
+
+
+def _phase_units(acq, setting):
+    """The phase units to use and where they came from: the option, the sidecar's Units, or auto."""
+    if setting != "auto":
+        return setting, f"phase_units={setting} (explicit)"
+    sidecar = units_from_sidecar(acq.part("phase")[0].metadata)
+    if sidecar is not None:
+        return sidecar, f"sidecar Units={acq.part('phase')[0].metadata.get('Units')!r}"
+    return "auto", "auto: radians when values lie within [-pi, pi], else scanner integers or observed range"
 
 
 def dwi_step(visit, options: MapOptions, writer, progress, masks):

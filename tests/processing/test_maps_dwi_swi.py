@@ -9,7 +9,7 @@ from scipy import ndimage, signal
 from processing.errors import FerretError
 from processing.maps import SWIModel, TensorModel
 from processing.maps.gradients import fsl_bvecs_to_world, group_shells, world_to_fsl_bvecs
-from processing.maps.phase import phase_to_radians
+from processing.maps.phase import phase_to_radians, units_from_sidecar
 from processing.maps.swi import highpass_phase, phase_mask
 from processing.maps.trace import shell_trace, tensor_volumes
 
@@ -144,8 +144,20 @@ def test_phase_mask_and_swi_darken_negative_phase_only():
 
 def test_phase_units_detected():
     radians, note = phase_to_radians(np.linspace(-3.1, 3.1, 100))
-    assert note == "radians as stored"
+    assert note.startswith("radians as stored")
     scanner, note = phase_to_radians(np.linspace(-4096, 4095, 100).round())
-    assert "scanner integers" in note and scanner.min() == pytest.approx(-np.pi)
-    arbitrary, note = phase_to_radians(np.linspace(-0.0037, 0.0037, 100))
+    assert "scanner integers in [-4096, 4095]" in note and scanner.min() == pytest.approx(-np.pi)
+    # small radians (a crop spanning less than pi) stay radians: no silent rescaling
+    small = np.linspace(-0.5, 0.7, 100)
+    kept, note = phase_to_radians(small)
+    assert note.startswith("radians as stored") and np.array_equal(kept, small.astype(np.float32))
+    outside, note = phase_to_radians(np.linspace(-7.5, 7.5, 100))       # non-integer, clearly not radians
+    assert "arbitrary units" in note and outside.min() == pytest.approx(-np.pi)
+    arbitrary, note = phase_to_radians(np.linspace(-0.0037, 0.0037, 100), units="arbitrary")
     assert "arbitrary" in note and arbitrary.max() < np.pi and arbitrary.min() == pytest.approx(-np.pi)
+
+
+def test_phase_units_from_sidecar():
+    assert units_from_sidecar({"Units": "rad"}) == "radians"
+    assert units_from_sidecar({"Units": "arbitrary"}) == "scanner"
+    assert units_from_sidecar({"EchoTime": 0.01}) is None and units_from_sidecar(None) is None

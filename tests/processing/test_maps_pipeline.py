@@ -53,6 +53,9 @@ def test_phantom_report_names_and_provenance(phantom_maps):
     sidecar = json.loads(report.computed["MD"].with_name(report.computed["MD"].name[:-7] + ".json").read_text())
     assert sidecar["Parameters"]["fit"] == "ols" and sidecar["Inputs"][0]["checksum"].startswith("sha256:")
     assert all("/derivatives/ferret/" in str(p) for p in report.computed.values())
+    swi = json.loads(report.computed["SWI"].with_name(report.computed["SWI"].name[:-7] + ".json").read_text())
+    assert swi["Parameters"]["phase_units"].startswith("radians as stored")     # the phantom stores radians
+    assert swi["Parameters"]["phase_units_setting"]                              # the rule is recorded
 
 
 def test_cli_process_runs_one_visit_and_rejects_unknown_steps(phantom_noiseless, capsys):
@@ -114,7 +117,8 @@ def test_real_gre_crop_and_dual_echo_give_finite_maps(real_data):
     mask = brain_mask(mag[..., 0], img.header.get_zooms()[:3])
     fit = R2starModel((0.004, 0.008, 0.012)).fit(mag, mask)
     assert np.all(np.isfinite(fit.r2star)) and 5 < np.median(fit.r2star[mask]) < 100
-    swi = SWIModel().fit(mag, phase)
+    assert SWIModel().fit(mag, phase).phase_note.startswith("radians as stored")   # +-0.0037 is inside [-pi, pi]
+    swi = SWIModel(phase_units="arbitrary").fit(mag, phase)      # the source documents arbitrary units
     assert "arbitrary units" in swi.phase_note and np.all(np.isfinite(swi.swi))
     base = real_data / "philips_dualecho_gre" / "2001_WIP_fcMRI_Field_Mapping_cl"
     mags = [_load(f"{base}_e{e}.nii.gz")[0] for e in (1, 2)]
@@ -125,7 +129,7 @@ def test_real_gre_crop_and_dual_echo_give_finite_maps(real_data):
     r2 = R2starModel(tuple(tes)).fit(data, mask).r2star
     assert np.all(np.isfinite(r2[mask])) and 5 < np.median(r2[mask]) < 60
     swi = SWIModel().fit(data, np.stack(phases, -1), mask)
-    assert swi.phase_note == "radians as stored" and np.all(np.isfinite(swi.swi[mask]))
+    assert swi.phase_note.startswith("radians as stored") and np.all(np.isfinite(swi.swi[mask]))
 
 
 @pytest.mark.realdata
