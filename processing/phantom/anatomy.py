@@ -6,7 +6,7 @@ boundary, a cortical ribbon of :data:`CORTEX_THICKNESS` mm below the pial
 surface ``R(u) - fold(u)``, CSF (filling the sulci) up to ``R(u) + 3``, skull to
 ``R(u) + 9`` and scalp to ``R(u) + 14``. Folds are a smooth random radial
 modulation (a sum of random plane waves on the unit sphere squashed by tanh)
-reaching :data:`FOLD_DEPTH` mm. Deep grey nuclei and ventricles are ellipsoids.
+reaching :data:`FOLD_DEPTH` mm where the wave sum exceeds :data:`SULCUS_LEVEL`. Deep grey nuclei and ventricles are ellipsoids.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from processing.phantom import tissues as T
 
 BRAIN_SEMI_AXES = np.array([68.0, 85.0, 62.0])
 CORTEX_THICKNESS = 2.75
-FOLD_DEPTH = 8.0
+FOLD_DEPTH = 10.0
+SULCUS_LEVEL = 0.5  # in standard deviations of the wave sum: about a third of the surface is sulcal
 CSF_OUTER, SKULL_OUTER, SCALP_OUTER = 3.0, 9.0, 14.0
 INNER_RADIUS = 50.0  # every inner structure lies within this distance of the centre
 
@@ -46,11 +47,11 @@ class Anatomy:
     amplitudes: np.ndarray
 
     @classmethod
-    def random(cls, rng: np.random.Generator, n_waves: int = 24) -> "Anatomy":
+    def random(cls, rng: np.random.Generator, n_waves: int = 32) -> "Anatomy":
         """Draw the folding pattern of one participant."""
         directions = rng.standard_normal((n_waves, 3))
         directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-        frequencies = rng.uniform(2.5, 4.0, n_waves)
+        frequencies = rng.uniform(4.0, 6.5, n_waves)
         return cls(directions * frequencies[:, None], rng.uniform(0, 2 * np.pi, n_waves),
                    rng.uniform(0.5, 1.0, n_waves))
 
@@ -62,7 +63,7 @@ class Anatomy:
         """Sulcal depth (0..FOLD_DEPTH mm) along unit directions ``(..., 3)``."""
         waves = np.cos(2 * np.pi * unit @ self.wave_vectors.T + self.phases) @ self.amplitudes
         scale = np.sqrt(0.5 * np.sum(self.amplitudes ** 2))
-        return FOLD_DEPTH * 0.5 * (1.0 + np.tanh(1.5 * waves / scale))
+        return FOLD_DEPTH * 0.5 * (1.0 + np.tanh(3.0 * (waves / scale - SULCUS_LEVEL)))
 
     def pial_radius(self, unit) -> np.ndarray:
         """Radius of the pial surface along unit directions."""
