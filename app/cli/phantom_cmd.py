@@ -17,7 +17,7 @@ and every true parameter map are written under derivatives/phantom-truth.
 The same seed always gives the same files."""
 
 EPILOG = """\
-scales: tiny (3-4 mm voxels, seconds; for tests), small (1.5-2.5 mm; the demo),
+scales: tiny (3-4 mm voxels, seconds; for tests), small (1.2-3 mm; the demo),
 full (the real protocol's 0.36-2 mm voxels; slow and large).
 
 examples:
