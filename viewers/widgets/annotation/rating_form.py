@@ -1,0 +1,140 @@
+"""A rating form built from a schema, over a Qt-free RatingFormModel.
+
+Every field of the schema is one row: its label and, for a choice, one radio
+button per option named with its key ("h  hyperintense"); for text, a line
+edit. Rows whose ``when`` condition fails are hidden. The field with keyboard
+focus is marked. The widget takes the keyboard itself and hands every key to
+the model (:meth:`RatingFormModel.press`): option keys answer and move on,
+Up/Down/Tab move, Delete clears, typing fills a text field and Enter stores it.
+The mouse works too (a radio click or an edited text calls ``set_value``).
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from viewers.state.tools.rating_form import RatingFormModel
+
+_NAMED_KEYS = {QtCore.Qt.Key.Key_Down: "Down", QtCore.Qt.Key.Key_Up: "Up", QtCore.Qt.Key.Key_Tab: "Tab",
+               QtCore.Qt.Key.Key_Backtab: "Shift+Tab", QtCore.Qt.Key.Key_Return: "Enter",
+               QtCore.Qt.Key.Key_Enter: "Enter", QtCore.Qt.Key.Key_Delete: "Delete",
+               QtCore.Qt.Key.Key_Backspace: "Backspace", QtCore.Qt.Key.Key_Escape: "Escape"}
+CURRENT_STYLE = "font-weight: bold; color: #ffb000;"
+
+
+def key_name(event: QtGui.QKeyEvent) -> str | None:
+    """The model's name of a key press: ``"Down"``, ``"Enter"``, ... or the typed character."""
+    if event.key() == QtCore.Qt.Key.Key_Tab and event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
+        return "Shift+Tab"
+    if event.key() in _NAMED_KEYS:
+        return _NAMED_KEYS[event.key()]
+    text = event.text()
+    return text if len(text) == 1 and text.isprintable() else None
+
+
+class RatingFormWidget(QtWidgets.QWidget):
+    """Shows one :class:`RatingFormModel` at a time (:meth:`set_form`; None shows a hint)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.form: RatingFormModel | None = None
+        self.title = QtWidgets.QLabel("Select a lesion to rate it.")
+        self.title.setWordWrap(True)
+        self.rows = QtWidgets.QFormLayout()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(self.rows)
+        layout.addStretch(1)
+        self.labels: dict[str, QtWidgets.QLabel] = {}
+        self.choices: dict[str, QtWidgets.QButtonGroup] = {}
+        self.texts: dict[str, QtWidgets.QLineEdit] = {}
+
+    def set_form(self, form: RatingFormModel | None, title: str = "") -> None:
+        """Show ``form`` (built from its schema), or nothing."""
+        if self.form is not None:
+            self.form.changed.disconnect(self._on_form)
+        self.form = form
+        self._clear_rows()
+        self.title.setText(title if form is not None else "Select a lesion to rate it.")
+        if form is None:
+            return
+        for spec in form.schema.fields:
+            label = QtWidgets.QLabel(spec.label)
+            self.labels[spec.id] = label
+            self.rows.addRow(label, self._editor(spec))
+        form.changed.connect(self._on_form)
+        self._on_form()
+
+    # -- keyboard ------------------------------------------------------------------------
+    def event(self, event) -> bool:
+        # Tab and Shift+Tab move between fields, not out of the form
+        if event.type() == QtCore.QEvent.Type.KeyPress and event.key() in (
+                QtCore.Qt.Key.Key_Tab, QtCore.Qt.Key.Key_Backtab) and self.form is not None:
+            self.keyPressEvent(event)
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        name = key_name(event)
+        if self.form is None or name is None or not self.form.press(name):
+            super().keyPressEvent(event)
+            return
+        self._on_form()
+
+    # -- building --------------------------------------------------------------------------
+    def _editor(self, spec) -> QtWidgets.QWidget:
+        box = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        if spec.kind == "text":
+            edit = QtWidgets.QLineEdit()
+            edit.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
+            edit.editingFinished.connect(lambda f=spec.id, e=edit: self._set(f, e.text() or None))
+            self.texts[spec.id] = edit
+            row.addWidget(edit)
+            return box
+        group = QtWidgets.QButtonGroup(box)
+        for number, option in enumerate(spec.options):
+            button = QtWidgets.QRadioButton(f"{option.key}  {option.label}")
+            button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+            group.addButton(button, number)
+            row.addWidget(button)
+        group.idClicked.connect(lambda n, s=spec: self._set(s.id, s.options[n].value))
+        self.choices[spec.id] = group
+        row.addStretch(1)
+        return box
+
+    def _set(self, field_id: str, value) -> None:
+        if self.form is not None and self.form.values.get(field_id) != value:
+            self.form.set_value(field_id, value)
+        self.setFocus()
+
+    def _clear_rows(self) -> None:
+        while self.rows.rowCount():
+            self.rows.removeRow(0)
+        self.labels.clear()
+        self.choices.clear()
+        self.texts.clear()
+
+    def _on_form(self, **_) -> None:
+        form = self.form
+        shown = {spec.id for spec in form.shown_fields()}
+        for spec in form.schema.fields:
+            self.rows.setRowVisible(self.labels[spec.id], spec.id in shown)
+            self.labels[spec.id].setStyleSheet(CURRENT_STYLE if spec.id == form.current_id else "")
+            value = form.values.get(spec.id)
+            if spec.id in self.texts:
+                edit = self.texts[spec.id]
+                text = form.draft if spec.id == form.current_id and form.draft is not None else value or ""
+                if edit.text() != text:
+                    edit.setText(text)
+            else:
+                self._check(self.choices[spec.id], [o.value for o in spec.options], value)
+
+    @staticmethod
+    def _check(group: QtWidgets.QButtonGroup, values: list[str], value) -> None:
+        group.setExclusive(False)
+        for number, option_value in enumerate(values):
+            group.button(number).setChecked(value is not None and option_value == value)
+        group.setExclusive(True)
