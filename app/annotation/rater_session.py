@@ -1,0 +1,157 @@
+"""One rater rating one participant: storage, tools, lesion table and the current form.
+
+:class:`RaterSession` is the app's single object for rating mode. It takes the
+rater's write lock (:class:`~processing.annotations.RaterWorkspace`), opens that
+rater's own annotations of the participant and nothing else (no other rater's
+labels, participants.tsv without its clinical columns: blinding), and wires the
+Qt-free models together:
+
+- ``labels``: the one :class:`~processing.annotations.LabelVolume` every view
+  paints, saved as the rater works (journal on stroke release, NIfTI checkpoint
+  shortly after) by the underlying :class:`~processing.annotations.AnnotationSession`;
+- ``toolbox``: tools, lesion selection, undo/redo;
+- ``table``: the :class:`~viewers.state.tools.LesionTableModel`, refreshed after
+  every stroke and rating; going to a lesion moves the shared cursor and selects it;
+- ``form``: the :class:`~viewers.state.tools.RatingFormModel` of the selected
+  lesion, whose every answer is on disk when the key press returns.
+
+It needs no Qt: scripts and tests drive it like the widgets do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from processing.annotations import RaterWorkspace, load_schemas
+from processing.annotations import spaces
+from processing.annotations.labels import LabelEdit
+from viewers.state.cursor import WorldCursor
+from viewers.state.events import EventEmitter
+from viewers.state.tools import LesionTableModel, RatingFormModel, ToolBox
+
+MODE = "rating"
+
+
+class RaterSession:
+    """Rating mode for ``rater`` on ``participant`` of the study at ``study_root``.
+
+    Parameters
+    ----------
+    visit : str, optional
+        The visit being screened (new lesions record it; an A-CMI's onset).
+    lesion_type : str
+        Type of the lesions painted next.
+    reference_image : path, optional
+        Defines the reference grid of a participant new to this rater
+        (default: the first visit's DWI).
+    cursor : WorldCursor, optional
+        The shared cursor (default: a new one at the grid's centre); see :meth:`use_cursor`.
+
+    Raises
+    ------
+    FerretError
+        Bad rater ID, another process holds this rater's lock, no reference
+        space, unreadable stored annotations.
+    """
+
+    def __init__(self, study_root: str | Path, rater: str, participant: str, *, visit: str | None = None,
+                 lesion_type: str = "A-CMI", reference_image=None, cursor: WorldCursor | None = None,
+                 checkpoint_delay: float = 0.2):
+        self.study_root, self.rater, self.participant = Path(study_root), rater, participant
+        self.mode = MODE
+        self.workspace = RaterWorkspace(study_root, rater)
+        try:
+            existing = (self.workspace.folder / participant).exists()
+            grid = None if existing else spaces.reference_grid(study_root, participant, reference_image)
+            self.annotation = self.workspace.open_session(participant, grid, lesion_type=lesion_type,
+                                                          visit=visit, checkpoint_delay=checkpoint_delay)
+        except BaseException:
+            self.workspace.close()
+            raise
+        self.labels = self.annotation.labels
+        self.schemas = load_schemas(study_root)
+        self.toolbox = ToolBox(self.labels)
+        centre = self.labels.grid.voxel_to_world((np.array(self.labels.grid.shape) - 1) / 2)
+        self.cursor = cursor or WorldCursor(centre)
+        self.table = LesionTableModel(self.annotation.lesions, self.schemas, self.cursor)
+        self.form: RatingFormModel | None = None
+        self.form_lesion_id: int | None = None
+        self.changed = EventEmitter()
+        self.labels.subscribe(self._on_edit)
+        self.toolbox.selection.changed.connect(self._on_selection)
+        self.table.changed.connect(self._on_table)
+
+    # -- what the rater may see ------------------------------------------------------------
+    def participant_table(self) -> list[dict[str, str]]:
+        """participants.tsv without clinical columns (blinded)."""
+        return self.workspace.participant_table()
+
+    @property
+    def visit(self) -> str | None:
+        return self.annotation.visit
+
+    @property
+    def lesion_type(self) -> str:
+        """Type given to newly painted lesions."""
+        return self.annotation.lesion_type
+
+    def set_new_lesion_type(self, lesion_type: str) -> None:
+        """Type of the lesions painted from now on."""
+        self.annotation.lesion_type = lesion_type
+
+    # -- acting ------------------------------------------------------------------------------
+    def use_cursor(self, cursor: WorldCursor) -> None:
+        """Go to lesions with this (the views') shared cursor."""
+        self.cursor = self.table.cursor = cursor
+
+    def select(self, lesion_id: int | None) -> None:
+        """Select a lesion (its form opens); None closes the form."""
+        self.toolbox.selection.select(lesion_id)
+
+    def set_lesion_type(self, lesion_id: int, lesion_type: str) -> None:
+        """Change a lesion's type; its form becomes that type's form."""
+        self.annotation.set_lesion_type(lesion_id, lesion_type)
+        self.table.refresh()
+        if self.toolbox.selection.lesion_id == lesion_id:
+            self._open_form(lesion_id)
+
+    def rate(self, lesion_id: int, field: str, value: str | None) -> None:
+        """Store one rating field (on disk when this returns) and refresh the table."""
+        self.annotation.set_rating(lesion_id, field, value)
+        self.table.refresh()
+
+    def close(self) -> None:
+        """Write everything, release the rater's lock (idempotent)."""
+        if self.workspace.lock.held:
+            self.toolbox.history.detach()
+            self.labels.unsubscribe(self._on_edit)
+            self.workspace.close()
+
+    # -- observers -----------------------------------------------------------------------------
+    def _on_edit(self, edit: LabelEdit) -> None:
+        self.annotation.mark_deleted(edit.changed_ids)
+        self.table.refresh()
+        selected = self.toolbox.selection.lesion_id
+        if self.form is None and selected is not None:   # a new lesion has its row now
+            self._open_form(selected)
+
+    def _on_selection(self, lesion_id=None) -> None:
+        if lesion_id != self.form_lesion_id or self.form is None:
+            self._open_form(lesion_id)
+
+    def _on_table(self, current=None) -> None:
+        if current is not None and current != self.toolbox.selection.lesion_id:
+            self.toolbox.selection.select(current)
+
+    def _open_form(self, lesion_id: int | None) -> None:
+        record = next((r for r in self.annotation.store.lesions() if r.lesion_id == lesion_id), None)
+        schema = self.schemas.get(record.type) if record is not None else None
+        if schema is None:
+            self.form = None
+        else:
+            values = self.annotation.store.ratings().get(lesion_id, {})
+            self.form = RatingFormModel(schema, values, on_change=lambda f, v, i=lesion_id: self.rate(i, f, v))
+        self.form_lesion_id = lesion_id if self.form is not None else None
+        self.changed.emit(form=self.form, lesion_id=lesion_id)
