@@ -1,183 +1,303 @@
-"""Benchmark every map of one full-size visit; print one JSON object per line.
+"""Benchmark the maps of one full-size visit as the pipeline computes them; one JSON object per line.
 
-Each measurement runs in its own subprocess (``python bench/maps.py --one NAME``)
-so peak memory (``ru_maxrss``) belongs to that map alone. Synthetic arrays of
-the real sizes (DESIGN section 1): GRE 288x288x80x6, DWI 128x128x80x101
-(10 b=0, 30 b=1000, 60 b=3000, 1 extra b=0; tensor on 41 volumes), MP2RAGE
-UNI at 0.85 mm whole head (224x256x256), MESE 512x512x40x8. The peer runs on
-the same data in the same run: dipy TensorModel OLS and WLS for the tensor;
-tedana's log-linear and nonlinear T2* fits for R2* when a tedana venv is given
-(``--tedana-python /tmp/tedana-venv/bin/python``; its nonlinear fit loops over
-voxels in Python, so it is timed on ``--tedana-voxels`` voxels and scaled).
+What is measured is what :mod:`processing.maps.steps` does, without file IO:
+the automatic brain mask of each acquisition (first echo, b=0 mean, INV2),
+then every fit inside that mask (:mod:`bench.maps_data` builds a synthetic
+head with known truth on the real grids). ``visit_all_maps_s`` is the compute
+time of all default maps of one visit in one process (MEGRE: mask, R2*
+trapezoid, SWI, minIP; DWI: mask, traces, tensor OLS; R1: INV2 mask, lookup;
+R2: mask, nonlinear fit), ``visit_peak_mb`` its peak traced memory (numpy
+allocations, input arrays included).
 
-Usage: ``python bench/maps.py [--scale 0.5] [--tedana-python PATH]``.
+Each other figure runs in its own subprocess (``--one NAME``). Peers on the
+same data in the same run: dipy TensorModel OLS/WLS (same mask), tedana's
+``fit_loglinear`` and ``fit_monoexponential`` (a separate venv, given by
+``--tedana-python``; data passed as .npy; its nonlinear fit loops over voxels
+with scipy's curve_fit, so it runs on ``--tedana-voxels`` voxels and its time
+is scaled to the whole mask). Accuracy lines give the median absolute
+relative error against the known truth in the brain (Rician noise, SNR 200
+for GRE, 100 for DWI b=0).
+
+Usage: ``python bench/maps.py [--scale 0.5] [--tedana-python /tmp/tedana-venv/bin/python]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
+import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-TE = np.arange(1, 7) * 4.92e-3
+sys.path.insert(0, str(ROOT / "bench"))
+import maps_data as synth  # noqa: E402
+
+R2STAR = ["r2star_trapezoid", "r2star_arlo", "r2star_loglinear", "r2star_nonlinear"]
+OURS = R2STAR + ["swi", "mask_gre", "trace", "tensor_ols", "tensor_wls", "mask_inv2", "r1", "r2_loglinear",
+                 "r2_nonlinear"]
+PEERS = {"tensor_ols": "dipy_ols", "tensor_wls": "dipy_wls"}
 
 
-def _shape(base, scale):
-    return tuple(max(8, int(round(n * scale))) for n in base[:3]) + tuple(base[3:])
+def _median_error(measured, truth, where):
+    return float(np.median(np.abs(measured[where] / truth[where] - 1)))
 
 
-def gre(scale, rng):
-    shape = _shape((288, 288, 80), scale)
-    r2 = rng.uniform(10, 40, shape).astype(np.float32)
-    mag = (1000 * np.exp(-r2[..., None] * TE) + rng.normal(0, 5, shape + (6,))).astype(np.float32)
-    phase = rng.uniform(-np.pi, np.pi, shape + (6,)).astype(np.float32)
-    return mag, phase, r2
+def _timed(function, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
 
 
-def dwi(scale, rng):
-    shape = _shape((128, 128, 80), scale)
-    dirs = rng.normal(size=(90, 3))
-    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    bvals = np.r_[np.zeros(10), np.full(30, 1000.0), np.full(60, 3000.0), 0.0]
-    bvecs = np.r_[np.zeros((10, 3)), dirs, np.zeros((1, 3))]
-    md = rng.uniform(0.6e-3, 1.0e-3, shape)
-    v = rng.normal(size=shape + (3,))
-    v /= np.linalg.norm(v, axis=-1, keepdims=True)
-    d = 0.5 * md[..., None, None] * np.eye(3) + 1.5 * md[..., None, None] * v[..., :, None] * v[..., None, :]
-    q = np.einsum("ni,...ij,nj->...n", bvecs, d, bvecs)
-    data = (1000 * np.exp(-bvals * q) + rng.normal(0, 10, shape + (101,))).astype(np.float32)
-    return np.clip(data, 1, None), bvals, bvecs
+def megre_maps(mag, phase, zooms, method="trapezoid"):
+    """As steps.megre_step: mask on echo 1, R2* in the mask, SWI and its minIP."""
+    from processing import maps
+    from processing.maps.swi import minimum_intensity_projection
+
+    mask = maps.brain_mask(mag[..., 0], zooms)
+    fit = maps.R2starModel(tuple(synth.GRE_TE), method).fit(mag, mask)
+    fit.r2star, fit.t2star, fit.s0
+    swi = maps.SWIModel().fit(mag, phase)
+    minimum_intensity_projection(swi.swi, slab=4)
+    return mask, fit
 
 
-def run_one(name: str, scale: float) -> dict:
+def dwi_maps(data, bvals, bvecs, zooms, method="ols"):
+    """As steps.dwi_step: mask on the b=0 mean, traces per shell, tensor on b=0 + inner shell in the mask."""
+    from processing import maps
+    from processing.maps.gradients import group_shells
+    from processing.maps.trace import shell_trace, tensor_volumes, weighted_shells
+
+    shells = group_shells(bvals)
+    mask = maps.brain_mask(shell_trace(data, shells[0]), zooms)
+    for shell in weighted_shells(shells):
+        shell_trace(data, shell)
+    volumes = tensor_volumes(shells)
+    fit = maps.TensorModel(bvals[volumes], bvecs[volumes], method).fit(data[..., volumes], mask)
+    fit.md, fit.fa
+    return mask, fit
+
+
+def r1_maps(inv2, uni, zooms):
+    from processing import maps
+
+    mask = maps.brain_mask(inv2, zooms)
+    maps.R1Model(MP2RAGE).fit(uni, mask).r1
+    return mask
+
+
+def r2_maps(data, zooms, method="nonlinear"):
+    from processing import maps
+
+    mask = maps.brain_mask(data[..., 0], zooms)
+    fit = maps.R2Model(tuple(synth.MESE_TE), method).fit(data, mask)
+    fit.r2, fit.t2
+    return mask, fit
+
+
+MP2RAGE = dict(tr=5.0, ti1=0.7, ti2=2.5, flip1_deg=4, flip2_deg=5, echo_spacing=0.0068, slices_per_slab=176)
+
+
+def run_one(name: str, scale: float, workdir: Path) -> dict:
+    """Build the acquisition's data, then time ``name`` on it (plus accuracy where truth exists)."""
     rng = np.random.default_rng(0)
     from processing import maps
 
-    if name.startswith("tensor") or name.startswith("dipy") or name == "trace":
-        data, bvals, bvecs = dwi(scale, rng)
-        volumes = np.r_[0:40, 100]
+    result = {}
+    if name.startswith("r2star") or name in ("swi", "mask_gre"):
+        mag, phase, truth, labels, zooms = synth.gre(scale, rng)
+        mask = maps.brain_mask(mag[..., 0], zooms)
+        start = time.perf_counter()
+        if name == "mask_gre":
+            maps.brain_mask(mag[..., 0], zooms)
+        elif name == "swi":
+            maps.SWIModel().fit(mag, phase)
+        else:
+            fit = maps.R2starModel(tuple(synth.GRE_TE), name.split("_")[1]).fit(mag, mask)
+            fit.r2star
+        result["seconds"] = time.perf_counter() - start
+        brain = labels == synth.BRAIN
+        result["mask_dice"] = float(2 * (mask & brain).sum() / (mask.sum() + brain.sum()))
+        if name.startswith("r2star"):
+            result["median_error"] = _median_error(fit.r2star, truth, brain & mask)
+            if name == "r2star_trapezoid":   # hand the masked voxels to the tedana peer
+                np.save(workdir / "gre_voxels.npy", mag[mask])
+                np.save(workdir / "gre_truth.npy", truth[mask])
+                np.save(workdir / "gre_brain.npy", brain[mask])
+                for method in ("loglinear", "nonlinear"):
+                    np.save(workdir / f"ours_{method}.npy",
+                            maps.R2starModel(tuple(synth.GRE_TE), method).fit(mag, mask).r2star[mask])
+    elif name in ("trace", "mask_dwi") or name.startswith(("tensor", "dipy")):
+        data, bvals, bvecs, md, fa, labels, zooms = synth.dwi(scale, rng)
+        from processing.maps.gradients import group_shells
+        from processing.maps.trace import shell_trace, tensor_volumes
+        shells = group_shells(bvals)
+        mask = maps.brain_mask(shell_trace(data, shells[0]), zooms)
+        volumes = tensor_volumes(shells)
         sub, b, g = np.ascontiguousarray(data[..., volumes]), bvals[volumes], bvecs[volumes]
         start = time.perf_counter()
         if name == "trace":
-            from processing.maps.gradients import group_shells
-            from processing.maps.trace import shell_trace
-            for shell in group_shells(bvals)[1:]:
+            for shell in shells[1:]:
                 shell_trace(data, shell)
         elif name.startswith("tensor"):
-            fit = maps.TensorModel(b, g, name.split("_")[1]).fit(sub)
+            fit = maps.TensorModel(b, g, name.split("_")[1]).fit(sub, mask)
             fit.md, fit.fa
         else:
             import dipy.reconst.dti as dti
             from dipy.core.gradients import gradient_table
-            fit = dti.TensorModel(gradient_table(b, bvecs=g), fit_method=name.split("_")[1].upper()).fit(sub)
+            fit = dti.TensorModel(gradient_table(b, bvecs=g), fit_method=name.split("_")[1].upper()).fit(sub, mask)
             fit.md, fit.fa
-        return _result(name, start)
-    if name.startswith("r2star") or name in ("swi", "mask"):
-        mag, phase, _ = gre(scale, rng)
+        result["seconds"] = time.perf_counter() - start
+        if name != "trace":
+            brain = (labels == synth.BRAIN) & mask
+            result["md_error"] = _median_error(np.asarray(fit.md), md, brain)
+            result["fa_error"] = _median_error(np.asarray(fit.fa), fa, brain)
+    elif name in ("r1", "mask_inv2"):
+        inv2, uni, labels, zooms = synth.mp2rage(scale, rng)
+        mask = maps.brain_mask(inv2, zooms)
         start = time.perf_counter()
-        if name == "swi":
-            maps.SWIModel(phase_units="radians").fit(mag, phase)
-        elif name == "mask":
-            maps.brain_mask(mag[..., 0], (0.8, 0.8, 2.0))
-        else:
-            maps.R2starModel(tuple(TE), name.split("_")[1]).fit(mag).r2star
-        return _result(name, start)
-    if name == "r1":
-        shape = _shape((224, 256, 256), scale)
-        uni = rng.integers(0, 4096, shape).astype(np.float32)
-        params = dict(tr=5.0, ti1=0.7, ti2=2.5, flip1_deg=4, flip2_deg=5, echo_spacing=0.0068, slices_per_slab=176)
+        maps.brain_mask(inv2, zooms) if name == "mask_inv2" else maps.R1Model(MP2RAGE).fit(uni, mask).r1
+        result["seconds"] = time.perf_counter() - start
+    elif name.startswith("r2_"):
+        data, truth, labels, zooms = synth.mese(scale, rng)
+        mask = maps.brain_mask(data[..., 0], zooms)
         start = time.perf_counter()
-        maps.R1Model(params).fit(uni).r1
-        return _result(name, start)
-    if name.startswith("r2_"):
-        shape = _shape((512, 512, 40), scale)
-        te = np.arange(1, 9) * 0.0115
-        r2 = rng.uniform(8, 20, shape).astype(np.float32)
-        data = (1000 * np.exp(-r2[..., None] * te) + rng.normal(0, 5, shape + (8,))).astype(np.float32)
-        start = time.perf_counter()
-        maps.R2Model(tuple(te), name.split("_")[1]).fit(data).r2
-        return _result(name, start)
-    raise SystemExit(f"unknown benchmark {name}")
+        fit = maps.R2Model(tuple(synth.MESE_TE), name.split("_")[1]).fit(data, mask)
+        fit.r2
+        result["seconds"] = time.perf_counter() - start
+        result["median_error"] = _median_error(fit.r2, truth, (labels == synth.BRAIN) & mask)
+        result["voxels"] = int(mask.sum())
+    elif name == "visit":
+        result.update(run_visit(scale, rng))
+    else:
+        raise SystemExit(f"unknown benchmark {name}")
+    import resource
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
 
 
-def _result(name, start):
-    seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"name": name, "seconds": seconds, "peak_mb": peak_mb}
+def run_visit(scale, rng):
+    """All default maps of one visit, compute only; peak traced memory of any step (its inputs included)."""
+    tracemalloc.start()
+    steps = (lambda: synth.gre(scale, rng), lambda d: megre_maps(d[0], d[1], d[4])), \
+            (lambda: synth.dwi(scale, rng), lambda d: dwi_maps(d[0], d[1], d[2], d[6])), \
+            (lambda: synth.mp2rage(scale, rng), lambda d: r1_maps(d[0], d[1], d[3])), \
+            (lambda: synth.mese(scale, rng), lambda d: r2_maps(d[0], d[3]))
+    total, peak = 0.0, 0.0
+    for make, compute in steps:
+        data = make()
+        tracemalloc.reset_peak()
+        total += _timed(compute, data)[1]
+        peak = max(peak, tracemalloc.get_traced_memory()[1] / 2 ** 20)
+        del data
+    tracemalloc.stop()
+    return {"seconds": total, "traced_peak_mb": peak}
 
 
-OURS = ["r2star_trapezoid", "r2star_arlo", "r2star_loglinear", "r2star_nonlinear", "swi", "mask", "trace",
-        "tensor_ols", "tensor_wls", "r1", "r2_loglinear", "r2_nonlinear"]
-PEERS = {"tensor_ols": "dipy_ols", "tensor_wls": "dipy_wls"}
-DEFAULT_VISIT = ["r2star_trapezoid", "swi", "mask", "trace", "tensor_ols", "r1", "r2_nonlinear"]
+TEDANA = """
+import json, sys, time, numpy as np
+from tedana import decay
+work, voxels = sys.argv[1], int(sys.argv[2])
+data = np.load(work + "/gre_voxels.npy").astype(np.float64)[:, :, None]
+te_ms = np.arange(1, 7) * 4.92
+adaptive = np.full(data.shape[0], 6)
+t = time.perf_counter(); t2s, s0 = decay.fit_loglinear(data, te_ms, adaptive, report=False)[:2]
+loglinear_s = time.perf_counter() - t
+np.save(work + "/tedana_loglinear.npy", 1000.0 / np.asarray(t2s))
+sub = data[:voxels]
+t = time.perf_counter(); t2s = decay.fit_monoexponential(sub, te_ms, adaptive[:voxels], report=False, n_threads=2)[0]
+nonlinear_s = (time.perf_counter() - t) * data.shape[0] / sub.shape[0]
+np.save(work + "/tedana_nonlinear.npy", 1000.0 / np.asarray(t2s))
+print(json.dumps({"loglinear": loglinear_s, "nonlinear": nonlinear_s}))
+"""
 
 
-def measure(name, scale):
-    out = subprocess.run([sys.executable, __file__, "--one", name, "--scale", str(scale)],
-                         capture_output=True, text=True, check=True)
+def tedana_peer(python, workdir, voxels):
+    """Run tedana on the masked GRE voxels saved by r2star_trapezoid; times (s) and accuracy."""
+    out = subprocess.run([python, "-c", TEDANA, str(workdir), str(voxels)], capture_output=True, text=True)
+    if out.returncode:
+        print(json.dumps({"name": "tedana peer failed", "value": out.stderr.strip().splitlines()[-1:],
+                          "unit": None, "peer": None, "peer_value": None}))
+        return {}
+    times = json.loads(out.stdout.strip().splitlines()[-1])
+    truth, brain = np.load(workdir / "gre_truth.npy"), np.load(workdir / "gre_brain.npy")
+    found = {}
+    for method in ("loglinear", "nonlinear"):
+        theirs, ours = np.load(workdir / f"tedana_{method}.npy"), np.load(workdir / f"ours_{method}.npy")
+        n = theirs.size
+        where = brain[:n]
+        from processing.maps import r2star
+        voxels = np.load(workdir / "gre_voxels.npy")
+        formula = getattr(r2star, f"r2star_{method}")
+        formula(voxels[:50], synth.GRE_TE)                    # warm-up (imports)
+        ours_s = _timed(formula, voxels, synth.GRE_TE)[1]
+        found[method] = {"seconds": times[method], "voxels": n, "ours_seconds": ours_s,
+                         "error": float(np.median(np.abs(theirs[where] / truth[:n][where] - 1))),
+                         "ours_error": float(np.median(np.abs(ours[:n][where] / truth[:n][where] - 1)))}
+    return found
+
+
+def measure(name, scale, workdir):
+    out = subprocess.run([sys.executable, __file__, "--one", name, "--scale", str(scale), "--workdir", str(workdir)],
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{name} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def tedana_peer(python, scale, voxels):
-    code = f"""
-import json, time, numpy as np
-from tedana import decay
-rng = np.random.default_rng(0)
-te = np.arange(1, 7) * 4.92
-n = {voxels}
-r2 = rng.uniform(10, 40, n) / 1000
-data = (1000 * np.exp(-r2[:, None] * te) + rng.normal(0, 5, (n, 6)))[:, :, None]
-mask = np.ones(n, bool); adaptive = np.full(n, 6)
-t = time.perf_counter(); decay.fit_loglinear(data, te, adaptive)
-ll = time.perf_counter() - t
-t = time.perf_counter(); decay.fit_monoexponential(data, te, adaptive)
-nl = time.perf_counter() - t
-print(json.dumps({{"loglinear": ll, "nonlinear": nl}}))
-"""
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True)
-    if out.returncode:
-        return None
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    full = np.prod(_shape((288, 288, 80), scale))
-    return {k: v * full / voxels for k, v in result.items()}
+def emit(name, value, unit, peer=None, peer_value=None):
+    rounded = lambda v: None if v is None else round(float(v), 4 if abs(float(v)) < 1 else 2)
+    print(json.dumps({"name": name, "value": rounded(value), "unit": unit, "peer": peer,
+                      "peer_value": rounded(peer_value)}), flush=True)
+
+
+def report(name, ours, peer_name=None, peer=None):
+    emit(f"{name} seconds (as the pipeline: fits inside its brain mask)", ours["seconds"], "s", peer_name, peer and peer["seconds"])
+    emit(f"{name} peak memory (process)", ours["peak_mb"], "MB", peer_name, peer and peer["peak_mb"])
+    for key, label in (("median_error", "median |error| vs truth"), ("md_error", "MD median |error| vs truth"),
+                       ("fa_error", "FA median |error| vs truth")):
+        if key in ours:
+            emit(f"{name} {label}", ours[key], "fraction", peer_name, peer and peer.get(key))
+    if "mask_dice" in ours and name == "mask_gre":
+        emit("mask_gre Dice vs synthetic brain", ours["mask_dice"], "")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--one")
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--workdir")
     parser.add_argument("--tedana-python")
     parser.add_argument("--tedana-voxels", type=int, default=20000)
+    parser.add_argument("--only", help="comma-separated subset of: " + ", ".join(OURS))
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.scale)))
+        print(json.dumps(run_one(args.one, args.scale, Path(args.workdir))))
         return
-    tedana = tedana_peer(args.tedana_python, args.scale, args.tedana_voxels) if args.tedana_python else None
-    total = 0.0
-    for name in OURS:
-        ours = measure(name, args.scale)
-        peer_name, peer_value = PEERS.get(name), None
-        if peer_name:
-            peer_value = measure(peer_name, args.scale)["seconds"]
-        if tedana and name in ("r2star_loglinear", "r2star_nonlinear"):
-            peer_name, peer_value = f"tedana_{name.split('_')[1]} (scaled from {args.tedana_voxels} voxels)", \
-                tedana[name.split("_")[1]]
-        if name in DEFAULT_VISIT:
-            total += ours["seconds"]
-        print(json.dumps({"name": f"{name} seconds", "value": round(ours["seconds"], 3), "unit": "s",
-                          "peer": peer_name, "peer_value": None if peer_value is None else round(peer_value, 3)}))
-        print(json.dumps({"name": f"{name} peak memory", "value": round(ours["peak_mb"]), "unit": "MB",
-                          "peer": None, "peer_value": None}))
-    print(json.dumps({"name": "one visit, default maps (compute only, no IO)", "value": round(total, 2),
-                      "unit": "s", "peer": None, "peer_value": None}))
+    with tempfile.TemporaryDirectory(prefix="ferret_bench_maps_") as tmp:
+        workdir = Path(tmp)
+        visit = measure("visit", args.scale, workdir)
+        emit("visit_all_maps_s (default maps, full-size synthetic visit, in the brain masks, no IO)",
+             visit["seconds"], "s")
+        emit("visit_peak_mb (largest step: inputs + temporaries, traced numpy memory)", visit["traced_peak_mb"], "MB")
+        emit("visit_process_peak_mb (ru_maxrss, includes data generation)", visit["peak_mb"], "MB")
+        for name in (args.only.split(",") if args.only else OURS):
+            ours = measure(name, args.scale, workdir)
+            peer_name = PEERS.get(name)
+            report(name, ours, peer_name, measure(peer_name, args.scale, workdir) if peer_name else None)
+        if args.tedana_python and (workdir / "gre_voxels.npy").exists():
+            for method, found in tedana_peer(args.tedana_python, workdir, args.tedana_voxels).items():
+                scaled = " (scaled from its voxels)" if method == "nonlinear" else ""
+                emit(f"r2star_{method} seconds on the same masked voxel array vs tedana{scaled}",
+                     found["ours_seconds"], "s", f"tedana fit_{method}", found["seconds"])
+                emit(f"r2star_{method} median |error| vs truth on tedana's {found['voxels']} voxels",
+                     found["ours_error"], "fraction", f"tedana fit_{method}", found["error"])
 
 
 if __name__ == "__main__":
