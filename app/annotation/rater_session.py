@@ -26,7 +26,9 @@ import numpy as np
 
 from processing.annotations import RaterWorkspace, load_schemas
 from processing.annotations import spaces
+from processing.annotations.geometry import measure_lesions
 from processing.annotations.labels import LabelEdit
+from processing.annotations.session import lesion_row
 from viewers.state.cursor import WorldCursor
 from viewers.state.events import EventEmitter
 from viewers.state.tools import LesionTableModel, RatingFormModel, ToolBox
@@ -75,7 +77,8 @@ class RaterSession:
         self.toolbox = ToolBox(self.labels)
         centre = self.labels.grid.voxel_to_world((np.array(self.labels.grid.shape) - 1) / 2)
         self.cursor = cursor or WorldCursor(centre)
-        self.table = LesionTableModel(self.annotation.lesions, self.schemas, self.cursor)
+        self._geometry = None
+        self.table = LesionTableModel(self.lesion_rows, self.schemas, self.cursor)
         self.form: RatingFormModel | None = None
         self.form_lesion_id: int | None = None
         self.changed = EventEmitter()
@@ -100,6 +103,15 @@ class RaterSession:
     def set_new_lesion_type(self, lesion_type: str) -> None:
         """Type of the lesions painted from now on."""
         self.annotation.lesion_type = lesion_type
+
+    def lesion_rows(self) -> list[dict]:
+        """Every live lesion: metadata, measurements (cached until the labels change), ratings."""
+        if self._geometry is None:
+            with self.labels.lock:
+                self._geometry = measure_lesions(self.labels.data, self.labels.grid)
+        ratings = self.annotation.store.ratings()
+        return [lesion_row(record, self._geometry[record.lesion_id], ratings.get(record.lesion_id, {}))
+                for record in self.annotation.store.lesions() if record.lesion_id in self._geometry]
 
     # -- acting ------------------------------------------------------------------------------
     def use_cursor(self, cursor: WorldCursor) -> None:
@@ -131,7 +143,8 @@ class RaterSession:
 
     # -- observers -----------------------------------------------------------------------------
     def _on_edit(self, edit: LabelEdit) -> None:
-        self.annotation.mark_deleted(edit.changed_ids)
+        self._geometry = None
+        self.annotation.mark_deleted([i for i in edit.changed_ids if not (edit.new == i).any()])
         self.table.refresh()
         selected = self.toolbox.selection.lesion_id
         if self.form is None and selected is not None:   # a new lesion has its row now
