@@ -19,8 +19,9 @@ r2
     R2/T2 from multi-echo spin echo.
 mask
     Automatic brain mask.
-expfit
-    Batched mono-exponential fits shared by R2* and R2.
+expfit, varpro
+    Batched mono-exponential fits shared by R2* and R2 (log-linear; nonlinear by
+    variable projection without offset, Levenberg-Marquardt with offset).
 pipeline, steps, inputs, outputs
     :func:`compute_visit_maps` for one visit: read, fit, write with provenance.
 
