@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from viewers.state.grid_cell import GridCell
 from viewers.state.overlays import markers_near, outline
@@ -57,7 +57,7 @@ class GridCellView(SliceView):
         super().__init__(cell.view, cell.title(), parent)
         self.markers = pg.ScatterPlotItem(size=9, brush=MARKER_BRUSH, pen=pg.mkPen("w", width=1), symbol="o")
         self.view_box.addItem(self.markers, ignoreBounds=True)
-        self.setMinimumSize(120, 100)
+        self.setMinimumSize(60, 100)
 
     # -- what the grid tells the view --------------------------------------------------------
     def cell_changed(self) -> None:
@@ -78,8 +78,17 @@ class GridCellView(SliceView):
 
     # -- drawing ----------------------------------------------------------------------------------
     def exposed(self) -> bool:
-        """True when some of the view is on screen (not scrolled away, not hidden)."""
-        return self.isVisible() and not self.visibleRegion().isEmpty()
+        """True when some of the view is inside its scroll area's viewport (not scrolled away, not hidden)."""
+        if not self.isVisible():
+            return False
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QtWidgets.QAbstractScrollArea):
+            parent = parent.parentWidget()
+        if parent is None:
+            return True
+        viewport = parent.viewport()
+        corner = self.mapTo(viewport, QtCore.QPoint(0, 0))
+        return QtCore.QRect(corner, self.size()).intersects(viewport.rect())
 
     def _on_model(self, what: str) -> None:
         if what in ("image", "cursor") and not self.exposed():
@@ -89,11 +98,15 @@ class GridCellView(SliceView):
         if what == "image" or what == "cursor":
             self._draw_overlays()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def catch_up(self) -> None:
+        """Redraw what changed while the view was out of sight."""
         if self._stale:
             self._stale = False
             self.refresh()
             self._draw_overlays()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        self.catch_up()
         super().paintEvent(event)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802

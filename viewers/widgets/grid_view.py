@@ -41,6 +41,8 @@ class GridView(QtWidgets.QScrollArea):
         Shared overlay style; call :meth:`refresh_overlays` after changing it.
     """
 
+    HEADER_HEIGHT = 20
+
     def __init__(self, model: GridModel, style: OverlayStyle | None = None, parent=None) -> None:
         super().__init__(parent)
         self.model = model
@@ -51,6 +53,7 @@ class GridView(QtWidgets.QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.model.changed.connect(self._on_model)
+        self.verticalScrollBar().valueChanged.connect(self._catch_up_exposed)
         self._build()
 
     # -- public -------------------------------------------------------------------------------
@@ -72,10 +75,19 @@ class GridView(QtWidgets.QScrollArea):
                 view.set_lookup_table(lut)
 
     def scroll_to_visit(self, session: str) -> None:
-        """Scroll so that a visit's row is visible."""
+        """Scroll so that a visit's row is at the top (or as near as the scroll range allows)."""
         row = next((view for (s, _), view in self.views.items() if s == session), None)
         if row is not None:
-            self.ensureWidgetVisible(row, 0, 0)
+            self.verticalScrollBar().setValue(row.y() - self.HEADER_HEIGHT)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._catch_up_exposed()
+
+    def _catch_up_exposed(self, *_ignored) -> None:
+        for view in self.views.values():
+            if view.exposed():
+                view.catch_up()
 
     # -- building ----------------------------------------------------------------------------------
     def _on_model(self, what: str, key=None) -> None:
