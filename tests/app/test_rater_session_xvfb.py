@@ -102,11 +102,14 @@ def wait_for(condition, timeout: float = 20.0) -> float:
     return time.monotonic() - start
 
 
-def is_zombie(pid: int) -> bool:
+def all_threads_gone(pid: int) -> bool:
+    """True when no thread of ``pid`` is still running (gone, or only a zombie left)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+        states = [(task / "stat").read_text().split(")")[-1].split()[0]
+                  for task in Path(f"/proc/{pid}/task").iterdir()]
     except OSError:
         return True
+    return all(state in ("Z", "X") for state in states)
 
 
 def ratings_on_disk(db: Path) -> dict:
@@ -144,7 +147,9 @@ def test_real_window_paint_rate_kill_reopen_export(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGKILL)             # the window process and its Xvfb
         process.wait(30)
-    wait_for(lambda: not Path(f"/proc/{info['pid']}").exists() or is_zombie(info["pid"]))
+    # a killed process's threads may still be finishing a write (fsync) after its main thread is a zombie;
+    # the rater's lock is free only once the last one is gone
+    wait_for(lambda: all_threads_gone(info["pid"]))
     session = RaterSession(study, "X", "sub-01")
     try:
         assert session.labels.ids() == [1]                 # the unfinished second stroke is gone
