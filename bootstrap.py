@@ -4,7 +4,7 @@
 One file, standard library only, so that it runs on a machine with nothing but
 Python. Each step is skipped when already done, so a second run is fast:
 
-1. Qt's system libraries (DESIGN section 6), installed with apt-get when missing
+1. Qt's system libraries (DESIGN section 6; for ``test`` also Xvfb and xdotool), installed with apt-get when missing
    (as root, or through sudo when available; otherwise the command is printed).
 2. A virtual environment in ``.venv``.
 3. Ferret and its Python dependencies (``pip install -e .[test]``), re-run only
@@ -26,7 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 QT_LIBS = ["libegl1", "libgl1", "libxkbcommon0", "libfontconfig1", "libfreetype6",
-           "libdbus-1-3", "libglib2.0-0", "libx11-6"]
+           "libdbus-1-3", "libglib2.0-0", "libx11-6",
+           # a real window on an X display (also under Xvfb)
+           "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0",
+           "libxcb-render-util0", "libxcb-shape0", "libxcb-xkb1", "libxkbcommon-x11-0"]
+# the tests also drive a real window under Xvfb with xdotool
+TEST_TOOLS = ["xvfb", "xauth", "xdotool"]
 TEST_ARGS = ["-q", "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider"]
 
 
@@ -47,8 +52,8 @@ def missing_debian_packages(names: list[str]) -> list[str]:
     return missing
 
 
-def ensure_system_libraries() -> None:
-    missing = missing_debian_packages(QT_LIBS)
+def ensure_system_libraries(task: str) -> None:
+    missing = missing_debian_packages(QT_LIBS + (TEST_TOOLS if task == "test" else []))
     if not missing:
         return
     prefix = [] if os.geteuid() == 0 else (["sudo"] if shutil.which("sudo") else None)
@@ -102,7 +107,7 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test"):
         print(__doc__)
         return 2
-    ensure_system_libraries()
+    ensure_system_libraries(argv[0])
     python = ensure_venv()
     ensure_installed(python)
     return run(argv[0], argv[1:], python)
