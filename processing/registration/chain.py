@@ -24,9 +24,10 @@ from processing.errors import FerretError
 from processing.progress import Progress, null_progress
 from processing.registration import store
 from processing.registration.masks import brain_mask
+from processing.registration.pairing import register_pair_images
 from processing.registration.resample import Grid
-from processing.registration.rigid import RegistrationParams, register_rigid
-from processing.registration.volumes import registration_volume, representative_file
+from processing.registration.rigid import RegistrationParams
+from processing.registration.volumes import registration_volume, representative_file, volume_key
 from processing.study.model import Participant, Visit
 
 #: Acquisitions read out in one scan with the anchor (no motion between them).
@@ -54,6 +55,13 @@ class PairRecord:
     metric: float | None
     flags: list[str]
     cached: bool
+    target: tuple[str, str] = ("", "")
+    source: tuple[str, str] = ("", "")
+
+    @property
+    def description(self) -> str:
+        """``ses-03 MESE -> ses-03 UNIT1`` (session and acquisition of both ends)."""
+        return f"{' '.join(self.source)} -> {' '.join(self.target)}"
 
 
 @dataclass
@@ -66,6 +74,16 @@ class ChainResult:
     ref_paths: dict[tuple[str, str], Path] = field(default_factory=dict)
     pairs: list[PairRecord] = field(default_factory=list)
     anchors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> list[PairRecord]:
+        """Registrations with QC flags: they are composed, but every output through them says so."""
+        return [pair for pair in self.pairs if pair.flags]
+
+    def warnings(self) -> list[str]:
+        """One line per flagged registration, for the command line and logs."""
+        return [f"QC WARNING: {pair.description}: {', '.join(pair.flags)} (metric {pair.metric}); "
+                f"outputs through {pair.path.name} are suspect: check the checkerboard" for pair in self.flagged]
 
 
 def anchor_key(visit: Visit, settings: ChainSettings) -> str:
@@ -83,17 +101,26 @@ class _Volumes:
 
     def __init__(self):
         self._cache: dict[tuple[str, str], tuple] = {}
+        self._masks: dict[tuple[str, str], np.ndarray] = {}
 
     def get(self, visit: Visit, key: str):
-        """``(array, affine, inputs)`` of the acquisition ``key`` of ``visit``."""
+        """``(array, affine, inputs)`` of the volume registered for ``key`` (see :func:`volume_key`)."""
+        key = volume_key(visit, key)
         if (visit.session, key) not in self._cache:
             self._cache[(visit.session, key)] = registration_volume(visit.acquisitions[key])
         return self._cache[(visit.session, key)]
 
+    def mask(self, visit: Visit, key: str) -> np.ndarray:
+        """Brain mask of the volume registered for ``key``."""
+        key = volume_key(visit, key)
+        if (visit.session, key) not in self._masks:
+            self._masks[(visit.session, key)] = brain_mask(*self.get(visit, key)[:2])
+        return self._masks[(visit.session, key)]
+
     @staticmethod
     def inputs(visit: Visit, key: str) -> list[Path]:
         """The files the registration volume is made from (without reading them)."""
-        acquisition = visit.acquisitions[key]
+        acquisition = visit.acquisitions[volume_key(visit, key)]
         paths = [representative_file(acquisition).path]
         return paths + ([acquisition.bval] if acquisition.kind == "dwi" and acquisition.bval else [])
 
@@ -118,21 +145,23 @@ def register_pair(task: PairTask, params: RegistrationParams, volumes: _Volumes,
     """Register moving to fixed unless cached; write the transform; return target_from_source."""
     inputs = volumes.inputs(*task.fixed) + volumes.inputs(*task.moving)
     path = task.path
+    ends = ((task.fixed[0].session, task.fixed[1]), (task.moving[0].session, task.moving[1]))
     if task.fixed[0] is task.moving[0]:
         params = replace(params, initialiser="header")  # one session: the scanner world is shared
     if store.is_cached(path, params.as_dict(), inputs):
         record = store.read_sidecar(path) or {}
-        return PairRecord(path, store.read_matrix(path), record.get("Metric"), record.get("QCFlags", []), True)
-    fixed_array, fixed_affine, _ = volumes.get(*task.fixed)
-    moving_array, moving_affine, _ = volumes.get(*task.moving)
-    result = register_rigid((fixed_array, fixed_affine), (moving_array, moving_affine),
-                            fixed_mask=brain_mask(fixed_array, fixed_affine), params=params, progress=progress)
+        return PairRecord(path, store.read_matrix(path), record.get("Metric"), record.get("QCFlags", []), True,
+                          ends[0], ends[1])
+    target, source = volumes.get(*task.fixed)[:2], volumes.get(*task.moving)[:2]
+    result = register_pair_images(target, source, volumes.mask(*task.fixed), volumes.mask(*task.moving),
+                                  params, progress)
     store.write_transform(path, result.fixed_from_moving, source=task.source, target=task.target, method=METHOD,
                           parameters=params.as_dict(), inputs=inputs, Metric=result.metric,
                           QCFlags=result.flags, Iterations=result.iterations,
                           HeaderShiftMM=result.header_shift_mm, HeaderRotationDeg=result.header_rotation_deg,
-                          Seconds=result.seconds)
-    return PairRecord(path, result.fixed_from_moving, result.metric, result.flags, False)
+                          Seconds=result.seconds, FixedImage=task.source if result.swapped else task.target,
+                          Attempts=result.attempts, Start=result.start)
+    return PairRecord(path, result.fixed_from_moving, result.metric, result.flags, False, ends[0], ends[1])
 
 
 def pair_tasks(participant: Participant, anchors: dict[str, str]) -> list[PairTask]:
@@ -218,7 +247,14 @@ def _same_scan(visit: Visit, key: str, anchor: str) -> bool:
 
 def _write_to_ref(visit: Visit, key: str, matrix: np.ndarray, links: list[PairRecord], reference: str) -> Path:
     """Write the composed ``from-<key>_to-ref`` transform; its inputs are the linked transforms."""
-    paths = list(dict.fromkeys(link.path for link in links))
-    return store.write_transform(store.xfm_path(visit, key, "ref"), matrix, source=key, target="ref",
+    links = list({link.path: link for link in links}.values())
+    paths = [link.path for link in links]
+    flags = [f"{link.description}: {flag}" for link in links for flag in link.flags]
+    path = store.xfm_path(visit, key, "ref")
+    if store.is_cached(path, {"reference": reference}, paths) and np.allclose(store.read_matrix(path), matrix):
+        return path
+    return store.write_transform(path, matrix, source=key, target="ref",
                                  method="composition of registrations", parameters={"reference": reference},
-                                 inputs=paths, Reference=reference)
+                                 inputs=paths, Reference=reference, QCFlags=flags,
+                                 Chain=[link.description for link in links],
+                                 ChainNote="links from the image towards the reference; a last link starting at the reference grid's own acquisition (visit 1's DWI) is used inverted")

@@ -1,10 +1,16 @@
 """Brain masks for registration.
 
-Registration is run on brain-masked images. Until the maps package provides a
-skull-stripped brain mask, :func:`auto_brain_mask` gives a simple, deterministic head/brain mask from intensities alone: Otsu
-threshold of the smoothed image, the largest connected component, closed and
-hole-filled. It keeps skull and scalp in T1-weighted images but removes the
-background, which is what the metric needs.
+Registration is run on brain-masked images. :func:`brain_mask` uses the maps
+package's automatic brain mask (:func:`processing.maps.mask.brain_mask`:
+robust threshold, erosion that cuts the scalp off, largest component, holes
+filled) and falls back on :func:`auto_brain_mask` (Otsu threshold of the
+smoothed image, largest component, closed and hole-filled; keeps skull and
+scalp of T1-weighted images but removes the background) when that mask fails
+or is implausibly small.
+
+An MP2RAGE UNIT1 image has a noisy background that no threshold separates;
+its mask is computed on the second inversion of the same scan (same grid),
+see :func:`processing.registration.volumes.mask_volume`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 from skimage.filters import threshold_otsu
+
+from processing.errors import FerretError
+
+#: Below this brain volume (ml) the maps package's mask is taken as failed.
+MIN_BRAIN_ML = 50.0
 
 
 def auto_brain_mask(array: np.ndarray, affine: np.ndarray, *, smoothing_mm: float = 2.0,
@@ -65,9 +76,22 @@ def _fill_holes_per_slice(mask: np.ndarray) -> np.ndarray:
 
 
 def brain_mask(array: np.ndarray, affine: np.ndarray) -> np.ndarray:
-    """The brain mask used for registration.
+    """The brain mask used for registration (maps package's mask, or the fallback).
 
-    For now the automatic mask of :func:`auto_brain_mask`; this is the single
-    place to switch to the maps package's skull-stripped mask once it exists.
+    Parameters
+    ----------
+    array : ndarray, shape (I, J, K)
+        Image intensities.
+    affine : ndarray, shape (4, 4)
+        RAS affine (voxel sizes).
     """
-    return auto_brain_mask(array, affine)
+    from processing.maps.mask import brain_mask as maps_brain_mask
+
+    zooms = np.linalg.norm(np.asarray(affine)[:3, :3], axis=0)
+    try:
+        mask = maps_brain_mask(array, zooms)
+    except FerretError:
+        mask = None
+    if mask is None or mask.sum() * np.prod(zooms) / 1000.0 < MIN_BRAIN_ML:
+        return auto_brain_mask(array, affine)
+    return mask

@@ -33,6 +33,10 @@ class RegistrationParams:
     ``shrink_factors`` and ``smoothing_sigmas_mm`` give one pyramid level each.
     ``working_spacing_mm`` first resamples both images to at least that voxel
     size (after anti-alias smoothing): registration cost falls with the cube.
+    ``mask_dilation_mm`` grows brain masks (in
+    :func:`~processing.registration.pairing.register_pair_images`) so that the
+    metric sees the brain's outline, where pairs of low tissue contrast carry
+    most of their shared information.
     """
 
     transform: str = "rigid"
@@ -46,6 +50,7 @@ class RegistrationParams:
     min_step: float = 1e-3
     initialiser: str = "best"
     working_spacing_mm: float | None = 1.5
+    mask_dilation_mm: float = 4.0
     threads: int = 1
     poor_metric: float = -0.1
     max_shift_mm: float = 20.0
@@ -71,6 +76,11 @@ class RegistrationResult:
         Optimizer iterations at the last level.
     flags : list of str
         QC flags (empty when nothing looks wrong).
+    swapped, attempts, start
+        Set by :func:`~processing.registration.pairing.register_pair_images`:
+        whether fixed and moving were swapped (the matrix is still
+        fixed_from_moving of the caller's pair), how many starts were tried,
+        and the start kept.
     """
 
     fixed_from_moving: np.ndarray
@@ -82,6 +92,9 @@ class RegistrationResult:
     header_rotation_deg: float = 0.0
     seconds: float = 0.0
     params: RegistrationParams = field(default_factory=RegistrationParams)
+    swapped: bool = False
+    attempts: int = 1
+    start: str = ""
 
     @property
     def moving_from_fixed(self) -> np.ndarray:
@@ -131,13 +144,14 @@ def register_rigid(fixed_img: Image, moving_img: Image, *, fixed_mask: np.ndarra
     progress.check()
     moving_from_fixed = spaces.ras_from_lps_matrix(spaces.matrix_from_sitk_transform(final))
     fixed_from_moving = np.linalg.inv(moving_from_fixed)
-    centre = _mask_centre(fixed_img, fixed_mask)
+    centre = mask_centre(fixed_img, fixed_mask)
     shift, angle = header_deviation(fixed_from_moving, centre)
     metric = float(method.GetMetricValue())
     result = RegistrationResult(
         fixed_from_moving=fixed_from_moving, metric=metric, iterations=int(method.GetOptimizerIteration()),
         stop_condition=method.GetOptimizerStopConditionDescription(), header_shift_mm=shift,
-        header_rotation_deg=angle, seconds=time.perf_counter() - started, params=params)
+        header_rotation_deg=angle, seconds=time.perf_counter() - started, params=params,
+        start=params.initialiser if initial_fixed_from_moving is None else "given")
     result.flags = quality_flags(metric, shift, angle, poor_metric=params.poor_metric,
                                  max_shift_mm=params.max_shift_mm, max_rotation_deg=params.max_rotation_deg)
     progress.update(1.0, "registration done")
@@ -287,7 +301,7 @@ def _nearest_rotation(linear: np.ndarray) -> np.ndarray:
     return u @ vt
 
 
-def _mask_centre(image: Image, mask: np.ndarray | None) -> np.ndarray:
+def mask_centre(image: Image, mask: np.ndarray | None) -> np.ndarray:
     """World centre of the mask (or of the image grid) of the fixed image."""
     array, affine = image
     if mask is not None and np.any(mask):

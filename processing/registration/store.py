@@ -26,6 +26,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from processing.fileio import file_checksum, write_provenance
+from processing.fileio.provenance import sidecar_path
 from processing.registration.spaces import write_itk_transform
 from processing.study.model import Visit
 
@@ -43,8 +44,8 @@ def xfm_path(visit: Visit, source: str, target: str) -> Path:
 
 
 def sidecar_of(path: Path) -> Path:
-    """The JSON beside an ITK file."""
-    return path.with_suffix(".json")
+    """The JSON beside an output (``x_xfm.txt`` -> ``x_xfm.json``, ``x.nii.gz`` -> ``x.json``)."""
+    return sidecar_path(path)
 
 
 def write_transform(path: Path, to_from_from: np.ndarray, *, source: str, target: str, method: str,

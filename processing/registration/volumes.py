@@ -8,6 +8,9 @@ all its files:
 * MEGRE / MESE: the first echo's magnitude (first volume of a 4D file);
 * dwi: the mean of the b=0 volumes (b < 50), or the first volume without .bval;
 * everything else: the image itself (first volume if 4D).
+
+A UNIT1 anchor is registered through the second inversion of its own scan
+(:func:`volume_key`): same grid and head position, and a clean background.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.fileio import load_nifti
-from processing.study.model import Acquisition, ImageFile
+from processing.study.model import Acquisition, ImageFile, Visit
 
 B0_THRESHOLD = 50.0
 
@@ -62,3 +65,21 @@ def b0_mean(data: np.ndarray, bval_path: Path) -> np.ndarray:
                           "the .bval file must list one b-value per DWI volume.")
     low = bvals < B0_THRESHOLD
     return data[..., low].mean(axis=3) if low.any() else data[..., 0]
+
+
+def volume_key(visit: Visit, key: str) -> str:
+    """The acquisition whose volume is registered for ``key``: ``MP2RAGE`` (inv-2) for a UNIT1.
+
+    A UNIT1 shares its scan and grid with the MP2RAGE inversions; the second
+    inversion has a dark, smooth background and the brain boundary, where the
+    UNIT1 has noise of tissue-like brightness around the head (on the
+    phantom, FLAIR -> UNIT1 links were 0.3-0.5 mm off, 0.15-0.25 mm via inv-2).
+    Any other key stands for itself.
+    """
+    if key != "UNIT1" or "MP2RAGE" not in visit.acquisitions:
+        return key
+    uni = representative_file(visit.acquisitions["UNIT1"]).header
+    inv2 = representative_file(visit.acquisitions["MP2RAGE"]).header
+    same_grid = (tuple(uni.get_data_shape()[:3]) == tuple(inv2.get_data_shape()[:3])
+                 and np.allclose(uni.get_best_affine(), inv2.get_best_affine(), atol=1e-3))
+    return "MP2RAGE" if same_grid else key
