@@ -52,6 +52,9 @@ def run_register(args: argparse.Namespace, visits: list) -> int:
         for pair in chain.pairs:
             note = "cached" if pair.cached else f"metric {pair.metric:.3f}"
             print(f"  {pair.path.name}: {note}{'  QC: ' + ', '.join(pair.flags) if pair.flags else ''}")
+        sys.stdout.flush()
+        for warning in chain.warnings():
+            print(warning, file=sys.stderr)
     sys.stdout.flush()
     return 0
 
