@@ -12,14 +12,17 @@ reaching :data:`FOLD_DEPTH` mm where the wave sum exceeds :data:`SULCUS_LEVEL`. 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from scipy.ndimage import map_coordinates
 
 from processing.phantom import tissues as T
 
 BRAIN_SEMI_AXES = np.array([68.0, 85.0, 62.0])
 CORTEX_THICKNESS = 2.75
 FOLD_DEPTH = 10.0
+FOLD_TABLE_STEP = 0.25  # degrees
 SULCUS_LEVEL = 0.5  # in standard deviations of the wave sum: about a third of the surface is sulcal
 CSF_OUTER, SKULL_OUTER, SCALP_OUTER = 3.0, 9.0, 14.0
 INNER_RADIUS = 50.0  # every inner structure lies within this distance of the centre
@@ -59,11 +62,35 @@ class Anatomy:
         """Radius of the unfolded brain ellipsoid along unit directions ``(..., 3)``."""
         return 1.0 / np.sqrt(np.maximum(np.sum((unit / BRAIN_SEMI_AXES) ** 2, axis=-1), 1e-12))
 
-    def fold(self, unit) -> np.ndarray:
-        """Sulcal depth (0..FOLD_DEPTH mm) along unit directions ``(..., 3)``."""
+    def fold_exact(self, unit) -> np.ndarray:
+        """Sulcal depth (0..FOLD_DEPTH mm) from the wave sum along unit directions ``(..., 3)``."""
         waves = np.cos(2 * np.pi * unit @ self.wave_vectors.T + self.phases) @ self.amplitudes
         scale = np.sqrt(0.5 * np.sum(self.amplitudes ** 2))
         return FOLD_DEPTH * 0.5 * (1.0 + np.tanh(3.0 * (waves / scale - SULCUS_LEVEL)))
+
+    @cached_property
+    def _fold_table(self) -> np.ndarray:
+        """:meth:`fold_exact` on a (polar, azimuth) grid of FOLD_TABLE_STEP degrees."""
+        polar = np.deg2rad(np.arange(0.0, 180.0 + 1e-9, FOLD_TABLE_STEP))
+        azimuth = np.deg2rad(np.arange(0.0, 360.0 + 1e-9, FOLD_TABLE_STEP))
+        p, a = np.meshgrid(polar, azimuth, indexing="ij")
+        unit = np.stack([np.sin(p) * np.cos(a), np.sin(p) * np.sin(a), np.cos(p)], axis=-1)
+        return self.fold_exact(unit).astype(np.float32)
+
+    def fold(self, unit) -> np.ndarray:
+        """Sulcal depth along unit directions: :meth:`fold_exact` interpolated from a fine table.
+
+        This is the definition every label, lesion and truth uses; the table
+        (0.25 degree, about 0.35 mm at the brain surface) is several times
+        faster than the wave sum.
+        """
+        unit = np.asarray(unit, dtype=np.float32)
+        step = np.deg2rad(FOLD_TABLE_STEP)
+        polar = np.arccos(np.clip(unit[..., 2], -1.0, 1.0)) / step
+        azimuth = np.mod(np.arctan2(unit[..., 1], unit[..., 0]), 2 * np.pi) / step
+        coords = np.stack([polar.ravel(), azimuth.ravel()])
+        values = map_coordinates(self._fold_table, coords, order=1, mode="nearest")
+        return values.reshape(unit.shape[:-1])
 
     def pial_radius(self, unit) -> np.ndarray:
         """Radius of the pial surface along unit directions."""
