@@ -35,11 +35,14 @@ def pixel_at(view, u, v, dx=0, dy=0):
     return np.array([colour.red(), colour.green(), colour.blue()])
 
 
-def truth_distance_mm(cell, plane, position, u, v):
-    """Distance (plane mm) from (u, v) to the nearest truth pixel of the cell's slice; None when none."""
-    truth = [slicer for slicer, layer in zip(cell.slicers, cell.layers) if layer.name == "truth"]
-    cut = truth[0].mask(plane, position)
-    rows, cols = np.nonzero(cut.data)
+def truth_distance_mm(cell, plane, position, u, v, label):
+    """Distance (plane mm) from (u, v) to the nearest pixel of lesion ``label`` in the cell's truth slice."""
+    from viewers.state.slicing import extract_plane
+
+    layer = next(layer for layer in cell.layers if layer.name == "truth")
+    mask = (layer.volume.data == label).astype(np.float32)
+    cut = extract_plane(mask, layer.volume.affine, plane, position, max_side=cell.view.max_side)
+    rows, cols = np.nonzero(cut.data >= 0.5)
     if rows.size == 0 or not cut.inside:
         return None
     pu, pv = cut.u0 + (cols + 0.5) * cut.du, cut.v0 + (rows + 0.5) * cut.dv
@@ -62,7 +65,8 @@ def test_go_to_acmi_shows_it_at_the_crosshair_at_onset(window, tmp_path):
     for column in grid.visible_columns():
         cell = grid.cell(lesion.onset_session, column.key)
         voxel = float(np.max(np.linalg.norm(cell.view.volume.affine[:3, :3], axis=0)))
-        distance = truth_distance_mm(cell, plane, position, u, v)
+        label = next(item.label for item in window.session.grid.truth.lesions if item.id == lesion.id)
+        distance = truth_distance_mm(cell, plane, position, u, v, label)
         drawn[column.key] = distance
         if distance is not None:  # where the truth crosses this slice, it is at the crosshair (same place)
             assert distance <= voxel, (column.key, distance, voxel)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from processing.registration.outputs import SOURCE_KIND
+from processing.registration.outputs import source_key
 from processing.study.model import Visit
 from viewers.state.volume import display_file, first_b0_index
 
@@ -109,12 +109,6 @@ def derived_path(visit: Visit, name: str) -> Path | None:
     return None
 
 
-def source_acquisition(visit: Visit, derived_name: str) -> str | None:
-    """The acquisition key on whose grid a derived map lies (``R2starmap`` -> ``MEGRE``)."""
-    kind = SOURCE_KIND.get(derived_name.rsplit("_", 1)[-1])
-    return _acquisition_key(visit, kind) if kind else None
-
-
 def being_computed(visit: Visit, name: str) -> bool:
     """True when a ``.part`` temporary of the derived map is being written now."""
     for datatype in ("anat", "dwi"):
@@ -129,7 +123,7 @@ def resolve_cell(visit: Visit, column: Column) -> CellSource:
     for name in column.derived:
         path = derived_path(visit, name)
         if path is not None:
-            return CellSource("derived", path, 0, source_acquisition(visit, name), path.name)
+            return CellSource("derived", path, 0, source_key(visit, path), path.name)
     computing = any(being_computed(visit, name) for name in column.derived)
     for kind in column.raw:
         key = _acquisition_key(visit, kind)

@@ -36,6 +36,8 @@ from viewers.state.windowing import WindowLevel
 #: How many lesion diameters the field of view spans after "go to lesion".
 LESION_VIEW_DIAMETERS = 6.0
 MIN_LESION_VIEW_MM = 20.0
+#: Pixels per side of a resampled (registered, hence oblique) slice in a grid view.
+GRID_MAX_SIDE = 256
 
 
 class GridModel:
@@ -213,8 +215,9 @@ class GridModel:
 
     def _make_cell(self, visit: Visit, column: Column) -> None:
         source = resolve_cell(visit, column)
-        cell = GridCell(visit, column, SliceViewModel(self.cursor, self.geometry, self.windows[column.key]),
-                        source, placement_of(visit, source.acquisition))
+        view = SliceViewModel(self.cursor, self.geometry, self.windows[column.key])
+        view.max_side = GRID_MAX_SIDE
+        cell = GridCell(visit, column, view, source, placement_of(visit, source.acquisition))
         self.cells[cell.key] = cell
         for layer in self.layers:
             cell.add_layer(layer)

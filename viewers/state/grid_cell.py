@@ -53,7 +53,7 @@ class GridCell:
     def add_layer(self, layer: LabelLayer) -> None:
         """Overlay a label layer on this view."""
         self.layers.append(layer)
-        self.slicers.append(MaskSlicer(layer))
+        self.slicers.append(MaskSlicer(layer, self.view.max_side))
 
     def badges(self) -> list[str]:
         """What the view must say about itself (missing, raw fallback, not registered, ...)."""

@@ -76,8 +76,8 @@ class LabelLayer:
 class MaskSlicer:
     """The binary mask of a layer on a plane, re-cut only when the slice changes."""
 
-    def __init__(self, layer: LabelLayer) -> None:
-        self.layer = layer
+    def __init__(self, layer: LabelLayer, max_side: int | None = None) -> None:
+        self.layer, self.max_side = layer, max_side
         self._axes = aligned_axes(layer.volume.affine)
         self._to_voxel = np.linalg.inv(layer.volume.affine)
         self._key: Any = None
@@ -88,7 +88,7 @@ class MaskSlicer:
         """The mask (1 inside a lesion, 0 outside) of the slice through ``position``."""
         key = self._slice_key(plane, position)
         if key != self._key:
-            cut = extract_plane(self._mask, self.layer.volume.affine, plane, position)
+            cut = extract_plane(self._mask, self.layer.volume.affine, plane, position, max_side=self.max_side)
             data = np.ascontiguousarray(cut.data >= 0.5)
             self._slice = PlaneSlice(data, cut.u0, cut.v0, cut.du, cut.dv, cut.depth, cut.inside)
             self._key = key

@@ -56,6 +56,8 @@ class SliceViewModel:
         self._pixels: np.ndarray | None = None
         self._axes: list[int] | None = None
         self._to_voxel: np.ndarray | None = None
+        #: Resampled (oblique) slices get at most this many pixels per side (None: voxel size).
+        self.max_side: int | None = None
         cursor.changed.connect(self._on_cursor)
         geometry.changed.connect(self._on_geometry)
         self.window.changed.connect(self._on_window)
@@ -94,7 +96,7 @@ class SliceViewModel:
         key = self._key(self.cursor.position)
         if key != self._slice_key:
             self._slice = extract_plane(self.volume.data, self.volume.affine, self.plane,
-                                        self.cursor.position)
+                                        self.cursor.position, max_side=self.max_side)
             self._slice_key, self._pixels = key, None
         return self._slice
 

@@ -98,7 +98,7 @@ def plane_extent(shape, affine: np.ndarray, plane: Plane) -> tuple[float, float,
 
 
 def extract_plane(volume: np.ndarray, affine: np.ndarray, plane: Plane, position,
-                  *, resample: bool | None = None) -> PlaneSlice:
+                  *, resample: bool | None = None, max_side: int | None = None) -> PlaneSlice:
     """The slice of ``volume`` on ``plane`` through world ``position``.
 
     Parameters
@@ -113,6 +113,10 @@ def extract_plane(volume: np.ndarray, affine: np.ndarray, plane: Plane, position
         A world point on the wanted slice (the cursor).
     resample : bool, optional
         Force (True) or forbid (False) resampling; default: only for oblique affines.
+    max_side : int, optional
+        For resampled slices: at most this many pixels along each side (coarser
+        than the voxels when the view is smaller than the image; a grid of small
+        views needs no more pixels than it shows).
     """
     if volume.ndim != 3:
         raise ValueError(f"extract_plane needs a 3D volume, got shape {volume.shape}")
@@ -121,7 +125,8 @@ def extract_plane(volume: np.ndarray, affine: np.ndarray, plane: Plane, position
         resample = axes is None
     if not resample and axes is not None:
         return _straight_slice(volume, affine, axes, plane, np.asarray(position, dtype=float))
-    return _resampled_slice(volume, affine, plane, np.asarray(position, dtype=float))
+    return _resampled_slice(volume, affine, plane, np.asarray(position, dtype=float),
+                            min(MAX_OBLIQUE_SIDE, max_side or MAX_OBLIQUE_SIDE))
 
 
 def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position) -> PlaneSlice:
@@ -130,7 +135,10 @@ def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position) -> P
     axis_n = voxel_of_world[int(np.argmax(np.abs(plane.normal)))]
     index = int(np.floor(world_to_voxel(affine, position)[axis_n] + 0.5))
     inside = 0 <= index < volume.shape[axis_n]
-    layer = np.take(volume, min(max(index, 0), volume.shape[axis_n] - 1), axis=axis_n)
+    # basic indexing gives a view; np.take would first copy a non-C-ordered volume whole (~20 ms)
+    where = [slice(None)] * 3
+    where[axis_n] = min(max(index, 0), volume.shape[axis_n] - 1)
+    layer = volume[tuple(where)]
     remaining = [a for a in range(3) if a != axis_n]
     pixels = np.transpose(layer, (remaining.index(axis_v), remaining.index(axis_u)))
     first = np.zeros(3)
@@ -152,11 +160,12 @@ def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position) -> P
                       plane.depth(voxel_to_world(affine, first)), inside)
 
 
-def _resampled_slice(volume, affine, plane: Plane, position) -> PlaneSlice:
+def _resampled_slice(volume, affine, plane: Plane, position, max_side: int = MAX_OBLIQUE_SIDE) -> PlaneSlice:
     spacing = float(np.sqrt((np.asarray(affine)[:3, :3] ** 2).sum(axis=0)).min())
     u0, v0, width, height = plane_extent(volume.shape, affine, plane)
-    cols = int(min(MAX_OBLIQUE_SIDE, max(1, np.ceil(width / spacing))))
-    rows = int(min(MAX_OBLIQUE_SIDE, max(1, np.ceil(height / spacing))))
+    spacing = max(spacing, max(width, height) / max_side)
+    cols = int(min(max_side, max(1, np.ceil(width / spacing))))
+    rows = int(min(max_side, max(1, np.ceil(height / spacing))))
     du, dv = width / cols, height / rows
     depth = plane.depth(position)
     # voxel coordinates are linear in (row, col): base + col * per_col + row * per_row

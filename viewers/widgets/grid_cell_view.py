@@ -54,6 +54,7 @@ class GridCellView(SliceView):
         self.cell, self.style, self._points, self._on_focus = cell, style, points, on_focus
         self._stale = False
         self._overlay_items: list[pg.ImageItem] = []
+        self._markers_shown: tuple[list, list] = ([], [])
         super().__init__(cell.view, cell.title(), parent)
         self.markers = pg.ScatterPlotItem(size=9, brush=MARKER_BRUSH, pen=pg.mkPen("w", width=1), symbol="o")
         self.view_box.addItem(self.markers, ignoreBounds=True)
@@ -95,7 +96,7 @@ class GridCellView(SliceView):
             self._stale = True
             return
         super()._on_model(what)
-        if what == "image" or what == "cursor":
+        if what == "image":  # a cursor move within the slice only moves the crosshair
             self._draw_overlays()
 
     def catch_up(self) -> None:
@@ -136,10 +137,15 @@ class GridCellView(SliceView):
 
     def _draw_markers(self, position, plane) -> None:
         if not self.style.show_points or self.model.volume is None:
-            self.markers.setData([], [])
+            if self._markers_shown != ([], []):
+                self._markers_shown = ([], [])
+                self.markers.setData([], [])
             return
         near = markers_near(self._points(), plane, position, MARKER_SLAB_MM)
-        self.markers.setData([u for u, _, _ in near], [v for _, v, _ in near])
+        shown = ([u for u, _, _ in near], [v for _, v, _ in near])
+        if shown != self._markers_shown:
+            self._markers_shown = shown
+            self.markers.setData(*shown)
 
     def _rgba(self, mask: np.ndarray, colour) -> np.ndarray:
         shown = outline(mask) if self.style.mode == "outline" else mask
