@@ -1,0 +1,81 @@
+"""Each lesion type looks the way raters expect on the phantom's images (noise-free study)."""
+
+from __future__ import annotations
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from processing.phantom import load_truth
+from processing.phantom import tissues as T
+from processing.phantom.trajectories import LESION_COUNTS, TRAJECTORIES, factor
+
+
+@pytest.fixture(scope="module")
+def truth(phantom_noiseless):
+    return load_truth(phantom_noiseless, "sub-01")
+
+
+def _data(root, acquisition, pattern):
+    name = next(f for f in acquisition.files if pattern in f)
+    return np.asarray(nib.load(str(root / name)).dataobj).astype(float)
+
+
+def _normal(acquisition, tissue_label):
+    return (acquisition.load_map("tissue") == tissue_label) & (acquisition.load_map("lesions") == 0)
+
+
+def test_trajectory_table_is_complete_and_neutral_before_onset():
+    for (kind, subtype), count in LESION_COUNTS.items():
+        assert count >= 1 and subtype in TRAJECTORIES[kind]
+        rule = TRAJECTORIES[kind][subtype]
+        if rule == "csf":
+            continue
+        assert set(rule) == set(T.PARAMETERS)
+        if kind == "acmi":
+            assert all(factor(kind, subtype, name, -1) == 1.0 for name in T.PARAMETERS)
+    assert factor("acmi", "iron", "R2star", 10) > 1.2 > factor("acmi", "plain", "R2star", 10)
+
+
+def test_acmi_is_bright_on_b1000_trace_at_onset(phantom_noiseless, truth):
+    checked = 0
+    for lesion in truth.lesions_of("acmi"):
+        acquisition = truth.acquisition(lesion.onset_session, "dwi")
+        data = _data(phantom_noiseless, acquisition, "_dwi.nii.gz")
+        bvals = np.loadtxt(phantom_noiseless / acquisition.files[0].replace(".nii.gz", ".bval"))
+        trace = data[..., bvals == 1000].mean(axis=-1)
+        voxels = (acquisition.load_map("lesions") == lesion.label) & (acquisition.load_map("tissue") == T.CORTEX)
+        if voxels.any():
+            assert trace[voxels].min() > np.percentile(trace[_normal(acquisition, T.CORTEX)], 99), lesion.id
+            checked += 1
+    assert checked >= 3
+
+
+def test_chronic_microinfarcts_by_subtype(phantom_noiseless, truth):
+    for lesion in truth.lesions_of("ccmi"):
+        values = lesion.values["ses-01"]
+        cortex = T.baseline(T.CORTEX)
+        assert lesion.onset_visit is None
+        if lesion.subtype == "cavitated":
+            assert values["T1"] == T.baseline(T.CSF)["T1"] and values["MD"] == T.baseline(T.CSF)["MD"]
+            flair = truth.acquisition("ses-01", "FLAIR")
+            image = _data(phantom_noiseless, flair, "FLAIR")
+            voxels = flair.load_map("lesions") == lesion.label
+            assert image[voxels].max() < 0.5 * np.median(image[_normal(flair, T.CORTEX)])  # dark: cavity
+        elif lesion.subtype == "iron":
+            assert values["R2star"] > 1.5 * cortex["R2star"]
+            megre = truth.acquisition("ses-01", "MEGRE")
+            echo6 = _data(phantom_noiseless, megre, "echo-6_part-mag")
+            voxels = megre.load_map("lesions") == lesion.label
+            assert echo6[voxels].max() < np.percentile(echo6[_normal(megre, T.CORTEX)], 5)
+        else:
+            assert values["T1"] > cortex["T1"] and values["T2"] > cortex["T2"]
+
+
+def test_white_matter_hyperintensities_are_bright_on_flair(phantom_noiseless, truth):
+    flair = truth.acquisition("ses-02", "FLAIR")
+    image = _data(phantom_noiseless, flair, "FLAIR")
+    white = np.median(image[_normal(flair, T.WHITE_MATTER)])
+    for lesion in truth.lesions_of("wmh"):
+        voxels = flair.load_map("lesions") == lesion.label
+        assert voxels.sum() >= 1 and image[voxels].min() > 1.5 * white
