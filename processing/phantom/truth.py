@@ -16,6 +16,14 @@ acquisition's grid, voxel for voxel. ``R2starmap`` is the tissue's R2*: the
 MEGRE magnitudes additionally lose signal from intravoxel field gradients
 near susceptibility sources (blooming), so an R2* fit there reads higher.
 
+Example::
+
+    truth = load_truth(study_root, "sub-01")
+    megre = truth.acquisition("ses-02", "MEGRE")
+    ijk = megre.anatomy_to_voxel(truth.lesion("acmi-01").centre_mm[None])
+    mask = megre.load_map("lesions") == truth.lesion("acmi-01").label
+    move = truth.world_transform(("ses-02", "MEGRE"), ("ses-01", "MP2RAGE"))
+
 The JSON holds the lesions (id, label, type, subtype, centre and radii in
 anatomy mm, onset visit, per-session parameter values) and per session and
 acquisition ``world_from_anatomy`` (4x4 RAS: where the head movement put the
@@ -103,6 +111,17 @@ class ParticipantTruth:
     def acquisition(self, session: str, name: str) -> AcquisitionTruth:
         """Truth of acquisition ``name`` (MP2RAGE, MEGRE, MESE, FLAIR, dwi, epi) at ``session``."""
         return self.acquisitions[(session, name)]
+
+    def world_transform(self, source: tuple[str, str], target: tuple[str, str]) -> np.ndarray:
+        """True 4x4 map from ``source``'s world to ``target``'s world (RAS mm).
+
+        ``source`` and ``target`` are ``(session, acquisition)`` pairs. A
+        point ``x`` in the source scan's world is the same anatomy as
+        ``M @ x`` in the target scan's world: what a perfect registration
+        of source onto target finds.
+        """
+        return (self.acquisition(*target).world_from_anatomy
+                @ np.linalg.inv(self.acquisition(*source).world_from_anatomy))
 
     def lesion(self, lesion_id: str) -> LesionTruth:
         """The lesion with this id (e.g. ``acmi-01``)."""

@@ -89,6 +89,11 @@ def test_truth_reader(phantom_study):
         acquisition.load_map("T1map")
     with pytest.raises(FerretError):
         load_truth(phantom_study, "sub-99")
+    lesion = truth.lesions[0]
+    source, target = truth.acquisition("ses-02", "MEGRE"), truth.acquisition("ses-01", "MP2RAGE")
+    move = truth.world_transform(("ses-02", "MEGRE"), ("ses-01", "MP2RAGE"))
+    in_source = source.world_from_anatomy @ np.r_[lesion.centre_mm, 1]
+    np.testing.assert_allclose(move @ in_source, target.world_from_anatomy @ np.r_[lesion.centre_mm, 1])
 
 
 def test_refuses_foreign_folder_and_replaces_an_old_phantom(tmp_path):
