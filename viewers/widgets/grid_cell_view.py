@@ -58,6 +58,7 @@ class GridCellView(SliceView):
         super().__init__(cell.view, cell.title(), parent)
         self.markers = pg.ScatterPlotItem(size=9, brush=MARKER_BRUSH, pen=pg.mkPen("w", width=1), symbol="o")
         self.view_box.addItem(self.markers, ignoreBounds=True)
+        self.markers.setVisible(False)
         self.setMinimumSize(60, 100)
 
     # -- what the grid tells the view --------------------------------------------------------
@@ -146,6 +147,7 @@ class GridCellView(SliceView):
         if shown != self._markers_shown:
             self._markers_shown = shown
             self.markers.setData(*shown)
+            self.markers.setVisible(bool(shown[0]))  # an empty scatter item still costs a paint
 
     def _rgba(self, mask: np.ndarray, colour) -> np.ndarray:
         shown = outline(mask) if self.style.mode == "outline" else mask
