@@ -79,3 +79,21 @@ def test_white_matter_hyperintensities_are_bright_on_flair(phantom_noiseless, tr
     for lesion in truth.lesions_of("wmh"):
         voxels = flair.load_map("lesions") == lesion.label
         assert voxels.sum() >= 1 and image[voxels].min() > 1.5 * white
+
+
+def test_microbleeds_bloom_more_at_later_echoes(phantom_noiseless, truth):
+    megre = truth.acquisition("ses-01", "MEGRE")
+    s0, r2s = megre.load_map("S0map"), megre.load_map("R2starmap")
+    labels = megre.load_map("lesions")
+    losses = {}
+    for echo in (1, 6):
+        magnitude = _data(phantom_noiseless, megre, f"echo-{echo}_part-mag")
+        expected = s0 * np.exp(-r2s * 0.00492 * echo)  # without intravoxel dephasing
+        losses[echo] = np.where(expected > 0, 1 - magnitude / np.where(expected > 0, expected, 1), 0)
+    bleeds = sorted(truth.lesions_of("microbleed"), key=lambda b: b.radii_mm.mean())
+    for bleed in bleeds:
+        centre = np.rint(megre.anatomy_to_voxel(bleed.centre_mm[None])[0]).astype(int)
+        around = tuple(slice(max(c - 2, 0), c + 3) for c in centre)
+        outside = labels[around] != bleed.label  # the halo beyond the bleed itself
+        assert losses[6][around][outside].sum() > 3 * losses[1][around][outside].sum(), bleed.id
+    assert losses[6][around][outside].max() > 0.1  # the largest bleed: visibly darker than R2* explains
