@@ -96,3 +96,20 @@ def test_normal_step_and_extent():
 def test_extract_plane_needs_3d():
     with pytest.raises(ValueError):
         extract_plane(np.zeros((3, 3)), np.eye(4), plane_for("axial"), (0, 0, 0))
+
+
+def test_nearest_order_keeps_label_values_and_dtype_on_an_oblique_grid():
+    from viewers.state.geometry import plane_for
+    from viewers.state.slicing import extract_plane
+
+    angle = np.deg2rad(25)
+    affine = np.eye(4)
+    affine[:2, :2] = [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    labels = np.zeros((16, 16, 4), np.int32)
+    labels[3:8, 3:8, 1], labels[9:13, 3:8, 1] = 7, 9
+    nearest = extract_plane(labels, affine, plane_for("axial"), (0.0, 0.0, 1.0), order=0)
+    linear = extract_plane(labels, affine, plane_for("axial"), (0.0, 0.0, 1.0))
+    assert nearest.data.dtype == np.int32 and set(np.unique(nearest.data)) == {0, 7, 9}
+    assert linear.data.dtype == np.float32 and len(np.unique(linear.data)) > 3   # blended at the edges
+    with pytest.raises(ValueError):
+        extract_plane(labels, affine, plane_for("axial"), (0.0, 0.0, 1.0), order=3)

@@ -5,8 +5,8 @@ parallel to the world axes (any permutation and flips, e.g. LPS or LAS storage)
 the slice is taken straight from the array, flipped and transposed so that
 columns run along the plane's ``u`` and rows along its ``v``; the voxel nearest
 to the requested depth is shown. Oblique images are resampled on the plane
-(``scipy.ndimage.map_coordinates``, linear) on a square grid of the image's
-smallest voxel size.
+(``scipy.ndimage.map_coordinates``, linear, or nearest neighbour with
+``order=0`` for label maps) on a square grid of the image's smallest voxel size.
 
 Returned pixels are row-major: ``data[row, col]`` with row 0 at the smallest
 ``v`` (the bottom of the screen) and column 0 at the smallest ``u``.
@@ -98,7 +98,8 @@ def plane_extent(shape, affine: np.ndarray, plane: Plane) -> tuple[float, float,
 
 
 def extract_plane(volume: np.ndarray, affine: np.ndarray, plane: Plane, position,
-                  *, resample: bool | None = None, max_side: int | None = None) -> PlaneSlice:
+                  *, resample: bool | None = None, max_side: int | None = None,
+                  order: int = 1) -> PlaneSlice:
     """The slice of ``volume`` on ``plane`` through world ``position``.
 
     Parameters
@@ -117,19 +118,25 @@ def extract_plane(volume: np.ndarray, affine: np.ndarray, plane: Plane, position
         For resampled slices: at most this many pixels along each side (coarser
         than the voxels when the view is smaller than the image; a grid of small
         views needs no more pixels than it shows).
+    order : int
+        1 (default): linear interpolation, values returned as float32. 0: nearest
+        neighbour for label maps: IDs are never blended and the volume's dtype is
+        kept (a straight slice takes the voxel ``floor(x + 0.5)``, as the tools paint).
     """
+    if order not in (0, 1):
+        raise ValueError(f"extract_plane supports order 0 (nearest) or 1 (linear), got {order!r}")
     if volume.ndim != 3:
         raise ValueError(f"extract_plane needs a 3D volume, got shape {volume.shape}")
     axes = aligned_axes(affine)
     if resample is None:
         resample = axes is None
     if not resample and axes is not None:
-        return _straight_slice(volume, affine, axes, plane, np.asarray(position, dtype=float))
+        return _straight_slice(volume, affine, axes, plane, np.asarray(position, dtype=float), order)
     return _resampled_slice(volume, affine, plane, np.asarray(position, dtype=float),
-                            min(MAX_OBLIQUE_SIDE, max_side or MAX_OBLIQUE_SIDE))
+                            min(MAX_OBLIQUE_SIDE, max_side or MAX_OBLIQUE_SIDE), order)
 
 
-def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position) -> PlaneSlice:
+def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position, order: int = 1) -> PlaneSlice:
     axis_u = voxel_of_world[int(np.argmax(np.abs(plane.u)))]
     axis_v = voxel_of_world[int(np.argmax(np.abs(plane.v)))]
     axis_n = voxel_of_world[int(np.argmax(np.abs(plane.normal)))]
@@ -153,14 +160,15 @@ def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position) -> P
         pixels = pixels[::-1, :]
     du = abs(u_last - u_first) / max(volume.shape[axis_u] - 1, 1) or _column_norm(affine, axis_u)
     dv = abs(v_last - v_first) / max(volume.shape[axis_v] - 1, 1) or _column_norm(affine, axis_v)
-    data = np.ascontiguousarray(pixels, dtype=np.float32)
+    data = np.ascontiguousarray(pixels, dtype=np.float32 if order else pixels.dtype)
     if not inside:
         data = np.zeros_like(data)
     return PlaneSlice(data, min(u_first, u_last) - du / 2, min(v_first, v_last) - dv / 2, du, dv,
                       plane.depth(voxel_to_world(affine, first)), inside)
 
 
-def _resampled_slice(volume, affine, plane: Plane, position, max_side: int = MAX_OBLIQUE_SIDE) -> PlaneSlice:
+def _resampled_slice(volume, affine, plane: Plane, position, max_side: int = MAX_OBLIQUE_SIDE,
+                     order: int = 1) -> PlaneSlice:
     spacing = float(np.sqrt((np.asarray(affine)[:3, :3] ** 2).sum(axis=0)).min())
     u0, v0, width, height = plane_extent(volume.shape, affine, plane)
     spacing = max(spacing, max(width, height) / max_side)
@@ -174,14 +182,14 @@ def _resampled_slice(volume, affine, plane: Plane, position, max_side: int = MAX
     per_col, per_row = to_voxel[:3, :3] @ (du * plane.u), to_voxel[:3, :3] @ (dv * plane.v)
     col, row = np.arange(cols, dtype=float), np.arange(rows, dtype=float)[:, None]
     voxels = np.stack([base[a] + col * per_col[a] + row * per_row[a] for a in range(3)])
-    values = map_coordinates(np.asarray(volume, dtype=np.float32), voxels, order=1,
-                             mode="nearest", prefilter=False)
+    source = np.asarray(volume, dtype=np.float32) if order else np.asarray(volume)
+    values = map_coordinates(source, voxels, order=order, mode="nearest", prefilter=False)
     within = np.ones((rows, cols), dtype=bool)
     for axis in range(3):
         within &= (voxels[axis] >= -0.5) & (voxels[axis] <= volume.shape[axis] - 0.5)
     values[~within] = 0.0
     inside = bool(within.any())
-    return PlaneSlice(np.ascontiguousarray(values.reshape(rows, cols), dtype=np.float32),
+    return PlaneSlice(np.ascontiguousarray(values.reshape(rows, cols), dtype=np.float32 if order else source.dtype),
                       u0, v0, du, dv, depth, inside)
 
 

@@ -1,22 +1,21 @@
 """The label volume cut on a view's plane, and coloured for the mask overlay (no Qt).
 
 :func:`label_plane` gives the lesion IDs of the slice through a world point:
-straight from the array when the label grid is aligned with the world axes
-(:func:`viewers.state.slicing.extract_plane`, which then takes the nearest
-voxel), else resampled on the plane by nearest neighbour (order 0), so IDs are
-never blended. :func:`overlay_rgba` turns those IDs into an RGBA image, as
+:func:`viewers.state.slicing.extract_plane` with ``order=0``: straight from the
+array (the voxel ``floor(x + 0.5)``, as the tools paint) when the label grid is
+aligned with the world axes, else resampled on the plane by nearest neighbour,
+so IDs are never blended. :func:`overlay_rgba` turns those IDs into an RGBA image, as
 outlines or filled, with an opacity; the selected lesion is drawn brighter.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import map_coordinates
 
 from processing.annotations.labels import LabelVolume
 from viewers.state.events import EventEmitter
 from viewers.state.geometry import Plane
-from viewers.state.slicing import PlaneSlice, aligned_axes, extract_plane, plane_extent
+from viewers.state.slicing import PlaneSlice, aligned_axes, extract_plane
 
 #: Lesion colours, cycled by label value.
 PALETTE = np.array([(255, 70, 70), (70, 200, 255), (255, 190, 0), (120, 255, 120), (220, 100, 255),
@@ -27,12 +26,9 @@ OVERLAY_MODES = ("outline", "fill")
 
 def label_plane(labels: LabelVolume, plane: Plane, position) -> PlaneSlice:
     """The lesion IDs (int32) of the label slice on ``plane`` through world ``position``."""
-    affine = labels.grid.affine
-    if aligned_axes(affine) is not None:
-        cut = extract_plane(labels.data, affine, plane, position, resample=False)
-        ids = np.ascontiguousarray(np.rint(cut.data), dtype=np.int32)
-        return PlaneSlice(ids, cut.u0, cut.v0, cut.du, cut.dv, cut.depth, cut.inside)
-    return _nearest_slice(labels.data, affine, plane, np.asarray(position, dtype=float))
+    cut = extract_plane(labels.data, labels.grid.affine, plane, position, order=0)
+    ids = np.ascontiguousarray(cut.data, dtype=np.int32)
+    return PlaneSlice(ids, cut.u0, cut.v0, cut.du, cut.dv, cut.depth, cut.inside)
 
 
 def slice_key(labels: LabelVolume, plane: Plane, position) -> tuple:
@@ -43,23 +39,6 @@ def slice_key(labels: LabelVolume, plane: Plane, position) -> tuple:
     axis = axes[int(np.argmax(np.abs(plane.normal)))]
     voxel = labels.grid.world_to_voxel(np.asarray(position, dtype=float))[axis]
     return plane.name, int(np.floor(voxel + 0.5))
-
-
-def _nearest_slice(data: np.ndarray, affine: np.ndarray, plane: Plane, position: np.ndarray) -> PlaneSlice:
-    """An oblique label grid resampled on the plane by nearest neighbour."""
-    spacing = float(np.linalg.norm(affine[:3, :3], axis=0).min())
-    u0, v0, width, height = plane_extent(data.shape, affine, plane)
-    cols, rows = max(1, int(np.ceil(width / spacing))), max(1, int(np.ceil(height / spacing)))
-    du, dv = width / cols, height / rows
-    depth = plane.depth(position)
-    u = u0 + du * (np.arange(cols) + 0.5)
-    v = v0 + dv * (np.arange(rows) + 0.5)
-    world = (u[None, :, None] * plane.u + v[:, None, None] * plane.v + depth * plane.normal).reshape(-1, 3)
-    inverse = np.linalg.inv(affine)
-    voxels = (world @ inverse[:3, :3].T + inverse[:3, 3]).T
-    ids = map_coordinates(data, voxels, order=0, mode="constant", cval=0).reshape(rows, cols)
-    inside = bool(np.all((voxels > -0.5) & (voxels < np.array(data.shape)[:, None] - 0.5), axis=0).any())
-    return PlaneSlice(np.ascontiguousarray(ids, dtype=np.int32), u0, v0, du, dv, depth, inside)
 
 
 def boundary(ids: np.ndarray) -> np.ndarray:
