@@ -82,7 +82,7 @@ def test_placement_uses_the_to_ref_transform_and_marks_unregistered(grid, phanto
     placement = placement_of(visit, "FLAIR")
     assert placement.registered and not np.allclose(placement.matrix, np.eye(4))
     cell = grid.cell(visit.session, "FLAIR")
-    raw_affine = cell.view.volume.affine @ np.linalg.inv(visit.acquisitions["FLAIR"].files[0].header.get_best_affine())
+    raw_affine = cell.view.volume.native.affine @ np.linalg.inv(visit.acquisitions["FLAIR"].files[0].header.get_best_affine())
     assert raw_affine == pytest.approx(placement.matrix, abs=1e-6)
     missing = placement_of(visit, "T2w")
     assert not missing.registered and np.allclose(missing.matrix, np.eye(4))
@@ -106,3 +106,17 @@ def test_hiding_a_column_and_a_visit_drops_their_cells(grid):
     assert events.count("structure") == 2
     grid.layout.move_column("FLAIR", -10)
     assert [c.key for c in grid.visible_columns()][0] == "FLAIR"
+
+
+def test_every_cell_is_resampled_once_into_the_display_grid(grid):
+    """Slices are straight views of one axis-aligned grid; read-outs keep the image as read."""
+    shapes = {cell.view.volume.data.shape for cell in grid.cells.values() if cell.view.volume is not None}
+    assert shapes == {grid.display_grid.shape}
+    for cell in grid.cells.values():
+        volume = cell.view.volume
+        if volume is None:
+            continue
+        assert np.allclose(volume.affine, grid.display_grid.affine)
+        assert volume.native is not volume and volume.native.data.shape != () and volume.nbytes > volume.data.nbytes
+    plane_slice = next(iter(grid.cells.values())).view.current_slice()
+    assert plane_slice.data.shape[::-1] == grid.display_grid.shape[:2]    # axial: rows along y, columns along x

@@ -5,8 +5,17 @@ ONE :class:`~viewers.state.cursor.WorldCursor` and ONE
 :class:`~viewers.state.geometry.ViewGeometry` (zoom, pan, orientation and the
 shared field of view), with one :class:`~viewers.state.windowing.WindowLevel`
 per column. Each image is shown in the participant's reference space through
-its acquisition's transform (:mod:`viewers.state.placement`); volumes arrive
-from a :class:`~viewers.state.loader.VolumeLoader` and cells fill in as they do.
+its acquisition's transform (:mod:`viewers.state.placement`), resampled once
+in the loader's worker into the :class:`~viewers.state.display_grid.DisplayGrid`
+(the reference image's grid, or a finer ``display_spacing_mm``), so a slice
+change is a zero-copy view of every volume; volumes arrive from a
+:class:`~viewers.state.loader.VolumeLoader` and cells fill in as they do.
+
+What the grid overlays depends on its ``overlay_mode`` (blinding, issue 6):
+``"view"`` shows the demo's planted truth and no rater's labels; ``"rating"``
+shows neither (a rater sees only their own mask, which the annotation overlay
+draws, and never the truth); ``"review"`` shows every rater's labels and the
+truth (consensus; chosen explicitly, never while rating).
 
 Events (``changed``): ``what="structure"`` (rows or columns changed: rebuild
 the widgets), ``what="cell", key=(session, column)`` (a cell's volume, state
@@ -21,6 +30,7 @@ import numpy as np
 from processing.study.model import Participant, Visit
 from viewers.state.columns import COLUMNS, Column, resolve_cell
 from viewers.state.cursor import WorldCursor
+from viewers.state.display_grid import DisplayGrid, resample_into
 from viewers.state.events import EventEmitter
 from viewers.state.geometry import ViewGeometry
 from viewers.state.grid_cell import GridCell
@@ -38,6 +48,8 @@ LESION_VIEW_DIAMETERS = 6.0
 MIN_LESION_VIEW_MM = 20.0
 #: Pixels per side of a resampled (registered, hence oblique) slice in a grid view.
 GRID_MAX_SIDE = 256
+#: See the module docstring.
+OVERLAY_MODES = ("view", "rating", "review")
 
 
 class GridModel:
@@ -50,10 +62,19 @@ class GridModel:
     windows : dict, optional
         Saved ``column key -> (low, high)``; such columns keep their window
         instead of taking the first volume's.
+    overlay_mode : str
+        ``"view"``, ``"rating"`` or ``"review"`` (see the module docstring).
+    display_spacing_mm : float, optional
+        Voxel size of the display grid (default: the reference image's smallest voxel).
     """
 
     def __init__(self, loader: VolumeLoader, layout: GridLayout | None = None,
-                 windows: dict[str, tuple[float, float]] | None = None) -> None:
+                 windows: dict[str, tuple[float, float]] | None = None, *, overlay_mode: str = "view",
+                 display_spacing_mm: float | None = None) -> None:
+        _check_mode(overlay_mode)
+        self.overlay_mode = overlay_mode
+        self.display_spacing_mm = display_spacing_mm
+        self.display_grid: DisplayGrid | None = None
         self.loader = loader
         self.layout = layout or GridLayout()
         self.cursor, self.geometry = WorldCursor(), ViewGeometry()
@@ -75,14 +96,25 @@ class GridModel:
         self.loader.forget_pending()
         self._drop_cells()
         self.participant = participant
-        study_root = participant.visits[0].study_root if participant.visits else None
-        self.truth = load_participant_truth(study_root, participant.label) if study_root else None
+        self._read_overlays()
         self._place_field_of_view()
-        self.layers, rater_lesions = rater_layers(study_root, participant.label) if study_root else ([], [])
-        self.lesions = rater_lesions + (truth_lesions(self.truth, participant, self.placement)
-                                        if self.truth is not None else [])
         self._ensure_cells()
         self.changed.emit(what="structure")
+        self.changed.emit(what="lesions")
+
+    def set_overlay_mode(self, mode: str) -> None:
+        """Switch between ``"view"``, ``"rating"`` and ``"review"``: overlays and lesions are re-read."""
+        _check_mode(mode)
+        if mode == self.overlay_mode:
+            return
+        self.overlay_mode = mode
+        if self.participant is None:
+            return
+        self._read_overlays()
+        for cell in self.cells.values():
+            cell.clear_layers()
+            self._add_overlays(cell)
+            self.changed.emit(what="cell", key=cell.key)
         self.changed.emit(what="lesions")
 
     def placement(self, session: str, acquisition_key: str):
@@ -130,7 +162,7 @@ class GridModel:
             for visit in self.visible_visits():
                 cell = self.cells.get((visit.session, column.key))
                 volume = cell.view.volume if cell is not None else None
-                row.append(None if volume is None else volume.value_at(position))
+                row.append(None if volume is None else volume.native.value_at(position))
             table[column.key] = row
         return table
 
@@ -144,7 +176,7 @@ class GridModel:
     def voxel_at_cursor(self, session: str, column_key: str) -> tuple[int, int, int] | None:
         """The voxel (of that cell's own image) under the cursor."""
         cell = self.cells.get((session, column_key))
-        return None if cell is None or cell.view.volume is None else cell.view.volume.voxel_at(self.cursor.position)
+        return None if cell is None or cell.view.volume is None else cell.view.volume.native.voxel_at(self.cursor.position)
 
     def lesions_at_cursor(self) -> list[str]:
         """Lesions under the cursor in the focused cell's visit (truth and raters' labels)."""
@@ -180,16 +212,31 @@ class GridModel:
             self.changed.emit(what="focus", key=self.focus)
 
     # -- internals -------------------------------------------------------------------------------
+    def _read_overlays(self) -> None:
+        """Truth and raters' layers and lesions allowed by the overlay mode (blinding)."""
+        participant = self.participant
+        study_root = participant.visits[0].study_root if participant.visits else None
+        showing_truth = study_root is not None and self.overlay_mode != "rating"
+        self.truth = load_participant_truth(study_root, participant.label) if showing_truth else None
+        reviewing = study_root is not None and self.overlay_mode == "review"
+        self.layers, rater_lesions = rater_layers(study_root, participant.label) if reviewing else ([], [])
+        self.lesions = rater_lesions + (truth_lesions(self.truth, participant, self.placement)
+                                        if self.truth is not None else [])
+
     def _place_field_of_view(self) -> None:
-        box = self._reference_box()
-        if box is None:
+        found = self._reference_box()
+        if found is None:
+            self.display_grid = None
             self.geometry.set_extent(None)
             return
+        box, spacing = found
+        self.display_grid = DisplayGrid.covering(box, self.display_spacing_mm or spacing)
         self.geometry.set_extent(box[0], box[1])
         self.cursor.set_position(box.mean(axis=0), source="open")
 
-    def _reference_box(self) -> np.ndarray | None:
-        """World box of visit 1's DWI (the reference grid) or of its first acquisition, placed."""
+    def _reference_box(self) -> tuple[np.ndarray, float] | None:
+        """World box of visit 1's DWI (the reference grid) or of its first acquisition, placed,
+        and its smallest voxel size."""
         from processing.registration.chain import header_grid
 
         first = self.participant.visits[0] if self.participant and self.participant.visits else None
@@ -203,7 +250,8 @@ class GridModel:
         affine = placement_of(first, key).display_affine(grid.affine)
         corners = np.array(np.meshgrid(*[(-0.5, n - 0.5) for n in grid.shape], indexing="ij")).reshape(3, -1).T
         world = corners @ affine[:3, :3].T + affine[:3, 3]
-        return np.array([world.min(axis=0), world.max(axis=0)])
+        spacing = float(np.linalg.norm(affine[:3, :3], axis=0).min())
+        return np.array([world.min(axis=0), world.max(axis=0)]), spacing
 
     def _ensure_cells(self) -> None:
         wanted = {(v.session, c.key): (v, c) for v in self.visible_visits() for c in self.visible_columns()}
@@ -219,16 +267,40 @@ class GridModel:
         view.max_side = GRID_MAX_SIDE
         cell = GridCell(visit, column, view, source, placement_of(visit, source.acquisition))
         self.cells[cell.key] = cell
-        for layer in self.layers:
-            cell.add_layer(layer)
         if not source.loadable:
             cell.state = "empty"
-            return
-        self.loader.request(source.path, source.index, column.modality,
-                            lambda volume, error, c=cell: self._arrived(c, volume, error))
-        truth_path = truth_map_path(self.truth, visit.session, source.acquisition)
-        if truth_path is not None:
-            self.loader.request(truth_path, 0, "labels", lambda volume, error, c=cell: self._truth_arrived(c, volume))
+        else:
+            self.loader.request(source.path, source.index, column.modality,
+                                lambda volume, error, c=cell: self._arrived(c, volume, error),
+                                **self._preparation(cell.placement, order=1))
+        self._add_overlays(cell)
+
+    def _preparation(self, placement, order: int) -> dict:
+        """Loader options that place a volume and resample it once into the display grid."""
+        grid = self.display_grid
+        if grid is None:
+            return {}
+
+        def prepare(volume: Volume) -> Volume:
+            placed = Volume(volume.data, placement.display_affine(volume.affine), volume.modality,
+                            volume.label, volume.window)
+            return resample_into(placed, grid, order=order)
+
+        return {"prepare": prepare, "variant": ("display", grid.key, placement.matrix.tobytes(), order)}
+
+    def _placed(self, cell: GridCell, volume: Volume, modality: str, label: str) -> Volume:
+        """A delivered volume in the reference space (already so when resampled into the display grid)."""
+        if self.display_grid is not None:
+            return Volume(volume.data, volume.affine, modality, label, volume.window, volume.source)
+        return Volume(volume.data, cell.placement.display_affine(volume.affine), modality, label, volume.window)
+
+    def _add_overlays(self, cell: GridCell) -> None:
+        for layer in self.layers:
+            cell.add_layer(layer)
+        truth_path = truth_map_path(self.truth, cell.visit.session, cell.source.acquisition)
+        if truth_path is not None and cell.source.loadable:
+            self.loader.request(truth_path, 0, "labels", lambda volume, error, c=cell: self._truth_arrived(c, volume),
+                                **self._preparation(cell.placement, order=0))
 
     def _arrived(self, cell: GridCell, volume: Volume | None, error: str | None) -> None:
         if self.cells.get(cell.key) is not cell:
@@ -236,8 +308,7 @@ class GridModel:
         if volume is None:
             cell.state, cell.error = "error", error or "unreadable"
         else:
-            placed = Volume(volume.data, cell.placement.display_affine(volume.affine), cell.column.modality,
-                            cell.source.label, volume.window)
+            placed = self._placed(cell, volume, cell.column.modality, cell.source.label)
             first_of_column = cell.column.key not in self._window_set
             self._window_set.add(cell.column.key)
             cell.state = "shown"
@@ -245,9 +316,11 @@ class GridModel:
         self.changed.emit(what="cell", key=cell.key)
 
     def _truth_arrived(self, cell: GridCell, volume: Volume | None) -> None:
-        if volume is None or self.cells.get(cell.key) is not cell:
+        if volume is None or self.cells.get(cell.key) is not cell or self.truth is None:
             return
-        placed = Volume(volume.data, cell.placement.display_affine(volume.affine), "labels", "truth")
+        if any(layer.name == "truth" for layer in cell.layers):
+            return  # a request made before an overlay-mode switch
+        placed = self._placed(cell, volume, "labels", "truth")
         cell.add_layer(LabelLayer("truth", placed, TRUTH_COLOUR, lesion_names(self.truth), {cell.visit.session}))
         self.changed.emit(what="cell", key=cell.key)
 
@@ -261,3 +334,8 @@ class GridModel:
             self._ensure_cells()
             self.changed.emit(what="structure")
 
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in OVERLAY_MODES:
+        raise ValueError(f"overlay mode must be one of {OVERLAY_MODES}, not {mode!r}")

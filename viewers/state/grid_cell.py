@@ -55,6 +55,11 @@ class GridCell:
         self.layers.append(layer)
         self.slicers.append(MaskSlicer(layer, self.view.max_side))
 
+    def clear_layers(self) -> None:
+        """Take every overlay off this view (the overlay mode changed)."""
+        self.layers.clear()
+        self.slicers.clear()
+
     def badges(self) -> list[str]:
         """What the view must say about itself (missing, raw fallback, not registered, ...)."""
         marks = []

@@ -8,6 +8,11 @@ wakes the GUI thread), and the owner calls :meth:`VolumeLoader.drain` on its
 own thread, which runs the callbacks there. Without Qt (tests, scripts),
 :meth:`VolumeLoader.wait` blocks until the queue has everything asked for.
 
+A request may carry ``prepare`` (run in the worker after reading, e.g. the
+resampling into the display grid, :mod:`viewers.state.display_grid`) with a
+``variant`` key: the cache then holds the prepared volume under
+``(path, index, variant)``, and the raw one is not kept.
+
 A newer participant makes older requests stale: :meth:`VolumeLoader.forget_pending`
 drops their results (the files still land in the cache).
 """
@@ -24,7 +29,7 @@ from typing import Callable
 from processing.errors import FerretError
 from viewers.state.volume import Volume, load_volume_file
 
-Key = tuple[str, int]
+Key = tuple
 Callback = Callable[[Volume | None, str | None], None]
 
 DEFAULT_MAX_BYTES = 1_536 * 2 ** 20
@@ -55,7 +60,7 @@ class VolumeCache:
     @property
     def nbytes(self) -> int:
         """Bytes of voxel data held."""
-        return sum(v.data.nbytes for v in self._items.values())
+        return sum(v.nbytes for v in self._items.values())
 
     def __len__(self) -> int:
         return len(self._items)
@@ -89,13 +94,15 @@ class VolumeLoader:
         self._lock = threading.Lock()
         self._in_flight: dict[tuple[Key, str], Future] = {}
 
-    def request(self, path: Path, index: int, modality: str, callback: Callback) -> bool:
+    def request(self, path: Path, index: int, modality: str, callback: Callback, *,
+                prepare: Callable[[Volume], Volume] | None = None, variant=None) -> bool:
         """Ask for volume ``index`` of ``path``; True when served at once from the cache.
 
         ``callback(volume, error_text)`` runs on the thread calling :meth:`drain`
-        (or right now for a cached volume).
+        (or right now for a cached volume). ``prepare(volume)`` runs in the
+        worker; ``variant`` (hashable) names what it makes, for the cache.
         """
-        key = (str(path), int(index))
+        key = (str(path), int(index)) + ((variant,) if variant is not None else ())
         cached = self.cache.get(key)
         if cached is not None:
             callback(cached, None)
@@ -105,7 +112,7 @@ class VolumeLoader:
             self._outstanding += 1
             future = self._in_flight.get((key, modality))
             if future is None:
-                future = self._pool.submit(self._read, key, modality)
+                future = self._pool.submit(self._read, key, modality, prepare)
                 self._in_flight[(key, modality)] = future
         future.add_done_callback(lambda f: self._finished(f, key, modality, callback, generation))
         return False
@@ -148,8 +155,10 @@ class VolumeLoader:
         self.forget_pending()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _read(self, key: Key, modality: str) -> Volume:
+    def _read(self, key: Key, modality: str, prepare=None) -> Volume:
         volume = load_volume_file(Path(key[0]), modality, key[1])
+        if prepare is not None:
+            volume = prepare(volume)
         self.cache.put(key, volume)
         return volume
 

@@ -38,6 +38,9 @@ class Volume:
         Short description for titles (file name and volume index).
     window : (float, float)
         The initial display range.
+    source : Volume or None
+        For a volume resampled for display: the image it was made from (read-outs
+        of values and voxels use it); None for an image as read.
     """
 
     data: np.ndarray
@@ -45,6 +48,17 @@ class Volume:
     modality: str = ""
     label: str = ""
     window: tuple[float, float] = field(default=(0.0, 1.0))
+    source: "Volume | None" = None
+
+    @property
+    def native(self) -> "Volume":
+        """The image as read (``source``, or this volume itself)."""
+        return self.source if self.source is not None else self
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of voxel data held, the source's included."""
+        return self.data.nbytes + (self.source.nbytes if self.source is not None else 0)
 
     @classmethod
     def from_array(cls, data: np.ndarray, affine: np.ndarray, modality: str = "",
