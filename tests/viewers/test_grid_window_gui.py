@@ -27,12 +27,16 @@ def window(qtbot, registered_phantom, tmp_path):
 
 
 def pixel_at(view, u, v, dx=0, dy=0):
-    """RGB of a view's rendering at plane point (u, v), shifted by (dx, dy) pixels."""
+    """RGB of a tile's rendering at plane point (u, v), shifted by (dx, dy) pixels."""
     image = view.grab().toImage()
-    scene = view.view_box.mapViewToScene(QtCore.QPointF(u, v))
-    point = view.mapFromScene(scene)
-    colour = image.pixelColor(point.x() + dx, point.y() + dy)
+    x, y = view.current_frame().to_pixel(u, v)
+    colour = image.pixelColor(int(x - view.rect[0]) + dx, int(y - view.rect[1]) + dy)
     return np.array([colour.red(), colour.green(), colour.blue()])
+
+
+def canvas_point(view, u, v):
+    x, y = view.current_frame().to_pixel(u, v)
+    return QtCore.QPoint(int(round(x)), int(round(y)))
 
 
 def truth_distance_mm(cell, plane, position, u, v, label):
@@ -85,26 +89,34 @@ def test_click_moves_every_crosshair_and_ctrl_wheel_zooms_all(qtbot, window):
     window.resize(1400, 560)  # four visits no longer fit: the last rows scroll out of sight
     qtbot.wait(50)
     view = window.grid_view.view("ses-01", "FLAIR")
-    qtbot.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(40, 50))
+    canvas = window.grid_view.canvas
+    clicked = QtCore.QPoint(view.rect[0] + 40, view.rect[1] + 50)
+    qtbot.mouseClick(canvas, QtCore.Qt.MouseButton.LeftButton, pos=clicked)
     assert grid.focus == ("ses-01", "FLAIR")
     u, v = grid.geometry.plane.to_plane(grid.cursor.position)
+    assert view.current_frame().to_plane(clicked.x(), clicked.y()) == pytest.approx((u, v))
     exposed = [other for other in window.grid_view.views.values() if other.exposed()]
     assert 4 <= len(exposed) < len(window.grid_view.views)  # later visits are scrolled out of sight
-    for other in exposed:
-        assert (other.crosshair[0].value(), other.crosshair[1].value()) == pytest.approx((u, v))
+    canvas.repaint()
+    for other in exposed:   # every crosshair drawn on the same plane point, offset by its tile
+        assert not other._stale
+        x, y = other.crosshair_pixel()
+        assert other.current_frame().to_plane(x, y) == pytest.approx((u, v))
+        assert (x - other.rect[0], y - other.rect[1]) == pytest.approx((clicked.x() - view.rect[0],
+                                                                        clicked.y() - view.rect[1]), abs=1.0)
+    window.slice_up()
+    canvas.repaint()
     hidden = next(other for other in window.grid_view.views.values() if not other.exposed())
-    assert hidden._stale  # not redrawn while out of sight ...
+    assert hidden._stale  # not re-rendered while out of sight ...
     window.grid_view.scroll_to_visit(hidden.cell.visit.session)
     qtbot.waitUntil(lambda: not hidden._stale)  # ... until it is scrolled into view
-    assert (hidden.crosshair[0].value(), hidden.crosshair[1].value()) == pytest.approx((u, v))
     before = grid.geometry.zoom
     window.zoom_in()
     assert grid.geometry.zoom == pytest.approx(before * 1.25)
-    ranges = np.array([np.ravel(w.view_box.viewRange()) for w in window.grid_view.views.values()])
-    centres = np.stack([ranges[:, 0] + ranges[:, 1], ranges[:, 2] + ranges[:, 3]], axis=1) / 2
+    frames = [w.current_frame() for w in window.grid_view.views.values()]
+    centres = np.array([f.to_plane(f.x + f.width / 2, f.y + f.height / 2) for f in frames])
     assert np.allclose(centres, centres[0], atol=1e-3)  # the same point at the centre of every view
-    side = np.minimum(ranges[:, 1] - ranges[:, 0], ranges[:, 3] - ranges[:, 2])
-    assert np.allclose(side, side.min(), rtol=0.05)  # the same zoom (locked aspect adds a margin)
+    assert np.allclose([f.scale for f in frames], frames[0].scale)  # the same zoom
 
 
 def test_keyboard_slices_readouts_and_histogram(qtbot, window):

@@ -1,0 +1,151 @@
+"""One cell of the grid canvas: its model, where it is drawn, and its pictures cached as QImages.
+
+A :class:`CellTile` is not a widget: the :class:`~viewers.widgets.grid_canvas.GridCanvas`
+draws every tile into one picture. The tile turns its model's pre-windowed
+uint8 slice into an 8-bit indexed QImage (the column's colour map is its colour
+table: no per-pixel colour work in Python) and each label layer's mask into an
+RGBA QImage, re-made only when the slice, window or style changes; the canvas
+scales them into the tile's frame. Views scrolled out of sight stay stale
+(nothing is re-rendered) until they are exposed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtGui
+
+from viewers.state.grid_cell import GridCell
+from viewers.state.mosaic import TileFrame
+from viewers.state.overlays import markers_near, outline
+
+GREY_TABLE = [QtGui.qRgb(i, i, i) for i in range(256)]
+MARKER_SLAB_MM = 4.0
+
+
+class OverlayStyle:
+    """How overlays are drawn: ``mode`` ``"outline"`` or ``"fill"``, ``opacity`` 0..1, truth shown or not."""
+
+    def __init__(self, mode: str = "outline", opacity: float = 0.6, show_truth: bool = True,
+                 show_raters: bool = True, show_points: bool = True) -> None:
+        self.mode, self.opacity = mode, float(opacity)
+        self.show_truth, self.show_raters, self.show_points = show_truth, show_raters, show_points
+
+    def shows(self, layer_name: str) -> bool:
+        return self.show_truth if layer_name == "truth" else self.show_raters
+
+
+def indexed_image(pixels: np.ndarray, table: list[int]) -> tuple[np.ndarray, QtGui.QImage]:
+    """An 8-bit indexed QImage of a uint8 slice (row 0 at the bottom), and the array it borrows."""
+    flipped = np.ascontiguousarray(pixels[::-1])
+    image = QtGui.QImage(flipped.data, flipped.shape[1], flipped.shape[0], flipped.strides[0],
+                         QtGui.QImage.Format.Format_Indexed8)
+    image.setColorTable(table)
+    return flipped, image
+
+
+def rgba_image(rgba: np.ndarray) -> tuple[np.ndarray, QtGui.QImage]:
+    """An RGBA QImage of an (rows, cols, 4) uint8 array (row 0 at the bottom), and the array it borrows."""
+    flipped = np.ascontiguousarray(rgba[::-1])
+    image = QtGui.QImage(flipped.data, flipped.shape[1], flipped.shape[0], flipped.strides[0],
+                         QtGui.QImage.Format.Format_RGBA8888)
+    return flipped, image
+
+
+def colour_table(lut: np.ndarray | None) -> list[int]:
+    """A QImage colour table from a (256, 3 or 4) lookup table (None: grey)."""
+    if lut is None:
+        return GREY_TABLE
+    lut = np.asarray(lut)
+    return [QtGui.qRgb(int(r), int(g), int(b)) for r, g, b in lut[:, :3]]
+
+
+class CellTile:
+    """The drawing state of one :class:`GridCell` on the canvas.
+
+    Attributes
+    ----------
+    cell : GridCell
+    model : SliceViewModel
+        ``cell.view``.
+    rect : tuple
+        ``(x, y, width, height)`` on the canvas.
+    frame : TileFrame or None
+        Pixel <-> plane mapping, updated at each render.
+    """
+
+    def __init__(self, canvas, cell: GridCell) -> None:
+        self.canvas, self.cell, self.model = canvas, cell, cell.view
+        self.rect = (0, 0, 1, 1)
+        self.frame: TileFrame | None = None
+        self._stale = True
+        self._image: tuple | None = None
+        self._overlays: tuple | None = None
+        self.model.changed.connect(self._on_model)
+
+    # -- state ---------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.model.changed.disconnect(self._on_model)
+
+    def exposed(self) -> bool:
+        """True when some of the tile is on screen (not scrolled away)."""
+        return self.canvas.isVisible() and self.canvas.visibleRegion().intersects(QtCore.QRect(*self.rect))
+
+    def invalidate(self, pictures: bool = True) -> None:
+        """Render again at the next paint (``pictures``: re-make the cached QImages too)."""
+        if pictures:
+            self._image = self._overlays = None
+        self._stale = True
+        self.canvas.update(QtCore.QRect(*self.rect))
+
+    def current_frame(self) -> TileFrame:
+        """The frame of the tile now (the shared zoom and pan applied)."""
+        return TileFrame(*self.rect, self.model.visible_rect() or (0.0, 0.0, 1.0, 1.0))
+
+    def crosshair_pixel(self) -> tuple[float, float]:
+        """Canvas pixel of the cursor in this tile."""
+        return self.current_frame().to_pixel(*self.model.crosshair())
+
+    def grab(self) -> QtGui.QPixmap:
+        """This tile as a picture (screenshots of one view)."""
+        return self.canvas.grab(QtCore.QRect(*self.rect))
+
+    # -- pictures ----------------------------------------------------------------------------------
+    def image(self, table: list[int]):
+        """``(QImage, plane rect)`` of the windowed slice, or None."""
+        if self._image is None:
+            pixels = self.model.pixels()
+            if pixels is None:
+                return None
+            self._image = indexed_image(pixels, table) + (self.model.current_slice().rect,)
+        return self._image[1], self._image[2]
+
+    def overlays(self, style: OverlayStyle) -> list:
+        """``[(QImage, plane rect)]`` of the cell's label layers shown by ``style``."""
+        if self._overlays is None:
+            made = []
+            position, plane = self.model.cursor.position, self.model.plane
+            for slicer, layer in zip(self.cell.slicers, self.cell.layers):
+                if not style.shows(layer.name):
+                    continue
+                cut = slicer.mask(plane, position)
+                if not cut.inside or not cut.data.any():
+                    continue
+                shown = outline(cut.data) if style.mode == "outline" else cut.data
+                rgba = np.zeros(cut.data.shape + (4,), dtype=np.uint8)
+                rgba[shown] = (*layer.colour, int(round(255 * style.opacity)))
+                made.append(rgba_image(rgba) + (cut.rect,))
+            self._overlays = made
+        return [(image, rect) for _, image, rect in self._overlays]
+
+    def markers(self, points, style: OverlayStyle) -> list[tuple[float, float]]:
+        """Plane points of the point markers near the shown slice."""
+        if not style.show_points or self.model.volume is None:
+            return []
+        return [(u, v) for u, v, _ in markers_near(points, self.model.plane, self.model.cursor.position,
+                                                   MARKER_SLAB_MM)]
+
+    def _on_model(self, what: str) -> None:
+        if what == "cursor":
+            self.canvas.cursor_moved(self)
+        else:   # image (slice, window, volume) or range (zoom, pan)
+            self.invalidate(pictures=what == "image")
