@@ -33,6 +33,8 @@ from processing.study.model import Participant, Visit
 #: Acquisitions read out in one scan with the anchor (no motion between them).
 MP2RAGE_FAMILY = {"UNIT1", "MP2RAGE", "T1map"}
 METHOD = "SimpleITK rigid registration, Mattes mutual information, fixed seed"
+CHAIN_NOTE = ("links from the image towards the reference; a last link starting at the reference grid's own "
+              "acquisition (visit 1's DWI) is used inverted")
 
 
 @dataclass(frozen=True)
@@ -257,4 +259,4 @@ def _write_to_ref(visit: Visit, key: str, matrix: np.ndarray, links: list[PairRe
                                  method="composition of registrations", parameters={"reference": reference},
                                  inputs=paths, Reference=reference, QCFlags=flags,
                                  Chain=[link.description for link in links],
-                                 ChainNote="links from the image towards the reference; a last link starting at the reference grid's own acquisition (visit 1's DWI) is used inverted")
+                                 ChainNote=CHAIN_NOTE)

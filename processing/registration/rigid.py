@@ -42,6 +42,7 @@ class RegistrationParams:
     transform: str = "rigid"
     bins: int = 32
     sampling_fraction: float = 0.25
+    min_samples: int = 100_000
     seed: int = 20240601
     shrink_factors: tuple[int, ...] = (4, 2, 1)
     smoothing_sigmas_mm: tuple[float, ...] = (6.0, 3.0, 1.5)
@@ -218,24 +219,38 @@ def _method(params: RegistrationParams, fixed, moving, initial: np.ndarray | Non
     return method
 
 
-def _metric_method(params: RegistrationParams, fixed) -> sitk.ImageRegistrationMethod:
+def _metric_method(params: RegistrationParams, fixed, shrinks=None) -> sitk.ImageRegistrationMethod:
     """A registration method with the metric, sampling, seed, mask and thread count set.
 
-    Sampling uses the fixed seed; all voxels are used when the fraction is 1.
-    The thread count is fixed too (default 1): ITK splits the samples among
-    threads, so a different thread count gives a (slightly) different result.
+    Sampling uses the fixed seed and, per level (``shrinks``), the larger of
+    ``sampling_fraction`` and what gives ``min_samples`` inside the fixed mask
+    (small or coarse images get every voxel: on the tiny phantom's 2.5 x 2.5 x
+    5 mm spin echo, 25 % sampling left links up to 0.44 mm off, all voxels
+    0.18 mm). Points are always drawn at random (ITK jitters them off the
+    voxel centres): sampling every voxel centre of two grids of equal spacing
+    biased FLAIR -> MP2RAGE links by interpolation artefacts (0.3 -> 0.6 mm).
+    The thread count is fixed too (default 1): ITK splits the
+    samples among threads, so a different thread count gives a (slightly)
+    different result.
     """
     method = sitk.ImageRegistrationMethod()
     method.SetNumberOfThreads(params.threads)
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=params.bins)
-    if params.sampling_fraction >= 1.0:
-        method.SetMetricSamplingStrategy(method.NONE)
-    else:
-        method.SetMetricSamplingStrategy(method.RANDOM)
-        method.SetMetricSamplingPercentage(params.sampling_fraction, params.seed)
+    fractions = sampling_fractions(params, fixed, params.shrink_factors if shrinks is None else shrinks)
+    method.SetMetricSamplingStrategy(method.RANDOM)  # off-grid points: no interpolation artefacts
+    method.SetMetricSamplingPercentagePerLevel(fractions, params.seed)
     if fixed[1] is not None:
         method.SetMetricFixedMask(fixed[1])
     return method
+
+
+def sampling_fractions(params: RegistrationParams, fixed, shrinks) -> list[float]:
+    """Fraction of the fixed image's voxels sampled at each pyramid level."""
+    image, mask = fixed
+    voxels = float(np.count_nonzero(sitk.GetArrayViewFromImage(mask))) if mask is not None \
+        else float(np.prod(image.GetSize()))
+    return [float(min(1.0, max(params.sampling_fraction, params.min_samples * shrink**3 / max(voxels, 1.0))))
+            for shrink in shrinks]
 
 
 def _stop_if_cancelled(method: sitk.ImageRegistrationMethod, progress: Progress) -> None:
@@ -271,7 +286,7 @@ def _masked(image: sitk.Image, mask: sitk.Image | None) -> sitk.Image:
 
 def _metric_at(params: RegistrationParams, fixed, moving, transform: sitk.Transform) -> float:
     """Mattes MI of the two images under ``transform`` (same sampling and seed as the run)."""
-    method = _metric_method(params, fixed)
+    method = _metric_method(params, fixed, params.shrink_factors[:1])
     method.SetInterpolator(sitk.sitkLinear)
     method.SetInitialTransform(transform, inPlace=False)
     shrink = params.shrink_factors[0]
