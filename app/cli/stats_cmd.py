@@ -3,9 +3,11 @@
 ``ferret stats groups TABLE.tsv --group COL [--continuous COL ...] [--categorical COL ...] --out FILE``
 writes a Table-1-like comparison (one row per variable, a column ``p``);
 ``ferret stats timecourses STUDY --rater R --out FILE`` writes the
-repeated-measures ANOVA and post-hoc paired t-tests per parameter. Both print
-the table to the terminal and write FILE.csv or FILE.xlsx with a provenance
-sidecar.
+repeated-measures ANOVA and post-hoc paired t-tests per parameter;
+``ferret stats crosstab STUDY --rater R --rows FIELD --cols FIELD --out FILE``
+cross-tabulates two ratings over the rater's lesions (e.g. r2star_onset
+against r2star_last). Each prints the table to the terminal and writes
+FILE.csv or FILE.xlsx with a provenance sidecar.
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ def register(subparsers) -> None:
                          help="only these participants (default: every one the rater annotated)")
     courses.add_argument("--out", required=True, type=Path, help="FILE.csv or FILE.xlsx")
     courses.set_defaults(func=run_timecourses)
+    crosstab = kinds.add_parser("crosstab", help="cross-tabulate two ratings over a rater's lesions")
+    crosstab.add_argument("study", type=Path, help="BIDS study folder")
+    crosstab.add_argument("--rater", required=True, help="rater ID, or 'consensus'")
+    crosstab.add_argument("--rows", required=True, metavar="FIELD", help="rating field of the rows, e.g. r2star_onset")
+    crosstab.add_argument("--cols", required=True, metavar="FIELD", help="rating field of the columns, e.g. r2star_last")
+    crosstab.add_argument("--type", dest="lesion_type", metavar="TYPE", help="only lesions of this type, e.g. A-CMI")
+    crosstab.add_argument("--participant", action="extend", nargs="+", metavar="SUB",
+                          help="only these participants (default: every one the rater annotated)")
+    crosstab.add_argument("--out", required=True, type=Path, help="FILE.csv or FILE.xlsx")
+    crosstab.set_defaults(func=run_crosstab)
 
 
 def run_groups(args: argparse.Namespace) -> int:
@@ -79,4 +91,28 @@ def run_timecourses(args: argparse.Namespace) -> int:
                      {"rater": args.rater, "participants": args.participant, "value": "normalised_difference",
                       "alpha": 0.05}, inputs)
     print(f"\nwrote {args.out}")
+    return 0
+
+
+def run_crosstab(args: argparse.Namespace) -> int:
+    """Cross-tabulate two rating fields; print and write the table with totals."""
+    from processing.fileio import write_provenance
+    from processing.stats import format_text_table, write_table
+    from processing.stats.ratings import rating_crosstab
+    from processing.stats.tables import check_table_suffix
+    from processing.study.outputs import check_output_location
+
+    check_table_suffix(args.out)
+    check_output_location(args.out, args.study)
+    result = rating_crosstab(args.study, args.rater, args.rows, args.cols, participants=args.participant,
+                             lesion_type=args.lesion_type)
+    columns, rows = result.table.as_rows(args.rows, args.cols)
+    print(format_text_table(columns, rows))
+    print(f"\n{result.lesions} lesion(s); {result.incomplete} without both ratings left out")
+    write_table(args.out, columns, rows, sheet="crosstab")
+    write_provenance(args.out, "cross-tabulation of two ratings over a rater's lesions",
+                     {"rater": args.rater, "rows": args.rows, "cols": args.cols, "type": args.lesion_type,
+                      "participants": args.participant, "lesions": result.lesions,
+                      "left_out_incomplete": result.incomplete}, [])
+    print(f"wrote {args.out}")
     return 0

@@ -7,6 +7,7 @@
   Mann-Whitney U; n (%) with chi-square (no continuity correction) or Fisher's
   exact test when an expected count is below 5.
 * :mod:`.proportions` - Wilson 95 % intervals, cross-tabulations of ratings.
+* :mod:`.ratings` - a rater's ratings read from the annotations, cross-tabulated.
 * :mod:`.tables` - TSV in, CSV/XLSX out (atomic), aligned terminal text.
 
 Tables are plain ``(columns, rows)`` pairs of a list of names and a list of
