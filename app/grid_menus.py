@@ -25,6 +25,11 @@ class GridMenus:
         move_right = layout_menu.addAction("Move focused column right")
         move_right.triggered.connect(lambda: self._move_focused(1))
         self.lesions = self._menu(bar, "Lesions").addMenu("Go to lesion")
+        self.review = self._menu(bar, "Overlays").addAction("Review mode: every rater's masks")
+        self.review.setCheckable(True)
+        self.review.setChecked(self.session.grid.overlay_mode == "review")
+        self.review.setEnabled(not window.rating.rating)   # blinding: never while rating
+        self.review.toggled.connect(window.rating.set_review)
         self.colormaps = self._menu(bar, "View").addMenu("Colour map of the focused column")
         self.columns.aboutToShow.connect(self.rebuild_columns)
         self.visits.aboutToShow.connect(self.rebuild_visits)

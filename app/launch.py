@@ -42,19 +42,23 @@ def headless_screenshot_path() -> Path:
 
 def run_window(root: str | Path, *, participant: str | None = None, screenshot: str | None = None,
                size: tuple[int, int] = (1920, 1080), command: str = "open", lesion: str | None = None,
-               orientation: str | None = None) -> int:
+               orientation: str | None = None, rater: str | None = None, visit: str | None = None,
+               review: bool = False) -> int:
     """Show the main window on ``root``; return the exit status.
 
     With ``screenshot``, render offscreen at ``size``, write the PNG and return 0.
     ``lesion`` (an id of the lesion menu, e.g. ``acmi-01``) centres every view
-    on it; ``orientation`` sets axial, coronal or sagittal.
+    on it; ``orientation`` sets axial, coronal or sagittal. ``rater`` opens the
+    rating mode (``visit``: the visit screened), ``review`` the review mode.
     """
     study = load_study(root)
-    find_participant(study, participant)
+    chosen = find_participant(study, participant)
+    if visit is not None:
+        _check_visit(chosen, visit)
     headless = screenshot is None and not can_show_window()
     if screenshot is not None or headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    app, window = _make_window(study, participant)
+    app, window = _make_window(study, participant, rater=rater, visit=visit, review=review)
     _apply_view_options(window, lesion, orientation)
     if screenshot is not None or headless:
         from app.screenshot import save_screenshot
@@ -82,7 +86,14 @@ def _apply_view_options(window, lesion: str | None, orientation: str | None) -> 
         window.go_to_lesion(found[0])
 
 
-def _make_window(study: Study, participant: str | None):
+def _check_visit(participant, visit: str) -> None:
+    sessions = [v.session for v in participant.visits]
+    if visit not in sessions:
+        raise FerretError(f"visit {visit!r} is not one of {participant.label}'s visits.", None,
+                          f"use one of: {', '.join(sessions)}.")
+
+
+def _make_window(study: Study, participant: str | None, **mode):
     from PySide6 import QtWidgets
 
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
@@ -92,6 +103,10 @@ def _make_window(study: Study, participant: str | None):
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0] if sys.argv else "ferret"])
     from app.main_window import MainWindow
 
-    window = MainWindow(study)
-    window.start(participant)
+    window = MainWindow(study, **mode)
+    try:
+        window.start(participant)
+    except BaseException:
+        window.rating.close()   # release the rater's lock
+        raise
     return app, window

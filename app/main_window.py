@@ -4,7 +4,8 @@ Wiring only. :class:`~app.viewer_session.ViewerSession` (Qt-free) owns the
 grid model, settings and lesion navigation; :class:`~viewers.widgets.grid_view.GridView`
 draws the grid; the "Single image" tab keeps the browser's one-acquisition
 view (:class:`~app.main_presenter.MainPresenter`) for raw files that are not
-a grid column. Menus and shortcuts come from :mod:`app.grid_actions`.
+a grid column. Menus and shortcuts come from :mod:`app.grid_actions`; rating
+and review modes from :mod:`app.rating_mode`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from viewers.widgets.timecourse_strip import TimeCourseStrip
 from app.grid_actions import HelpDialog, install_actions
 from app.grid_menus import GridMenus
 from app.main_presenter import MainPresenter
+from app.rating_mode import RatingMode
 from app.viewer_session import ViewerSession
 from app.widgets.study_browser import StudyBrowser
 from app.window_commands import WindowCommands
@@ -41,14 +43,23 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
     study : Study
     settings_file : Path, optional
         Viewer settings (default: the user's, under ``platformdirs.user_config_dir("ferret")``).
+    rater : str, optional
+        Open in rating mode for this rater (blinded; see :mod:`app.rating_mode`).
+    visit : str, optional
+        The visit being screened in rating mode.
+    review : bool
+        Show every rater's labels (not with ``rater``).
     """
 
-    def __init__(self, study: Study, settings_file: Path | None = None, parent=None) -> None:
+    def __init__(self, study: Study, settings_file: Path | None = None, parent=None, *, rater: str | None = None,
+                 visit: str | None = None, review: bool = False) -> None:
         super().__init__(parent)
         self.study = study
-        self.setWindowTitle(f"Ferret - {study.name or study.root.name}")
+        mode = "rating" if rater else ("review" if review else "view")
+        self.setWindowTitle(f"Ferret - {study.name or study.root.name}" + (f" - rating as {rater}" if rater else ""))
         self.presenter = MainPresenter(self, study)
-        self.session = ViewerSession(settings_file)
+        self.session = ViewerSession(settings_file, overlay_mode=mode)
+        self.rating = RatingMode(self, rater, visit)
         self.grid_view = GridView(self.session.grid)
         self.readout = ReadoutPanel(self.session.grid)
         self.timecourses = TimeCourseStrip(self.session.grid)
@@ -69,6 +80,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         """Open ``participant`` (default: the first); raises FerretError if unknown."""
         self.presenter.start(participant)
         self.session.open(self.presenter.participant)
+        self.rating.open(self.presenter.participant)
         browser = min(self.browser.minimumWidth(), SIDE_WIDTH)
         self.splitter.setSizes([browser, max(1, self.width() - browser - SIDE_WIDTH), SIDE_WIDTH])
 
@@ -102,6 +114,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
     def _participant_chosen(self, label: str) -> None:
         self.presenter.select_participant(label)
         self.session.open(self.presenter.participant)
+        self.rating.open(self.presenter.participant)
 
     def _cell_chosen(self, session: str, kind: str | None) -> None:
         self.presenter.select_cell(session, kind)
@@ -110,6 +123,8 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
     def _grid_changed(self, what: str, key=None) -> None:
         if what == "lesions":
             self.menus.rebuild_lesions()
+        elif what == "structure":
+            self.rating.rescan()
         elif what in ("cell", "focus") and key == self.session.grid.focus:
             self.histogram.show_cell(*key)
 
@@ -118,6 +133,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.orientation_buttons.buttons()[current].setChecked(True)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.rating.close()
         self.session.close()
         super().closeEvent(event)
 

@@ -29,13 +29,16 @@ class ViewerSession:
     settings_file : Path, optional
         Default: the user's settings (``platformdirs.user_config_dir("ferret")``).
     loader : VolumeLoader, optional
+    overlay_mode : str
+        ``"view"``, ``"rating"`` (blinded) or ``"review"`` (every rater's labels).
     """
 
-    def __init__(self, settings_file: Path | None = None, loader: VolumeLoader | None = None) -> None:
+    def __init__(self, settings_file: Path | None = None, loader: VolumeLoader | None = None,
+                 overlay_mode: str = "view") -> None:
         self.settings_file = settings_file
         self.settings: ViewerSettings = load_settings(settings_file)
         self.loader = loader or VolumeLoader()
-        self.grid = GridModel(self.loader, self.settings.layout(), self.settings.windows)
+        self.grid = GridModel(self.loader, self.settings.layout(), self.settings.windows, overlay_mode=overlay_mode)
         self.grid.geometry.set_orientation(self.settings.display.get("orientation", "axial"))
         self.lesion_index = -1
 

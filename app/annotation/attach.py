@@ -9,6 +9,10 @@ cursor. Views made later (the grid rebuilds its cells when the layout changes)
 are picked up by :meth:`AnnotationAttachment.rescan`, which a window may call
 after a rebuild and which also runs by itself every ``RESCAN_MS``.
 It accepts a plain list of views too (then no dock is added; use ``.panel``).
+A grid canvas (the main window's grid, every cell one tile) is attached as a
+whole: painting in any tile paints the one mask, drawn over every tile.
+With ``cursor=`` only views on that cursor are attached (the grid's, not a
+single-image view of a raw file in its own space).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from viewers.state.tools.label_slice import MaskStyle
-from viewers.widgets.annotation import MaskOverlay, ToolController
+from viewers.widgets.annotation import GridMaskOverlay, MaskOverlay, ToolController
+from viewers.widgets.grid_canvas import GridCanvas
 from viewers.widgets.slice_view import SliceView
 
 from app.annotation.panel import AnnotationPanel
@@ -28,9 +33,11 @@ RESCAN_MS = 1000
 class AnnotationAttachment(QtCore.QObject):
     """What :func:`attach_annotation` made: controller, overlays, panel, dock."""
 
-    def __init__(self, session: RaterSession, target, style: MaskStyle) -> None:
+    def __init__(self, session: RaterSession, target, style: MaskStyle, cursor=None) -> None:
         super().__init__(target if isinstance(target, QtWidgets.QWidget) else None)
-        self.session, self.target, self.style = session, target, style
+        self.session, self.target, self.style, self.cursor = session, target, style, cursor
+        if cursor is not None:
+            session.use_cursor(cursor)
         self.controller = ToolController(session.toolbox, self)
         self.overlays: dict[SliceView, MaskOverlay] = {}
         self.panel = AnnotationPanel(session, self.controller, style)
@@ -40,16 +47,19 @@ class AnnotationAttachment(QtCore.QObject):
         """Paint in and draw over one more view (idempotent)."""
         if view in self.overlays:
             return
-        if not self.overlays:
+        if self.cursor is not None and view.model.cursor is not self.cursor:
+            return
+        if not self.overlays and self.cursor is None:
             self.session.use_cursor(view.model.cursor)
         self.controller.attach(view)
-        self.overlays[view] = MaskOverlay(view, self.session.labels, self.session.toolbox.selection, self.style)
+        overlay = GridMaskOverlay if isinstance(view, GridCanvas) else MaskOverlay
+        self.overlays[view] = overlay(view, self.session.labels, self.session.toolbox.selection, self.style)
         view.destroyed.connect(lambda *_, v=view: self.overlays.pop(v, None))
 
     def rescan(self) -> None:
-        """Attach to views of the target window made since the last scan."""
+        """Attach to views (and grid canvases) of the target window made since the last scan."""
         if isinstance(self.target, QtWidgets.QWidget):
-            for view in self.target.findChildren(SliceView):
+            for view in self.target.findChildren(SliceView) + self.target.findChildren(GridCanvas):
                 self.attach_view(view)
 
     def detach(self) -> None:
@@ -63,10 +73,13 @@ class AnnotationAttachment(QtCore.QObject):
             self.dock.deleteLater()
 
 
-def attach_annotation(main_window_or_views, session: RaterSession,
-                      style: MaskStyle | None = None) -> AnnotationAttachment:
-    """Attach ``session`` to a main window (dock + every SliceView) or to a list of views."""
-    attachment = AnnotationAttachment(session, main_window_or_views, style or MaskStyle())
+def attach_annotation(main_window_or_views, session: RaterSession, style: MaskStyle | None = None,
+                      cursor=None) -> AnnotationAttachment:
+    """Attach ``session`` to a main window (dock + every view) or to a list of views.
+
+    ``cursor``: attach only the views on this cursor, and go to lesions with it.
+    """
+    attachment = AnnotationAttachment(session, main_window_or_views, style or MaskStyle(), cursor)
     if isinstance(main_window_or_views, QtWidgets.QWidget):
         attachment.rescan()
         timer = QtCore.QTimer(attachment)

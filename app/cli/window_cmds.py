@@ -31,6 +31,11 @@ def _window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", metavar="WxH", help="window size in pixels (default 1920x1080)")
     parser.add_argument("--lesion", metavar="ID", help="centre every view on this lesion (e.g. acmi-01)")
     parser.add_argument("--orientation", choices=("axial", "coronal", "sagittal"), help="view orientation")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--rater", metavar="R", help="rating mode for rater R (blinded: only R's own mask, "
+                                                    "no other rater's, no clinical columns, no planted truth)")
+    modes.add_argument("--review", action="store_true", help="review mode: show every rater's masks")
+    parser.add_argument("--visit", metavar="ses-YY", help="with --rater: the visit being screened")
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -42,7 +47,7 @@ def run_demo(args: argparse.Namespace) -> int:
     size = parse_size(args.size)
     root = ensure_demo_study()
     return run_window(root, screenshot=args.screenshot, size=size, command="demo", lesion=args.lesion,
-                      orientation=args.orientation)
+                      orientation=args.orientation, **_mode(args))
 
 
 def run_open(args: argparse.Namespace) -> int:
@@ -52,4 +57,13 @@ def run_open(args: argparse.Namespace) -> int:
 
     size = parse_size(args.size)
     return run_window(args.study, participant=args.participant, screenshot=args.screenshot, size=size,
-                      command=f"open {args.study}", lesion=args.lesion, orientation=args.orientation)
+                      command=f"open {args.study}", lesion=args.lesion, orientation=args.orientation, **_mode(args))
+
+
+def _mode(args: argparse.Namespace) -> dict:
+    """Rating or review options for :func:`app.launch.run_window`."""
+    from processing.errors import FerretError
+
+    if args.visit and not args.rater:
+        raise FerretError("--visit names the visit a rater screens.", fix="give --rater R with --visit.")
+    return {"rater": args.rater, "visit": args.visit, "review": args.review}

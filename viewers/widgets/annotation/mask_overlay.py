@@ -8,6 +8,10 @@ slice or orientation changes, when any voxel is written (every dab of a stroke,
 undo, redo), when the selected lesion changes and when the shared
 :class:`~viewers.state.tools.label_slice.MaskStyle` changes. A burst of those
 costs one redraw: requests are coalesced by a zero-delay timer.
+
+:class:`GridMaskOverlay` does the same for a whole grid canvas: every cell
+shows the same reference plane, so the label slice is cut once and the canvas
+draws it over every tile.
 """
 
 from __future__ import annotations
@@ -75,6 +79,68 @@ class MaskOverlay(QtCore.QObject):
     def _on_view(self, what: str) -> None:
         if what == "image" or (what == "cursor" and self._key != slice_key(
                 self.labels, self.view.model.plane, self.view.model.cursor.position)):
+            self.schedule()
+
+    def _on_any(self, *args, **kwargs) -> None:
+        self.schedule()
+
+    def _forget(self, *args) -> None:
+        self._timer.stop()
+        for emitter, callback in self._connections:
+            emitter.disconnect(callback)
+        self.labels.unsubscribe_live(self._on_any)
+        self.labels.unsubscribe(self._on_any)
+
+
+class GridMaskOverlay(QtCore.QObject):
+    """Draw ``labels`` over every tile of a :class:`~viewers.widgets.grid_canvas.GridCanvas`."""
+
+    def __init__(self, canvas, labels: LabelVolume, selection: LesionSelection, style: MaskStyle) -> None:
+        super().__init__(canvas)
+        self.canvas, self.labels, self.selection, self.style = canvas, labels, selection, style
+        self.cursor, self.geometry = canvas.model.cursor, canvas.model.geometry
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.redraw)
+        self._key = None
+        self.shown_ids: np.ndarray | None = None
+        self._connections = [(self.cursor.changed, self._on_cursor), (self.geometry.changed, self._on_any),
+                             (selection.changed, self._on_any), (style.changed, self._on_any)]
+        for emitter, callback in self._connections:
+            emitter.connect(callback)
+        labels.subscribe_live(self._on_any)
+        labels.subscribe(self._on_any)
+        canvas.destroyed.connect(self._forget)
+        self.redraw()
+
+    def schedule(self) -> None:
+        """Redraw on the next pass of the event loop."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def redraw(self) -> None:
+        """Cut, colour and hand the label slice to the canvas now."""
+        if not self.style.visible:
+            self.shown_ids = None
+            self.canvas.set_top_overlay(None)
+            return
+        plane, position = self.geometry.plane, self.cursor.position
+        with self.labels.lock:
+            cut = label_plane(self.labels, plane, position)
+        self._key = slice_key(self.labels, plane, position)
+        ids = cut.data if cut.inside else np.zeros_like(cut.data)
+        self.shown_ids = ids
+        self.canvas.set_top_overlay(overlay_rgba(ids, self.style.mode, self.style.opacity,
+                                                 self.selection.lesion_id), cut.rect)
+
+    def detach(self) -> None:
+        """Stop drawing and listening."""
+        self._forget()
+        self.canvas.set_top_overlay(None)
+
+    def _on_cursor(self, position=None, source=None) -> None:
+        if self._key != slice_key(self.labels, self.geometry.plane, self.cursor.position):
             self.schedule()
 
     def _on_any(self, *args, **kwargs) -> None:

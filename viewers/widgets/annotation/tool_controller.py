@@ -13,6 +13,9 @@ button paints across slices.
 Screen -> world: viewport pixel -> scene (``QGraphicsView.mapToScene``) ->
 plane millimetres (``view.view_box.mapSceneToView``) -> world
 (``plane.to_world(u, v, depth)``, depth of the cursor on the view's plane).
+A grid canvas (:class:`~viewers.widgets.grid_canvas.GridCanvas`, many cells in
+one widget) is attached the same way; it maps points itself (``locate``), and a
+stroke stays in the cell it began in.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class ToolController(QtCore.QObject):
         self.changed = EventEmitter()
         self.views: dict[object, object] = {}
         self._stroke_view = None
+        self._stroke_tile = None
         self._button = "left"
 
     def set_painting(self, on: bool) -> None:
@@ -69,17 +73,18 @@ class ToolController(QtCore.QObject):
 
     def attach(self, view) -> None:
         """Start listening to a SliceView (idempotent)."""
-        viewport = view.viewport()
+        viewport = _viewport(view)
         if viewport in self.views:
             return
         self.views[viewport] = view
         viewport.installEventFilter(self)
-        view.installEventFilter(self)
+        if viewport is not view:
+            view.installEventFilter(self)
         view.destroyed.connect(lambda *_, v=viewport: self.views.pop(v, None))
 
     def detach(self, view) -> None:
         """Stop listening to a view."""
-        viewport = view.viewport()
+        viewport = _viewport(view)
         if self.views.pop(viewport, None) is not None:
             viewport.removeEventFilter(self)
             view.removeEventFilter(self)
@@ -101,7 +106,7 @@ class ToolController(QtCore.QObject):
         if kind == _MOVE:
             self.toolbox.move(tool_event)
         else:
-            self._stroke_view = None
+            self._stroke_view = self._stroke_tile = None
             self.toolbox.release(tool_event)
         return True
 
@@ -111,8 +116,13 @@ class ToolController(QtCore.QObject):
         modifiers = modifier_names(event.modifiers())
         if button is None or not (self.painting or "ctrl" in modifiers):
             return False
+        if hasattr(view, "locate") and view.locate(event.position()) is None:
+            return False   # a grid canvas outside its cells (headers)
         if self._stroke_view is not None:   # a press of the other button mid-stroke ends it
             self.toolbox.release(self._tool_event(self._stroke_view, event, self._button))
+        self._stroke_tile = None
+        if hasattr(view, "locate"):
+            self._stroke_tile = view.locate(event.position())[2]
         self._button, self._stroke_view = button, view
         self.toolbox.press(self._tool_event(view, event, button))
         return True
@@ -135,6 +145,13 @@ class ToolController(QtCore.QObject):
         return False
 
     def _tool_event(self, view, event, button: str) -> ToolEvent:
-        world = world_at(view, event.position())
-        return ToolEvent(tuple(float(c) for c in world), view.model.plane, button,
-                         modifier_names(event.modifiers()))
+        if hasattr(view, "locate"):
+            world, plane, _ = view.locate(event.position(), self._stroke_tile)
+        else:
+            world, plane = world_at(view, event.position()), view.model.plane
+        return ToolEvent(tuple(float(c) for c in world), plane, button, modifier_names(event.modifiers()))
+
+
+def _viewport(view):
+    """Where a view's mouse events arrive: a QGraphicsView's viewport, or the widget itself."""
+    return view.viewport() if hasattr(view, "viewport") else view

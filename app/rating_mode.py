@@ -1,0 +1,69 @@
+"""Rating and review modes of the main window (blinding, issue 6), wiring only.
+
+- Rating (``ferret open STUDY --rater R [--visit ses-YY]``): the grid overlays
+  nothing of other raters and no planted truth (``overlay_mode="rating"``); a
+  :class:`~app.annotation.RaterSession` of that rater on the shown participant
+  is attached to the grid canvas (paint in any cell, the rater's own mask drawn
+  over every cell) with its dock; choosing another participant closes the
+  session and opens one for the new participant; closing the window closes it.
+- Review (``--review`` or the Overlays menu toggle, never while rating): the
+  grid shows every rater's labels.
+"""
+
+from __future__ import annotations
+
+from processing.errors import FerretError
+
+from app.annotation import RaterSession
+
+
+class RatingMode:
+    """The rating state of one main window.
+
+    Parameters
+    ----------
+    window : MainWindow
+    rater : str or None
+        None: not rating (review may be switched on).
+    visit : str, optional
+        The visit being screened (new lesions record it).
+    """
+
+    def __init__(self, window, rater: str | None, visit: str | None = None) -> None:
+        self.window, self.rater, self.visit = window, rater, visit
+        self.annotation = None
+
+    @property
+    def rating(self) -> bool:
+        return self.rater is not None
+
+    def open(self, participant) -> None:
+        """Start (or restart) the rater's session on ``participant``."""
+        if not self.rating:
+            return
+        self.close()
+        from app.annotation import attach_annotation
+
+        grid = self.window.session.grid
+        session = RaterSession(self.window.study.root, self.rater, participant.label, visit=self.visit,
+                               cursor=grid.cursor)
+        self.annotation = attach_annotation(self.window, session, cursor=grid.cursor)
+
+    def rescan(self) -> None:
+        """Pick up views made by a grid rebuild."""
+        if self.annotation is not None:
+            self.annotation.rescan()
+
+    def set_review(self, on: bool) -> None:
+        """Show every rater's labels (review) or none (view); refused while rating."""
+        if self.rating and on:
+            raise FerretError("review mode shows other raters' annotations, which a rater must not see "
+                              "while rating.", fix="close the rating window and open the study with --review.")
+        self.window.session.grid.set_overlay_mode("review" if on else "view")
+
+    def close(self) -> None:
+        """Write everything and release the rater's lock (idempotent)."""
+        if self.annotation is not None:
+            self.annotation.detach()
+            self.annotation.session.close()
+            self.annotation = None
