@@ -26,6 +26,9 @@ def register(subparsers) -> None:
     importer.add_argument("--reference", default=None,
                           help="image defining the reference grid for a participant not yet annotated "
                                "(default: the first visit's DWI)")
+    importer.add_argument("--acquisition", default=None,
+                          help="acquisition whose world the mask is in (e.g. FLAIR, MEGRE); default: the one "
+                               "with the mask's grid, else the visit's DWI")
     importer.set_defaults(func=run_import)
 
 
@@ -34,7 +37,7 @@ def run_import(args) -> int:
     from processing.annotations.importing import import_mask
 
     ids = import_mask(args.study, args.rater, args.participant, args.visit, args.lesion_type, args.mask,
-                      reference_image=args.reference)
+                      reference_image=args.reference, acquisition=args.acquisition)
     print(f"imported {len(ids)} lesion(s) of type {args.lesion_type} for {args.participant} "
           f"{args.visit} (rater {args.rater}): IDs {', '.join(map(str, ids))}")
     return 0

@@ -2,8 +2,9 @@
 
 The mask may be on any grid the registrations can place: it is resampled by
 nearest neighbour into the participant's reference grid through
-``reference_from_native`` of its visit (:mod:`processing.annotations.spaces`,
-the registration plug-in point), and each connected component becomes a new
+``reference_from_native`` of its visit (:mod:`processing.annotations.spaces`:
+the registration chain's transform of the acquisition whose grid the mask
+shares, or of the one named, else of the visit's DWI), and each connected component becomes a new
 lesion of the given type with a fresh, stable ID. Voxels already labelled by
 the rater keep their lesion.
 """
@@ -24,7 +25,8 @@ from processing.fileio import load_nifti
 
 
 def import_mask(study_root: str | Path, rater: str, participant: str, visit: str, lesion_type: str,
-                mask_path: str | Path, *, reference_image: str | Path | None = None) -> list[int]:
+                mask_path: str | Path, *, reference_image: str | Path | None = None,
+                acquisition: str | None = None) -> list[int]:
     """Add every connected component of a mask as a lesion; return the new lesion IDs.
 
     Raises
@@ -37,7 +39,8 @@ def import_mask(study_root: str | Path, rater: str, participant: str, visit: str
     study_root, mask_path = Path(study_root), Path(mask_path)
     _check_target(study_root, participant, visit, lesion_type)
     data, affine = _read_mask(mask_path)
-    transform = spaces.reference_from_native(study_root, participant, visit)
+    transform = spaces.reference_from_native(study_root, participant, visit, grid=Grid(data.shape, affine),
+                                             acquisition=acquisition)
     if not (rater_folder(study_root, rater) / participant).exists():  # check before creating anything
         _placed(data, affine, spaces.reference_grid(study_root, participant, reference_image), transform, mask_path)
     with RaterWorkspace(study_root, rater) as workspace:

@@ -1,15 +1,14 @@
 """Where annotations meet the study's spaces: reference grid and visit transforms.
 
-This module is the single plug-in point for the registration chain
-(``processing.registration``). Until that chain provides them:
-
-- the reference grid of a participant is the grid of the first visit's DWI
+- The reference grid of a participant is the grid of the first visit's DWI
   (DESIGN section 2: resample "into the first visit's DWI space by default"),
-  or of an image the caller names;
-- ``reference_from_native`` of a visit is the identity, i.e. the visit's images
-  are taken to share the scanner world of the reference. Masks from other tools
-  in another grid of the same world are therefore placed correctly; masks of a
-  visit that moved between sessions need the registration's transform here.
+  or of an image the caller names. It is the registration chain's default
+  reference space (:mod:`processing.registration.chain`).
+- ``reference_from_native`` of a visit's acquisition is the chain's composed
+  ``ref_from_<acquisition>`` (:func:`processing.registration.store.ref_from`).
+  Before ``ferret process --steps register`` has run it is the identity: the
+  scanner's header alignment, right for images of the first visit's DWI
+  session and wrong by the head movement for the others.
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ import numpy as np
 
 from processing.annotations.grid import Grid
 from processing.errors import FerretError
+from processing.registration import store
+from processing.study import Visit, discover
 
 
 def grid_of_image(path: str | Path) -> Grid:
@@ -58,10 +59,54 @@ def reference_grid(study_root: str | Path, participant: str, reference_image: st
                       "name a reference image with --reference, or add the visit's DWI.")
 
 
-def reference_from_native(study_root: str | Path, participant: str, visit: str) -> np.ndarray:
+def reference_from_native(study_root: str | Path, participant: str, visit: str, *,
+                          grid: Grid | None = None, acquisition: str | None = None) -> np.ndarray:
     """4x4 RAS transform from a visit's native world to the reference world.
 
-    Registration plug-in point: identity until ``processing.registration``
-    provides the composed chain (modality -> MP2RAGE_v -> MP2RAGE_1 -> DWI_1).
+    Parameters
+    ----------
+    study_root, participant, visit : str or Path
+        The study and the visit (``sub-XX``, ``ses-YY``).
+    grid : Grid, optional
+        The grid of the image being placed: the acquisition of the visit with
+        exactly this grid gives the transform.
+    acquisition : str, optional
+        The acquisition key (e.g. ``FLAIR``) whose world the image is in; wins
+        over ``grid``. Default: the acquisition matching ``grid``, else the DWI.
+
+    Returns
+    -------
+    ndarray (4, 4)
+        ``ref_from_<acquisition>``; the identity while the visit is not registered.
     """
-    return np.eye(4)
+    record = _visit_record(study_root, participant, visit)
+    if record is None:
+        return np.eye(4)
+    if acquisition is not None and acquisition not in record.acquisitions:
+        raise FerretError(f"{participant} {visit} has no acquisition {acquisition!r}.", record.path,
+                          f"use one of {', '.join(sorted(record.acquisitions))}.")
+    key = acquisition or _key_with_grid(record, grid) or _dwi_key(record)
+    matrix = store.ref_from(record, key) if key else None
+    return np.eye(4) if matrix is None else matrix
+
+
+def _visit_record(study_root: str | Path, participant: str, visit: str) -> Visit | None:
+    study = discover(study_root)
+    if participant not in study.participants:
+        return None
+    return next((v for v in study.participants[participant].visits if v.session == visit), None)
+
+
+def _key_with_grid(visit: Visit, grid: Grid | None) -> str | None:
+    if grid is None:
+        return None
+    for key, acquisition in sorted(visit.acquisitions.items()):
+        header = acquisition.files[0].header
+        if tuple(header.get_data_shape()[:3]) == tuple(grid.shape) and \
+                np.allclose(header.get_best_affine(), grid.affine, atol=1e-3):
+            return key
+    return None
+
+
+def _dwi_key(visit: Visit) -> str | None:
+    return next((key for key in sorted(visit.acquisitions) if key.startswith("dwi")), None)

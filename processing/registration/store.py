@@ -67,6 +67,20 @@ def read_matrix(path: Path) -> np.ndarray:
     return np.array(record["MatrixRAS"], dtype=float)
 
 
+def ref_from(visit: Visit, key: str) -> np.ndarray | None:
+    """The composed ``ref_from_<key>`` matrix of a visit's acquisition, or None when not registered.
+
+    This is the public reader of the chain's result: 4x4, RAS mm of the
+    acquisition's world -> RAS mm of the participant's reference space.
+    """
+    path = xfm_path(visit, key, "ref")
+    record = read_sidecar(path)
+    if record is None or "MatrixRAS" not in record:
+        return None
+    matrix = np.array(record["MatrixRAS"], dtype=float)
+    return matrix if matrix.shape == (4, 4) and np.all(np.isfinite(matrix)) else None
+
+
 def read_sidecar(path: Path) -> dict[str, Any] | None:
     """The sidecar's content, or None when missing or unreadable."""
     try:
