@@ -1,0 +1,165 @@
+"""The study's job graph: maps per visit and step, a registration chain per participant, resampling.
+
+Jobs (names as shown in progress and summaries):
+
+* ``maps sub-01 ses-02 MEGRE`` (and ``DWI``, ``R1``, ``R2``): one maps step of
+  one visit; inputs are that acquisition's files, parameters only the
+  settings of that step (so changing the R2* method reruns the MEGRE jobs
+  and what depends on them, nothing else);
+* ``register sub-01``: the participant's registration chain; inputs are the
+  image each acquisition is registered by; outputs every transform and the
+  composed ``to-ref`` transforms;
+* ``resample sub-01 ses-02 MEGRE`` (one per maps step) and
+  ``resample sub-01 ses-02 anat`` (FLAIR, T1w, T2w, the anchor): into the
+  reference space; inputs are the maps, the ``to-ref`` transforms used and
+  the files defining the reference grid.
+
+``steps`` choose the jobs wanted; what they need comes along (and is
+normally up to date). A step whose files cannot even be listed (for example
+an unreadable .bval) becomes a job that fails with the reason, so the rest of
+the study still runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from processing.engine.cache import CACHE_DIRNAME
+from processing.engine.graph import Graph
+from processing.engine.job import Job
+from processing.engine.plan import (anatomical_resample_items, chain_files, map_resample_items,
+                                    map_step_files, map_steps_of, reference_inputs, to_ref_files,
+                                    with_sidecars)
+from processing.engine.steps import ParticipantRef, VisitRef, chain_job, maps_job, planning_failed, resample_job
+from processing.errors import FerretError
+from processing.registration.chain import ChainSettings
+from processing.study.model import Participant, Study, Visit
+
+STEPS = ("maps", "register", "resample")
+#: Which :class:`~processing.maps.MapOptions` fields each maps step reads.
+MAP_SETTINGS = {
+    "MEGRE": ("r2star_method", "r2star_clip", "megre_echo_times", "swi_mask_sign", "swi_power",
+              "swi_minip_slab", "phase_units"),
+    "DWI": ("tensor_method",),
+    "R1": ("mp2rage_parameters",),
+    "R2": ("r2_method", "r2_offset", "r2_drop_first_echo", "mese_echo_times"),
+}
+
+
+@dataclass
+class PipelineOptions:
+    """Settings of the pipeline; every one is a job parameter (part of the cache key).
+
+    Parameters
+    ----------
+    maps : dict
+        :class:`~processing.maps.MapOptions` fields to override, e.g. ``{"r2star_method": "arlo"}``.
+    chain : ChainSettings
+        Registration settings.
+    order : int
+        Interpolation order of resampling (masks always nearest neighbour).
+    """
+
+    maps: dict = field(default_factory=dict)
+    chain: ChainSettings = field(default_factory=ChainSettings)
+    order: int = 1
+
+    def map_settings(self, step: str) -> dict:
+        """The overrides that concern one maps step."""
+        unknown = set(self.maps) - {k for keys in MAP_SETTINGS.values() for k in keys}
+        if unknown:
+            raise FerretError(f"unknown maps setting(s): {', '.join(sorted(unknown))}.")
+        return {k: v for k, v in self.maps.items() if k in MAP_SETTINGS[step]}
+
+
+def study_graph(study: Study, options: PipelineOptions | None = None, *, participant: str | None = None,
+                session: str | None = None) -> Graph:
+    """Every job of the study (or of one participant, or one visit of it)."""
+    options = options or PipelineOptions()
+    jobs: list[Job] = []
+    for label, part in study.participants.items():
+        if participant is None or label == participant:
+            visits = [v for v in part.visits if session is None or v.session == session]
+            jobs += participant_jobs(study.root, part, visits, options)
+    return Graph(jobs)
+
+
+def participant_jobs(root: Path, participant: Participant, visits: list[Visit],
+                     options: PipelineOptions) -> list[Job]:
+    """The chain of ``participant`` and the maps and resampling jobs of ``visits``."""
+    jobs: list[Job] = []
+    chain, chain_outputs = _chain_job(root, participant, options)
+    jobs.append(chain)
+    for visit in visits:
+        ref = VisitRef.of(visit, participant)
+        for step in map_steps_of(visit):
+            maps, images = _maps_job(root, ref, visit, step, options)
+            jobs.append(maps)
+            if images:
+                jobs.append(_resample_job(ref, visit, step, map_resample_items(visit, images), participant,
+                                          options, chain_outputs))
+        try:
+            items = anatomical_resample_items(visit, options.chain)
+        except FerretError:
+            continue  # no anchor: the chain job fails with the reason
+        if items:
+            jobs.append(_resample_job(ref, visit, "anat", items, participant, options, chain_outputs))
+    return jobs
+
+
+def _maps_job(root: Path, ref: VisitRef, visit: Visit, step: str, options: PipelineOptions):
+    name = f"maps {visit.participant} {visit.session} {step}"
+    try:
+        inputs, images = map_step_files(visit, step)
+    except FerretError as exc:
+        return _failed(root, name, exc.message()), []
+    job = Job(name, maps_job, inputs=inputs, outputs=with_sidecars(images), args=(ref,),
+              params={"step": step, "settings": options.map_settings(step)})
+    return job, images
+
+
+def _chain_job(root: Path, participant: Participant, options: PipelineOptions) -> tuple[Job, list[Path]]:
+    name = f"register {participant.label}"
+    try:
+        inputs, outputs = chain_files(participant, options.chain)
+    except FerretError as exc:
+        failed = _failed(root, name, exc.message())
+        return failed, list(failed.outputs)
+    job = Job(name, chain_job, inputs=inputs, outputs=outputs, args=(ParticipantRef.of(participant, root),),
+              params={"settings": options.chain})
+    return job, outputs
+
+
+def _resample_job(ref: VisitRef, visit: Visit, label: str, items, participant: Participant,
+                  options: PipelineOptions, chain_outputs: list[Path]) -> Job:
+    keys = [key for _, key, _, _ in items]
+    try:
+        grid = reference_inputs(participant, options.chain) + to_ref_files(visit, keys)
+    except FerretError:
+        grid = chain_outputs[:1]  # the chain cannot be planned: depend on its failing job
+    inputs = [source for source, _, _, _ in items] + grid
+    return Job(f"resample {visit.participant} {visit.session} {label}", resample_job, inputs=inputs,
+               outputs=with_sidecars([out for _, _, _, out in items]), args=(ref,),
+               params={"items": [[source, key, datatype] for source, key, datatype, _ in items],
+                       "settings": options.chain, "order": options.order})
+
+
+def _failed(root: Path, name: str, reason: str) -> Job:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    never_written = root / "derivatives" / "ferret" / CACHE_DIRNAME / "unplannable" / slug
+    return Job(name, planning_failed, outputs=[never_written], params={"reason": reason})
+
+
+def step_of(name: str) -> str:
+    """The pipeline step (``maps``, ``register``, ``resample``) of a job name."""
+    return name.split(" ", 1)[0]
+
+
+def targets_for(graph: Graph, steps) -> list[str]:
+    """Names of the graph's jobs of the given steps (their dependencies run as needed)."""
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        raise FerretError(f"unknown step(s): {', '.join(unknown)}.", fix=f"use some of: {', '.join(STEPS)}.")
+    return [name for name in graph.order if step_of(name) in steps]

@@ -1,0 +1,126 @@
+"""The job functions of the study pipeline (run by engine workers).
+
+Each is a top-level function ``f(ref, *, ..., progress)`` that a worker
+process or Dask imports by name. A job receives a small reference to its visit
+or participant (:class:`VisitRef`, :class:`ParticipantRef`): only the labels
+are hashed into the cache key (the files are the job's declared inputs),
+while the already discovered :class:`~processing.study.model.Visit` travels
+with it so that workers need not scan the study again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from processing.errors import FerretError
+from processing.progress import Progress
+from processing.registration import store
+from processing.registration.chain import (ChainResult, ChainSettings, PairRecord, anchor_key,
+                                           reference_space, register_participant)
+from processing.study.model import Participant, Visit
+
+
+@dataclass(frozen=True)
+class ParticipantRef:
+    """A participant by label; :meth:`resolve` gives the discovered :class:`Participant`."""
+
+    study_root: Path
+    participant: str
+
+    @classmethod
+    def of(cls, participant: Participant, study_root: Path) -> "ParticipantRef":
+        ref = cls(Path(study_root), participant.label)
+        object.__setattr__(ref, "_resolved", participant)  # not a field: carried, not hashed
+        return ref
+
+    def resolve(self) -> Participant:
+        resolved = self.__dict__.get("_resolved")
+        if resolved is None:
+            from processing.study import discover
+
+            resolved = discover(self.study_root).participant(self.participant)
+            object.__setattr__(self, "_resolved", resolved)
+        return resolved
+
+
+@dataclass(frozen=True)
+class VisitRef:
+    """A visit by labels; :meth:`resolve` gives the discovered :class:`Visit`."""
+
+    study_root: Path
+    participant: str
+    session: str
+
+    @classmethod
+    def of(cls, visit: Visit, participant: Participant) -> "VisitRef":
+        ref = cls(Path(visit.study_root), visit.participant, visit.session)
+        object.__setattr__(ref, "_resolved", participant)
+        return ref
+
+    def participant_of(self) -> Participant:
+        return ParticipantRef.resolve(self)  # same lookup: the participant is what is carried
+
+    def resolve(self) -> Visit:
+        return self.participant_of().visit(self.session)
+
+
+def maps_job(ref: VisitRef, *, step: str, settings: dict, progress: Progress) -> None:
+    """One maps step (``MEGRE``, ``DWI``, ``R1``, ``R2``) of one visit; a skip is a failure here."""
+    from processing.maps import compute_visit_maps
+
+    settings = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
+    report = compute_visit_maps(ref.resolve(), progress=progress, only=(step,), **settings)
+    if step in report.skipped:
+        raise FerretError(report.skipped[step])
+
+
+maps_job.engine_version = "1"
+
+
+def chain_job(ref: ParticipantRef, *, settings: ChainSettings, progress: Progress) -> None:
+    """Every registration of a participant and the composed ``to-ref`` transforms."""
+    register_participant(ref.resolve(), settings, progress)
+
+
+chain_job.engine_version = "1"
+
+
+def resample_job(ref: VisitRef, *, items: list, settings: ChainSettings, order: int, progress: Progress) -> None:
+    """Resample ``items`` (``[source, acquisition key, datatype]``) of a visit into the reference space."""
+    from processing.registration.outputs import write_in_reference
+
+    visit = ref.resolve()
+    chain = saved_chain(ref.participant_of(), visit, [key for _, key, _ in items], settings)
+    for index, (source, key, datatype) in enumerate(items):
+        progress.check()
+        progress.update(index / len(items), f"{visit.prefix}: {Path(source).name} into the reference space")
+        write_in_reference(visit, Path(source), key, chain, order=order, datatype=datatype)
+
+
+resample_job.engine_version = "1"
+
+
+def saved_chain(participant: Participant, visit: Visit, keys, settings: ChainSettings) -> ChainResult:
+    """The part of a participant's chain that resampling ``keys`` of ``visit`` needs, read from disk.
+
+    Reads the ``to-ref`` transforms written by :func:`chain_job` and rebuilds
+    the reference grid (from the first visit's image headers) without
+    registering anything.
+    """
+    first = participant.visits[0]
+    anchor = anchor_key(first, settings)
+    dwi = next((key for key in sorted(first.acquisitions) if key.startswith("dwi")), None)
+    pairs = {}
+    if settings.reference == "dwi" and dwi is not None:
+        link = store.xfm_path(first, dwi, anchor)
+        pairs[(first.session, dwi)] = PairRecord(link, store.read_matrix(link), None, [], True)
+    reference, _, source_name, _ = reference_space(first, anchor, settings, pairs)
+    paths = {(visit.session, key): store.xfm_path(visit, key, "ref") for key in dict.fromkeys(keys)}
+    matrices = {index: store.read_matrix(path) for index, path in paths.items()}
+    return ChainResult(reference, source_name, ref_from=matrices, ref_paths=paths)
+
+
+def planning_failed(*, reason: str, progress: Progress) -> None:
+    """Stands for a step whose files could not even be listed: fails with the reason."""
+    raise FerretError(reason)
