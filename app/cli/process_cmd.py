@@ -1,141 +1,127 @@
-"""``ferret process STUDY --steps maps[,register,...]``: run engine steps headless.
+"""``ferret process STUDY [--steps maps,register,resample] [--jobs N | --scheduler ADDR | --dask-local N]``.
 
-Steps are a small table (:data:`STEPS`): name -> function taking the parsed
-arguments and the visits to process. Other steps (``register``,
-``resample``) are added by putting one entry in the table. Nothing is written
-into the raw study; outputs go to ``<study>/derivatives/ferret``.
+Runs the study's job graph (:mod:`processing.engine.pipeline`) on the engine:
+each job is cached by the checksums of its inputs and its parameters, so a
+second run does nothing and a change reruns exactly what depends on it.
+``--steps`` names the outputs wanted; the jobs they need come along. Progress
+goes to stderr (bars on a terminal, plain lines otherwise); stdout lists
+what was written per visit; the summary names every failed or skipped job
+with its reason and the exit status is 1 when anything failed. Nothing is
+written into the raw study; outputs go to ``<study>/derivatives/ferret``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
+from pathlib import Path
 
 from processing.errors import FerretError
 
-
-def run_maps(args: argparse.Namespace, visits: list) -> int:
-    """Compute every available map of each visit and print the reports."""
-    from processing.maps import compute_visit_maps
-    from processing.progress import Progress
-
-    settings = {"r2star_method": args.r2star_method, "tensor_method": args.tensor_method,
-                "swi_mask_sign": args.swi_mask}
-    if args.megre_echo_times:
-        settings["megre_echo_times"] = tuple(float(t) / 1000.0 for t in args.megre_echo_times.split(","))
-    for visit in visits:
-        progress = Progress(_printer(visit.prefix) if args.verbose else None)
-        report = compute_visit_maps(visit, progress=progress, **settings)
-        print("\n".join(report.lines()))
-    sys.stdout.flush()
-    return 0
-
-
-def _participant_chains(args: argparse.Namespace, visits: list):
-    """Run (or load from cache) the registration chain of each selected visit's participant."""
-    from processing.progress import Progress
-    from processing.registration.chain import register_participant
-    from processing.study import discover
-
-    study = discover(args.study)
-    for label in dict.fromkeys(visit.participant for visit in visits):
-        participant = study.participant(label)
-        progress = Progress(_printer(label) if args.verbose else None)
-        yield participant, register_participant(participant, progress=progress)
-
-
-def run_register(args: argparse.Namespace, visits: list) -> int:
-    """Register every acquisition of each selected participant into its reference space."""
-    for participant, chain in _participant_chains(args, visits):
-        print(f"{participant.label}: reference = {chain.reference_source}")
-        for pair in chain.pairs:
-            note = "cached" if pair.cached else f"metric {pair.metric:.3f}"
-            print(f"  {pair.path.name}: {note}{'  QC: ' + ', '.join(pair.flags) if pair.flags else ''}")
-        sys.stdout.flush()
-        for warning in chain.warnings():
-            print(warning, file=sys.stderr)
-    sys.stdout.flush()
-    return 0
-
-
-def run_resample(args: argparse.Namespace, visits: list) -> int:
-    """Write the maps and anatomical images of the selected visits in the reference space (space-ref)."""
-    from processing.registration.outputs import resample_visit
-
-    sessions = {(visit.participant, visit.session) for visit in visits}
-    for participant, chain in _participant_chains(args, visits):
-        for visit in participant.visits:
-            if (visit.participant, visit.session) in sessions:
-                for path in resample_visit(visit, chain):
-                    print(path)
-    sys.stdout.flush()
-    return 0
-
-
-STEPS: dict[str, Callable[[argparse.Namespace, list], int]] = {"maps": run_maps, "register": run_register,
-                                                                "resample": run_resample}
+STEP_NAMES = ("maps", "register", "resample")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``process`` sub-command."""
     parser = subparsers.add_parser(
-        "process", help="compute derivatives (maps, ...) of a study without the GUI",
+        "process", help="compute derivatives (maps, registrations, resampling) without the GUI",
         description="Run processing steps on a BIDS study; outputs go to <study>/derivatives/ferret.")
     parser.add_argument("study", help="the BIDS root folder of the study")
-    parser.add_argument("--steps", default="maps",
-                        help=f"comma-separated steps, in order (available: {', '.join(STEPS)})")
+    parser.add_argument("--steps", default=",".join(STEP_NAMES),
+                        help=f"comma-separated steps wanted (available: {', '.join(STEP_NAMES)}; default all)")
     parser.add_argument("--participant", help="only this participant (sub-XX)")
     parser.add_argument("--visit", help="only this visit (ses-YY)")
-    parser.add_argument("--r2star-method", default="trapezoid",
-                        choices=("trapezoid", "arlo", "loglinear", "nonlinear"))
-    parser.add_argument("--tensor-method", default="ols", choices=("ols", "wls"))
-    parser.add_argument("--swi-mask", default="negative", choices=("negative", "positive"),
-                        help="phase mask sign (negative for right-handed phase conventions)")
-    parser.add_argument("--megre-echo-times", help="echo times in ms, comma-separated, when sidecars lack them")
-    parser.add_argument("-v", "--verbose", action="store_true", help="print progress")
+    executors = parser.add_argument_group("where jobs run")
+    executors.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes (default 1)")
+    executors.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786")
+    executors.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers")
+    maps = parser.add_argument_group("maps settings (job parameters: changing one reruns what depends on it)")
+    maps.add_argument("--r2star-method", default="trapezoid", choices=("trapezoid", "arlo", "loglinear", "nonlinear"))
+    maps.add_argument("--tensor-method", default="ols", choices=("ols", "wls"))
+    maps.add_argument("--swi-mask", default="negative", choices=("negative", "positive"),
+                      help="phase mask sign (negative for right-handed phase conventions)")
+    maps.add_argument("--megre-echo-times", help="echo times in ms, comma-separated, when sidecars lack them")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the traceback of failed jobs")
     parser.set_defaults(func=run)
 
 
 def parse_steps(text: str) -> list[str]:
     """Split ``--steps``; raise FerretError naming unknown steps."""
     steps = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = [s for s in steps if s not in STEPS]
+    unknown = [s for s in steps if s not in STEP_NAMES]
     if unknown or not steps:
         raise FerretError(f"unknown step(s): {', '.join(unknown) or '(none given)'}.",
-                          fix=f"use a comma-separated list of: {', '.join(STEPS)}.")
+                          fix=f"use a comma-separated list of: {', '.join(STEP_NAMES)}.")
     return steps
 
 
-def select_visits(study, participant: str | None, session: str | None) -> list:
-    """The visits to process, filtered by participant and session labels."""
+def pipeline_options(args: argparse.Namespace):
+    """The job parameters from the command-line settings."""
+    from processing.engine.pipeline import PipelineOptions
+
+    maps = {"r2star_method": args.r2star_method, "tensor_method": args.tensor_method, "swi_mask_sign": args.swi_mask}
+    if args.megre_echo_times:
+        try:
+            maps["megre_echo_times"] = [float(t) / 1000.0 for t in args.megre_echo_times.split(",")]
+        except ValueError:
+            raise FerretError(f"--megre-echo-times {args.megre_echo_times!r} is not a list of numbers.",
+                              fix="give echo times in ms separated by commas, e.g. 4.92,9.84,14.76.") from None
+    return PipelineOptions(maps=maps)
+
+
+def check_selection(study, participant: str | None, session: str | None) -> None:
+    """Raise FerretError when ``--participant`` / ``--visit`` match nothing."""
     labels = [participant] if participant else list(study.participants)
-    visits = []
     for label in labels:
         if label not in study.participants:
             raise FerretError(f"no participant {label} in this study.", study.root,
                               f"use one of: {', '.join(study.participants) or '(none)'}.")
-        for visit in study.participants[label].visits:
-            if session is None or visit.session == session:
-                visits.append(visit)
-    if not visits:
+    if not any(session is None or v.session == session for label in labels for v in study.participants[label].visits):
         raise FerretError(f"no visit {session} found.", study.root, "check --participant and --visit.")
-    return visits
 
 
 def run(args: argparse.Namespace) -> int:
-    """Discover the study, select visits and run each step in order."""
+    """Build the graph, run the wanted steps on the chosen executor, print the summary."""
+    from processing.engine import Cache, TerminalReporter, make_executor, run as run_graph
+    from processing.engine.pipeline import study_graph, targets_for
     from processing.study import discover
 
     steps = parse_steps(args.steps)
-    visits = select_visits(discover(args.study), args.participant, args.visit)
-    status = 0
-    for step in steps:
-        status = max(status, STEPS[step](args, visits))
-    return status
+    if args.jobs < 1:
+        raise FerretError(f"--jobs {args.jobs}: need at least one worker.", fix="use --jobs 1 or more.")
+    study = discover(args.study)
+    check_selection(study, args.participant, args.visit)
+    graph = study_graph(study, pipeline_options(args), participant=args.participant, session=args.visit)
+    executor = make_executor(args.jobs, args.scheduler, args.dask_local)
+    reporter = TerminalReporter(sys.stderr)
+    print(f"{len(graph)} jobs on {executor.description}", file=sys.stderr)
+    kept = {}
+    summary = run_graph(graph, Cache.for_study(study.root), executor, targets=targets_for(graph, steps),
+                        listeners=[reporter, lambda status, job: kept.setdefault("status", status)])
+    reporter.close()
+    print_written(graph, summary.done, study.root)
+    print(summary.text(), file=sys.stderr)
+    if args.verbose:
+        print_details(summary, kept.get("status"))
+    return summary.exit_status
 
 
-def _printer(prefix: str):
-    def show(fraction: float, message: str) -> None:
-        print(f"[{fraction * 100:5.1f}%] {message}", file=sys.stderr)
-    return show
+def print_written(graph, done: list[str], root: Path) -> None:
+    """One stdout line per visit (or participant): the images and transforms written by this run."""
+    written: dict[str, list[str]] = {}
+    for name in done:
+        for path in graph[name].outputs:
+            if path.name.endswith((".nii.gz", ".nii", ".txt")):
+                label = "_".join(path.name.split("_")[:2]) if "_ses-" in path.name else path.name.split("_")[0]
+                stem = path.name[len(label) + 1:].split(".")[0]
+                written.setdefault(label, []).append(stem)
+    for label, stems in written.items():
+        print(f"{label}: wrote {len(stems)}: {', '.join(stems)}")
+    sys.stdout.flush()
+
+
+def print_details(summary, status) -> None:
+    """Tracebacks of failed jobs (``--verbose``)."""
+    for name in summary.failed:
+        if status is not None and status.jobs[name].details:
+            print(f"--- {name}\n{status.jobs[name].details}", file=sys.stderr)

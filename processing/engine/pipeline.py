@@ -67,11 +67,14 @@ class PipelineOptions:
     order: int = 1
 
     def map_settings(self, step: str) -> dict:
-        """The overrides that concern one maps step."""
+        """Every setting one maps step reads, defaults filled in (so an explicit default changes nothing)."""
+        from processing.maps import MapOptions
+
         unknown = set(self.maps) - {k for keys in MAP_SETTINGS.values() for k in keys}
         if unknown:
             raise FerretError(f"unknown maps setting(s): {', '.join(sorted(unknown))}.")
-        return {k: v for k, v in self.maps.items() if k in MAP_SETTINGS[step]}
+        defaults = MapOptions()
+        return {k: self.maps.get(k, getattr(defaults, k)) for k in MAP_SETTINGS[step]}
 
 
 def study_graph(study: Study, options: PipelineOptions | None = None, *, participant: str | None = None,
