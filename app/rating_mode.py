@@ -6,6 +6,8 @@
   is attached to the grid canvas (paint in any cell, the rater's own mask drawn
   over every cell) with its dock; choosing another participant closes the
   session and opens one for the new participant; closing the window closes it.
+  The analysis dock (:mod:`app.analysis`) follows the rater's masks: its
+  time-course figure and statistics recompute in the background after edits.
 - Review (``--review`` or the Overlays menu toggle, never while rating): the
   grid shows every rater's labels.
 """
@@ -32,6 +34,7 @@ class RatingMode:
     def __init__(self, window, rater: str | None, visit: str | None = None) -> None:
         self.window, self.rater, self.visit = window, rater, visit
         self.annotation = None
+        self.analysis = None
 
     @property
     def rating(self) -> bool:
@@ -48,6 +51,9 @@ class RatingMode:
         session = RaterSession(self.window.study.root, self.rater, participant.label, visit=self.visit,
                                cursor=grid.cursor)
         self.annotation = attach_annotation(self.window, session, cursor=grid.cursor)
+        from app.analysis import attach_analysis
+
+        self.analysis = attach_analysis(self.window, self.window.study, session)
 
     def rescan(self) -> None:
         """Pick up views made by a grid rebuild."""
@@ -63,6 +69,9 @@ class RatingMode:
 
     def close(self) -> None:
         """Write everything and release the rater's lock (idempotent)."""
+        if self.analysis is not None:
+            self.analysis.detach()
+            self.analysis = None
         if self.annotation is not None:
             self.annotation.detach()
             self.annotation.session.close()
