@@ -1,22 +1,29 @@
-"""Automatic brain mask: robust threshold, morphology, largest component, hole filling.
+"""Automatic intracranial mask (brain + CSF inside the skull) of one 3-D image.
 
-Works on one 3-D image (a b=0, a GRE first echo, an MP2RAGE INV2, a FLAIR or
-T1w) on a coarse ~2 mm grid for speed, then returns to the image's grid:
+Target: the intracranial volume, what registration and the maps need (CSF
+included: R2, ADC and SWI are read there too; scalp, skull and neck
+excluded). It works on a b=0, a GRE or spin-echo first echo, an MP2RAGE INV2,
+a FLAIR, T1w or T2w image, on coarse grids for speed, then returns to the
+image's grid:
 
-1. block-average to ~``work_mm`` voxels and smooth lightly;
-2. Otsu threshold of the positive voxels, or p2 + 10 % of (p98 - p2) (FSL
-   BET's robust range) when Otsu split bright CSF from tissue;
-3. erode by ``erode_mm`` (distance in mm, anisotropic voxels handled) to cut
-   the thin bridges between brain and scalp or neck, keep the largest
-   connected component, dilate back by the same distance inside the
-   thresholded head (a morphological reconstruction), close small gaps;
-4. fill holes in 3-D and slice by slice (ventricles, dark CSF on T2*);
-5. upsample to the original grid (nearest neighbour).
+1. block-average to ~``work_mm`` voxels (the working grid) and to ~3 mm
+   (the search grid), smooth lightly;
+2. on the search grid, find the threshold at which the brain is cut off from
+   the scalp by the dark skull (:func:`processing.maps.skullstrip.choose_threshold`):
+   of the trial levels whose brain (open by reconstruction: erode, largest
+   component, grow back) keeps clear of the head's outer layer, the one with
+   the strongest edges on its surface (the CSF/bone or tissue/CSF boundary);
+3. on the working grid, that brain, plus the CSF rim within ``grow_mm`` taken
+   from the lowest clear level (CSF darker than tissue but brighter than bone:
+   INV2, FLAIR), closed with a ball of ``closing_mm`` (sulci and fissures;
+   never into the head's outer layer) and hole-filled in 3-D and per slice;
+4. upsample to the original grid (nearest neighbour).
 
-On images whose scalp is dark (DWI b=0, skull-stripped images) the result is
-the brain; on T1w/FLAIR with bright scalp it is the brain when the skull
-separates them by more than ``2 * erode_mm``, else it includes some scalp:
-raters can supply their own mask (``mask=`` of every model).
+Images with no visible scalp (skull-stripped, fat-suppressed scalp on a b=0,
+crops inside the head, and 3 mm GRE where the skull is under two voxels
+thick) have no clear level: the mask is then the head at a single threshold
+(Otsu, or BET's p2 + 10 % rule when Otsu split bright CSF from tissue).
+Raters can supply their own mask (``mask=`` of every model).
 """
 
 from __future__ import annotations
@@ -25,11 +32,15 @@ import numpy as np
 from scipy import ndimage
 
 from processing.errors import FerretError
+from processing.maps.skullstrip import (choose_threshold, fill_holes, largest_component, open_by_reconstruction,
+                                        take_in_dark_csf)
+
+SEARCH_MM = 3.0
 
 
 def brain_mask(image: np.ndarray, voxel_size_mm, *, work_mm: float = 2.0, erode_mm: float = 4.0,
-               threshold_scale: float = 1.0) -> np.ndarray:
-    """Boolean brain mask of a 3-D image (see the module docstring).
+               threshold_scale: float = 1.0, grow_mm: float = 4.0, closing_mm: float = 6.0) -> np.ndarray:
+    """Boolean intracranial mask of a 3-D image (see the module docstring).
 
     Parameters
     ----------
@@ -38,9 +49,13 @@ def brain_mask(image: np.ndarray, voxel_size_mm, *, work_mm: float = 2.0, erode_
     work_mm : float
         Voxel size of the working grid.
     erode_mm : float
-        Erosion depth that separates brain from scalp.
+        Erosion depth that separates brain from scalp (1.75 times it is also tried).
     threshold_scale : float
-        Multiplies the threshold (below 1 keeps darker tissue).
+        Multiplies the single threshold used when no scalp is visible.
+    grow_mm : float
+        Largest CSF rim taken from the lowest clear level.
+    closing_mm : float
+        Radius of the closing that takes in sulci and fissures.
 
     Raises
     ------
@@ -50,15 +65,45 @@ def brain_mask(image: np.ndarray, voxel_size_mm, *, work_mm: float = 2.0, erode_
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3:
         raise FerretError(f"a brain mask needs a 3-D image; got shape {image.shape}.")
+    image = np.nan_to_num(image, nan=0.0, posinf=0.0, neginf=0.0)
     zooms = np.asarray(voxel_size_mm, dtype=float)[:3]
-    factors = np.maximum(1, np.round(work_mm / zooms)).astype(int)
-    coarse = _block_mean(np.nan_to_num(image, nan=0.0, posinf=0.0, neginf=0.0), factors)
-    coarse_zooms = zooms * factors
-    coarse = ndimage.gaussian_filter(coarse, sigma=0.5)
-    head = coarse > _threshold(coarse) * threshold_scale
-    brain = _separate_brain(head, coarse_zooms, erode_mm)
-    brain = _fill_holes(brain)
+    coarse, factors = _coarse(image, zooms, work_mm)
+    work_zooms = zooms * factors
+    search, search_factors = _coarse(image, zooms, SEARCH_MM)
+    low, high = robust_range(coarse)
+    head = fill_holes(largest_component(coarse > low + 0.1 * (high - low)))
+    chosen = choose_threshold(search, zooms * search_factors, erode_mm=erode_mm, low=low, high=high)
+    if chosen is None:
+        brain = open_by_reconstruction(coarse > _threshold(coarse) * threshold_scale, work_zooms, erode_mm)
+    else:
+        threshold, erode, lowest = chosen
+        brain = open_by_reconstruction(coarse > threshold, work_zooms, erode)
+        rim = open_by_reconstruction(coarse > lowest, work_zooms, erode) if lowest < threshold else brain
+        brain |= rim & (ndimage.distance_transform_edt(~brain, sampling=work_zooms) <= grow_mm)
+    brain = take_in_dark_csf(brain, head, work_zooms, closing_mm)
     return _upsample(brain, factors, image.shape)
+
+
+def _coarse(image, zooms, target_mm):
+    """Block mean to ~``target_mm`` voxels, smoothed by half a voxel; and the block factors."""
+    factors = np.maximum(1, np.round(target_mm / zooms)).astype(int)
+    return ndimage.gaussian_filter(_block_mean(image, factors), sigma=0.5), factors
+
+
+def robust_range(image: np.ndarray) -> tuple[float, float]:
+    """``(p2, p98)`` of the finite voxels (FSL BET's robust range).
+
+    Raises
+    ------
+    FerretError
+        When the range is empty (no contrast).
+    """
+    finite = image[np.isfinite(image)]
+    low, high = np.percentile(finite, [2, 98]) if finite.size else (0.0, 0.0)
+    if high <= low:
+        raise FerretError("the image has no contrast to separate head from background.",
+                          fix="provide a brain mask or check the image.")
+    return float(low), float(high)
 
 
 def head_threshold(image: np.ndarray, *, fraction: float = 0.1) -> float:
@@ -67,12 +112,8 @@ def head_threshold(image: np.ndarray, *, fraction: float = 0.1) -> float:
     Unlike Otsu's threshold, it does not split bright fluid (CSF on b=0 or
     T2-weighted images) from tissue.
     """
-    finite = image[np.isfinite(image)]
-    low, high = np.percentile(finite, [2, 98]) if finite.size else (0.0, 0.0)
-    if high <= low:
-        raise FerretError("the image has no contrast to separate head from background.",
-                          fix="provide a brain mask or check the image.")
-    return float(low + fraction * (high - low))
+    low, high = robust_range(image)
+    return low + fraction * (high - low)
 
 
 def _threshold(image):
@@ -94,37 +135,6 @@ def _block_mean(image, factors):
     for n, f in zip(padded.shape, factors):
         shape += [n // f, f]
     return padded.reshape(shape).mean(axis=(1, 3, 5))
-
-
-def _separate_brain(head, zooms, erode_mm):
-    inside = ndimage.distance_transform_edt(head, sampling=zooms)
-    core = inside > erode_mm
-    if not core.any():
-        core = head
-    core = largest_component(core)
-    outside = ndimage.distance_transform_edt(~core, sampling=zooms)
-    grown = (outside <= erode_mm * 1.5) & head
-    grown = largest_component(grown | core)
-    return ndimage.binary_closing(grown, structure=ndimage.generate_binary_structure(3, 1), iterations=2) | grown
-
-
-def largest_component(mask: np.ndarray) -> np.ndarray:
-    """The largest 6-connected component of a boolean volume (empty stays empty)."""
-    labels, count = ndimage.label(mask)
-    if count <= 1:
-        return labels > 0
-    sizes = np.bincount(labels.ravel())
-    sizes[0] = 0
-    return labels == int(np.argmax(sizes))
-
-
-def _fill_holes(mask):
-    filled = ndimage.binary_fill_holes(mask)
-    for axis in range(3):
-        planes = np.moveaxis(filled, axis, 0)
-        for index in range(planes.shape[0]):
-            planes[index] = ndimage.binary_fill_holes(planes[index])
-    return filled
 
 
 def _upsample(mask, factors, shape):
