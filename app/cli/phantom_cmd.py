@@ -17,12 +17,16 @@ and every true parameter map are written under derivatives/phantom-truth.
 The same seed always gives the same files."""
 
 EPILOG = """\
-scales: tiny (3-4 mm voxels, seconds; for tests), small (1.2-3 mm; the demo),
-full (the real protocol's 0.36-2 mm voxels; slow and large).
+scales: tiny (3-5 mm voxels, seconds; for tests), small (1.2-4 mm; the demo),
+full (the real protocol's 0.36-3.3 mm voxels; slow and large). At tiny and small
+the cortical microinfarcts are made about 1.2x the coarsest voxel (radius ~6 and
+~5 mm, in a locally thickened cortex) so that their time courses survive motion
+and resampling: larger than real CMIs (< 5 mm), on purpose.
 
 examples:
   ferret phantom demo-study
-  ferret phantom /tmp/t --scale tiny --visits 4 --no-noise"""
+  ferret phantom /tmp/t --scale tiny --visits 4 --no-noise
+  ferret phantom /tmp/still --scale tiny --no-motion"""
 
 
 def register(subparsers) -> None:
@@ -39,6 +43,9 @@ def register(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     parser.add_argument("--no-noise", dest="noise", action="store_false",
                         help="exact signals stored as float32 (for accuracy tests)")
+    parser.add_argument("--no-motion", dest="motion", action="store_false",
+                        help="no head movement between visits or acquisitions (a test affordance: "
+                             "separates registration from the rest of a chain)")
     parser.set_defaults(func=run)
 
 
@@ -57,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     root = make_phantom_study(args.out, participants=args.participants, visits=args.visits, scale=args.scale,
-                              seed=args.seed, noise=args.noise, progress=Progress(show))
+                              seed=args.seed, noise=args.noise, motion=args.motion, progress=Progress(show))
     if sys.stderr.isatty():
         print(file=sys.stderr)
     images = sorted(root.glob("sub-*/ses-*/*/*.nii.gz"))
@@ -65,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     print(f"wrote phantom study {root}")
     print(f"  {args.participants} participant(s) x {args.visits} visit(s), scale {args.scale}, seed {args.seed}, "
-          f"noise {'on' if args.noise else 'off'}")
+          f"noise {'on' if args.noise else 'off'}, motion {'on' if args.motion else 'off'}")
     print(f"  {len(images)} images, {len(truth)} truth maps, {size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s")
     print(f"  truth: {root / 'derivatives' / 'phantom-truth'} (read with processing.phantom.load_truth)")
     return 0

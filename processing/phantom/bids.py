@@ -106,14 +106,14 @@ def bids_name(prefix: str, entities: dict[str, str], suffix: str) -> str:
     return "_".join(parts)
 
 
-def write_dataset_description(root: Path, *, seed: int, scale: str, noise: bool) -> None:
+def write_dataset_description(root: Path, *, seed: int, scale: str, noise: bool, motion: bool = True) -> None:
     """The raw dataset's description, marked as made by the phantom generator."""
     write_json(root / "dataset_description.json", {
         "Name": f"Ferret phantom study (scale {scale}, seed {seed})",
         "BIDSVersion": "1.9.0",
         "DatasetType": "raw",
         "GeneratedBy": [{"Name": PHANTOM_GENERATOR, "Description":
-                         f"synthetic SVD study; seed={seed}; scale={scale}; noise={noise}"}],
+                         f"synthetic SVD study; seed={seed}; scale={scale}; noise={noise}; motion={motion}"}],
     })
 
 

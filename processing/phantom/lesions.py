@@ -5,6 +5,27 @@ acquisition grid is the voxels whose centre lies inside it and in its host
 tissue (cortex for CMIs), plus always the voxel containing its centre, so
 that even a 1 mm lesion is visible on a 3 mm grid. Lesion values replace the
 tissue values in those voxels (no partial volume).
+
+Sizes depend on the scale (:data:`CMI_GEOMETRY`). At ``full`` scale the
+cortical microinfarcts (A-CMI and C-CMI) have realistic radii of 0.5-2 mm in a
+2.75 mm cortical ribbon. At the coarse scales (``tiny``: 3.5-5 mm voxels,
+``small``: 1.2-4 mm) such a lesion is about one voxel of the coarsest grid, so
+every head movement between visits changes how much of it, and of the CSF and
+white matter around it, each voxel sees; its planted time course cannot be
+recovered. As a **testability compromise** the coarse scales therefore plant
+CMIs with a radius of about 1.2x the largest voxel dimension of the scale's
+coarsest grid (the multi-echo spin echo's slice thickness), so that every
+lesion has a core of pure lesion in every acquisition's grid and in the
+reference grid (visit 1's DWI), and surround each with a sphere of cortex one
+coarse voxel wider than the lesion (a locally thickened cortex, a "cortical
+patch", see :attr:`Lesion.patch_radius`) so that its control ring lies in
+cortex too. The lesion centre then sits one patch radius below the pial
+surface, so that the patch lies within the brain, away from the CSF and the
+skull (whose R2* of 150 1/s would otherwise leak into the ring). These CMIs are far larger than the < 5 mm of the
+lesion definitions: the size warnings of the annotations (a CMI reaching
+5 mm) are about real data, and the coarse phantom exceeds them on purpose.
+The tissue labels and truth maps include the patches; the susceptibility
+model does not (cortex and white matter differ by 0.03 ppm).
 """
 
 from __future__ import annotations
@@ -21,6 +42,38 @@ MIN_SEPARATION_MM = 14.0
 HOST = {"acmi": T.CORTEX, "ccmi": T.CORTEX, "microbleed": None, "wmh": None}
 
 
+@dataclass(frozen=True)
+class CmiGeometry:
+    """Size of the cortical microinfarcts at one scale.
+
+    Attributes
+    ----------
+    radius_mm : (float, float)
+        Range of a CMI's mean radius.
+    aspect : float
+        Spread of the semi-axes around the mean radius (0.2: each within +-20 %).
+    patch_margin_mm : float
+        Width of cortex around the lesion (0: no patch, the lesion lies in the ribbon).
+    """
+
+    radius_mm: tuple[float, float]
+    aspect: float
+    patch_margin_mm: float
+
+    @property
+    def largest_radius(self) -> float:
+        return self.radius_mm[1] * (1 + self.aspect)
+
+
+#: scale -> CMI sizes; coarse scales: radius ~1.2x the largest voxel size (MESE slices of 5 and 4 mm),
+#: margin one reference (DWI) voxel of 4 and 3 mm. See the module docstring: a testability compromise.
+CMI_GEOMETRY = {
+    "full": CmiGeometry((0.5, 2.0), 0.2, 0.0),
+    "small": CmiGeometry((4.8, 5.2), 0.05, 3.0),
+    "tiny": CmiGeometry((6.0, 6.4), 0.05, 4.0),
+}
+
+
 @dataclass
 class Lesion:
     """One planted lesion; ``label`` is its value in the lesion label maps (1..n)."""
@@ -33,6 +86,7 @@ class Lesion:
     host_tissue: int
     onset_visit: int | None = None  # 1-based; None = present from visit 1
     values: list[dict[str, float]] = field(default_factory=list)  # per visit
+    patch_radius: float = 0.0  # radius (mm) of the sphere of cortex around it; 0 = none
 
     @property
     def id(self) -> str:
@@ -47,6 +101,17 @@ class Lesion:
         """Boolean: points ``(..., 3)`` (anatomy mm) inside the ellipsoid."""
         return np.sum(((np.asarray(points) - self.centre) / self.radii) ** 2, axis=-1) <= 1.0
 
+    @property
+    def extent(self) -> float:
+        """Largest distance (mm) from the centre that the lesion or its cortical patch reaches."""
+        return max(float(np.max(self.radii)), self.patch_radius)
+
+    def in_patch(self, points) -> np.ndarray:
+        """Boolean: points ``(..., 3)`` (anatomy mm) inside the cortical patch (never without one)."""
+        if self.patch_radius <= 0:
+            return np.zeros(np.shape(points)[:-1], dtype=bool)
+        return np.sum((np.asarray(points) - self.centre) ** 2, axis=-1) <= self.patch_radius ** 2
+
 
 def visit_values(lesion_type, subtype, host_tissue, onset_visit, visit) -> dict[str, float]:
     """Absolute parameter values of a lesion at a 1-based visit."""
@@ -59,21 +124,32 @@ def visit_values(lesion_type, subtype, host_tissue, onset_visit, visit) -> dict[
     return values
 
 
-def _cortical_centre(anatomy: Anatomy, rng) -> np.ndarray:
-    """A mid-ribbon point on a gyral crown in the upper brain (shallow folds)."""
+def patch_radius(geometry: CmiGeometry) -> float:
+    """Radius of the cortical patch around every CMI at a scale (0 when none)."""
+    return geometry.largest_radius + geometry.patch_margin_mm if geometry.patch_margin_mm > 0 else 0.0
+
+
+def _cortical_centre(anatomy: Anatomy, rng, depth_mm: float) -> np.ndarray:
+    """A point ``depth_mm`` below the pial surface of a gyral crown in the upper brain (shallow folds)."""
     while True:
         u = rng.standard_normal(3)
         u /= np.linalg.norm(u)
         if u[2] > -0.2 and anatomy.fold(u) < 0.25 * FOLD_DEPTH:
-            return u * (anatomy.pial_radius(u) - CORTEX_THICKNESS / 2)
+            return u * (anatomy.pial_radius(u) - depth_mm)
 
 
-def _candidate(kind: str, anatomy: Anatomy, rng) -> tuple[np.ndarray, np.ndarray, int]:
+def _cmi_depth(geometry: CmiGeometry) -> float:
+    """Depth of a CMI centre below the pial surface: mid-ribbon, or one patch radius (patch within the brain)."""
+    return max(CORTEX_THICKNESS / 2, patch_radius(geometry))
+
+
+def _candidate(kind: str, anatomy: Anatomy, rng, geometry: CmiGeometry) -> tuple[np.ndarray, np.ndarray, int]:
     """Centre, radii and host tissue for one lesion of ``kind``."""
     if kind in ("acmi", "ccmi"):
-        centre = _cortical_centre(anatomy, rng)
-        radii = rng.uniform(0.5, 2.0) * rng.uniform(0.8, 1.2, 3)
-        return centre, np.clip(radii, 0.5, 2.4), T.CORTEX
+        centre = _cortical_centre(anatomy, rng, _cmi_depth(geometry))
+        low, high = geometry.radius_mm
+        radii = rng.uniform(low, high) * (1 + geometry.aspect * (rng.uniform(0.8, 1.2, 3) - 1) / 0.2)
+        return centre, np.clip(radii, low, geometry.largest_radius), T.CORTEX
     if kind == "microbleed":
         if rng.random() < 0.7:  # lobar: juxtacortical white matter
             u = rng.standard_normal(3)
@@ -88,19 +164,32 @@ def _candidate(kind: str, anatomy: Anatomy, rng) -> tuple[np.ndarray, np.ndarray
     return centre, rng.uniform(3.0, 6.0, 3), T.WHITE_MATTER
 
 
-def plant_lesions(anatomy: Anatomy, rng: np.random.Generator, visits: int) -> list[Lesion]:
-    """Draw every lesion of one participant, well separated, with onsets and values."""
+def _far_enough(centre, extent: float, lesions: list[Lesion], margin: float) -> bool:
+    """At least MIN_SEPARATION_MM from every lesion, and ``margin`` between their extents."""
+    return all(np.linalg.norm(centre - other.centre) >= max(MIN_SEPARATION_MM, extent + other.extent + margin)
+               for other in lesions)
+
+
+def plant_lesions(anatomy: Anatomy, rng: np.random.Generator, visits: int, scale: str = "full") -> list[Lesion]:
+    """Draw every lesion of one participant, well separated, with onsets and values.
+
+    ``scale`` chooses the CMI sizes (:data:`CMI_GEOMETRY`); the random draws
+    are the same at every scale.
+    """
+    geometry = CMI_GEOMETRY[scale]
+    patch = patch_radius(geometry)
     lesions: list[Lesion] = []
     for (kind, subtype), count in LESION_COUNTS.items():
         for _ in range(count):
             if kind == "acmi" and visits < 2:
                 continue
+            own_patch = patch if kind in ("acmi", "ccmi") else 0.0
             while True:
-                centre, radii, host = _candidate(kind, anatomy, rng)
-                if all(np.linalg.norm(centre - other.centre) >= MIN_SEPARATION_MM for other in lesions):
+                centre, radii, host = _candidate(kind, anatomy, rng, geometry)
+                if _far_enough(centre, max(float(np.max(radii)), own_patch), lesions, geometry.patch_margin_mm):
                     break
             onset = int(rng.integers(2, visits + 1)) if kind == "acmi" else None
-            lesion = Lesion(len(lesions) + 1, kind, subtype, centre, radii, host, onset)
+            lesion = Lesion(len(lesions) + 1, kind, subtype, centre, radii, host, onset, patch_radius=own_patch)
             lesion.values = [visit_values(kind, subtype, host, onset, v) for v in range(1, visits + 1)]
             lesions.append(lesion)
     return lesions
@@ -110,7 +199,7 @@ def lesion_to_dict(lesion: Lesion, sessions: list[str]) -> dict:
     """JSON record of a lesion for the truth file."""
     return {
         "id": lesion.id, "label": lesion.label, "type": lesion.type, "subtype": lesion.subtype,
-        "centre_mm": lesion.centre, "radii_mm": lesion.radii,
+        "centre_mm": lesion.centre, "radii_mm": lesion.radii, "cortical_patch_radius_mm": lesion.patch_radius,
         "host_tissue": T.TISSUE_NAMES[lesion.host_tissue],
         "onset_visit": lesion.onset_visit,
         "onset_session": sessions[lesion.onset_visit - 1] if lesion.onset_visit else None,

@@ -3,6 +3,12 @@
 All random draws come from generators seeded by ``(seed, participant)`` and
 ``(seed, participant, visit, acquisition)``, so any piece can be regenerated
 alone and the output never depends on the order of generation.
+
+Head movement (:data:`VISIT_MOTION` between visits, :data:`ACQUISITION_MOTION`
+between the acquisitions of a visit) can be switched off (``motion=False``):
+every scan then sees the head in the same place (``world_from_anatomy`` is the
+identity). That is a test affordance, to separate what registration and
+resampling do from what the rest of a chain does; real participants move.
 """
 
 from __future__ import annotations
@@ -32,13 +38,19 @@ class PhantomParticipant:
     lesions: list[Lesion]
     demographics: dict
     visit_dates: list[dt.datetime]
+    motion: bool = True
 
     @classmethod
-    def create(cls, seed: int, index: int, visits: int) -> "PhantomParticipant":
-        """Draw participant ``index`` (1-based) of a study with ``visits`` visits."""
+    def create(cls, seed: int, index: int, visits: int, *, scale: str = "full",
+               motion: bool = True) -> "PhantomParticipant":
+        """Draw participant ``index`` (1-based) of a study with ``visits`` visits.
+
+        ``scale`` sets the lesion sizes (:data:`processing.phantom.lesions.CMI_GEOMETRY`);
+        ``motion=False`` keeps the head still in every scan.
+        """
         rng = np.random.default_rng([seed, index])
         anatomy = Anatomy.random(rng)
-        lesions = plant_lesions(anatomy, rng, visits)
+        lesions = plant_lesions(anatomy, rng, visits, scale)
         demographics = {
             "age": int(rng.integers(55, 86)),
             "sex": str(rng.choice(["F", "M"])),
@@ -50,14 +62,16 @@ class PhantomParticipant:
             jitter = int(rng.integers(-3, 4)) if visit else 0
             minutes = int(rng.integers(0, 8 * 60 // 15)) * 15
             dates.append(day + dt.timedelta(days=28 * visit + jitter, minutes=minutes))
-        return cls(f"sub-{index:02d}", index, seed, anatomy, lesions, demographics, dates)
+        return cls(f"sub-{index:02d}", index, seed, anatomy, lesions, demographics, dates, motion)
 
     @property
     def sessions(self) -> list[str]:
         return [f"ses-{k + 1:02d}" for k in range(len(self.visit_dates))]
 
     def world_from_anatomy(self, visit: int, acquisition_index: int) -> np.ndarray:
-        """Head position in acquisition ``acquisition_index`` of ``visit`` (1-based)."""
+        """Head position in acquisition ``acquisition_index`` of ``visit`` (1-based); identity without motion."""
+        if not self.motion:
+            return np.eye(4)
         visit_motion = random_motion(np.random.default_rng([self.seed, self.index, visit]), *VISIT_MOTION)
         rng = np.random.default_rng([self.seed, self.index, visit, acquisition_index, 1])
         return random_motion(rng, *ACQUISITION_MOTION) @ visit_motion

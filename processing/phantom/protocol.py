@@ -35,13 +35,13 @@ class AcquisitionSpec:
     extra: dict = field(default_factory=dict)
 
 
-def _specs(iso_anat, gre, mese, dwi, directions, full_fov=False):
+def _specs(iso_anat, gre, mese, dwi, directions, full_fov=False, mese_slices=24):
     head = (180.0, 220.0, 180.0)  # the head is about 165 x 200 x 150 mm; motion can clip the scalp
     sag = (220.0, 180.0, 180.0) if not full_fov else (240.0, 240.0, 176.0)
     return {
         "MP2RAGE": AcquisitionSpec("MP2RAGE", (iso_anat,) * 3, sag, "ASR", snr=60.0),
         "MEGRE": AcquisitionSpec("MEGRE", gre, (180.0, 220.0, 150.0), "LPS", snr=50.0),
-        "MESE": AcquisitionSpec("MESE", mese, (180.0, 220.0, mese[2] * (30 if full_fov else 24)), "RAS",
+        "MESE": AcquisitionSpec("MESE", mese, (180.0, 220.0, mese_slices * mese[2]), "RAS",
                                 tilt_deg=12.0, snr=35.0),
         "FLAIR": AcquisitionSpec("FLAIR", (iso_anat,) * 3, head, "RAS", snr=30.0),
         "dwi": AcquisitionSpec("dwi", (dwi,) * 3, head, "LAS", snr=30.0, extra={"directions": directions}),
@@ -53,11 +53,14 @@ def protocol(scale: str) -> dict[str, AcquisitionSpec]:
     """Acquisition specs by name for ``tiny``, ``small`` or ``full``.
 
     ``directions`` of the DWI is (b=0 count, b=1000 count, b=3000 count).
+    The spin-echo slab has 24 slices at ``tiny`` and 30 at ``small`` and
+    ``full`` (120, 120 and 99 mm): at the coarse scales it covers the
+    upper-brain lesions whatever the head movement.
     """
     if scale == "tiny":
         return _specs(3.5, (3.5, 3.5, 4.0), (2.5, 2.5, 5.0), 4.0, (2, 6, 10))
     if scale == "small":
-        return _specs(1.6, (1.6, 1.6, 2.5), (1.2, 1.2, 4.0), 3.0, (10, 30, 60))
+        return _specs(1.6, (1.6, 1.6, 2.5), (1.2, 1.2, 4.0), 3.0, (10, 30, 60), mese_slices=30)
     if scale == "full":
-        return _specs(0.85, (0.8, 0.8, 2.0), (0.36, 0.36, 3.3), 1.7, (10, 30, 60), full_fov=True)
+        return _specs(0.85, (0.8, 0.8, 2.0), (0.36, 0.36, 3.3), 1.7, (10, 30, 60), full_fov=True, mese_slices=30)
     raise ValueError(f"unknown scale {scale!r}; use one of {SCALES}")

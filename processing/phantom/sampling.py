@@ -3,7 +3,8 @@
 Every voxel centre is mapped through the head movement into anatomy space and
 takes the exact properties found there (tissue table, then lesion values of
 that visit): the true parameter of every voxel is known, with no partial
-volume.
+volume. Cortical patches of coarse-scale CMIs (see :mod:`.lesions`) turn
+whatever tissue lies in them into cortex before the lesions are marked.
 """
 
 from __future__ import annotations
@@ -43,13 +44,27 @@ class SampledGrid:
         return np.where(cortex, radial, circ).astype(np.float32)
 
 
-def _lesion_box(lesion: Lesion, shape, grid_from_anatomy) -> tuple[slice, slice, slice]:
-    """Index slices of the grid covering the lesion's bounding box (with one voxel margin)."""
-    corners = np.array(list(itertools.product(*[(-1, 1)] * 3))) * lesion.radii + lesion.centre
+def _lesion_box(lesion: Lesion, shape, grid_from_anatomy, radii=None) -> tuple[slice, slice, slice]:
+    """Index slices of the grid covering the lesion's bounding box (with one voxel margin).
+
+    ``radii`` replaces the lesion's own semi-axes (e.g. its cortical patch).
+    """
+    radii = lesion.radii if radii is None else radii
+    corners = np.array(list(itertools.product(*[(-1, 1)] * 3))) * radii + lesion.centre
     ijk = corners @ grid_from_anatomy[:3, :3].T + grid_from_anatomy[:3, 3]
     low = np.clip(np.floor(ijk.min(axis=0)).astype(int) - 1, 0, shape)
     high = np.clip(np.ceil(ijk.max(axis=0)).astype(int) + 2, 0, shape)
     return tuple(slice(a, b) for a, b in zip(low, high))
+
+
+def add_cortical_patches(lesions, tissue, points, anatomy_from_grid) -> np.ndarray:
+    """Tissue labels with every lesion's cortical patch set to cortex (in place; returned)."""
+    grid_from_anatomy = np.linalg.inv(anatomy_from_grid)
+    for lesion in lesions:
+        if lesion.patch_radius > 0:
+            box = _lesion_box(lesion, tissue.shape, grid_from_anatomy, np.full(3, lesion.patch_radius))
+            tissue[box][lesion.in_patch(points[box])] = T.CORTEX
+    return tissue
 
 
 def lesion_labels(lesions, tissue, points, anatomy_from_grid) -> np.ndarray:
@@ -79,7 +94,7 @@ def sample_grid(anatomy: Anatomy, lesions: list[Lesion], visit: int, shape, affi
     """
     anatomy_from_grid = np.linalg.inv(world_from_anatomy) @ affine
     points = voxel_centres(shape, anatomy_from_grid)
-    tissue = anatomy.labels(points)
+    tissue = add_cortical_patches(lesions, anatomy.labels(points), points, anatomy_from_grid)
     lesion = lesion_labels(lesions, tissue, points, anatomy_from_grid)
     values = T.property_table()[tissue].astype(np.float32)
     for item in lesions:

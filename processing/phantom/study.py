@@ -41,7 +41,8 @@ def _prepare_output(out: Path) -> None:
 
 
 def make_phantom_study(out, *, participants: int = 1, visits: int = 10, scale: str = "small",
-                       seed: int = 0, noise: bool = True, progress: Progress | None = None) -> Path:
+                       seed: int = 0, noise: bool = True, motion: bool = True,
+                       progress: Progress | None = None) -> Path:
     """Write a synthetic longitudinal SVD study with known truth as a BIDS dataset.
 
     Parameters
@@ -53,13 +54,23 @@ def make_phantom_study(out, *, participants: int = 1, visits: int = 10, scale: s
     participants, visits : int
         Study size (visits about 4 weeks apart).
     scale : {"tiny", "small", "full"}
-        Voxel sizes: ~3-4 mm for tests, ~1.5-2.5 mm for the demo, the real
-        protocol's (0.36-2 mm) for realism.
+        Voxel sizes: ~3-5 mm for tests, ~1.2-4 mm for the demo, the real
+        protocol's (0.36-3.3 mm) for realism. The scale also sets the size of
+        the cortical microinfarcts: realistic (0.5-2 mm radius) at ``full``;
+        at ``tiny`` and ``small`` about 1.2x the coarsest voxel (6 and 5 mm)
+        in a locally thickened cortex, so that their time courses can be
+        recovered through motion and resampling. That is a testability
+        compromise (see :mod:`processing.phantom.lesions`).
     seed : int
         Same seed, same bytes.
     noise : bool
         Add complex Gaussian (Rician magnitude) noise; False gives exact
         float32 signals.
+    motion : bool
+        Random rigid head movement between visits and between acquisitions
+        (default). ``False`` is a test affordance: the head lies still, every
+        scan sees the anatomy in the same place. The other random draws are
+        unchanged.
     progress : Progress, optional
         Receives fractions and messages; cancelling it stops at the next image.
 
@@ -75,8 +86,9 @@ def make_phantom_study(out, *, participants: int = 1, visits: int = 10, scale: s
     out = Path(out)
     progress = progress or null_progress()
     _prepare_output(out)
-    bids.write_dataset_description(out, seed=seed, scale=scale, noise=noise)
-    people = [PhantomParticipant.create(seed, k + 1, visits) for k in range(participants)]
+    bids.write_dataset_description(out, seed=seed, scale=scale, noise=noise, motion=motion)
+    people = [PhantomParticipant.create(seed, k + 1, visits, scale=scale, motion=motion)
+              for k in range(participants)]
     _write_participants(out, people)
     with bids.BackgroundWriter() as writer:
         for n, person in enumerate(people):
@@ -119,7 +131,7 @@ def _write_participant(out: Path, person: PhantomParticipant, scale: str, noise:
             acquisitions[session][name] = _write_acquisition(out, person, v, a, specs[name], noise, chi_grid,
                                                                 writer)
     record = {
-        "participant": person.label, "seed": person.seed, "scale": scale, "noise": noise,
+        "participant": person.label, "seed": person.seed, "scale": scale, "noise": noise, "motion": person.motion,
         "sessions": sessions, "visit_dates": [d.isoformat(timespec="seconds") for d in person.visit_dates],
         "tissue_labels": {str(k): v for k, v in T.TISSUE_NAMES.items()},
         "tissue_properties": T.table_as_dict(), "anatomy": person.anatomy.to_dict(),
