@@ -1,0 +1,87 @@
+"""Run the engine off the GUI thread: one Python thread drives the run, jobs run in worker processes.
+
+The driving thread mostly waits on futures, so the GUI thread keeps the GIL;
+the computation itself happens in :class:`~processing.engine.ProcessExecutor`
+processes (``jobs`` of them). Signals cross back to the GUI thread queued.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6 import QtCore
+
+from processing.engine import Cache, ProcessExecutor, run
+from processing.engine.graph import Graph
+from processing.engine.status import CACHED, DONE, JobState, RunStatus
+from processing.progress import Progress
+
+from app.processing.presenter import ProcessingPresenter
+
+
+class EngineWorker(QtCore.QObject):
+    """Runs job graphs one at a time in a background thread.
+
+    Signals
+    -------
+    job_finished(str, list)
+        A job's name and its output paths, when it is done or found up to date.
+    run_finished(object)
+        The :class:`~processing.engine.RunSummary` of a run.
+    """
+
+    job_finished = QtCore.Signal(str, list)
+    run_finished = QtCore.Signal(object)
+
+    def __init__(self, cache: Cache, presenter: ProcessingPresenter | None = None, *, jobs: int = 1,
+                 executor_factory=None, parent=None) -> None:
+        super().__init__(parent)
+        self.cache = cache
+        self.presenter = presenter or ProcessingPresenter()
+        self.executor_factory = executor_factory or (lambda: ProcessExecutor(jobs))
+        self.graph: Graph | None = None
+        self._thread: threading.Thread | None = None
+        self._progress: Progress | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, graph: Graph, targets=None) -> bool:
+        """Start bringing ``graph`` (or ``targets``) up to date; False if a run is going on."""
+        if self.running:
+            return False
+        self.graph, self._progress = graph, Progress()
+        self.presenter.started()
+        self._thread = threading.Thread(target=self._run, args=(graph, targets, self._progress),
+                                        name="ferret-engine", daemon=True)
+        self._thread.start()
+        return True
+
+    def _run(self, graph: Graph, targets, progress: Progress) -> None:
+        summary = run(graph, self.cache, self.executor_factory(), targets=targets, progress=progress,
+                      listeners=[self.presenter.on_status, self._on_status])
+        self.presenter.finished(summary)
+        self.run_finished.emit(summary)
+
+    def _on_status(self, status: RunStatus, job: JobState | None) -> None:
+        if job is not None and job.state in (DONE, CACHED) and self.graph is not None:
+            self.job_finished.emit(job.name, list(self.graph[job.name].outputs))
+
+    def cancel(self) -> None:
+        """Cancel the whole run: nothing new starts, running jobs are asked to stop."""
+        if self._progress is not None:
+            self._progress.cancel()
+
+    def retry_failed(self) -> bool:
+        """Run the failed, skipped and cancelled jobs of the last run again (with what they need)."""
+        targets = self.presenter.retry_targets()
+        if not targets or self.graph is None:
+            return False
+        return self.start(self.graph, targets)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run ends (tests, closing); True when it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running
