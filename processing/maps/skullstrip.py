@@ -85,9 +85,10 @@ def _clear_candidates(image, zooms, erode_mm, near_surface, edges, low, high):
     """``(surface edge strength, threshold, candidate)`` of the levels whose candidate keeps clear
     of the head surface, from the lowest level up to two levels past the strongest edge."""
     clear, falling = [], 0
+    floor = ndimage.minimum_filter(image, footprint=ball(erode_mm, zooms), mode="nearest")
     for level in LEVELS:
         threshold = low + level * (high - low)
-        candidate = open_by_reconstruction(image > threshold, zooms, erode_mm)
+        candidate = open_by_reconstruction(image > threshold, zooms, erode_mm, core=floor > threshold)
         if not candidate.any() or surface_fraction(candidate, near_surface) > CLEAR_FRACTION:
             continue
         clear.append((surface_mean(candidate, edges), threshold, candidate))
@@ -108,14 +109,31 @@ def surface_mean(mask, values):
     return float(values[surface].mean()) if surface.any() else 0.0
 
 
-def open_by_reconstruction(foreground: np.ndarray, zooms, erode_mm: float) -> np.ndarray:
-    """Largest component of the foreground's core (deeper than ``erode_mm``), grown back inside it."""
-    inside = ndimage.distance_transform_edt(foreground, sampling=zooms)
-    core = largest_component(inside > erode_mm)
+def open_by_reconstruction(foreground: np.ndarray, zooms, erode_mm: float, *,
+                           core: np.ndarray | None = None) -> np.ndarray:
+    """Largest component of the foreground's core (deeper than ``erode_mm``), grown back inside it.
+
+    ``core`` is the eroded foreground when already known (for ``image > t`` it
+    is ``minimum_filter(image, footprint=ball) > t``: one filter serves every t).
+    """
+    if core is None:
+        core = ndimage.binary_erosion(foreground, ball(erode_mm, zooms), border_value=1)
+    core = largest_component(core)
     if not core.any():
         return largest_component(foreground)
-    outside = ndimage.distance_transform_edt(~core, sampling=zooms)
-    return largest_component((outside <= 1.5 * erode_mm) & foreground)
+    return largest_component(ndimage.binary_dilation(core, ball(1.5 * erode_mm, zooms)) & foreground)
+
+
+def ball(radius_mm: float, zooms) -> np.ndarray:
+    """Structuring element: the voxel offsets within ``radius_mm`` (anisotropic voxels in mm).
+
+    Erosion by it keeps the voxels whose distance to the background is above
+    ``radius_mm``, as a distance transform would, at a fraction of the cost.
+    """
+    half = [int(np.floor(radius_mm / z)) for z in zooms]
+    axes = [np.arange(-h, h + 1) * z for h, z in zip(half, zooms)]
+    x, y, z = np.meshgrid(*axes, indexing="ij", sparse=True)
+    return x * x + y * y + z * z <= radius_mm * radius_mm
 
 
 def surface_fraction(mask: np.ndarray, region: np.ndarray) -> float:
@@ -128,11 +146,9 @@ def surface_fraction(mask: np.ndarray, region: np.ndarray) -> float:
 def take_in_dark_csf(brain: np.ndarray, head: np.ndarray, zooms, radius_mm: float) -> np.ndarray:
     """Close the brain with a ball of ``radius_mm`` (sulci, CSF between the lobes), never into the
     head's outer layer, then fill holes."""
-    pad = int(np.ceil(radius_mm / min(zooms))) + 1
-    padded = np.pad(brain, pad)
-    grown = ndimage.distance_transform_edt(~padded, sampling=zooms) <= radius_mm
-    closed = ndimage.distance_transform_edt(grown, sampling=zooms) > radius_mm
-    closed = closed[pad:-pad, pad:-pad, pad:-pad]
+    element = ball(radius_mm, zooms)
+    pad = max(element.shape)
+    closed = ndimage.binary_closing(np.pad(brain, pad), element)[pad:-pad, pad:-pad, pad:-pad]
     depth = ndimage.distance_transform_edt(head, sampling=zooms)
     return fill_holes(brain | (closed & (depth > shell_depth(zooms))))
 
