@@ -1,28 +1,26 @@
 """The time courses recover the phantom's planted A-CMI trajectories (issue 7, item 5).
 
-Chain: a tiny phantom (6 visits) -> ``ferret process --steps maps`` -> maps
-resampled into the reference grid (visit 1's DWI) through the *true*
-``to-ref`` transforms -> a rater ``truth`` whose lesions are the truth's
-A-CMI masks on that grid, with the true onsets -> ``ferret timecourses`` and
-``ferret stats timecourses``.
+Chain: a tiny phantom (6 visits, with noise and with head movement) ->
+``ferret process --steps maps`` -> maps resampled into the reference grid
+(visit 1's DWI) through the *true* ``to-ref`` transforms -> a rater ``truth``
+whose lesions are the truth's A-CMI masks on that grid, with the true onsets
+-> ``ferret timecourses`` and ``ferret stats timecourses``.
 
-Why the phantom is made without head movement: at the tiny scale (4 mm DWI,
-3.5 mm MP2RAGE and MEGRE, 2.5 x 2.5 x 5 mm MESE) and also at the small scale
-(3 mm DWI) the voxels are as thick as the phantom's cortex (2.75 mm), every
-A-CMI is one reference voxel and its control ring straddles CSF and white
-matter. With the planted movement between visits, each visit's maps are
-interpolated from a differently placed lattice, and the resulting partial-volume
-changes of lesion and ring (several 1/s of R2*, 3e-4 mm^2/s of MD from visit to
-visit, even on the noiseless truth maps) are larger than the planted lesion
-changes. Without movement the partial volume is the same at every visit and
-cancels in the pre-onset normalisation, so what is left is the planted change
-(on the DWI grid, which is the reference grid, undiluted) plus the noise of the
-fitted maps.
+At the coarse scales the phantom plants its CMIs at about 1.2x the coarsest
+voxel (radius ~6 mm at ``tiny``) in a patch of cortex one reference voxel wider
+(see :mod:`processing.phantom.lesions`), so every lesion has a core of pure
+lesion in every grid and its control ring lies in cortex. What is left between
+the planted change and the measured one:
 
-Maps from other grids (R1, R2, R2*) reach the 4 mm reference voxel diluted by
-trilinear resampling; their expected trajectory is therefore the truth maps
-pushed through the same resampling and ROIs, checked against the planted signs,
-and the measured one is compared with it within the noise.
+* partial volume at the lesion's edge: maps from other grids (R1, R2, R2*) and
+  other visits reach the 4 mm reference voxels through trilinear resampling,
+  and the edge voxels of a 1-2 voxel radius lesion mix lesion and ring. The
+  measured changes are the planted ones diluted to about 45-110 %
+  (:data:`DILUTION`); they are compared with the truth maps pushed through the
+  same resampling and ROIs within :data:`NOISE`;
+* the head movement, which changes that mix from visit to visit (about a
+  third of :data:`NOISE` on the noiseless truth maps), and the noise of the
+  fitted maps.
 """
 
 from __future__ import annotations
@@ -40,24 +38,25 @@ RATER = "truth"
 #: Truth map (acquisition, file) of each parameter that has one.
 TRUTH_MAPS = {"MD": ("dwi", "MDmap"), "FA": ("dwi", "FAmap"), "R1": ("MP2RAGE", "R1map"),
               "R2": ("MESE", "R2map"), "R2star": ("MEGRE", "R2starmap")}
-#: Noise of one visit's lesion-minus-control difference of the fitted maps on this phantom (seed 0):
-#: about 1.5 x the largest deviation of measured from expected seen (1-voxel lesions, 4 mm voxels).
-NOISE = {"MD": 1.2e-4, "FA": 0.2, "R1": 0.1, "R2": 1.5, "R2star": 3.0, "trace_b1000": 60.0}
+#: Noise of one visit's normalised lesion-minus-control difference on this phantom (seed 0, with motion): about
+#: 1.5 x the largest deviation seen of the fitted maps from the truth maps (MD 1.3e-5, FA 0.023, R1 0.010,
+#: R2 0.38, R2* 0.57) or of any visit before onset from zero (MD 1.2e-4 on one lesion at visit 1, whose
+#: DWI is the reference grid itself and so the only visit not interpolated; R1 0.022; trace 37).
+NOISE = {"MD": 1.3e-4, "FA": 0.035, "R1": 0.025, "R2": 0.55, "R2star": 0.85, "trace_b1000": 50.0}
+#: Planted changes come through partial volume at the lesion edge scaled by a factor in this range.
+DILUTION = (0.4, 1.15)
+#: Parameters with a planted value and the direction of their change at onset.
+ONSET_SIGN = {"MD": -1, "R1": -1, "R2": -1, "R2star": -1}
 
 
 @pytest.fixture(scope="module")
-def still_phantom(tmp_path_factory):
-    """A tiny phantom of 6 visits without head movement, maps computed, truth-registered, truth-annotated."""
-    import processing.phantom.participant as participant_module
+def moving_phantom(tmp_path_factory):
+    """A tiny phantom of 6 visits with head movement and noise; maps computed, truth-registered, truth-annotated."""
     from app.cli import main
     from processing.phantom import make_phantom_study
 
-    saved = participant_module.VISIT_MOTION, participant_module.ACQUISITION_MOTION
-    participant_module.VISIT_MOTION = participant_module.ACQUISITION_MOTION = (0.0, 0.0)
-    try:
-        root = make_phantom_study(tmp_path_factory.mktemp("still") / "study", visits=VISITS, scale="tiny", seed=0)
-    finally:
-        participant_module.VISIT_MOTION, participant_module.ACQUISITION_MOTION = saved
+    root = make_phantom_study(tmp_path_factory.mktemp("moving") / "study", visits=VISITS, scale="tiny", seed=0,
+                              motion=True)
     assert main(["process", str(root), "--steps", "maps"]) == 0
     resample_with_truth(root)
     annotate_truth_acmis(root)
@@ -158,22 +157,33 @@ def planted_change(lesion, parameter: str, visits_from_onset: int) -> float:
     return lesion.values[sessions[index]][parameter] - lesion.values[sessions[onset - 1]][parameter]
 
 
+def last_visit(values: dict[int, float]) -> int:
+    return max(values)
+
+
 @pytest.fixture(scope="module")
-def measured(still_phantom, tmp_path_factory):
+def measured(moving_phantom, tmp_path_factory):
     """The CSV of ``ferret timecourses`` and the table of ``ferret stats timecourses``."""
     from app.cli import main
 
     out = tmp_path_factory.mktemp("outputs")
-    assert main(["timecourses", str(still_phantom), "--rater", RATER, "--out", str(out / "tc.csv")]) == 0
-    assert main(["stats", "timecourses", str(still_phantom), "--rater", RATER, "--out", str(out / "st.csv")]) == 0
+    assert main(["timecourses", str(moving_phantom), "--rater", RATER, "--out", str(out / "tc.csv")]) == 0
+    assert main(["stats", "timecourses", str(moving_phantom), "--rater", RATER, "--out", str(out / "st.csv")]) == 0
     return list(csv.DictReader((out / "tc.csv").open())), list(csv.DictReader((out / "st.csv").open()))
 
 
 @pytest.fixture(scope="module")
-def truth(still_phantom):
+def truth(moving_phantom):
     from processing.phantom import load_truth
 
-    return load_truth(still_phantom, "sub-01")
+    return load_truth(moving_phantom, "sub-01")
+
+
+@pytest.fixture(scope="module")
+def expected(moving_phantom):
+    """Truth-map time courses: ``{"true": ..., "measured": ...}`` R2* filter, rows by parameter."""
+    return {"true": expected_rows(moving_phantom, measured_filter=False),
+            "measured": expected_rows(moving_phantom, measured_filter=True)}
 
 
 def test_every_acmi_is_included_with_its_true_onset(measured, truth):
@@ -187,63 +197,111 @@ def test_every_acmi_is_included_with_its_true_onset(measured, truth):
     assert {r["visits_from_onset"] for r in lesional} == {"0"}
 
 
-def test_dwi_onset_and_recovery_match_the_planted_values(measured, truth):
-    """MD and trace live on the reference grid: their planted changes come through undiluted."""
-    rows, _ = measured
-    md, trace = by_lesion(rows, "MD"), by_lesion(rows, "trace_b1000")
-    for lesion in truth.lesions_of("acmi"):
-        assert md[lesion.label][0] == pytest.approx(planted_change(lesion, "MD", 0), abs=NOISE["MD"])
-        assert md[lesion.label][0] < -NOISE["MD"]  # MD down at onset, beyond the noise
-        assert trace[lesion.label][0] > 2 * NOISE["trace_b1000"]  # DWI trace up at onset
-        last = max(trace[lesion.label])
-        assert abs(trace[lesion.label][last]) < trace[lesion.label][0] / 2  # recovering towards baseline
-    acmis = truth.lesions_of("acmi")
-    onset_mean = np.mean([md[lesion.label][0] for lesion in acmis])
-    assert onset_mean == pytest.approx(np.mean([planted_change(lesion, "MD", 0) for lesion in acmis]), rel=0.25)
-    last_mean = np.mean([md[lesion.label][max(md[lesion.label])] for lesion in acmis])
-    assert abs(last_mean) < abs(onset_mean) / 2  # back towards baseline at the last follow-up
+def assert_planted(value: float, planted: float, parameter: str, where) -> None:
+    """``value`` is ``planted`` diluted by a factor within DILUTION, give or take the noise."""
+    low, high = sorted((DILUTION[0] * planted, DILUTION[1] * planted))
+    assert low - NOISE[parameter] <= value <= high + NOISE[parameter], (where, value, planted)
 
 
-@pytest.mark.parametrize("parameter", ["R1", "R2", "R2star", "MD", "FA"])
-def test_expected_trajectory_has_the_planted_sign(still_phantom, truth, parameter):
-    """Through the resampling, the truth maps keep the planted direction at onset and after."""
-    expected = by_lesion(expected_rows(still_phantom, measured_filter=False), parameter)
-    for lesion in truth.lesions_of("acmi"):
-        for since, value in expected[lesion.label].items():
-            planted = planted_change(lesion, parameter, since) if since >= 0 else 0.0
-            if abs(planted) < 1e-12:
-                assert abs(value) <= 0.05 * abs(planted_change(lesion, parameter, 0)) + 1e-9
-            else:
-                assert np.sign(value) == np.sign(planted)
-                assert 0.0 < value / planted <= 1.0 + 1e-4  # diluted by resampling, never amplified
-
-
-@pytest.mark.parametrize("parameter", ["R1", "R2", "R2star", "MD", "FA"])
-def test_measured_trajectory_matches_the_expected_within_the_noise(still_phantom, measured, parameter):
+@pytest.mark.parametrize("parameter", sorted(ONSET_SIGN))
+def test_onset_change_has_the_planted_sign_and_size(measured, truth, parameter):
+    """At onset MD, R1, R2 and R2* fall by the planted amount (up to edge dilution); flat before onset."""
     rows, _ = measured
     observed = by_lesion(rows, parameter)
-    expected = by_lesion(expected_rows(still_phantom, measured_filter=True), parameter)
-    assert observed.keys() == expected.keys()
+    onsets = []
+    for lesion in truth.lesions_of("acmi"):
+        value, planted = observed[lesion.label][0], planted_change(lesion, parameter, 0)
+        assert np.sign(planted) == ONSET_SIGN[parameter] == np.sign(value), (lesion.id, value)
+        assert_planted(value, planted, parameter, lesion.id)
+        before = [v for since, v in observed[lesion.label].items() if since < 0]
+        assert all(abs(v) < NOISE[parameter] for v in before), (lesion.id, before)
+        onsets.append(value)
+    assert np.mean(onsets) * ONSET_SIGN[parameter] > NOISE[parameter]
+
+
+@pytest.mark.parametrize("parameter", ["trace_b1000", "trace_b3000"])
+def test_dwi_trace_rises_at_onset_and_returns_to_baseline(measured, truth, parameter):
+    rows, _ = measured
+    trace = by_lesion(rows, parameter)
+    checked = 0
+    for lesion in truth.lesions_of("acmi"):
+        values = trace[lesion.label]
+        assert values[0] > 2 * NOISE["trace_b1000"] * (0.25 if parameter == "trace_b3000" else 1), lesion.id
+        if last_visit(values) >= 2:  # the planted MD is back to baseline two visits after onset at the latest
+            assert abs(values[last_visit(values)]) < values[0] / 2, lesion.id
+            checked += 1
+    assert checked >= 2
+
+
+@pytest.mark.parametrize("parameter", ["MD", "R1", "R2"])
+def test_post_lesional_values_return_towards_baseline(measured, truth, parameter):
+    """At the last follow-up MD, R1 and R2 are back at (or near, as planted) baseline."""
+    rows, _ = measured
+    observed = by_lesion(rows, parameter)
+    checked = 0
+    for lesion in truth.lesions_of("acmi"):
+        values = observed[lesion.label]
+        last = last_visit(values)
+        if last < 2:
+            continue
+        planted = planted_change(lesion, parameter, last)
+        assert abs(values[last]) < abs(values[0]), (lesion.id, values)
+        assert_planted(values[last], planted, parameter, lesion.id)
+        checked += 1
+    assert checked >= 2
+
+
+def test_r2star_rises_above_baseline_after_onset_only_in_iron_lesions(measured, truth):
+    rows, _ = measured
+    r2star = by_lesion(rows, "R2star")
+    iron = 0
+    for lesion in truth.lesions_of("acmi"):
+        values = r2star[lesion.label]
+        last = last_visit(values)
+        planted = planted_change(lesion, "R2star", last)
+        if lesion.subtype == "iron" and last >= 2:
+            assert planted > 0 and values[last] > NOISE["R2star"] and values[last] > values[0], (lesion.id, values)
+            assert_planted(values[last], planted, "R2star", lesion.id)
+            iron += 1
+        elif lesion.subtype == "plain" and last >= 2:
+            assert abs(values[last]) < NOISE["R2star"], (lesion.id, values)
+    assert iron >= 1
+
+
+@pytest.mark.parametrize("parameter", ["R1", "R2", "R2star", "MD", "FA"])
+def test_expected_trajectory_has_the_planted_sign(expected, truth, parameter):
+    """Through motion and resampling, the truth maps keep the planted direction and most of its size."""
+    trajectory = by_lesion(expected["true"], parameter)
+    scale = max(abs(planted_change(lesion, parameter, 0)) for lesion in truth.lesions_of("acmi"))
+    for lesion in truth.lesions_of("acmi"):
+        for since, value in trajectory[lesion.label].items():
+            planted = planted_change(lesion, parameter, since) if since >= 0 else 0.0
+            if abs(planted) < 0.2 * scale:
+                assert abs(value) <= NOISE[parameter] + 0.2 * scale, (lesion.id, since, value)
+            else:
+                assert_planted(value, planted, parameter, (lesion.id, since))
+
+
+@pytest.mark.parametrize("parameter", ["R1", "R2", "R2star", "MD", "FA"])
+def test_measured_trajectory_matches_the_expected_within_the_noise(measured, expected, parameter):
+    rows, _ = measured
+    observed = by_lesion(rows, parameter)
+    trajectory = by_lesion(expected["measured"], parameter)
+    assert observed.keys() == trajectory.keys()
     for label, values in observed.items():
         for since, value in values.items():
-            assert value == pytest.approx(expected[label][since], abs=NOISE[parameter]), (label, since)
+            assert value == pytest.approx(trajectory[label][since], abs=NOISE[parameter]), (label, since)
 
 
-def test_iron_lesions_rise_above_baseline_in_r2star_after_onset(still_phantom, truth):
-    expected = by_lesion(expected_rows(still_phantom, measured_filter=False), "R2star")
-    for lesion in truth.lesions_of("acmi"):
-        last = max(expected[lesion.label])
-        if lesion.subtype == "iron" and planted_change(lesion, "R2star", last) > 0:
-            assert expected[lesion.label][last] > 0 > expected[lesion.label][0]
-        elif lesion.subtype == "plain" and last >= 2:
-            assert expected[lesion.label][last] == pytest.approx(0.0, abs=1e-6)
-
-
-def test_statistics_see_the_onset_drop_of_md(measured, truth):
+@pytest.mark.parametrize("parameter", ["trace_b1000", "MD", "R1", "R2", "R2star"])
+def test_statistics_see_every_onset_change(measured, truth, parameter):
     _, table = measured
-    md = [r for r in table if r["parameter"] == "MD"]
-    anova = next(r for r in md if r["test"] == "repeated-measures ANOVA")
+    rows = [r for r in table if r["parameter"] == parameter]
+    anova = next(r for r in rows if r["test"] == "repeated-measures ANOVA")
     assert int(anova["n"]) == len(truth.lesions_of("acmi"))
     assert float(anova["df_num"]) == 2 and float(anova["df_den"]) == 2 * (int(anova["n"]) - 1)
-    onset = next(r for r in md if r["comparison"] == "lesional - pre-lesional")
-    assert float(onset["mean_difference"]) < 0 and float(onset["ci_high"]) < 0 and float(onset["p"]) < 0.05
+    assert float(anova["p"]) < 0.05
+    onset = next(r for r in rows if r["comparison"] == "lesional - pre-lesional")
+    sign = 1 if parameter.startswith("trace") else ONSET_SIGN[parameter]
+    assert float(onset["mean_difference"]) * sign > 0 and float(onset["p"]) < 0.05
+    assert (float(onset["ci_high"]) < 0) if sign < 0 else (float(onset["ci_low"]) > 0)
