@@ -97,3 +97,29 @@ def test_microbleeds_bloom_more_at_later_echoes(phantom_noiseless, truth):
         outside = labels[around] != bleed.label  # the halo beyond the bleed itself
         assert losses[6][around][outside].sum() > 3 * losses[1][around][outside].sum(), bleed.id
     assert losses[6][around][outside].max() > 0.1  # the largest bleed: visibly darker than R2* explains
+
+
+def test_coarse_scale_cmis_fill_whole_voxels_inside_a_cortical_patch(phantom_noiseless, truth):
+    """Tiny scale: each CMI is ~1.2x the coarsest voxel, holds whole voxels of the anatomical grids,
+    and sits in cortex with a cortex ring around it (the testability compromise of lesions.py)."""
+    from processing.phantom.lesions import CMI_GEOMETRY
+
+    cmis = truth.lesions_of("acmi") + truth.lesions_of("ccmi")
+    assert all(lesion.radii_mm.min() >= CMI_GEOMETRY["tiny"].radius_mm[0] >= 1.2 * 5.0 for lesion in cmis)
+    assert CMI_GEOMETRY["full"].radius_mm == (0.5, 2.0) and CMI_GEOMETRY["full"].patch_margin_mm == 0  # realistic
+    patches = {item["id"]: item["cortical_patch_radius_mm"] for item in truth.record["lesions"]}
+    assert all(patches[lesion.id] >= lesion.radii_mm.max() + 4.0 for lesion in cmis)  # one DWI voxel of ring
+    for name in ("MP2RAGE", "MEGRE", "MESE", "FLAIR"):
+        acquisition = truth.acquisition("ses-01", name)
+        labels, tissue = acquisition.load_map("lesions"), acquisition.load_map("tissue")
+        to_anatomy = np.linalg.inv(acquisition.voxel_from_anatomy())
+        half_diagonal = np.linalg.norm(np.linalg.norm(acquisition.affine[:3, :3], axis=0)) / 2
+        for lesion in cmis:
+            ijk = np.argwhere(labels == lesion.label)
+            points = ijk @ to_anatomy[:3, :3].T + to_anatomy[:3, 3]
+            distance = np.linalg.norm(points - lesion.centre_mm, axis=1)
+            assert distance.min() + half_diagonal <= lesion.radii_mm.min(), (name, lesion.id)  # a whole voxel
+            everywhere = np.indices(labels.shape).reshape(3, -1).T
+            around = np.linalg.norm(everywhere @ to_anatomy[:3, :3].T + to_anatomy[:3, 3] - lesion.centre_mm, axis=1)
+            in_patch = around.reshape(labels.shape) <= patches[lesion.id]
+            assert in_patch.sum() > 2 * ijk.shape[0] and (tissue[in_patch] == T.CORTEX).all(), (name, lesion.id)

@@ -134,3 +134,17 @@ def test_command_line_end_to_end(tmp_path, capsys):
     (tmp_path / "other" / "data.nii").write_bytes(b"x")
     assert main(["phantom", str(tmp_path / "other"), "--scale", "tiny"]) == 2
     assert "not a phantom study" in capsys.readouterr().err
+
+
+def test_no_motion_keeps_the_head_still_and_changes_nothing_else(tmp_path):
+    assert main(["phantom", str(tmp_path / "still"), "--scale", "tiny", "--visits", "2", "--no-motion",
+                 "--seed", "5"]) == 0
+    moving = make_phantom_study(tmp_path / "moving", visits=2, scale="tiny", seed=5)
+    still, moved = load_truth(tmp_path / "still", "sub-01"), load_truth(moving, "sub-01")
+    assert still.record["motion"] is False and moved.record["motion"] is True
+    for key, acquisition in still.acquisitions.items():
+        np.testing.assert_array_equal(acquisition.world_from_anatomy, np.eye(4))
+        assert not np.allclose(moved.acquisitions[key].world_from_anatomy, np.eye(4), atol=1e-3)
+    assert [lesion.centre_mm.tolist() for lesion in still.lesions] == [lesion.centre_mm.tolist() for lesion in moved.lesions]
+    again = make_phantom_study(tmp_path / "again", visits=2, scale="tiny", seed=5, motion=False)
+    assert _files(again) == _files(tmp_path / "still")  # still deterministic
