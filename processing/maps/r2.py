@@ -18,7 +18,7 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.maps import expfit
-from processing.maps._voxels import check_times, masked_values, resolve_mask, unmask
+from processing.maps._voxels import check_times, masked_values, resolve_mask, unmask, single_threaded_blas
 
 R2_METHODS = ("nonlinear", "loglinear")
 
@@ -53,12 +53,13 @@ class R2Model:
             raise FerretError(f"{used.size} echoes left for the R2 fit; it needs {minimum}.",
                               fix="turn off the offset or the first-echo drop, or use more echoes.")
         keep = resolve_mask(data, mask)
-        values = masked_values(data, keep)[:, used]
-        if self.method == "loglinear":
-            amplitude, rate = expfit.loglinear_fit(values, te[used])
-        else:
-            result = expfit.nonlinear_fit(values, te[used], offset=self.offset)
-            amplitude, rate = result["amplitude"], result["rate"]
+        values = masked_values(data, keep, dtype=np.float32)[:, used]
+        with single_threaded_blas():
+            if self.method == "loglinear":
+                amplitude, rate = expfit.loglinear_fit(values, te[used])
+            else:
+                result = expfit.nonlinear_fit(values, te[used], offset=self.offset)
+                amplitude, rate = result["amplitude"], result["rate"]
         rate = np.where(np.isfinite(rate), np.maximum(rate, 0.0), 0.0)
         return R2Fit(self, keep, rate, amplitude)
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.maps import expfit
-from processing.maps._voxels import check_times, masked_values, resolve_mask, unmask
+from processing.maps._voxels import check_times, masked_values, resolve_mask, unmask, single_threaded_blas
 
 METHODS = ("trapezoid", "arlo", "loglinear", "nonlinear")
 
@@ -150,7 +150,8 @@ class R2starModel:
         keep = resolve_mask(data, mask)
         # closed forms are exact enough in float32 (relative error ~1e-7); fits use float64
         dtype = np.float32 if self.method in ("trapezoid", "arlo") else np.float64
-        r2star, s0 = _FORMULAS[self.method](masked_values(data, keep, dtype=dtype), te, clip=self.clip)
+        with single_threaded_blas():
+            r2star, s0 = _FORMULAS[self.method](masked_values(data, keep, dtype=dtype), te, clip=self.clip)
         return R2starFit(self, keep, r2star, s0)
 
 

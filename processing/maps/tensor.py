@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from processing.errors import FerretError
-from processing.maps._voxels import masked_values, resolve_mask, unmask
+from processing.maps._voxels import masked_values, resolve_mask, unmask, single_threaded_blas
 
 FIT_METHODS = ("ols", "wls")
 CHUNK_VOXELS = 1 << 16
@@ -107,7 +107,8 @@ class TensorModel:
         values = masked_values(data, keep, dtype=np.float64)
         floor = self.min_signal if self.min_signal is not None else _min_positive(values)
         log_signal = np.log(np.maximum(values, floor))
-        coefficients = (fit_ols if self.method == "ols" else fit_wls)(log_signal, self.design)
+        with single_threaded_blas():
+            coefficients = (fit_ols if self.method == "ols" else fit_wls)(log_signal, self.design)
         return TensorFit(self, keep, coefficients)
 
 
