@@ -5,7 +5,8 @@ each job is cached by the checksums of its inputs and its parameters, so a
 second run does nothing and a change reruns exactly what depends on it.
 ``--steps`` names the outputs wanted; the jobs they need come along. Progress
 goes to stderr (bars on a terminal, plain lines otherwise); stdout lists
-what was written per visit; the summary names every failed or skipped job
+what was written per visit; flagged registrations behind the composed
+transforms print ``QC WARNING:`` lines to stderr; the summary names every failed or skipped job
 with its reason and the exit status is 1 when anything failed. Nothing is
 written into the raw study; outputs go to ``<study>/derivatives/ferret``.
 """
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
                         listeners=[reporter, lambda status, job: kept.setdefault("status", status)])
     reporter.close()
     print_written(graph, summary.done, study.root)
+    print_qc_warnings(graph, summary.done + summary.cached)
     print(summary.text(), file=sys.stderr)
     if args.verbose:
         print_details(summary, kept.get("status"))
@@ -118,6 +120,16 @@ def print_written(graph, done: list[str], root: Path) -> None:
     for label, stems in written.items():
         print(f"{label}: wrote {len(stems)}: {', '.join(stems)}")
     sys.stdout.flush()
+
+
+def print_qc_warnings(graph, finished: list[str]) -> None:
+    """``QC WARNING:`` lines (stderr) for flagged registrations behind the composed transforms of this run."""
+    from processing.registration.chain import stored_warnings
+
+    paths = [path for name in finished if name.endswith(" to-ref")
+             for path in graph[name].outputs if path.name.endswith("_xfm.txt")]
+    for line in stored_warnings(paths):
+        print(line, file=sys.stderr)
 
 
 def print_details(summary, status) -> None:

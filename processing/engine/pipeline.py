@@ -6,9 +6,12 @@ Jobs (names as shown in progress and summaries):
   one visit; inputs are that acquisition's files, parameters only the
   settings of that step (so changing the R2* method reruns the MEGRE jobs
   and what depends on them, nothing else);
-* ``register sub-01``: the participant's registration chain; inputs are the
-  image each acquisition is registered by; outputs every transform and the
-  composed ``to-ref`` transforms;
+* ``register sub-01 ses-02 MESE`` (one per link of the chain: each
+  acquisition to its visit's anchor, ``... anchor`` for each visit's anchor to
+  visit 1's): one registration; inputs are the two images registered, outputs
+  its transform. Links are independent jobs, so they run in parallel;
+* ``register sub-01 ses-02 to-ref``: the visit's composed ``to-ref``
+  transforms, from the stored links (and the reference grid's header);
 * ``resample sub-01 ses-02 MEGRE`` (one per maps step) and
   ``resample sub-01 ses-02 anat`` (FLAIR, T1w, T2w, the anchor): into the
   reference space; inputs are the maps, the ``to-ref`` transforms used and
@@ -29,12 +32,13 @@ from pathlib import Path
 from processing.engine.cache import CACHE_DIRNAME
 from processing.engine.graph import Graph
 from processing.engine.job import Job
-from processing.engine.plan import (anatomical_resample_items, chain_files, map_resample_items,
+from processing.engine.plan import (anatomical_resample_items, compose_files, link_files, map_resample_items,
                                     map_step_files, map_steps_of, reference_inputs, to_ref_files,
                                     with_sidecars)
-from processing.engine.steps import ParticipantRef, VisitRef, chain_job, maps_job, planning_failed, resample_job
+from processing.engine.steps import (ParticipantRef, VisitRef, compose_job, link_job, maps_job, planning_failed,
+                                     resample_job)
 from processing.errors import FerretError
-from processing.registration.chain import ChainSettings
+from processing.registration.chain import ChainSettings, PairTask, anchors_of, pair_tasks, visit_links
 from processing.study.model import Participant, Study, Visit
 
 STEPS = ("maps", "register", "resample")
@@ -92,9 +96,7 @@ def study_graph(study: Study, options: PipelineOptions | None = None, *, partici
 def participant_jobs(root: Path, participant: Participant, visits: list[Visit],
                      options: PipelineOptions) -> list[Job]:
     """The chain of ``participant`` and the maps and resampling jobs of ``visits``."""
-    jobs: list[Job] = []
-    chain, chain_outputs = _chain_job(root, participant, options)
-    jobs.append(chain)
+    jobs, chain_outputs = _chain_jobs(root, participant, visits, options)
     for visit in visits:
         ref = VisitRef.of(visit, participant)
         for step in map_steps_of(visit):
@@ -123,16 +125,29 @@ def _maps_job(root: Path, ref: VisitRef, visit: Visit, step: str, options: Pipel
     return job, images
 
 
-def _chain_job(root: Path, participant: Participant, options: PipelineOptions) -> tuple[Job, list[Path]]:
-    name = f"register {participant.label}"
+def _chain_jobs(root: Path, participant: Participant, visits: list[Visit],
+                options: PipelineOptions) -> tuple[list[Job], list[Path]]:
+    """The link jobs ``visits`` need and their composition jobs; or one failing job when unplannable."""
+    settings, ref = options.chain, ParticipantRef.of(participant, root)
     try:
-        inputs, outputs = chain_files(participant, options.chain)
+        tasks = pair_tasks(participant, anchors_of(participant, settings))
+        compose = {visit.session: compose_files(participant, visit, settings, tasks) for visit in visits}
     except FerretError as exc:
-        failed = _failed(root, name, exc.message())
-        return failed, list(failed.outputs)
-    job = Job(name, chain_job, inputs=inputs, outputs=outputs, args=(ParticipantRef.of(participant, root),),
-              params={"settings": options.chain})
-    return job, outputs
+        failed = _failed(root, f"register {participant.label}", exc.message())
+        return [failed], list(failed.outputs)
+    needed = {task.key for visit in visits for task in visit_links(participant, visit, settings, tasks)}
+    jobs = [_link_job(participant, ref, task, settings) for task in tasks if task.key in needed]
+    for visit in visits:
+        inputs, outputs = compose[visit.session]
+        jobs.append(Job(f"register {participant.label} {visit.session} to-ref", compose_job, inputs=inputs,
+                        outputs=outputs, args=(VisitRef.of(visit, participant),), params={"settings": settings}))
+    return jobs, []
+
+
+def _link_job(participant: Participant, ref: ParticipantRef, task: PairTask, settings) -> Job:
+    inputs, outputs = link_files(task)
+    return Job(f"register {participant.label} {task.key[0]} {task.key[1]}", link_job, inputs=inputs,
+               outputs=outputs, args=(ref,), params={"link": task.spec(), "params": settings.params})
 
 
 def _resample_job(ref: VisitRef, visit: Visit, label: str, items, participant: Participant,

@@ -6,8 +6,9 @@ file, image headers), without computing anything:
 
 * :func:`map_step_files`: one maps step (``MEGRE``, ``DWI``, ``R1``, ``R2``)
   of :func:`processing.maps.compute_visit_maps`;
-* :func:`chain_files`: the registration chain of a participant
-  (:func:`processing.registration.chain.register_participant`);
+* :func:`link_files`, :func:`compose_files`: one registration link
+  (:func:`processing.registration.chain.register_link`) and one visit's
+  composed ``to-ref`` transforms (:func:`~processing.registration.chain.compose_visit`);
 * :func:`map_resample_items`, :func:`anatomical_resample_items`: images of a visit resampled into the reference
   space (:func:`processing.registration.outputs.write_in_reference`).
 
@@ -22,9 +23,9 @@ from processing.fileio.provenance import sidecar_path
 from processing.maps.gradients import group_shells
 from processing.maps.trace import weighted_shells
 from processing.registration import store
-from processing.registration.chain import ChainSettings, anchor_key, pair_tasks
+from processing.registration.chain import ChainSettings, PairTask, anchor_key, visit_links
 from processing.registration.outputs import ANATOMICAL, source_key, space_ref_name
-from processing.registration.volumes import representative_file
+from processing.registration.volumes import representative_file, volume_key
 from processing.study.model import Acquisition, Participant, Visit
 
 #: Maps step -> the acquisitions it needs (any of them), as in :data:`processing.maps.steps.STEPS`.
@@ -94,23 +95,27 @@ def _r1_files(visit: Visit) -> tuple[list[Path], list[Path]]:
     return inputs, maps
 
 
-def chain_files(participant: Participant, settings: ChainSettings) -> tuple[list[Path], list[Path]]:
-    """``(inputs, outputs)`` of a participant's registration chain (transforms and sidecars).
+def link_files(task: PairTask) -> tuple[list[Path], list[Path]]:
+    """``(inputs, outputs)`` of one registration link: the two registered images, its transform and sidecar.
 
-    Inputs are the image each acquisition is registered by (and the .bval
-    of the DWI, whose b=0 mean is registered); every image's header also
-    decides same-scan links and the reference grid.
+    A DWI is registered by its b=0 mean, so its .bval is an input too.
     """
-    inputs: list[Path] = []
-    for visit in participant.visits:
-        for acq in visit.acquisitions.values():
-            inputs.append(representative_file(acq).path)
-            if acq.kind == "dwi" and acq.bval is not None:
-                inputs.append(Path(acq.bval))
-    anchors = {visit.session: anchor_key(visit, settings) for visit in participant.visits}
-    transforms = [task.path for task in pair_tasks(participant, anchors)]
-    transforms += [store.xfm_path(v, key, "ref") for v in participant.visits for key in v.acquisitions]
-    return list(dict.fromkeys(inputs)), with_sidecars(transforms)
+    inputs = []
+    for visit, key in (task.fixed, task.moving):
+        acq = visit.acquisitions[volume_key(visit, key)]
+        inputs.append(representative_file(acq).path)
+        if acq.kind == "dwi" and acq.bval is not None:
+            inputs.append(Path(acq.bval))
+    return list(dict.fromkeys(inputs)), with_sidecars([task.path])
+
+
+def compose_files(participant: Participant, visit: Visit, settings: ChainSettings,
+                  tasks: list[PairTask]) -> tuple[list[Path], list[Path]]:
+    """``(inputs, outputs)`` of a visit's composition: its links' transforms, the reference grid's header,
+    and the ``to-ref`` transforms of every acquisition of the visit."""
+    links = with_sidecars([task.path for task in visit_links(participant, visit, settings, tasks)])
+    inputs = links + reference_inputs(participant, settings)
+    return list(dict.fromkeys(inputs)), to_ref_files(visit, visit.acquisitions)
 
 
 def reference_inputs(participant: Participant, settings: ChainSettings) -> list[Path]:

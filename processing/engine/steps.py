@@ -16,8 +16,9 @@ from pathlib import Path
 from processing.errors import FerretError
 from processing.progress import Progress
 from processing.registration import store
-from processing.registration.chain import (ChainResult, ChainSettings, PairRecord, anchor_key,
-                                           reference_space, register_participant)
+from processing.registration.chain import (ChainResult, ChainSettings, PairRecord, PairTask, anchor_key,
+                                           compose_visit, reference_space, register_link)
+from processing.registration.rigid import RegistrationParams
 from processing.study.model import Participant, Visit
 
 
@@ -78,26 +79,25 @@ def maps_job(ref: VisitRef, *, step: str, settings: dict, progress: Progress) ->
 maps_job.engine_version = "1"
 
 
-def chain_job(ref: ParticipantRef, *, settings: ChainSettings, progress: Progress) -> None:
-    """Every registration of a participant and the composed ``to-ref`` transforms.
+def link_job(ref: ParticipantRef, *, link: dict, params: RegistrationParams, progress: Progress) -> None:
+    """One registration link of a participant's chain (``link`` is :meth:`PairTask.spec`); writes its transform.
 
-    ITK's global thread count is pinned to the registration's own
-    (``settings.params.threads``) while it runs: with ITK's default (all
-    cores), two runs on the same images differed by up to 5e-3 in matrix
-    elements; pinned, they are bit-identical, so a rerun after a crash
-    reproduces the clean run. The previous value is restored afterwards.
+    Links run as separate jobs, in parallel; ITK's thread count is pinned
+    inside the registration (:mod:`processing.registration.threads`).
     """
-    import SimpleITK as sitk
-
-    previous = sitk.ProcessObject.GetGlobalDefaultNumberOfThreads()
-    sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(max(1, int(settings.params.threads)))
-    try:
-        register_participant(ref.resolve(), settings, progress)
-    finally:
-        sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(previous)
+    register_link(PairTask.from_spec(ref.resolve(), link), params, progress=progress)
 
 
-chain_job.engine_version = "1"
+link_job.engine_version = "1"
+
+
+def compose_job(ref: VisitRef, *, settings: ChainSettings, progress: Progress) -> None:
+    """The composed ``to-ref`` transforms of one visit, from the stored link transforms."""
+    progress.update(0.0, f"{ref.session}: composing the registration chain")
+    compose_visit(ref.participant_of(), ref.resolve(), settings)
+
+
+compose_job.engine_version = "1"
 
 
 def resample_job(ref: VisitRef, *, items: list, settings: ChainSettings, order: int, progress: Progress) -> None:
@@ -118,7 +118,7 @@ resample_job.engine_version = "1"
 def saved_chain(participant: Participant, visit: Visit, keys, settings: ChainSettings) -> ChainResult:
     """The part of a participant's chain that resampling ``keys`` of ``visit`` needs, read from disk.
 
-    Reads the ``to-ref`` transforms written by :func:`chain_job` and rebuilds
+    Reads the ``to-ref`` transforms written by :func:`compose_job` and rebuilds
     the reference grid (from the first visit's image headers) without
     registering anything.
     """

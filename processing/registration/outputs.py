@@ -74,7 +74,7 @@ def write_in_reference(visit: Visit, source: Path, key: str, chain: ChainResult,
     out = visit.derivative(space_ref_name(visit, source), datatype)
     inputs = [source, chain.ref_paths[(visit.session, key)]]
     parameters = {"order": order, "reference": chain.reference_source}
-    if out.exists() and is_cached(out, parameters, inputs):
+    if out.exists() and is_cached(out, parameters, inputs, root=visit.study_root):
         return out
     data, affine, _ = load_nifti(source, dtype=None)
     if is_mask:

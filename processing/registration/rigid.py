@@ -24,6 +24,7 @@ from processing.errors import FerretError
 from processing.progress import Progress, null_progress
 from processing.registration import spaces
 from processing.registration.qc import header_deviation, quality_flags
+from processing.registration.threads import itk_threads
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,17 @@ def register_rigid(fixed_img: Image, moving_img: Image, *, fixed_mask: np.ndarra
         A starting RAS matrix instead of the header + centre-of-mass start.
     progress : Progress, optional
         Receives a fraction per pyramid level; cancellation is honoured.
+
+    ITK's global thread count is pinned to ``params.threads`` meanwhile
+    (:func:`~processing.registration.threads.itk_threads`): reproducible results.
     """
-    progress = progress or null_progress()
+    with itk_threads(params.threads):
+        return _register(fixed_img, moving_img, fixed_mask, moving_mask, params, initial_fixed_from_moving,
+                         progress or null_progress())
+
+
+def _register(fixed_img: Image, moving_img: Image, fixed_mask, moving_mask, params: RegistrationParams,
+              initial_fixed_from_moving, progress: Progress) -> RegistrationResult:
     started = time.perf_counter()
     fixed = _prepare(fixed_img, fixed_mask, params.working_spacing_mm)
     moving = _prepare(moving_img, moving_mask, params.working_spacing_mm)

@@ -19,6 +19,7 @@ points of A, i.e. it is the transform that resamples A onto B's grid
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterable
@@ -89,14 +90,35 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def is_cached(path: Path, parameters: dict[str, Any], inputs: Iterable[Path]) -> bool:
-    """True when the transform exists with the same parameters and input checksums."""
+def is_cached(path: Path, parameters: dict[str, Any], inputs: Iterable[Path], root: Path | None = None) -> bool:
+    """True when the transform exists with the same parameters and input checksums.
+
+    With ``root`` (the study folder), input paths are compared relative to it:
+    a stored ``/old/place/study/sub-01/...`` matches ``<root>/sub-01/...``, so
+    a moved or re-mounted study is not registered again.
+    """
     record = read_sidecar(path)
     if record is None or not path.exists() or record.get("Parameters") != _jsonable(parameters):
         return False
     stored = [(item.get("path"), item.get("checksum")) for item in record.get("Inputs", [])]
-    current = [(str(p), file_checksum(p)) for p in inputs]
-    return stored == current
+    inputs = list(inputs)
+    if len(stored) != len(inputs):
+        return False
+    return all(_same_path(old, Path(new), root) and checksum == file_checksum(new)
+               for (old, checksum), new in zip(stored, inputs))
+
+
+def _same_path(stored: str | None, current: Path, root: Path | None) -> bool:
+    """Whether a path recorded in a sidecar names ``current`` (relative to ``root`` when given)."""
+    if stored is None:
+        return False
+    if root is None:
+        return stored == str(current)
+    try:
+        relative = Path(os.path.abspath(current)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return stored == str(current)
+    return ("/" + stored.replace("\\", "/")).endswith("/" + relative)
 
 
 def _jsonable(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -59,6 +60,26 @@ def test_second_run_is_cached_and_rewrites_nothing(processed, capsys):
     before = {path: path.stat().st_mtime_ns for path in outputs}
     capsys.readouterr()
     assert ferret(["process", str(processed), "--steps", "register,resample"]) == 0
-    lines = [line for line in capsys.readouterr().out.splitlines() if "_xfm.txt:" in line]
-    assert lines and all(line.endswith("cached") for line in lines)
+    captured = capsys.readouterr()
+    assert "wrote" not in captured.out  # nothing written: no per-visit lines
+    summary = next(line for line in captured.err.splitlines() if " up to date, " in line)
+    assert summary.startswith("0 done, ") and " 0 failed" in summary and not summary.startswith("0 done, 0 up")
+    assert "QC WARNING" not in captured.err
     assert {path: path.stat().st_mtime_ns for path in outputs} == before
+
+
+@pytest.mark.slow
+def test_a_flagged_link_prints_a_qc_warning_for_its_composed_transforms(processed, tmp_path, capsys):
+    root = tmp_path / "study"
+    shutil.copytree(processed, root)
+    xfm = root / "derivatives" / "ferret" / "sub-01" / "ses-02" / "xfm"
+    link = xfm / "sub-01_ses-02_from-MESE_to-UNIT1_mode-image_xfm.json"
+    record = json.loads(link.read_text())
+    link.write_text(json.dumps({**record, "QCFlags": ["poor metric"]}))  # as if the registration were suspect
+    capsys.readouterr()
+    assert ferret(["process", str(root), "--steps", "register"]) == 0
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if line.startswith("QC WARNING:")]
+    assert len(warnings) == 1 and "ses-02 MESE -> ses-02 UNIT1: poor metric" in warnings[0]
+    composed = json.loads((xfm / "sub-01_ses-02_from-MESE_to-ref_mode-image_xfm.json").read_text())
+    assert composed["QCFlags"] == ["ses-02 MESE -> ses-02 UNIT1: poor metric"]
