@@ -63,13 +63,19 @@ def highpass_phase(phase: np.ndarray, *, kernel_size: int = 12) -> np.ndarray:
         raise FerretError(f"the phase of one echo must be 3-D; got shape {phase.shape}.")
     planes = np.ascontiguousarray(phase.transpose(2, 1, 0))  # (z, y, x): slices first, contiguous
     finite = np.isfinite(planes)
-    planes = np.where(finite, planes, 0.0).astype(np.float32)
-    real = np.where(finite, np.cos(planes), 0.0).astype(np.float32)
-    imag = np.where(finite, np.sin(planes), 0.0).astype(np.float32)
-    low = lowpass_planes(np.stack([real, imag]), kernel_size=kernel_size)
-    # angle(z * conj(L)) with z = real + i imag, L = low[0] + i low[1]
-    result = np.arctan2(imag * low[0] - real * low[1], real * low[0] + imag * low[1])
-    result[~finite] = 0.0
+    all_finite = bool(finite.all())
+    if not all_finite:
+        planes = np.where(finite, planes, np.float32(0.0))   # a copy: the caller's array stays as is
+    real, imag = np.cos(planes), np.sin(planes)
+    if not all_finite:
+        real[~finite] = 0.0
+        imag[~finite] = 0.0
+    low_real = lowpass_planes(real, kernel_size=kernel_size)
+    low_imag = lowpass_planes(imag, kernel_size=kernel_size)
+    # angle(z * conj(L)) with z = real + i imag, L = low_real + i low_imag
+    result = np.arctan2(imag * low_real - real * low_imag, real * low_real + imag * low_imag)
+    if not all_finite:
+        result[~finite] = 0.0
     return np.ascontiguousarray(result.transpose(2, 1, 0))
 
 
