@@ -17,11 +17,14 @@ r1
     R1/T1 from the MP2RAGE UNI image (lookup table from :mod:`processing.forward.mp2rage`).
 r2
     R2/T2 from multi-echo spin echo.
-mask
-    Automatic brain mask.
+mask, skullstrip
+    Automatic intracranial mask (brain + CSF inside the skull): threshold search
+    for the level whose brain keeps clear of the scalp, CSF rim, closing.
 expfit, varpro
     Batched mono-exponential fits shared by R2* and R2 (log-linear; nonlinear by
-    variable projection without offset, Levenberg-Marquardt with offset).
+    variable projection without offset, float32 over voxel chunks on 2 threads;
+    Levenberg-Marquardt with offset). The fits run with one BLAS thread
+    (``_voxels.single_threaded_blas``).
 pipeline, steps, inputs, outputs
     :func:`compute_visit_maps` for one visit: read, fit, write with provenance.
 
