@@ -1,7 +1,7 @@
 """The processing engine, as JSON lines: the real pipeline on a phantom participant, and its overhead.
 
 Default: one phantom participant (10 visits, scale tiny unless ``--scale``)
-through the real job graph (maps per visit and step, registration chain,
+through the real job graph (maps per visit and step, one job per registration link and a composition per visit,
 resampling) end to end with 1 and 2 local worker processes, the cached rerun
 (goal: under 2 s), and a local Dask cluster of 2 workers beside 2 local
 processes. Each end-to-end run starts from the raw study (no derivatives).

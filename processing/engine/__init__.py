@@ -22,7 +22,7 @@ status      JobState, RunStatus (aggregate fraction, ETA), RunSummary.
 runner      run(): scheduling, failure isolation, cancellation.
 reporter    TerminalReporter: bars on a terminal, plain lines otherwise.
 pipeline    study_graph(study, PipelineOptions): the real pipeline as jobs (maps per visit and
-            step, registration chain per participant, resampling per visit and step).
+            step, one job per registration link, a composition per visit, resampling per visit and step).
 plan        Each step's inputs and outputs, listed from the study's layout before running.
 steps       The pipeline's job functions and the VisitRef/ParticipantRef they receive.
 

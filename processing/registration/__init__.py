@@ -14,7 +14,12 @@
   space and back, one interpolation per output.
 * :mod:`~processing.registration.chain`: the per-participant chain (anchors,
   visits, DWI) composed into ``ref_from_<acquisition>`` transforms, with
-  :mod:`~processing.registration.store` saving them under ``xfm/``.
+  :mod:`~processing.registration.store` saving them under ``xfm/``; each link
+  (:func:`~processing.registration.chain.register_link`) and each visit's
+  composition (:func:`~processing.registration.chain.compose_visit`) also runs
+  on its own, as engine jobs.
+* :mod:`~processing.registration.threads`: ITK's global thread count pinned
+  during each registration (reproducible transforms).
 
 Transforms are 4x4 RAS matrices named ``<to>_from_<from>``: ``mp2rage_from_flair``
 maps a point's RAS coordinates in FLAIR's world to MP2RAGE's world.

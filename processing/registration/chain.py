@@ -354,8 +354,10 @@ def _write_to_ref(visit: Visit, key: str, matrix: np.ndarray, links: list[PairRe
     paths = [link.path for link in links]
     flags = [f"{link.description}: {flag}" for link in links for flag in link.flags]
     path = store.xfm_path(visit, key, "ref")
-    if store.is_cached(path, {"reference": reference}, paths, root=visit.study_root) and np.allclose(store.read_matrix(path), matrix):
-        return path
+    stored = store.read_sidecar(path) or {}
+    if (store.is_cached(path, {"reference": reference}, paths, root=visit.study_root)
+            and np.allclose(store.read_matrix(path), matrix) and stored.get("QCFlags") == flags):
+        return path  # same links, same matrix, same flags (a link's flags live in its sidecar, not its .txt)
     return store.write_transform(path, matrix, source=key, target="ref",
                                  method="composition of registrations", parameters={"reference": reference},
                                  inputs=paths, Reference=reference, QCFlags=flags,
