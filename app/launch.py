@@ -58,7 +58,8 @@ def run_window(root: str | Path, *, participant: str | None = None, screenshot: 
     headless = screenshot is None and not can_show_window()
     if screenshot is not None or headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    app, window = _make_window(study, participant, rater=rater, visit=visit, review=review)
+    interactive = screenshot is None and not headless
+    app, window = _make_window(study, participant, rater=rater, visit=visit, review=review, process=interactive)
     _apply_view_options(window, lesion, orientation)
     if screenshot is not None or headless:
         from app.screenshot import save_screenshot

@@ -49,10 +49,13 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         The visit being screened in rating mode.
     review : bool
         Show every rater's labels (not with ``rater``).
+    process : bool
+        Compute the opened participant's missing derivatives in the background
+        (:mod:`app.processing`) and fill the views in as results arrive.
     """
 
     def __init__(self, study: Study, settings_file: Path | None = None, parent=None, *, rater: str | None = None,
-                 visit: str | None = None, review: bool = False) -> None:
+                 visit: str | None = None, review: bool = False, process: bool = False) -> None:
         super().__init__(parent)
         self.study = study
         mode = "rating" if rater else ("review" if review else "view")
@@ -60,6 +63,8 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.presenter = MainPresenter(self, study)
         self.session = ViewerSession(settings_file, overlay_mode=mode)
         self.rating = RatingMode(self, rater, visit)
+        self.processing = None
+        self._process = process
         self.grid_view = GridView(self.session.grid)
         self.readout = ReadoutPanel(self.session.grid)
         self.timecourses = TimeCourseStrip(self.session.grid)
@@ -81,6 +86,8 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.presenter.start(participant)
         self.session.open(self.presenter.participant)
         self.rating.open(self.presenter.participant)
+        if self._process:
+            self._start_processing()
         browser = min(self.browser.minimumWidth(), SIDE_WIDTH)
         self.splitter.setSizes([browser, max(1, self.width() - browser - SIDE_WIDTH), SIDE_WIDTH])
 
@@ -115,6 +122,19 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.presenter.select_participant(label)
         self.session.open(self.presenter.participant)
         self.rating.open(self.presenter.participant)
+        if self.processing is not None:
+            self.processing.process(label)
+
+    def _start_processing(self) -> None:
+        from app.processing import attach_processing
+
+        self.processing = attach_processing(self, self.study)
+        self.processing.outputs_ready.connect(self._outputs_ready)
+
+    def _outputs_ready(self, label: str, _paths: list) -> None:
+        """New maps or transforms on disk: the grid takes them without moving the view."""
+        if self.presenter.participant is not None and label == self.presenter.participant.label:
+            self.session.grid.refresh(self.study.participants[label])
 
     def _cell_chosen(self, session: str, kind: str | None) -> None:
         self.presenter.select_cell(session, kind)
@@ -133,6 +153,10 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.orientation_buttons.buttons()[current].setChecked(True)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self.processing is not None:
+            self.processing.outputs_ready.disconnect(self._outputs_ready)
+            self.processing.close()
+            self.processing = None
         self.rating.close()
         self.session.close()
         super().closeEvent(event)

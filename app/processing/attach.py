@@ -45,6 +45,7 @@ class ProcessingAttachment(QtCore.QObject):
         self.participant: str | None = None
         self._pending: list[Path] = []
         self._had_work = False
+        self._closed = False
         self._flush_timer = QtCore.QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self.flush)
@@ -58,6 +59,8 @@ class ProcessingAttachment(QtCore.QObject):
         return self.worker.start(graph)
 
     def _job_finished(self, name: str, outputs: list) -> None:
+        if self._closed:
+            return
         if any(not Path(p).name.endswith(".json") for p in outputs):
             self._pending.extend(Path(p) for p in outputs)
             if not self._flush_timer.isActive():
@@ -66,14 +69,17 @@ class ProcessingAttachment(QtCore.QObject):
     def flush(self) -> None:
         """Re-discover the participant and announce the outputs gathered since the last flush."""
         self._flush_timer.stop()
-        if not self._pending or self.participant is None:
+        if self._closed or not self._pending or self.participant is None:
             return
         paths, self._pending = self._pending, []
         refresh_participant(self.study, self.participant)
         self.outputs_ready.emit(self.participant, paths)
 
     def close(self) -> None:
-        """Cancel the run and wait for it (window closing)."""
+        """Cancel the run and wait for it (window closing); nothing is announced afterwards."""
+        self._closed = True
+        self._flush_timer.stop()
+        self._pending = []
         self.worker.cancel()
         self.worker.wait(30)
 

