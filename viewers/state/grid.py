@@ -80,7 +80,11 @@ class GridModel:
         self.cursor, self.geometry = WorldCursor(), ViewGeometry()
         self.windows = {key: WindowLevel(*windows[key]) if windows and key in windows else WindowLevel()
                         for key in COLUMNS}
-        self._window_set = set(windows or ())
+        # Saved windows apply to quantitative maps only: their units are physical and carry
+        # over between sessions and studies; raw images' scanner units do not.
+        self._saved_windows = set(windows or ())
+        self._window_set: set[str] = set()
+        self._derived_columns: set[str] = set()
         self.cells: dict[tuple[str, str], GridCell] = {}
         self.participant: Participant | None = None
         self.truth = None
@@ -117,6 +121,7 @@ class GridModel:
             self._place_field_of_view()
         changed = [key for key, cell in self.cells.items() if self._outdated(cell)]
         for key in changed:
+            self._window_set.discard(key[1])   # raw -> map: the map's own window
             self.cells.pop(key).view.close()
         self._ensure_cells()
         if changed:
@@ -173,8 +178,8 @@ class GridModel:
         return self.cells[(session, column_key)]
 
     def has_window(self, column_key: str) -> bool:
-        """True once a column's window was set (by its first volume or the saved settings)."""
-        return column_key in self._window_set
+        """True when a column shows a quantitative map whose window is worth saving."""
+        return column_key in self._window_set and column_key in self._derived_columns
 
     def row_title(self, visit: Visit) -> str:
         """``"ses-03  2023-06-13  week 8.3"``."""
@@ -339,11 +344,19 @@ class GridModel:
             cell.state, cell.error = "error", error or "unreadable"
         else:
             placed = self._placed(cell, volume, cell.column.modality, cell.source.label)
-            first_of_column = cell.column.key not in self._window_set
-            self._window_set.add(cell.column.key)
             cell.state = "shown"
-            cell.view.set_volume(placed, reset_window=first_of_column)
+            cell.view.set_volume(placed, reset_window=self._needs_window(cell))
         self.changed.emit(what="cell", key=cell.key)
+
+    def _needs_window(self, cell: GridCell) -> bool:
+        """True for the first volume of a column (unless a saved window fits a derived map)."""
+        key, derived = cell.column.key, cell.source.status == "derived"
+        if derived:
+            self._derived_columns.add(key)
+        if key in self._window_set:
+            return False
+        self._window_set.add(key)
+        return not (derived and key in self._saved_windows)
 
     def _truth_arrived(self, cell: GridCell, volume: Volume | None) -> None:
         if volume is None or self.cells.get(cell.key) is not cell or self.truth is None:
