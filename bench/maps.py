@@ -6,7 +6,9 @@ then every fit inside that mask (:mod:`bench.maps_data` builds a synthetic
 head with known truth on the real grids). ``visit_all_maps_s`` is the compute
 time of all default maps of one visit in one process (MEGRE: mask, R2*
 trapezoid, SWI, minIP; DWI: mask, traces, tensor OLS; R1: INV2 mask, lookup;
-R2: mask, nonlinear fit), ``visit_peak_mb`` its peak traced memory (numpy
+R2: mask, nonlinear fit), with its CPU time, the machine's load average and
+the time of each acquisition's step beside it (on a shared machine the wall
+time follows the other load), ``visit_peak_mb`` its peak traced memory (numpy
 allocations, input arrays included).
 
 Each other figure runs in its own subprocess (``--one NAME``). Peers on the
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -189,15 +192,20 @@ def run_visit(scale, rng):
             (lambda: synth.dwi(scale, rng), lambda d: dwi_maps(d[0], d[1], d[2], d[6])), \
             (lambda: synth.mp2rage(scale, rng), lambda d: r1_maps(d[0], d[1], d[3])), \
             (lambda: synth.mese(scale, rng), lambda d: r2_maps(d[0], d[3]))
-    total, peak = 0.0, 0.0
-    for make, compute in steps:
+    total, cpu, peak, per_step = 0.0, 0.0, 0.0, {}
+    for name, (make, compute) in zip(("MEGRE", "DWI", "MP2RAGE", "MESE"), steps):
         data = make()
         tracemalloc.reset_peak()
-        total += _timed(compute, data)[1]
+        start_cpu = time.process_time()
+        seconds = _timed(compute, data)[1]
+        cpu += time.process_time() - start_cpu
+        per_step[name] = seconds
+        total += seconds
         peak = max(peak, tracemalloc.get_traced_memory()[1] / 2 ** 20)
         del data
     tracemalloc.stop()
-    return {"seconds": total, "traced_peak_mb": peak}
+    return {"seconds": total, "cpu_seconds": cpu, "steps": per_step, "traced_peak_mb": peak,
+            "load_average": os.getloadavg()[0]}
 
 
 TEDANA = """
@@ -285,6 +293,11 @@ def main():
         visit = measure("visit", args.scale, workdir)
         emit("visit_all_maps_s (default maps, full-size synthetic visit, in the brain masks, no IO)",
              visit["seconds"], "s")
+        emit("visit_all_maps_cpu_s (process CPU time, all threads; less sensitive to other load)",
+             visit["cpu_seconds"], "s")
+        emit("machine load average (1 min) during the visit run", visit["load_average"], "")
+        for step, seconds in visit["steps"].items():
+            emit(f"visit step {step} seconds (mask + maps of that acquisition)", seconds, "s")
         emit("visit_peak_mb (largest step: inputs + temporaries, traced numpy memory)", visit["traced_peak_mb"], "MB")
         emit("visit_process_peak_mb (ru_maxrss, includes data generation)", visit["peak_mb"], "MB")
         for name in (args.only.split(",") if args.only else OURS):
