@@ -33,9 +33,6 @@ from scipy import ndimage
 LEVELS = (0.04, 0.06, 0.08, 0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.37, 0.45, 0.55)
 #: Erosion depth multiplier of the second attempt (thick bridges, e.g. T1w at 3 mm slices).
 DEEPER = 1.75
-#: A first brain of at least this fraction of the head is not retried deeper (intracranial/head
-#: volume is ~0.5-0.65 on adult heads; a brain cut short by thick bridges is smaller).
-PLAUSIBLE_FRACTION = 0.4
 #: Largest fraction of a candidate's surface allowed near the head surface.
 CLEAR_FRACTION = 0.02
 
@@ -52,8 +49,7 @@ def choose_threshold(image: np.ndarray, zooms, *, erode_mm: float, low: float,
         Its voxel size (mm).
     erode_mm : float
         First erosion depth; :data:`DEEPER` times it is also tried (thick
-        bridges, e.g. T1w with 3 mm slices) unless the first brain is already
-        :data:`PLAUSIBLE_FRACTION` of the head, and the larger clear brain wins.
+        bridges, e.g. T1w with 3 mm slices), and the larger clear brain wins.
     low, high : float
         Robust range of the image (p2, p98).
 
@@ -77,8 +73,6 @@ def choose_threshold(image: np.ndarray, zooms, *, erode_mm: float, low: float,
         volume = int(strongest[2].sum())
         if best is None or volume > best[0]:
             best = (volume, (strongest[1], erode, clear[0][1]))
-        if volume >= PLAUSIBLE_FRACTION * head.sum():
-            break
     return None if best is None else best[1]
 
 
