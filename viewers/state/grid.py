@@ -41,7 +41,7 @@ from viewers.state.placement import placement_of
 from viewers.state.slice_view_model import SliceViewModel
 from viewers.state.truth_overlay import POINT_TYPES, lesion_names, load_participant_truth, truth_lesions, truth_map_path
 from viewers.state.volume import Volume
-from viewers.state.windowing import WindowLevel
+from viewers.state.windowing import WindowLevel, preset_for
 
 #: How many lesion diameters the field of view spans after "go to lesion".
 LESION_VIEW_DIAMETERS = 6.0
@@ -80,8 +80,9 @@ class GridModel:
         self.cursor, self.geometry = WorldCursor(), ViewGeometry()
         self.windows = {key: WindowLevel(*windows[key]) if windows and key in windows else WindowLevel()
                         for key in COLUMNS}
-        # Saved windows apply to quantitative maps only: their units are physical and carry
-        # over between sessions and studies; raw images' scanner units do not.
+        # Saved windows apply to quantitative maps only (R2*, MD, R1...: a display preset
+        # exists): physical units carry over between sessions and studies; the scanner
+        # units of raw images, DWI traces and SWI do not.
         self._saved_windows = set(windows or ())
         self._window_set: set[str] = set()
         self._derived_columns: set[str] = set()
@@ -350,7 +351,8 @@ class GridModel:
 
     def _needs_window(self, cell: GridCell) -> bool:
         """True for the first volume of a column (unless a saved window fits a derived map)."""
-        key, derived = cell.column.key, cell.source.status == "derived"
+        key = cell.column.key
+        derived = cell.source.status == "derived" and preset_for(cell.column.modality) is not None
         if derived:
             self._derived_columns.add(key)
         if key in self._window_set:
