@@ -102,3 +102,32 @@ def resample_labels(labels: np.ndarray, source: Grid, target: Grid,
     return ndimage.affine_transform(np.asarray(labels, dtype=np.int32), matrix, offset=offset,
                                     output_shape=target.shape, order=0, mode="constant", cval=0,
                                     output=np.int32)
+
+
+def resample_image(data: np.ndarray, affine: np.ndarray, target: Grid, order: int = 1) -> np.ndarray:
+    """An intensity image (voxel -> reference RAS ``affine``) sampled at every ``target`` voxel centre.
+
+    Parameters
+    ----------
+    data : ndarray, 3D
+        Intensities.
+    affine : ndarray (4, 4)
+        Voxel -> RAS mm of the same world as ``target`` (compose any
+        registration in beforehand, e.g. a view's display affine).
+    target : Grid
+        The grid to sample on.
+    order : int
+        0 nearest neighbour, 1 linear.
+
+    Returns
+    -------
+    ndarray of float32, shape ``target.shape``
+        Outside the image: NaN (no intensity there, so no fill range matches it).
+    """
+    source = Grid(np.shape(data), affine)
+    if source.same_as(target):
+        return np.asarray(data, dtype=np.float32).copy()
+    source_vox_from_target_vox = np.linalg.inv(source.affine) @ target.affine
+    return ndimage.affine_transform(np.asarray(data, dtype=np.float32), source_vox_from_target_vox[:3, :3],
+                                    offset=source_vox_from_target_vox[:3, 3], output_shape=target.shape,
+                                    order=order, mode="constant", cval=np.nan, output=np.float32)
