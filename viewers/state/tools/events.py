@@ -2,8 +2,8 @@
 
 A :class:`ToolEvent` is what a view sends on press, move and release: the world
 position in RAS millimetres (of the reference space: the one cursor), the
-button, the modifier keys and the view's display plane (orientation); the
-view's slice is the plane through the event's position.
+button, the modifier keys, the view's display plane (orientation) and the
+view's image; the view's slice is the plane through the event's position.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ class ToolEvent:
     plane: Plane = field(default_factory=lambda: plane_for("axial"))
     button: str = "left"
     modifiers: frozenset = frozenset()
+    volume: object = field(default=None, compare=False, repr=False)
+    """The clicked view's image (a :class:`~viewers.state.volume.Volume` placed in the
+    reference space), when the view has one: what the flood fill fills on."""
 
     @property
     def point(self) -> np.ndarray:

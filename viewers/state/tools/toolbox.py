@@ -11,6 +11,7 @@ from processing.annotations.labels import LabelVolume
 from viewers.state.events import EventEmitter
 from viewers.state.tools.brush import BrushTool, EraserTool
 from viewers.state.tools.events import LesionSelection, ToolEvent
+from viewers.state.tools.fill import ViewFillTool
 from viewers.state.tools.picker import LesionPicker
 from viewers.state.tools.polygon import PolygonTool
 from viewers.state.undo import LabelHistory
@@ -35,6 +36,7 @@ class ToolBox:
             "brush": BrushTool(labels, self.selection),
             "eraser": EraserTool(labels, self.selection),
             "polygon": PolygonTool(labels, self.selection),
+            "fill": ViewFillTool(labels, self.selection),
             "picker": LesionPicker(labels, self.selection),
         }
         self.active_name = "brush"
