@@ -26,6 +26,7 @@ import numpy as np
 
 from processing.annotations import RaterWorkspace, load_schemas
 from processing.annotations import spaces
+from processing.annotations.cortex import cortex_mask
 from processing.annotations.geometry import measure_lesions
 from processing.annotations.labels import LabelEdit
 from processing.annotations.session import lesion_row
@@ -78,6 +79,7 @@ class RaterSession:
         centre = self.labels.grid.voxel_to_world((np.array(self.labels.grid.shape) - 1) / 2)
         self.cursor = cursor or WorldCursor(centre)
         self._geometry = None
+        self._cortex: tuple[np.ndarray | None] | None = None
         self.table = LesionTableModel(self.lesion_rows, self.schemas, self.cursor)
         self.form: RatingFormModel | None = None
         self.form_lesion_id: int | None = None
@@ -104,11 +106,19 @@ class RaterSession:
         """Type of the lesions painted from now on."""
         self.annotation.lesion_type = lesion_type
 
+    @property
+    def cortex(self) -> np.ndarray | None:
+        """The participant's cortex mask on the label grid (None without an R1 map); computed once."""
+        if self._cortex is None:
+            self._cortex = (cortex_mask(self.study_root, self.participant, self.labels.grid),)
+        return self._cortex[0]
+
     def lesion_rows(self) -> list[dict]:
         """Every live lesion: metadata, measurements (cached until the labels change), ratings."""
         if self._geometry is None:
+            cortex = self.cortex
             with self.labels.lock:
-                self._geometry = measure_lesions(self.labels.data, self.labels.grid)
+                self._geometry = measure_lesions(self.labels.data, self.labels.grid, cortex)
         ratings = self.annotation.store.ratings()
         return [lesion_row(record, self._geometry[record.lesion_id], ratings.get(record.lesion_id, {}))
                 for record in self.annotation.store.lesions() if record.lesion_id in self._geometry]

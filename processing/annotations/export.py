@@ -11,6 +11,8 @@ A rating whose field the lesion's form hides (e.g. an exclusion reason left
 from before ``excluded`` went back to "no") is not exported. Every mask gets a provenance sidecar. Masks go to each visit's native DWI grid
 through ``native_from_reference`` = inverse of ``reference_from_native``
 (:mod:`processing.annotations.spaces`), by nearest neighbour so IDs survive.
+The ``in_cortex`` / ``location`` columns use the participant's cortex mask
+(:mod:`processing.annotations.cortex`; "unknown" without an R1 map).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from processing.annotations import spaces
+from processing.annotations.cortex import cortex_mask
 from processing.annotations.grid import resample_labels
 from processing.annotations.schema import load_schemas
 from processing.annotations.spreadsheet import (BASE_COLUMNS, SUMMARY_COLUMNS, TAIL_COLUMNS, lesion_record,
@@ -54,7 +57,7 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
     for n, participant in enumerate(participants):
         progress.check()
         progress.update(n / max(len(participants), 1), f"exporting {participant}")
-        labels, rows = review.read(rater, participant)
+        labels, rows = review.read(rater, participant, cortex=_cortex(study_root, participant, review, rater))
         records += [lesion_record(participant, rater, _shown_ratings(row, schemas), columns) for row in rows]
         written["reference_masks"].append(_save_mask(out / participant / f"{participant}_space-ref_desc-lesions_dseg.nii.gz",
                                                      labels.data, labels.grid.affine, folder / participant, "reference"))
@@ -70,6 +73,12 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
     ]
     progress.update(1.0, "export done")
     return written
+
+
+def _cortex(study_root: Path, participant: str, review: ReviewWorkspace, rater: str):
+    """The participant's cortex mask on the rater's label grid (None without an R1 map)."""
+    grid = review.grid_of(rater, participant)
+    return None if grid is None else cortex_mask(study_root, participant, grid)
 
 
 def _shown_ratings(row: dict, schemas: dict) -> dict:

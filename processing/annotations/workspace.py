@@ -17,6 +17,7 @@ from processing.annotations.grid import Grid
 from processing.annotations.labels import LabelVolume
 from processing.annotations.lock import RaterLock
 from processing.annotations.session import AnnotationSession, lesion_row
+from processing.annotations.spaces import grid_of_image
 from processing.annotations.geometry import measure_lesions
 from processing.annotations.store import RaterStore
 from processing.errors import FerretError
@@ -100,6 +101,13 @@ class ReviewWorkspace:
     def participant_table(self) -> list[dict[str, str]]:
         """participants.tsv with every column."""
         return read_participants(self.study_root)
+
+    def grid_of(self, rater: str, participant: str) -> Grid | None:
+        """The grid of a rater's saved labels of a participant (header only), or None."""
+        path = rater_folder(self.study_root, rater) / participant / f"{participant}_space-ref_desc-lesions_dseg.nii.gz"
+        if not path.exists():
+            return None
+        return grid_of_image(path)
 
     def read(self, rater: str, participant: str, cortex=None) -> tuple[LabelVolume, list[dict]]:
         """A rater's labels and lesion rows of one participant, read-only."""
