@@ -15,7 +15,8 @@ plane millimetres (``view.view_box.mapSceneToView``) -> world
 (``plane.to_world(u, v, depth)``, depth of the cursor on the view's plane).
 A grid canvas (:class:`~viewers.widgets.grid_canvas.GridCanvas`, many cells in
 one widget) is attached the same way; it maps points itself (``locate``), and a
-stroke stays in the cell it began in.
+stroke stays in the cell it began in. Each event carries the clicked view's (or
+cell's) volume, placed in the reference space: the image the flood fill fills on.
 """
 
 from __future__ import annotations
@@ -146,10 +147,12 @@ class ToolController(QtCore.QObject):
 
     def _tool_event(self, view, event, button: str) -> ToolEvent:
         if hasattr(view, "locate"):
-            world, plane, _ = view.locate(event.position(), self._stroke_tile)
+            world, plane, tile = view.locate(event.position(), self._stroke_tile)
+            model = tile.model
         else:
-            world, plane = world_at(view, event.position()), view.model.plane
-        return ToolEvent(tuple(float(c) for c in world), plane, button, modifier_names(event.modifiers()))
+            world, plane, model = world_at(view, event.position()), view.model.plane, view.model
+        return ToolEvent(tuple(float(c) for c in world), plane, button, modifier_names(event.modifiers()),
+                         model.volume)
 
 
 def _viewport(view):

@@ -5,6 +5,9 @@
 mouse back to the views, every other button activates that tool and turns
 painting on. The brush size (diameter, mm) and 2D/3D mode apply to the brush
 and the eraser alike. "New lesion" makes the next stroke start a new ID.
+The fill row sets the flood fill's intensity range (min, max), whether each
+click sets it to the value under the click +- the tolerance ("auto", the
+default; the boxes then show the range used), and 2D/3D.
 :func:`undo_actions` gives QActions for Ctrl+Z and Ctrl+Shift+Z (also Ctrl+Y)
 whose enabled state follows the history.
 
@@ -52,6 +55,8 @@ class ToolPanel(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._tool_buttons())
         layout.addLayout(self._brush_settings())
+        if "fill" in toolbox.tools:
+            layout.addLayout(self._fill_settings())
         layout.addLayout(self._mask_settings())
         toolbox.changed.connect(lambda **_: self._show_tool())
         controller.changed.connect(lambda **_: self._show_tool())
@@ -115,6 +120,45 @@ class ToolPanel(QtWidgets.QWidget):
         row.addWidget(self.mode_box)
         return row
 
+    def set_fill_range(self, low: float, high: float) -> None:
+        """A fixed fill range (turns the click-relative range off)."""
+        fill = self.toolbox.tools["fill"]
+        fill.low, fill.high = float(min(low, high)), float(max(low, high))
+        self.fill_auto_box.setChecked(False)
+        self._show_fill_range(low=fill.low, high=fill.high)
+
+    def _fill_settings(self) -> QtWidgets.QHBoxLayout:
+        fill = self.toolbox.tools["fill"]
+        self.fill_low_box, self.fill_high_box, self.fill_tolerance_box = (_number_box() for _ in range(3))
+        self.fill_tolerance_box.setSpecialValueText("auto")   # minimum = None: 10 % of the image span
+        self.fill_tolerance_box.setMinimum(-1.0)
+        self.fill_tolerance_box.setValue(-1.0 if fill.tolerance is None else fill.tolerance)
+        self.fill_auto_box = QtWidgets.QCheckBox("± click")
+        self.fill_auto_box.setToolTip("Each click sets the range to the value under it ± the tolerance")
+        self.fill_auto_box.setChecked(fill.auto_range)
+        self.fill_mode_box = QtWidgets.QComboBox()
+        self.fill_mode_box.addItems(["2d", "3d"])
+        self.fill_mode_box.setCurrentText(fill.mode)
+        self.fill_auto_box.toggled.connect(lambda on: setattr(fill, "auto_range", bool(on)))
+        self.fill_mode_box.currentTextChanged.connect(lambda mode: setattr(fill, "mode", mode))
+        self.fill_tolerance_box.valueChanged.connect(
+            lambda value: setattr(fill, "tolerance", None if value < 0 else float(value)))
+        for box in (self.fill_low_box, self.fill_high_box):
+            box.editingFinished.connect(lambda: self.set_fill_range(self.fill_low_box.value(),
+                                                                    self.fill_high_box.value()))
+        fill.changed.connect(self._show_fill_range)
+        row = QtWidgets.QHBoxLayout()
+        for widget in (QtWidgets.QLabel("Fill"), self.fill_low_box, QtWidgets.QLabel("–"), self.fill_high_box,
+                       self.fill_auto_box, self.fill_tolerance_box, self.fill_mode_box):
+            row.addWidget(widget)
+        return row
+
+    def _show_fill_range(self, low: float, high: float) -> None:
+        for box, value in ((self.fill_low_box, low), (self.fill_high_box, high)):
+            box.blockSignals(True)
+            box.setValue(value)
+            box.blockSignals(False)
+
     def _mask_settings(self) -> QtWidgets.QHBoxLayout:
         self.mask_mode_box = QtWidgets.QComboBox()
         self.mask_mode_box.addItems(list(OVERLAY_MODES))
@@ -136,3 +180,11 @@ class ToolPanel(QtWidgets.QWidget):
         name = self.toolbox.active_name if self.controller.painting else "navigate"
         if name in self.tool_buttons:
             self.tool_buttons[name].setChecked(True)
+
+
+def _number_box() -> QtWidgets.QDoubleSpinBox:
+    box = QtWidgets.QDoubleSpinBox()
+    box.setRange(-1e9, 1e9)
+    box.setDecimals(4)
+    box.setKeyboardTracking(False)
+    return box
