@@ -127,7 +127,7 @@ class ToolPanel(QtWidgets.QWidget):
         self.fill_auto_box.setChecked(False)
         self._show_fill_range(low=fill.low, high=fill.high)
 
-    def _fill_settings(self) -> QtWidgets.QHBoxLayout:
+    def _fill_settings(self) -> QtWidgets.QGridLayout:
         fill = self.toolbox.tools["fill"]
         self.fill_low_box, self.fill_high_box, self.fill_tolerance_box = (_number_box() for _ in range(3))
         self.fill_tolerance_box.setSpecialValueText("auto")   # minimum = None: 10 % of the image span
@@ -147,11 +147,14 @@ class ToolPanel(QtWidgets.QWidget):
             box.editingFinished.connect(lambda: self.set_fill_range(self.fill_low_box.value(),
                                                                     self.fill_high_box.value()))
         fill.changed.connect(self._show_fill_range)
-        row = QtWidgets.QHBoxLayout()
-        for widget in (QtWidgets.QLabel("Fill"), self.fill_low_box, QtWidgets.QLabel("–"), self.fill_high_box,
-                       self.fill_auto_box, self.fill_tolerance_box, self.fill_mode_box):
-            row.addWidget(widget)
-        return row
+        rows = QtWidgets.QGridLayout()
+        rows.addWidget(QtWidgets.QLabel("Fill"), 0, 0)
+        rows.addWidget(self.fill_low_box, 0, 1)
+        rows.addWidget(self.fill_high_box, 0, 2)
+        rows.addWidget(self.fill_auto_box, 1, 0)
+        rows.addWidget(self.fill_tolerance_box, 1, 1)
+        rows.addWidget(self.fill_mode_box, 1, 2)
+        return rows
 
     def _show_fill_range(self, low: float, high: float) -> None:
         for box, value in ((self.fill_low_box, low), (self.fill_high_box, high)):
@@ -184,7 +187,8 @@ class ToolPanel(QtWidgets.QWidget):
 
 def _number_box() -> QtWidgets.QDoubleSpinBox:
     box = QtWidgets.QDoubleSpinBox()
-    box.setRange(-1e9, 1e9)
+    box.setRange(-1e5, 1e5)
     box.setDecimals(4)
+    box.setMaximumWidth(80)
     box.setKeyboardTracking(False)
     return box
