@@ -1,4 +1,4 @@
-"""``ferret process STUDY [--steps maps,register,resample] [--jobs N | --scheduler ADDR | --dask-local N]``.
+"""``ferret process STUDY [--steps maps,register,resample,timecourses] [--jobs N | --scheduler ADDR | --dask-local N]``.
 
 Runs the study's job graph (:mod:`processing.engine.pipeline`) on the engine:
 each job is cached by the checksums of its inputs and its parameters, so a
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from processing.errors import FerretError
 
-STEP_NAMES = ("maps", "register", "resample")
+STEP_NAMES = ("maps", "register", "resample", "timecourses")  # processing.engine.pipeline.STEPS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -113,7 +113,7 @@ def print_written(graph, done: list[str], root: Path) -> None:
     written: dict[str, list[str]] = {}
     for name in done:
         for path in graph[name].outputs:
-            if path.name.endswith((".nii.gz", ".nii", ".txt")):
+            if path.name.endswith((".nii.gz", ".nii", ".txt", ".csv")):
                 label = "_".join(path.name.split("_")[:2]) if "_ses-" in path.name else path.name.split("_")[0]
                 stem = path.name[len(label) + 1:].split(".")[0]
                 written.setdefault(label, []).append(stem)

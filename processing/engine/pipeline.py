@@ -15,7 +15,13 @@ Jobs (names as shown in progress and summaries):
 * ``resample sub-01 ses-02 MEGRE`` (one per maps step) and
   ``resample sub-01 ses-02 anat`` (FLAIR, T1w, T2w, the anchor): into the
   reference space; inputs are the maps, the ``to-ref`` transforms used and
-  the files defining the reference grid.
+  the files defining the reference grid;
+* ``timecourses sub-01 rater-AB``: one per rater who annotated the
+  participant (whole-participant graphs only), written to
+  ``derivatives/ferret/sub-01/timecourses/sub-01_rater-AB_timecourses.csv``;
+  inputs are every resampled map of the participant, and a digest of the
+  rater's labels and lesion records (read through the journal, so a stroke or
+  an exclusion flag not yet checkpointed still counts) is a parameter.
 
 ``steps`` choose the jobs wanted; what they need comes along (and is
 normally up to date). A step whose files cannot even be listed (for example
@@ -29,6 +35,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from processing.engine.cache import CACHE_DIRNAME
 from processing.engine.graph import Graph
 from processing.engine.job import Job
@@ -36,12 +44,12 @@ from processing.engine.plan import (anatomical_resample_items, compose_files, li
                                     map_step_files, map_steps_of, reference_inputs, to_ref_files,
                                     with_sidecars)
 from processing.engine.steps import (ParticipantRef, VisitRef, compose_job, link_job, maps_job, planning_failed,
-                                     resample_job)
+                                     resample_job, timecourses_job)
 from processing.errors import FerretError
 from processing.registration.chain import ChainSettings, PairTask, anchors_of, pair_tasks, visit_links
 from processing.study.model import Participant, Study, Visit
 
-STEPS = ("maps", "register", "resample")
+STEPS = ("maps", "register", "resample", "timecourses")
 #: Which :class:`~processing.maps.MapOptions` fields each maps step reads.
 MAP_SETTINGS = {
     "MEGRE": ("r2star_method", "r2star_clip", "megre_echo_times", "swi_mask_sign", "swi_power",
@@ -90,6 +98,8 @@ def study_graph(study: Study, options: PipelineOptions | None = None, *, partici
         if participant is None or label == participant:
             visits = [v for v in part.visits if session is None or v.session == session]
             jobs += participant_jobs(study.root, part, visits, options)
+            if session is None:
+                jobs += timecourse_jobs(study.root, part, jobs)
     return Graph(jobs)
 
 
@@ -112,6 +122,42 @@ def participant_jobs(root: Path, participant: Participant, visits: list[Visit],
         if items:
             jobs.append(_resample_job(ref, visit, "anat", items, participant, options, chain_outputs))
     return jobs
+
+
+def timecourse_jobs(root: Path, participant: Participant, jobs: list[Job]) -> list[Job]:
+    """One time-course job per rater who annotated ``participant``; inputs: its resampled maps."""
+    from processing.annotations.workspace import annotations_root
+
+    maps = [path for job in jobs if job.name.startswith(f"resample {participant.label} ")
+            for path in job.outputs if path.name.endswith(".nii.gz")]
+    found = []
+    for folder in sorted(annotations_root(root).glob(f"rater-*/{participant.label}")):
+        rater = folder.parent.name[len("rater-"):]
+        name = f"timecourses {participant.label} rater-{rater}"
+        try:
+            digest = annotation_digest(root, rater, participant.label)
+        except FerretError as exc:
+            found.append(_failed(root, name, exc.message()))
+            continue
+        output = (root / "derivatives" / "ferret" / participant.label / "timecourses"
+                  / f"{participant.label}_rater-{rater}_timecourses.csv")
+        found.append(Job(name, timecourses_job, inputs=maps, outputs=with_sidecars([output]),
+                         args=(ParticipantRef.of(participant, root),),
+                         params={"rater": rater, "annotations": digest, "output": str(output)}))
+    return found
+
+
+def annotation_digest(root: Path, rater: str, participant: str) -> str:
+    """SHA-256 of a rater's label volume and lesion records (what the time courses read)."""
+    import hashlib
+
+    from processing.timecourses.loader import load_rater_lesions
+
+    lesions = load_rater_lesions(root, rater, participant)
+    digest = hashlib.sha256(np.ascontiguousarray(lesions.labels).tobytes())
+    digest.update(repr([(l.lesion_id, l.onset, l.excluded, l.exclusion_reason, l.kind)
+                        for l in lesions.lesions]).encode())
+    return digest.hexdigest()
 
 
 def _maps_job(root: Path, ref: VisitRef, visit: Visit, step: str, options: PipelineOptions):
@@ -171,7 +217,7 @@ def _failed(root: Path, name: str, reason: str) -> Job:
 
 
 def step_of(name: str) -> str:
-    """The pipeline step (``maps``, ``register``, ``resample``) of a job name."""
+    """The pipeline step (``maps``, ``register``, ``resample``, ``timecourses``) of a job name."""
     return name.split(" ", 1)[0]
 
 

@@ -138,3 +138,21 @@ def saved_chain(participant: Participant, visit: Visit, keys, settings: ChainSet
 def planning_failed(*, reason: str, progress: Progress) -> None:
     """Stands for a step whose files could not even be listed: fails with the reason."""
     raise FerretError(reason)
+
+
+def timecourses_job(ref: ParticipantRef, *, rater: str, annotations: str, output: str,
+                    progress: Progress) -> None:
+    """Write one rater's per-lesion time courses of a participant (``annotations`` keys the cache)."""
+    from processing.fileio import write_provenance
+    from processing.stats import write_table
+    from processing.study import discover
+    from processing.timecourses import COLUMNS, R2STAR_RANGE
+    from processing.timecourses.loader import input_files, study_timecourses
+
+    study = discover(ref.study_root)  # afresh: the resampled maps were written after planning
+    rows = study_timecourses(study, rater, participants=[ref.participant], progress=progress)
+    write_table(Path(output), COLUMNS, [row.as_dict() for row in rows], sheet="timecourses")
+    write_provenance(output, "per-lesion time courses (lesion vs one-voxel control ring, R2* filter, "
+                     "normalised to pre-onset visits)",
+                     {"rater": rater, "annotations_digest": annotations, "r2star_range_per_s": list(R2STAR_RANGE),
+                      "control": "3x3x3 dilation minus lesions"}, input_files(study, rater, [ref.participant]))
