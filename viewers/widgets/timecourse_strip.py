@@ -6,6 +6,8 @@ through the same throttle as the read-out panel.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pyqtgraph as pg
 
@@ -35,7 +37,9 @@ class TimeCourseStrip(pg.GraphicsLayoutWidget):
         weeks = np.array(self.model.visit_weeks(), dtype=float)
         for key, values in self.model.values_at_cursor().items():
             y = np.array([np.nan if v is None else v for v in values], dtype=float)
-            self.curves[key].setData(weeks, y, connect="finite")
+            with warnings.catch_warnings():  # a cursor outside every image: pyqtgraph's nanmin of all-NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                self.curves[key].setData(weeks, y, connect="finite")
 
     def data(self, column_key: str) -> tuple[np.ndarray, np.ndarray]:
         """The plotted (weeks, values) of a column."""
