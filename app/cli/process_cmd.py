@@ -71,14 +71,20 @@ def pipeline_options(args: argparse.Namespace):
 
 
 def check_selection(study, participant: str | None, session: str | None) -> None:
-    """Raise FerretError when ``--participant`` / ``--visit`` match nothing."""
+    """Raise FerretError when the study has no participant or ``--participant`` / ``--visit`` match nothing."""
+    if not study.root.is_dir():
+        raise FerretError("this study folder does not exist.", study.root, "check the path.")
+    if not study.participants:
+        raise FerretError("no participants found (no sub-* folders): this is not a BIDS study.", study.root,
+                          "give the BIDS root folder, the one holding sub-01/, sub-02/, ...")
     labels = [participant] if participant else list(study.participants)
     for label in labels:
         if label not in study.participants:
             raise FerretError(f"no participant {label} in this study.", study.root,
                               f"use one of: {', '.join(study.participants) or '(none)'}.")
     if not any(session is None or v.session == session for label in labels for v in study.participants[label].visits):
-        raise FerretError(f"no visit {session} found.", study.root, "check --participant and --visit.")
+        what = f"no visit {session}" if session else "no visit (no ses-* folder)"
+        raise FerretError(f"{what} found for {', '.join(labels)}.", study.root, "check --participant and --visit.")
 
 
 def run(args: argparse.Namespace) -> int:
