@@ -4,7 +4,9 @@
   SimpleITK/ITK's LPS and nibabel's RAS (images, transform files).
 * :mod:`~processing.registration.geometry`: 4x4 RAS matrices (build, compare).
 * :mod:`~processing.registration.rigid`: :func:`register_rigid` (SimpleITK,
-  Mattes MI, fixed seed, multi-resolution) -> :class:`RegistrationResult`.
+  Mattes MI, fixed seed, multi-resolution) -> :class:`RegistrationResult`;
+  its parameters and result in ``rigid_params``, the SimpleITK set-up in
+  ``rigid_setup``, ITK's global thread count in ``threads``.
 * :mod:`~processing.registration.masks`: brain masks for the metric.
 * :mod:`~processing.registration.pairing`: :func:`register_pair_images`, one
   link of the chain: the slab (less covered image) is made fixed, masks are

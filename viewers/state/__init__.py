@@ -15,6 +15,16 @@ every model is tested without a screen.
   :func:`load_display_volume`, which picks what to show of an acquisition.
 - :mod:`~viewers.state.slice_view_model`: :class:`SliceViewModel`, everything one
   image view shows and every intent it sends, computed without Qt.
+- The grid of visits x modalities: :mod:`~viewers.state.grid` (:class:`GridModel`,
+  with its overlay and loading halves in ``grid_overlays`` and ``grid_loading``),
+  ``grid_cell``, ``columns`` (which file a cell shows), ``placement`` (the
+  registration's ``to-ref`` transform of an acquisition), ``display_grid`` (the
+  one resampling into the display grid), ``loader`` (background volume reads),
+  ``mosaic`` (tiles of one canvas), ``layout`` and ``settings`` (saved layouts
+  and windows), ``overlays`` and ``truth_overlay`` (raters' masks, the planted
+  truth), ``readout``.
+- Annotation: ``undo`` (per-stroke history) and the ``tools`` package (brush,
+  eraser, fill, polygon, picker, toolbox, lesion table and rating form models).
 """
 
 from viewers.state.cursor import WorldCursor
