@@ -6,8 +6,6 @@ through the same throttle as the read-out panel.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pyqtgraph as pg
 
@@ -37,9 +35,10 @@ class TimeCourseStrip(pg.GraphicsLayoutWidget):
         weeks = np.array(self.model.visit_weeks(), dtype=float)
         for key, values in self.model.values_at_cursor().items():
             y = np.array([np.nan if v is None else v for v in values], dtype=float)
-            with warnings.catch_warnings():  # a cursor outside every image: pyqtgraph's nanmin of all-NaN
-                warnings.simplefilter("ignore", RuntimeWarning)
+            if np.isfinite(y).any():
                 self.curves[key].setData(weeks, y, connect="finite")
+            else:  # the cursor is outside every image: nothing to plot (pyqtgraph cannot bound all-NaN)
+                self.curves[key].setData([], [])
 
     def data(self, column_key: str) -> tuple[np.ndarray, np.ndarray]:
         """The plotted (weeks, values) of a column."""
