@@ -76,9 +76,12 @@ def ref_from(visit: Visit, key: str) -> np.ndarray | None:
     """
     path = xfm_path(visit, key, "ref")
     record = read_sidecar(path)
-    if record is None or "MatrixRAS" not in record:
+    if not isinstance(record, dict) or "MatrixRAS" not in record:
         return None
-    matrix = np.array(record["MatrixRAS"], dtype=float)
+    try:
+        matrix = np.array(record["MatrixRAS"], dtype=float)
+    except (ValueError, TypeError):
+        return None
     return matrix if matrix.shape == (4, 4) and np.all(np.isfinite(matrix)) else None
 
 

@@ -4,10 +4,9 @@ The registration chain (:mod:`processing.registration.chain`) writes one
 composed transform per acquisition and visit,
 ``derivatives/ferret/sub-XX/ses-YY/xfm/sub-XX_ses-YY_from-<acq>_to-ref_mode-image_xfm.txt``,
 whose JSON sidecar holds ``MatrixRAS`` = ``ref_from_<acq>`` (4x4, RAS mm of the
-acquisition's world to RAS mm of the reference). The registration package has
-no "transform of this acquisition to the reference" reader, so this module is
-that small reader, built on :func:`processing.registration.store.xfm_path` and
-:func:`~processing.registration.store.read_matrix`.
+acquisition's world to RAS mm of the reference), read back by the registration
+package's :func:`processing.registration.store.ref_from`; this module turns its
+answer into a :class:`Placement` that says why an image is not registered.
 
 A view shows an image with voxel -> world affine ``A`` by slicing it with the
 display affine ``T @ A`` (:func:`display_affine`): no volume is resampled.
@@ -69,13 +68,9 @@ def placement_of(visit: Visit, acquisition_key: str | None) -> Placement:
     """
     if acquisition_key is None:
         return Placement(np.eye(4), False, "no acquisition")
-    path = transform_path(visit, acquisition_key)
-    if not store.sidecar_of(path).is_file():
+    if not store.sidecar_of(transform_path(visit, acquisition_key)).is_file():
         return Placement(np.eye(4), False, "not registered")
-    try:
-        matrix = store.read_matrix(path)
-    except (OSError, ValueError, KeyError, TypeError):
-        return Placement(np.eye(4), False, "transform unreadable")
-    if matrix.shape != (4, 4) or not np.all(np.isfinite(matrix)):
+    matrix = store.ref_from(visit, acquisition_key)
+    if matrix is None:
         return Placement(np.eye(4), False, "transform unreadable")
     return Placement(matrix, True)
