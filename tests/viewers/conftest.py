@@ -35,30 +35,6 @@ def view_model(shared_models, ramp_volume) -> SliceViewModel:
     return model
 
 
-def write_truth_registrations(root, participant: str = "sub-01") -> None:
-    """Write every ``from-<acq>_to-ref`` transform that a perfect registration would give.
-
-    Reference = the first visit's DWI world: ``ref_from_acq = W_dwi1 @ inv(W_acq)``
-    with ``W`` the truth's ``world_from_anatomy`` (the head movement of each scan).
-    """
-    from processing.phantom import load_truth
-    from processing.registration import store
-    from processing.study import discover
-
-    truth = load_truth(root, participant)
-    study = discover(root)
-    visits = study.participants[participant].visits
-    reference = truth.acquisition(visits[0].session, "dwi").world_from_anatomy
-    for visit in visits:
-        for key in visit.acquisitions:
-            entry = truth.acquisitions.get((visit.session, {"UNIT1": "MP2RAGE"}.get(key, key)))
-            if entry is None:
-                continue
-            matrix = reference @ np.linalg.inv(entry.world_from_anatomy)
-            store.write_transform(store.xfm_path(visit, key, "ref"), matrix, source=key, target="ref",
-                                  method="phantom truth (test)", parameters={}, inputs=[])
-
-
 @pytest.fixture(scope="session")
 def registered_phantom(phantom_study, tmp_path_factory):
     """A copy of the phantom study with maps at every visit and truth-perfect ``to-ref`` transforms."""
@@ -69,6 +45,8 @@ def registered_phantom(phantom_study, tmp_path_factory):
     root = tmp_path_factory.mktemp("registered") / "study"
     shutil.copytree(phantom_study, root)
     assert main(["process", str(root), "--steps", "maps"]) == 0
+    from processing.phantom.perfect_registration import write_truth_registrations
+
     write_truth_registrations(root)
     return root
 
