@@ -31,6 +31,7 @@ from processing.annotations.workspace import ReviewWorkspace, rater_folder
 from processing.errors import FerretError
 from processing.fileio import save_nifti, write_provenance
 from processing.progress import Progress, null_progress
+from processing.study import Study, discover
 from processing.study.outputs import check_output_location
 
 
@@ -54,6 +55,7 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
     written: dict[str, list[Path]] = {"reference_masks": [], "native_masks": [], "tables": []}
     records = []
     participants = review.participants_of(rater)
+    study = discover(study_root)  # once: every visit's transform is read from it
     for n, participant in enumerate(participants):
         progress.check()
         progress.update(n / max(len(participants), 1), f"exporting {participant}")
@@ -61,7 +63,7 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
         records += [lesion_record(participant, rater, _shown_ratings(row, schemas), columns) for row in rows]
         written["reference_masks"].append(_save_mask(out / participant / f"{participant}_space-ref_desc-lesions_dseg.nii.gz",
                                                      labels.data, labels.grid.affine, folder / participant, "reference"))
-        written["native_masks"] += _export_native(study_root, participant, labels, out, folder / participant)
+        written["native_masks"] += _export_native(study, participant, labels, out, folder / participant)
     records.sort(key=lambda r: (r["participant"], r["lesion_id"]))
     lesion_columns = list(BASE_COLUMNS) + columns + list(TAIL_COLUMNS)
     summary = summary_records(records)
@@ -87,14 +89,15 @@ def _shown_ratings(row: dict, schemas: dict) -> dict:
     return row if schema is None else {**row, "ratings": schema.visible_values(row["ratings"])}
 
 
-def _export_native(study_root: Path, participant: str, labels, out: Path, source: Path) -> list[Path]:
-    paths = []
+def _export_native(study: Study, participant: str, labels, out: Path, source: Path) -> list[Path]:
+    study_root, paths = study.root, []
     for visit in spaces.visits_of(study_root, participant):
         dwi = spaces.native_dwi_image(study_root, participant, visit)
         if dwi is None:
             continue
         native_grid = spaces.grid_of_image(dwi)
-        native_from_reference = np.linalg.inv(spaces.reference_from_native(study_root, participant, visit))
+        native_from_reference = np.linalg.inv(spaces.reference_from_native(study_root, participant, visit,
+                                                                                  study=study))
         data = resample_labels(labels.data, labels.grid, native_grid, native_from_reference)
         target = out / participant / visit / f"{participant}_{visit}_space-dwi_desc-lesions_dseg.nii.gz"
         paths.append(_save_mask(target, data, native_grid.affine, source, f"native DWI of {visit}", dwi))

@@ -21,7 +21,7 @@ import numpy as np
 from processing.annotations.grid import Grid
 from processing.errors import FerretError
 from processing.registration import store
-from processing.study import Visit, discover
+from processing.study import Study, Visit, discover
 
 
 def grid_of_image(path: str | Path) -> Grid:
@@ -60,7 +60,8 @@ def reference_grid(study_root: str | Path, participant: str, reference_image: st
 
 
 def reference_from_native(study_root: str | Path, participant: str, visit: str, *,
-                          grid: Grid | None = None, acquisition: str | None = None) -> np.ndarray:
+                          grid: Grid | None = None, acquisition: str | None = None,
+                          study: Study | None = None) -> np.ndarray:
     """4x4 RAS transform from a visit's native world to the reference world.
 
     Parameters
@@ -73,13 +74,15 @@ def reference_from_native(study_root: str | Path, participant: str, visit: str, 
     acquisition : str, optional
         The acquisition key (e.g. ``FLAIR``) whose world the image is in; wins
         over ``grid``. Default: the acquisition matching ``grid``, else the DWI.
+    study : Study, optional
+        The study already discovered (callers placing many visits discover once).
 
     Returns
     -------
     ndarray (4, 4)
         ``ref_from_<acquisition>``; the identity while the visit is not registered.
     """
-    record = _visit_record(study_root, participant, visit)
+    record = _visit_record(study or discover(study_root), participant, visit)
     if record is None:
         return np.eye(4)
     if acquisition is not None and acquisition not in record.acquisitions:
@@ -90,8 +93,7 @@ def reference_from_native(study_root: str | Path, participant: str, visit: str, 
     return np.eye(4) if matrix is None else matrix
 
 
-def _visit_record(study_root: str | Path, participant: str, visit: str) -> Visit | None:
-    study = discover(study_root)
+def _visit_record(study: Study, participant: str, visit: str) -> Visit | None:
     if participant not in study.participants:
         return None
     return next((v for v in study.participants[participant].visits if v.session == visit), None)
