@@ -11,6 +11,7 @@ import queue as queue_module
 import time
 import uuid
 
+from processing.engine.executors import drain
 from processing.engine.worker import JobCall, execute
 from processing.errors import FerretError
 from processing.progress import Progress
@@ -122,12 +123,7 @@ class DaskExecutor:
         return {f for f in futures if f.done()}
 
     def poll(self) -> None:
-        while True:
-            try:
-                event = self._events.get_nowait()
-            except queue_module.Empty:
-                return
-            self._on_event(event)
+        drain(self._events, self._on_event)
 
     def cancel(self) -> None:
         self._cancel.set()

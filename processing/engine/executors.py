@@ -33,6 +33,16 @@ class ProgressFlag:
         self._progress.cancel()
 
 
+def drain(events, on_event) -> None:
+    """Hand every event waiting in ``events`` (a queue) to ``on_event``, without blocking."""
+    while True:
+        try:
+            event = events.get_nowait()
+        except queue_module.Empty:
+            return
+        on_event(event)
+
+
 class SerialExecutor:
     """Run each job in this process when it is submitted (the reference behaviour)."""
 
@@ -113,12 +123,7 @@ class ProcessExecutor:
         return done
 
     def poll(self) -> None:
-        while True:
-            try:
-                event = self._queue.get_nowait()
-            except queue_module.Empty:
-                return
-            self._on_event(event)
+        drain(self._queue, self._on_event)
 
     def cancel(self) -> None:
         self._cancel.set()
