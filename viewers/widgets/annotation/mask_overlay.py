@@ -27,7 +27,49 @@ from viewers.state.tools.label_slice import MaskStyle, label_plane, overlay_rgba
 OVERLAY_Z = 20
 
 
-class MaskOverlay(QtCore.QObject):
+class _CoalescedOverlay(QtCore.QObject):
+    """What both overlays share: listen to the labels and models, redraw once per event-loop pass.
+
+    Subclasses set their own attributes, then call :meth:`_listen` with the
+    ``(emitter, callback)`` pairs of their models and the widget whose
+    destruction ends the overlay, and implement :meth:`redraw`.
+    """
+
+    def _listen(self, labels: LabelVolume, connections: list, widget) -> None:
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.redraw)
+        self._key = None
+        self.shown_ids: np.ndarray | None = None
+        self._connections = connections
+        for emitter, callback in self._connections:
+            emitter.connect(callback)
+        labels.subscribe_live(self._on_any)
+        labels.subscribe(self._on_any)
+        widget.destroyed.connect(self._forget)
+        self.redraw()
+
+    def schedule(self) -> None:
+        """Redraw on the next pass of the event loop."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def redraw(self) -> None:  # pragma: no cover - implemented by subclasses
+        raise NotImplementedError
+
+    def _on_any(self, *args, **kwargs) -> None:
+        self.schedule()
+
+    def _forget(self, *args) -> None:
+        self._timer.stop()
+        for emitter, callback in self._connections:
+            emitter.disconnect(callback)
+        self.labels.unsubscribe_live(self._on_any)
+        self.labels.unsubscribe(self._on_any)
+
+
+class MaskOverlay(_CoalescedOverlay):
     """Draw ``labels`` over ``view`` until :meth:`detach` (or the view's destruction)."""
 
     def __init__(self, view, labels: LabelVolume, selection: LesionSelection, style: MaskStyle) -> None:
@@ -36,25 +78,8 @@ class MaskOverlay(QtCore.QObject):
         self.item = pg.ImageItem(axisOrder="row-major")
         self.item.setZValue(OVERLAY_Z)
         view.view_box.addItem(self.item, ignoreBounds=True)
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self.redraw)
-        self._key = None
-        self.shown_ids: np.ndarray | None = None
-        self._connections = [(view.model.changed, self._on_view), (selection.changed, self._on_any),
-                             (style.changed, self._on_any)]
-        for emitter, callback in self._connections:
-            emitter.connect(callback)
-        labels.subscribe_live(self._on_any)
-        labels.subscribe(self._on_any)
-        view.destroyed.connect(self._forget)
-        self.redraw()
-
-    def schedule(self) -> None:
-        """Redraw on the next pass of the event loop."""
-        if not self._timer.isActive():
-            self._timer.start()
+        self._listen(labels, [(view.model.changed, self._on_view), (selection.changed, self._on_any),
+                              (style.changed, self._on_any)], view)
 
     def redraw(self) -> None:
         """Cut, colour and show the label slice now."""
@@ -81,43 +106,16 @@ class MaskOverlay(QtCore.QObject):
                 self.labels, self.view.model.plane, self.view.model.cursor.position)):
             self.schedule()
 
-    def _on_any(self, *args, **kwargs) -> None:
-        self.schedule()
 
-    def _forget(self, *args) -> None:
-        self._timer.stop()
-        for emitter, callback in self._connections:
-            emitter.disconnect(callback)
-        self.labels.unsubscribe_live(self._on_any)
-        self.labels.unsubscribe(self._on_any)
-
-
-class GridMaskOverlay(QtCore.QObject):
+class GridMaskOverlay(_CoalescedOverlay):
     """Draw ``labels`` over every tile of a :class:`~viewers.widgets.grid_canvas.GridCanvas`."""
 
     def __init__(self, canvas, labels: LabelVolume, selection: LesionSelection, style: MaskStyle) -> None:
         super().__init__(canvas)
         self.canvas, self.labels, self.selection, self.style = canvas, labels, selection, style
         self.cursor, self.geometry = canvas.model.cursor, canvas.model.geometry
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self.redraw)
-        self._key = None
-        self.shown_ids: np.ndarray | None = None
-        self._connections = [(self.cursor.changed, self._on_cursor), (self.geometry.changed, self._on_any),
-                             (selection.changed, self._on_any), (style.changed, self._on_any)]
-        for emitter, callback in self._connections:
-            emitter.connect(callback)
-        labels.subscribe_live(self._on_any)
-        labels.subscribe(self._on_any)
-        canvas.destroyed.connect(self._forget)
-        self.redraw()
-
-    def schedule(self) -> None:
-        """Redraw on the next pass of the event loop."""
-        if not self._timer.isActive():
-            self._timer.start()
+        self._listen(labels, [(self.cursor.changed, self._on_cursor), (self.geometry.changed, self._on_any),
+                              (selection.changed, self._on_any), (style.changed, self._on_any)], canvas)
 
     def redraw(self) -> None:
         """Cut, colour and hand the label slice to the canvas now."""
@@ -142,13 +140,3 @@ class GridMaskOverlay(QtCore.QObject):
     def _on_cursor(self, position=None, source=None) -> None:
         if self._key != slice_key(self.labels, self.geometry.plane, self.cursor.position):
             self.schedule()
-
-    def _on_any(self, *args, **kwargs) -> None:
-        self.schedule()
-
-    def _forget(self, *args) -> None:
-        self._timer.stop()
-        for emitter, callback in self._connections:
-            emitter.disconnect(callback)
-        self.labels.unsubscribe_live(self._on_any)
-        self.labels.unsubscribe(self._on_any)
