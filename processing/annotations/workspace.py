@@ -9,9 +9,11 @@ clinical columns.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from pathlib import Path
+from typing import Iterator
 
 from processing.annotations.grid import Grid
 from processing.annotations.labels import LabelVolume
@@ -83,6 +85,26 @@ class RaterWorkspace:
         self.close()
 
 
+@contextlib.contextmanager
+def read_only_store(study_root: str | Path, rater: str, participant: str) -> Iterator[RaterStore]:
+    """A rater's store of one participant, opened read-only and closed afterwards.
+
+    Raises
+    ------
+    FerretError
+        When the rater has no annotations of the participant.
+    """
+    folder = rater_folder(study_root, rater) / participant
+    if not folder.is_dir():
+        raise FerretError(f"rater {rater} has no annotations of {participant}.", folder,
+                          "check the rater ID (the folder is rater-<ID>) and the participant.")
+    store = RaterStore(folder, rater, participant, readonly=True)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 class ReviewWorkspace:
     """Review mode: everyone's annotations read-only, clinical columns visible."""
 
@@ -111,14 +133,10 @@ class ReviewWorkspace:
 
     def read(self, rater: str, participant: str, cortex=None) -> tuple[LabelVolume, list[dict]]:
         """A rater's labels and lesion rows of one participant, read-only."""
-        folder = rater_folder(self.study_root, rater) / participant
-        store = RaterStore(folder, rater, participant, readonly=True)
-        try:
+        with read_only_store(self.study_root, rater, participant) as store:
             labels = store.load_labels(None)
             geometry = measure_lesions(labels.data, labels.grid, cortex)
             ratings = store.ratings()
             rows = [lesion_row(r, geometry[r.lesion_id], ratings.get(r.lesion_id, {}))
                     for r in store.lesions() if r.lesion_id in geometry]
-        finally:
-            store.close()
         return labels, rows

@@ -28,8 +28,7 @@ class RatedLesion:
 def rated_lesions(study_root: str | Path, rater: str, participants: list[str] | None = None,
                   lesion_type: str | None = None) -> list[RatedLesion]:
     """Every live lesion of ``rater`` (of ``lesion_type`` if given) with its ratings."""
-    from processing.annotations.store import RaterStore
-    from processing.annotations.workspace import ReviewWorkspace, rater_folder
+    from processing.annotations.workspace import ReviewWorkspace, read_only_store, rater_folder
 
     chosen = participants or ReviewWorkspace(study_root).participants_of(rater)
     if not chosen:
@@ -37,17 +36,10 @@ def rated_lesions(study_root: str | Path, rater: str, participants: list[str] | 
                           "check --rater; annotations live in derivatives/ferret-annotations/rater-<ID>/.")
     found = []
     for participant in chosen:
-        folder = rater_folder(study_root, rater) / participant
-        if not folder.is_dir():
-            raise FerretError(f"rater {rater} has no annotations of {participant}.", folder,
-                              "check --participant.")
-        store = RaterStore(folder, rater, participant, readonly=True)
-        try:
+        with read_only_store(study_root, rater, participant) as store:
             ratings = store.ratings()
             found += [RatedLesion(participant, r.lesion_id, r.type, dict(ratings.get(r.lesion_id, {})))
                       for r in store.lesions() if lesion_type is None or r.type == lesion_type]
-        finally:
-            store.close()
     return found
 
 

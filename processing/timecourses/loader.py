@@ -99,20 +99,12 @@ class RaterLesions:
 
 def load_rater_lesions(study_root: str | Path, rater: str, participant: str) -> RaterLesions:
     """Read a rater's labels and lesions of a participant, without writing anything."""
-    from processing.annotations.store import RaterStore
-    from processing.annotations.workspace import rater_folder
+    from processing.annotations.workspace import read_only_store
 
-    folder = rater_folder(study_root, rater) / participant
-    if not folder.is_dir():
-        raise FerretError(f"rater {rater} has no annotations of {participant}.", folder,
-                          "check the rater ID (the folder is rater-<ID>) and the participant.")
-    store = RaterStore(folder, rater, participant, readonly=True)
-    try:
+    with read_only_store(study_root, rater, participant) as store:
         volume = store.load_labels(None)
         ratings = store.ratings()
         lesions = [_lesion_info(record, ratings.get(record.lesion_id, {})) for record in store.lesions()]
-    finally:
-        store.close()
     return RaterLesions(np.asarray(volume.data), volume.grid.affine, lesions)
 
 
