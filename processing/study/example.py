@@ -19,7 +19,8 @@ import numpy as np
 MP2RAGE_SIDECAR = {"RepetitionTimePreparation": 5.0, "RepetitionTimeExcitation": 0.0072,
                    "NumberShots": 176, "PartialFourier": 0.75, "InversionEfficiency": 0.96}
 ECHO_TIMES = (0.005, 0.01, 0.015)
-BVALS = (0, 1000, 1000, 1000, 3000, 3000, 3000)
+BVALS = (0,) + (1000,) * 6 + (3000,) * 6  # six directions per shell: enough for a tensor
+DIRECTIONS = ((1, 0, 0), (0, 1, 0), (0, 0, 1), (0.7071, 0.7071, 0), (0.7071, 0, 0.7071), (0, 0.7071, 0.7071))
 
 
 def _image_bytes(data: np.ndarray, affine: np.ndarray) -> bytes:
@@ -51,7 +52,7 @@ def visit_templates(shape: tuple[int, int, int] = (6, 6, 4)) -> dict[str, tuple[
     dwi = np.stack([magnitude * np.exp(-0.0008 * b) for b in BVALS], axis=-1)
     files["dwi/dwi.nii.gz"] = (_image_bytes(dwi, affine), {"PhaseEncodingDirection": "j-"})
     files["dwi/dwi.bval"] = (" ".join(str(b) for b in BVALS) + "\n", None)
-    vectors = np.array([[0, 0, 0]] + [[1, 0, 0], [0, 1, 0], [0, 0, 1]] * 2, dtype=float).T
+    vectors = np.array([[0, 0, 0]] + list(DIRECTIONS) * 2, dtype=float).T
     files["dwi/dwi.bvec"] = ("\n".join(" ".join(f"{v:g}" for v in row) for row in vectors) + "\n", None)
     files["fmap/dir-PA_epi.nii.gz"] = (_image_bytes(magnitude, affine), {"PhaseEncodingDirection": "j"})
     return files

@@ -1,0 +1,28 @@
+"""Fixtures of the hostile-input tests (the harness itself is :mod:`fuzz_harness`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # so that test modules can import fuzz_harness
+
+from fuzz_harness import FuzzCase, check_case  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pristine_studies(tmp_path_factory) -> dict[str, Path]:
+    """Valid studies made once per worker, copied per case."""
+    from processing.study.example import write_tiny_study
+
+    root = tmp_path_factory.mktemp("fuzz-pristine")
+    return {"tiny": write_tiny_study(root / "tiny", participants=1, visits=2)}
+
+
+@pytest.fixture
+def fuzz(pristine_studies, tmp_path) -> Callable[[FuzzCase], None]:
+    """``fuzz(case)`` runs one case in a fresh copy (see :func:`check_case`)."""
+    return lambda case: check_case(case, pristine_studies[case.study], tmp_path)
