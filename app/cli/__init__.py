@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "app.cli.export_cmd",
     "app.cli.timecourses_cmd",
     "app.cli.stats_cmd",
+    "app.cli.consensus_cmd",
 )
 
 

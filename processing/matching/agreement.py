@@ -4,7 +4,7 @@ Detection counts one-to-one pairs as true positives (TP): A's sensitivity
 against B is ``TP / n_B``, B's against A is ``TP / n_A``, and the lesion-wise
 ``F1 = 2 TP / (n_A + n_B)`` (= 2TP / (2TP + FP + FN) with either as reference).
 Kappas come from :mod:`statsmodels.stats.inter_rater`: Cohen's with its
-asymptotic 95 % interval, Fleiss' with a percentile bootstrap interval over
+asymptotic 95 % interval (clipped to [-1, 1] for few items), Fleiss' with a percentile bootstrap interval over
 items (statsmodels gives none), seeded so that reruns agree.
 """
 
@@ -91,7 +91,9 @@ def cohen_kappa(values_a, values_b) -> Kappa:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = inter_rater.cohens_kappa(table)
-    return Kappa(float(result.kappa), float(result.kappa_low), float(result.kappa_upp), len(kept))
+    low, high = max(float(result.kappa_low), -1.0), min(float(result.kappa_upp), 1.0)
+    clipped = low != float(result.kappa_low) or high != float(result.kappa_upp)
+    return Kappa(float(result.kappa), low, high, len(kept), "95 % CI clipped to [-1, 1]" if clipped else "")
 
 
 def fleiss_kappa(items, seed: int = 0) -> Kappa:
