@@ -1,9 +1,11 @@
-"""``ferret consensus agreement``: compare raters' lesions and ratings over a study.
+"""``ferret consensus agreement|build``: compare raters, or fuse them into a consensus rater.
 
 ``ferret consensus agreement STUDY --raters A,B [--type A-CMI] [--visit ses-YY]
 [--participant sub-XX] --out DIR`` writes the tables and figure of
 :mod:`processing.consensus.report` and prints the study-wide summary per pair of
-raters. Every rater's annotations are read read-only.
+raters. ``ferret consensus build STUDY --raters A,B[,C] --rule
+union|intersection|majority|staple --into NAME [--replace]`` writes a rater store
+(:mod:`processing.consensus.build`). Every rater's annotations are read read-only.
 """
 
 from __future__ import annotations
@@ -31,6 +33,19 @@ def register(subparsers) -> None:
     agreement.add_argument("--participant", help="only this participant, e.g. sub-01")
     agreement.add_argument("--out", required=True, help="output folder")
     agreement.set_defaults(func=run_agreement)
+    build = actions.add_parser(
+        "build", help="fuse raters' masks into a consensus rater",
+        description="Fuse the raters' lesion masks per participant (union, intersection, majority vote or STAPLE), "
+                    "make each connected component a lesion and carry over type, onset visit and ratings where "
+                    "the raters agree. The result is a rater of its own (--into), usable by export, "
+                    "timecourses and the app.")
+    build.add_argument("study", help="the BIDS study folder")
+    build.add_argument("--raters", required=True, type=rater_list, help="two or more rater IDs, e.g. AB,CD,EF")
+    build.add_argument("--rule", required=True, choices=("union", "intersection", "majority", "staple"))
+    build.add_argument("--into", required=True, help="rater ID of the result, e.g. consensus")
+    build.add_argument("--replace", action="store_true",
+                       help="replace participants the target already holds (their old folder is moved aside)")
+    build.set_defaults(func=run_build)
 
 
 def rater_list(text: str) -> list[str]:
@@ -60,6 +75,22 @@ def run_agreement(args) -> int:
               f"{_fmt(row['voxel_dice'])}, per-lesion Dice {_fmt(row['dice_median'])} "
               f"[{_fmt(row['dice_q1'])}-{_fmt(row['dice_q3'])}]")
     print(f"wrote {len(written)} files to {args.out}")
+    return 0
+
+
+def run_build(args) -> int:
+    """Build the consensus store; print one line per participant with its undecided lesions."""
+    from processing.consensus.build import build_consensus
+
+    built = build_consensus(args.study, args.raters, args.rule, args.into, replace=args.replace)
+    if not built:
+        raise FerretError(f"no participant was annotated by every one of {', '.join(args.raters)}.",
+                          args.study, "check the rater IDs (ferret-annotations/rater-<ID>).")
+    for result in built:
+        undecided = [str(lesion.lesion_id) for lesion in result.lesions if lesion.conflicts]
+        print(f"{result.participant}: {len(result.lesions)} lesion(s) by {args.rule} into rater {args.into}; "
+              f"{result.conflicts} with values the raters disagree on"
+              + (f" (lesions {', '.join(undecided)}; see {result.record})" if undecided else ""))
     return 0
 
 

@@ -149,3 +149,50 @@ def test_bad_raters_give_one_line(raters, tmp_path, capsys, raters_arg, message)
     assert main(["consensus", "agreement", str(raters[0]), "--raters", raters_arg, "--out", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert message in error and "Fix:" in error and "Traceback" not in error
+
+
+def test_fusion_rules_and_staple_equal_direct_computation(raters):
+    import SimpleITK as sitk
+
+    from processing.consensus.fusion import fuse_masks
+
+    labels = raters[1]
+    masks = {r: labels[r] > 0 for r in "ABC"}
+    votes = sum(m.astype(int) for m in masks.values())
+    assert np.array_equal(fuse_masks(masks, "union").mask, votes >= 1)
+    assert np.array_equal(fuse_masks(masks, "intersection").mask, votes == 3)
+    assert np.array_equal(fuse_masks(masks, "majority").mask, votes >= 2)
+    staple = sitk.STAPLEImageFilter()
+    staple.SetForegroundValue(1.0)
+    probability = sitk.GetArrayFromImage(staple.Execute([sitk.GetImageFromArray(m.astype(np.uint8))
+                                                         for m in masks.values()]))
+    fused = fuse_masks(masks, "staple")
+    assert np.array_equal(fused.mask, probability >= 0.5)
+    assert fused.performance["B"]["sensitivity"] == pytest.approx(staple.GetSensitivity()[1])
+
+
+def test_built_consensus_is_a_rater_that_export_reads(raters, tmp_path, capsys):
+    from processing.annotations.workspace import ReviewWorkspace
+
+    root = raters[0]
+    command = ["consensus", "build", str(root), "--raters", "A,B,C", "--rule", "majority", "--into", "cons"]
+    assert main(command) == 0
+    assert "with values the raters disagree on" in capsys.readouterr().out
+    _, rows = ReviewWorkspace(root).read("cons", "sub-01")
+    by_id = {row["lesion_id"]: row for row in rows}
+    majority = label_of_majority(raters[1])
+    assert sorted(by_id) == list(range(1, majority.max() + 1))
+    one = by_id[int(majority[raters[1]["A"] == 1][0])]           # planted lesion 1: B rated DWI 'iso'
+    planted_onset = load_truth(root, "sub-01").lesion("acmi-01").onset_session
+    assert one["type"] == "A-CMI" and one["onset_visit"] == planted_onset
+    assert "dwi_onset" not in one["ratings"] and one["ratings"]["md_onset"] == "hypo"
+    assert main(command) == 2 and "--replace" in capsys.readouterr().err  # never written over silently
+    assert main(command + ["--replace"]) == 0
+    assert list((root / "derivatives" / "ferret-annotations" / "rater-cons").glob("replaced-*/sub-01"))
+    assert main(["export", str(root), "--rater", "cons", "--out", str(tmp_path / "export")]) == 0
+
+
+def label_of_majority(labels) -> np.ndarray:
+    from processing.matching import label_components
+
+    return label_components(sum((labels[r] > 0).astype(int) for r in "ABC") >= 2)
