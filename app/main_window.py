@@ -62,7 +62,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.setWindowTitle(f"Ferret - {study.name or study.root.name}" + (f" - rating as {rater}" if rater else ""))
         self.presenter = MainPresenter(self, study)
         self.session = ViewerSession(settings_file, overlay_mode=mode)
-        self.rating = RatingMode(self, rater, visit)
+        self.rating = RatingMode(self, rater, visit, interactive=process)
         self.processing = None
         self._process = process
         self.grid_view = GridView(self.session.grid)

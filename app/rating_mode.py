@@ -10,10 +10,15 @@
   time-course figure and statistics recompute in the background after edits.
 - Review (``--review`` or the Overlays menu toggle, never while rating): the
   grid shows every rater's labels.
+- Damaged annotations: an interactive window asks the rater
+  (:mod:`app.annotation.damage_dialog`) whether to restore the newest backup,
+  open the participant without rating, or quit; nothing is written before the
+  answer. A window without a person (screenshots) gives the one-line error.
 """
 
 from __future__ import annotations
 
+from processing.annotations.integrity import DamagedStoreError
 from processing.errors import FerretError
 
 from app.annotation import RaterSession
@@ -31,10 +36,11 @@ class RatingMode:
         The visit being screened (new lesions record it).
     """
 
-    def __init__(self, window, rater: str | None, visit: str | None = None) -> None:
-        self.window, self.rater, self.visit = window, rater, visit
+    def __init__(self, window, rater: str | None, visit: str | None = None, *, interactive: bool = False) -> None:
+        self.window, self.rater, self.visit, self.interactive = window, rater, visit, interactive
         self.annotation = None
         self.analysis = None
+        self.ask = None  # ask(parent, error, backups, losses) -> choice; default the damage dialog
 
     @property
     def rating(self) -> bool:
@@ -48,12 +54,47 @@ class RatingMode:
         from app.annotation import attach_annotation
 
         grid = self.window.session.grid
-        session = RaterSession(self.window.study.root, self.rater, participant.label, visit=self.visit,
-                               cursor=grid.cursor)
+        session = self._open_session(participant.label, grid.cursor)
+        if session is None:
+            return
         self.annotation = attach_annotation(self.window, session, cursor=grid.cursor)
         from app.analysis import attach_analysis
 
         self.analysis = attach_analysis(self.window, self.window.study, session)
+
+    def _open_session(self, label: str, cursor) -> RaterSession | None:
+        """The rater's session; on damage, what the rater chose (None: not rating this participant)."""
+        try:
+            return RaterSession(self.window.study.root, self.rater, label, visit=self.visit, cursor=cursor)
+        except DamagedStoreError as damage:
+            if not self.interactive:
+                raise
+            choice, error = self._ask(damage), damage
+        damage = error
+        if choice == "restore":
+            from processing.annotations.recovery import StoreFiles, restore_backup
+
+            aside = restore_backup(StoreFiles(damage.folder, label))
+            self.window.statusBar().showMessage(f"Restored the newest backup; the damaged files are in {aside}.")
+            return RaterSession(self.window.study.root, self.rater, label, visit=self.visit, cursor=cursor)
+        if choice == "quit":
+            if not self.window.isVisible():
+                raise damage  # still starting: `ferret open` ends with the one-line message
+            self.window.close()
+        else:
+            self.window.statusBar().showMessage(f"Not rating {label}: its annotations are damaged "
+                                                "(ferret annotate recover lists the ways back).")
+        return None
+
+    def _ask(self, damage: DamagedStoreError) -> str:
+        from processing.annotations.backup import backups_of
+        from processing.annotations.recovery import StoreFiles, loss_of
+
+        from app.annotation import damage_dialog
+
+        backups = backups_of(damage.folder)
+        losses = [loss_of(StoreFiles(damage.folder, damage.participant), b) for b in backups[:1]]
+        return (self.ask or damage_dialog.ask_what_to_do)(self.window, damage, backups, losses)
 
     def rescan(self) -> None:
         """Pick up views made by a grid rebuild."""

@@ -12,6 +12,10 @@
   :mod:`~processing.annotations.checkpoint`, :mod:`~processing.annotations.session`:
   per-rater storage (SQLite WAL + atomic NIfTI + stroke journal) that saves as the
   rater works and survives a kill.
+- :mod:`~processing.annotations.integrity`, :mod:`~processing.annotations.backup`,
+  :mod:`~processing.annotations.recovery`: damage checks on every open (a damaged
+  store is never opened, nor rebuilt silently), rolling verified backups, and
+  recovery by the rater's explicit choice.
 - :mod:`~processing.annotations.lock`, :mod:`~processing.annotations.workspace`:
   one writer per rater, blinded rating mode and explicit review mode.
 - :mod:`~processing.annotations.spaces`: reference grid and visit transforms (the

@@ -24,6 +24,7 @@ strokes(seq, time, source, voxels, indices, label_values)
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sqlite3
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         if readonly:
             if not path.exists():
                 raise FerretError("no annotation database here.", path, "check the rater and participant.")
-            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+            connection = _connect_read_only(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(str(path), timeout=10, isolation_level=None)
@@ -73,11 +74,54 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             connection.execute("PRAGMA synchronous=FULL")
             connection.executescript(SCHEMA)
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('format_version', ?)", (str(FORMAT_VERSION),))
+    except OSError as exc:
+        raise FerretError(f"cannot write here ({exc.strerror}).", path.parent,
+                          "make the folder writable, or work on a copy of the study you can write to.") from exc
+    except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "unable to open" in str(exc):
+            raise FerretError(f"cannot write the annotation database ({exc}).", path,
+                              "make the folder and the file writable, or work on a copy of the study.") from exc
+        raise FerretError(f"cannot open the annotation database ({exc}).", path,
+                          "another program may hold it; close it and retry.") from exc
     except sqlite3.DatabaseError as exc:
         raise FerretError(f"cannot open the annotation database ({exc}).", path,
-                          "restore the file from a backup or move it aside to start afresh.") from exc
+                          "see `ferret annotate recover --help` to restore a backup.") from exc
     connection.row_factory = sqlite3.Row
     return connection
+
+
+def store_state(connection: sqlite3.Connection) -> dict:
+    """Newest audit and journal sequence numbers, live lesions, answered ratings, time of the last change."""
+    row = connection.execute(
+        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit), (SELECT COALESCE(MAX(seq), 0) FROM strokes), "
+        "(SELECT COUNT(*) FROM lesions WHERE deleted = 0), "
+        "(SELECT COUNT(*) FROM ratings WHERE value IS NOT NULL), (SELECT MAX(time) FROM audit)").fetchone()
+    return {"audit_seq": row[0], "strokes_seq": row[1], "lesions": row[2], "ratings": row[3], "time": row[4]}
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Read-only; on read-only media (where SQLite cannot make the WAL index) as an immutable file.
+
+    Immutable reading skips SQLite's locking, which is safe only because no
+    writer can have a database open on a file system nobody can write.
+    """
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return connection
+    except sqlite3.OperationalError:
+        connection.close()
+        if os.access(path.parent, os.W_OK) and not _read_only_mount(path.parent):
+            raise
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, timeout=10)
+
+
+def _read_only_mount(folder: Path) -> bool:
+    """True when ``folder`` lies on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 class Transaction:

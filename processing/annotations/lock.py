@@ -27,8 +27,13 @@ class RaterLock:
 
     def __init__(self, folder: Path):
         self.path = Path(folder) / LOCK_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise FerretError(f"cannot write in this rater's folder ({exc.strerror}).", self.path.parent,
+                              "make the folder (and the file system it is on) writable, or work on a copy of "
+                              "the study you can write to.") from exc
         if not _try_lock(self._fd):
             holder = _read_holder(self._fd)
             os.close(self._fd)

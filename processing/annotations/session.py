@@ -5,14 +5,18 @@
 SQLite before the stroke's ``release`` returns; new label values get a lesion
 row of the current type; the label NIfTI checkpoint is rewritten atomically by a
 background thread at most ``checkpoint_delay`` seconds after the last edit.
+A verified backup of the store is taken when the session opens and closes and
+every ``backup_interval`` seconds in between (:mod:`processing.annotations.backup`).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import numpy as np
 
+from processing.annotations.backup import INTERVAL_S, BackupTimer, make_backup
 from processing.annotations.checkpoint import Checkpointer
 from processing.annotations.geometry import diameter_warning, measure_lesions
 from processing.annotations.grid import Grid
@@ -39,18 +43,26 @@ class AnnotationSession:
         The visit being annotated (recorded on new lesions; A-CMI onset).
     checkpoint_delay : float
         Seconds after the last edit before the label NIfTI is rewritten.
+    backup_interval : float
+        Seconds between backups while the session is open.
+    origin : str
+        Recorded on lesions this session creates (``painted``, ``imported``, ``rebuilt`` ...).
     """
 
     def __init__(self, store: RaterStore, grid: Grid | None = None, *, lesion_type: str = "A-CMI",
-                 visit: str | None = None, checkpoint_delay: float = 0.2):
+                 visit: str | None = None, checkpoint_delay: float = 0.2, backup_interval: float = INTERVAL_S,
+                 origin: str = "painted"):
         self.store = store
         self.labels: LabelVolume = store.load_labels(grid)
         self.lesion_type, self.visit = lesion_type, visit
-        self.origin = "painted"
+        self.origin = origin
         self.checkpointer = Checkpointer(self.labels, store, checkpoint_delay)
         self.last_saved = time.monotonic()
         self._adopt_orphans()
         self.labels.subscribe(self._on_edit)
+        self.backup_error: Exception | None = None
+        self.back_up()
+        self.backup_timer = BackupTimer(self.back_up, backup_interval)
 
     # -- editing ---------------------------------------------------------------
     def _on_edit(self, edit: LabelEdit) -> None:
@@ -111,10 +123,20 @@ class AnnotationSession:
         """Write the label checkpoint now (waits for it)."""
         self.checkpointer.flush()
 
+    def back_up(self) -> None:
+        """Take a backup now if anything changed since the newest (a failure is kept in ``backup_error``)."""
+        try:
+            make_backup(self.store.folder, self.store.participant)
+            self.backup_error = None
+        except (OSError, sqlite3.Error) as exc:
+            self.backup_error = exc
+
     def close(self) -> None:
-        """Flush, stop the background writer and close the database."""
+        """Flush, stop the background writers, take a backup and close the database."""
         self.labels.unsubscribe(self._on_edit)
+        self.backup_timer.stop()
         self.checkpointer.stop()
+        self.back_up()
         self.store.close()
 
 

@@ -6,7 +6,14 @@ Folder ``derivatives/ferret-annotations/rater-<id>/sub-XX/`` holds
   reference space (a checkpoint; its header's ``descrip`` names the last journal
   entry it contains, ``ferret-seq=N``), written atomically;
 - ``sub-XX_annotations.sqlite``: lesions, ratings, the audit log and the stroke
-  journal (:mod:`processing.annotations.database`).
+  journal (:mod:`processing.annotations.database`);
+- ``sub-XX_annotations.state.json``: the newest committed audit and journal
+  sequence numbers with counts, rewritten atomically after every commit, so that
+  a database that lost committed changes (a deleted ``-wal`` file, an older
+  copy) is recognised on open (:mod:`processing.annotations.integrity`).
+
+A damaged store is never opened, for reading or writing: :class:`DamagedStoreError`
+says what was found and how to recover (:mod:`processing.annotations.recovery`).
 
 Opening replays the journal entries newer than the checkpoint, so a kill during
 (or before) a NIfTI write loses nothing that was journaled.
@@ -14,6 +21,7 @@ Opening replays the journal entries newer than the checkpoint, so a kill during
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zlib
 from dataclasses import dataclass
@@ -22,11 +30,12 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from processing.annotations.database import Transaction, connect, now_iso
+from processing.annotations.database import Transaction, connect, now_iso, store_state
 from processing.annotations.grid import Grid
+from processing.annotations.integrity import DamagedStoreError, inspect_store, state_path
 from processing.annotations.labels import LabelEdit, LabelVolume
 from processing.errors import FerretError
-from processing.fileio import atomic_path
+from processing.fileio import atomic_path, write_json
 
 _SEQ_TAG = "ferret-seq="
 
@@ -56,10 +65,21 @@ class RaterStore:
         Rater ID (without ``rater-``) and ``sub-XX``.
     readonly : bool
         Open for reading only (review modes); nothing is ever written.
+    check_damage : bool
+        Refuse a damaged store (default). Only an explicit recovery turns it off.
+
+    Raises
+    ------
+    DamagedStoreError
+        When :func:`~processing.annotations.integrity.inspect_store` finds damage.
     """
 
-    def __init__(self, folder: Path, rater: str, participant: str, *, readonly: bool = False):
+    def __init__(self, folder: Path, rater: str, participant: str, *, readonly: bool = False,
+                 check_damage: bool = True):
         self.folder, self.rater, self.participant, self.readonly = Path(folder), rater, participant, readonly
+        findings = inspect_store(self.folder, participant) if check_damage else []
+        if findings:
+            raise DamagedStoreError(self.folder, participant, rater, findings)
         self.db = connect(self.db_path, readonly=readonly)
         self.journal_seq = self.last_seq()
 
@@ -104,7 +124,7 @@ class RaterStore:
         """Append an edit to the journal and the audit log in one transaction; return its seq."""
         indices, values = edit.changed_voxels(shape)
         before = _voxel_counts(edit.old, edit.new)
-        with Transaction(self.db) as db:
+        with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO strokes (time, source, voxels, indices, label_values) VALUES (?, ?, ?, ?, ?)",
                 (now_iso(), edit.source, len(indices), zlib.compress(indices.tobytes(), 1),
@@ -138,7 +158,7 @@ class RaterStore:
         """Create (or revive) the metadata row of a lesion."""
         stamp = now_iso()
         after = {"type": lesion_type, "visit": visit, "onset_visit": onset_visit, "origin": origin}
-        with Transaction(self.db) as db:
+        with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO lesions VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
                        (lesion_id, lesion_type, visit, onset_visit, origin, stamp, stamp))
             self._audit(db, "add_lesion", lesion_id, None, None, after)
@@ -146,7 +166,7 @@ class RaterStore:
     def update_lesion(self, lesion_id: int, **changes) -> None:
         """Change metadata columns (type, visit, onset_visit, deleted) with an audit row each."""
         allowed = {"type", "visit", "onset_visit", "deleted"}
-        with Transaction(self.db) as db:
+        with self._transaction() as db:
             row = db.execute("SELECT * FROM lesions WHERE lesion_id = ?", (lesion_id,)).fetchone()
             if row is None:
                 raise KeyError(lesion_id)
@@ -161,7 +181,7 @@ class RaterStore:
 
     def set_rating(self, lesion_id: int, field: str, value: str | None) -> None:
         """Record one rating field's value (None clears it), with its audit row."""
-        with Transaction(self.db) as db:
+        with self._transaction() as db:
             row = db.execute("SELECT value FROM ratings WHERE lesion_id = ? AND field = ?",
                              (lesion_id, field)).fetchone()
             before = row["value"] if row else None
@@ -190,7 +210,18 @@ class RaterStore:
             row["before"], row["after"] = json.loads(row["before"]), json.loads(row["after"])
         return rows
 
+    def state(self) -> dict:
+        """The newest committed audit and journal sequence numbers, counts and time."""
+        return store_state(self.db)
+
     # -- internals ---------------------------------------------------------------
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One transaction; after its commit the state file records it."""
+        with Transaction(self.db) as db:
+            yield db
+        write_json(state_path(self.folder, self.participant), self.state())
+
     def _audit(self, db, action: str, lesion_id, field, before, after) -> None:
         db.execute("INSERT INTO audit (time, rater, participant, action, lesion_id, field, before, after) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -221,7 +252,7 @@ class RaterStore:
 
     def _remember_grid(self, grid: Grid) -> None:
         value = json.dumps({"shape": list(grid.shape), "affine": grid.affine.tolist()})
-        with Transaction(self.db) as db:
+        with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('grid', ?)", (value,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('rater', ?)", (self.rater,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('participant', ?)", (self.participant,))
