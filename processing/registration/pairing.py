@@ -10,6 +10,13 @@ fixed. :func:`register_pair_images` therefore makes fixed the image whose
 brain is the less covered by the other's field of view (the slab), registers,
 and inverts the result when it swapped.
 
+Multi-start. With ``initialiser="best"`` both starts are optimised on a coarse
+grid and the one with the better final metric is refined
+(:func:`register_multistart`): the centre-of-mass start alone converged to a
+local optimum for 4 of the 9 visit-to-visit UNIT1 links of the small demo
+phantom (6-10 mm mean error, metric -0.66 against -1.50 at the truth), with no
+QC flag raised.
+
 Retry. A flagged result (poor metric, or far from what the headers imply) is
 run again on a coarser working grid, then from the other starts (``header``,
 ``moments``): :func:`retry_variants`. The first result without flags is kept,
@@ -93,7 +100,7 @@ def register_pair_images(target: Image, source: Image, target_mask: np.ndarray, 
     attempts: list[RegistrationResult] = []
     for number, variant in enumerate(variants):
         child = progress.child(number / len(variants), (number + 1) / len(variants))
-        result = register_rigid(fixed, moving, fixed_mask=fixed_mask, params=variant, progress=child)
+        result = register_multistart(fixed, moving, fixed_mask, variant, child)
         attempts.append(result)
         if not result.flags:
             break
@@ -104,6 +111,24 @@ def register_pair_images(target: Image, source: Image, target_mask: np.ndarray, 
         best = _inverted(best, target, target_mask)
     progress.update(1.0, "registration done")
     return best
+
+
+def register_multistart(fixed: Image, moving: Image, fixed_mask: np.ndarray, params: RegistrationParams,
+                        progress: Progress | None = None) -> RegistrationResult:
+    """Register from the better of both starts (module docstring); one plain run otherwise."""
+    progress = progress or null_progress()
+    if params.initialiser != "best" or params.multistart_spacing_mm is None:
+        return register_rigid(fixed, moving, fixed_mask=fixed_mask, params=params, progress=progress)
+    coarse = replace(params, working_spacing_mm=max(params.multistart_spacing_mm, params.working_spacing_mm or 0))
+    trials = [register_rigid(fixed, moving, fixed_mask=fixed_mask, params=replace(coarse, initialiser=start),
+                             progress=progress.child(n / 4, (n + 1) / 4))
+              for n, start in enumerate(("header", "moments"))]
+    chosen = min(trials, key=lambda trial: trial.metric)
+    refined = register_rigid(fixed, moving, fixed_mask=fixed_mask, params=params, progress=progress.child(0.5, 1.0),
+                             initial_fixed_from_moving=chosen.fixed_from_moving)
+    return replace(refined, seconds=refined.seconds + sum(t.seconds for t in trials),
+                   start=f"{chosen.params.initialiser} (better of header and moments on a "
+                         f"{coarse.working_spacing_mm:g} mm grid), refined")
 
 
 def retry_variants(params: RegistrationParams) -> list[RegistrationParams]:
