@@ -42,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     maps.add_argument("--swi-mask", default="negative", choices=("negative", "positive"),
                       help="phase mask sign (negative for right-handed phase conventions)")
     maps.add_argument("--megre-echo-times", help="echo times in ms, comma-separated, when sidecars lack them")
+    parser.add_argument("--wait", action="store_true",
+                        help="if another run is processing this study, wait for it instead of stopping")
     parser.add_argument("-v", "--verbose", action="store_true", help="print the traceback of failed jobs")
     parser.set_defaults(func=run)
 
@@ -62,12 +64,20 @@ def pipeline_options(args: argparse.Namespace):
 
     maps = {"r2star_method": args.r2star_method, "tensor_method": args.tensor_method, "swi_mask_sign": args.swi_mask}
     if args.megre_echo_times:
-        try:
-            maps["megre_echo_times"] = [float(t) / 1000.0 for t in args.megre_echo_times.split(",")]
-        except ValueError:
-            raise FerretError(f"--megre-echo-times {args.megre_echo_times!r} is not a list of numbers.",
-                              fix="give echo times in ms separated by commas, e.g. 4.92,9.84,14.76.") from None
+        maps["megre_echo_times"] = parse_echo_times(args.megre_echo_times)
     return PipelineOptions(maps=maps)
+
+
+def parse_echo_times(text: str) -> list[float]:
+    """``--megre-echo-times`` (ms, comma-separated) in seconds; positive and strictly increasing."""
+    fix = "give echo times in ms separated by commas, increasing, e.g. 4.92,9.84,14.76."
+    try:
+        times = [float(t) / 1000.0 for t in text.split(",")]
+    except ValueError:
+        raise FerretError(f"--megre-echo-times {text!r} is not a list of numbers.", fix=fix) from None
+    if not all(t > 0 and t < float("inf") for t in times) or any(b <= a for a, b in zip(times, times[1:])):
+        raise FerretError(f"--megre-echo-times {text!r}: echo times must be positive and increase.", fix=fix)
+    return times
 
 
 def check_selection(study, participant: str | None, session: str | None) -> None:
@@ -91,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the graph, run the wanted steps on the chosen executor, print the summary."""
     from processing.engine import Cache, TerminalReporter, make_executor, run as run_graph
     from processing.engine.pipeline import study_graph, targets_for
+    from processing.engine.run_lock import StudyRunLock
     from processing.study import discover
 
     steps = parse_steps(args.steps)
@@ -98,13 +109,19 @@ def run(args: argparse.Namespace) -> int:
         raise FerretError(f"--jobs {args.jobs}: need at least one worker.", fix="use --jobs 1 or more.")
     study = discover(args.study)
     check_selection(study, args.participant, args.visit)
+    for label in study.listed_without_folder:
+        print(f"WARNING {study.root / 'participants.tsv'}: {label} is listed but has no folder: skipped. "
+              f"Fix: add {label}/ with its visits, or remove the row.", file=sys.stderr)
     graph = study_graph(study, pipeline_options(args), participant=args.participant, session=args.visit)
     executor = make_executor(args.jobs, args.scheduler, args.dask_local)
     reporter = TerminalReporter(sys.stderr)
     print(f"{len(graph)} jobs on {executor.description}", file=sys.stderr)
     kept = {}
-    summary = run_graph(graph, Cache.for_study(study.root), executor, targets=targets_for(graph, steps),
-                        listeners=[reporter, lambda status, job: kept.setdefault("status", status)])
+    waiting = lambda holder: print(f"waiting for the run that holds this study ({holder}) to finish",
+                                   file=sys.stderr)
+    with StudyRunLock(study.root, "ferret process", wait=None if args.wait else 0.0, on_wait=waiting):
+        summary = run_graph(graph, Cache.for_study(study.root), executor, targets=targets_for(graph, steps),
+                            listeners=[reporter, lambda status, job: kept.setdefault("status", status)])
     reporter.close()
     print_written(graph, summary.done, study.root)
     print_qc_warnings(graph, summary.done + summary.cached)

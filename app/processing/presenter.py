@@ -64,6 +64,12 @@ class ProcessingPresenter:
             self._running, self._version = True, self._version + 1
             self._summary_text = "Processing..."
 
+    def waiting(self, holder: str) -> None:
+        """Another run holds the study: say which, until this run gets its turn."""
+        with self._lock:
+            self._version += 1
+            self._summary_text = f"Waiting for another run on this study to finish ({holder})..."
+
     def finished(self, summary) -> None:
         """The run ended: keep its summary text."""
         with self._lock:

@@ -13,7 +13,9 @@ from PySide6 import QtCore
 
 from processing.engine import Cache, ProcessExecutor, run
 from processing.engine.graph import Graph
+from processing.engine.run_lock import StudyRunLock
 from processing.engine.status import CACHED, DONE, JobState, RunStatus
+from processing.errors import Cancelled
 from processing.progress import Progress
 
 from app.processing.presenter import ProcessingPresenter
@@ -59,8 +61,14 @@ class EngineWorker(QtCore.QObject):
         return True
 
     def _run(self, graph: Graph, targets, progress: Progress) -> None:
-        summary = run(graph, self.cache, self.executor_factory(), targets=targets, progress=progress,
-                      listeners=[self.presenter.on_status, self._on_status])
+        lock = StudyRunLock(self.cache.root, "the Ferret app", wait=None, on_wait=self.presenter.waiting,
+                            should_stop=lambda: progress.cancelled)
+        try:
+            with lock:
+                summary = run(graph, self.cache, self.executor_factory(), targets=targets, progress=progress,
+                              listeners=[self.presenter.on_status, self._on_status])
+        except Cancelled:  # cancelled while waiting for another run: nothing ran
+            summary = RunStatus.for_names([job.name for job in graph]).summary()
         self.presenter.finished(summary)
         self.run_finished.emit(summary)
 

@@ -21,6 +21,8 @@ from typing import Mapping
 from processing.engine.digest import DigestMemo, FileDigest
 from processing.engine.job import Job, _portable_path, normalise_path
 from processing.errors import FerretError
+from processing.fileio.atomic import output_error
+from processing.fileio.regular import require_regular_file
 from processing.study.model import DERIVATIVES_DIRNAME
 
 CACHE_DIRNAME = ".ferret-cache"
@@ -90,6 +92,8 @@ class Cache:
         return CacheCheck(reason is None, reason or "up to date", inputs)
 
     def _input_digest(self, job: Job, path: Path, hint: FileDigest | None) -> FileDigest:
+        if os.path.lexists(path):
+            require_regular_file(path, "an input file")  # never opens a FIFO (a hang) or a folder
         try:
             return self.memo.digest(path, hint)
         except FileNotFoundError:
@@ -179,12 +183,17 @@ def write_manifest(path: Path, manifest: dict) -> Path:
     the two fsyncs per job that :func:`processing.fileio.write_json` would add
     buy nothing here.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part.json", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part.json", dir=path.parent)
+    except OSError as exc:
+        raise output_error(exc, path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(manifest, handle, indent=1)
         os.replace(name, path)
+    except OSError as exc:
+        raise output_error(exc, path) from None
     finally:
         if os.path.exists(name):
             os.unlink(name)

@@ -97,7 +97,8 @@ def study_graph(study: Study, options: PipelineOptions | None = None, *, partici
     for label, part in study.participants.items():
         if participant is None or label == participant:
             visits = [v for v in part.visits if session is None or v.session == session]
-            jobs += participant_jobs(study.root, part, visits, options)
+            if part.visits:  # a participant folder without visits: validate reports it, nothing to run
+                jobs += participant_jobs(study.root, part, visits, options)
             if session is None:
                 jobs += timecourse_jobs(study.root, part, jobs)
     return Graph(jobs)

@@ -102,7 +102,7 @@ class _Scheduler:
             try:
                 check = self.cache.check(job)
             except FerretError as exc:
-                self._fail(name, exc.message())
+                self._fail(name, exc.message(), refused=True)
                 continue
             if check.current:
                 self.cache.refresh(job, check)
@@ -140,10 +140,11 @@ class _Scheduler:
             self.status.set(name, CANCELLED, reason=result.error, seconds=result.seconds)
             self.progress.cancel()
         else:
-            self._fail(name, result.error, result.details, result.seconds)
+            self._fail(name, result.error, result.details, result.seconds, result.refused)
 
-    def _fail(self, name: str, reason: str, details: str = "", seconds: float | None = None) -> None:
-        self.status.set(name, FAILED, reason=reason, details=details, seconds=seconds)
+    def _fail(self, name: str, reason: str, details: str = "", seconds: float | None = None,
+              refused: bool = False) -> None:
+        self.status.set(name, FAILED, reason=reason, details=details, seconds=seconds, refused=refused)
         for dependant in sorted(self.graph.downstream([name]) - {name}):
             if self.status.jobs[dependant].state == PENDING:
                 self.status.set(dependant, SKIPPED, reason=f"needs {name!r}, which failed")

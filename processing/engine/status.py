@@ -28,6 +28,7 @@ class JobState:
     started: float | None = None
     seconds: float | None = None
     details: str = ""
+    refused: bool = False  # failed on bad input (a FerretError), not on a fault of Ferret's
 
     def eta(self, now: float) -> float | None:
         """Seconds left for a running job, extrapolated from its fraction."""
@@ -101,8 +102,10 @@ class RunStatus:
         by_state = {s: [n for n, j in self.jobs.items() if j.state == s] for s in
                     (DONE, CACHED, FAILED, SKIPPED, CANCELLED, PENDING)}
         reasons = {n: j.reason for n, j in self.jobs.items() if j.state in (FAILED, SKIPPED, CANCELLED)}
+        refused = [n for n in by_state[FAILED] if self.jobs[n].refused]
         return RunSummary(by_state[DONE], by_state[CACHED], by_state[FAILED], by_state[SKIPPED],
-                          by_state[CANCELLED] + by_state[PENDING], reasons, time.time() - self.started)
+                          by_state[CANCELLED] + by_state[PENDING], reasons, time.time() - self.started,
+                          refused)
 
 
 @dataclass
@@ -116,6 +119,7 @@ class RunSummary:
     cancelled: list[str]
     reasons: dict[str, str]
     seconds: float
+    refused: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -124,7 +128,14 @@ class RunSummary:
 
     @property
     def exit_status(self) -> int:
-        """0 on success, 1 when something failed, 130 when cancelled."""
+        """0 on success, 2 when a job refused bad input, 1 when something else failed, 130 when cancelled.
+
+        2 is the command line's status for bad input (as for argparse and
+        every other refusal), so scripts can tell "fix your data" from "a
+        job crashed".
+        """
+        if self.refused:
+            return 2
         if self.failed or self.skipped:
             return 1
         return 130 if self.cancelled else 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class JobResult:
     error: str = ""
     details: str = ""
     seconds: float = 0.0
+    refused: bool = False  # a FerretError: the job's input (or request) was refused
 
 
 class WorkerProgress(Progress):
@@ -90,15 +92,19 @@ def _run(call: JobCall, channel: Channel) -> JobResult:
             remove_stale_temporaries(output)
         call.func(*call.args, **call.params, progress=progress)
         progress.update(1.0)
-        return JobResult(call.name, "done", outputs=_digest_outputs(call))
     except Cancelled as exc:
         return JobResult(call.name, "cancelled", error=f"cancelled: {exc}")
     except FerretError as exc:
-        return JobResult(call.name, "failed", error=exc.message(), details=traceback.format_exc())
+        return JobResult(call.name, "failed", error=exc.message(), details=traceback.format_exc(),
+                         refused=True)
     except KeyboardInterrupt:
         return JobResult(call.name, "cancelled", error="interrupted")
     except Exception as exc:  # a failing job must fail alone, whatever it raised
         return JobResult(call.name, "failed", error=f"{type(exc).__name__}: {exc}", details=traceback.format_exc())
+    try:  # a step that does not write its outputs is a bug of the step, never refused input
+        return JobResult(call.name, "done", outputs=_digest_outputs(call))
+    except (FerretError, OSError) as exc:
+        return JobResult(call.name, "failed", error=str(exc), details=traceback.format_exc())
 
 
 def _digest_outputs(call: JobCall) -> dict[Path, FileDigest]:
@@ -171,3 +177,26 @@ _INSTALLED: list[Channel | None] = [None]
 def install_channel(queue, event) -> None:
     """Process-pool initializer: route this worker's events to the parent."""
     _INSTALLED[0] = QueueChannel(queue, event)
+    watch_parent(os.getppid())
+
+
+PARENT_POLL_SECONDS = 1.0
+
+
+def watch_parent(parent: int) -> threading.Thread:
+    """End this worker when ``parent`` is gone (e.g. ``ferret process`` was killed with -9).
+
+    A pool worker otherwise lives on, computing for nobody, after its parent
+    dies without the chance to shut the pool down. When the parent dies the
+    worker is re-parented, so its parent PID changes: a daemon thread checks
+    that once a second and exits the process at once.
+    """
+    def check() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    thread = threading.Thread(target=check, name="ferret-parent-watch", daemon=True)
+    thread.start()
+    return thread
+    return thread

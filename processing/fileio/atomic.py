@@ -8,11 +8,14 @@ no discovery code mistakes them for outputs.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
+
+from processing.errors import FerretError
 
 
 @contextlib.contextmanager
@@ -32,20 +35,49 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     'done'
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    suffix = "".join(target.suffixes) or ".tmp"
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{suffix}", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        suffix = "".join(target.suffixes) or ".tmp"
+        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{suffix}", dir=target.parent)
+    except OSError as exc:
+        raise output_error(exc, target) from None
     os.close(fd)
     tmp = Path(name)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual permissions
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual permissions
         yield tmp
         _fsync_file(tmp)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
+    except OSError as exc:  # disk full, read-only, a folder in the way: one line naming the output
+        raise output_error(exc, target) from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):
+            if tmp.exists():
+                tmp.unlink()
+
+
+def output_error(exc: OSError, target: Path) -> FerretError:
+    """A :class:`FerretError` naming ``target`` and the fix for why it could not be written."""
+    code = exc.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return FerretError(f"no space left on the disk holding {target.parent}: nothing was written.", target,
+                           "free space (or raise the quota) and rerun; finished outputs are kept.")
+    if code == errno.EROFS:
+        return FerretError("cannot write here: the file system is read-only.", target,
+                           "make the derivatives folder writable, or copy the study to a writable disk.")
+    if code in (errno.EACCES, errno.EPERM):
+        return FerretError("cannot write here: permission denied.", target,
+                           "give yourself write permission on the derivatives folder (chmod u+w).")
+    if code == errno.EISDIR:
+        return FerretError("a folder stands where this output goes.", target,
+                           "remove or rename that folder and rerun.")
+    if code in (errno.ENOTDIR, errno.EEXIST):
+        blocker = next((p for p in [target, *target.parents] if p.exists() and not p.is_dir()), target.parent)
+        return FerretError(f"a file ({blocker}) stands where a folder of the outputs should be.", target,
+                           f"remove or rename {blocker} and rerun.")
+    return FerretError(f"cannot write this output ({exc.strerror or exc}).", target,
+                       "check the disk and the folder's permissions, then rerun.")
 
 
 def write_bytes(target: str | Path, data: bytes) -> Path:

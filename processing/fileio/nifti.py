@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
-from processing.errors import FerretError
 from processing.fileio.atomic import atomic_path
+from processing.fileio.nifti_check import read_verified
 
 
-def load_nifti(path: str | Path, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray, nib.Nifti1Header]:
+def load_nifti(path: str | Path, *, dtype=np.float32, finite: bool = False) -> tuple[np.ndarray, np.ndarray, nib.Nifti1Header]:
     """Read a NIfTI image into memory as ``(data, affine, header)``.
 
     Parameters
@@ -22,21 +21,19 @@ def load_nifti(path: str | Path, *, dtype=np.float32) -> tuple[np.ndarray, np.nd
     dtype : numpy dtype, optional
         Type of the returned array (scaling by scl_slope/inter is applied);
         ``None`` keeps the stored type.
+    finite : bool, optional
+        Refuse NaN or infinite voxels (raw scans; derived maps may hold NaN
+        where a fit is undefined).
 
     Raises
     ------
     FerretError
-        If the file is missing, truncated or not a NIfTI image.
+        If the file is missing, truncated, corrupt (gzip CRC, end marker,
+        header), not a NIfTI image, or (``finite``) holds NaN or infinite voxels
+        (:func:`processing.fileio.nifti_check.read_verified`).
     """
-    path = Path(path)
-    if not path.exists():
-        raise FerretError("file not found.", path, "check the path or re-export the image.")
-    try:
-        img = nib.load(str(path))
-        data = np.asanyarray(img.dataobj) if dtype is None else img.get_fdata(dtype=np.float64).astype(dtype, copy=False)
-    except (OSError, EOFError, ValueError, zlib.error, nib.filebasedimages.ImageFileError) as exc:
-        raise FerretError(f"cannot read this NIfTI image ({exc}).", path,
-                          "the file is truncated or corrupt: copy or convert it again.") from exc
+    img = read_verified(path, finite=finite)
+    data = np.asanyarray(img.dataobj) if dtype is None else img.get_fdata(dtype=np.float64).astype(dtype, copy=False)
     return data, img.affine.copy(), img.header
 
 

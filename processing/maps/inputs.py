@@ -30,7 +30,7 @@ class Loaded:
 
 def load_image(image: ImageFile) -> Loaded:
     """One image file as float32 with its affine and voxel size."""
-    data, affine, header = load_nifti(image.path)
+    data, affine, header = load_nifti(image.path, finite=True)
     return Loaded(data, affine, tuple(float(z) for z in header.get_zooms()[:3]), [image.path])
 
 
@@ -46,6 +46,7 @@ def load_echoes(acq: Acquisition, part: str = "mag") -> Loaded:
     if not images:
         raise FerretError(f"no part-{part} images in this {acq.kind} acquisition.",
                           acq.files[0].path if acq.files else None)
+    _check_echo_numbers(acq, images)
     loaded = [load_image(image) for image in images]
     if len(loaded) == 1:
         only = loaded[0]
@@ -60,6 +61,17 @@ def load_echoes(acq: Acquisition, part: str = "mag") -> Loaded:
                   [item.files[0] for item in loaded])
 
 
+def _check_echo_numbers(acq: Acquisition, images: list[ImageFile]) -> None:
+    """Echoes numbered 1..N without gaps (a missing echo would pair the wrong magnitude and phase)."""
+    numbers = [image.echo for image in images if image.echo is not None]
+    for expected, image in zip(range(1, len(numbers) + 1), images):
+        if image.echo is not None and image.echo != expected:
+            first = images[0].path
+            missing = first.with_name(first.name.replace(f"echo-{images[0].echo}_", f"echo-{expected}_", 1))
+            raise FerretError(f"echo {expected} of this {acq.kind} is missing (echoes {numbers} present).",
+                              missing, f"add the echo-{expected} file or renumber the echoes from 1.")
+
+
 def echo_times_of(acq: Acquisition, override=None) -> list[float]:
     """Echo times (s) from the sidecars, or ``override`` when given (e.g. data without sidecars)."""
     if override is not None:
@@ -69,12 +81,15 @@ def echo_times_of(acq: Acquisition, override=None) -> list[float]:
     return echo_times(acq)
 
 
-def gradients_of(acq: Acquisition, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """b-values and unit b-vectors in RAS world axes (from FSL files, see :mod:`gradients`)."""
-    from processing.maps.gradients import fsl_bvecs_to_world, unit_vectors
-    from processing.study.sidecars import read_bvals_bvecs
+def gradients_of(acq: Acquisition, affine: np.ndarray, volumes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """b-values and unit b-vectors in RAS world axes (from FSL files, see :mod:`gradients`).
 
-    bvals, bvecs = read_bvals_bvecs(acq)
+    ``volumes`` (the 4D image's) is checked against both files, exactly as ``validate`` does.
+    """
+    from processing.maps.gradients import fsl_bvecs_to_world, unit_vectors
+    from processing.study.gradient_table import read_gradient_table
+
+    bvals, bvecs = read_gradient_table(acq, volumes)
     return bvals, fsl_bvecs_to_world(unit_vectors(bvecs, bvals, acq.bvec), affine)
 
 

@@ -63,6 +63,27 @@ def r2star_trapezoid(magnitude: np.ndarray, te: np.ndarray, *, clip: bool = True
     return _finish(s, te, t2star, clip)
 
 
+def applicable_method(method: str, te, rtol: float = 1e-3) -> tuple[str, str | None]:
+    """The method to use for echo times ``te`` and a warning when it is not ``method``.
+
+    ARLO needs at least 3 equally spaced echoes; real protocols often space
+    the first echoes unequally (e.g. 3.53 ms then 3.94 ms), and failing the
+    whole visit for that helps nobody: the trapezoid (any spacing) is used
+    instead, with the reason recorded in the maps' sidecars.
+    """
+    te = np.asarray(te, dtype=float)
+    if method != "arlo":
+        return method, None
+    dte = np.diff(te)
+    if te.size < 3:
+        return "trapezoid", f"ARLO needs at least 3 echoes ({te.size} here): the trapezoid was used instead."
+    if np.ptp(dte) > rtol * np.mean(dte):
+        spacings = ", ".join(f"{1000 * d:.3g}" for d in dte)
+        return "trapezoid", (f"ARLO needs equally spaced echoes (spacings {spacings} ms here): "
+                             "the trapezoid was used instead.")
+    return method, None
+
+
 def r2star_arlo(magnitude: np.ndarray, te: np.ndarray, *, clip: bool = True, rtol: float = 1e-3):
     """R2* and S0 by ARLO (Simpson's rule; needs N >= 3 equally spaced echoes).
 

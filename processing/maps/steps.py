@@ -19,7 +19,7 @@ from processing.maps.mask import brain_mask
 from processing.maps.phase import units_from_sidecar
 from processing.maps.r1 import R1Model, r1_from_t1map
 from processing.maps.r2 import R2Model
-from processing.maps.r2star import R2starModel
+from processing.maps.r2star import R2starModel, applicable_method
 from processing.maps.swi import SWIModel, minimum_intensity_projection
 from processing.maps.tensor import TensorModel
 from processing.maps.trace import shell_trace, tensor_volumes, weighted_shells
@@ -64,12 +64,15 @@ def megre_step(visit, options: MapOptions, writer, progress, masks):
     mask = _mask_for(mag, mag.data[..., 0], writer, "mask_MEGRE", "space-MEGRE_desc-brain_mask.nii.gz",
                      "anat", masks.get("MEGRE"))
     progress.update(0.2, "R2*")
-    fit = R2starModel(tuple(te), options.r2star_method, options.r2star_clip).fit(mag.data, mask)
-    params = {"method": options.r2star_method, "clip": options.r2star_clip, "echo_times_s": te,
+    method, fallback = applicable_method(options.r2star_method, te)
+    fit = R2starModel(tuple(te), method, options.r2star_clip).fit(mag.data, mask)
+    params = {"method": method, "clip": options.r2star_clip, "echo_times_s": te,
               "t2star_clip_s": [min(te) / 20, 20 * max(te)]}
+    if fallback:
+        params.update(requested_method=options.r2star_method, warning=fallback)
     for key, name, data in (("R2starmap", "R2starmap.nii.gz", fit.r2star),
                             ("T2starmap", "T2starmap.nii.gz", fit.t2star), ("S0map", "S0map.nii.gz", fit.s0)):
-        writer.write(key, name, data, mag.affine, method=f"R2* {options.r2star_method}",
+        writer.write(key, name, data, mag.affine, method=f"R2* {method}",
                      parameters=params, inputs=mag.files)
     progress.update(0.5, "SWI")
     progress.check()
@@ -108,7 +111,7 @@ def dwi_step(visit, options: MapOptions, writer, progress, masks):
     dwi = io.load_image(acq.files[0])
     if dwi.data.ndim != 4:
         raise FerretError(f"the DWI must be 4-D; got shape {dwi.data.shape}.", dwi.files[0])
-    bvals, bvecs = io.gradients_of(acq, dwi.affine)
+    bvals, bvecs = io.gradients_of(acq, dwi.affine, volumes=dwi.data.shape[3])
     shells = group_shells(bvals)
     volumes = tensor_volumes(shells, dwi.files[0])
     b0 = shell_trace(dwi.data, shells[0])

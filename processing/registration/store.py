@@ -54,11 +54,15 @@ def write_transform(path: Path, to_from_from: np.ndarray, *, source: str, target
     """Write the ITK file and its sidecar (matrix, direction in words, provenance, QC)."""
     to_from_from = np.asarray(to_from_from, dtype=float)
     write_itk_transform(path, np.linalg.inv(to_from_from))
-    write_provenance(path, method, parameters, list(inputs),
-                     MatrixRAS=to_from_from.tolist(),
-                     Direction=f"MatrixRAS maps RAS mm of {source}'s world to RAS mm of {target}'s world "
-                               f"({label(target).lower()}_from_{label(source).lower()})",
-                     ITKFileDirection=ITK_DIRECTION, From=source, To=target, **fields)
+    try:
+        write_provenance(path, method, parameters, list(inputs),
+                         MatrixRAS=to_from_from.tolist(),
+                         Direction=f"MatrixRAS maps RAS mm of {source}'s world to RAS mm of {target}'s world "
+                                   f"({label(target).lower()}_from_{label(source).lower()})",
+                         ITKFileDirection=ITK_DIRECTION, From=source, To=target, **fields)
+    except BaseException:
+        path.unlink(missing_ok=True)  # never a transform without its sidecar (e.g. the disk filled up)
+        raise
     return path
 
 

@@ -41,7 +41,7 @@ def representative_file(acquisition: Acquisition) -> ImageFile:
 def registration_volume(acquisition: Acquisition) -> tuple[np.ndarray, np.ndarray, list[Path]]:
     """``(array, affine, input_paths)`` of the acquisition's representative 3D volume."""
     image = representative_file(acquisition)
-    data, affine, _ = load_nifti(image.path)
+    data, affine, _ = load_nifti(image.path, finite=True)
     inputs = [image.path]
     if data.ndim == 4 and acquisition.kind == "dwi" and acquisition.bval is not None:
         data = b0_mean(data, acquisition.bval)

@@ -22,13 +22,13 @@ from scipy.stats.contingency import expected_freq
 from processing.errors import FerretError
 from processing.stats.proportions import format_proportion
 
-MISSING_TEXT = {"", "n/a", "na", "nan", "none", "null", "."}
+MISSING_TEXT = {"", "n/a"}  # BIDS: only n/a (and an empty cell) is missing; "none" is a value
 MONTE_CARLO_TABLES = 99_999
 MONTE_CARLO_SEED = 20240101
 
 
 def is_missing(value: Any) -> bool:
-    """True for None, NaN and the usual spellings of a missing value in a TSV."""
+    """True for None, NaN, an empty cell and BIDS's ``n/a`` (``none``, ``NA`` ... are values)."""
     if value is None:
         return True
     if isinstance(value, float):

@@ -85,6 +85,19 @@ def parse_name(name: str) -> BidsName | None:
     return BidsName(entities, match["suffix"], match["ext"])
 
 
+_LABEL = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def is_valid_label(text: str, prefix: str) -> bool:
+    """True for ``<prefix>-<alphanumeric label>``, e.g. ``sub-01`` (never ``sub-../x`` or ``sub-a_b``).
+
+    >>> is_valid_label("sub-01", "sub"), is_valid_label("ses-../../x", "ses")
+    (True, False)
+    """
+    head, dash, label = text.partition("-")
+    return head == prefix and dash == "-" and bool(_LABEL.match(label))
+
+
 def is_ignored(name: str) -> bool:
     """True for names discovery and validation skip: dotfiles and atomic-write temporaries."""
     return name.startswith(".") or ".part" in name

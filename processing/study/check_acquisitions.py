@@ -11,14 +11,13 @@ from typing import Iterator
 import numpy as np
 
 from processing.errors import FerretError
+from processing.study.gradient_table import gradient_problems
 from processing.study import sidecars
 from processing.study.bids_names import MULTI_ECHO_KINDS
 from processing.study.model import Acquisition, ImageFile, SidecarError, Visit
 from processing.study.problems import Problem, error, warning
 
 _GRID_TOLERANCE_MM = 1e-3
-_UNIT_TOLERANCE = 0.05
-_B0_THRESHOLD = 50.0
 
 
 def check_acquisition(acq: Acquisition, visit: Visit) -> Iterator[Problem]:
@@ -110,8 +109,10 @@ def check_echo_files(acq: Acquisition) -> Iterator[Problem]:
             yield error(image.path, f"phase echo {image.echo} has no magnitude image.",
                         "add the part-mag file of the same echo (R2* and SWI need both).")
     numbers = sorted(e for e in magnitudes if e is not None)
+    first = acq.part("mag")[0].path
     for gap in sorted(set(range(1, (numbers[-1] if numbers else 0) + 1)) - set(numbers)):
-        yield error(acq.files[0].path, f"echo {gap} of this {acq.kind} is missing (echoes {numbers} present).",
+        missing = first.with_name(first.name.replace(f"echo-{numbers[0]}_", f"echo-{gap}_", 1))
+        yield error(missing, f"echo {gap} of this {acq.kind} is missing (echoes {numbers} present).",
                     f"add the echo-{gap} file or renumber the echoes from 1.")
     if acq.kind == "MEGRE" and not phases:
         yield warning(acq.files[0].path, "MEGRE without phase images: SWI cannot be computed (R2* can).",
@@ -126,7 +127,8 @@ def check_echo_times(acq: Acquisition) -> Iterator[Problem]:
         for image in lacking:
             echo = f"echo {image.echo} ({image.path.name})" if image.echo else image.path.name
             yield error(sidecars.sidecar_or_expected(image), f"{echo} is without EchoTime in its JSON "
-                        "sidecar.", "add EchoTime (seconds) to this sidecar.")
+                        "sidecar.", "add EchoTime (seconds) to this sidecar, or give the echo times with "
+                        "ferret process --megre-echo-times (ms, comma-separated).")
         if lacking:
             return
     try:
@@ -139,12 +141,6 @@ def check_echo_times(acq: Acquisition) -> Iterator[Problem]:
         if shape is not None and len(shape) == 4 and shape[3] != len(times):
             yield error(sidecars.sidecar_or_expected(mag), f"{len(times)} echo times for {shape[3]} volumes.",
                         "give one EchoTime per volume of the 4D image.")
-    if any(t > 1.0 for t in times):
-        yield error(sidecars.sidecar_or_expected(mag), f"EchoTime values {times} look like milliseconds.",
-                    "BIDS EchoTime is in seconds: divide by 1000.")
-    elif any(b <= a for a, b in zip(times, times[1:])):
-        yield error(sidecars.sidecar_or_expected(mag), f"echo times {times} do not increase with the echo number.",
-                    "check the echo-<n> entities against each sidecar's EchoTime.")
 
 
 def check_mp2rage_parameters(acq: Acquisition, *, has_t1map: bool) -> Iterator[Problem]:
@@ -162,19 +158,11 @@ def check_mp2rage_parameters(acq: Acquisition, *, has_t1map: bool) -> Iterator[P
 
 
 def check_gradients(acq: Acquisition) -> Iterator[Problem]:
-    """bval/bvec present, counts matching the 4D image, unit b-vectors for b > 0."""
-    try:
-        bvals, bvecs = sidecars.read_bvals_bvecs(acq)
-    except FerretError as exc:
-        yield error(exc.path or acq.files[0].path, exc.problem, exc.fix or "")
-        return
+    """The gradient table as the maps will read it: present, readable, one entry per volume, unit vectors."""
     shape = shape_of(acq.files[0])
-    if shape is not None and len(shape) == 4 and shape[3] != bvals.size:
-        yield error(acq.bval, f"{bvals.size} b-values but the image has {shape[3]} volumes.",
-                    "the .bval/.bvec files must list one entry per volume of the dwi image.")
-    norms = np.linalg.norm(bvecs, axis=1)
-    bad = np.flatnonzero((bvals >= _B0_THRESHOLD) & (np.abs(norms - 1.0) > _UNIT_TOLERANCE))
-    if bad.size:
-        yield error(acq.bvec, f"b-vectors are not unit length at volumes {bad.tolist()[:10]} "
-                    f"(lengths {np.round(norms[bad[:5]], 3).tolist()}).",
-                    "normalise the vectors (FSL convention: 3 rows of unit vectors, zeros for b=0).")
+    try:
+        _, _, problems = gradient_problems(acq, shape[3] if shape is not None and len(shape) == 4 else None)
+    except FerretError as exc:
+        problems = [exc]
+    for exc in problems:
+        yield error(exc.path or acq.files[0].path, exc.problem, exc.fix or "")

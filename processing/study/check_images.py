@@ -16,13 +16,13 @@ Phase conventions accepted:
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 from typing import Iterator
 
-import nibabel as nib
 import numpy as np
 
+from processing.errors import FerretError
+from processing.fileio.nifti_check import read_verified
 from processing.study.model import ImageFile
 from processing.study.problems import Problem, error, warning
 
@@ -30,21 +30,14 @@ SCANNER_PHASE_RANGE = (-4096, 4095)
 _RADIAN_SLACK = 1e-3
 _MIN_RADIAN_SPAN = 0.1 * np.pi
 _UNWRAPPED_LIMIT = 4 * np.pi
-_READ_ERRORS = (OSError, EOFError, ValueError, zlib.error, nib.filebasedimages.ImageFileError)
 
 
 def read_voxels(path: Path) -> tuple[np.ndarray | None, Problem | None]:
-    """Read an image's scaled voxel data, or a problem explaining why it cannot be read."""
+    """Read and verify an image's voxels (whole gzip stream, header, size), or the problem found."""
     try:
-        image = nib.load(str(path))
-    except _READ_ERRORS as exc:
-        return None, error(path, f"unreadable NIfTI: the header is truncated or corrupt ({exc}).",
-                           "the file is damaged or not a NIfTI image: copy or convert it again.")
-    try:
-        return np.asanyarray(image.dataobj), None
-    except _READ_ERRORS as exc:
-        return None, error(path, f"unreadable NIfTI: the voxel data is truncated or corrupt ({exc}).",
-                           "copy or convert this image again (an interrupted copy?).")
+        return np.asanyarray(read_verified(path, finite=False).dataobj), None
+    except FerretError as exc:
+        return None, error(path, exc.problem, exc.fix)
 
 
 def check_image_data(image: ImageFile) -> Iterator[Problem]:

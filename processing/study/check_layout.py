@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 from typing import Iterator
 
+from processing.fileio.regular import is_reachable_dir
 from processing.study.bids_names import (
     COMPANION_EXTENSIONS, IMAGE_EXTENSIONS, KIND_DATATYPE, OTHER_BIDS_SUFFIXES, image_stem,
-    is_ignored, parse_name,
+    is_ignored, is_valid_label, parse_name,
 )
 from processing.study.problems import Problem, error, warning
 
@@ -38,9 +39,14 @@ def check_dataset_files(root: Path) -> Iterator[Problem]:
 def check_root_entries(root: Path) -> Iterator[Problem]:
     """Files and folders at the top of the study that BIDS does not define."""
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
-        if is_ignored(entry.name) or entry.name.startswith("sub-"):
+        if is_ignored(entry.name):
             continue
-        allowed = ROOT_FOLDERS if entry.is_dir() else ROOT_FILES
+        if entry.name.startswith("sub-"):
+            if not is_valid_label(entry.name, "sub"):
+                yield error(Path(entry.path), "not a BIDS participant label (sub-<letters and digits>), so "
+                            "Ferret ignores this folder.", "rename it, e.g. sub-01 (no '_', '-' or '.').")
+            continue
+        allowed = ROOT_FOLDERS if is_reachable_dir(entry.path) else ROOT_FILES
         if entry.name not in allowed and not _is_top_level_sidecar(entry.name):
             yield warning(Path(entry.path), "unexpected entry at the top of the study (ignored).",
                           "move it into code/ or sourcedata/, or delete it.")
@@ -57,9 +63,15 @@ def check_participant_folder(folder: Path) -> Iterator[Problem]:
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if is_ignored(entry.name):
             continue
-        if entry.is_dir() and entry.name.startswith("ses-"):
+        if entry.is_symlink() and not os.path.exists(entry.path):
+            yield error(Path(entry.path), "a symbolic link that leads nowhere (broken, or a loop).",
+                        "replace the link with the folder or file itself.")
+        elif entry.name.startswith("ses-") and not is_valid_label(entry.name, "ses"):
+            yield error(Path(entry.path), "not a BIDS session label (ses-<letters and digits>), so "
+                        "Ferret ignores this visit.", "rename it, e.g. ses-01 (no '_', '-' or '.').")
+        elif is_reachable_dir(entry.path) and entry.name.startswith("ses-"):
             has_session = True
-        elif entry.is_dir() and entry.name in DATATYPES:
+        elif is_reachable_dir(entry.path) and entry.name in DATATYPES:
             yield error(Path(entry.path), "images directly under the participant, without a session "
                         "folder: Ferret needs one ses-* folder per visit.",
                         f"move them to {folder.name}/ses-01/{entry.name}/ and add ses-01 to their names.")
@@ -78,9 +90,9 @@ def check_session_folder(folder: Path) -> Iterator[Problem]:
         if is_ignored(entry.name):
             continue
         path = Path(entry.path)
-        if entry.is_dir() and entry.name in DATATYPES:
+        if is_reachable_dir(entry.path) and entry.name in DATATYPES:
             yield from check_datatype_folder(path)
-        elif entry.is_dir():
+        elif is_reachable_dir(entry.path):
             yield warning(path, f"folder '{entry.name}' holds no data Ferret uses (ignored).",
                           "Ferret reads anat/, dwi/ and fmap/; leave it or move it out.")
         elif image_stem(entry.name) != scans:

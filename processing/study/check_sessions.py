@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
 from processing.errors import FerretError
-from processing.study.dates import read_tsv, sessions_table_path
+from processing.fileio.regular import require_regular_file
+from processing.study.bids_names import is_valid_label
+from processing.study.dates import parse_acq_time, read_tsv, sessions_table_path
 from processing.study.model import Participant, Study
 from processing.study.problems import Problem, error, warning
 
@@ -18,9 +21,10 @@ def read_table(path: Path) -> tuple[list[dict[str, str]] | None, list[Problem]]:
     A row with more or fewer fields than the header is an error: its values
     would land under the wrong column.
     """
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None, []
     try:
+        require_regular_file(path, "a tab-separated table")
         rows = read_tsv(path)
     except FerretError as exc:
         return None, [error(path, exc.problem, exc.fix or "")]
@@ -45,18 +49,22 @@ def check_participants_table(study: Study) -> Iterator[Problem]:
         yield error(path, "participants.tsv has no participant_id column.",
                     "name the first column participant_id, with values sub-<label>.")
         return
-    listed = [row.get("participant_id", "") for row in rows]
+    listed = [row.get("participant_id") or "" for row in rows]
     for label, count in Counter(listed).items():
         if count > 1:
             yield error(path, f"{label} is listed {count} times.", "keep one row per participant.")
-    for label, participant in study.participants.items():
-        folder = study.root / label
+    for label in listed:
+        if not is_valid_label(label, "sub"):
+            yield error(path, f"participant_id {label!r} is not a BIDS label (sub-<letters and digits>).",
+                        "correct the row, e.g. sub-01 (no '/', '.', '_' or '-' in the label).")
+    for label in study.participants:
         if label not in listed:
-            yield warning(folder, f"{label} is not listed in participants.tsv.",
+            yield warning(study.root / label, f"{label} is not listed in participants.tsv.",
                           f"add a row for {label} (its clinical variables).")
-        elif not folder.is_dir():
-            yield warning(path, f"{label} is listed but has no folder.",
-                          f"add {label}/ with its visits or remove the row.")
+    for label in study.listed_without_folder:
+        if is_valid_label(label, "sub"):
+            yield warning(path, f"{label} is listed but has no folder: it is skipped.",
+                          f"add {label}/ with its visits, or remove the row.")
 
 
 def check_sessions(study: Study) -> Iterator[Problem]:
@@ -83,10 +91,19 @@ def _check_sessions_table(participant: Participant, path: Path) -> Iterator[Prob
         if count > 1:
             yield error(path, f"duplicate session: {session} is listed {count} times.",
                         "keep one row per session.")
+    for session in ids:
+        if not is_valid_label(session, "ses"):
+            yield error(path, f"session_id {session!r} is not a BIDS label (ses-<letters and digits>).",
+                        "correct the row, e.g. ses-01 (no '/', '.', '_' or '-' in the label).")
     known = {v.session for v in participant.visits}
-    for session in sorted(set(ids) - known):
+    for session in sorted(s for s in set(ids) - known if is_valid_label(s, "ses")):
         yield warning(path, f"{session} is listed but has no folder.",
                       f"add {participant.label}/{session}/ or remove the row.")
+    for row in rows:
+        text = (row.get("acq_time") or "").strip()
+        if text and text != "n/a" and parse_acq_time(text) is None:
+            yield warning(path, f"acq_time {text!r} of {row.get('session_id')} is not a date and time: "
+                          "the visit is ordered by its label.", "write it as YYYY-MM-DDThh:mm:ss, or n/a.")
 
 
 def _check_duplicates(participant: Participant) -> Iterator[Problem]:

@@ -35,9 +35,14 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
             rows = [dict(row) for row in reader]
             if not reader.fieldnames:
                 raise ValueError("no header line")
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
-        raise FerretError(f"cannot read this table ({exc}).", path,
-                          "write it as UTF-8 text, tab-separated, with a header line.") from exc
+    except UnicodeDecodeError:
+        raise FerretError("cannot read this table: it is not UTF-8 text.", path,
+                          "save it as UTF-8 text, tab-separated, with a header line.") from None
+    except (OSError, ValueError, csv.Error) as exc:
+        what = "it has no header line" if "no header" in str(exc) else \
+            f"{getattr(exc, 'strerror', None) or 'not a readable tab-separated table'}"
+        raise FerretError(f"cannot read this table: {what}.", path,
+                          "write it as UTF-8 text, tab-separated, with a header line.") from None
     return rows
 
 

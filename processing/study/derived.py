@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from processing.fileio.regular import is_reachable_dir
 from processing.study.bids_names import is_ignored
 from processing.study.model import Participant, Study, Visit
 
@@ -26,7 +27,7 @@ def attach_derivatives(study: Study) -> None:
         return
     for entry in os.scandir(base):
         participant = study.participants.get(entry.name)
-        if participant is None or not entry.is_dir():
+        if participant is None or not is_reachable_dir(entry.path):
             continue
         _attach_participant(participant, Path(entry.path))
 
@@ -36,9 +37,9 @@ def _attach_participant(participant: Participant, folder: Path) -> None:
     for entry in os.scandir(folder):
         if is_ignored(entry.name):
             continue
-        if entry.is_dir() and entry.name in sessions:
+        if is_reachable_dir(entry.path) and entry.name in sessions:
             _attach_visit(sessions[entry.name], Path(entry.path))
-        elif entry.is_dir() and not entry.name.startswith("ses-"):
+        elif is_reachable_dir(entry.path) and not entry.name.startswith("ses-"):
             for path in _output_files(Path(entry.path)):
                 participant.derived[path.relative_to(folder).as_posix()] = path
         elif entry.is_file() and _is_output(entry.name):

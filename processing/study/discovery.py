@@ -14,8 +14,9 @@ import os
 from pathlib import Path
 
 from processing.errors import FerretError
+from processing.fileio.regular import is_reachable_dir
 from processing.study.bids_names import (
-    KIND_DATATYPE, MULTI_ECHO_KINDS, BidsName, IMAGE_EXTENSIONS, image_stem, is_ignored,
+    KIND_DATATYPE, MULTI_ECHO_KINDS, BidsName, IMAGE_EXTENSIONS, image_stem, is_ignored, is_valid_label,
     natural_key, parse_name,
 )
 from processing.study.dates import date_visit, dates_from_sessions_table, order_visits, read_tsv
@@ -51,8 +52,7 @@ def discover(root: str | Path) -> Study:
     study = Study(root=root, name=_dataset_name(root), participants_table=participants_table(root))
     for label in participant_labels(root, study.participants_table):
         participant = Participant(label)
-        if (root / label).is_dir():
-            participant.visits = discover_visits(root, root / label)
+        participant.visits = discover_visits(root, root / label)
         study.participants[label] = participant
     attach_derivatives(study)
     return study
@@ -75,10 +75,14 @@ def participants_table(root: Path) -> list[dict[str, str]]:
 
 
 def participant_labels(root: Path, table: list[dict[str, str]]) -> list[str]:
-    """``sub-XX`` labels from participants.tsv and the ``sub-*`` folders, naturally sorted."""
-    labels = {row["participant_id"] for row in table if row.get("participant_id", "").startswith("sub-")}
-    labels |= {e.name for e in os.scandir(root)
-               if e.is_dir() and e.name.startswith("sub-") and not is_ignored(e.name)}
+    """``sub-XX`` labels of the participant folders, naturally sorted.
+
+    A participant listed in participants.tsv without a folder has nothing to
+    process: it is left out here (``validate`` and ``process`` warn about it,
+    see :attr:`Study.listed_without_folder`); its row stays in the table.
+    """
+    labels = {e.name for e in os.scandir(root)
+              if e.is_dir() and is_valid_label(e.name, "sub") and not is_ignored(e.name)}
     return sorted(labels, key=natural_key)
 
 
@@ -87,7 +91,7 @@ def discover_visits(root: Path, participant_dir: Path) -> list[Visit]:
     sessions_dates = dates_from_sessions_table(participant_dir)
     visits = []
     for entry in os.scandir(participant_dir):
-        if not (entry.is_dir() and entry.name.startswith("ses-")) or is_ignored(entry.name):
+        if not (is_valid_label(entry.name, "ses") and is_reachable_dir(entry.path)) or is_ignored(entry.name):
             continue
         visit = Visit(participant=participant_dir.name, session=entry.name,
                       path=Path(entry.path), study_root=root)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -49,6 +50,42 @@ class SidecarError(FerretError, ValueError):
     """
 
 
+MAX_SIDECAR_BYTES = 4 << 20  # a BIDS sidecar is a few kB; more is not a sidecar
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """A JSON sidecar's object, or a :class:`SidecarError` saying in plain words what is wrong.
+
+    Never shows the json module's own exception text; refuses folders, FIFOs
+    and files far larger than any sidecar before reading, and nesting deep
+    enough to exhaust Python's recursion limit.
+    """
+    from processing.fileio.regular import require_regular_file
+
+    try:
+        info = require_regular_file(path, "a JSON sidecar")
+    except FerretError as exc:
+        raise SidecarError(exc.problem, path, exc.fix) from None
+    if info.st_size > MAX_SIDECAR_BYTES:
+        raise SidecarError(f"{info.st_size} bytes: far larger than a JSON sidecar.", path,
+                           "replace it with the sidecar written by the converter (dcm2niix).")
+    try:
+        content = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SidecarError("this JSON sidecar is not UTF-8 text.", path,
+                           "save it as UTF-8, or write it again from the converter.") from None
+    except json.JSONDecodeError as exc:
+        raise SidecarError(f"this JSON sidecar is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                           f"{exc.msg.lower()}).", path, "fix the JSON syntax (e.g. a missing comma or quote).") from None
+    except RecursionError:
+        raise SidecarError("this JSON sidecar is nested too deeply to be a sidecar.", path,
+                           'write the keys as one flat object: {"EchoTime": 0.005, ...}.') from None
+    if not isinstance(content, dict):
+        raise SidecarError("this JSON sidecar cannot be read (not a JSON object).", path,
+                           'write the keys as one object: {"EchoTime": 0.005, ...}.')
+    return content
+
+
 @dataclass(eq=False)
 class ImageFile:
     """One image file with its BIDS entities and (optional) JSON sidecar."""
@@ -67,24 +104,22 @@ class ImageFile:
         SidecarError
             When the sidecar is unreadable, not JSON, or not a JSON object.
         """
-        if self.sidecar is None or not self.sidecar.exists():
+        if self.sidecar is None or not os.path.lexists(self.sidecar):
             return {}
-        try:
-            content = json.loads(self.sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            raise SidecarError(f"this JSON sidecar cannot be read ({exc}).", self.sidecar,
-                               "fix the JSON syntax (e.g. a missing comma or quote).") from exc
-        if not isinstance(content, dict):
-            raise SidecarError("this JSON sidecar cannot be read (not a JSON object).", self.sidecar,
-                               'write the keys as one object: {"EchoTime": 0.005, ...}.')
-        return content
+        return read_sidecar(self.sidecar)
 
     @cached_property
     def header(self):
-        """The NIfTI header (reads the header only, never voxel data)."""
-        import nibabel as nib
+        """The NIfTI header (reads the header only, never voxel data).
 
-        return nib.load(str(self.path)).header
+        Raises
+        ------
+        FerretError
+            When the file is not a readable NIfTI image (see :mod:`processing.fileio.nifti_check`).
+        """
+        from processing.fileio.nifti_check import read_verified_header
+
+        return read_verified_header(self.path)
 
     @property
     def echo(self) -> int | None:
@@ -181,6 +216,12 @@ class Study:
     def annotations(self) -> Path:
         """``<study>/derivatives/ferret-annotations``: raters' work."""
         return self.root / "derivatives" / ANNOTATIONS_DIRNAME
+
+    @property
+    def listed_without_folder(self) -> list[str]:
+        """participant_id values of participants.tsv that have no participant folder (nothing to process)."""
+        listed = [str(row.get("participant_id") or "") for row in self.participants_table]
+        return [label for label in listed if label and label not in self.participants]
 
     def participant(self, label: str) -> Participant:
         """The participant ``sub-XX`` (KeyError if absent)."""

@@ -179,43 +179,56 @@ def echo_times(acq: Acquisition) -> list[float]:
             raise FerretError("this 4D multi-echo image needs EchoTime as a list (one per volume).",
                               sidecar_or_expected(images[0]) if images else None,
                               'write e.g. "EchoTime": [0.004, 0.008, 0.012] in seconds.')
-        return [_echo_time(images[0], value) for value in values]
+        return checked_echo_times([_echo_time(images[0], value) for value in values], images[:1])
     lacking = [str(sidecar_or_expected(i)) for i in images if i.metadata.get("EchoTime") is None]
     if lacking:
         raise FerretError("EchoTime is missing in: " + ", ".join(lacking) + ".", images[0].path,
-                          "add EchoTime (seconds) to each echo's JSON sidecar.")
-    return [_echo_time(image, image.metadata["EchoTime"]) for image in images]
+                          "add EchoTime (seconds) to each echo's JSON sidecar, or give the echo times "
+                          "with ferret process --megre-echo-times (ms, comma-separated).")
+    return checked_echo_times([_echo_time(image, image.metadata["EchoTime"]) for image in images], images)
+
+
+def checked_echo_times(times: list[float], images: list[ImageFile]) -> list[float]:
+    """``times`` (s) if they are in seconds and strictly increase; else a FerretError naming the sidecar.
+
+    ``images`` are the echoes' files in echo order (one file for a 4D image).
+    """
+    def sidecar(n: int) -> Path:
+        return sidecar_or_expected(images[min(n, len(images) - 1)])
+
+    also = "or give the echo times with ferret process --megre-echo-times (ms, comma-separated)."
+    if any(t > 1.0 for t in times):
+        raise FerretError(f"EchoTime values {times} look like milliseconds.", sidecar(0),
+                          f"BIDS EchoTime is in seconds: divide by 1000; {also}")
+    for n, (a, b) in enumerate(zip(times, times[1:])):
+        if b <= a:
+            what = "repeat" if a == b else "do not increase with the echo number"
+            raise FerretError(f"echo times {times} (s) {what}.", sidecar(n + 1),
+                              f"check each echo's EchoTime against its echo-<n> entity, {also}")
+    return times
 
 
 def _echo_time(image: ImageFile, value: Any) -> float:
-    if not is_number(value):
-        raise FerretError(not_a_number("EchoTime", image, value) + ".", sidecar_or_expected(image),
-                          'write the echo time in seconds as a number, e.g. "EchoTime": 0.005.')
+    if not is_number(value) or value <= 0:
+        what = not_a_number("EchoTime", image, value) if not is_number(value) else \
+            f"EchoTime in {sidecar_or_expected(image)} is {value}, not a positive time"
+        raise FerretError(what + ".", sidecar_or_expected(image),
+                          'write the echo time in seconds as a positive number, e.g. "EchoTime": 0.005 '
+                          "(or give them all with ferret process --megre-echo-times).")
     return float(value)
 
 
 def read_bvals_bvecs(acq: Acquisition) -> tuple[np.ndarray, np.ndarray]:
     """The b-values (N,) and b-vectors (N, 3) of a dwi acquisition (FSL text files).
 
+    See :func:`processing.study.gradient_table.read_gradient_table`, which also
+    checks the counts against the image's volumes when given them.
+
     Raises
     ------
     FerretError
-        When a file is missing, unreadable, or the counts disagree.
+        Naming the file that is missing, unreadable or wrong.
     """
-    for label, path in (("bval", acq.bval), ("bvec", acq.bvec)):
-        if path is None or not Path(path).exists():
-            image = acq.files[0].path if acq.files else None
-            raise FerretError(f"the .{label} file of this dwi image is missing.", image,
-                              f"put the .{label} file beside the image with the same name.")
-    try:
-        bvals = np.loadtxt(acq.bval, ndmin=1, dtype=float).ravel()
-        bvecs = np.loadtxt(acq.bvec, ndmin=2, dtype=float)
-    except (OSError, ValueError) as exc:
-        raise FerretError(f"cannot read the gradient table ({exc}).", acq.bval,
-                          "bval: one line of numbers; bvec: three lines of numbers.") from exc
-    if bvecs.shape[0] != 3 and bvecs.shape[1] == 3:
-        bvecs = bvecs.T
-    if bvecs.shape != (3, bvals.size):
-        raise FerretError(f"{bvals.size} b-values but b-vectors of shape {bvecs.shape}.", acq.bvec,
-                          "the bvec file needs 3 rows with one column per b-value.")
-    return bvals, bvecs.T
+    from processing.study.gradient_table import read_gradient_table
+
+    return read_gradient_table(acq)

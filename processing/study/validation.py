@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Iterator
 
 from processing.progress import Progress
-from processing.study.bids_names import is_ignored
+from processing.fileio.regular import is_reachable_dir
+from processing.study.bids_names import is_ignored, is_valid_label
 from processing.study.check_acquisitions import check_acquisition
 from processing.study.check_images import check_image_data, read_voxels
 from processing.study.check_layout import (
@@ -82,7 +83,7 @@ def check_structure(study: Study) -> Iterator[Problem]:
             continue
         yield from check_participant_folder(folder)
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.is_dir() and entry.name.startswith("ses-") and not is_ignored(entry.name):
+            if is_reachable_dir(entry.path) and is_valid_label(entry.name, "ses") and not is_ignored(entry.name):
                 yield from check_session_folder(Path(entry.path))
     yield from check_participants_table(study)
     yield from check_sessions(study)

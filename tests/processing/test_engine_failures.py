@@ -23,7 +23,8 @@ def test_a_corrupt_visit_fails_alone_with_its_cause(tmp_path):
     assert sorted(summary.skipped) == ["reg-v1", "resample-v1", "summary"]
     assert summary.reasons["summary"] == "needs 'maps-v1', which failed"
     assert sorted(summary.done) == ["maps-v0", "maps-v2", "reg-v2", "resample-v2"]
-    assert summary.exit_status == 1 and not summary.ok
+    assert summary.exit_status == 2 and not summary.ok  # 2: refused input (a FerretError), not a crash
+    assert summary.refused == ["maps-v1"]
     assert "FAILED  maps-v1: " in summary.text() and "SKIPPED summary: needs 'maps-v1'" in summary.text()
     assert not (tmp_path / "derivatives" / "maps-v1.txt").exists()
 
@@ -53,6 +54,7 @@ def test_unexpected_exceptions_and_missing_outputs_are_reported(tmp_path):
     assert summary.reasons["bad"].startswith("IsADirectoryError: ")
     assert "finished without writing 1 of its outputs" in summary.reasons["lazy"]
     assert jobs.cache_for(tmp_path).load(lazy) is None
+    assert summary.exit_status == 1 and summary.refused == []  # Ferret's faults, not the user's input
 
 
 def test_cancelling_stops_scheduling_and_keeps_finished_work(tmp_path):

@@ -64,3 +64,27 @@ def test_kill_9_mid_run_then_rerun_matches_a_clean_run(tmp_path, monkeypatch):
     assert summary.ok
     assert {SLOW, "summary"} <= set(jobs.calls_made(killed)) <= {SLOW, "summary", "resample-v1"}
     assert jobs.output_bytes(killed) == jobs.output_bytes(clean)  # temporaries gone, bytes identical
+
+
+def group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_workers_die_with_a_killed_runner(tmp_path, monkeypatch):
+    """kill -9 of the runner alone (not its process group): its worker processes must not live on."""
+    jobs.make_raw(tmp_path)
+    process = start_run_in_a_process_group(tmp_path)
+    wait_for(tmp_path / "calls" / f"{SLOW}.started", process)  # a worker is inside a 120 s job
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 60  # a bound for a hang, not a speed measurement
+    while group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    survivors = group_alive(process.pid)
+    if survivors:
+        os.killpg(process.pid, signal.SIGKILL)
+    assert not survivors, "worker processes outlived the killed runner"

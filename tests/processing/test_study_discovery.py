@@ -66,9 +66,9 @@ def test_dates_fall_back_to_scans_table_then_sidecars(tiny):
 def test_participants_from_table_and_folders(tiny):
     (tiny / "participants.tsv").write_text("participant_id\tage\nsub-01\t60\nsub-07\t70\n")
     study = discover(tiny)
-    assert list(study.participants) == ["sub-01", "sub-02", "sub-07"]
-    assert study.participant("sub-07").visits == []
-    assert study.participants_table[1]["age"] == "70"
+    assert list(study.participants) == ["sub-01", "sub-02"]  # sub-07 has nothing to process
+    assert study.listed_without_folder == ["sub-07"]
+    assert study.participants_table[1]["age"] == "70"  # its row stays for the tables
 
 
 def test_ferret_derivatives_found_others_ignored(tiny):

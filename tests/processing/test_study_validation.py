@@ -75,8 +75,9 @@ def plant_phase_without_magnitude(root):
 
 
 def plant_dwi_without_bvec(root):
-    _one(_visit(root, 3), "*_dwi.bvec").unlink()
-    return _one(_visit(root, 3), "*_dwi.nii*"), "error", ".bvec file of this dwi image is missing"
+    bvec = _one(_visit(root, 3), "*_dwi.bvec")
+    bvec.unlink()
+    return bvec, "error", ".bvec file of this dwi image is missing"  # the missing file is named
 
 
 def plant_unexpected_file(root):
@@ -94,7 +95,7 @@ def plant_non_bids_name(root):
 def plant_truncated_image(root):
     path = _one(_visit(root, 1), "*_FLAIR.nii*")
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    return path, "error", "truncated or corrupt"
+    return path, "error", "ends before its end marker (a truncated"
 
 
 def plant_nan_voxels(root):
@@ -175,7 +176,7 @@ def plant_mp2rage_without_flip(root):
 def plant_broken_sidecar(root):
     sidecar = _sidecar(_one(_visit(root, 3), "*echo-2_part-mag_MEGRE.nii*"))
     sidecar.write_text('{"EchoTime": 0.01,,}')
-    return sidecar, "error", "cannot be read"
+    return sidecar, "error", "is not valid JSON (line 1, column 19"
 
 
 def _copy_session(root: Path, number: int, new_label: str) -> Path:

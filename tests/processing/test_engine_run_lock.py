@@ -1,0 +1,91 @@
+"""Two runs on one study: the second is refused (naming the first) or waits for it; a killed holder frees it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.cli import main as ferret
+from processing.engine.run_lock import StudyRunLock, run_lock_path
+from processing.errors import Cancelled, FerretError
+from processing.study.example import write_tiny_study
+
+HOLD = """
+import sys, time
+from processing.engine.run_lock import StudyRunLock
+with StudyRunLock(sys.argv[1], "a test holder"):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.fixture
+def study(tmp_path) -> Path:
+    return write_tiny_study(tmp_path / "study", participants=1, visits=1)
+
+
+def hold(study: Path, seconds: float) -> subprocess.Popen:
+    """Another process holding the study's run lock for ``seconds``."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(study), str(seconds)], stdout=subprocess.PIPE,
+                              text=True, cwd=Path(__file__).parents[2])
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_second_process_run_is_refused_naming_the_first(study, capsys):
+    holder = hold(study, 60)
+    try:
+        assert ferret(["process", str(study), "--steps", "maps"]) == 2
+        err = capsys.readouterr().err
+        assert str(run_lock_path(study)) in err and "another run is processing this study" in err
+        assert f"a test holder by pid {holder.pid}" in err and "Fix:" in err and "--wait" in err
+        assert not (study / "derivatives" / "ferret" / "sub-01").exists()  # nothing was written
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_killed_holder_leaves_no_stale_lock(study, capsys):
+    holder = hold(study, 60)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    assert run_lock_path(study).exists()  # the file stays, the lock is gone with its process
+    assert ferret(["process", str(study), "--steps", "maps"]) == 0
+
+
+def test_wait_runs_after_the_holder_finishes(study, capsys):
+    holder = hold(study, 3)
+    assert ferret(["process", str(study), "--steps", "maps", "--wait"]) == 0
+    assert holder.poll() is not None, "the run started before the holder finished"
+    err = capsys.readouterr().err
+    assert "waiting for the run that holds this study (a test holder by pid" in err
+
+
+def test_waiting_can_be_cancelled(study):
+    holder = hold(study, 60)
+    stop = threading.Event()
+    seen = []
+    try:
+        threading.Timer(1.5, stop.set).start()
+        with pytest.raises(Cancelled):
+            with StudyRunLock(study, "app", wait=None, on_wait=seen.append, should_stop=stop.is_set):
+                pass
+        assert len(seen) == 1 and "a test holder" in seen[0]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_in_one_process_a_second_lock_is_refused(study):
+    with StudyRunLock(study, "first"):
+        with pytest.raises(FerretError, match="another run is processing this study .first by pid"):
+            with StudyRunLock(study, "second"):
+                pass
+    with StudyRunLock(study, "third"):  # released on exit
+        pass
