@@ -78,7 +78,7 @@ def _dwi_outputs(visit: Visit) -> list[Path]:
 
     bvals, _ = read_bvals_bvecs(visit.acquisitions["dwi"])
     names = ["desc-brain_mask"] + [f"desc-{s.label}_trace" for s in weighted_shells(group_shells(bvals))]
-    names += ["model-tensor_param-md_dwimap", "model-tensor_param-fa_dwimap"]
+    names += [f"model-tensor_param-{p}_dwimap" for p in ("md", "fa", "l1", "l2", "l3", "v1", "colorfa")]
     return [visit.derivative(f"{n}.nii.gz", "dwi") for n in names]
 
 

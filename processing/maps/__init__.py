@@ -36,7 +36,8 @@ Derivative names (``Visit.derivative``, DESIGN section 4), per visit under
   ``_R1map``, ``_T1map``, ``_desc-brain_mask`` (MP2RAGE INV2 grid);
   ``_R2map``, ``_T2map``, ``_space-MESE_desc-brain_mask`` (MESE).
 - ``dwi/``: ``_desc-b1000_trace`` (one per shell), ``_model-tensor_param-md_dwimap``,
-  ``_model-tensor_param-fa_dwimap``, ``_desc-brain_mask`` (DWI grid).
+  ``_model-tensor_param-fa_dwimap``, ``param-l1/l2/l3``, ``param-v1`` and
+  ``param-colorfa`` (FSL dtifit's conventions), ``_desc-brain_mask`` (DWI grid).
 
 Units: R2*, R2, R1 in 1/s; T2*, T2, T1 in s; MD in mm^2/s.
 """

@@ -14,7 +14,7 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.maps import inputs as io
-from processing.maps.gradients import group_shells
+from processing.maps.gradients import group_shells, world_to_fsl_bvecs
 from processing.maps.mask import brain_mask
 from processing.maps.phase import units_from_sidecar
 from processing.maps.r1 import R1Model, r1_from_t1map
@@ -126,10 +126,33 @@ def dwi_step(visit, options: MapOptions, writer, progress, masks):
     fit = TensorModel(bvals[volumes], bvecs[volumes], options.tensor_method).fit(dwi.data[..., volumes], mask)
     params = {"fit": options.tensor_method, "volumes": volumes.tolist(), "inner_shell_b": shells[1].bvalue,
               "signal_floor": "smallest positive signal", "units": "mm^2/s for s/mm^2 b-values"}
+    method = f"diffusion tensor {options.tensor_method.upper()} on log signal"
     for key, param, data in (("MD", "md", fit.md), ("FA", "fa", fit.fa)):
         writer.write(key, f"model-tensor_param-{param}_dwimap.nii.gz", data, dwi.affine, datatype="dwi",
-                     method=f"diffusion tensor {options.tensor_method.upper()} on log signal",
-                     parameters=params, inputs=inputs)
+                     method=method, parameters=params, inputs=inputs)
+    write_eigensystem(writer, fit, dwi.affine, method=method, parameters=params, inputs=inputs)
+
+
+def write_eigensystem(writer, fit, affine, **provenance) -> None:
+    """L1-L3, V1 and the direction-encoded colour FA, as FSL's dtifit writes them.
+
+    Eigenvalues are largest first (mm^2/s). V1, the principal eigenvector, is
+    written in the image's voxel axes with FSL's convention (the first axis
+    flipped for neurological storage, exactly as the .bvec file), so FSLeyes
+    and a dtifit V1 of the same data can be compared directly; its sign is
+    arbitrary. The colour FA is FA x |V1| per voxel axis (red, green, blue =
+    first, second, third axis). None of them is resampled into the
+    reference space: vectors would need reorienting.
+    """
+    for n in range(3):
+        writer.write(f"L{n + 1}", f"model-tensor_param-l{n + 1}_dwimap.nii.gz", fit.evals[..., n], affine,
+                     datatype="dwi", **provenance)
+    v1 = fit.evecs[..., :, 0]
+    v1 = world_to_fsl_bvecs(v1.reshape(-1, 3), affine).reshape(v1.shape)
+    writer.write("V1", "model-tensor_param-v1_dwimap.nii.gz", v1, affine, datatype="dwi",
+                 Convention="FSL voxel axes (as .bvec): first axis flipped when det(affine) > 0", **provenance)
+    writer.write("colourFA", "model-tensor_param-colorfa_dwimap.nii.gz", np.abs(v1) * fit.fa[..., None],
+                 affine, datatype="dwi", Convention="FA x |V1| in voxel axes (RGB)", **provenance)
 
 
 def r1_step(visit, options: MapOptions, writer, progress, masks):

@@ -50,9 +50,15 @@ def space_ref_name(visit: Visit, source: Path) -> str:
     return "space-ref_" + "_".join(entities)
 
 
+#: Maps kept on their own grid: vectors (which resampling would have to reorient) and the eigenvalues.
+NATIVE_ONLY = frozenset({"param-v1", "param-colorfa", "param-l1", "param-l2", "param-l3"})
+
+
 def source_key(visit: Visit, path: Path) -> str | None:
-    """The acquisition on whose grid a derivative of the maps package lies (None: not a known map)."""
+    """The acquisition on whose grid a derivative of the maps package lies (None: not resampled)."""
     entities = path.name.split(".")[0].split("_")
+    if NATIVE_ONLY.intersection(entities):
+        return None
     space = next((e[6:] for e in entities if e.startswith("space-")), None)
     if space:
         return space if space != "ref" and space in visit.acquisitions else None
