@@ -35,7 +35,12 @@ class _Run(QtCore.QRunnable):
             return
         except Exception as exc:  # noqa: BLE001 - shown in the panel, never lost in a thread
             result, error = None, exc
-        self.relay.done.emit(self.generation, result, error)
+        if self.progress.cancelled:
+            return  # superseded or cancelled while finishing: nobody waits for this result
+        try:
+            self.relay.done.emit(self.generation, result, error)
+        except RuntimeError:  # the window (and the relay) closed while this ran: nobody is left to tell
+            pass
 
 
 class AnalysisRunner(QtCore.QObject):

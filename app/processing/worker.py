@@ -70,11 +70,19 @@ class EngineWorker(QtCore.QObject):
         except Cancelled:  # cancelled while waiting for another run: nothing ran
             summary = RunStatus.for_names([job.name for job in graph]).summary()
         self.presenter.finished(summary)
-        self.run_finished.emit(summary)
+        self._emit(self.run_finished, summary)
 
     def _on_status(self, status: RunStatus, job: JobState | None) -> None:
         if job is not None and job.state in (DONE, CACHED) and self.graph is not None:
-            self.job_finished.emit(job.name, list(self.graph[job.name].outputs))
+            self._emit(self.job_finished, job.name, list(self.graph[job.name].outputs))
+
+    @staticmethod
+    def _emit(signal, *args) -> None:
+        """Emit from the engine thread; silent when the window closed meanwhile (the object is gone)."""
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            pass
 
     def cancel(self) -> None:
         """Cancel the whole run: nothing new starts, running jobs are asked to stop."""

@@ -119,3 +119,16 @@ def test_event_loop_stays_responsive_during_recompute(qtbot, study, rater_sessio
               f"{len(ticks)}, max gap {gaps.max() * 1000:.1f} ms, median {np.median(gaps) * 1000:.1f} ms")
         assert len(ticks) >= 2  # the loop ran while the worker computed
     attachment.detach()
+
+
+def test_a_run_finishing_after_its_window_closed_is_silent(qtbot, study):
+    """Issue 11.9: a background run whose relay was deleted (window closed) must not raise in its thread."""
+    import shiboken6
+
+    from app.analysis.worker import _Relay, _Run
+    from processing.progress import Progress
+
+    relay = _Relay()
+    run = _Run(1, AnalysisRequest(study, "A", "sub-01"), Progress(), relay)
+    shiboken6.delete(relay)
+    run.run()  # raised "RuntimeError: Signal source has been deleted" in the pool's thread before
