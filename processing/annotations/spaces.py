@@ -47,16 +47,23 @@ def visits_of(study_root: str | Path, participant: str) -> list[str]:
 
 
 def reference_grid(study_root: str | Path, participant: str, reference_image: str | Path | None = None) -> Grid:
-    """The participant's reference grid (first visit's DWI unless an image is given)."""
+    """The participant's reference grid: the registration's one rule, unless an image is given.
+
+    Visit 1's DWI if present, else visit 1's anchor (README, "The reference
+    space"; :func:`processing.registration.chain.reference_key`).
+    """
+    from processing.registration.chain import ChainSettings, header_grid, reference_key
+
     if reference_image is not None:
         return grid_of_image(reference_image)
-    for visit in visits_of(study_root, participant):
-        dwi = native_dwi_image(study_root, participant, visit)
-        if dwi is not None:
-            return grid_of_image(dwi)
-    raise FerretError(f"no DWI found to define the reference space of {participant}.",
-                      Path(study_root) / participant,
-                      "name a reference image with --reference, or add the visit's DWI.")
+    study = discover(study_root)
+    visits = study.participants[participant].visits if participant in study.participants else []
+    if not visits or not visits[0].acquisitions:
+        raise FerretError(f"no image in the first visit of {participant} to define its reference space.",
+                          Path(study_root) / participant,
+                          "name a reference image with --reference, or add the visit's images.")
+    grid = header_grid(visits[0], reference_key(visits[0], ChainSettings()))
+    return Grid(tuple(grid.shape), np.asarray(grid.affine))
 
 
 def reference_from_native(study_root: str | Path, participant: str, visit: str, *,

@@ -23,7 +23,7 @@ from processing.fileio.provenance import sidecar_path
 from processing.maps.gradients import group_shells
 from processing.maps.trace import weighted_shells
 from processing.registration import store
-from processing.registration.chain import ChainSettings, PairTask, anchor_key, visit_links
+from processing.registration.chain import ChainSettings, PairTask, anchor_key, reference_link_key, visit_links
 from processing.registration.outputs import ANATOMICAL, source_key, space_ref_name
 from processing.registration.volumes import representative_file, volume_key
 from processing.study.model import Acquisition, Participant, Visit
@@ -122,10 +122,9 @@ def reference_inputs(participant: Participant, settings: ChainSettings) -> list[
     """Files that define the reference grid (header) and its link to the first anchor."""
     first = participant.visits[0]
     anchor = anchor_key(first, settings)
-    dwi = next((key for key in sorted(first.acquisitions) if key.startswith("dwi")), None)
-    if settings.reference == "dwi" and dwi is not None:
-        link = store.xfm_path(first, dwi, anchor)
-        return [representative_file(first.acquisitions[dwi]).path, sidecar_path(link)]
+    if (ref_link := reference_link_key(first, settings)) is not None:
+        link = store.xfm_path(first, ref_link[1], anchor)
+        return [representative_file(first.acquisitions[ref_link[1]]).path, sidecar_path(link)]
     return [representative_file(first.acquisitions[anchor]).path]
 
 

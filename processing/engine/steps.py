@@ -17,7 +17,7 @@ from processing.errors import FerretError
 from processing.progress import Progress
 from processing.registration import store
 from processing.registration.chain import (ChainResult, ChainSettings, PairRecord, PairTask, anchor_key,
-                                           compose_visit, reference_space, register_link)
+                                           compose_visit, reference_link_key, reference_space, register_link)
 from processing.registration.rigid import RegistrationParams
 from processing.study.model import Participant, Visit
 
@@ -124,11 +124,10 @@ def saved_chain(participant: Participant, visit: Visit, keys, settings: ChainSet
     """
     first = participant.visits[0]
     anchor = anchor_key(first, settings)
-    dwi = next((key for key in sorted(first.acquisitions) if key.startswith("dwi")), None)
     pairs = {}
-    if settings.reference == "dwi" and dwi is not None:
-        link = store.xfm_path(first, dwi, anchor)
-        pairs[(first.session, dwi)] = PairRecord(link, store.read_matrix(link), None, [], True)
+    if (ref_link := reference_link_key(first, settings)) is not None:
+        link = store.xfm_path(first, ref_link[1], anchor)
+        pairs[ref_link] = PairRecord(link, store.read_matrix(link), None, [], True)
     reference, _, source_name, _ = reference_space(first, anchor, settings, pairs)
     paths = {(visit.session, key): store.xfm_path(visit, key, "ref") for key in dict.fromkeys(keys)}
     matrices = {index: store.read_matrix(path) for index, path in paths.items()}

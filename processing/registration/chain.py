@@ -36,7 +36,8 @@ from processing.errors import FerretError
 from processing.progress import Progress, null_progress
 from processing.registration import store
 from processing.registration.chain_plan import (MP2RAGE_FAMILY, ChainSettings, PairTask, anchor_key, anchors_of,
-                                                header_grid, pair_tasks, reference_link_key, visit_links)
+                                                header_grid, pair_tasks, reference_key, reference_link_key,
+                                                visit_links)
 from processing.registration.chain_results import (CHAIN_NOTE, ChainResult, PairRecord, stored_warnings,
                                                    write_to_ref)
 from processing.registration.masks import brain_mask
@@ -48,7 +49,7 @@ from processing.study.model import Participant, Visit
 
 __all__ = [
     "MP2RAGE_FAMILY", "METHOD", "CHAIN_NOTE", "ChainSettings", "PairRecord", "ChainResult", "PairTask",
-    "stored_warnings", "anchor_key", "anchors_of", "pair_tasks", "reference_link_key", "visit_links",
+    "stored_warnings", "anchor_key", "anchors_of", "pair_tasks", "reference_key", "reference_link_key", "visit_links",
     "header_grid", "register_link", "register_pair", "stored_link", "register_participant", "compose_visit",
     "reference_space", "write_to_ref",
 ]

@@ -41,14 +41,32 @@ class ChainSettings:
     params: RegistrationParams = field(default_factory=RegistrationParams)
 
 
+#: When a visit has none of the anchor kinds, the first present of these anchors it (a DWI-only study too).
+FALLBACK_ORDER = ("T1map", "FLAIR", "T2w", "MESE", "MEGRE", "dwi", "epi")
+
+
 def anchor_key(visit: Visit, settings: ChainSettings) -> str:
-    """The acquisition key of the visit's anchor, or a FerretError naming the visit."""
+    """The acquisition key of the visit's anchor (README, "The reference space": one rule everywhere).
+
+    The first of ``settings.anchor_kinds`` present (UNIT1, MP2RAGE, T1w), else
+    the configured fallback, else the first present in :data:`FALLBACK_ORDER`,
+    else the visit's first acquisition; a FerretError only for a visit without
+    any image.
+    """
     kinds = settings.anchor_kinds + ((settings.fallback_anchor,) if settings.fallback_anchor else ())
-    for kind in kinds:
+    for kind in kinds + FALLBACK_ORDER:
         if kind in visit.acquisitions:
             return kind
-    raise FerretError(f"no anchor image (one of {', '.join(kinds)}) in this visit.", visit.path,
-                      "add an MP2RAGE or T1w, or choose another anchor kind in the registration settings.")
+    if visit.acquisitions:
+        return sorted(visit.acquisitions)[0]
+    raise FerretError("no image Ferret uses in this visit, so nothing can anchor its registration.", visit.path,
+                      "add the visit's images (see the README's naming table), or remove the empty visit.")
+
+
+def reference_key(first: Visit, settings: ChainSettings) -> str:
+    """The acquisition of visit 1 whose grid is the reference space: its DWI if present, else its anchor."""
+    dwi = next((key for key in sorted(first.acquisitions) if key.startswith("dwi")), None)
+    return dwi if settings.reference == "dwi" and dwi is not None else anchor_key(first, settings)
 
 
 @dataclass
@@ -105,9 +123,13 @@ def pair_tasks(participant: Participant, anchors: dict[str, str]) -> list[PairTa
 
 
 def reference_link_key(first: Visit, settings: ChainSettings) -> tuple[str, str] | None:
-    """The link defining the reference grid's position (visit 1's DWI to its anchor), if any."""
-    dwi = next((key for key in sorted(first.acquisitions) if key.startswith("dwi")), None)
-    return (first.session, dwi) if settings.reference == "dwi" and dwi is not None else None
+    """The link defining the reference grid's position (visit 1's DWI to its anchor), if any.
+
+    None when the reference is the anchor itself (no DWI, another reference
+    setting, or a DWI that anchors its visit).
+    """
+    key = reference_key(first, settings)
+    return (first.session, key) if key != anchor_key(first, settings) else None
 
 
 def visit_links(participant: Participant, visit: Visit, settings: ChainSettings,
