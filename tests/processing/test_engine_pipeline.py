@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from app.cli import main as ferret
+from processing.engine.run_lock import RUN_LOCK_NAME
 from processing.engine import Cache, SerialExecutor, run
 from processing.engine.pipeline import PipelineOptions, study_graph
 from processing.phantom import make_phantom_study
@@ -60,7 +61,7 @@ def run_pipeline(root: Path, executor=None, **options):
 def outputs(root: Path) -> dict[str, Path]:
     folder = root / "derivatives" / "ferret"
     return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".ferret-cache" not in p.parts}
+            if p.is_file() and ".ferret-cache" not in p.parts and p.name != RUN_LOCK_NAME}  # the lock is no output
 
 
 def comparable_json(path: Path, root: Path):
