@@ -3,11 +3,20 @@
 :data:`SHORTCUTS` is the single table (key, menu, text, handler name); the
 menus, the key bindings and the help dialog are all built from it, so the
 help never disagrees with the keys.
+
+Every shortcut has a context, as in ITK-SNAP and Slicer: keys with Ctrl, Alt
+or a function key work window-wide; plain keys (letters, digits, arrows,
+PgUp/PgDown, + - [ ]) belong to the image views and work only while a view
+has the keyboard focus, so that letters typed into the rating form or a text
+field are answers and text, never view commands. The lesion list's own
+PgUp/PgDown work while the list has the focus, so no key is ever claimed
+twice in one place. The help dialog (F1) lists these and every other
+shortcut of the window's current mode, read from its actions.
 """
 
 from __future__ import annotations
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 #: (shortcut, menu, description, method of the window called without arguments)
 SHORTCUTS = (
@@ -36,6 +45,24 @@ SHORTCUTS = (
     ("F1", "Help", "Keyboard shortcuts", "show_help"),
 )
 
+VIEWS, WINDOW = "image views", "window"
+_WINDOW_WIDE = ("Ctrl+", "Alt+", "Meta+")
+FORM_HELP = (
+    ("option key (h, o, i, ...)", "Answer the current field and move to the next"),
+    ("Up / Down, Tab / Shift+Tab", "Move between fields"),
+    ("Delete", "Clear the current answer"),
+    ("letters, then Enter", "Type a text field (comment) and store it"),
+)
+
+
+def context_of(key: str) -> str:
+    """``"window"`` for keys with Ctrl/Alt/Meta or function keys, else ``"image views"``."""
+    bare = key.split("+")[-1]
+    if key.startswith(_WINDOW_WIDE) or (bare.startswith("F") and bare[1:].isdigit()):
+        return WINDOW
+    return VIEWS
+
+
 MOUSE_HELP = (
     ("Left click / drag", "Set the cursor in every view"),
     ("Wheel", "Next / previous slice"),
@@ -45,8 +72,14 @@ MOUSE_HELP = (
 )
 
 
-def install_actions(window: QtWidgets.QMainWindow) -> dict[str, QtGui.QAction]:
-    """Create a menu entry with its shortcut for every row of :data:`SHORTCUTS`."""
+def install_actions(window: QtWidgets.QMainWindow, views: list[QtWidgets.QWidget] | None = None
+                    ) -> dict[str, QtGui.QAction]:
+    """Create a menu entry with its shortcut for every row of :data:`SHORTCUTS`.
+
+    Plain keys are bound to ``views`` (the widgets that show images; their
+    shortcuts fire only while one of them, or a child, has the focus); the
+    others to the whole window.
+    """
     menus: dict[str, QtWidgets.QMenu] = {}
     actions = {}
     for key, menu_name, text, method in SHORTCUTS:
@@ -55,15 +88,49 @@ def install_actions(window: QtWidgets.QMainWindow) -> dict[str, QtGui.QAction]:
         action.setShortcut(QtGui.QKeySequence(key))
         action.triggered.connect(lambda _=False, m=method: getattr(window, m)())
         menu.addAction(action)
+        if context_of(key) == VIEWS:
+            action.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            for view in views or ():
+                view.addAction(action)
         actions[method] = action
     return actions
 
 
-def help_text() -> str:
-    """The shortcut table as HTML."""
-    rows = "".join(f"<tr><td><b>{key}</b></td><td>{text}</td></tr>" for key, _, text, _ in SHORTCUTS)
+def other_shortcuts(window: QtWidgets.QWidget) -> list[tuple[str, str, str]]:
+    """``(key, where, text)`` of the window's shortcuts outside :data:`SHORTCUTS` (tools, lesion list, ...)."""
+    own = set(getattr(window, "actions_by_name", {}).values())
+    rows = []
+    for action in window.findChildren(QtGui.QAction):
+        for sequence in action.shortcuts():
+            key = sequence.toString()
+            if key and action not in own:
+                rows.append((key, _where(action), action.text().replace("&", "")))
+    for button in window.findChildren(QtWidgets.QAbstractButton):
+        key = button.shortcut().toString()
+        if key:
+            rows.append((key, WINDOW, button.text().replace("&", "")))
+    return sorted(set(rows), key=lambda row: (row[1], row[0]))
+
+
+def _where(action: QtGui.QAction) -> str:
+    if action.shortcutContext() == QtCore.Qt.ShortcutContext.WindowShortcut:
+        return WINDOW
+    owners = [w for w in action.associatedObjects() if isinstance(w, QtWidgets.QWidget)
+              and not isinstance(w, QtWidgets.QMenu)]
+    return owners[0].accessibleName() or type(owners[0]).__name__ if owners else WINDOW
+
+
+def help_text(window: QtWidgets.QWidget | None = None) -> str:
+    """Every shortcut of the window's current mode, with where it works, as HTML."""
+    rows = [(key, context_of(key), text) for key, _, text, _ in SHORTCUTS]
+    rows += other_shortcuts(window) if window is not None else []
+    keyboard = "".join(f"<tr><td><b>{key}</b></td><td>{text}</td><td><i>{where}</i></td></tr>"
+                       for key, where, text in rows)
+    form = "".join(f"<tr><td><b>{key}</b></td><td>{text}</td></tr>" for key, text in FORM_HELP)
     mouse = "".join(f"<tr><td><b>{what}</b></td><td>{text}</td></tr>" for what, text in MOUSE_HELP)
-    return f"<h3>Keyboard</h3><table cellpadding=3>{rows}</table><h3>Mouse</h3><table cellpadding=3>{mouse}</table>"
+    return (f"<h3>Keyboard</h3><table cellpadding=3>{keyboard}</table>"
+            f"<h3>Rating form (while it has the keyboard focus)</h3><table cellpadding=3>{form}</table>"
+            f"<h3>Mouse</h3><table cellpadding=3>{mouse}</table>")
 
 
 class HelpDialog(QtWidgets.QDialog):
@@ -72,8 +139,8 @@ class HelpDialog(QtWidgets.QDialog):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Ferret - keyboard shortcuts")
-        text = QtWidgets.QTextBrowser()
-        text.setHtml(help_text())
+        self.text = QtWidgets.QTextBrowser()
+        self.text.setHtml(help_text(parent))
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(text)
+        layout.addWidget(self.text)
         self.resize(520, 640)

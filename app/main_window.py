@@ -76,7 +76,8 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
         self.help_dialog: HelpDialog | None = None
         self._build_layout()
-        self.actions_by_name = install_actions(self)
+        self.actions_by_name = install_actions(self, views=[self.grid_view, self.slice_view])
+        self.grid_view.setAccessibleName("image views")
         self.menus = GridMenus(self)
         self._apply_display_settings()
         self.session.grid.changed.connect(self._grid_changed)
@@ -88,6 +89,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.rating.open(self.presenter.participant)
         if self._process:
             self._start_processing()
+        self.grid_view.canvas.setFocus()  # the view keys work from the start
         browser = min(self.browser.minimumWidth(), SIDE_WIDTH)
         self.splitter.setSizes([browser, max(1, self.width() - browser - SIDE_WIDTH), SIDE_WIDTH])
 

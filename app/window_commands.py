@@ -149,5 +149,8 @@ class WindowCommands:
     def show_help(self) -> None:
         from app.grid_actions import HelpDialog
 
+        from app.grid_actions import help_text
+
         self.help_dialog = self.help_dialog or HelpDialog(self)
+        self.help_dialog.text.setHtml(help_text(self))  # the shortcuts of the current mode
         self.help_dialog.show()

@@ -80,6 +80,7 @@ class LesionTableWidget(QtWidgets.QWidget):
 
     def __init__(self, table: LesionTableModel, parent=None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("lesion list")
         self.table = table
         self.rows_model = LesionRowsModel(table, self)
         self.view = QtWidgets.QTableView()
@@ -118,7 +119,8 @@ class LesionTableWidget(QtWidgets.QWidget):
                                     ("Ctrl+PageDown", "Ctrl+PgDown", "Next unrated lesion")):
             action = QtGui.QAction(text, self)
             action.setShortcut(QtGui.QKeySequence(shortcut))
-            action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            # while the lesion list has the focus: PgUp/PgDown of the image views stay theirs
+            action.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(lambda _=False, k=key: self.table.press(k))
             self.addAction(action)
             actions[key] = action

@@ -32,6 +32,15 @@ def key_name(event: QtGui.QKeyEvent) -> str | None:
     return text if len(text) == 1 and text.isprintable() else None
 
 
+_COMMAND_MODIFIERS = (QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.AltModifier
+                      | QtCore.Qt.KeyboardModifier.MetaModifier)
+
+
+def _is_form_key(event: QtGui.QKeyEvent) -> bool:
+    """A key the form handles (typed characters, arrows, Tab, Enter, Delete), not Ctrl/Alt commands or F-keys."""
+    return not event.modifiers() & _COMMAND_MODIFIERS and key_name(event) is not None
+
+
 class RatingFormWidget(QtWidgets.QWidget):
     """Shows one :class:`RatingFormModel` at a time (:meth:`set_form`; None shows a hint)."""
 
@@ -68,6 +77,11 @@ class RatingFormWidget(QtWidgets.QWidget):
 
     # -- keyboard ------------------------------------------------------------------------
     def event(self, event) -> bool:
+        # The form's keys are the form's: a window shortcut on the same key (O, S, PgUp, ...) must not
+        # take them (ShortcutOverride accepted -> Qt delivers the key here as a KeyPress)
+        if event.type() == QtCore.QEvent.Type.ShortcutOverride and self.form is not None and _is_form_key(event):
+            event.accept()
+            return True
         # Tab and Shift+Tab move between fields, not out of the form
         if event.type() == QtCore.QEvent.Type.KeyPress and event.key() in (
                 QtCore.Qt.Key.Key_Tab, QtCore.Qt.Key.Key_Backtab) and self.form is not None:
