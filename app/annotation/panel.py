@@ -35,6 +35,10 @@ class AnnotationPanel(QtWidgets.QWidget):
         self.type_box.addItems(list(LESION_TYPES))
         self.type_box.setCurrentText(session.lesion_type)
         self.type_box.activated.connect(lambda _: self._set_type(self.type_box.currentText()))
+        self.onset_box = QtWidgets.QComboBox()
+        self.onset_box.addItems(["(none)"] + session.visits)
+        self.onset_box.setToolTip("Onset visit of the selected lesion (by default the row of its first stroke)")
+        self.onset_box.activated.connect(lambda _: self._set_onset(self.onset_box.currentText()))
         self.table = LesionTableWidget(session.table)
         self.form = RatingFormWidget()
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
@@ -46,6 +50,8 @@ class AnnotationPanel(QtWidgets.QWidget):
         type_row = QtWidgets.QHBoxLayout()
         type_row.addWidget(QtWidgets.QLabel("Lesion type"))
         type_row.addWidget(self.type_box, 1)
+        type_row.addWidget(QtWidgets.QLabel("onset"))
+        type_row.addWidget(self.onset_box, 1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(header)
         layout.addWidget(self.tools)
@@ -58,12 +64,17 @@ class AnnotationPanel(QtWidgets.QWidget):
         if self.session.form_lesion_id is not None:
             self.session.set_lesion_type(self.session.form_lesion_id, lesion_type)
 
+    def _set_onset(self, visit: str) -> None:
+        if self.session.form_lesion_id is not None:
+            self.session.set_onset(self.session.form_lesion_id, None if visit == "(none)" else visit)
+
     def _on_session(self, form=None, lesion_id=None) -> None:
         if form is None:
             self.form.set_form(None)
             return
         row = next((r for r in self.session.table.rows if r["lesion_id"] == lesion_id), {})
         self.type_box.setCurrentText(row.get("type", self.session.lesion_type))
+        self.onset_box.setCurrentText(row.get("onset_visit") or "(none)")
         onset = f" - onset {row['onset_visit']}" if row.get("onset_visit") else ""
         warning = f"\n{row['warning']}" if row.get("warning") else ""
         self.form.set_form(form, f"Lesion {lesion_id} - {form.schema.title}{onset}{warning}")

@@ -85,6 +85,7 @@ class RaterSession:
         self.form_lesion_id: int | None = None
         self.changed = EventEmitter()
         self.labels.subscribe(self._on_edit)
+        self.toolbox.changed.connect(self._on_tool)
         self.toolbox.selection.changed.connect(self._on_selection)
         self.table.changed.connect(self._on_table)
 
@@ -139,6 +140,16 @@ class RaterSession:
         if self.toolbox.selection.lesion_id == lesion_id:
             self._open_form(lesion_id)
 
+    def set_onset(self, lesion_id: int, visit: str | None) -> None:
+        """Change a lesion's onset visit (by default the visit of its first stroke)."""
+        self.annotation.set_onset(lesion_id, visit)
+        self.table.refresh()
+
+    @property
+    def visits(self) -> list[str]:
+        """The participant's visits (``ses-YY``), for choosing an onset."""
+        return spaces.visits_of(self.study_root, self.participant)
+
     def rate(self, lesion_id: int, field: str, value: str | None) -> None:
         """Store one rating field (on disk when this returns) and refresh the table."""
         self.annotation.set_rating(lesion_id, field, value)
@@ -152,6 +163,10 @@ class RaterSession:
             self.workspace.close()
 
     # -- observers -----------------------------------------------------------------------------
+    def _on_tool(self, stroke_visit=None, **_) -> None:
+        if stroke_visit is not None:  # the row painted on: a lesion it creates records this visit (onset)
+            self.annotation.visit = stroke_visit
+
     def _on_edit(self, edit: LabelEdit) -> None:
         self._geometry = None
         self.annotation.mark_deleted([i for i in edit.changed_ids if not (edit.new == i).any()])

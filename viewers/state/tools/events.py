@@ -27,6 +27,8 @@ class ToolEvent:
     volume: object = field(default=None, compare=False, repr=False)
     """The clicked view's image (a :class:`~viewers.state.volume.Volume` placed in the
     reference space), when the view has one: what the flood fill fills on."""
+    visit: str | None = None
+    """The visit (``ses-YY``) of the clicked view, when it shows one visit (a grid row)."""
 
     @property
     def point(self) -> np.ndarray:

@@ -61,6 +61,8 @@ class ToolBox:
 
     def press(self, event: ToolEvent) -> None:
         self._target = self.tools["picker"] if event.has("ctrl") else self.active
+        if self._target is not self.tools["picker"]:
+            self.changed.emit(stroke_visit=event.visit)  # before the stroke: a new lesion gets this visit
         self._target.press(event)
 
     def move(self, event: ToolEvent) -> None:

@@ -146,13 +146,14 @@ class ToolController(QtCore.QObject):
         return False
 
     def _tool_event(self, view, event, button: str) -> ToolEvent:
+        visit = None
         if hasattr(view, "locate"):
             world, plane, tile = view.locate(event.position(), self._stroke_tile)
-            model = tile.model
+            model, visit = tile.model, tile.cell.key[0]
         else:
             world, plane, model = world_at(view, event.position()), view.model.plane, view.model
         return ToolEvent(tuple(float(c) for c in world), plane, button, modifier_names(event.modifiers()),
-                         model.volume)
+                         model.volume, visit)
 
 
 def _viewport(view):

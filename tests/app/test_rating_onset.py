@@ -1,0 +1,56 @@
+"""The visit a lesion is painted on is its visit and (A-CMI) its onset, editable in the panel (issue 12.3)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6 import QtCore
+
+from app.main_window import MainWindow
+from processing.annotations.workspace import read_only_store
+from processing.study import discover
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def window(qtbot, phantom_study, tmp_path):
+    root = tmp_path / "study"
+    shutil.copytree(phantom_study, root)
+    window = MainWindow(discover(root), settings_file=tmp_path / "settings.json", rater="K")  # no --visit
+    qtbot.addWidget(window)
+    window.resize(1600, 900)
+    window.start()
+    window.show()
+    qtbot.waitExposed(window)
+    window.wait_for_images()
+    yield window
+    window.close()
+
+
+def paint_on_row(qtbot, window, session: str) -> None:
+    canvas, tile = window.grid_view.canvas, window.grid_view.view(session, "b1000")
+    start = QtCore.QPoint(tile.rect[0] + tile.rect[2] // 2 + 15, tile.rect[1] + tile.rect[3] // 2 + 12)
+    qtbot.mousePress(canvas, LEFT, pos=start)
+    qtbot.mouseMove(canvas, start + QtCore.QPoint(6, 0))
+    qtbot.mouseRelease(canvas, LEFT, pos=start + QtCore.QPoint(6, 0))
+
+
+def lesions_on_disk(window) -> dict:
+    with read_only_store(window.study.root, "K", "sub-01") as store:
+        return {record.lesion_id: record for record in store.lesions()}
+
+
+def test_the_row_of_the_first_stroke_is_the_visit_and_onset_and_the_onset_can_be_changed(qtbot, window):
+    assert window.rating.annotation.session.visit is None
+    paint_on_row(qtbot, window, "ses-03")
+    (lesion_id, record), = lesions_on_disk(window).items()
+    assert (record.visit, record.onset_visit) == ("ses-03", "ses-03")  # was (None, None)
+    panel = window.rating.annotation.panel
+    window.rating.annotation.session.select(lesion_id)
+    qtbot.waitUntil(lambda: panel.onset_box.currentText() == "ses-03")
+    panel.onset_box.setCurrentText("ses-02")
+    panel.onset_box.activated.emit(panel.onset_box.currentIndex())
+    assert lesions_on_disk(window)[lesion_id].onset_visit == "ses-02"
+    assert [r["onset_visit"] for r in window.rating.annotation.session.table.rows] == ["ses-02"]
