@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "app.cli.timecourses_cmd",
     "app.cli.stats_cmd",
     "app.cli.consensus_cmd",
+    "app.cli.candidates_cmd",
 )
 
 

@@ -1,0 +1,81 @@
+"""What a kind of candidate is: its channels, the confirming map, sizes and thresholds.
+
+A :class:`Channel` is a reference-space map and the sign of the change looked
+for (+1 brighter, -1 darker than the participant's other visits). The combined
+z-map is the mean of the channels' signed z-maps scaled by sqrt(n), so that
+pure noise stays standard normal; a focus must also exceed ``min_channel_z``
+on every channel. The confirming map (MD for A-CMI) must not change against
+the expected sign by more than ``confirm_tolerance`` (relative).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A map (parameter name of :mod:`~processing.candidates.series`) and the sign of a new lesion on it."""
+
+    name: str
+    sign: int
+
+
+@dataclass(frozen=True)
+class CandidateSettings:
+    """Every setting of the detection (the defaults are A-CMI's; see :data:`ACMI`, :data:`NEW_CMB`).
+
+    Attributes
+    ----------
+    kind : str
+        Written in the ``kind`` column (``acmi``, ``cmb``).
+    channels : tuple of Channel
+        Maps that must change, with their signs.
+    confirm : Channel or None
+        A map whose change must not contradict (A-CMI: MD lower or equal, sign -1).
+    confirm_tolerance : float
+        Largest relative change of ``confirm`` against its sign still accepted (0.10: MD up to +10 %).
+    min_diameter_mm, max_diameter_mm : float
+        Blob scales searched, as diameters (from one voxel up to 5 mm for A-CMI).
+    scales : int
+        Number of scales between them.
+    min_z : float
+        Combined z at the focus for it to become a candidate.
+    min_channel_z : float
+        Signed z every channel must reach at the focus.
+    noise_floor_mm : float
+        Radius of the local median that floors each voxel's noise level (edges, registration residue).
+    max_candidates : int
+        Kept per participant after ranking (the rest are dropped as "beyond the list").
+    csf_md : float or None
+        Baseline MD (mm2/s) above which a voxel is CSF: candidates there are dropped.
+    cortex_distance_mm : float
+        Farther than this from the cortex mask: down-ranked as not cortical.
+    persistent_z : float
+        A candidate also this bright at the visit before is not new (down-ranked).
+    """
+
+    kind: str = "acmi"
+    channels: tuple[Channel, ...] = (Channel("trace_b1000", +1), Channel("trace_b3000", +1))
+    confirm: Channel | None = Channel("MD", -1)
+    confirm_tolerance: float = 0.10
+    min_diameter_mm: float = 1.0
+    max_diameter_mm: float = 5.0
+    scales: int = 5
+    min_z: float = 4.0
+    min_channel_z: float = 2.0
+    noise_floor_mm: float = 6.0
+    max_candidates: int = 50
+    csf_md: float | None = 2.2e-3
+    cortex_distance_mm: float = 2.0
+    persistent_z: float = 3.0
+
+
+#: New acute cortical microinfarcts: bright on both DWI traces, MD lower or equal, < 5 mm, cortical.
+ACMI = CandidateSettings()
+
+#: New microbleeds between visits: darker on SWI and brighter on R2*, 2-10 mm, anywhere in the brain.
+NEW_CMB = CandidateSettings(kind="cmb", channels=(Channel("SWI", -1), Channel("R2star", +1)), confirm=None,
+                            min_diameter_mm=2.0, max_diameter_mm=10.0, csf_md=None, cortex_distance_mm=float("inf"))
+
+KINDS = {"acmi": ACMI, "cmb": NEW_CMB}
