@@ -19,7 +19,7 @@ from pathlib import Path
 
 from processing.errors import FerretError
 
-STEP_NAMES = ("maps", "register", "resample", "timecourses")  # processing.engine.pipeline.STEPS
+STEP_NAMES = ("maps", "register", "resample", "timecourses", "candidates")  # processing.engine.pipeline.STEPS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

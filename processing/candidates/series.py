@@ -22,6 +22,17 @@ from processing.timecourses.loader import AFFINE_TOLERANCE_MM, parameter_files
 
 _EXTRA = {"SWI": re.compile(r"^space-ref_desc-swi_GRE\.nii(?:\.gz)?$")}
 BRAIN_MASK = "space-ref_desc-brain_mask.nii.gz"
+#: Resampled file names (parts) of each map, beside the brain masks and R1 (for the cortex mask).
+MAP_TOKENS = {"trace_b1000": "_desc-b1000_trace", "trace_b3000": "_desc-b3000_trace",
+              "MD": "_model-tensor_param-md_dwimap", "SWI": "_desc-swi_GRE", "R2star": "_R2starmap"}
+ALWAYS_READ = ("space-ref_desc-brain_mask", "space-ref_R1map")
+
+
+def reads(settings, path: Path) -> bool:
+    """True when detection with ``settings`` reads the reference-space file ``path`` (cache inputs)."""
+    names = [c.name for c in settings.channels] + ([settings.confirm.name] if settings.confirm else [])
+    tokens = [MAP_TOKENS[name] for name in names] + list(ALWAYS_READ)
+    return Path(path).name.endswith(".nii.gz") and any(token in Path(path).name for token in tokens)
 
 
 @dataclass

@@ -55,6 +55,12 @@ def columns_of(candidates: list[Candidate]) -> list[str]:
     return list(BASE_COLUMNS) + [n for n in names if n not in BASE_COLUMNS]
 
 
+def candidates_file(study_root: str | Path, participant: str, kind: str) -> Path:
+    """``derivatives/ferret/sub-XX/candidates/sub-XX_kind-<kind>_candidates.csv`` (the engine step's output)."""
+    return (Path(study_root) / "derivatives" / "ferret" / participant / "candidates"
+            / f"{participant}_kind-{kind}_candidates.csv")
+
+
 def write_candidates(candidates: list[Candidate], out: str | Path) -> Path:
     """Write the table as ``.csv`` or ``.xlsx`` (by the file's extension)."""
     from processing.annotations.spreadsheet import write_csv, write_xlsx

@@ -16,6 +16,10 @@ Jobs (names as shown in progress and summaries):
   ``resample sub-01 ses-02 anat`` (FLAIR, T1w, T2w, the anchor): into the
   reference space; inputs are the maps, the ``to-ref`` transforms used and
   the files defining the reference grid;
+* ``candidates sub-01 acmi`` (and ``cmb``): the participant's ranked candidate
+  new lesions (:mod:`processing.candidates`), written to
+  ``derivatives/ferret/sub-01/candidates/sub-01_kind-acmi_candidates.csv``;
+  inputs are every resampled map (images only: blinding holds);
 * ``timecourses sub-01 rater-AB``: one per rater who annotated the
   participant (whole-participant graphs only), written to
   ``derivatives/ferret/sub-01/timecourses/sub-01_rater-AB_timecourses.csv``;
@@ -43,13 +47,13 @@ from processing.engine.job import Job
 from processing.engine.plan import (anatomical_resample_items, compose_files, link_files, map_resample_items,
                                     map_step_files, map_steps_of, reference_inputs, to_ref_files,
                                     with_sidecars)
-from processing.engine.steps import (ParticipantRef, VisitRef, compose_job, link_job, maps_job, planning_failed,
-                                     resample_job, timecourses_job)
+from processing.engine.steps import (ParticipantRef, VisitRef, candidates_job, compose_job, link_job, maps_job,
+                                     planning_failed, resample_job, timecourses_job)
 from processing.errors import FerretError
 from processing.registration.chain import ChainSettings, PairTask, anchors_of, pair_tasks, visit_links
 from processing.study.model import Participant, Study, Visit
 
-STEPS = ("maps", "register", "resample", "timecourses")
+STEPS = ("maps", "register", "resample", "timecourses", "candidates")
 #: Which :class:`~processing.maps.MapOptions` fields each maps step reads.
 MAP_SETTINGS = {
     "MEGRE": ("r2star_method", "r2star_clip", "megre_echo_times", "swi_mask_sign", "swi_power",
@@ -100,7 +104,7 @@ def study_graph(study: Study, options: PipelineOptions | None = None, *, partici
             if part.visits:  # a participant folder without visits: validate reports it, nothing to run
                 jobs += participant_jobs(study.root, part, visits, options)
             if session is None:
-                jobs += timecourse_jobs(study.root, part, jobs)
+                jobs += timecourse_jobs(study.root, part, jobs) + candidate_jobs(study.root, part, jobs)
     return Graph(jobs)
 
 
@@ -145,6 +149,32 @@ def timecourse_jobs(root: Path, participant: Participant, jobs: list[Job]) -> li
         found.append(Job(name, timecourses_job, inputs=maps, outputs=with_sidecars([output]),
                          args=(ParticipantRef.of(participant, root),),
                          params={"rater": rater, "annotations": digest, "output": str(output)}))
+    return found
+
+
+def candidate_jobs(root: Path, participant: Participant, jobs: list[Job]) -> list[Job]:
+    """One candidates job per kind (``acmi``, ``cmb``) of ``participant``; inputs: its resampled maps.
+
+    Images only (no rater's work is an input): blinding holds. The settings
+    are a parameter, so changing one reruns exactly these jobs.
+    """
+    from dataclasses import asdict
+
+    from processing.candidates.settings import KINDS
+    from processing.candidates.series import reads
+    from processing.candidates.table import candidates_file
+
+    maps = [path for job in jobs if job.name.startswith(f"resample {participant.label} ")
+            for path in job.outputs if path.name.endswith(".nii.gz")]
+    found = []
+    for kind, settings in KINDS.items():
+        inputs = [path for path in maps if reads(settings, path)]
+        if not inputs:
+            continue
+        output = candidates_file(root, participant.label, kind)
+        found.append(Job(f"candidates {participant.label} {kind}", candidates_job, inputs=inputs,
+                         outputs=with_sidecars([output]), args=(ParticipantRef.of(participant, root),),
+                         params={"kind": kind, "settings": asdict(settings)}))
     return found
 
 
@@ -218,7 +248,7 @@ def _failed(root: Path, name: str, reason: str) -> Job:
 
 
 def step_of(name: str) -> str:
-    """The pipeline step (``maps``, ``register``, ``resample``, ``timecourses``) of a job name."""
+    """The pipeline step (``maps``, ``register``, ``resample``, ``timecourses``, ``candidates``) of a job name."""
     return name.split(" ", 1)[0]
 
 

@@ -155,3 +155,25 @@ def timecourses_job(ref: ParticipantRef, *, rater: str, annotations: str, output
                      "normalised to pre-onset visits)",
                      {"rater": rater, "annotations_digest": annotations, "r2star_range_per_s": list(R2STAR_RANGE),
                       "control": "3x3x3 dilation minus lesions"}, input_files(study, rater, [ref.participant]))
+
+
+def candidates_job(ref: ParticipantRef, *, kind: str, settings: dict, progress: Progress) -> None:
+    """Write a participant's ranked candidates of one kind (``settings`` keys the cache; no absolute
+    path is a parameter, so a copied or moved study stays up to date)."""
+    from processing.candidates.detect import participant_candidates
+    from processing.candidates.series import reads
+    from processing.candidates.settings import CandidateSettings, Channel
+    from processing.candidates.table import candidates_file, write_candidates
+    from processing.fileio import write_provenance
+    from processing.study import discover
+
+    study = discover(ref.study_root)  # afresh: the resampled maps were written after planning
+    chosen = CandidateSettings(**{**settings, "channels": tuple(Channel(**c) for c in settings["channels"]),
+                                  "confirm": Channel(**settings["confirm"]) if settings["confirm"] else None})
+    participant = study.participants[ref.participant]
+    candidates = participant_candidates(study.root, participant, chosen, progress)
+    output = write_candidates(candidates, candidates_file(study.root, ref.participant, kind))
+    inputs = sorted({Path(p) for visit in participant.visits for p in visit.derived.values()
+                     if "space-ref" in Path(p).name and reads(chosen, p)})
+    write_provenance(output, f"candidate new lesions ({kind}): leave-one-out z-maps, LoG blobs, ranked",
+                     settings, inputs)

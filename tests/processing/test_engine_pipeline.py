@@ -32,6 +32,8 @@ PROJECT = Path(__file__).resolve().parents[2]
 VOLATILE = {"Created", "Seconds"}  # provenance fields that differ between identical runs
 #: 2 visits x 5 links to the anchor, visit 2's anchor to visit 1's, one composition per visit.
 REGISTER_JOBS = 2 * 5 + 1 + 2
+#: Candidate jobs: one per kind (acmi, cmb) for the participant.
+CANDIDATE_JOBS = 2
 
 
 @pytest.fixture(scope="module")
@@ -92,15 +94,15 @@ def rewrite_scaled(path: Path, factor: float) -> None:
 @pytest.mark.slow
 def test_second_run_does_nothing(clean):
     summary = run_pipeline(clean)
-    assert summary.ok and not summary.done and len(summary.cached) == REGISTER_JOBS + 2 * 4 + 2 * 5
+    assert summary.ok and not summary.done and len(summary.cached) == REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS
 
 
 @pytest.mark.slow
 def test_changed_parameter_reruns_only_the_jobs_that_use_it(clean, tmp_path):
     root = copy_study(clean, tmp_path / "study", derivatives=True)
     summary = run_pipeline(root, maps={"r2star_method": "loglinear"})
-    assert sorted(summary.done) == [f"{step} sub-01 {ses} MEGRE" for step in ("maps", "resample")
-                                    for ses in ("ses-01", "ses-02")]
+    assert sorted(summary.done) == ["candidates sub-01 cmb"] + [  # R2* feeds new-microbleed candidates only
+        f"{step} sub-01 {ses} MEGRE" for step in ("maps", "resample") for ses in ("ses-01", "ses-02")]
     record = json.loads((root / "derivatives/ferret/sub-01/ses-01/anat/sub-01_ses-01_R2starmap.json").read_text())
     assert record["Parameters"]["method"] == "loglinear"
 
@@ -119,7 +121,10 @@ def test_a_corrupt_visit_fails_alone_with_its_reason(clean, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "FAILED  maps sub-01 ses-02 MEGRE:" in err and corrupt.name in err and "truncated" in err
     assert "SKIPPED resample sub-01 ses-02 MEGRE: needs 'maps sub-01 ses-02 MEGRE', which failed" in err
-    assert f"16 done, {REGISTER_JOBS} up to date, 1 failed, 1 skipped, 0 cancelled" in err  # registrations stay
+    assert "SKIPPED candidates sub-01 cmb: needs 'maps sub-01 ses-02 MEGRE', which failed" in err
+    # registrations stay; the A-CMI candidates need nothing of the failed job (rerun or up to date: both right)
+    assert any(f"{16 + rerun} done, {REGISTER_JOBS + 1 - rerun} up to date, 1 failed, 2 skipped, 0 cancelled" in err
+               for rerun in (0, 1)), err
     made = outputs(root)
     assert "sub-01/ses-02/anat/sub-01_ses-02_space-ref_R2map.nii.gz" in made
     assert "sub-01/ses-01/anat/sub-01_ses-01_space-ref_R2starmap.nii.gz" in made
@@ -150,17 +155,17 @@ def kill_mid_run(root: Path, *, after_jobs: int) -> int:
 def test_kill_9_then_rerun_gives_the_clean_outputs_then_one_new_input_reruns_exactly_its_dependants(
         raw_study, clean, tmp_path):
     root = copy_study(raw_study, tmp_path / "study")
-    assert 4 <= kill_mid_run(root, after_jobs=4) < REGISTER_JOBS + 2 * 4 + 2 * 5
+    assert 4 <= kill_mid_run(root, after_jobs=4) < REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS
     assert ferret(["process", str(root), "--jobs", "2"]) == 0  # resumes: 2 workers, then compared with serial
     assert_same_outputs(root, clean)
     assert not [p for p in outputs(root) if ".part" in p]  # no temporary file left behind
 
     # new bytes in one raw file: its maps, its registration link, its visit's composition (which rewrites only
-    # that acquisition's to-ref, so only the MEGRE resampling follows)
+    # that acquisition's to-ref, so only the MEGRE resampling follows, and the microbleed candidates that read it)
     rewrite_scaled(root / "sub-01" / "ses-02" / "anat" / "sub-01_ses-02_echo-1_part-mag_MEGRE.nii.gz", 1.01)
     summary = run_pipeline(root)
     assert summary.ok
-    assert sorted(summary.done) == ["maps sub-01 ses-02 MEGRE", "register sub-01 ses-02 MEGRE",
+    assert sorted(summary.done) == ["candidates sub-01 cmb", "maps sub-01 ses-02 MEGRE", "register sub-01 ses-02 MEGRE",
                                     "register sub-01 ses-02 to-ref", "resample sub-01 ses-02 MEGRE"]
     (root / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_FLAIR.nii.gz").touch()  # same bytes: nothing to do
     assert not run_pipeline(root).done
