@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
 import queue as queue_module
 from typing import Callable
 
@@ -107,7 +108,7 @@ class ProcessExecutor:
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(self.capacity, mp_context=self._context, initializer=install_channel,
-                                      initargs=(self._queue, self._cancel))
+                                      initargs=(self._queue, self._cancel, os.getpid()))
 
     def submit(self, call: JobCall) -> cf.Future:
         try:

@@ -174,10 +174,15 @@ class QueueChannel:
 _INSTALLED: list[Channel | None] = [None]
 
 
-def install_channel(queue, event) -> None:
-    """Process-pool initializer: route this worker's events to the parent."""
+def install_channel(queue, event, parent: int | None = None) -> None:
+    """Process-pool initializer: route this worker's events to the parent and die with it.
+
+    ``parent`` is the PID of the process that made the pool, taken there: a
+    worker still importing when its parent is killed would otherwise read
+    its new (adoptive) parent here and never notice.
+    """
     _INSTALLED[0] = QueueChannel(queue, event)
-    watch_parent(os.getppid())
+    watch_parent(os.getppid() if parent is None else parent)
 
 
 PARENT_POLL_SECONDS = 1.0
@@ -198,5 +203,4 @@ def watch_parent(parent: int) -> threading.Thread:
 
     thread = threading.Thread(target=check, name="ferret-parent-watch", daemon=True)
     thread.start()
-    return thread
     return thread
