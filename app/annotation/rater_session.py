@@ -85,7 +85,7 @@ class RaterSession:
         self.form_lesion_id: int | None = None
         self.changed = EventEmitter()
         self.labels.subscribe(self._on_edit)
-        self.toolbox.changed.connect(self._on_tool)
+        self.toolbox.stroke_started.connect(self._on_stroke)
         self.toolbox.selection.changed.connect(self._on_selection)
         self.table.changed.connect(self._on_table)
 
@@ -163,9 +163,9 @@ class RaterSession:
             self.workspace.close()
 
     # -- observers -----------------------------------------------------------------------------
-    def _on_tool(self, stroke_visit=None, **_) -> None:
-        if stroke_visit is not None:  # the row painted on: a lesion it creates records this visit (onset)
-            self.annotation.visit = stroke_visit
+    def _on_stroke(self, visit=None) -> None:
+        if visit is not None:  # the row painted on: a lesion it creates records this visit (onset)
+            self.annotation.visit = visit
 
     def _on_edit(self, edit: LabelEdit) -> None:
         self._geometry = None

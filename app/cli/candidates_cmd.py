@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from processing.errors import FerretError
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``candidates`` sub-command."""
@@ -31,17 +29,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Detect every chosen participant's candidates and write the table."""
+    from app.cli.process_cmd import check_selection
     from processing.candidates.detect import participant_candidates
     from processing.candidates.settings import KINDS
     from processing.candidates.table import write_candidates
     from processing.study import discover
 
     study = discover(args.study)
+    check_selection(study, args.participant, None)
     labels = [args.participant] if args.participant else list(study.participants)
-    unknown = [label for label in labels if label not in study.participants]
-    if unknown or not labels:
-        raise FerretError(f"no participant {', '.join(unknown) or '(none)'} in this study.", study.root,
-                          f"use one of: {', '.join(study.participants) or '(none)'}.")
     found = []
     for label in labels:
         candidates = participant_candidates(study.root, study.participants[label], KINDS[args.kind])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from processing.candidates import blobs as blob_finder
-from processing.candidates.change import channel_change, combined_z, gain_normalised, leave_one_out
+from processing.candidates.change import channel_change, combined_z, leave_one_out
 from processing.candidates.features import blob_features, cortex_distances, focus_size
 from processing.candidates.score import drop_reason, score
 from processing.candidates.series import Series, load_series

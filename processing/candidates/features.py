@@ -73,10 +73,9 @@ def focus_size(z: np.ndarray, ijk, spacing, reach_mm: float = 12.0) -> tuple[int
     spacing = np.asarray(spacing, float)
     reach = np.ceil(reach_mm / spacing).astype(int)
     box = tuple(slice(max(0, c - r), min(n, c + r + 1)) for c, r, n in zip(ijk, reach, z.shape))
-    local = z[box]
-    peak = local[neighbourhood(local.shape, tuple(c - s.start for c, s in zip(ijk, box)))].max()
+    local, centre = z[box], tuple(c - s.start for c, s in zip(ijk, box))
+    peak = local[neighbourhood(local.shape, centre)].max()
     labels, _ = ndimage.label(local >= 0.5 * peak, structure=np.ones((3, 3, 3), bool))
-    centre = tuple(c - s.start for c, s in zip(ijk, box))
     label = labels[centre] or np.bincount(labels[neighbourhood(local.shape, centre)].ravel())[1:].argmax() + 1
     voxels = int(np.count_nonzero(labels == label))
     volume = voxels * float(np.prod(spacing))

@@ -129,12 +129,17 @@ def participant_jobs(root: Path, participant: Participant, visits: list[Visit],
     return jobs
 
 
+def resampled_maps(participant: Participant, jobs: list[Job]) -> list[Path]:
+    """The reference-space images the resampling jobs of ``participant`` write."""
+    return [path for job in jobs if job.name.startswith(f"resample {participant.label} ")
+            for path in job.outputs if path.name.endswith(".nii.gz")]
+
+
 def timecourse_jobs(root: Path, participant: Participant, jobs: list[Job]) -> list[Job]:
     """One time-course job per rater who annotated ``participant``; inputs: its resampled maps."""
     from processing.annotations.workspace import annotations_root
 
-    maps = [path for job in jobs if job.name.startswith(f"resample {participant.label} ")
-            for path in job.outputs if path.name.endswith(".nii.gz")]
+    maps = resampled_maps(participant, jobs)
     found = []
     for folder in sorted(annotations_root(root).glob(f"rater-*/{participant.label}")):
         rater = folder.parent.name[len("rater-"):]
@@ -156,7 +161,7 @@ def candidate_jobs(root: Path, participant: Participant, jobs: list[Job]) -> lis
     """One candidates job per kind (``acmi``, ``cmb``) of ``participant``; inputs: its resampled maps.
 
     Images only (no rater's work is an input): blinding holds. The settings
-    are a parameter, so changing one reruns exactly these jobs.
+    are a parameter (the cache key), so changing one reruns exactly these jobs.
     """
     from dataclasses import asdict
 
@@ -164,11 +169,9 @@ def candidate_jobs(root: Path, participant: Participant, jobs: list[Job]) -> lis
     from processing.candidates.series import reads
     from processing.candidates.table import candidates_file
 
-    maps = [path for job in jobs if job.name.startswith(f"resample {participant.label} ")
-            for path in job.outputs if path.name.endswith(".nii.gz")]
     found = []
     for kind, settings in KINDS.items():
-        inputs = [path for path in maps if reads(settings, path)]
+        inputs = [path for path in resampled_maps(participant, jobs) if reads(settings, path)]
         if not inputs:
             continue
         output = candidates_file(root, participant.label, kind)

@@ -74,9 +74,9 @@ def map_step_files(visit: Visit, step: str) -> tuple[list[Path], list[Path]]:
 
 
 def _dwi_outputs(visit: Visit) -> list[Path]:
-    from processing.study.sidecars import read_bvals_bvecs
+    from processing.study.gradient_table import read_gradient_table
 
-    bvals, _ = read_bvals_bvecs(visit.acquisitions["dwi"])
+    bvals, _ = read_gradient_table(visit.acquisitions["dwi"])
     names = ["desc-brain_mask"] + [f"desc-{s.label}_trace" for s in weighted_shells(group_shells(bvals))]
     names += [f"model-tensor_param-{p}_dwimap" for p in ("md", "fa", "l1", "l2", "l3", "v1", "colorfa")]
     return [visit.derivative(f"{n}.nii.gz", "dwi") for n in names]

@@ -158,18 +158,21 @@ def timecourses_job(ref: ParticipantRef, *, rater: str, annotations: str, output
 
 
 def candidates_job(ref: ParticipantRef, *, kind: str, settings: dict, progress: Progress) -> None:
-    """Write a participant's ranked candidates of one kind (``settings`` keys the cache; no absolute
-    path is a parameter, so a copied or moved study stays up to date)."""
+    """Write a participant's ranked candidates of one kind.
+
+    ``settings`` (those of :data:`processing.candidates.settings.KINDS`) only
+    keys the cache, as ``annotations`` does for the time courses; no absolute
+    path is a parameter, so a copied or moved study stays up to date.
+    """
     from processing.candidates.detect import participant_candidates
     from processing.candidates.series import reads
-    from processing.candidates.settings import CandidateSettings, Channel
+    from processing.candidates.settings import KINDS
     from processing.candidates.table import candidates_file, write_candidates
     from processing.fileio import write_provenance
     from processing.study import discover
 
     study = discover(ref.study_root)  # afresh: the resampled maps were written after planning
-    chosen = CandidateSettings(**{**settings, "channels": tuple(Channel(**c) for c in settings["channels"]),
-                                  "confirm": Channel(**settings["confirm"]) if settings["confirm"] else None})
+    chosen = KINDS[kind]
     participant = study.participants[ref.participant]
     candidates = participant_candidates(study.root, participant, chosen, progress)
     output = write_candidates(candidates, candidates_file(study.root, ref.participant, kind))

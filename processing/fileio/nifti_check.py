@@ -52,14 +52,9 @@ def read_verified(path: str | Path, *, finite: bool = True) -> nib.Nifti1Image:
         Naming ``path``, for the first check that fails.
     """
     path = Path(path)
-    check_regular_file(path)
-    raw = _read_bytes(path)
-    header = parse_header(raw[:540], path)
-    needed = _needed_bytes(header, path)
-    if len(raw) < needed:
-        raise FerretError(f"the file holds {len(raw)} bytes but its header promises {needed} "
-                          f"({_shape_text(header)} voxels): truncated, or a corrupt header.", path, _AGAIN)
-    image = HEADER_CLASSES[int(header["sizeof_hdr"])].from_bytes(bytes(raw[:needed]))
+    require_regular_file(path, "an image file")
+    raw, header = _read_bytes(path)
+    image = HEADER_CLASSES[int(header["sizeof_hdr"])].from_bytes(bytes(raw))
     if finite:
         check_finite(path, np.asanyarray(image.dataobj))
     return image
@@ -68,7 +63,7 @@ def read_verified(path: str | Path, *, finite: bool = True) -> nib.Nifti1Image:
 def read_verified_header(path: str | Path) -> nib.Nifti1Header:
     """Only the header of ``path`` after checks 1-2 (cheap: reads the first 540 bytes)."""
     path = Path(path)
-    check_regular_file(path)
+    require_regular_file(path, "an image file")
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
@@ -76,11 +71,6 @@ def read_verified_header(path: str | Path) -> nib.Nifti1Header:
     except (OSError, EOFError, zlib.error) as exc:
         raise _stream_error(path, exc) from None
     return parse_header(head, path)
-
-
-def check_regular_file(path: Path) -> None:
-    """Raise unless ``path`` is a readable regular file (never opens anything else)."""
-    require_regular_file(path, "an image file")
 
 
 def parse_header(head: bytes, path: Path) -> nib.Nifti1Header:
@@ -135,7 +125,7 @@ def _header_from_bytes(head: bytes):
     return None
 
 
-def _needed_bytes(header, path: Path) -> int:
+def _needed_bytes(header) -> int:
     shape = [int(n) for n in header["dim"][1:int(header["dim"][0]) + 1]]
     itemsize = header.get_data_dtype().itemsize
     return int(float(header["vox_offset"])) + int(np.prod(shape, dtype=object)) * itemsize
@@ -145,36 +135,47 @@ def _shape_text(header) -> str:
     return "x".join(str(int(n)) for n in header["dim"][1:int(header["dim"][0]) + 1])
 
 
-def _read_bytes(path: Path) -> bytearray:
-    """The file's (decompressed) bytes, up to what its header promises; a gzip stream is read to its end."""
-    if not path.name.endswith(".gz"):
-        with open(path, "rb") as handle:
-            head = handle.read(540)
-            header = parse_header(head, path)
-            needed = _needed_bytes(header, path)
-            size = os.fstat(handle.fileno()).st_size
-            if size < needed:
-                raise FerretError(f"the file holds {size} bytes but its header promises {needed} "
-                                  f"({_shape_text(header)} voxels): truncated, or a corrupt header.", path, _AGAIN)
-            handle.seek(0)
-            return bytearray(handle.read(needed))
-    return _read_gzip(path)
+def _read_bytes(path: Path):
+    """``(bytes, header)``: the file's (decompressed) bytes up to what its header promises, all of them.
+
+    A ``.nii`` is measured against its size on disk before it is read; a
+    ``.nii.gz`` is read to its end (so gzip verifies it), keeping no more
+    than the header promises.
+    """
+    if path.name.endswith(".gz"):
+        raw, header = _read_gzip(path)
+        return _complete(raw, len(raw), header, path), header
+    with open(path, "rb") as handle:
+        header = parse_header(handle.read(540), path)
+        _complete(b"", os.fstat(handle.fileno()).st_size, header, path)
+        handle.seek(0)
+        return handle.read(_needed_bytes(header)), header
 
 
-def _read_gzip(path: Path) -> bytearray:
-    kept, needed = bytearray(), None
+def _complete(raw, size: int, header, path: Path):
+    """``raw`` when ``size`` bytes hold everything the header promises; else a FerretError."""
+    needed = _needed_bytes(header)
+    if size < needed:
+        raise FerretError(f"the file holds {size} bytes but its header promises {needed} "
+                          f"({_shape_text(header)} voxels): truncated, or a corrupt header.", path, _AGAIN)
+    return raw
+
+
+def _read_gzip(path: Path):
+    """``(bytes kept, header)`` of a gzip stream read to its end (its header parsed once)."""
+    kept, header = bytearray(), None
     try:
         with gzip.open(path, "rb") as stream:
             while block := stream.read(BLOCK):
-                if needed is None or len(kept) < needed:
+                if header is None or len(kept) < _needed_bytes(header):
                     kept += block
-                if needed is None and len(kept) >= 540:
-                    needed = _needed_bytes(parse_header(bytes(kept[:540]), path), path)
-                if needed is not None:
-                    del kept[needed:]
+                if header is None and len(kept) >= 540:
+                    header = parse_header(bytes(kept[:540]), path)
+                if header is not None:
+                    del kept[_needed_bytes(header):]
     except (OSError, EOFError, zlib.error) as exc:
         raise _stream_error(path, exc) from None
-    return kept
+    return kept, header if header is not None else parse_header(bytes(kept), path)
 
 
 def _stream_error(path: Path, exc: Exception) -> FerretError:

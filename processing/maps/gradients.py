@@ -1,6 +1,6 @@
 """Diffusion gradient tables: FSL b-vector orientation, shells.
 
-The files are read by :func:`processing.study.sidecars.read_bvals_bvecs`.
+The files are read by :func:`processing.study.gradient_table.read_gradient_table`.
 
 FSL convention (dcm2niix writes it): b-vectors are unit vectors in the image's
 voxel axes, except that FSL always treats voxel space as radiological; when the

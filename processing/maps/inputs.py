@@ -46,7 +46,10 @@ def load_echoes(acq: Acquisition, part: str = "mag") -> Loaded:
     if not images:
         raise FerretError(f"no part-{part} images in this {acq.kind} acquisition.",
                           acq.files[0].path if acq.files else None)
-    _check_echo_numbers(acq, images)
+    from processing.study.check_acquisitions import missing_echoes
+
+    for problem in missing_echoes(acq, images)[:1]:
+        raise problem
     loaded = [load_image(image) for image in images]
     if len(loaded) == 1:
         only = loaded[0]
@@ -59,17 +62,6 @@ def load_echoes(acq: Acquisition, part: str = "mag") -> Loaded:
                               other.files[0], "all echoes must share one grid; re-convert the series.")
     return Loaded(np.stack([item.data for item in loaded], axis=-1), first.affine, first.zooms,
                   [item.files[0] for item in loaded])
-
-
-def _check_echo_numbers(acq: Acquisition, images: list[ImageFile]) -> None:
-    """Echoes numbered 1..N without gaps (a missing echo would pair the wrong magnitude and phase)."""
-    numbers = [image.echo for image in images if image.echo is not None]
-    for expected, image in zip(range(1, len(numbers) + 1), images):
-        if image.echo is not None and image.echo != expected:
-            first = images[0].path
-            missing = first.with_name(first.name.replace(f"echo-{images[0].echo}_", f"echo-{expected}_", 1))
-            raise FerretError(f"echo {expected} of this {acq.kind} is missing (echoes {numbers} present).",
-                              missing, f"add the echo-{expected} file or renumber the echoes from 1.")
 
 
 def echo_times_of(acq: Acquisition, override=None) -> list[float]:

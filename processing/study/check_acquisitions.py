@@ -95,6 +95,22 @@ def check_same_grid(acq: Acquisition) -> Iterator[Problem]:
                         "series; re-convert them together.")
 
 
+def missing_echoes(acq: Acquisition, images: list) -> list[FerretError]:
+    """One FerretError per echo number missing from 1..N among ``images``, naming the file expected.
+
+    ``validate`` reports them all; the maps refuse the acquisition on the first
+    (a missing echo would pair the wrong magnitude and phase).
+    """
+    numbers = sorted(image.echo for image in images if image.echo is not None)
+    if not numbers:
+        return []
+    first = images[0].path
+    return [FerretError(f"echo {gap} of this {acq.kind} is missing (echoes {numbers} present).",
+                        first.with_name(first.name.replace(f"echo-{images[0].echo}_", f"echo-{gap}_", 1)),
+                        f"add the echo-{gap} file or renumber the echoes from 1.")
+            for gap in sorted(set(range(1, numbers[-1] + 1)) - set(numbers))]
+
+
 def check_echo_files(acq: Acquisition) -> Iterator[Problem]:
     """Each phase echo has its magnitude; echo numbers have no gaps; phase present for SWI."""
     magnitudes = {f.echo for f in acq.part("mag")}
@@ -108,12 +124,8 @@ def check_echo_files(acq: Acquisition) -> Iterator[Problem]:
         if image.echo not in magnitudes:
             yield error(image.path, f"phase echo {image.echo} has no magnitude image.",
                         "add the part-mag file of the same echo (R2* and SWI need both).")
-    numbers = sorted(e for e in magnitudes if e is not None)
-    first = acq.part("mag")[0].path
-    for gap in sorted(set(range(1, (numbers[-1] if numbers else 0) + 1)) - set(numbers)):
-        missing = first.with_name(first.name.replace(f"echo-{numbers[0]}_", f"echo-{gap}_", 1))
-        yield error(missing, f"echo {gap} of this {acq.kind} is missing (echoes {numbers} present).",
-                    f"add the echo-{gap} file or renumber the echoes from 1.")
+    for problem in missing_echoes(acq, acq.part("mag")):
+        yield error(problem.path, problem.problem, problem.fix)
     if acq.kind == "MEGRE" and not phases:
         yield warning(acq.files[0].path, "MEGRE without phase images: SWI cannot be computed (R2* can).",
                       "add the part-phase echoes if SWI is wanted.")

@@ -22,6 +22,7 @@ from typing import Iterator
 import numpy as np
 
 from processing.errors import FerretError
+from processing.fileio import nifti_check
 from processing.fileio.nifti_check import read_verified
 from processing.study.model import ImageFile
 from processing.study.problems import Problem, error, warning
@@ -52,13 +53,11 @@ def check_image_data(image: ImageFile) -> Iterator[Problem]:
 
 
 def check_finite(path: Path, data: np.ndarray) -> Iterator[Problem]:
-    """No NaN or infinite voxels."""
-    if data.dtype.kind != "f":
-        return
-    bad = int(data.size - np.count_nonzero(np.isfinite(data)))
-    if bad:
-        yield error(path, f"{bad} voxels are NaN or infinite.",
-                    "re-export the image from the scanner data; maps computed from it would be invalid.")
+    """No NaN or infinite voxels (the check ``process`` applies, :func:`processing.fileio.nifti_check.check_finite`)."""
+    try:
+        nifti_check.check_finite(path, data)
+    except FerretError as exc:
+        yield error(path, exc.problem, exc.fix)
 
 
 def check_phase_units(path: Path, data: np.ndarray) -> Iterator[Problem]:

@@ -216,19 +216,3 @@ def _echo_time(image: ImageFile, value: Any) -> float:
                           'write the echo time in seconds as a positive number, e.g. "EchoTime": 0.005 '
                           "(or give them all with ferret process --megre-echo-times).")
     return float(value)
-
-
-def read_bvals_bvecs(acq: Acquisition) -> tuple[np.ndarray, np.ndarray]:
-    """The b-values (N,) and b-vectors (N, 3) of a dwi acquisition (FSL text files).
-
-    See :func:`processing.study.gradient_table.read_gradient_table`, which also
-    checks the counts against the image's volumes when given them.
-
-    Raises
-    ------
-    FerretError
-        Naming the file that is missing, unreadable or wrong.
-    """
-    from processing.study.gradient_table import read_gradient_table
-
-    return read_gradient_table(acq)

@@ -98,3 +98,31 @@ def private_settings(tmp_path, monkeypatch):
     """Viewer settings go to a per-test folder, never the user's configuration."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     return tmp_path / "config" / "ferret"
+
+
+@pytest.fixture
+def phantom_copy(phantom_study, tmp_path) -> Path:
+    """A writable copy of the session's tiny phantom study."""
+    import shutil
+
+    root = tmp_path / "study"
+    shutil.copytree(phantom_study, root)
+    return root
+
+
+@pytest.fixture
+def open_rating_window(qtbot, tmp_path):
+    """``open_rating_window(root, rater, visit=None)``: the main window in rating mode, shown, images loaded."""
+    def open_window(root: Path, rater: str, visit: str | None = None):
+        from app.main_window import MainWindow
+        from processing.study import discover
+
+        window = MainWindow(discover(root), settings_file=tmp_path / "settings.json", rater=rater, visit=visit)
+        qtbot.addWidget(window)
+        window.resize(1600, 900)
+        window.start()
+        window.show()
+        qtbot.waitExposed(window)
+        window.wait_for_images()
+        return window
+    return open_window

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 from PySide6 import QtCore
@@ -15,13 +13,6 @@ from viewers.state.loader import VolumeLoader
 from viewers.state.tools.label_slice import PALETTE
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def phantom_copy(phantom_study, tmp_path):
-    root = tmp_path / "study"
-    shutil.copytree(phantom_study, root)
-    return root
 
 
 def paint_a_lesion(root, rater: str) -> None:
@@ -65,18 +56,10 @@ def test_rating_mode_hides_other_raters_and_the_truth_review_shows_them(phantom_
 
 
 @pytest.mark.gui
-def test_painting_in_one_grid_cell_reaches_the_labels_and_every_cell_of_the_visit(qtbot, phantom_copy, tmp_path):
-    from app.main_window import MainWindow
-
+def test_painting_in_one_grid_cell_reaches_the_labels_and_every_cell_of_the_visit(qtbot, phantom_copy,
+                                                                                   open_rating_window):
     paint_a_lesion(phantom_copy, "B")   # another rater's work: must stay invisible
-    window = MainWindow(discover(phantom_copy), settings_file=tmp_path / "settings.json", rater="A",
-                        visit="ses-01")
-    qtbot.addWidget(window)
-    window.resize(1600, 900)
-    window.start()
-    window.show()
-    qtbot.waitExposed(window)
-    window.wait_for_images()
+    window = open_rating_window(phantom_copy, "A", "ses-01")
     attachment = window.rating.annotation
     canvas, session = window.grid_view.canvas, attachment.session
     assert canvas in attachment.overlays and session.cursor is window.session.grid.cursor

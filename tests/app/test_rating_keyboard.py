@@ -10,16 +10,12 @@ come from the Qt-free form model fed the same keys.
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from app.main_window import MainWindow
 from processing.annotations.workspace import read_only_store
-from processing.study import discover
 from viewers.state.tools import event
 from viewers.state.tools.rating_form import RatingFormModel
 
@@ -28,16 +24,8 @@ COMMENT = "small spot, lateral to the sulcus"
 
 
 @pytest.fixture
-def window(qtbot, phantom_study, tmp_path):
-    root = tmp_path / "study"
-    shutil.copytree(phantom_study, root)
-    window = MainWindow(discover(root), settings_file=tmp_path / "settings.json", rater="K", visit="ses-01")
-    qtbot.addWidget(window)
-    window.resize(1600, 900)
-    window.start()
-    window.show()
-    qtbot.waitExposed(window)
-    window.wait_for_images()
+def window(phantom_copy, open_rating_window):
+    window = open_rating_window(phantom_copy, "K", "ses-01")
     yield window
     window.close()
 

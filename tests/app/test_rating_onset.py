@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from PySide6 import QtCore
 
-from app.main_window import MainWindow
 from processing.annotations.workspace import read_only_store
-from processing.study import discover
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
 @pytest.fixture
-def window(qtbot, phantom_study, tmp_path):
-    root = tmp_path / "study"
-    shutil.copytree(phantom_study, root)
-    window = MainWindow(discover(root), settings_file=tmp_path / "settings.json", rater="K")  # no --visit
-    qtbot.addWidget(window)
-    window.resize(1600, 900)
-    window.start()
-    window.show()
-    qtbot.waitExposed(window)
-    window.wait_for_images()
+def window(phantom_copy, open_rating_window):
+    window = open_rating_window(phantom_copy, "K")  # no --visit
     yield window
     window.close()
 

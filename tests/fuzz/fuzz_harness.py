@@ -26,7 +26,6 @@ import io
 import os
 import shutil
 import stat
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +173,28 @@ def file_digest(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def rewritten(path_of: Callable[[Path], Path], change: Callable[[bytes], bytes]) -> Callable[[Path], Path]:
+    """A damage: replace the bytes of ``path_of(study)`` with ``change(bytes)``; names that file."""
+    def damage(study: Path) -> Path:
+        path = path_of(study)
+        path.write_bytes(change(path.read_bytes()))
+        return path
+    return damage
+
+
+def replaced(path_of: Callable[[Path], Path], make: Callable[[Path], object]) -> Callable[[Path], Path]:
+    """A damage: remove ``path_of(study)`` (file, link or folder) and call ``make(path)`` there (may make nothing)."""
+    def damage(study: Path) -> Path:
+        path = path_of(study)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        make(path)
+        return path
+    return damage
 
 
 def case_ids(cases: list[FuzzCase]) -> list[str]:

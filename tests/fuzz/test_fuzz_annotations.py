@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fuzz_harness import FuzzCase, case_ids
+from fuzz_harness import FuzzCase, case_ids, rewritten
 
 COMMANDS = ("export", "timecourses")
 
@@ -36,14 +36,6 @@ def db(study: Path) -> Path:
 
 def labels(study: Path) -> Path:
     return folder(study) / "sub-01_space-ref_desc-lesions_dseg.nii.gz"
-
-
-def rewrite(path_of, change):
-    def damage(study: Path) -> Path:
-        path = path_of(study)
-        path.write_bytes(change(path.read_bytes()))
-        return path
-    return damage
 
 
 def patched(data: bytes, offset: int, junk: bytes) -> bytes:
@@ -110,19 +102,19 @@ def relabelled(study: Path) -> Path:
 
 SIZES = (1, 15, 99, 100, 1024, 4096, 4097, 8192)
 CASES = [
-    FuzzCase("annotations/db-empty", rewrite(db, lambda d: b""), COMMANDS, setup=make_store),
-    *[FuzzCase(f"annotations/db-truncated-{n}", rewrite(db, lambda d, n=n: d[:n]), COMMANDS, setup=make_store)
+    FuzzCase("annotations/db-empty", rewritten(db, lambda d: b""), COMMANDS, setup=make_store),
+    *[FuzzCase(f"annotations/db-truncated-{n}", rewritten(db, lambda d, n=n: d[:n]), COMMANDS, setup=make_store)
       for n in SIZES],
-    FuzzCase("annotations/db-header-garbage", rewrite(db, lambda d: patched(d, 0, b"garbage garbage!")), COMMANDS,
+    FuzzCase("annotations/db-header-garbage", rewritten(db, lambda d: patched(d, 0, b"garbage garbage!")), COMMANDS,
              setup=make_store),
-    FuzzCase("annotations/db-header-page-size", rewrite(db, lambda d: patched(d, 16, b"\x00\x07")), COMMANDS,
+    FuzzCase("annotations/db-header-page-size", rewritten(db, lambda d: patched(d, 16, b"\x00\x07")), COMMANDS,
              setup=make_store),
-    *[FuzzCase(f"annotations/db-page-{p}-garbage", rewrite(db, lambda d, p=p: patched(
+    *[FuzzCase(f"annotations/db-page-{p}-garbage", rewritten(db, lambda d, p=p: patched(
         d, p * 4096, np.random.default_rng(p).integers(0, 256, 4096, dtype=np.uint8).tobytes())),
         COMMANDS, setup=make_store) for p in (1, 2, 4, 6)],
-    FuzzCase("annotations/db-zeroed-page", rewrite(db, lambda d: patched(d, 3 * 4096, bytes(4096))), COMMANDS,
+    FuzzCase("annotations/db-zeroed-page", rewritten(db, lambda d: patched(d, 3 * 4096, bytes(4096))), COMMANDS,
              setup=make_store),
-    FuzzCase("annotations/db-text-file", rewrite(db, lambda d: b"this is not a database\n" * 100), COMMANDS,
+    FuzzCase("annotations/db-text-file", rewritten(db, lambda d: b"this is not a database\n" * 100), COMMANDS,
              setup=make_store),
     FuzzCase("annotations/db-missing", missing_db, COMMANDS, setup=make_store),
     FuzzCase("annotations/db-is-a-folder", replace_with(db, lambda p: p.mkdir()), COMMANDS, setup=make_store),
@@ -130,8 +122,8 @@ CASES = [
     FuzzCase("annotations/db-lost-wal", lost_wal, COMMANDS, setup=make_store),
     FuzzCase("annotations/db-lesion-records-lost", sql("DELETE FROM lesions"), COMMANDS, setup=make_store),
     FuzzCase("annotations/db-table-dropped", sql("DROP TABLE strokes"), COMMANDS, setup=make_store),
-    FuzzCase("annotations/labels-truncated", rewrite(labels, lambda d: d[:40]), COMMANDS, setup=make_store),
-    FuzzCase("annotations/labels-garbage", rewrite(labels, lambda d: b"\x1f\x8b" + b"x" * 200), COMMANDS,
+    FuzzCase("annotations/labels-truncated", rewritten(labels, lambda d: d[:40]), COMMANDS, setup=make_store),
+    FuzzCase("annotations/labels-garbage", rewritten(labels, lambda d: b"\x1f\x8b" + b"x" * 200), COMMANDS,
              setup=make_store),
     FuzzCase("annotations/labels-orphan-id", relabelled, COMMANDS, setup=make_store),
 ]

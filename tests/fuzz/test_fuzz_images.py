@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fuzz_harness import FuzzCase, case_ids
+from fuzz_harness import FuzzCase, case_ids, replaced, rewritten
 
 # Byte offsets of NIfTI-1 header fields (the NIfTI-1 standard, nifti1.h).
 SIZEOF_HDR, DIM, DATATYPE, BITPIX, PIXDIM, VOX_OFFSET, SROW_X, MAGIC = 0, 40, 70, 72, 76, 108, 280, 344
@@ -33,15 +33,6 @@ def gz_payload(path_of, change):
     def damage(study: Path) -> Path:
         path = path_of(study)
         path.write_bytes(gzip.compress(change(gzip.decompress(path.read_bytes())), mtime=0))
-        return path
-    return damage
-
-
-def gz_bytes(path_of, change):
-    """Damage the compressed bytes themselves (the gzip stream)."""
-    def damage(study: Path) -> Path:
-        path = path_of(study)
-        path.write_bytes(change(path.read_bytes()))
         return path
     return damage
 
@@ -70,16 +61,6 @@ def flip(offset_from_end: int):
     return change
 
 
-def replaced_by(make):
-    """Replace the image with something that is not a file (``make(path)`` creates it)."""
-    def damage(study: Path) -> Path:
-        path = megre(study)
-        path.unlink()
-        make(path)
-        return path
-    return damage
-
-
 def _self_loop(path: Path) -> None:
     os.symlink(path.name, path)
 
@@ -102,28 +83,28 @@ NIFTI = [
     FuzzCase("nifti/nan-dwi-voxels", gz_payload(dwi, voxels(float("nan"), 5))),
     FuzzCase("nifti/short-payload", gz_payload(megre, lambda data: data[:-100])),
     FuzzCase("nifti/header-only", gz_payload(megre, lambda data: data[:348])),
-    FuzzCase("nifti/empty-file", gz_bytes(megre, lambda data: b"")),
-    FuzzCase("nifti/text-file", gz_bytes(megre, lambda data: b"this is not an image\n" * 50)),
-    FuzzCase("nifti/uncompressed-named-gz", gz_bytes(megre, gzip.decompress)),
+    FuzzCase("nifti/empty-file", rewritten(megre, lambda data: b"")),
+    FuzzCase("nifti/text-file", rewritten(megre, lambda data: b"this is not an image\n" * 50)),
+    FuzzCase("nifti/uncompressed-named-gz", rewritten(megre, gzip.decompress)),
     FuzzCase("nifti/zero-voxel-size", gz_payload(megre, field(PIXDIM, "4f", 1.0, 0.0, 0.0, 0.0))),
     FuzzCase("nifti/nan-affine", gz_payload(megre, field(SROW_X, "4f", *([float("nan")] * 4)))),
-    FuzzCase("nifti/folder", replaced_by(lambda p: p.mkdir())),
-    FuzzCase("nifti/fifo", replaced_by(os.mkfifo)),
-    FuzzCase("nifti/symlink-loop", replaced_by(_self_loop)),
-    FuzzCase("nifti/broken-symlink", replaced_by(lambda p: os.symlink("missing.nii.gz", p))),
+    FuzzCase("nifti/folder", replaced(megre, lambda p: p.mkdir())),
+    FuzzCase("nifti/fifo", replaced(megre, os.mkfifo)),
+    FuzzCase("nifti/symlink-loop", replaced(megre, _self_loop)),
+    FuzzCase("nifti/broken-symlink", replaced(megre, lambda p: os.symlink("missing.nii.gz", p))),
 ]
 
 GZIP = [
-    FuzzCase("gzip/crc", gz_bytes(megre, flip(8))),
-    FuzzCase("gzip/length-trailer", gz_bytes(megre, flip(2))),
-    FuzzCase("gzip/no-end-marker", gz_bytes(megre, lambda data: data[:-8])),
-    FuzzCase("gzip/one-byte-short", gz_bytes(megre, lambda data: data[:-1])),
-    FuzzCase("gzip/header-only", gz_bytes(megre, lambda data: data[:10])),
-    FuzzCase("gzip/deflate-byte-flipped", gz_bytes(megre, lambda data: flip(len(data) // 2)(data))),
-    FuzzCase("gzip/zeroed-tail", gz_bytes(megre, lambda data: data[:-64] + bytes(64))),
-    FuzzCase("gzip/trailing-garbage", gz_bytes(megre, lambda data: data + b"garbage after the stream")),
-    FuzzCase("gzip/dwi-crc", gz_bytes(dwi, flip(6))),
-    FuzzCase("gzip/phase-truncated", gz_bytes(lambda s: megre(s, 2, "phase"), lambda data: data[: len(data) // 3])),
+    FuzzCase("gzip/crc", rewritten(megre, flip(8))),
+    FuzzCase("gzip/length-trailer", rewritten(megre, flip(2))),
+    FuzzCase("gzip/no-end-marker", rewritten(megre, lambda data: data[:-8])),
+    FuzzCase("gzip/one-byte-short", rewritten(megre, lambda data: data[:-1])),
+    FuzzCase("gzip/header-only", rewritten(megre, lambda data: data[:10])),
+    FuzzCase("gzip/deflate-byte-flipped", rewritten(megre, lambda data: flip(len(data) // 2)(data))),
+    FuzzCase("gzip/zeroed-tail", rewritten(megre, lambda data: data[:-64] + bytes(64))),
+    FuzzCase("gzip/trailing-garbage", rewritten(megre, lambda data: data + b"garbage after the stream")),
+    FuzzCase("gzip/dwi-crc", rewritten(dwi, flip(6))),
+    FuzzCase("gzip/phase-truncated", rewritten(lambda s: megre(s, 2, "phase"), lambda data: data[: len(data) // 3])),
 ]
 
 CASES = NIFTI + GZIP

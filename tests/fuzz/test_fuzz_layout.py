@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fuzz_harness import FuzzCase, case_ids
+from fuzz_harness import FuzzCase, case_ids, replaced
 
 
 def participants(study: Path) -> Path:
@@ -39,18 +39,6 @@ def appended(path_of, line: str):
     def damage(study: Path) -> Path:
         path = path_of(study)
         path.write_text(path.read_text() + line)
-        return path
-    return damage
-
-
-def replaced(path_of, make):
-    def damage(study: Path) -> Path:
-        path = path_of(study)
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
-        make(path)
         return path
     return damage
 

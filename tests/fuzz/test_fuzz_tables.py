@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from fuzz_harness import FuzzCase, case_ids
+from fuzz_harness import FuzzCase, case_ids, replaced
 
 ANAT = ("sub-01", "ses-01", "anat")
 
@@ -64,23 +64,6 @@ def edited_lines(path_of, change):
     return damage
 
 
-def removed(path_of):
-    def damage(study: Path) -> Path:
-        path = path_of(study)
-        path.unlink()
-        return path
-    return damage
-
-
-def replaced_by_folder(path_of):
-    def damage(study: Path) -> Path:
-        path = path_of(study)
-        path.unlink()
-        path.mkdir()
-        return path
-    return damage
-
-
 def _column(rows, n, value):
     return [row[:n] + [value] + row[n + 1:] for row in rows]
 
@@ -91,7 +74,7 @@ SIDECAR = [
     FuzzCase("sidecar/deeply-nested", written(MAG1, "[" * 100000 + "]" * 100000)),
     FuzzCase("sidecar/empty-file", written(MAG1, b"")),
     FuzzCase("sidecar/not-utf8", written(MAG1, b'{"EchoTime": 0.005, "Name": "\xff\xfe"}')),
-    FuzzCase("sidecar/folder", replaced_by_folder(MAG1)),
+    FuzzCase("sidecar/folder", replaced(MAG1, Path.mkdir)),
     FuzzCase("sidecar/echo-time-text", edited_json(MAG2, EchoTime="ten")),
     FuzzCase("sidecar/echo-time-negative", edited_json(MAG2, EchoTime=-0.01)),
     FuzzCase("sidecar/echo-time-zero", edited_json(MAG1, EchoTime=0)),
@@ -120,9 +103,9 @@ GRADIENTS = [
     FuzzCase("gradients/bvec-zero-for-weighted", edited_lines(BVEC, lambda rows: _column(rows, 5, "0"))),
     FuzzCase("gradients/bvec-not-unit", edited_lines(BVEC, lambda rows: _column(rows, 6, "3"))),
     FuzzCase("gradients/bval-empty", written(BVAL, "")),
-    FuzzCase("gradients/bval-missing", removed(BVAL)),
-    FuzzCase("gradients/bvec-missing", removed(BVEC)),
-    FuzzCase("gradients/bval-folder", replaced_by_folder(BVAL)),
+    FuzzCase("gradients/bval-missing", replaced(BVAL, lambda p: None)),
+    FuzzCase("gradients/bvec-missing", replaced(BVEC, lambda p: None)),
+    FuzzCase("gradients/bval-folder", replaced(BVAL, Path.mkdir)),
     FuzzCase("gradients/bvec-binary", written(BVEC, os.urandom(64) + b"\0\xff")),
 ]
 

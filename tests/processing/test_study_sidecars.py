@@ -10,6 +10,7 @@ import pytest
 
 from processing.errors import FerretError
 from processing.study import sidecars
+from processing.study.gradient_table import read_gradient_table
 from processing.study.model import Acquisition, ImageFile
 
 FULL_INV = {"RepetitionTimePreparation": 5.0, "RepetitionTimeExcitation": 0.0072,
@@ -97,8 +98,8 @@ def test_bvals_bvecs_counts(tmp_path):
     (tmp_path / "a.bvec").write_text("0 1 0\n0 0 1\n0 0 0\n")
     acq = Acquisition("dwi", [_image(tmp_path, "sub-01_dwi", None)],
                       bval=tmp_path / "a.bval", bvec=tmp_path / "a.bvec")
-    bvals, bvecs = sidecars.read_bvals_bvecs(acq)
+    bvals, bvecs = read_gradient_table(acq)
     assert bvals.tolist() == [0, 1000, 1000] and np.allclose(bvecs[2], [0, 1, 0])
     (tmp_path / "a.bvec").write_text("0 1\n0 0\n0 0\n")
     with pytest.raises(FerretError, match="3 b-values"):
-        sidecars.read_bvals_bvecs(acq)
+        read_gradient_table(acq)

@@ -41,6 +41,7 @@ class ToolBox:
         }
         self.active_name = "brush"
         self.changed = EventEmitter()
+        self.stroke_started = EventEmitter()  # visit= the grid row a stroke starts on (None: not a visit's view)
         self._target = None
 
     @property
@@ -62,7 +63,7 @@ class ToolBox:
     def press(self, event: ToolEvent) -> None:
         self._target = self.tools["picker"] if event.has("ctrl") else self.active
         if self._target is not self.tools["picker"]:
-            self.changed.emit(stroke_visit=event.visit)  # before the stroke: a new lesion gets this visit
+            self.stroke_started.emit(visit=event.visit)  # before the stroke: a new lesion gets this visit
         self._target.press(event)
 
     def move(self, event: ToolEvent) -> None:
