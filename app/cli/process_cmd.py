@@ -146,12 +146,16 @@ def print_written(graph, done: list[str], root: Path) -> None:
 
 
 def print_qc_warnings(graph, finished: list[str]) -> None:
-    """``QC WARNING:`` lines (stderr) for flagged registrations behind the composed transforms of this run."""
+    """``QC WARNING:`` lines (stderr): flagged registrations behind this run's transforms, DWI voxels with zeros."""
     from processing.registration.chain import stored_warnings
+
+    from processing.maps.outputs import tensor_warnings
 
     paths = [path for name in finished if name.endswith(" to-ref")
              for path in graph[name].outputs if path.name.endswith("_xfm.txt")]
-    for line in stored_warnings(paths):
+    tensors = [path for name in finished for path in graph[name].outputs
+               if path.name.endswith("_model-tensor_param-md_dwimap.nii.gz")]
+    for line in stored_warnings(paths) + tensor_warnings(tensors):
         print(line, file=sys.stderr)
 
 

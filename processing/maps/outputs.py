@@ -6,6 +6,8 @@ reason; the command line prints it and the app shows it.
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,3 +70,24 @@ def _refuse_raw(path: Path, visit: Visit) -> None:
     if derivatives not in path.resolve().parents:
         raise FerretError("refusing to write outside <study>/derivatives.", path,
                           "this is a bug in the output naming; please report it.")
+
+
+def tensor_warnings(md_paths: list[Path]) -> list[str]:
+    """``QC WARNING:`` lines for MD maps whose fit left zero or negative measurements out.
+
+    Read from each map's JSON sidecar (``partial_voxels``, ``unfitted_voxels``),
+    so that a cached map warns as its first computation did.
+    """
+    lines = []
+    for path in md_paths:
+        sidecar = path.with_name(path.name.split(".")[0] + ".json")
+        try:
+            parameters = json.loads(sidecar.read_text()).get("Parameters", {})
+        except (OSError, ValueError):
+            continue
+        partial, unfitted = parameters.get("partial_voxels", 0), parameters.get("unfitted_voxels", 0)
+        if partial:
+            lines.append(f"QC WARNING: {path.name}: {partial} brain voxels hold zero or negative DWI signal in "
+                         f"some volumes (dropout or zero-filled edges), fitted without those volumes; "
+                         f"{unfitted} had fewer than 7 left and are 0")
+    return lines

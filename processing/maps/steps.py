@@ -125,7 +125,8 @@ def dwi_step(visit, options: MapOptions, writer, progress, masks):
     progress.check()
     fit = TensorModel(bvals[volumes], bvecs[volumes], options.tensor_method).fit(dwi.data[..., volumes], mask)
     params = {"fit": options.tensor_method, "volumes": volumes.tolist(), "inner_shell_b": shells[1].bvalue,
-              "signal_floor": "smallest positive signal", "units": "mm^2/s for s/mm^2 b-values"}
+              "nonpositive_signal": "left out of the voxel's fit", "partial_voxels": fit.partial_voxels,
+              "unfitted_voxels": fit.unfitted_voxels, "units": "mm^2/s for s/mm^2 b-values"}
     method = f"diffusion tensor {options.tensor_method.upper()} on log signal"
     for key, param, data in (("MD", "md", fit.md), ("FA", "fa", fit.fa)):
         writer.write(key, f"model-tensor_param-{param}_dwimap.nii.gz", data, dwi.affine, datatype="dwi",

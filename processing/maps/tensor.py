@@ -3,11 +3,20 @@
 ``log S = log S0 - b g^T D g`` is linear in the six tensor elements; every
 voxel is solved at once: OLS is one matrix product with the design matrix's
 pseudo-inverse, WLS (dipy's default) re-weights each voxel by its OLS-predicted
-signal squared and solves the batched 7x7 normal equations. The signal is
-floored at ``min_signal`` (default: the smallest positive value in the data,
-as dipy does) before the log. MD = trace / 3 and FA = sqrt(3/2) |D - MD I| / |D|
-come straight from the tensor elements; eigenvalues and eigenvectors (RAS
-world axes when the gradients are in world axes) are computed only on demand.
+signal squared and solves the batched 7x7 normal equations.
+
+A zero or negative measurement (signal dropout, the zero-filled edge of a
+volume after motion correction) has no logarithm and carries no information
+about diffusion, so it is left out of that voxel's fit: the voxel is solved
+from its remaining measurements (weight 0 for the missing ones), and set to 0
+when fewer than the seven that a tensor needs remain. Every other tool floors
+the signal instead, and the floor biases MD: dipy at 1e-4, MRtrix's
+dwi2tensor at 1e-6 of the voxel's largest signal (its default weighted fit
+then nearly drops the point), FSL's dtifit at 1 % of the fitted S0.
+tests/processing/test_maps_tensor_floor.py measures each rule against the
+undamaged data. MD = trace / 3 and FA = sqrt(3/2) |D - MD I| / |D| come
+straight from the tensor elements; eigenvalues and eigenvectors (RAS world
+axes when the gradients are in world axes) are computed only on demand.
 Units follow the b-values: s/mm^2 gives mm^2/s.
 """
 
@@ -45,13 +54,41 @@ def fit_wls(log_signal: np.ndarray, design: np.ndarray) -> np.ndarray:
     pinv_t = np.linalg.pinv(design).T
     for start in range(0, log_signal.shape[0], CHUNK_VOXELS):
         y = log_signal[start:start + CHUNK_VOXELS]
-        predicted = y @ pinv_t @ design.T
-        w2 = np.exp(2.0 * np.clip(predicted, -700, 350))
-        normal = np.einsum("vn,ni,nj->vij", w2, design, design, optimize=True)
-        rhs = np.einsum("vn,ni,vn->vi", w2, design, y, optimize=True)
-        normal += np.eye(design.shape[1]) * 1e-12 * np.trace(normal, axis1=1, axis2=2)[:, None, None]
-        out[start:start + CHUNK_VOXELS] = np.linalg.solve(normal, rhs[..., None])[..., 0]
+        out[start:start + CHUNK_VOXELS] = _weighted_solve(y, _predicted_weights(y @ pinv_t, design), design)
     return out
+
+
+def fit_with_missing(log_signal: np.ndarray, usable: np.ndarray, design: np.ndarray,
+                     method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Fit each voxel from its ``usable`` measurements only; return coefficients and a fitted flag.
+
+    A voxel whose usable rows of the design have rank below 7 cannot hold a
+    tensor: its coefficients are 0 and its flag False.
+    """
+    weights = usable.astype(float)
+    fitted = np.linalg.matrix_rank(weights[:, :, None] * design) == design.shape[1]
+    y = np.where(usable, log_signal, 0.0)[fitted]
+    weights = weights[fitted]
+    coefficients = _weighted_solve(y, weights, design)
+    if method == "wls":
+        coefficients = _weighted_solve(y, weights * _predicted_weights(coefficients, design), design)
+    out = np.zeros((log_signal.shape[0], design.shape[1]))
+    out[fitted] = coefficients
+    return out, fitted
+
+
+def _predicted_weights(coefficients: np.ndarray, design: np.ndarray) -> np.ndarray:
+    """Squared predicted signal per measurement, the WLS weights of the log-signal fit."""
+    return np.exp(2.0 * np.clip(coefficients @ design.T, -700, 350))
+
+
+def _weighted_solve(y: np.ndarray, w2: np.ndarray, design: np.ndarray) -> np.ndarray:
+    """Per-voxel solution of the normal equations with squared weights ``w2`` (voxels, measurements)."""
+    normal = np.einsum("vn,ni,nj->vij", w2, design, design, optimize=True)
+    rhs = np.einsum("vn,ni,vn->vi", w2, design, y, optimize=True)
+    diagonal = np.einsum("vii->vi", normal)   # a writable view
+    diagonal += 1e-12 * diagonal + 1e-300      # relative ridge: solvable when weights underflow, exact otherwise
+    return np.linalg.solve(normal, rhs[..., None])[..., 0]
 
 
 def mean_diffusivity(elements: np.ndarray) -> np.ndarray:
@@ -85,7 +122,6 @@ class TensorModel:
     bvals: np.ndarray
     bvecs: np.ndarray
     method: str = "ols"
-    min_signal: float | None = None
 
     def __post_init__(self):
         if self.method not in FIT_METHODS:
@@ -105,24 +141,32 @@ class TensorModel:
             raise FerretError(f"DWI data of shape {data.shape} does not match {self.bvals.size} b-values.")
         keep = resolve_mask(data, mask)
         values = masked_values(data, keep, dtype=np.float64)
-        floor = self.min_signal if self.min_signal is not None else _min_positive(values)
-        log_signal = np.log(np.maximum(values, floor))
+        usable = values > 0
+        log_signal = np.log(np.where(usable, values, 1.0))
+        partial = np.flatnonzero(~usable.all(axis=1))
         with single_threaded_blas():
             coefficients = (fit_ols if self.method == "ols" else fit_wls)(log_signal, self.design)
-        return TensorFit(self, keep, coefficients)
-
-
-def _min_positive(values: np.ndarray) -> float:
-    positive = values[values > 0]
-    return float(positive.min()) if positive.size else 1e-6
+            fitted = np.ones(len(values), dtype=bool)
+            if partial.size:
+                coefficients[partial], fitted[partial] = fit_with_missing(
+                    log_signal[partial], usable[partial], self.design, self.method)
+        keep = keep.copy()
+        keep[keep] = fitted  # voxels too damaged for a tensor join the background
+        return TensorFit(self, keep, coefficients[fitted], partial_voxels=int(partial.size),
+                         unfitted_voxels=int((~fitted).sum()))
 
 
 class TensorFit:
     """Result of :meth:`TensorModel.fit`; maps are full-grid float32, 0 outside the mask."""
 
-    def __init__(self, model: TensorModel, mask: np.ndarray, coefficients: np.ndarray):
+    def __init__(self, model: TensorModel, mask: np.ndarray, coefficients: np.ndarray,
+                 partial_voxels: int = 0, unfitted_voxels: int = 0):
         self.model = model
         self.mask = mask
+        #: voxels fitted without some of their measurements (zero or negative signal)
+        self.partial_voxels = partial_voxels
+        #: voxels left at 0 because fewer than seven usable measurements remained
+        self.unfitted_voxels = unfitted_voxels
         self.elements = coefficients[:, :6]
         self.log_s0 = coefficients[:, 6]
 

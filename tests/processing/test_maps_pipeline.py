@@ -98,10 +98,16 @@ def test_real_dwi_series_agree_with_each_other_and_dipy(real_data):
         assert 900 < mask.sum() * 27 / 1000 < 2200                      # brain volume in ml
         fit = TensorModel(bvals, fsl_bvecs_to_world(bvecs, img.affine)).fit(data, mask)
         peer = dti.TensorModel(gradient_table(bvals, bvecs=bvecs), fit_method="OLS").fit(data, mask=mask)
-        inside = mask & (peer.md > 0) & (peer.fa > 0.01)
-        assert np.median(np.abs(fit.md[inside] / peer.md[inside] - 1)) < 0.005
+        complete = mask & (data > 0).all(axis=-1)     # every measurement positive: no tool's zero rule acts
+        inside = complete & (peer.evals[..., 2] > 1e-9)  # dipy clips negative eigenvalues to 1e-6 / b, Ferret not
+        np.testing.assert_allclose(fit.md[inside], peer.md[inside], rtol=1e-5)
         assert np.median(np.abs(fit.fa[inside] - peer.fa[inside]) / peer.fa[inside]) < 0.005
-        fits.append((fit, mask))
+        # about 1.7 % of the brain holds a zero in some volume: left out, MD stays below free water's
+        # 3e-3 mm^2/s nearly everywhere; dipy's floor at 1e-4 pushes a third of them above it
+        partial = mask & fit.mask & ~complete
+        assert 0.005 < partial.sum() / mask.sum() < 0.05
+        assert np.mean(fit.md[partial] > 3.5e-3) < 0.05 and np.mean(peer.md[partial] > 3.5e-3) > 0.2
+        fits.append((fit, fit.mask))
     both = fits[0][1] & fits[1][1]
     md_ratio = np.median(fits[0][0].md[both] / fits[1][0].md[both])
     assert md_ratio == pytest.approx(1.0, abs=0.05)
