@@ -1,10 +1,14 @@
 """Per-lesion measurements: centre, volume, largest diameter, cortical location.
 
 Measured in the reference grid's world (RAS mm). The largest diameter is the
-maximum Feret diameter of the lesion's voxels: the largest distance between two
-voxel centres plus the extent of one voxel along that direction (so a single
-1 mm voxel measures 1 mm). Cortical microinfarcts are by definition smaller than
-5 mm; :data:`CMI_DIAMETER_LIMIT_MM` drives the warning shown when one reaches it.
+larger of the lesion's voxel-centre Feret diameter (the largest distance
+between two of its voxel centres) and the edge of a cube of its volume, so a
+single voxel measures its edge and two 3 mm voxels side by side 3.8 mm, not
+the 8.5 mm that adding a whole voxel's extent along the diagonal gave. It is a
+lower bound within one voxel of the outline's extent, which is what the
+"smaller than 5 mm" definition of a microinfarct can be checked against on a
+grid of 1-3 mm voxels: :data:`CMI_DIAMETER_LIMIT_MM` drives the warning shown
+only when a microinfarct is above it by this measure.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
-from scipy.spatial.distance import pdist, squareform
+from scipy.spatial.distance import pdist
 
 from processing.annotations.grid import Grid
 
@@ -68,27 +72,23 @@ def measure_voxels(lesion_id: int, ijk: np.ndarray, grid: Grid, in_cortex: bool 
     """Measure one lesion given its voxel indices ``(n, 3)``."""
     points = grid.voxel_to_world(ijk)
     centre = tuple(float(c) for c in points.mean(axis=0))
-    return LesionGeometry(lesion_id=int(lesion_id), voxels=len(ijk), centre=centre,
-                          volume_mm3=len(ijk) * grid.voxel_volume,
-                          diameter_mm=largest_diameter(points, grid), in_cortex=in_cortex)
+    volume = len(ijk) * grid.voxel_volume
+    return LesionGeometry(lesion_id=int(lesion_id), voxels=len(ijk), centre=centre, volume_mm3=volume,
+                          diameter_mm=largest_diameter(points, volume), in_cortex=in_cortex)
 
 
-def largest_diameter(points: np.ndarray, grid: Grid) -> float:
-    """Maximum Feret diameter (mm) of voxels centred at ``points`` (n, 3)."""
-    linear = grid.affine[:3, :3]
+def largest_diameter(points: np.ndarray, volume_mm3: float) -> float:
+    """Largest diameter (mm): max(voxel-centre Feret diameter of ``points`` (n, 3), cube root of the volume)."""
+    cube_edge = float(volume_mm3) ** (1.0 / 3.0)
     if len(points) == 1:
-        return float(grid.spacing.max())
+        return cube_edge
     candidates = _hull_points(points)
-    distances = squareform(pdist(candidates))
-    i, j = np.unravel_index(np.argmax(distances), distances.shape)
-    direction = (candidates[j] - candidates[i]) / distances[i, j]
-    voxel_extent = float(np.abs(direction @ linear).sum())
-    return float(distances[i, j] + voxel_extent)
+    return max(float(pdist(candidates).max()), cube_edge)
 
 
 def diameter_warning(lesion_type: str, diameter_mm: float) -> str | None:
-    """The warning for a microinfarct of 5 mm or more, else None."""
-    if lesion_type in CMI_TYPES and diameter_mm >= CMI_DIAMETER_LIMIT_MM:
+    """The warning for a microinfarct above 5 mm, else None."""
+    if lesion_type in CMI_TYPES and diameter_mm > CMI_DIAMETER_LIMIT_MM:
         return (f"{lesion_type} measures {diameter_mm:.1f} mm: microinfarcts are smaller than "
                 f"{CMI_DIAMETER_LIMIT_MM:g} mm; check the type or the outline.")
     return None

@@ -1,6 +1,6 @@
 """Rating spreadsheets: one row per lesion, and a per-participant summary.
 
-Columns of the lesion sheet: participant, visit, lesion_id, type, onset_visit,
+The workbook's ``columns`` sheet defines the measured columns. Columns of the lesion sheet: participant, visit, lesion_id, type, onset_visit,
 centre_x/y/z (reference RAS mm), volume_mm3, diameter_mm, in_cortex, location,
 one ``rating_<field>`` column per field of every schema, rater, created,
 modified, warning. Location is the MARS region and structure for microbleeds,
@@ -22,6 +22,17 @@ BASE_COLUMNS = ("participant", "visit", "lesion_id", "type", "onset_visit", "cen
                 "centre_z", "volume_mm3", "diameter_mm", "in_cortex", "location")
 TAIL_COLUMNS = ("rater", "created", "modified", "warning")
 SUMMARY_COLUMNS = ("participant", "type", "location", "count")
+#: The ``columns`` sheet of the workbook: what the measured columns mean.
+COLUMN_DEFINITIONS = {
+    "centre_x": "lesion centre (mean of its voxel centres), reference-space RAS mm; also centre_y, centre_z",
+    "volume_mm3": "number of voxels x voxel volume of the reference grid",
+    "diameter_mm": ("largest diameter: the larger of the largest distance between two voxel centres and the "
+                    "edge of a cube of the lesion's volume (within one voxel below the outline's extent)"),
+    "in_cortex": "at least half the voxels in Ferret's cortex mask; empty when the maps are not there yet",
+    "onset_visit": "the visit the lesion first appears on (default: the visit of the first stroke)",
+    "warning": "a microinfarct above 5 mm by diameter_mm, or another check on the record",
+}
+DEFINITION_COLUMNS = ("column", "definition")
 
 
 def rating_columns(schemas: dict[str, RatingSchema]) -> list[str]:

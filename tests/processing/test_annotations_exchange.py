@@ -118,6 +118,8 @@ def test_export_voxel_by_voxel_and_cell_by_cell(tmp_path):
     sheet = book["lesions"]
     header = [c.value for c in sheet[1]]
     assert header == list(rows[0].keys())
+    definitions = {row[0]: row[1] for row in book["columns"].iter_rows(min_row=2, values_only=True)}
+    assert "edge of a cube" in definitions["diameter_mm"] and set(definitions) <= set(header)
     for excel_row, csv_row in zip(sheet.iter_rows(min_row=2, values_only=True), rows):
         for column, value in zip(header, excel_row):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
