@@ -41,6 +41,7 @@ SHORTCUTS = (
     ("]", "Overlays", "Overlays more opaque", "opacity_up"),
     ("F12", "File", "Save a screenshot of the grid", "screenshot_grid"),
     ("Shift+F12", "File", "Save a screenshot of the focused view", "screenshot_view"),
+    ("Ctrl+Q", "File", "Quit (the rater's work is saved; background jobs stop)", "quit_window"),
     ("Ctrl+Shift+S", "Layout", "Save the layout as ...", "save_layout_as"),
     ("F1", "Help", "Keyboard shortcuts", "show_help"),
 )

@@ -111,6 +111,10 @@ class WindowCommands:
         for column_key, name in self.session.settings.colormaps.items():
             self.grid_view.set_colormap(column_key, name)
 
+    def quit_window(self) -> None:
+        """File -> Quit: close the window (its close event saves the rater's work and stops the background run)."""
+        self.close()
+
     # -- screenshots, layouts, help ---------------------------------------------------------------------------
     def screenshot_grid(self, target: str | Path | None = None) -> Path | None:
         """Save the grid as PNG (asks for a file name when none is given)."""

@@ -23,6 +23,8 @@ from app.processing.panel import ProcessingPanel
 from app.processing.worker import EngineWorker
 
 BATCH_MS = 1500
+#: Seconds the closing window waits for a cancelled run before leaving it to end on its own.
+CLOSE_WAIT_S = 0.5
 
 
 class ProcessingAttachment(QtCore.QObject):
@@ -76,12 +78,17 @@ class ProcessingAttachment(QtCore.QObject):
         self.outputs_ready.emit(self.participant, paths)
 
     def close(self) -> None:
-        """Cancel the run and wait for it (window closing); nothing is announced afterwards."""
+        """Cancel the run and let it wind down on its own (window closing); nothing is announced afterwards.
+
+        Waits at most :data:`CLOSE_WAIT_S` so the window closes at once: running
+        jobs see the cancel flag at their next progress check, their outputs are
+        atomic, and the run lock is released when the engine thread ends.
+        """
         self._closed = True
         self._flush_timer.stop()
         self._pending = []
         self.worker.cancel()
-        self.worker.wait(30)
+        self.worker.wait(CLOSE_WAIT_S)
 
 
 def refresh_participant(study: Study, label: str) -> None:
