@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtWidgets
 
 from processing.study.model import Study
 from viewers.state import ORIENTATIONS
+from viewers.state.readout import cursor_readout
 from viewers.widgets import SliceView
 from viewers.widgets.grid_view import GridView
 from viewers.widgets.histogram import WindowHistogram
@@ -81,6 +82,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.menus = GridMenus(self)
         self._apply_display_settings()
         self.session.grid.changed.connect(self._grid_changed)
+        self.session.grid.cursor.changed.connect(self._show_cursor)
 
     def start(self, participant: str | None = None) -> None:
         """Open ``participant`` (default: the first); raises FerretError if unknown."""
@@ -149,12 +151,22 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
             self.rating.rescan()
         elif what in ("cell", "focus") and key == self.session.grid.focus:
             self.histogram.show_cell(*key)
+            self._show_cursor()
+
+    def _show_cursor(self, *_, **__) -> None:
+        """The status bar: the grid cursor in RAS mm, with the focused image's own voxel and value (as the read-out)."""
+        grid = self.session.grid
+        cell = grid.cells.get(grid.focus) if grid.focus else None
+        volume = cell.view.volume.native if cell and cell.view.volume is not None else None
+        text = cursor_readout(volume, grid.cursor.position)
+        self.status_label.setText(f"{grid.focus[0]} {grid.focus[1]}: {text}" if cell else text)
 
     def _show_orientation(self, what: str) -> None:
         current = ORIENTATIONS.index(self.presenter.geometry.orientation)
         self.orientation_buttons.buttons()[current].setChecked(True)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.session.grid.cursor.changed.disconnect(self._show_cursor)
         if self.processing is not None:
             self.processing.outputs_ready.disconnect(self._outputs_ready)
             self.processing.close()

@@ -47,6 +47,9 @@ class ViewerSession:
         """Show a participant in the grid."""
         self.lesion_index = -1
         self.grid.open(participant)
+        visits, columns = self.grid.visible_visits(), self.grid.visible_columns()
+        if self.grid.focus not in self.grid.cells and visits and columns:
+            self.grid.set_focus(visits[0].session, columns[0].key)  # histogram and keys follow a view at once
 
     def lesions(self) -> list[Lesion]:
         """Lesions to go to: raters' first, then the planted truth (demo), A-CMIs first."""
@@ -67,13 +70,22 @@ class ViewerSession:
 
     # -- navigation ---------------------------------------------------------------------------------
     def step_slice(self, steps: int) -> None:
-        """Move every view ``steps`` slices along the normal (a slice of the focused image, else 1 mm)."""
+        """Move every view ``steps`` slices along the normal: a slice of the focused image.
+
+        Before that image has arrived, a slice of the first displayed image that
+        has; 1 mm only while no image is shown at all.
+        """
         plane = self.grid.geometry.plane
-        step = DEFAULT_STEP_MM
+        volume = self._stepping_volume()
+        step = DEFAULT_STEP_MM if volume is None else normal_step(volume.affine, plane)
+        self.grid.cursor.move_by(steps * step * plane.normal, source="keyboard")
+
+    def _stepping_volume(self):
         focus = self.grid.cells.get(self.grid.focus) if self.grid.focus else None
         if focus is not None and focus.view.volume is not None:
-            step = normal_step(focus.view.volume.affine, plane)
-        self.grid.cursor.move_by(steps * step * plane.normal, source="keyboard")
+            return focus.view.volume
+        shown = (cell.view.volume for cell in self.grid.cells.values() if cell.view.volume is not None)
+        return next(shown, None)
 
     def zoom(self, steps: int) -> None:
         """Zoom every view in (positive) or out."""

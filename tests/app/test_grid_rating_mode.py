@@ -94,7 +94,8 @@ def test_painting_in_one_grid_cell_reaches_the_labels_and_every_cell_of_the_visi
         assert (colour.red(), colour.green(), colour.blue()) == tuple(PALETTE[0]), other.cell.key
     analysis = window.rating.analysis   # the analysis dock follows the rater's own masks
     assert analysis is not None and analysis.rater == "A" and analysis.session is session
-    qtbot.waitUntil(lambda: analysis.panel.result is not None, timeout=60000)
-    assert "rater A" in analysis.panel.status.text()
+    # a recompute may still be running ("updating..."): wait for the one that names the rater
+    qtbot.waitUntil(lambda: analysis.panel.result is not None and "rater A" in analysis.panel.status.text(),
+                    timeout=60000)
     window.close()
     RaterSession(phantom_copy, "A", "sub-01").close()   # the window released the rater's lock
