@@ -147,9 +147,8 @@ def print_written(graph, done: list[str], root: Path) -> None:
 
 def print_qc_warnings(graph, finished: list[str]) -> None:
     """``QC WARNING:`` lines (stderr): flagged registrations behind this run's transforms, DWI voxels with zeros."""
-    from processing.registration.chain import stored_warnings
-
     from processing.maps.outputs import tensor_warnings
+    from processing.registration.chain import stored_warnings
 
     paths = [path for name in finished if name.endswith(" to-ref")
              for path in graph[name].outputs if path.name.endswith("_xfm.txt")]

@@ -25,9 +25,8 @@ from processing.annotations import spaces
 from processing.annotations.cortex import cortex_mask
 from processing.annotations.grid import resample_labels
 from processing.annotations.schema import load_schemas
-from processing.annotations.spreadsheet import (BASE_COLUMNS, COLUMN_DEFINITIONS, DEFINITION_COLUMNS,
-                                                SUMMARY_COLUMNS, TAIL_COLUMNS, lesion_record,
-                                                rating_columns, summary_records, write_csv, write_xlsx)
+from processing.annotations.spreadsheet import (BASE_COLUMNS, SUMMARY_COLUMNS, TAIL_COLUMNS, definition_sheet,
+                                                lesion_record, rating_columns, summary_records, write_csv, write_xlsx)
 from processing.annotations.workspace import ReviewWorkspace, rater_folder
 from processing.errors import FerretError
 from processing.fileio import save_nifti, write_provenance
@@ -73,8 +72,7 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
         write_csv(out / f"rater-{rater}_summary.csv", list(SUMMARY_COLUMNS), summary),
         write_xlsx(out / f"rater-{rater}_ratings.xlsx",
                    {"lesions": (lesion_columns, records), "summary": (list(SUMMARY_COLUMNS), summary),
-                    "columns": (list(DEFINITION_COLUMNS), [{"column": c, "definition": d}
-                                                           for c, d in COLUMN_DEFINITIONS.items()])}),
+                    "columns": definition_sheet()}),
     ]
     progress.update(1.0, "export done")
     return written

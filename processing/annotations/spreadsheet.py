@@ -1,10 +1,11 @@
 """Rating spreadsheets: one row per lesion, and a per-participant summary.
 
-The workbook's ``columns`` sheet defines the measured columns. Columns of the lesion sheet: participant, visit, lesion_id, type, onset_visit,
+Columns of the lesion sheet: participant, visit, lesion_id, type, onset_visit,
 centre_x/y/z (reference RAS mm), volume_mm3, diameter_mm, in_cortex, location,
 one ``rating_<field>`` column per field of every schema, rater, created,
 modified, warning. Location is the MARS region and structure for microbleeds,
 the rated location for lacunes and WMH, else cortical / non-cortical / unknown.
+The workbook's ``columns`` sheet defines the measured columns (:func:`definition_sheet`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ COLUMN_DEFINITIONS = {
     "onset_visit": "the visit the lesion first appears on (default: the visit of the first stroke)",
     "warning": "a microinfarct above 5 mm by diameter_mm, or another check on the record",
 }
-DEFINITION_COLUMNS = ("column", "definition")
+
+
+def definition_sheet() -> tuple[list[str], list[dict]]:
+    """The ``columns`` sheet: ``(columns, records)`` of :data:`COLUMN_DEFINITIONS`."""
+    return ["column", "definition"], [{"column": c, "definition": d} for c, d in COLUMN_DEFINITIONS.items()]
 
 
 def rating_columns(schemas: dict[str, RatingSchema]) -> list[str]:

@@ -7,7 +7,6 @@ reason; the command line prints it and the app shows it.
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.fileio import save_nifti, write_provenance
+from processing.fileio.provenance import sidecar_path
 from processing.study.model import Visit
 
 
@@ -80,9 +80,8 @@ def tensor_warnings(md_paths: list[Path]) -> list[str]:
     """
     lines = []
     for path in md_paths:
-        sidecar = path.with_name(path.name.split(".")[0] + ".json")
         try:
-            parameters = json.loads(sidecar.read_text()).get("Parameters", {})
+            parameters = json.loads(sidecar_path(path).read_text()).get("Parameters", {})
         except (OSError, ValueError):
             continue
         partial, unfitted = parameters.get("partial_voxels", 0), parameters.get("unfitted_voxels", 0)

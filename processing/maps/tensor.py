@@ -144,16 +144,19 @@ class TensorModel:
         usable = values > 0
         log_signal = np.log(np.where(usable, values, 1.0))
         partial = np.flatnonzero(~usable.all(axis=1))
+        unfitted = 0
         with single_threaded_blas():
             coefficients = (fit_ols if self.method == "ols" else fit_wls)(log_signal, self.design)
-            fitted = np.ones(len(values), dtype=bool)
             if partial.size:
-                coefficients[partial], fitted[partial] = fit_with_missing(
-                    log_signal[partial], usable[partial], self.design, self.method)
-        keep = keep.copy()
-        keep[keep] = fitted  # voxels too damaged for a tensor join the background
-        return TensorFit(self, keep, coefficients[fitted], partial_voxels=int(partial.size),
-                         unfitted_voxels=int((~fitted).sum()))
+                coefficients[partial], fitted = fit_with_missing(log_signal[partial], usable[partial],
+                                                                 self.design, self.method)
+                unfitted = int((~fitted).sum())
+        if unfitted:  # voxels too damaged for a tensor join the background
+            rows = np.ones(len(values), dtype=bool)
+            rows[partial[~fitted]] = False
+            keep[keep] = rows
+            coefficients = coefficients[rows]
+        return TensorFit(self, keep, coefficients, partial_voxels=int(partial.size), unfitted_voxels=unfitted)
 
 
 class TensorFit:

@@ -112,8 +112,11 @@ def phantom_copy(phantom_study, tmp_path) -> Path:
 
 @pytest.fixture
 def open_rating_window(qtbot, tmp_path):
-    """``open_rating_window(root, rater, visit=None)``: the main window in rating mode, shown, images loaded."""
-    def open_window(root: Path, rater: str, visit: str | None = None):
+    """``open_rating_window(root, rater, visit=None)``: the main window, shown, images loaded.
+
+    ``rater=None`` opens the viewing mode.
+    """
+    def open_window(root: Path, rater: str | None, visit: str | None = None):
         from app.main_window import MainWindow
         from processing.study import discover
 

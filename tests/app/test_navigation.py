@@ -12,17 +12,8 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
 @pytest.fixture
-def window(qtbot, phantom_copy, tmp_path):
-    from app.main_window import MainWindow
-    from processing.study import discover
-
-    window = MainWindow(discover(phantom_copy), settings_file=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    window.resize(1600, 900)
-    window.start()
-    window.show()
-    qtbot.waitExposed(window)
-    window.wait_for_images()
+def window(phantom_copy, open_rating_window):
+    window = open_rating_window(phantom_copy, None)  # viewing mode
     yield window
     window.close()
 
