@@ -133,12 +133,13 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         from app.processing import attach_processing
 
         self.processing = attach_processing(self, self.study)
-        self.processing.outputs_ready.connect(self._outputs_ready)
+        self.processing.outputs_ready.connect(self.take_outputs)
 
-    def _outputs_ready(self, label: str, _paths: list) -> None:
-        """New maps or transforms on disk: the grid takes them without moving the view."""
+    def take_outputs(self, label: str, _paths: list) -> None:
+        """New maps or transforms on disk: the grid takes them without moving the view, the rater's lesions too."""
         if self.presenter.participant is not None and label == self.presenter.participant.label:
             self.session.grid.refresh(self.study.participants[label])
+            self.rating.outputs_arrived()
 
     def _cell_chosen(self, session: str, kind: str | None) -> None:
         self.presenter.select_cell(session, kind)
@@ -168,7 +169,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.session.grid.cursor.changed.disconnect(self._show_cursor)
         if self.processing is not None:
-            self.processing.outputs_ready.disconnect(self._outputs_ready)
+            self.processing.outputs_ready.disconnect(self.take_outputs)
             self.processing.close()
             self.processing = None
         self.rating.close()

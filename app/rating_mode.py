@@ -58,6 +58,9 @@ class RatingMode:
         if session is None:
             return
         self.annotation = attach_annotation(self.window, session, cursor=grid.cursor)
+        grid.show_own_labels(session.describe_at)
+        session.labels.subscribe(self._own_labels_edited)
+        self.outputs_arrived()
         from app.analysis import attach_analysis
 
         self.analysis = attach_analysis(self.window, self.window.study, session)
@@ -96,6 +99,21 @@ class RatingMode:
         losses = [loss_of(StoreFiles(damage.folder, damage.participant), b) for b in backups[:1]]
         return (self.ask or damage_dialog.ask_what_to_do)(self.window, damage, backups, losses)
 
+    def outputs_arrived(self) -> None:
+        """New derivatives: move lesions whose registration arrived, measure the cortex flag once it can be."""
+        participant = self.window.session.grid.participant
+        if self.annotation is None or participant is None:
+            return
+        self.annotation.session.maps_arrived()
+        moved = self.annotation.session.relocate_registered(participant.visits)
+        if moved:
+            self.window.statusBar().showMessage(
+                f"Lesion(s) {', '.join(map(str, moved))} moved with the registration that arrived: they were "
+                "painted on an unregistered view and now lie on the same spot of the registered image.")
+
+    def _own_labels_edited(self, edit=None) -> None:
+        self.window.session.grid.changed.emit(what="own-labels")
+
     def rescan(self) -> None:
         """Pick up views made by a grid rebuild."""
         if self.annotation is not None:
@@ -114,6 +132,8 @@ class RatingMode:
             self.analysis.detach()
             self.analysis = None
         if self.annotation is not None:
+            self.window.session.grid.show_own_labels(None)
+            self.annotation.session.labels.unsubscribe(self._own_labels_edited)
             self.annotation.detach()
             self.annotation.session.close()
             self.annotation = None

@@ -26,10 +26,12 @@ import numpy as np
 
 from processing.annotations import RaterWorkspace, load_schemas
 from processing.annotations import spaces
-from processing.annotations.cortex import cortex_mask
+from processing.annotations.cortex import cortex_inputs, cortex_mask
 from processing.annotations.geometry import measure_lesions
 from processing.annotations.labels import LabelEdit
+from processing.annotations.relocation import relocate, unregistered_origin
 from processing.annotations.session import lesion_row
+from processing.registration import store as registration_store
 from viewers.state.cursor import WorldCursor
 from viewers.state.events import EventEmitter
 from viewers.state.tools import LesionTableModel, RatingFormModel, ToolBox
@@ -114,6 +116,20 @@ class RaterSession:
             self._cortex = (cortex_mask(self.study_root, self.participant, self.labels.grid),)
         return self._cortex[0]
 
+    def maps_arrived(self) -> bool:
+        """Measure the cortex flag again once its maps exist (R1 and brain mask); True when it will.
+
+        Called when new derivatives appear: lesions painted before the maps were
+        computed get their ``in_cortex`` as soon as the maps arrive.
+        """
+        if self._cortex is not None and self._cortex[0] is not None:
+            return False
+        if cortex_inputs(self.study_root, self.participant) is None:
+            return False
+        self._cortex = self._geometry = None
+        self.table.refresh()
+        return True
+
     def lesion_rows(self) -> list[dict]:
         """Every live lesion: metadata, measurements (cached until the labels change), ratings."""
         if self._geometry is None:
@@ -123,6 +139,17 @@ class RaterSession:
         ratings = self.annotation.store.ratings()
         return [lesion_row(record, self._geometry[record.lesion_id], ratings.get(record.lesion_id, {}))
                 for record in self.annotation.store.lesions() if record.lesion_id in self._geometry]
+
+    def describe_at(self, world) -> str | None:
+        """``"A-CMI 2 (yours)"``: the rater's lesion at a world point (reference mm), or None."""
+        voxel = np.floor(self.labels.grid.world_to_voxel(np.asarray(world, dtype=float)) + 0.5).astype(int)
+        if np.any(voxel < 0) or np.any(voxel >= self.labels.grid.shape):
+            return None
+        lesion_id = int(self.labels.data[tuple(voxel)])
+        if lesion_id == 0:
+            return None
+        record = next((r for r in self.annotation.store.lesions() if r.lesion_id == lesion_id), None)
+        return f"{record.type if record else 'lesion'} {lesion_id} (yours)"
 
     # -- acting ------------------------------------------------------------------------------
     def use_cursor(self, cursor: WorldCursor) -> None:
@@ -155,6 +182,23 @@ class RaterSession:
         self.annotation.set_rating(lesion_id, field, value)
         self.table.refresh()
 
+    def relocate_registered(self, visits) -> list[int]:
+        """Move the lesions painted on unregistered views whose registration has arrived.
+
+        ``visits``: the participant's :class:`~processing.study.model.Visit` records.
+        Returns the moved lesions' IDs (see :mod:`processing.annotations.relocation`).
+        """
+        by_session = {visit.session: visit for visit in visits}
+
+        def transform_of(session: str, acquisition: str):
+            visit = by_session.get(session)
+            return None if visit is None else registration_store.ref_from(visit, acquisition)
+
+        moved = relocate(self.annotation, transform_of)
+        if moved:
+            self.table.refresh()
+        return moved
+
     def close(self) -> None:
         """Write everything, release the rater's lock (idempotent)."""
         if self.workspace.lock.held:
@@ -163,9 +207,10 @@ class RaterSession:
             self.workspace.close()
 
     # -- observers -----------------------------------------------------------------------------
-    def _on_stroke(self, visit=None) -> None:
+    def _on_stroke(self, visit=None, unregistered=None) -> None:
         if visit is not None:  # the row painted on: a lesion it creates records this visit (onset)
             self.annotation.visit = visit
+            self.annotation.origin = unregistered_origin(unregistered)  # and how that row was placed
 
     def _on_edit(self, edit: LabelEdit) -> None:
         self._geometry = None

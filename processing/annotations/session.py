@@ -21,6 +21,7 @@ from processing.annotations.checkpoint import Checkpointer
 from processing.annotations.geometry import diameter_warning, measure_lesions
 from processing.annotations.grid import Grid
 from processing.annotations.labels import LabelEdit, LabelVolume
+from processing.annotations.relocation import unregistered_acquisition
 from processing.annotations.schema import LESION_TYPES
 from processing.annotations.store import LesionRecord, RaterStore
 from processing.errors import FerretError
@@ -146,5 +147,15 @@ def lesion_row(record: LesionRecord, shape, ratings: dict) -> dict:
             "onset_visit": record.onset_visit, "origin": record.origin, "centre": shape.centre,
             "voxels": shape.voxels, "volume_mm3": shape.volume_mm3, "diameter_mm": shape.diameter_mm,
             "in_cortex": shape.in_cortex, "ratings": dict(ratings), "created": record.created,
-            "modified": record.modified, "warning": diameter_warning(record.type, shape.diameter_mm)}
+            "modified": record.modified, "warning": lesion_warning(record, shape)}
+
+
+def lesion_warning(record: LesionRecord, shape) -> str | None:
+    """What the rater should know about a lesion: its size, or that it waits for a registration."""
+    notes = [diameter_warning(record.type, shape.diameter_mm)]
+    acquisition = unregistered_acquisition(record.origin)
+    if acquisition is not None:
+        notes.append(f"painted on {record.visit} {acquisition} before its registration: the mask moves "
+                     "with that image when the registration arrives.")
+    return "\n".join(note for note in notes if note) or None
 

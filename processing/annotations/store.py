@@ -164,8 +164,8 @@ class RaterStore:
             self._audit(db, "add_lesion", lesion_id, None, None, after)
 
     def update_lesion(self, lesion_id: int, **changes) -> None:
-        """Change metadata columns (type, visit, onset_visit, deleted) with an audit row each."""
-        allowed = {"type", "visit", "onset_visit", "deleted"}
+        """Change metadata columns (type, visit, onset_visit, origin, deleted) with an audit row each."""
+        allowed = {"type", "visit", "onset_visit", "origin", "deleted"}
         with self._transaction() as db:
             row = db.execute("SELECT * FROM lesions WHERE lesion_id = ?", (lesion_id,)).fetchone()
             if row is None:

@@ -6,24 +6,32 @@ tissue (cortex for CMIs), plus always the voxel containing its centre, so
 that even a 1 mm lesion is visible on a 3 mm grid. Lesion values replace the
 tissue values in those voxels (no partial volume).
 
-Sizes depend on the scale (:data:`CMI_GEOMETRY`). At ``full`` scale the
-cortical microinfarcts (A-CMI and C-CMI) have realistic radii of 0.5-2 mm in a
-2.75 mm cortical ribbon. At the coarse scales (``tiny``: 3.5-5 mm voxels,
-``small``: 1.2-4 mm) such a lesion is about one voxel of the coarsest grid, so
-every head movement between visits changes how much of it, and of the CSF and
-white matter around it, each voxel sees; its planted time course cannot be
-recovered. As a **testability compromise** the coarse scales therefore plant
-CMIs with a radius of about 1.2x the largest voxel dimension of the scale's
-coarsest grid (the multi-echo spin echo's slice thickness), so that every
-lesion has a core of pure lesion in every acquisition's grid and in the
-reference grid (visit 1's DWI), and surround each with a sphere of cortex one
-coarse voxel wider than the lesion (a locally thickened cortex, a "cortical
-patch", see :attr:`Lesion.patch_radius`) so that its control ring lies in
-cortex too. The lesion centre then sits one patch radius below the pial
-surface, so that the patch lies within the brain, away from the CSF and the
-skull (whose R2* of 150 1/s would otherwise leak into the ring). These CMIs are far larger than the < 5 mm of the
-lesion definitions: the size warnings of the annotations (a CMI reaching
-5 mm) are about real data, and the coarse phantom exceeds them on purpose.
+Sizes depend on the scale (:data:`CMI_GEOMETRY`). At ``full`` and ``small``
+scale the cortical microinfarcts (A-CMI and C-CMI) have realistic sizes, as
+the < 5 mm lesion definitions require of the scales raters rate on (the demo
+is ``small``): radii of 0.5-2 mm (``full``) and 1.0-1.8 mm (``small``, whose
+3 mm DWI shows each as one or two voxels, as real 3 T data shows a small
+A-CMI) in the 2.75 mm cortical ribbon, with no cortical patch. Ferret's
+largest diameter of each on the reference (DWI) grid stays below 5 mm (a
+test). As in real data, how much of such a lesion one voxel holds changes with
+the head movement between visits, so its planted time course is not recovered
+voxel for voxel.
+At the ``tiny`` scale (3.5-5 mm voxels, for fast tests) such a lesion is about
+one voxel of the coarsest grid, so every head movement between visits changes
+how much of it, and of the CSF and white matter around it, each voxel sees;
+its planted time course cannot be recovered. As a **testability compromise**
+``tiny`` therefore plants CMIs with a radius of about 1.2x the largest voxel
+dimension of the scale's coarsest grid (the multi-echo spin echo's 5 mm
+slices), so that every lesion has a core of pure lesion in every
+acquisition's grid and in the reference grid (visit 1's DWI), and surrounds
+each with a sphere of cortex one coarse voxel wider than the lesion (a
+locally thickened cortex, a "cortical patch", see :attr:`Lesion.patch_radius`)
+so that its control ring lies in cortex too. The lesion centre then sits one
+patch radius below the pial surface, so that the patch lies within the brain,
+away from the CSF and the skull (whose R2* of 150 1/s would otherwise leak
+into the ring). These tiny-scale CMIs are far larger than the < 5 mm of the
+lesion definitions, on purpose: the size warnings of the annotations (a CMI
+reaching 5 mm) fire on them.
 The tissue labels and truth maps include the patches; the susceptibility
 model does not (cortex and white matter differ by 0.03 ppm).
 """
@@ -65,11 +73,11 @@ class CmiGeometry:
         return self.radius_mm[1] * (1 + self.aspect)
 
 
-#: scale -> CMI sizes; coarse scales: radius ~1.2x the largest voxel size (MESE slices of 5 and 4 mm),
-#: margin one reference (DWI) voxel of 4 and 3 mm. See the module docstring: a testability compromise.
+#: scale -> CMI sizes: realistic at ``full`` and ``small``; at ``tiny`` a radius ~1.2x the largest voxel
+#: size (MESE slices of 5 mm) and a margin of one reference (DWI) voxel of 4 mm. See the module docstring.
 CMI_GEOMETRY = {
     "full": CmiGeometry((0.5, 2.0), 0.2, 0.0),
-    "small": CmiGeometry((4.8, 5.2), 0.05, 3.0),
+    "small": CmiGeometry((1.0, 1.8), 0.2, 0.0),
     "tiny": CmiGeometry((6.0, 6.4), 0.05, 4.0),
 }
 

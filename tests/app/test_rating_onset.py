@@ -42,3 +42,25 @@ def test_the_row_of_the_first_stroke_is_the_visit_and_onset_and_the_onset_can_be
     panel.onset_box.activated.emit(panel.onset_box.currentIndex())
     assert lesions_on_disk(window)[lesion_id].onset_visit == "ses-02"
     assert [r["onset_visit"] for r in window.rating.annotation.session.table.rows] == ["ses-02"]
+
+
+def test_the_cortex_flag_is_measured_when_the_maps_arrive(qtbot, window):
+    import nibabel as nib
+    import numpy as np
+
+    from processing.annotations.cortex import BRAIN_NAME, R1_NAME, cortex_mask
+
+    session = window.rating.annotation.session
+    paint_on_row(qtbot, window, "ses-02")
+    assert [row["in_cortex"] for row in session.table.rows] == [None]      # no R1 map yet
+    grid = session.labels.grid                                             # the maps arrive: R1 and brain mask
+    radius = np.linalg.norm((np.indices(grid.shape).T - (np.array(grid.shape) - 1) / 2).T
+                            / (np.array(grid.shape)[:, None, None, None] / 2), axis=0)
+    r1 = np.select([radius < 0.55, radius < 0.95], [1.0, 0.6], 0.25).astype(np.float32)
+    folder = window.study.root / "derivatives" / "ferret" / "sub-01" / "ses-01"
+    for kind, name, data in (("anat", R1_NAME, r1), ("dwi", BRAIN_NAME, (radius < 1.0).astype(np.uint8))):
+        (folder / kind).mkdir(parents=True, exist_ok=True)
+        nib.save(nib.Nifti1Image(data, grid.affine), folder / kind / f"sub-01_ses-01_{name}")
+    window.take_outputs("sub-01", [])
+    expected = bool(cortex_mask(window.study.root, "sub-01", grid)[session.labels.data > 0].mean() >= 0.5)
+    assert [row["in_cortex"] for row in session.table.rows] == [expected]

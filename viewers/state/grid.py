@@ -19,8 +19,9 @@ truth (consensus; chosen explicitly, never while rating).
 
 Events (``changed``): ``what="structure"`` (rows or columns changed: rebuild
 the widgets), ``what="cell", key=(session, column)`` (a cell's volume, state
-or overlays changed), ``what="lesions"`` (the lesion list changed), ``what="focus", key=...`` (the
-rater clicked another cell).
+or overlays changed), ``what="lesions"`` (the lesion list changed), ``what="own-labels"`` (the
+rater's own labels, named by the read-out, changed), ``what="focus", key=...`` (the rater clicked
+another cell).
 
 The overlay modes and overlay reading are in :mod:`~viewers.state.grid_overlays`,
 the field of view, volume loading, windows and refresh in
@@ -93,6 +94,7 @@ class GridModel(GridOverlays, GridLoading):
         self.truth = None
         self.lesions: list[Lesion] = []
         self.layers: list[LabelLayer] = []
+        self.own_labels = None
         self.focus: tuple[str, str] | None = None
         self.changed = EventEmitter()
         self.layout.changed.connect(self._on_layout)

@@ -8,10 +8,14 @@ truth (consensus; chosen explicitly, never while rating).
 :class:`GridOverlays` is a part of :class:`~viewers.state.grid.GridModel`
 (a mixin using its participant, cells, loader and events): it reads the
 truth and the raters' layers and lesions, adds them to each cell, and answers
-which lesions lie under the cursor.
+which lesions lie under the cursor. In rating mode the rater's own labels are
+not a layer (the annotation overlay draws them); :meth:`GridOverlays.show_own_labels`
+lets the read-out name them too.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 from viewers.state.grid_cell import GridCell
 from viewers.state.overlays import TRUTH_COLOUR, LabelLayer, Lesion, rater_layers
@@ -40,13 +44,22 @@ class GridOverlays:
             self.changed.emit(what="cell", key=cell.key)
         self.changed.emit(what="lesions")
 
+    def show_own_labels(self, describe: Callable | None) -> None:
+        """Name the rater's own lesions in the read-out: ``describe(world) -> str | None`` (None: stop).
+
+        Emits ``what="own-labels"``, as the caller should after every edit of those labels.
+        """
+        self.own_labels = describe
+        self.changed.emit(what="own-labels")
+
     def lesions_at_cursor(self) -> list[str]:
-        """Lesions under the cursor in the focused cell's visit (truth and raters' labels)."""
+        """Lesions under the cursor: the rater's own, then the focused cell's layers (truth, raters)."""
         if self.focus is None or self.focus not in self.cells:
             candidates = list(self.cells.values())[:1]
         else:
             candidates = [self.cells[self.focus]]
-        found = []
+        own = self.own_labels(self.cursor.position) if self.own_labels is not None else None
+        found = [own] if own else []
         for cell in candidates:
             found += [text for text in cell.lesions_at(self.cursor.position) if text not in found]
         return found

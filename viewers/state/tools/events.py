@@ -29,6 +29,9 @@ class ToolEvent:
     reference space), when the view has one: what the flood fill fills on."""
     visit: str | None = None
     """The visit (``ses-YY``) of the clicked view, when it shows one visit (a grid row)."""
+    unregistered: str | None = None
+    """The acquisition key of the clicked view when it is shown by header alignment (no
+    registration yet): a lesion it creates moves when the registration arrives."""
 
     @property
     def point(self) -> np.ndarray:

@@ -41,7 +41,9 @@ class ToolBox:
         }
         self.active_name = "brush"
         self.changed = EventEmitter()
-        self.stroke_started = EventEmitter()  # visit= the grid row a stroke starts on (None: not a visit's view)
+        # visit= the grid row a stroke starts on (None: not a visit's view); unregistered= the
+        # acquisition key of a header-aligned view (None: registered)
+        self.stroke_started = EventEmitter()
         self._target = None
 
     @property
@@ -63,7 +65,8 @@ class ToolBox:
     def press(self, event: ToolEvent) -> None:
         self._target = self.tools["picker"] if event.has("ctrl") else self.active
         if self._target is not self.tools["picker"]:
-            self.stroke_started.emit(visit=event.visit)  # before the stroke: a new lesion gets this visit
+            # before the stroke: a new lesion gets this visit and placement
+            self.stroke_started.emit(visit=event.visit, unregistered=event.unregistered)
         self._target.press(event)
 
     def move(self, event: ToolEvent) -> None:

@@ -146,14 +146,16 @@ class ToolController(QtCore.QObject):
         return False
 
     def _tool_event(self, view, event, button: str) -> ToolEvent:
-        visit = None
+        visit = unregistered = None
         if hasattr(view, "locate"):
             world, plane, tile = view.locate(event.position(), self._stroke_tile)
-            model, visit = tile.model, tile.cell.key[0]
+            model, visit, cell = tile.model, tile.cell.key[0], tile.cell
+            if cell.source.loadable and not cell.placement.registered:
+                unregistered = cell.source.acquisition
         else:
             world, plane, model = world_at(view, event.position()), view.model.plane, view.model
         return ToolEvent(tuple(float(c) for c in world), plane, button, modifier_names(event.modifiers()),
-                         model.volume, visit)
+                         model.volume, visit, unregistered)
 
 
 def _viewport(view):
