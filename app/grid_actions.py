@@ -43,6 +43,10 @@ SHORTCUTS = (
     ("Shift+F12", "File", "Save a screenshot of the focused view", "screenshot_view"),
     ("Ctrl+Q", "File", "Quit (the rater's work is saved; background jobs stop)", "quit_window"),
     ("Ctrl+Shift+S", "Layout", "Save the layout as ...", "save_layout_as"),
+    ("F5", "Layout", "DWI screening: b1000, b3000, MD at every visit", "layout_dwi_screening"),
+    ("F6", "Layout", "A-CMI check: DWI, FLAIR, T1/R1, SWI, R2* at onset and last visit", "layout_acmi_check"),
+    ("F7", "Layout", "CMB: SWI, minIP, R2*, phase at every visit", "layout_cmb"),
+    ("F8", "Layout", "All modalities at every visit (panels back)", "layout_all"),
     ("F1", "Help", "Keyboard shortcuts", "show_help"),
 )
 

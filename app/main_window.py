@@ -27,6 +27,7 @@ from app.grid_actions import HelpDialog, install_actions
 from app.grid_menus import GridMenus
 from app.main_presenter import MainPresenter
 from app.rating_mode import RatingMode
+from app.screen_layouts import ScreenLayouts
 from app.viewer_session import ViewerSession
 from app.widgets.study_browser import StudyBrowser
 from app.window_commands import WindowCommands
@@ -78,6 +79,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.help_dialog: HelpDialog | None = None
         self._build_layout()
         self.actions_by_name = install_actions(self, views=[self.grid_view, self.slice_view])
+        self.screen = ScreenLayouts(self)
         self.grid_view.setAccessibleName("image views")
         self.menus = GridMenus(self)
         self._apply_display_settings()
@@ -88,7 +90,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         """Open ``participant`` (default: the first); raises FerretError if unknown."""
         self.presenter.start(participant)
         self.session.open(self.presenter.participant)
-        self.rating.open(self.presenter.participant)
+        self._open_rating()
         if self._process:
             self._start_processing()
         self.grid_view.canvas.setFocus()  # the view keys work from the start
@@ -125,15 +127,21 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
     def _participant_chosen(self, label: str) -> None:
         self.presenter.select_participant(label)
         self.session.open(self.presenter.participant)
-        self.rating.open(self.presenter.participant)
+        self._open_rating()
         if self.processing is not None:
             self.processing.process(label)
+
+    def _open_rating(self) -> None:
+        """The rater's session on the shown participant, its docks placed as the screen layout wants."""
+        self.rating.open(self.presenter.participant)
+        self.screen.adopt_docks()
 
     def _start_processing(self) -> None:
         from app.processing import attach_processing
 
         self.processing = attach_processing(self, self.study)
         self.processing.outputs_ready.connect(self.take_outputs)
+        self.screen.adopt_docks()
 
     def take_outputs(self, label: str, _paths: list) -> None:
         """New maps or transforms on disk: the grid takes them without moving the view, the rater's lesions too."""
@@ -190,7 +198,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(grid_tab, "Grid")
         self.tabs.addTab(single, "Single image")
-        side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        side = self.side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         side.addWidget(self.readout)
         side.addWidget(self.histogram)
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)

@@ -57,6 +57,19 @@ class WindowCommands:
     def reset_window(self) -> None:
         self.session.reset_window()
 
+    # -- screen layouts (app.screen_layouts) -----------------------------------------------------------
+    def layout_dwi_screening(self) -> None:
+        self.screen.apply("DWI screening")
+
+    def layout_acmi_check(self) -> None:
+        self.screen.apply("A-CMI check")
+
+    def layout_cmb(self) -> None:
+        self.screen.apply("CMB")
+
+    def layout_all(self) -> None:
+        self.screen.apply("All modalities")
+
     # -- lesions ---------------------------------------------------------------------------------------
     def next_lesion(self) -> None:
         self._went_to(self.session.next_lesion(1))

@@ -41,7 +41,7 @@ class AnnotationPanel(QtWidgets.QWidget):
         self.onset_box.activated.connect(lambda _: self._set_onset(self.onset_box.currentText()))
         self.table = LesionTableWidget(session.table)
         self.form = RatingFormWidget()
-        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        splitter = self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         scroll = QtWidgets.QScrollArea()
         scroll.setWidgetResizable(True)
@@ -52,12 +52,26 @@ class AnnotationPanel(QtWidgets.QWidget):
         type_row.addWidget(self.type_box, 1)
         type_row.addWidget(QtWidgets.QLabel("onset"))
         type_row.addWidget(self.onset_box, 1)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(header)
-        layout.addWidget(self.tools)
-        layout.addLayout(type_row)
-        layout.addWidget(splitter, 1)
+        controls = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(controls)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(header)
+        column.addWidget(self.tools)
+        column.addLayout(type_row)
+        column.addStretch(0)
+        self.controls = controls
+        self.box = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.TopToBottom, self)
+        self.box.addWidget(controls)
+        self.box.addWidget(splitter, 1)
         session.changed.connect(self._on_session)
+
+    def set_wide(self, wide: bool) -> None:
+        """Tools, lesion table and rating form side by side (a dock under the grid) or stacked (beside it)."""
+        orientation, direction = QtCore.Qt.Orientation, QtWidgets.QBoxLayout.Direction
+        self.splitter.setOrientation(orientation.Horizontal if wide else orientation.Vertical)
+        self.box.setDirection(direction.LeftToRight if wide else direction.TopToBottom)
+        self.controls.setMaximumWidth(420 if wide else 16777215)
+        self.splitter.setSizes([330, 700] if wide else [300, 300])   # the form gets the room it needs
 
     def _set_type(self, lesion_type: str) -> None:
         self.session.set_new_lesion_type(lesion_type)

@@ -42,6 +42,8 @@ class Column:
         Acquisition kinds to show when no derived map exists.
     shell : float, optional
         For a raw DWI fallback: the b-value of the volume to show.
+    part : str
+        For a raw fallback with magnitude and phase files: which ``part-`` to show.
     """
 
     key: str
@@ -50,6 +52,7 @@ class Column:
     derived: tuple[str, ...] = ()
     raw: tuple[str, ...] = ()
     shell: float | None = None
+    part: str = "mag"
 
 
 COLUMNS: dict[str, Column] = {c.key: c for c in (
@@ -64,6 +67,7 @@ COLUMNS: dict[str, Column] = {c.key: c for c in (
     Column("R2", "R2", "R2map", ("R2map",), ("MESE",)),
     Column("minIP", "SWI minIP", "SWI", ("desc-swiminip_GRE",), ("MEGRE",)),
     Column("T2w", "T2w", "T2w", (), ("T2w",)),
+    Column("phase", "GRE phase", "phase", (), ("MEGRE",), part="phase"),
 )}
 
 #: Columns shown by default, in order (DWI trace b1000, b3000, MD, FLAIR, T1/R1, SWI, R2*).
@@ -129,7 +133,9 @@ def resolve_cell(visit: Visit, column: Column) -> CellSource:
         key = _acquisition_key(visit, kind)
         if key is not None:
             acquisition = visit.acquisitions[key]
-            image = display_file(acquisition)
+            if column.part != "mag" and not acquisition.part(column.part):
+                continue
+            image = display_file(acquisition, column.part)
             index = _raw_index(acquisition, column.shell)
             label = image.path.name + (f" [volume {index}]" if index else "")
             return CellSource("computing" if computing else "raw", image.path, index, key, label)

@@ -1,7 +1,9 @@
 """Which columns (modalities) and rows (visits) the grid shows, in which order.
 
-A :class:`GridLayout` is the rater's choice: column order, hidden columns and
-hidden visits. It is plain data with events, saved under a name in the
+A :class:`GridLayout` is the rater's choice: column order, hidden columns,
+hidden visits, and whether visits run down (rows, the default) or across
+(``visits_across``: one column per visit, one row per modality, so ten visits
+of three modalities fit a 1920 x 1080 screen at tiles of 180 px). It is plain data with events, saved under a name in the
 settings (:mod:`viewers.state.settings`) and restored from a dict.
 """
 
@@ -22,6 +24,8 @@ class GridLayout:
         Column keys in display order (unknown keys are dropped).
     hidden_columns, hidden_rows : iterable of str
         Column keys and session labels not shown.
+    visits_across : bool
+        Visits as the grid's columns and modalities as its rows.
 
     Attributes
     ----------
@@ -30,10 +34,11 @@ class GridLayout:
     """
 
     def __init__(self, columns: Sequence[str] = DEFAULT_COLUMNS, hidden_columns: Iterable[str] = (),
-                 hidden_rows: Iterable[str] = ()) -> None:
+                 hidden_rows: Iterable[str] = (), visits_across: bool = False) -> None:
         self.columns = [key for key in dict.fromkeys(columns) if key in COLUMNS]
         self.hidden_columns = {key for key in hidden_columns if key in self.columns}
         self.hidden_rows = set(hidden_rows)
+        self.visits_across = bool(visits_across)
         self.changed = EventEmitter()
 
     def visible_columns(self) -> list[str]:
@@ -72,6 +77,19 @@ class GridLayout:
         self.hidden_columns = set(self.columns) - set(keys)
         self.changed.emit(what="columns")
 
+    def set_rows(self, shown: Sequence[str], sessions: Sequence[str]) -> None:
+        """Show exactly the visits ``shown`` among ``sessions`` (the others hidden)."""
+        hidden = set(sessions) - set(shown)
+        if hidden != self.hidden_rows:
+            self.hidden_rows = hidden
+            self.changed.emit(what="rows")
+
+    def set_visits_across(self, across: bool) -> None:
+        """Visits as columns (True) or as rows (False)."""
+        if bool(across) != self.visits_across:
+            self.visits_across = bool(across)
+            self.changed.emit(what="columns")
+
     def set_row_visible(self, session: str, visible: bool) -> None:
         """Show or hide a visit."""
         if visible == (session not in self.hidden_rows):
@@ -82,7 +100,7 @@ class GridLayout:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for the settings file)."""
         return {"columns": list(self.columns), "hidden_columns": sorted(self.hidden_columns),
-                "hidden_rows": sorted(self.hidden_rows)}
+                "hidden_rows": sorted(self.hidden_rows), "visits_across": self.visits_across}
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> "GridLayout":
@@ -90,12 +108,15 @@ class GridLayout:
         columns = record.get("columns") if isinstance(record, dict) else None
         if not isinstance(columns, list) or not columns:
             columns = list(DEFAULT_COLUMNS)
-        return cls([str(c) for c in columns], _strings(record, "hidden_columns"), _strings(record, "hidden_rows"))
+        across = record.get("visits_across") is True if isinstance(record, dict) else False
+        return cls([str(c) for c in columns], _strings(record, "hidden_columns"), _strings(record, "hidden_rows"),
+                   across)
 
     def assign(self, other: "GridLayout") -> None:
         """Take over another layout's choices (restoring a named layout), one event each."""
         self.columns, self.hidden_columns = list(other.columns), set(other.hidden_columns)
         self.hidden_rows = set(other.hidden_rows)
+        self.visits_across = other.visits_across
         self.changed.emit(what="columns")
         self.changed.emit(what="rows")
 

@@ -9,7 +9,7 @@ written atomically (:func:`processing.fileio.write_json`)::
      "windows": {"FLAIR": [low, high], ...},          # per column key
      "colormaps": {"R2star": "viridis", ...},
      "display": {"orientation": "axial", "overlay_mode": "outline", "overlay_opacity": 0.6,
-                 "show_truth": true}}
+                 "show_truth": true, "closed_docks": ["Analysis", ...]}}
 
 A missing or unreadable file gives the defaults (an unreadable one is kept
 aside as ``.bad`` so that the next save does not destroy what the rater may
@@ -32,7 +32,7 @@ FILE_NAME = "viewer-settings.json"
 VERSION = 1
 DEFAULT_LAYOUT = "default"
 DEFAULT_DISPLAY = {"orientation": "axial", "overlay_mode": "outline", "overlay_opacity": 0.6,
-                   "show_truth": True}
+                   "show_truth": True, "closed_docks": []}
 
 
 def settings_path() -> Path:

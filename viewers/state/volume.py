@@ -87,10 +87,10 @@ class Volume:
         return None if index is None else float(self.data[index])
 
 
-def display_file(acquisition: Acquisition) -> ImageFile:
-    """The file a rater sees first for this acquisition (first magnitude, first echo)."""
-    magnitudes = acquisition.part("mag")
-    files = magnitudes or acquisition.files
+def display_file(acquisition: Acquisition, part: str = "mag") -> ImageFile:
+    """The file a rater sees first for this acquisition (first magnitude, or ``part``, first echo)."""
+    chosen = acquisition.part(part)
+    files = chosen or acquisition.files
     if not files:
         raise FerretError(f"the {acquisition.kind} acquisition has no image files.")
     return sorted(files, key=lambda f: (f.echo or 0, f.entities.get("inv", "")))[0]

@@ -28,6 +28,8 @@ from viewers.widgets.grid_tile import CellTile, OverlayStyle, colour_table, rgba
 from viewers.widgets.slice_view import DRAGS, ZOOM_PER_WHEEL_STEP
 
 MIN_CELL_HEIGHT = 190
+#: Visits across: a few modality rows share the height with the docks under the grid.
+MIN_ACROSS_CELL_HEIGHT = 140
 ROW_HEADER_WIDTH = 92
 HEADER_HEIGHT = 20
 SPACING = 2
@@ -36,6 +38,12 @@ FOCUS = QtGui.QColor(90, 160, 255)
 HEADER_BACKGROUND = QtGui.QColor(51, 51, 51)
 MARKER = QtGui.QColor(255, 60, 200, 220)
 _BUTTON = QtCore.Qt.MouseButton
+
+
+def _short(visit_title: str) -> str:
+    """``"ses-02  week 4.1"`` from a row title ``"ses-02  2023-04-20  week 4.1"`` (a column header)."""
+    parts = visit_title.split("  ")
+    return "  ".join([parts[0], parts[-1]] if len(parts) > 2 else parts)
 
 
 class GridCanvas(QtWidgets.QWidget):
@@ -70,8 +78,10 @@ class GridCanvas(QtWidgets.QWidget):
             tile.close()
         self.tiles = {(v.session, c.key): CellTile(self, self.model.cell(v.session, c.key))
                       for v in self.model.visible_visits() for c in self.model.visible_columns()}
-        rows = len(self.model.visible_visits())
-        self.setMinimumHeight(HEADER_HEIGHT + rows * (MIN_CELL_HEIGHT + SPACING) + SPACING)
+        across = self.model.layout.visits_across
+        rows = len(self.model.visible_columns() if across else self.model.visible_visits())
+        lowest = MIN_ACROSS_CELL_HEIGHT if across else MIN_CELL_HEIGHT
+        self.setMinimumHeight(HEADER_HEIGHT + rows * (lowest + SPACING) + SPACING)
         self._place_tiles()
 
     def invalidate_all(self, pictures: bool = True) -> None:
@@ -139,13 +149,15 @@ class GridCanvas(QtWidgets.QWidget):
 
     def _place_tiles(self) -> None:
         columns, visits = self.model.visible_columns(), self.model.visible_visits()
-        rects = tile_grid(self.width(), self.height(), len(columns), len(visits), left=ROW_HEADER_WIDTH,
+        across = self.model.layout.visits_across
+        across_count, down_count = (len(visits), len(columns)) if across else (len(columns), len(visits))
+        rects = tile_grid(self.width(), self.height(), across_count, down_count, left=ROW_HEADER_WIDTH,
                           top=HEADER_HEIGHT, spacing=SPACING)
         for row, visit in enumerate(visits):
             for number, column in enumerate(columns):
                 tile = self.tiles.get((visit.session, column.key))
                 if tile is not None:
-                    tile.rect = rects[row][number]
+                    tile.rect = rects[number][row] if across else rects[row][number]
                     tile._stale = True
         self._headers_stale = True
         self.update()
@@ -157,16 +169,22 @@ class GridCanvas(QtWidgets.QWidget):
         font.setBold(True)
         painter.setFont(font)
         centre = QtCore.Qt.AlignmentFlag.AlignCenter
+        across = self.model.layout.visits_across
         for tile in self.tiles.values():
             x, y, width, height = tile.rect
-            if tile.cell.visit is self.model.visible_visits()[0]:
+            visit_title = self.model.row_title(tile.cell.visit)
+            top_text, side_text = ((_short(visit_title), tile.cell.column.title) if across else
+                                   (tile.cell.column.title, visit_title.replace("  ", "\n")))
+            first_visit = tile.cell.visit is self.model.visible_visits()[0]
+            first_column = tile.cell.column.key == self.model.layout.visible_columns()[0]
+            if (first_column if across else first_visit):
                 header = QtCore.QRect(x, 0, width, HEADER_HEIGHT)
                 painter.fillRect(header, HEADER_BACKGROUND)
-                painter.drawText(header, centre, tile.cell.column.title)
-            if tile.cell.column.key == self.model.layout.visible_columns()[0]:
+                painter.drawText(header, centre, top_text)
+            if (first_visit if across else first_column):
                 header = QtCore.QRect(0, y, ROW_HEADER_WIDTH, height)
                 painter.fillRect(header, HEADER_BACKGROUND)
-                painter.drawText(header, centre, self.model.row_title(tile.cell.visit).replace("  ", "\n"))
+                painter.drawText(header, centre, side_text)
             tile._stale = True
         self._headers_stale = False
 

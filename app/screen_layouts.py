@@ -1,0 +1,141 @@
+"""Screen layouts: a preset's grid, and where the window's panels go (one key each).
+
+:mod:`viewers.state.layout_presets` says which modalities and visits a preset
+shows and which way round. Presets with visits across (DWI screening, CMB)
+need the screen's whole width for ten visits of tiles of at least 180 px, so
+the study browser, the read-out column and the time-course strip step aside
+and every dock goes under the grid as one row of tabs, the annotation dock in
+front, where the annotation panel lays out its tools, lesion table and rating
+form side by side (full option labels, no horizontal scrolling). The other presets bring the panels back.
+
+Docks remember being closed: a dock the rater closes (its close button) stays
+closed in later windows until it is shown again from View -> Panels
+(settings key ``closed_docks``).
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from viewers.state.layout_presets import PRESETS, apply_preset
+from viewers.widgets.grid_canvas import HEADER_HEIGHT, ROW_HEADER_WIDTH, SPACING
+
+from app.annotation.panel import AnnotationPanel
+
+_AREA = QtCore.Qt.DockWidgetArea
+#: Where each dock lives when the panels are back (by title).
+HOME = {"Annotation": _AREA.RightDockWidgetArea}
+#: Height of the grid's tab bar and frames, of the smallest useful dock and of docks under a visits-down grid, pixels.
+TAB_BAR, MIN_DOCK_HEIGHT, BOTTOM_DOCK_HEIGHT = 48, 150, 240
+
+
+class ScreenLayouts(QtCore.QObject):
+    """Apply presets to a :class:`~app.main_window.MainWindow`; keep its docks' closed state."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.wide = False
+        self.panels_menu = window.menuBar().addMenu("Panels") if _menu(window, "View") is None \
+            else _menu(window, "View").addMenu("Panels")
+        self._docks: list[QtWidgets.QDockWidget] = []
+
+    @property
+    def closed(self) -> list[str]:
+        value = self.window.session.settings.display.get("closed_docks", [])
+        return value if isinstance(value, list) else []
+
+    def apply(self, name: str) -> None:
+        """Show preset ``name`` (see :data:`~viewers.state.layout_presets.PRESETS`)."""
+        grid = self.window.session.grid
+        if grid.participant is None:
+            return
+        sessions = [visit.session for visit in grid.participant.visits]
+        apply_preset(grid.layout, name, sessions, onset=self._onset())
+        self.wide = PRESETS[name].visits_across
+        self.window.tabs.setCurrentIndex(0)
+        for widget in (self.window.browser, self.window.side, self.window.timecourses):
+            widget.setVisible(not self.wide)
+        for dock in self._docks:
+            self._place(dock)
+        # once the moved docks are laid out: a resize before that is undone by the relayout
+        QtCore.QTimer.singleShot(0, lambda rows=len(PRESETS[name].columns): self._share_bottom(rows))
+        self.window.statusBar().showMessage(f"Layout: {name}")
+
+    def adopt_docks(self) -> None:
+        """Take in docks made since the last call: closed state, place, View -> Panels entry."""
+        for dock in self.window.findChildren(QtWidgets.QDockWidget):
+            if dock in self._docks:
+                continue
+            self._docks.append(dock)
+            dock.installEventFilter(self)
+            toggle = dock.toggleViewAction()
+            toggle.triggered.connect(lambda shown, d=dock: self._reopened(d, shown))
+            self.panels_menu.addAction(toggle)
+            dock.destroyed.connect(lambda *_, d=dock: self._docks.remove(d) if d in self._docks else None)
+            self._place(dock)
+            if dock.windowTitle() in self.closed:
+                dock.hide()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QtCore.QEvent.Type.Close and isinstance(watched, QtWidgets.QDockWidget) \
+                and watched.windowTitle() not in self.closed:
+            self.window.session.settings.display["closed_docks"] = self.closed + [watched.windowTitle()]
+        return False
+
+    def _reopened(self, dock: QtWidgets.QDockWidget, shown: bool) -> None:
+        if shown:
+            self.window.session.settings.display["closed_docks"] = [
+                name for name in self.closed if name != dock.windowTitle()]
+
+    def _place(self, dock: QtWidgets.QDockWidget) -> None:
+        area = _AREA.BottomDockWidgetArea if self.wide else HOME.get(dock.windowTitle(), _AREA.BottomDockWidgetArea)
+        if self.window.dockWidgetArea(dock) != area:
+            self.window.addDockWidget(area, dock)
+        if isinstance(dock.widget(), AnnotationPanel):
+            dock.widget().set_wide(self.wide)
+
+    def _share_bottom(self, grid_rows: int) -> None:
+        """Share the height between the grid and the docks under it.
+
+        Visits across: the grid gets the height of square tiles as wide as ten
+        visits allow; the docks are tabbed in one row under it, the annotation
+        dock in front (the screen's full width for tools, lesions and form). Otherwise the docks under the grid take
+        :data:`BOTTOM_DOCK_HEIGHT`.
+        """
+        window = self.window
+        shown = [dock for dock in self._docks if dock.isVisible()]
+        bottom = [dock for dock in shown if window.dockWidgetArea(dock) == _AREA.BottomDockWidgetArea]
+        if not bottom:
+            return
+        if not self.wide:
+            window.resizeDocks(bottom, [BOTTOM_DOCK_HEIGHT] * len(bottom), QtCore.Qt.Orientation.Vertical)
+            return
+        annotation = [dock for dock in bottom if dock.windowTitle() in HOME]
+        stack = annotation + [dock for dock in bottom if dock not in annotation]
+        for dock in stack[1:]:                 # one row of tabs: the annotation dock in front, full width
+            window.tabifyDockWidget(stack[0], dock)
+        stack[0].raise_()
+        visits = max(1, len(window.session.grid.visible_visits()))
+        tile = (window.width() - ROW_HEADER_WIDTH) // visits
+        grid_height = HEADER_HEIGHT + grid_rows * (tile + SPACING) + SPACING + TAB_BAR
+        free = window.height() - window.menuBar().height() - window.statusBar().height() - grid_height
+        window.resizeDocks(stack[:1], [max(free, MIN_DOCK_HEIGHT)], QtCore.Qt.Orientation.Vertical)
+
+    def _onset(self) -> str | None:
+        """The onset of the rater's selected lesion, else the focused visit."""
+        annotation = self.window.rating.annotation
+        if annotation is not None:
+            selected = annotation.session.toolbox.selection.lesion_id
+            row = next((r for r in annotation.session.table.rows if r["lesion_id"] == selected), None)
+            if row is not None and row.get("onset_visit"):
+                return row["onset_visit"]
+        focus = self.window.session.grid.focus
+        return focus[0] if focus else None
+
+
+def _menu(window, title: str):
+    for action in window.menuBar().actions():
+        if action.menu() is not None and action.text() == title:
+            return action.menu()
+    return None
