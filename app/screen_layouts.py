@@ -3,10 +3,11 @@
 :mod:`viewers.state.layout_presets` says which modalities and visits a preset
 shows and which way round. Presets with visits across (DWI screening, CMB)
 need the screen's whole width for ten visits of tiles of at least 180 px, so
-the study browser, the read-out column and the time-course strip step aside
-and every dock goes under the grid as one row of tabs, the annotation dock in
-front, where the annotation panel lays out its tools, lesion table and rating
-form side by side (full option labels, no horizontal scrolling). The other presets bring the panels back.
+the study browser, the read-out column and the time-course strip step aside.
+In the screening and checking presets every dock goes under the grid as one
+row of tabs, the annotation dock in front, where the annotation panel lays out
+its tools, lesion table and rating form side by side (full option labels, no
+horizontal scrolling). "All modalities" brings the classic arrangement back.
 
 Docks remember being closed: a dock the rater closes (its close button) stays
 closed in later windows until it is shown again from View -> Panels
@@ -23,6 +24,8 @@ from viewers.widgets.grid_canvas import HEADER_HEIGHT, ROW_HEADER_WIDTH, SPACING
 from app.annotation.panel import AnnotationPanel
 
 _AREA = QtCore.Qt.DockWidgetArea
+#: Presets that put the docks under the grid (the rating form side by side with the lesion table).
+DOCKS_BELOW = ("DWI screening", "A-CMI check", "CMB")
 #: Where each dock lives when the panels are back (by title).
 HOME = {"Annotation": _AREA.RightDockWidgetArea}
 #: Height of the grid's tab bar and frames, of the smallest useful dock and of docks under a visits-down grid, pixels.
@@ -52,14 +55,14 @@ class ScreenLayouts(QtCore.QObject):
             return
         sessions = [visit.session for visit in grid.participant.visits]
         apply_preset(grid.layout, name, sessions, onset=self._onset())
-        self.wide = PRESETS[name].visits_across
+        self.wide = name in DOCKS_BELOW
         self.window.tabs.setCurrentIndex(0)
         for widget in (self.window.browser, self.window.side, self.window.timecourses):
-            widget.setVisible(not self.wide)
+            widget.setVisible(not PRESETS[name].visits_across)
         for dock in self._docks:
             self._place(dock)
         # once the moved docks are laid out: a resize before that is undone by the relayout
-        QtCore.QTimer.singleShot(0, lambda rows=len(PRESETS[name].columns): self._share_bottom(rows))
+        QtCore.QTimer.singleShot(0, self._share_bottom)
         self.window.statusBar().showMessage(f"Layout: {name}")
 
     def adopt_docks(self) -> None:
@@ -95,13 +98,14 @@ class ScreenLayouts(QtCore.QObject):
         if isinstance(dock.widget(), AnnotationPanel):
             dock.widget().set_wide(self.wide)
 
-    def _share_bottom(self, grid_rows: int) -> None:
+    def _share_bottom(self) -> None:
         """Share the height between the grid and the docks under it.
 
-        Visits across: the grid gets the height of square tiles as wide as ten
-        visits allow; the docks are tabbed in one row under it, the annotation
-        dock in front (the screen's full width for tools, lesions and form). Otherwise the docks under the grid take
-        :data:`BOTTOM_DOCK_HEIGHT`.
+        Docks below (the screening and checking presets): the grid gets the
+        height of square tiles as wide as its columns allow; the docks are
+        tabbed in one row under it, the annotation dock in front (the width for
+        tools, lesions and form side by side). Otherwise the docks under the
+        grid take :data:`BOTTOM_DOCK_HEIGHT`.
         """
         window = self.window
         shown = [dock for dock in self._docks if dock.isVisible()]
@@ -116,9 +120,11 @@ class ScreenLayouts(QtCore.QObject):
         for dock in stack[1:]:                 # one row of tabs: the annotation dock in front, full width
             window.tabifyDockWidget(stack[0], dock)
         stack[0].raise_()
-        visits = max(1, len(window.session.grid.visible_visits()))
-        tile = (window.width() - ROW_HEADER_WIDTH) // visits
-        grid_height = HEADER_HEIGHT + grid_rows * (tile + SPACING) + SPACING + TAB_BAR
+        grid = window.session.grid
+        visits, columns = len(grid.visible_visits()), len(grid.visible_columns())
+        across, down = (visits, columns) if grid.layout.visits_across else (columns, visits)
+        tile = (window.grid_view.viewport().width() - ROW_HEADER_WIDTH) // max(1, across)
+        grid_height = HEADER_HEIGHT + down * (tile + SPACING) + SPACING + TAB_BAR
         free = window.height() - window.menuBar().height() - window.statusBar().height() - grid_height
         window.resizeDocks(stack[:1], [max(free, MIN_DOCK_HEIGHT)], QtCore.Qt.Orientation.Vertical)
 

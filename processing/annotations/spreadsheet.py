@@ -31,7 +31,8 @@ COLUMN_DEFINITIONS = {
                     "edge of a cube of the lesion's volume (within one voxel below the outline's extent)"),
     "in_cortex": "at least half the voxels in Ferret's cortex mask; empty when the maps are not there yet",
     "onset_visit": "the visit the lesion first appears on (default: the visit of the first stroke)",
-    "warning": "a microinfarct above 5 mm by diameter_mm, or another check on the record",
+    "warning": ("a microinfarct above 5 mm by diameter_mm, or a lesion painted on a view before its "
+                "registration arrived (its position is then the scanner's header alignment)"),
 }
 
 

@@ -66,6 +66,10 @@ def test_acmi_check_shows_the_selected_lesions_onset_and_the_last_visit(qtbot, t
     qtbot.waitUntil(lambda: {s for s, _ in window.grid_view.views} == {"ses-04", "ses-10"})
     assert {k for _, k in window.grid_view.views} == {"b1000", "FLAIR", "R1", "SWI", "R2star"}
     assert session.table.rows == []
+    annotation = docks(window)["Annotation"]                               # the form beside the lesion table,
+    assert window.dockWidgetArea(annotation).name == "BottomDockWidgetArea"  # under the grid
+    assert window.rating.annotation.panel.splitter.orientation().name == "Horizontal"
+    assert window.browser.isVisible()                                       # two visits leave room for it
     window.actions_by_name["layout_cmb"].trigger()                         # F7
     qtbot.waitUntil(lambda: {k for _, k in window.grid_view.views} == {"SWI", "minIP", "R2star", "phase"})
     assert len({s for s, _ in window.grid_view.views}) == 10
