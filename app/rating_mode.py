@@ -113,6 +113,8 @@ class RatingMode:
 
     def _own_labels_edited(self, edit=None) -> None:
         self.window.session.grid.changed.emit(what="own-labels")
+        if self.annotation is not None and self.annotation.session.relocation_deferred:
+            self.outputs_arrived()   # a registration arrived during the stroke just committed
 
     def rescan(self) -> None:
         """Pick up views made by a grid rebuild."""

@@ -84,12 +84,14 @@ class ScreenLayouts(QtCore.QObject):
         if event.type() == QtCore.QEvent.Type.Close and isinstance(watched, QtWidgets.QDockWidget) \
                 and watched.windowTitle() not in self.closed:
             self.window.session.settings.display["closed_docks"] = self.closed + [watched.windowTitle()]
+            self.window.session.save()   # on disk now: a crash later keeps the rater's choice
         return False
 
     def _reopened(self, dock: QtWidgets.QDockWidget, shown: bool) -> None:
         if shown:
             self.window.session.settings.display["closed_docks"] = [
                 name for name in self.closed if name != dock.windowTitle()]
+            self.window.session.save()
 
     def _place(self, dock: QtWidgets.QDockWidget) -> None:
         area = _AREA.BottomDockWidgetArea if self.wide else HOME.get(dock.windowTitle(), _AREA.BottomDockWidgetArea)

@@ -81,6 +81,7 @@ class RaterSession:
         centre = self.labels.grid.voxel_to_world((np.array(self.labels.grid.shape) - 1) / 2)
         self.cursor = cursor or WorldCursor(centre)
         self._geometry = None
+        self.relocation_deferred = False
         self._cortex: tuple[np.ndarray | None] | None = None
         self.table = LesionTableModel(self.lesion_rows, self.schemas, self.cursor)
         self.form: RatingFormModel | None = None
@@ -188,6 +189,9 @@ class RaterSession:
         ``visits``: the participant's :class:`~processing.study.model.Visit` records.
         Returns the moved lesions' IDs (see :mod:`processing.annotations.relocation`).
         """
+        self.relocation_deferred = self.labels.in_stroke
+        if self.relocation_deferred:   # never inside the rater's stroke: again once it is committed
+            return []
         by_session = {visit.session: visit for visit in visits}
 
         def transform_of(session: str, acquisition: str):
@@ -210,7 +214,7 @@ class RaterSession:
     def _on_stroke(self, visit=None, unregistered=None) -> None:
         if visit is not None:  # the row painted on: a lesion it creates records this visit (onset)
             self.annotation.visit = visit
-            self.annotation.origin = unregistered_origin(unregistered)  # and how that row was placed
+        self.annotation.origin = unregistered_origin(unregistered)  # and how the view was placed
 
     def _on_edit(self, edit: LabelEdit) -> None:
         self._geometry = None

@@ -50,6 +50,11 @@ def moved_block(labels: LabelVolume, lesion_id: int, matrix: np.ndarray):
     Nearest neighbour by inverse mapping (no holes under rotation); voxels of
     other lesions are never overwritten. None when the lesion has no voxels.
     """
+    with labels.lock:
+        return _moved_block(labels, lesion_id, matrix)
+
+
+def _moved_block(labels: LabelVolume, lesion_id: int, matrix: np.ndarray):
     grid = labels.grid
     voxels = np.argwhere(labels.data == lesion_id)
     if len(voxels) == 0:

@@ -83,3 +83,28 @@ def test_review_mode_draws_and_names_a_rater_mask_in_every_visit_row(qtbot, phan
         grid.set_focus(*cell.key)                          # ... and the read-out names it there
         assert any("rater K" in text for text in grid.lesions_at_cursor()), cell.key
     window.close()
+
+
+def test_a_relocation_waits_for_the_stroke_and_undo_never_cuts_the_moved_lesion(qtbot, window):
+    from viewers.state.tools import event
+
+    grid, session = window.session.grid, window.rating.annotation.session
+    cell = grid.cells[("ses-02", "b1000")]
+    paint_on_row(qtbot, window, "ses-02")
+    (lesion_id, _), = records(window).items()
+    visit = discover(window.study.root).participants["sub-01"].visit("ses-02")
+    path = registration_store.xfm_path(visit, cell.source.acquisition, "ref")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    registration_store.write_transform(path, MOVE, source=cell.source.acquisition, target="ref", method="test",
+                                       parameters={}, inputs=[])
+    refresh_participant(window.study, "sub-01")
+    far = tuple(np.asarray(grid.cursor.position) + np.array([-20.0, -20.0, 0.0]))
+    session.toolbox.press(event(far))                      # the rater is in the middle of another stroke
+    window.take_outputs("sub-01", [path])
+    assert records(window)[lesion_id].origin != PAINTED    # not moved inside the stroke
+    session.toolbox.release(event(far))
+    qtbot.waitUntil(lambda: records(window)[lesion_id].origin == PAINTED)   # moved once it was committed
+    moved = session.labels.data == lesion_id
+    assert moved.any()
+    assert not session.toolbox.undo()                      # the strokes before the move cannot cut it apart
+    assert np.array_equal(session.labels.data == lesion_id, moved)

@@ -18,6 +18,7 @@ want to recover).
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,7 @@ class ViewerSettings:
     layouts: dict[str, dict[str, Any]] = field(default_factory=dict)
     windows: dict[str, tuple[float, float]] = field(default_factory=dict)
     colormaps: dict[str, str] = field(default_factory=dict)
-    display: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_DISPLAY))
+    display: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_DISPLAY))
 
     def layout(self, name: str | None = None) -> GridLayout:
         """The named layout (default the current one); the default layout when unknown."""
@@ -77,7 +78,7 @@ class ViewerSettings:
                     and value[1] > value[0]:
                 windows[str(key)] = (float(value[0]), float(value[1]))
         colormaps = {str(k): str(v) for k, v in _mapping(record, "colormaps").items()}
-        display = dict(DEFAULT_DISPLAY)
+        display = copy.deepcopy(DEFAULT_DISPLAY)
         display.update({k: v for k, v in _mapping(record, "display").items() if k in DEFAULT_DISPLAY})
         current = record.get("current_layout")
         return cls(current if isinstance(current, str) else DEFAULT_LAYOUT, layouts, windows, colormaps, display)

@@ -20,7 +20,11 @@ import numpy as np
 from processing.annotations.labels import LabelEdit, LabelVolume
 from viewers.state.events import EventEmitter
 
-NOT_RECORDED = ("undo", "redo", "replay")
+#: Edits that are not the rater's strokes: undo never takes them back.
+NOT_RECORDED = ("undo", "redo", "replay", "relocate")
+#: Edits after which earlier steps cannot be undone: a relocation moves lesions with their
+#: registration, and swapping back a box painted before it would cut the moved lesion apart.
+CLEARS_HISTORY = ("relocate",)
 
 
 class UndoItem(Protocol):
@@ -74,6 +78,12 @@ class UndoHistory:
             self._done.popleft()
         self.changed.emit(can_undo=self.can_undo, can_redo=self.can_redo)
 
+    def clear(self) -> None:
+        """Forget every step (nothing to undo or redo)."""
+        self._done.clear()
+        self._undone.clear()
+        self.changed.emit(can_undo=False, can_redo=False)
+
     def undo(self) -> bool:
         """Undo the last step; False when there is none."""
         return self._move(self._done, self._undone, "undo")
@@ -124,7 +134,9 @@ class LabelHistory(UndoHistory):
         volume.subscribe(self._record)
 
     def _record(self, edit: LabelEdit) -> None:
-        if edit.source not in NOT_RECORDED:
+        if edit.source in CLEARS_HISTORY:
+            self.clear()
+        elif edit.source not in NOT_RECORDED:
             self.push(RegionSwap(self.volume, edit.box, edit.old))
 
     def detach(self) -> None:
