@@ -25,6 +25,17 @@ def window(phantom_copy, open_rating_window):
     window.close()
 
 
+def register(window, session: str, acquisition: str):
+    """Write the composed transform of a visit's acquisition, as the registration chain does; rediscover."""
+    visit = discover(window.study.root).participants["sub-01"].visit(session)
+    path = registration_store.xfm_path(visit, acquisition, "ref")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    registration_store.write_transform(path, MOVE, source=acquisition, target="ref", method="test",
+                                       parameters={}, inputs=[])
+    refresh_participant(window.study, "sub-01")
+    return path
+
+
 def records(window) -> dict:
     with read_only_store(window.study.root, "K", "sub-01") as store:
         return {record.lesion_id: record for record in store.lesions()}
@@ -47,12 +58,7 @@ def test_a_lesion_painted_unregistered_is_drawn_named_and_moves_with_its_registr
     qtbot.waitUntil(lambda: f"A-CMI {lesion_id} (yours)" in panel.lesion.text())
     assert "painted on ses-02" in session.table.rows[0]["warning"]
     # the registration of that acquisition arrives: the lesion moves with the image
-    visit = discover(window.study.root).participants["sub-01"].visit("ses-02")
-    path = registration_store.xfm_path(visit, cell.source.acquisition, "ref")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    registration_store.write_transform(path, MOVE, source=cell.source.acquisition, target="ref", method="test",
-                                       parameters={}, inputs=[])
-    refresh_participant(window.study, "sub-01")
+    path = register(window, "ses-02", cell.source.acquisition)
     window.take_outputs("sub-01", [path])                   # what the background run announces
     qtbot.waitUntil(lambda: records(window)[lesion_id].origin == PAINTED)
     moved = session.labels.grid.voxel_to_world(np.argwhere(session.labels.data == lesion_id).mean(0))
@@ -92,12 +98,7 @@ def test_a_relocation_waits_for_the_stroke_and_undo_never_cuts_the_moved_lesion(
     cell = grid.cells[("ses-02", "b1000")]
     paint_on_row(qtbot, window, "ses-02")
     (lesion_id, _), = records(window).items()
-    visit = discover(window.study.root).participants["sub-01"].visit("ses-02")
-    path = registration_store.xfm_path(visit, cell.source.acquisition, "ref")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    registration_store.write_transform(path, MOVE, source=cell.source.acquisition, target="ref", method="test",
-                                       parameters={}, inputs=[])
-    refresh_participant(window.study, "sub-01")
+    path = register(window, "ses-02", cell.source.acquisition)
     far = tuple(np.asarray(grid.cursor.position) + np.array([-20.0, -20.0, 0.0]))
     session.toolbox.press(event(far))                      # the rater is in the middle of another stroke
     window.take_outputs("sub-01", [path])
