@@ -14,7 +14,10 @@ visit in its ``visit`` column). When that acquisition's transform exists,
 :func:`relocate` moves its voxels by ``T`` (nearest neighbour on the label
 grid, other lesions' voxels kept) as one journaled, undoable edit, and the
 origin becomes ``painted`` again with an audit row: the mask then lies on the
-same spot of the now registered image. Painting on a registered view (or on
+same spot of the now registered image. The move is crash-safe: the origin
+first records the centre before the move (``relocating:...``), so a kill
+between the journaled voxels and the final origin is finished on the next
+open, never moved twice. Painting on a registered view (or on
 the reference acquisition itself, whose transform is the identity) needs
 nothing of this.
 """
@@ -29,6 +32,9 @@ from processing.annotations.labels import LabelVolume
 
 PAINTED = "painted"
 UNREGISTERED_PREFIX = "painted-unregistered:"
+#: A move in progress: ``relocating:<acquisition>:<x>,<y>,<z>`` holds the lesion's centre (mm)
+#: before the move, so a move cut short by a crash is finished, never applied twice.
+RELOCATING_PREFIX = "relocating:"
 RELOCATE_SOURCE = "relocate"
 
 
@@ -41,7 +47,23 @@ def unregistered_acquisition(origin: str | None) -> str | None:
     """The acquisition a lesion was painted on before its registration, or None."""
     if origin and origin.startswith(UNREGISTERED_PREFIX):
         return origin[len(UNREGISTERED_PREFIX):] or None
+    if origin and origin.startswith(RELOCATING_PREFIX):
+        return origin[len(RELOCATING_PREFIX):].rsplit(":", 1)[0] or None
     return None
+
+
+def _centre(labels: LabelVolume, lesion_id: int) -> np.ndarray | None:
+    with labels.lock:
+        voxels = np.argwhere(labels.data == lesion_id)
+    return labels.grid.voxel_to_world(voxels.mean(0)) if len(voxels) else None
+
+
+def _moved_already(origin: str, centre: np.ndarray | None) -> bool:
+    """True when a move recorded as started has reached the labels (the centre is no longer the old one)."""
+    if centre is None:
+        return True
+    before = np.array([float(c) for c in origin.rsplit(":", 1)[1].split(",")])
+    return bool(np.linalg.norm(centre - before) > 1e-3)
 
 
 def moved_block(labels: LabelVolume, lesion_id: int, matrix: np.ndarray):
@@ -99,6 +121,15 @@ def relocate(session, transform_of: Callable[[str, str], np.ndarray | None]) -> 
         matrix = transform_of(record.visit, acquisition)
         if matrix is None:
             continue
+        centre = _centre(session.labels, record.lesion_id)
+        if record.origin.startswith(RELOCATING_PREFIX):         # a move that a crash cut short
+            if _moved_already(record.origin, centre):
+                session.store.update_lesion(record.lesion_id, origin=PAINTED)
+                moved.append(record.lesion_id)
+                continue
+        elif centre is not None:
+            started = RELOCATING_PREFIX + acquisition + ":" + ",".join(f"{c:.4f}" for c in centre)
+            session.store.update_lesion(record.lesion_id, origin=started)
         change = moved_block(session.labels, record.lesion_id, matrix)
         if change is not None:
             session.labels.write(*change, source=RELOCATE_SOURCE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.spatial.transform import Rotation
 
 from processing.annotations import Grid, RaterWorkspace
@@ -91,3 +92,37 @@ def test_relocate_moves_only_unregistered_lesions_with_a_transform_and_never_ove
         stored = session.labels.data.copy()
     with RaterWorkspace(tmp_path, "A") as workspace:                        # journaled: survives a reopen
         assert np.array_equal(workspace.open_session("sub-01").labels.data, stored)
+
+
+@pytest.mark.parametrize("killed_after_voxels", [True, False])
+def test_a_move_cut_short_by_a_crash_is_finished_once_never_twice(tmp_path, killed_after_voxels):
+    from processing.annotations import relocation
+
+    transform = head_movement()
+    with RaterWorkspace(tmp_path, "A") as workspace:
+        session = workspace.open_session("sub-01", GRID)
+        session.visit = "ses-02"
+        lesion = paint_ball(session, (0.0, 0.0, 0.0), 2.5, unregistered_origin("FLAIR"))
+        expected = moved_block(session.labels, lesion, transform)
+        real_update = session.store.update_lesion
+
+        def crash_at_the_end(lesion_id, **changes):              # the kill: the last origin write never lands
+            if changes.get("origin") == PAINTED:
+                raise KeyboardInterrupt
+            real_update(lesion_id, **changes)
+
+        session.store.update_lesion = crash_at_the_end
+        if not killed_after_voxels:
+            session.labels.write = lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt())
+        with pytest.raises(KeyboardInterrupt):
+            relocation.relocate(session, lambda visit, acquisition: transform)
+        del session.store.update_lesion
+        if not killed_after_voxels:
+            del session.labels.write
+        session.flush()
+    with RaterWorkspace(tmp_path, "A") as workspace:                    # reopen, the registration is there
+        session = workspace.open_session("sub-01")
+        assert relocation.relocate(session, lambda visit, acquisition: transform) == [lesion]
+        box, block = expected
+        assert np.array_equal(session.labels.data[box] == lesion, block == lesion)   # moved exactly once
+        assert session.store.lesions()[0].origin == PAINTED
