@@ -92,7 +92,12 @@ class GridMenus:
 
     @staticmethod
     def _menu(bar: QtWidgets.QMenuBar, title: str) -> QtWidgets.QMenu:
-        for action in bar.actions():
-            if action.menu() is not None and action.text() == title:
-                return action.menu()
-        return bar.addMenu(title)
+        return menu_named(bar, title)
+
+
+def menu_named(bar: QtWidgets.QMenuBar, title: str) -> QtWidgets.QMenu:
+    """The menu bar's menu with this title, made when there is none yet."""
+    for action in bar.actions():
+        if action.menu() is not None and action.text() == title:
+            return action.menu()
+    return bar.addMenu(title)

@@ -22,6 +22,7 @@ from viewers.state.layout_presets import PRESETS, apply_preset
 from viewers.widgets.grid_canvas import HEADER_HEIGHT, ROW_HEADER_WIDTH, SPACING
 
 from app.annotation.panel import AnnotationPanel
+from app.grid_menus import menu_named
 
 _AREA = QtCore.Qt.DockWidgetArea
 #: Presets that put the docks under the grid (the rating form side by side with the lesion table).
@@ -39,8 +40,7 @@ class ScreenLayouts(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self.wide = False
-        self.panels_menu = window.menuBar().addMenu("Panels") if _menu(window, "View") is None \
-            else _menu(window, "View").addMenu("Panels")
+        self.panels_menu = menu_named(window.menuBar(), "View").addMenu("Panels")
         self._docks: list[QtWidgets.QDockWidget] = []
 
     @property
@@ -134,16 +134,9 @@ class ScreenLayouts(QtCore.QObject):
         """The onset of the rater's selected lesion, else the focused visit."""
         annotation = self.window.rating.annotation
         if annotation is not None:
-            selected = annotation.session.toolbox.selection.lesion_id
-            row = next((r for r in annotation.session.table.rows if r["lesion_id"] == selected), None)
+            row = annotation.session.table.row_of(annotation.session.toolbox.selection.lesion_id)
             if row is not None and row.get("onset_visit"):
                 return row["onset_visit"]
         focus = self.window.session.grid.focus
         return focus[0] if focus else None
 
-
-def _menu(window, title: str):
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text() == title:
-            return action.menu()
-    return None

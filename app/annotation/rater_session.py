@@ -149,8 +149,8 @@ class RaterSession:
         lesion_id = int(self.labels.data[tuple(voxel)])
         if lesion_id == 0:
             return None
-        record = next((r for r in self.annotation.store.lesions() if r.lesion_id == lesion_id), None)
-        return f"{record.type if record else 'lesion'} {lesion_id} (yours)"
+        row = self.table.row_of(lesion_id)   # the rows in memory (refreshed after every edit), not the database
+        return f"{row['type'] if row else 'lesion'} {lesion_id} (yours)"
 
     # -- acting ------------------------------------------------------------------------------
     def use_cursor(self, cursor: WorldCursor) -> None:

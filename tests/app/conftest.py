@@ -112,17 +112,20 @@ def phantom_copy(phantom_study, tmp_path) -> Path:
 
 @pytest.fixture
 def open_rating_window(qtbot, tmp_path):
-    """``open_rating_window(root, rater, visit=None)``: the main window, shown, images loaded.
+    """``open_rating_window(root, rater, visit=None, *, size=(1600, 900), settings_file=None)``: the main
+    window, shown, images loaded.
 
-    ``rater=None`` opens the viewing mode.
+    ``rater=None`` opens the viewing mode; ``settings_file`` defaults to one per test.
     """
-    def open_window(root: Path, rater: str | None, visit: str | None = None):
+    def open_window(root: Path, rater: str | None, visit: str | None = None, *, size=(1600, 900),
+                    settings_file: Path | None = None):
         from app.main_window import MainWindow
         from processing.study import discover
 
-        window = MainWindow(discover(root), settings_file=tmp_path / "settings.json", rater=rater, visit=visit)
+        window = MainWindow(discover(root), settings_file=settings_file or tmp_path / "settings.json", rater=rater,
+                            visit=visit)
         qtbot.addWidget(window)
-        window.resize(1600, 900)
+        window.resize(*size)
         window.start()
         window.show()
         qtbot.waitExposed(window)

@@ -18,25 +18,17 @@ def ten_visits(tmp_path) -> Path:
     return write_tiny_study(tmp_path / "study", participants=1, visits=10, shape=(24, 24, 12))
 
 
-def open_window(qtbot, root: Path, settings: Path):
-    from app.main_window import MainWindow
-    from processing.study import discover
-
-    window = MainWindow(discover(root), settings_file=settings, rater="K")
-    qtbot.addWidget(window)
-    window.resize(1920, 1080)
-    window.start()
-    window.show()
-    qtbot.waitExposed(window)
-    window.wait_for_images()
-    return window
+@pytest.fixture
+def open_window(open_rating_window):
+    """``open_window(qtbot, root, settings)``: rater K's window at 1920 x 1080 with these settings."""
+    return lambda qtbot, root, settings: open_rating_window(root, "K", size=(1920, 1080), settings_file=settings)
 
 
 def docks(window) -> dict[str, QtWidgets.QDockWidget]:
     return {dock.windowTitle(): dock for dock in window.findChildren(QtWidgets.QDockWidget)}
 
 
-def test_dwi_screening_fits_ten_visits_of_three_columns_at_180_px(qtbot, ten_visits, tmp_path):
+def test_dwi_screening_fits_ten_visits_of_three_columns_at_180_px(qtbot, ten_visits, tmp_path, open_window):
     window = open_window(qtbot, ten_visits, tmp_path / "settings.json")
     before = [tile.rect for tile in window.grid_view.views.values()]
     window.actions_by_name["layout_dwi_screening"].trigger()              # F5
@@ -58,7 +50,7 @@ def test_dwi_screening_fits_ten_visits_of_three_columns_at_180_px(qtbot, ten_vis
     window.close()
 
 
-def test_acmi_check_shows_the_selected_lesions_onset_and_the_last_visit(qtbot, ten_visits, tmp_path):
+def test_acmi_check_shows_the_selected_lesions_onset_and_the_last_visit(qtbot, ten_visits, tmp_path, open_window):
     window = open_window(qtbot, ten_visits, tmp_path / "settings.json")
     session = window.rating.annotation.session
     window.session.grid.set_focus("ses-04", "b1000")
@@ -76,18 +68,19 @@ def test_acmi_check_shows_the_selected_lesions_onset_and_the_last_visit(qtbot, t
     window.close()
 
 
-def test_a_closed_dock_stays_closed_until_shown_again(qtbot, ten_visits, tmp_path):
+def test_a_closed_dock_stays_closed_until_shown_again(qtbot, tmp_path, open_window):
     settings = tmp_path / "settings.json"
-    window = open_window(qtbot, ten_visits, settings)
+    two_visits = write_tiny_study(tmp_path / "study", participants=1, visits=2, shape=(24, 24, 12))
+    window = open_window(qtbot, two_visits, settings)
     docks(window)["Analysis"].close()                                      # the dock's close button
     window.close()
-    again = open_window(qtbot, ten_visits, settings)
+    again = open_window(qtbot, two_visits, settings)
     analysis = docks(again)["Analysis"]
     assert not analysis.isVisible() and docks(again)["Annotation"].isVisible()
     analysis.toggleViewAction().trigger()                                   # View -> Panels -> Analysis
     assert analysis.isVisible()
     again.close()
-    third = open_window(qtbot, ten_visits, settings)
+    third = open_window(qtbot, two_visits, settings)
     assert docks(third)["Analysis"].isVisible()
     third.close()
 

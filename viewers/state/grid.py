@@ -140,11 +140,11 @@ class GridModel(GridOverlays, GridLoading):
         """True when a column shows a quantitative map whose window is worth saving."""
         return column_key in self._window_set and column_key in self._derived_columns
 
-    def row_title(self, visit: Visit) -> str:
-        """``"ses-03  2023-06-13  week 8.3"``."""
+    def row_title(self, visit: Visit, *, with_date: bool = True) -> str:
+        """``"ses-03  2023-06-13  week 8.3"`` (``with_date=False``: ``"ses-03  week 8.3"``, a column header)."""
         date = visit.date.strftime("%Y-%m-%d") if visit.date else "no date"
         weeks = "" if visit.weeks_since_baseline is None else f"  week {visit.weeks_since_baseline:.1f}"
-        return f"{visit.session}  {date}{weeks}"
+        return f"{visit.session}  {date}{weeks}" if with_date or not weeks else f"{visit.session}{weeks}"
 
     # -- read-outs ---------------------------------------------------------------------------
     def values_at_cursor(self) -> dict[str, list[float | None]]:

@@ -3,8 +3,8 @@
 A :class:`GridLayout` is the rater's choice: column order, hidden columns,
 hidden visits, and whether visits run down (rows, the default) or across
 (``visits_across``: one column per visit, one row per modality, so ten visits
-of three modalities fit a 1920 x 1080 screen at tiles of 180 px). It is plain data with events, saved under a name in the
-settings (:mod:`viewers.state.settings`) and restored from a dict.
+of three modalities fit a 1920 x 1080 screen at tiles of 180 px). It is
+plain data with events, saved under a name in the settings (:mod:`viewers.state.settings`) and restored from a dict.
 """
 
 from __future__ import annotations
@@ -77,19 +77,6 @@ class GridLayout:
         self.hidden_columns = set(self.columns) - set(keys)
         self.changed.emit(what="columns")
 
-    def set_rows(self, shown: Sequence[str], sessions: Sequence[str]) -> None:
-        """Show exactly the visits ``shown`` among ``sessions`` (the others hidden)."""
-        hidden = set(sessions) - set(shown)
-        if hidden != self.hidden_rows:
-            self.hidden_rows = hidden
-            self.changed.emit(what="rows")
-
-    def set_visits_across(self, across: bool) -> None:
-        """Visits as columns (True) or as rows (False)."""
-        if bool(across) != self.visits_across:
-            self.visits_across = bool(across)
-            self.changed.emit(what="columns")
-
     def set_row_visible(self, session: str, visible: bool) -> None:
         """Show or hide a visit."""
         if visible == (session not in self.hidden_rows):
@@ -113,12 +100,14 @@ class GridLayout:
                    across)
 
     def assign(self, other: "GridLayout") -> None:
-        """Take over another layout's choices (restoring a named layout), one event each."""
+        """Take over another layout's choices (a named layout or a preset) with ONE ``"columns"`` event.
+
+        Columns, rows and orientation change together, so the grid rebuilds once.
+        """
         self.columns, self.hidden_columns = list(other.columns), set(other.hidden_columns)
         self.hidden_rows = set(other.hidden_rows)
         self.visits_across = other.visits_across
         self.changed.emit(what="columns")
-        self.changed.emit(what="rows")
 
 
 def _strings(record: Any, field: str) -> list[str]:

@@ -68,6 +68,7 @@ def apply_preset(layout: GridLayout, name: str, sessions: Sequence[str], onset: 
         For an unknown preset name.
     """
     preset = PRESETS[name]
-    layout.set_visits_across(preset.visits_across)
-    layout.set_rows(preset_visits(preset, sessions, onset), sessions)
-    layout.set_columns(preset.columns)
+    shown = preset_visits(preset, sessions, onset)
+    layout.assign(GridLayout(preset.columns + tuple(k for k in layout.columns if k not in preset.columns),
+                             set(layout.columns) - set(preset.columns),
+                             set(sessions) - set(shown), preset.visits_across))

@@ -40,12 +40,6 @@ MARKER = QtGui.QColor(255, 60, 200, 220)
 _BUTTON = QtCore.Qt.MouseButton
 
 
-def _short(visit_title: str) -> str:
-    """``"ses-02  week 4.1"`` from a row title ``"ses-02  2023-04-20  week 4.1"`` (a column header)."""
-    parts = visit_title.split("  ")
-    return "  ".join([parts[0], parts[-1]] if len(parts) > 2 else parts)
-
-
 class GridCanvas(QtWidgets.QWidget):
     """Draws every visible cell of a :class:`GridModel` (see the module docstring).
 
@@ -172,9 +166,10 @@ class GridCanvas(QtWidgets.QWidget):
         across = self.model.layout.visits_across
         for tile in self.tiles.values():
             x, y, width, height = tile.rect
-            visit_title = self.model.row_title(tile.cell.visit)
-            top_text, side_text = ((_short(visit_title), tile.cell.column.title) if across else
-                                   (tile.cell.column.title, visit_title.replace("  ", "\n")))
+            visit = tile.cell.visit
+            top_text, side_text = ((self.model.row_title(visit, with_date=False), tile.cell.column.title)
+                                   if across else
+                                   (tile.cell.column.title, self.model.row_title(visit).replace("  ", "\n")))
             first_visit = tile.cell.visit is self.model.visible_visits()[0]
             first_column = tile.cell.column.key == self.model.layout.visible_columns()[0]
             if (first_column if across else first_visit):

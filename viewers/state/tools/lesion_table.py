@@ -86,10 +86,14 @@ class LesionTableModel:
         self.type_filter, self.text_filter, self.unrated_only = lesion_type, text, unrated_only
         self.changed.emit(current=self.current_id)
 
+    def row_of(self, lesion_id: int | None) -> dict | None:
+        """A lesion's row whatever the filters (None when unknown)."""
+        return next((r for r in self._all if r["lesion_id"] == lesion_id), None)
+
     # -- navigation ------------------------------------------------------------------
     def go_to(self, lesion_id: int) -> dict:
         """Make a lesion current and move the cursor to its centre (KeyError if unknown)."""
-        row = next((r for r in self._all if r["lesion_id"] == lesion_id), None)
+        row = self.row_of(lesion_id)
         if row is None:
             raise KeyError(lesion_id)
         self.current_id = lesion_id
