@@ -25,11 +25,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-QT_LIBS = ["libegl1", "libgl1", "libxkbcommon0", "libfontconfig1", "libfreetype6",
-           "libdbus-1-3", "libglib2.0-0", "libx11-6",
-           # a real window on an X display (also under Xvfb)
-           "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0",
-           "libxcb-render-util0", "libxcb-shape0", "libxcb-xkb1", "libxkbcommon-x11-0"]
+QT_LIBS = [
+    "libegl1",
+    "libgl1",
+    "libxkbcommon0",
+    "libfontconfig1",
+    "libfreetype6",
+    "libdbus-1-3",
+    "libglib2.0-0",
+    "libx11-6",
+    # a real window on an X display (also under Xvfb)
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-keysyms1",
+    "libxcb-image0",
+    "libxcb-render-util0",
+    "libxcb-shape0",
+    "libxcb-xkb1",
+    "libxkbcommon-x11-0",
+]
 # the tests also drive a real window under Xvfb with xdotool
 TEST_TOOLS = ["xvfb", "xauth", "xdotool"]
 TEST_ARGS = ["-q", "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider"]
@@ -45,8 +59,9 @@ def missing_debian_packages(names: list[str]) -> list[str]:
         return []
     missing = []
     for name in names:
-        result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", name],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True
+        )
         if "install ok installed" not in result.stdout:
             missing.append(name)
     return missing

@@ -15,7 +15,18 @@ from processing.errors import FerretError
 from processing.study.model import ACQUISITION_KINDS, Participant, Study, Visit
 
 #: Which acquisition a freshly opened visit shows, in order of preference.
-DEFAULT_KIND_ORDER = ("FLAIR", "T1w", "UNIT1", "MP2RAGE", "MEGRE", "T2w", "MESE", "dwi", "T1map", "epi")
+DEFAULT_KIND_ORDER = (
+    "FLAIR",
+    "T1w",
+    "UNIT1",
+    "MP2RAGE",
+    "MEGRE",
+    "T2w",
+    "MESE",
+    "dwi",
+    "T1map",
+    "epi",
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +68,10 @@ def has_image(visit: Visit, kind: str) -> bool:
 
 def visit_rows(participant: Participant, kinds: list[str]) -> list[VisitRow]:
     """The browser rows of a participant's visits, in chronological order."""
-    return [VisitRow(v.session, _date_text(v), _weeks_text(v),
-                     tuple(has_image(v, k) for k in kinds)) for v in participant.visits]
+    return [
+        VisitRow(v.session, _date_text(v), _weeks_text(v), tuple(has_image(v, k) for k in kinds))
+        for v in participant.visits
+    ]
 
 
 def default_kind(visit: Visit, preferred: str | None = None) -> str | None:
@@ -80,16 +93,20 @@ def find_participant(study: Study, label: str | None) -> Participant:
         When the label is unknown or the study has no participant.
     """
     if not study.participants:
-        raise FerretError("no participants found (no sub-* folders): this is not a BIDS study.",
-                          study.root, "open the BIDS root folder, the one holding sub-01/, sub-02/, ...")
+        raise FerretError(
+            "no participants found (no sub-* folders): this is not a BIDS study.",
+            study.root,
+            "open the BIDS root folder, the one holding sub-01/, sub-02/, ...",
+        )
     if label is None:
         with_visits = [p for p in study.participants.values() if p.visits]
         return (with_visits or list(study.participants.values()))[0]
     key = label if label.startswith("sub-") else f"sub-{label}"
     if key not in study.participants:
         known = ", ".join(list(study.participants)[:10])
-        raise FerretError(f"participant {label!r} is not in this study.", study.root,
-                          f"use one of: {known}.")
+        raise FerretError(
+            f"participant {label!r} is not in this study.", study.root, f"use one of: {known}."
+        )
     return study.participants[key]
 
 

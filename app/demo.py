@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import platformdirs
 
@@ -31,13 +31,19 @@ def phantom_maker() -> Callable[..., Path]:
     try:
         from processing.phantom import make_phantom_study
     except ImportError as exc:
-        raise FerretError(f"the phantom generator is not available ({exc}).",
-                          fix="update Ferret; or open a study of your own with `ferret open STUDY`.") from exc
+        raise FerretError(
+            f"the phantom generator is not available ({exc}).",
+            fix="update Ferret; or open a study of your own with `ferret open STUDY`.",
+        ) from exc
     return make_phantom_study
 
 
-def ensure_demo_study(folder: Path | None = None, *, make: Callable[..., Path] | None = None,
-                      echo: Callable[[str], None] = print) -> Path:
+def ensure_demo_study(
+    folder: Path | None = None,
+    *,
+    make: Callable[..., Path] | None = None,
+    echo: Callable[[str], None] = print,
+) -> Path:
     """Return the demo study's root, creating it first when it does not exist.
 
     Parameters
@@ -57,11 +63,17 @@ def ensure_demo_study(folder: Path | None = None, *, make: Callable[..., Path] |
     partial = folder.with_name(folder.name + ".part")
     shutil.rmtree(partial, ignore_errors=True)
     partial.parent.mkdir(parents=True, exist_ok=True)
-    echo(f"Creating the demo study in {folder} (1 participant, 10 visits, small scale; "
-         "this takes a while the first time) ...")
+    echo(
+        f"Creating the demo study in {folder} (1 participant, 10 visits, small scale; "
+        "this takes a while the first time) ..."
+    )
     started = time.perf_counter()
     made = Path(make(partial, **DEMO_OPTIONS, progress=Progress(_console_listener(echo))))
-    inner = made.resolve().relative_to(partial.resolve()) if made.resolve() != partial.resolve() else Path()
+    inner = (
+        made.resolve().relative_to(partial.resolve())
+        if made.resolve() != partial.resolve()
+        else Path()
+    )
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(partial, folder)
     echo(f"Demo study created in {time.perf_counter() - started:.0f} s.")

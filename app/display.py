@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Mapping
+from collections.abc import Mapping
 
 #: Qt platforms that draw into memory: a window exists but nobody can see it.
 INVISIBLE_PLATFORMS = ("offscreen", "minimal")

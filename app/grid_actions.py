@@ -44,7 +44,12 @@ SHORTCUTS = (
     ("Ctrl+Q", "File", "Quit (the rater's work is saved; background jobs stop)", "quit_window"),
     ("Ctrl+Shift+S", "Layout", "Save the layout as ...", "save_layout_as"),
     ("F5", "Layout", "DWI screening: b1000, b3000, MD at every visit", "layout_dwi_screening"),
-    ("F6", "Layout", "A-CMI check: DWI, FLAIR, T1/R1, SWI, R2* at onset and last visit", "layout_acmi_check"),
+    (
+        "F6",
+        "Layout",
+        "A-CMI check: DWI, FLAIR, T1/R1, SWI, R2* at onset and last visit",
+        "layout_acmi_check",
+    ),
     ("F7", "Layout", "CMB: SWI, minIP, R2*, phase at every visit", "layout_cmb"),
     ("F8", "Layout", "All modalities at every visit (panels back)", "layout_all"),
     ("F1", "Help", "Keyboard shortcuts", "show_help"),
@@ -77,8 +82,9 @@ MOUSE_HELP = (
 )
 
 
-def install_actions(window: QtWidgets.QMainWindow, views: list[QtWidgets.QWidget] | None = None
-                    ) -> dict[str, QtGui.QAction]:
+def install_actions(
+    window: QtWidgets.QMainWindow, views: list[QtWidgets.QWidget] | None = None
+) -> dict[str, QtGui.QAction]:
     """Create a menu entry with its shortcut for every row of :data:`SHORTCUTS`.
 
     Plain keys are bound to ``views`` (the widgets that show images; their
@@ -88,7 +94,9 @@ def install_actions(window: QtWidgets.QMainWindow, views: list[QtWidgets.QWidget
     menus: dict[str, QtWidgets.QMenu] = {}
     actions = {}
     for key, menu_name, text, method in SHORTCUTS:
-        menu = menus.get(menu_name) or menus.setdefault(menu_name, window.menuBar().addMenu(menu_name))
+        menu = menus.get(menu_name) or menus.setdefault(
+            menu_name, window.menuBar().addMenu(menu_name)
+        )
         action = QtGui.QAction(text, window)
         action.setShortcut(QtGui.QKeySequence(key))
         action.triggered.connect(lambda _=False, m=method: getattr(window, m)())
@@ -120,8 +128,11 @@ def other_shortcuts(window: QtWidgets.QWidget) -> list[tuple[str, str, str]]:
 def _where(action: QtGui.QAction) -> str:
     if action.shortcutContext() == QtCore.Qt.ShortcutContext.WindowShortcut:
         return WINDOW
-    owners = [w for w in action.associatedObjects() if isinstance(w, QtWidgets.QWidget)
-              and not isinstance(w, QtWidgets.QMenu)]
+    owners = [
+        w
+        for w in action.associatedObjects()
+        if isinstance(w, QtWidgets.QWidget) and not isinstance(w, QtWidgets.QMenu)
+    ]
     return owners[0].accessibleName() or type(owners[0]).__name__ if owners else WINDOW
 
 
@@ -129,13 +140,17 @@ def help_text(window: QtWidgets.QWidget | None = None) -> str:
     """Every shortcut of the window's current mode, with where it works, as HTML."""
     rows = [(key, context_of(key), text) for key, _, text, _ in SHORTCUTS]
     rows += other_shortcuts(window) if window is not None else []
-    keyboard = "".join(f"<tr><td><b>{key}</b></td><td>{text}</td><td><i>{where}</i></td></tr>"
-                       for key, where, text in rows)
+    keyboard = "".join(
+        f"<tr><td><b>{key}</b></td><td>{text}</td><td><i>{where}</i></td></tr>"
+        for key, where, text in rows
+    )
     form = "".join(f"<tr><td><b>{key}</b></td><td>{text}</td></tr>" for key, text in FORM_HELP)
     mouse = "".join(f"<tr><td><b>{what}</b></td><td>{text}</td></tr>" for what, text in MOUSE_HELP)
-    return (f"<h3>Keyboard</h3><table cellpadding=3>{keyboard}</table>"
-            f"<h3>Rating form (while it has the keyboard focus)</h3><table cellpadding=3>{form}</table>"
-            f"<h3>Mouse</h3><table cellpadding=3>{mouse}</table>")
+    return (
+        f"<h3>Keyboard</h3><table cellpadding=3>{keyboard}</table>"
+        f"<h3>Rating form (while it has the keyboard focus)</h3><table cellpadding=3>{form}</table>"
+        f"<h3>Mouse</h3><table cellpadding=3>{mouse}</table>"
+    )
 
 
 class HelpDialog(QtWidgets.QDialog):

@@ -28,7 +28,7 @@ class GridMenus:
         self.review = self._menu(bar, "Overlays").addAction("Review mode: every rater's masks")
         self.review.setCheckable(True)
         self.review.setChecked(self.session.grid.overlay_mode == "review")
-        self.review.setEnabled(not window.rating.rating)   # blinding: never while rating
+        self.review.setEnabled(not window.rating.rating)  # blinding: never while rating
         self.review.toggled.connect(window.rating.set_review)
         self.colormaps = self._menu(bar, "View").addMenu("Colour map of the focused column")
         self.columns.aboutToShow.connect(self.rebuild_columns)
@@ -54,7 +54,9 @@ class GridMenus:
             action = self.visits.addAction(grid.row_title(visit))
             action.setCheckable(True)
             action.setChecked(visit.session not in grid.layout.hidden_rows)
-            action.toggled.connect(lambda shown, s=visit.session: grid.layout.set_row_visible(s, shown))
+            action.toggled.connect(
+                lambda shown, s=visit.session: grid.layout.set_row_visible(s, shown)
+            )
 
     def rebuild_layouts(self) -> None:
         """The saved layouts."""

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import platformdirs
 
+from app.browser_model import find_participant
+from app.display import can_show_window, no_display_message
 from processing.errors import FerretError
 from processing.study import discover
 from processing.study.model import Study
-
-from app.browser_model import find_participant
-from app.display import can_show_window, no_display_message
 
 
 def load_study(root: str | Path) -> Study:
@@ -28,8 +27,11 @@ def load_study(root: str | Path) -> Study:
     if not root.exists():
         raise FerretError("this study folder does not exist.", root, "check the path.")
     if not root.is_dir():
-        raise FerretError("this is a file, not a study folder.", root,
-                          "give the BIDS root folder (the one holding sub-01/, sub-02/, ...).")
+        raise FerretError(
+            "this is a file, not a study folder.",
+            root,
+            "give the BIDS root folder (the one holding sub-01/, sub-02/, ...).",
+        )
     study = discover(root)
     find_participant(study, None)  # raises when there is no participant at all
     return study
@@ -40,10 +42,19 @@ def headless_screenshot_path() -> Path:
     return Path(platformdirs.user_cache_dir("ferret")) / "window.png"
 
 
-def run_window(root: str | Path, *, participant: str | None = None, screenshot: str | None = None,
-               size: tuple[int, int] = (1920, 1080), command: str = "open", lesion: str | None = None,
-               orientation: str | None = None, rater: str | None = None, visit: str | None = None,
-               review: bool = False) -> int:
+def run_window(
+    root: str | Path,
+    *,
+    participant: str | None = None,
+    screenshot: str | None = None,
+    size: tuple[int, int] = (1920, 1080),
+    command: str = "open",
+    lesion: str | None = None,
+    orientation: str | None = None,
+    rater: str | None = None,
+    visit: str | None = None,
+    review: bool = False,
+) -> int:
     """Show the main window on ``root``; return the exit status.
 
     With ``screenshot``, render offscreen at ``size``, write the PNG and return 0.
@@ -59,7 +70,9 @@ def run_window(root: str | Path, *, participant: str | None = None, screenshot: 
     if screenshot is not None or headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     interactive = screenshot is None and not headless
-    app, window = _make_window(study, participant, rater=rater, visit=visit, review=review, process=interactive)
+    app, window = _make_window(
+        study, participant, rater=rater, visit=visit, review=review, process=interactive
+    )
     _apply_view_options(window, lesion, orientation)
     if screenshot is not None or headless:
         from app.screenshot import save_screenshot
@@ -67,7 +80,11 @@ def run_window(root: str | Path, *, participant: str | None = None, screenshot: 
         target = save_screenshot(window, screenshot or headless_screenshot_path(), size)
         window.close()
         window.deleteLater()
-        print(no_display_message(command, str(target)) if headless else f"Screenshot written to {target}")
+        print(
+            no_display_message(command, str(target))
+            if headless
+            else f"Screenshot written to {target}"
+        )
         return 0
     window.resize(*size)
     window.show()
@@ -82,16 +99,22 @@ def _apply_view_options(window, lesion: str | None, orientation: str | None) -> 
         found = [item for item in window.session.lesions() if item.id == lesion]
         if not found:
             known = ", ".join(item.id for item in window.session.lesions()[:12]) or "none"
-            raise FerretError(f"lesion {lesion!r} is not known for this participant.", None,
-                              f"use one of: {known}.")
+            raise FerretError(
+                f"lesion {lesion!r} is not known for this participant.",
+                None,
+                f"use one of: {known}.",
+            )
         window.go_to_lesion(found[0])
 
 
 def _check_visit(participant, visit: str) -> None:
     sessions = [v.session for v in participant.visits]
     if visit not in sessions:
-        raise FerretError(f"visit {visit!r} is not one of {participant.label}'s visits.", None,
-                          f"use one of: {', '.join(sessions)}.")
+        raise FerretError(
+            f"visit {visit!r} is not one of {participant.label}'s visits.",
+            None,
+            f"use one of: {', '.join(sessions)}.",
+        )
 
 
 def _make_window(study: Study, participant: str | None, **mode):
@@ -101,13 +124,15 @@ def _make_window(study: Study, participant: str | None, **mode):
         from app.screenshot import quiet_offscreen_notices
 
         quiet_offscreen_notices()
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0] if sys.argv else "ferret"])
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
+        [sys.argv[0] if sys.argv else "ferret"]
+    )
     from app.main_window import MainWindow
 
     window = MainWindow(study, **mode)
     try:
         window.start(participant)
     except BaseException:
-        window.rating.close()   # release the rater's lock
+        window.rating.close()  # release the rater's lock
         raise
     return app, window

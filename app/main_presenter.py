@@ -10,16 +10,21 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from app.browser_model import (
+    VisitRow,
+    default_kind,
+    find_participant,
+    has_image,
+    study_kinds,
+    visit_maps,
+    visit_rows,
+)
 from processing.errors import FerretError
 from processing.study.model import Participant, Study, Visit
 from viewers.state import ViewGeometry, WindowLevel, WorldCursor
 from viewers.state.readout import cursor_readout
 from viewers.state.slice_view_model import SliceViewModel
 from viewers.state.volume import Volume, load_display_volume, load_volume_file
-
-from app.browser_model import (
-    VisitRow, default_kind, find_participant, has_image, study_kinds, visit_maps, visit_rows,
-)
 
 
 class MainView(Protocol):
@@ -75,7 +80,11 @@ class MainPresenter:
         """The user clicked a visit (``kind`` None) or a modality cell of the table."""
         visit = self._visit(session)
         wanted = kind or (self.selection[1] if self.selection else None)
-        chosen = wanted if wanted and has_image(visit, wanted) else (None if kind else default_kind(visit))
+        chosen = (
+            wanted
+            if wanted and has_image(visit, wanted)
+            else (None if kind else default_kind(visit))
+        )
         if chosen is None:
             self.view.set_status(f"{visit.prefix}: no {kind} at this visit")
             return
@@ -95,7 +104,11 @@ class MainPresenter:
             self.cursor.set_position(volume.centre)
         self.selection = (session, kind)
         self.view.mark_selection(session, kind)
-        weeks = f", week {visit.weeks_since_baseline:.1f}" if visit.weeks_since_baseline is not None else ""
+        weeks = (
+            f", week {visit.weeks_since_baseline:.1f}"
+            if visit.weeks_since_baseline is not None
+            else ""
+        )
         self.view.set_image_title(f"{kind}  {visit.participant} {session}{weeks}  ({volume.label})")
         self._update_status()
 

@@ -14,15 +14,6 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from processing.study.model import Study
-from viewers.state import ORIENTATIONS
-from viewers.state.readout import cursor_readout
-from viewers.widgets import SliceView
-from viewers.widgets.grid_view import GridView
-from viewers.widgets.histogram import WindowHistogram
-from viewers.widgets.readout_panel import ReadoutPanel
-from viewers.widgets.timecourse_strip import TimeCourseStrip
-
 from app.grid_actions import HelpDialog, install_actions
 from app.grid_menus import GridMenus
 from app.main_presenter import MainPresenter
@@ -31,7 +22,14 @@ from app.screen_layouts import ScreenLayouts
 from app.viewer_session import ViewerSession
 from app.widgets.study_browser import StudyBrowser
 from app.window_commands import WindowCommands
-
+from processing.study.model import Study
+from viewers.state import ORIENTATIONS
+from viewers.state.readout import cursor_readout
+from viewers.widgets import SliceView
+from viewers.widgets.grid_view import GridView
+from viewers.widgets.histogram import WindowHistogram
+from viewers.widgets.readout_panel import ReadoutPanel
+from viewers.widgets.timecourse_strip import TimeCourseStrip
 
 #: Width of the browser and of the read-out column, pixels.
 SIDE_WIDTH = 330
@@ -56,12 +54,23 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         (:mod:`app.processing`) and fill the views in as results arrive.
     """
 
-    def __init__(self, study: Study, settings_file: Path | None = None, parent=None, *, rater: str | None = None,
-                 visit: str | None = None, review: bool = False, process: bool = False) -> None:
+    def __init__(
+        self,
+        study: Study,
+        settings_file: Path | None = None,
+        parent=None,
+        *,
+        rater: str | None = None,
+        visit: str | None = None,
+        review: bool = False,
+        process: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.study = study
         mode = "rating" if rater else ("review" if review else "view")
-        self.setWindowTitle(f"Ferret - {study.name or study.root.name}" + (f" - rating as {rater}" if rater else ""))
+        self.setWindowTitle(
+            f"Ferret - {study.name or study.root.name}" + (f" - rating as {rater}" if rater else "")
+        )
         self.presenter = MainPresenter(self, study)
         self.session = ViewerSession(settings_file, overlay_mode=mode)
         self.rating = RatingMode(self, rater, visit, interactive=process)

@@ -18,10 +18,9 @@
 
 from __future__ import annotations
 
+from app.annotation import RaterSession
 from processing.annotations.integrity import DamagedStoreError
 from processing.errors import FerretError
-
-from app.annotation import RaterSession
 
 
 class RatingMode:
@@ -36,7 +35,9 @@ class RatingMode:
         The visit being screened (new lesions record it).
     """
 
-    def __init__(self, window, rater: str | None, visit: str | None = None, *, interactive: bool = False) -> None:
+    def __init__(
+        self, window, rater: str | None, visit: str | None = None, *, interactive: bool = False
+    ) -> None:
         self.window, self.rater, self.visit, self.interactive = window, rater, visit, interactive
         self.annotation = None
         self.analysis = None
@@ -68,7 +69,9 @@ class RatingMode:
     def _open_session(self, label: str, cursor) -> RaterSession | None:
         """The rater's session; on damage, what the rater chose (None: not rating this participant)."""
         try:
-            return RaterSession(self.window.study.root, self.rater, label, visit=self.visit, cursor=cursor)
+            return RaterSession(
+                self.window.study.root, self.rater, label, visit=self.visit, cursor=cursor
+            )
         except DamagedStoreError as damage:
             if not self.interactive:
                 raise
@@ -78,22 +81,27 @@ class RatingMode:
             from processing.annotations.recovery import StoreFiles, restore_backup
 
             aside = restore_backup(StoreFiles(damage.folder, label))
-            self.window.statusBar().showMessage(f"Restored the newest backup; the damaged files are in {aside}.")
-            return RaterSession(self.window.study.root, self.rater, label, visit=self.visit, cursor=cursor)
+            self.window.statusBar().showMessage(
+                f"Restored the newest backup; the damaged files are in {aside}."
+            )
+            return RaterSession(
+                self.window.study.root, self.rater, label, visit=self.visit, cursor=cursor
+            )
         if choice == "quit":
             if not self.window.isVisible():
                 raise damage  # still starting: `ferret open` ends with the one-line message
             self.window.close()
         else:
-            self.window.statusBar().showMessage(f"Not rating {label}: its annotations are damaged "
-                                                "(ferret annotate recover lists the ways back).")
+            self.window.statusBar().showMessage(
+                f"Not rating {label}: its annotations are damaged "
+                "(ferret annotate recover lists the ways back)."
+            )
         return None
 
     def _ask(self, damage: DamagedStoreError) -> str:
+        from app.annotation import damage_dialog
         from processing.annotations.backup import backups_of
         from processing.annotations.recovery import StoreFiles, loss_of
-
-        from app.annotation import damage_dialog
 
         backups = backups_of(damage.folder)
         losses = [loss_of(StoreFiles(damage.folder, damage.participant), b) for b in backups[:1]]
@@ -109,12 +117,13 @@ class RatingMode:
         if moved:
             self.window.statusBar().showMessage(
                 f"Lesion(s) {', '.join(map(str, moved))} moved with the registration that arrived: they were "
-                "painted on an unregistered view and now lie on the same spot of the registered image.")
+                "painted on an unregistered view and now lie on the same spot of the registered image."
+            )
 
     def _own_labels_edited(self, edit=None) -> None:
         self.window.session.grid.changed.emit(what="own-labels")
         if self.annotation is not None and self.annotation.session.relocation_deferred:
-            self.outputs_arrived()   # a registration arrived during the stroke just committed
+            self.outputs_arrived()  # a registration arrived during the stroke just committed
 
     def rescan(self) -> None:
         """Pick up views made by a grid rebuild."""
@@ -124,8 +133,11 @@ class RatingMode:
     def set_review(self, on: bool) -> None:
         """Show every rater's labels (review) or none (view); refused while rating."""
         if self.rating and on:
-            raise FerretError("review mode shows other raters' annotations, which a rater must not see "
-                              "while rating.", fix="close the rating window and open the study with --review.")
+            raise FerretError(
+                "review mode shows other raters' annotations, which a rater must not see "
+                "while rating.",
+                fix="close the rating window and open the study with --review.",
+            )
         self.window.session.grid.set_overlay_mode("review" if on else "view")
 
     def close(self) -> None:

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from viewers.state.layout_presets import PRESETS, apply_preset
-from viewers.widgets.grid_canvas import HEADER_HEIGHT, ROW_HEADER_WIDTH, SPACING
-
 from app.annotation.panel import AnnotationPanel
 from app.grid_menus import menu_named
+from viewers.state.layout_presets import PRESETS, apply_preset
+from viewers.widgets.grid_canvas import HEADER_HEIGHT, ROW_HEADER_WIDTH, SPACING
 
 _AREA = QtCore.Qt.DockWidgetArea
 #: Presets that put the docks under the grid (the rating form side by side with the lesion table).
@@ -75,26 +74,38 @@ class ScreenLayouts(QtCore.QObject):
             toggle = dock.toggleViewAction()
             toggle.triggered.connect(lambda shown, d=dock: self._reopened(d, shown))
             self.panels_menu.addAction(toggle)
-            dock.destroyed.connect(lambda *_, d=dock: self._docks.remove(d) if d in self._docks else None)
+            dock.destroyed.connect(
+                lambda *_, d=dock: self._docks.remove(d) if d in self._docks else None
+            )
             self._place(dock)
             if dock.windowTitle() in self.closed:
                 dock.hide()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
-        if event.type() == QtCore.QEvent.Type.Close and isinstance(watched, QtWidgets.QDockWidget) \
-                and watched.windowTitle() not in self.closed:
-            self.window.session.settings.display["closed_docks"] = self.closed + [watched.windowTitle()]
-            self.window.session.save()   # on disk now: a crash later keeps the rater's choice
+        if (
+            event.type() == QtCore.QEvent.Type.Close
+            and isinstance(watched, QtWidgets.QDockWidget)
+            and watched.windowTitle() not in self.closed
+        ):
+            self.window.session.settings.display["closed_docks"] = self.closed + [
+                watched.windowTitle()
+            ]
+            self.window.session.save()  # on disk now: a crash later keeps the rater's choice
         return False
 
     def _reopened(self, dock: QtWidgets.QDockWidget, shown: bool) -> None:
         if shown:
             self.window.session.settings.display["closed_docks"] = [
-                name for name in self.closed if name != dock.windowTitle()]
+                name for name in self.closed if name != dock.windowTitle()
+            ]
             self.window.session.save()
 
     def _place(self, dock: QtWidgets.QDockWidget) -> None:
-        area = _AREA.BottomDockWidgetArea if self.wide else HOME.get(dock.windowTitle(), _AREA.BottomDockWidgetArea)
+        area = (
+            _AREA.BottomDockWidgetArea
+            if self.wide
+            else HOME.get(dock.windowTitle(), _AREA.BottomDockWidgetArea)
+        )
         if self.window.dockWidgetArea(dock) != area:
             self.window.addDockWidget(area, dock)
         if isinstance(dock.widget(), AnnotationPanel):
@@ -111,15 +122,19 @@ class ScreenLayouts(QtCore.QObject):
         """
         window = self.window
         shown = [dock for dock in self._docks if dock.isVisible()]
-        bottom = [dock for dock in shown if window.dockWidgetArea(dock) == _AREA.BottomDockWidgetArea]
+        bottom = [
+            dock for dock in shown if window.dockWidgetArea(dock) == _AREA.BottomDockWidgetArea
+        ]
         if not bottom:
             return
         if not self.wide:
-            window.resizeDocks(bottom, [BOTTOM_DOCK_HEIGHT] * len(bottom), QtCore.Qt.Orientation.Vertical)
+            window.resizeDocks(
+                bottom, [BOTTOM_DOCK_HEIGHT] * len(bottom), QtCore.Qt.Orientation.Vertical
+            )
             return
         annotation = [dock for dock in bottom if dock.windowTitle() in HOME]
         stack = annotation + [dock for dock in bottom if dock not in annotation]
-        for dock in stack[1:]:                 # one row of tabs: the annotation dock in front, full width
+        for dock in stack[1:]:  # one row of tabs: the annotation dock in front, full width
             window.tabifyDockWidget(stack[0], dock)
         stack[0].raise_()
         grid = window.session.grid
@@ -127,7 +142,9 @@ class ScreenLayouts(QtCore.QObject):
         across, down = (visits, columns) if grid.layout.visits_across else (columns, visits)
         tile = (window.grid_view.viewport().width() - ROW_HEADER_WIDTH) // max(1, across)
         grid_height = HEADER_HEIGHT + down * (tile + SPACING) + SPACING + TAB_BAR
-        free = window.height() - window.menuBar().height() - window.statusBar().height() - grid_height
+        free = (
+            window.height() - window.menuBar().height() - window.statusBar().height() - grid_height
+        )
         window.resizeDocks(stack[:1], [max(free, MIN_DOCK_HEIGHT)], QtCore.Qt.Orientation.Vertical)
 
     def _onset(self) -> str | None:
@@ -139,4 +156,3 @@ class ScreenLayouts(QtCore.QObject):
                 return row["onset_visit"]
         focus = self.window.session.grid.focus
         return focus[0] if focus else None
-

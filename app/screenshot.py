@@ -27,8 +27,10 @@ def parse_size(text: str | None) -> tuple[int, int]:
         return DEFAULT_SIZE
     match = re.fullmatch(r"\s*(\d+)\s*[xX*]\s*(\d+)\s*", text)
     if not match or not all(200 <= int(side) <= 10000 for side in match.groups()):
-        raise FerretError(f"window size {text!r} is not understood.",
-                          fix="give WIDTHxHEIGHT in pixels, each 200 to 10000, e.g. --size 1920x1080.")
+        raise FerretError(
+            f"window size {text!r} is not understood.",
+            fix="give WIDTHxHEIGHT in pixels, each 200 to 10000, e.g. --size 1920x1080.",
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -84,12 +86,15 @@ def save_widget_png(widget: QtWidgets.QWidget, target: str | Path) -> Path:
     pixmap = widget.grab()
     target = Path(target)
     if target.suffix.lower() != ".png":
-        raise FerretError("screenshots are written as PNG.", target, "give a file name ending in .png.")
+        raise FerretError(
+            "screenshots are written as PNG.", target, "give a file name ending in .png."
+        )
     try:
         with atomic_path(target) as tmp:
             if not pixmap.save(str(tmp), "PNG"):
                 raise OSError("Qt could not encode or write the image")
     except OSError as exc:
-        raise FerretError(f"cannot write the screenshot ({exc}).", target,
-                          "choose a folder you can write to.") from exc
+        raise FerretError(
+            f"cannot write the screenshot ({exc}).", target, "choose a folder you can write to."
+        ) from exc
     return target

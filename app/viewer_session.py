@@ -33,12 +33,18 @@ class ViewerSession:
         ``"view"``, ``"rating"`` (blinded) or ``"review"`` (every rater's labels).
     """
 
-    def __init__(self, settings_file: Path | None = None, loader: VolumeLoader | None = None,
-                 overlay_mode: str = "view") -> None:
+    def __init__(
+        self,
+        settings_file: Path | None = None,
+        loader: VolumeLoader | None = None,
+        overlay_mode: str = "view",
+    ) -> None:
         self.settings_file = settings_file
         self.settings: ViewerSettings = load_settings(settings_file)
         self.loader = loader or VolumeLoader()
-        self.grid = GridModel(self.loader, self.settings.layout(), self.settings.windows, overlay_mode=overlay_mode)
+        self.grid = GridModel(
+            self.loader, self.settings.layout(), self.settings.windows, overlay_mode=overlay_mode
+        )
         self.grid.geometry.set_orientation(self.settings.display.get("orientation", "axial"))
         self.lesion_index = -1
 
@@ -49,11 +55,15 @@ class ViewerSession:
         self.grid.open(participant)
         visits, columns = self.grid.visible_visits(), self.grid.visible_columns()
         if self.grid.focus not in self.grid.cells and visits and columns:
-            self.grid.set_focus(visits[0].session, columns[0].key)  # histogram and keys follow a view at once
+            self.grid.set_focus(
+                visits[0].session, columns[0].key
+            )  # histogram and keys follow a view at once
 
     def lesions(self) -> list[Lesion]:
         """Lesions to go to: raters' first, then the planted truth (demo), A-CMIs first."""
-        return sorted(self.grid.lesions, key=lambda l: (l.source != "truth", l.type != "acmi", l.id))
+        return sorted(
+            self.grid.lesions, key=lambda l: (l.source != "truth", l.type != "acmi", l.id)
+        )
 
     def go_to_lesion(self, lesion: Lesion) -> None:
         """Centre and zoom every view on ``lesion``."""
@@ -84,12 +94,14 @@ class ViewerSession:
         focus = self.grid.cells.get(self.grid.focus) if self.grid.focus else None
         if focus is not None and focus.view.volume is not None:
             return focus.view.volume
-        shown = (cell.view.volume for cell in self.grid.cells.values() if cell.view.volume is not None)
+        shown = (
+            cell.view.volume for cell in self.grid.cells.values() if cell.view.volume is not None
+        )
         return next(shown, None)
 
     def zoom(self, steps: int) -> None:
         """Zoom every view in (positive) or out."""
-        self.grid.geometry.zoom_by(ZOOM_STEP ** steps)
+        self.grid.geometry.zoom_by(ZOOM_STEP**steps)
 
     def reset_view(self) -> None:
         """Whole field of view, no pan."""
@@ -135,4 +147,3 @@ class ViewerSession:
         self.save()
         self.grid.close()
         self.loader.shutdown()
-

@@ -113,7 +113,9 @@ class WindowCommands:
         for name, value in changes.items():
             setattr(self.grid_view.style, name, value)
             if name in ("mode", "opacity", "show_truth"):
-                self.session.settings.display[{"mode": "overlay_mode", "opacity": "overlay_opacity"}.get(name, name)] = value
+                self.session.settings.display[
+                    {"mode": "overlay_mode", "opacity": "overlay_opacity"}.get(name, name)
+                ] = value
         self.grid_view.refresh_overlays()
 
     def _apply_display_settings(self) -> None:
@@ -143,7 +145,9 @@ class WindowCommands:
         from app.screenshot import save_widget_png
 
         if target is None:
-            target, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save screenshot", default_name, "PNG (*.png)")
+            target, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Save screenshot", default_name, "PNG (*.png)"
+            )
             if not target:
                 return None
         try:
@@ -164,9 +168,7 @@ class WindowCommands:
         self.menus.rebuild_layouts()
 
     def show_help(self) -> None:
-        from app.grid_actions import HelpDialog
-
-        from app.grid_actions import help_text
+        from app.grid_actions import HelpDialog, help_text
 
         self.help_dialog = self.help_dialog or HelpDialog(self)
         self.help_dialog.text.setHtml(help_text(self))  # the shortcuts of the current mode

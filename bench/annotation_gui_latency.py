@@ -44,8 +44,12 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
 def report(name: str, value: float, unit: str = "ms") -> None:
-    print(json.dumps({"name": name, "value": round(value, 2), "unit": unit, "peer": None, "peer_value": None}),
-          flush=True)
+    print(
+        json.dumps(
+            {"name": name, "value": round(value, 2), "unit": unit, "peer": None, "peer_value": None}
+        ),
+        flush=True,
+    )
 
 
 def make_study(root: Path, shape, spacing: float) -> Path:
@@ -73,7 +77,9 @@ def bench(label: str, shape, spacing: float, strokes: int = 10) -> None:
         session = RaterSession(study, "bench", "sub-01", visit="ses-01")
         image = nib.load(study / "sub-01" / "ses-01" / "dwi" / "sub-01_ses-01_dwi.nii.gz")
         model = SliceViewModel(session.cursor, ViewGeometry("axial"), WindowLevel())
-        model.set_volume(Volume.from_array(np.asarray(image.dataobj)[..., 0], image.affine, "DWI", "ses-01"))
+        model.set_volume(
+            Volume.from_array(np.asarray(image.dataobj)[..., 0], image.affine, "DWI", "ses-01")
+        )
         view = SliceView(model)
         view.resize(600, 600)
         view.show()
@@ -84,7 +90,10 @@ def bench(label: str, shape, spacing: float, strokes: int = 10) -> None:
         in_gui, journal, nifti, rating, overlay = [], [], [], [], []
         for n in range(strokes):
             u, v = -40.0 + 8 * n, 0.0
-            points = [view.mapFromScene(view.view_box.mapViewToScene(QtCore.QPointF(u + d, v))) for d in (0, 2, 4)]
+            points = [
+                view.mapFromScene(view.view_box.mapViewToScene(QtCore.QPointF(u + d, v)))
+                for d in (0, 2, 4)
+            ]
             QTest.mousePress(view.viewport(), LEFT, pos=points[0])
             for point in points[1:]:
                 QTest.mouseMove(view.viewport(), point)
@@ -92,21 +101,39 @@ def bench(label: str, shape, spacing: float, strokes: int = 10) -> None:
             QTest.mouseRelease(view.viewport(), LEFT, pos=points[-1])
             in_gui.append(time.perf_counter() - start)
             seq = session.annotation.store.journal_seq
-            wait(lambda: reader.execute("SELECT COALESCE(MAX(seq), 0) FROM strokes").fetchone()[0] >= seq)
+            wait(
+                lambda: (
+                    reader.execute("SELECT COALESCE(MAX(seq), 0) FROM strokes").fetchone()[0] >= seq
+                )
+            )
             journal.append(time.perf_counter() - start)
-            wait(lambda: labels_path.exists() and nib.load(labels_path).header["descrip"].tobytes()
-                 .split(b"\0")[0] == f"ferret-seq={seq}".encode())
+            wait(
+                lambda: (
+                    labels_path.exists()
+                    and nib.load(labels_path).header["descrip"].tobytes().split(b"\0")[0]
+                    == f"ferret-seq={seq}".encode()
+                )
+            )
             nifti.append(time.perf_counter() - start)
             start = time.perf_counter()
             session.form.press("h")
-            wait(lambda: reader.execute("SELECT COUNT(*) FROM ratings WHERE value IS NOT NULL").fetchone()[0] > n)
+            wait(
+                lambda: (
+                    reader.execute(
+                        "SELECT COUNT(*) FROM ratings WHERE value IS NOT NULL"
+                    ).fetchone()[0]
+                    > n
+                )
+            )
             rating.append(time.perf_counter() - start)
             start = time.perf_counter()
             attachment.overlays[view].redraw()
             overlay.append(time.perf_counter() - start)
         reader.close()
         report(f"annotation_gui_release_in_gui_thread_{label}", 1000 * statistics.median(in_gui))
-        report(f"annotation_gui_release_to_journal_on_disk_{label}", 1000 * statistics.median(journal))
+        report(
+            f"annotation_gui_release_to_journal_on_disk_{label}", 1000 * statistics.median(journal)
+        )
         report(f"annotation_gui_release_to_journal_on_disk_max_{label}", 1000 * max(journal))
         report(f"annotation_gui_release_to_nifti_on_disk_{label}", 1000 * statistics.median(nifti))
         report(f"annotation_gui_release_to_nifti_on_disk_max_{label}", 1000 * max(nifti))

@@ -23,7 +23,11 @@ GRIDS = {"dwi_1.7mm": ((128, 128, 80), 1.7), "mp2rage_0.85mm": ((256, 256, 192),
 
 
 def report(name: str, value: float, unit: str) -> None:
-    print(json.dumps({"name": name, "value": round(value, 2), "unit": unit, "peer": None, "peer_value": None}))
+    print(
+        json.dumps(
+            {"name": name, "value": round(value, 2), "unit": unit, "peer": None, "peer_value": None}
+        )
+    )
 
 
 def bench(label: str, shape, spacing: float, strokes: int = 10) -> None:

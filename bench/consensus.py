@@ -40,9 +40,21 @@ AFFINE = np.diag([1.7, 1.7, 1.7, 1.0])
 LESIONS = 30
 
 
-def emit(name: str, value: float, unit: str, peer: str | None = None, peer_value: float | None = None) -> None:
-    print(json.dumps({"name": name, "value": round(value, 4), "unit": unit, "peer": peer,
-                      "peer_value": None if peer_value is None else round(peer_value, 4)}), flush=True)
+def emit(
+    name: str, value: float, unit: str, peer: str | None = None, peer_value: float | None = None
+) -> None:
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "value": round(value, 4),
+                "unit": unit,
+                "peer": peer,
+                "peer_value": None if peer_value is None else round(peer_value, 4),
+            }
+        ),
+        flush=True,
+    )
 
 
 def rater_pair(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,14 +71,20 @@ def rater_pair(seed: int) -> tuple[np.ndarray, np.ndarray]:
         a[box][blob] = lesion
         fate = rng.random()
         if fate < 0.1:
-            continue                                           # dropped by B
-        shaped = ndimage.binary_dilation(blob) if fate < 0.3 else np.roll(blob, 1, 0) if fate < 0.5 else blob
+            continue  # dropped by B
+        shaped = (
+            ndimage.binary_dilation(blob)
+            if fate < 0.3
+            else np.roll(blob, 1, 0)
+            if fate < 0.5
+            else blob
+        )
         b[box][shaped] = lesion
-        if 0.5 <= fate < 0.55 and blob.sum() > 1:              # split by B
+        if 0.5 <= fate < 0.55 and blob.sum() > 1:  # split by B
             half = shaped & (grid[..., 0] > 0)
             b[box][half] = next_b
             next_b += 1
-    for _ in range(LESIONS // 10):                             # added by B
+    for _ in range(LESIONS // 10):  # added by B
         centre = rng.integers(10, np.array(SHAPE) - 10)
         b[tuple(centre)] = next_b
         next_b += 1
@@ -107,9 +125,20 @@ def main() -> None:
     for (_, _, _, matching), pairs in zip(results, naive):
         ours = {(r.a, r.b): r.dice for r in matching.rows if r.overlap}
         assert ours.keys() == pairs.keys() and all(abs(ours[k] - pairs[k]) < 1e-12 for k in ours)
-    emit("agreement_study_s", total, "s", f"naive per-lesion loop, {args.participants} participants (scaled)",
-         naive_per * args.participants)
-    emit("agreement_per_participant_s", total / args.participants, "s", "naive per-lesion loop", naive_per)
+    emit(
+        "agreement_study_s",
+        total,
+        "s",
+        f"naive per-lesion loop, {args.participants} participants (scaled)",
+        naive_per * args.participants,
+    )
+    emit(
+        "agreement_per_participant_s",
+        total / args.participants,
+        "s",
+        "naive per-lesion loop",
+        naive_per,
+    )
     tracemalloc.start()
     fast_agreement(*volumes[0])
     emit("agreement_peak_mb", tracemalloc.get_traced_memory()[1] / 2**20, "MB")
@@ -117,8 +146,12 @@ def main() -> None:
     f1 = np.nanmean([r[0].f1 for r in results])
     emit("agreement_mean_lesion_f1", f1, "1", "planted: 10 % dropped, 10 % added, 5 % split")
     if not args.no_command:
-        emit("agreement_command_s", command_run(volumes), "s",
-             f"ferret consensus agreement, {args.participants} participants' stores on disk")
+        emit(
+            "agreement_command_s",
+            command_run(volumes),
+            "s",
+            f"ferret consensus agreement, {args.participants} participants' stores on disk",
+        )
 
 
 def command_run(volumes) -> float:
@@ -129,17 +162,30 @@ def command_run(volumes) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "study"
         root.mkdir()
-        (root / "participants.tsv").write_text("participant_id\n" + "".join(
-            f"sub-{p + 1:02d}\n" for p in range(len(volumes))))
+        (root / "participants.tsv").write_text(
+            "participant_id\n" + "".join(f"sub-{p + 1:02d}\n" for p in range(len(volumes)))
+        )
         for rater, side in (("A", 0), ("B", 1)):
             with RaterWorkspace(root, rater) as workspace:
                 for p, pair in enumerate(volumes):
-                    session = workspace.open_session(f"sub-{p + 1:02d}", Grid(SHAPE, AFFINE), backup_interval=3600)
+                    session = workspace.open_session(
+                        f"sub-{p + 1:02d}", Grid(SHAPE, AFFINE), backup_interval=3600
+                    )
                     session.labels.write(tuple(slice(0, n) for n in SHAPE), pair[side], "import")
                     session.close()
                     workspace.sessions.clear()
         start = time.perf_counter()
-        status = ferret(["consensus", "agreement", str(root), "--raters", "A,B", "--out", str(Path(tmp) / "out")])
+        status = ferret(
+            [
+                "consensus",
+                "agreement",
+                str(root),
+                "--raters",
+                "A,B",
+                "--out",
+                str(Path(tmp) / "out"),
+            ]
+        )
         elapsed = time.perf_counter() - start
         assert status == 0
         return elapsed

@@ -55,29 +55,58 @@ def visit_jobs(root: Path, p: int, v: int) -> list[Job]:
     raw = root / f"sub-{p:02d}" / f"ses-{v:02d}" / "raw.bin"
     out = root / "derivatives" / f"sub-{p:02d}" / f"ses-{v:02d}"
     first_maps = root / "derivatives" / f"sub-{p:02d}" / "ses-00" / "maps.txt"
-    inputs = {"maps": [raw], "reg": [out / "maps.txt", first_maps], "resample": [out / "maps.txt", out / "reg.txt"],
-              "timecourse": [out / "resample.txt"], "qc": [out / "maps.txt", out / "resample.txt"]}
+    inputs = {
+        "maps": [raw],
+        "reg": [out / "maps.txt", first_maps],
+        "resample": [out / "maps.txt", out / "reg.txt"],
+        "timecourse": [out / "resample.txt"],
+        "qc": [out / "maps.txt", out / "resample.txt"],
+    }
     if v == 0:
         inputs["reg"] = [out / "maps.txt"]
-    return [Job(f"{s} sub-{p:02d} ses-{v:02d}", step, inputs=inputs[s], outputs=[out / f"{s}.txt"],
-                params={"inputs": inputs[s], "output": out / f"{s}.txt", "step": s}) for s in STEPS]
+    return [
+        Job(
+            f"{s} sub-{p:02d} ses-{v:02d}",
+            step,
+            inputs=inputs[s],
+            outputs=[out / f"{s}.txt"],
+            params={"inputs": inputs[s], "output": out / f"{s}.txt", "step": s},
+        )
+        for s in STEPS
+    ]
 
 
 def study_graph(root: Path, participants: int, visits: int) -> Graph:
-    return Graph(job for p in range(participants) for v in range(visits) for job in visit_jobs(root, p, v))
+    return Graph(
+        job for p in range(participants) for v in range(visits) for job in visit_jobs(root, p, v)
+    )
 
 
 def timed_run(root: Path, graph: Graph, executor, **options) -> float:
     start = time.perf_counter()
-    summary = run(graph, Cache(root / "derivatives" / ".ferret-cache", root=root), executor, **options)
+    summary = run(
+        graph, Cache(root / "derivatives" / ".ferret-cache", root=root), executor, **options
+    )
     seconds = time.perf_counter() - start
     assert summary.ok, summary.text()
     return seconds
 
 
-def emit(name: str, value: float, unit: str, peer: str | None = None, peer_value: float | None = None) -> None:
-    print(json.dumps({"name": name, "value": round(value, 4), "unit": unit, "peer": peer, "peer_value": peer_value}),
-          flush=True)
+def emit(
+    name: str, value: float, unit: str, peer: str | None = None, peer_value: float | None = None
+) -> None:
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "value": round(value, 4),
+                "unit": unit,
+                "peer": peer,
+                "peer_value": peer_value,
+            }
+        ),
+        flush=True,
+    )
 
 
 def atomic_write_cost(count: int = 20) -> None:
@@ -87,7 +116,11 @@ def atomic_write_cost(count: int = 20) -> None:
         start = time.perf_counter()
         for index in range(count):
             write_text(root / f"{index}.txt", "x\n")
-        emit("atomic write of a small file (fsync of file and folder)", 1000 * (time.perf_counter() - start) / count, "ms")
+        emit(
+            "atomic write of a small file (fsync of file and folder)",
+            1000 * (time.perf_counter() - start) / count,
+            "ms",
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -111,15 +144,29 @@ def cached(args) -> None:
         graph = study_graph(root, args.participants, args.visits)
         serial = timed_run(root, graph, SerialExecutor())
         emit(f"engine cold run, {len(graph)} jobs, serial", serial, "s")
-        emit("engine time per trivial job, serial (includes the job's own fsync'd write)", 1000 * serial / len(graph), "ms")
-        emit(f"engine cached rerun, {len(graph)} jobs", timed_run(root, graph, SerialExecutor()), "s")
+        emit(
+            "engine time per trivial job, serial (includes the job's own fsync'd write)",
+            1000 * serial / len(graph),
+            "ms",
+        )
+        emit(
+            f"engine cached rerun, {len(graph)} jobs", timed_run(root, graph, SerialExecutor()), "s"
+        )
         one = [j.name for j in graph if "sub-00 " in j.name]
-        emit(f"engine cached rerun, one participant ({len(one)} jobs)",
-             timed_run(root, graph, SerialExecutor(), targets=one), "s", "goal", 2.0)
+        emit(
+            f"engine cached rerun, one participant ({len(one)} jobs)",
+            timed_run(root, graph, SerialExecutor(), targets=one),
+            "s",
+            "goal",
+            2.0,
+        )
         for path in root.glob("sub-*/ses-*/raw.bin"):  # touched, same content: hashed again once
             path.touch()
-        emit(f"engine rerun after touching all {args.participants * args.visits} raw files (re-hash)",
-             timed_run(root, graph, SerialExecutor()), "s")
+        emit(
+            f"engine rerun after touching all {args.participants * args.visits} raw files (re-hash)",
+            timed_run(root, graph, SerialExecutor()),
+            "s",
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -148,32 +195,54 @@ def real_pipeline(args) -> None:
     raw = Path(tempfile.mkdtemp(prefix="ferret-bench-raw-")) / "study"
     start = time.perf_counter()
     make_phantom_study(raw, visits=args.visits, scale=args.scale, seed=1)
-    emit(f"phantom participant, {args.visits} visits, scale {args.scale}: generation", time.perf_counter() - start, "s")
+    emit(
+        f"phantom participant, {args.visits} visits, scale {args.scale}: generation",
+        time.perf_counter() - start,
+        "s",
+    )
     jobs = len(study_graph(discover(raw)))
     kept, serial = pipeline_run(raw, "1 worker", SerialExecutor())
     emit(f"pipeline end to end, {jobs} jobs, 1 worker (serial)", serial, "s")
     start = time.perf_counter()
     summary = run(study_graph(discover(kept)), Cache.for_study(kept), SerialExecutor())
     assert not summary.done, summary.text()
-    emit(f"pipeline cached rerun, {jobs} jobs (discovery, graph, checks)", time.perf_counter() - start, "s",
-         "goal", 2.0)
+    emit(
+        f"pipeline cached rerun, {jobs} jobs (discovery, graph, checks)",
+        time.perf_counter() - start,
+        "s",
+        "goal",
+        2.0,
+    )
     shutil.rmtree(kept.parent, ignore_errors=True)
     root, two = pipeline_run(raw, "2 workers", ProcessExecutor(2))
     shutil.rmtree(root.parent, ignore_errors=True)
-    emit(f"pipeline end to end, {jobs} jobs, 2 local worker processes", two, "s", "1 worker", round(serial, 2))
+    emit(
+        f"pipeline end to end, {jobs} jobs, 2 local worker processes",
+        two,
+        "s",
+        "1 worker",
+        round(serial, 2),
+    )
     if not args.no_dask:
         from processing.engine.dask_executor import DaskExecutor
 
         root, dask = pipeline_run(raw, "dask", DaskExecutor(n_workers=2))
         shutil.rmtree(root.parent, ignore_errors=True)
-        emit(f"pipeline end to end, {jobs} jobs, local Dask cluster of 2 (startup included)", dask, "s",
-             "2 local worker processes", round(two, 2))
+        emit(
+            f"pipeline end to end, {jobs} jobs, local Dask cluster of 2 (startup included)",
+            dask,
+            "s",
+            "2 local worker processes",
+            round(two, 2),
+        )
     shutil.rmtree(raw.parent, ignore_errors=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--synthetic", action="store_true", help="engine overhead on a synthetic study")
+    parser.add_argument(
+        "--synthetic", action="store_true", help="engine overhead on a synthetic study"
+    )
     parser.add_argument("--participants", type=int, default=10)
     parser.add_argument("--visits", type=int, default=10)
     parser.add_argument("--scale", default="tiny", choices=("tiny", "small"))
@@ -190,7 +259,11 @@ def main() -> None:
         try:
             from processing.engine.dask_executor import DaskExecutor
 
-            cold("local Dask cluster of 2 (startup included)", args, lambda: DaskExecutor(n_workers=2))
+            cold(
+                "local Dask cluster of 2 (startup included)",
+                args,
+                lambda: DaskExecutor(n_workers=2),
+            )
         except Exception as exc:  # Dask absent: say so in the output instead of a figure
             print(json.dumps({"name": "engine Dask run skipped", "reason": str(exc)}))
 

@@ -43,8 +43,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 import maps_data as synth  # noqa: E402
 
 R2STAR = ["r2star_trapezoid", "r2star_arlo", "r2star_loglinear", "r2star_nonlinear"]
-OURS = R2STAR + ["swi", "mask_gre", "trace", "tensor_ols", "tensor_wls", "mask_inv2", "r1", "r2_loglinear",
-                 "r2_nonlinear"]
+OURS = R2STAR + [
+    "swi",
+    "mask_gre",
+    "trace",
+    "tensor_ols",
+    "tensor_wls",
+    "mask_inv2",
+    "r1",
+    "r2_loglinear",
+    "r2_nonlinear",
+]
 PEERS = {"tensor_ols": "dipy_ols", "tensor_wls": "dipy_wls"}
 
 
@@ -104,7 +113,9 @@ def r2_maps(data, zooms, method="nonlinear"):
     return mask, fit
 
 
-MP2RAGE = dict(tr=5.0, ti1=0.7, ti2=2.5, flip1_deg=4, flip2_deg=5, echo_spacing=0.0068, slices_per_slab=176)
+MP2RAGE = dict(
+    tr=5.0, ti1=0.7, ti2=2.5, flip1_deg=4, flip2_deg=5, echo_spacing=0.0068, slices_per_slab=176
+)
 
 
 def run_one(name: str, scale: float, workdir: Path) -> dict:
@@ -129,17 +140,20 @@ def run_one(name: str, scale: float, workdir: Path) -> dict:
         result["mask_dice"] = float(2 * (mask & brain).sum() / (mask.sum() + brain.sum()))
         if name.startswith("r2star"):
             result["median_error"] = _median_error(fit.r2star, truth, brain & mask)
-            if name == "r2star_trapezoid":   # hand the masked voxels to the tedana peer
+            if name == "r2star_trapezoid":  # hand the masked voxels to the tedana peer
                 np.save(workdir / "gre_voxels.npy", mag[mask])
                 np.save(workdir / "gre_truth.npy", truth[mask])
                 np.save(workdir / "gre_brain.npy", brain[mask])
                 for method in ("loglinear", "nonlinear"):
-                    np.save(workdir / f"ours_{method}.npy",
-                            maps.R2starModel(tuple(synth.GRE_TE), method).fit(mag, mask).r2star[mask])
+                    np.save(
+                        workdir / f"ours_{method}.npy",
+                        maps.R2starModel(tuple(synth.GRE_TE), method).fit(mag, mask).r2star[mask],
+                    )
     elif name in ("trace", "mask_dwi") or name.startswith(("tensor", "dipy")):
         data, bvals, bvecs, md, fa, labels, zooms = synth.dwi(scale, rng)
         from processing.maps.gradients import group_shells
         from processing.maps.trace import shell_trace, tensor_volumes
+
         shells = group_shells(bvals)
         mask = maps.brain_mask(shell_trace(data, shells[0]), zooms)
         volumes = tensor_volumes(shells)
@@ -154,7 +168,10 @@ def run_one(name: str, scale: float, workdir: Path) -> dict:
         else:
             import dipy.reconst.dti as dti
             from dipy.core.gradients import gradient_table
-            fit = dti.TensorModel(gradient_table(b, bvecs=g), fit_method=name.split("_")[1].upper()).fit(sub, mask)
+
+            fit = dti.TensorModel(
+                gradient_table(b, bvecs=g), fit_method=name.split("_")[1].upper()
+            ).fit(sub, mask)
             fit.md, fit.fa
         result["seconds"] = time.perf_counter() - start
         if name != "trace":
@@ -165,7 +182,9 @@ def run_one(name: str, scale: float, workdir: Path) -> dict:
         inv2, uni, labels, zooms = synth.mp2rage(scale, rng)
         mask = maps.brain_mask(inv2, zooms)
         start = time.perf_counter()
-        maps.brain_mask(inv2, zooms) if name == "mask_inv2" else maps.R1Model(MP2RAGE).fit(uni, mask).r1
+        maps.brain_mask(inv2, zooms) if name == "mask_inv2" else maps.R1Model(MP2RAGE).fit(
+            uni, mask
+        ).r1
         result["seconds"] = time.perf_counter() - start
     elif name.startswith("r2_"):
         data, truth, labels, zooms = synth.mese(scale, rng)
@@ -181,6 +200,7 @@ def run_one(name: str, scale: float, workdir: Path) -> dict:
     else:
         raise SystemExit(f"unknown benchmark {name}")
     import resource
+
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -188,10 +208,12 @@ def run_one(name: str, scale: float, workdir: Path) -> dict:
 def run_visit(scale, rng):
     """All default maps of one visit, compute only; peak traced memory of any step (its inputs included)."""
     tracemalloc.start()
-    steps = (lambda: synth.gre(scale, rng), lambda d: megre_maps(d[0], d[1], d[4])), \
-            (lambda: synth.dwi(scale, rng), lambda d: dwi_maps(d[0], d[1], d[2], d[6])), \
-            (lambda: synth.mp2rage(scale, rng), lambda d: r1_maps(d[0], d[1], d[3])), \
-            (lambda: synth.mese(scale, rng), lambda d: r2_maps(d[0], d[3]))
+    steps = (
+        (lambda: synth.gre(scale, rng), lambda d: megre_maps(d[0], d[1], d[4])),
+        (lambda: synth.dwi(scale, rng), lambda d: dwi_maps(d[0], d[1], d[2], d[6])),
+        (lambda: synth.mp2rage(scale, rng), lambda d: r1_maps(d[0], d[1], d[3])),
+        (lambda: synth.mese(scale, rng), lambda d: r2_maps(d[0], d[3])),
+    )
     total, cpu, peak, per_step = 0.0, 0.0, 0.0, {}
     for name, (make, compute) in zip(("MEGRE", "DWI", "MP2RAGE", "MESE"), steps):
         data = make()
@@ -201,11 +223,16 @@ def run_visit(scale, rng):
         cpu += time.process_time() - start_cpu
         per_step[name] = seconds
         total += seconds
-        peak = max(peak, tracemalloc.get_traced_memory()[1] / 2 ** 20)
+        peak = max(peak, tracemalloc.get_traced_memory()[1] / 2**20)
         del data
     tracemalloc.stop()
-    return {"seconds": total, "cpu_seconds": cpu, "steps": per_step, "traced_peak_mb": peak,
-            "load_average": os.getloadavg()[0]}
+    return {
+        "seconds": total,
+        "cpu_seconds": cpu,
+        "steps": per_step,
+        "traced_peak_mb": peak,
+        "load_average": os.getloadavg()[0],
+    }
 
 
 TEDANA = """
@@ -228,32 +255,54 @@ print(json.dumps({"loglinear": loglinear_s, "nonlinear": nonlinear_s}))
 
 def tedana_peer(python, workdir, voxels):
     """Run tedana on the masked GRE voxels saved by r2star_trapezoid; times (s) and accuracy."""
-    out = subprocess.run([python, "-c", TEDANA, str(workdir), str(voxels)], capture_output=True, text=True)
+    out = subprocess.run(
+        [python, "-c", TEDANA, str(workdir), str(voxels)], capture_output=True, text=True
+    )
     if out.returncode:
-        print(json.dumps({"name": "tedana peer failed", "value": out.stderr.strip().splitlines()[-1:],
-                          "unit": None, "peer": None, "peer_value": None}))
+        print(
+            json.dumps(
+                {
+                    "name": "tedana peer failed",
+                    "value": out.stderr.strip().splitlines()[-1:],
+                    "unit": None,
+                    "peer": None,
+                    "peer_value": None,
+                }
+            )
+        )
         return {}
     times = json.loads(out.stdout.strip().splitlines()[-1])
     truth, brain = np.load(workdir / "gre_truth.npy"), np.load(workdir / "gre_brain.npy")
     found = {}
     for method in ("loglinear", "nonlinear"):
-        theirs, ours = np.load(workdir / f"tedana_{method}.npy"), np.load(workdir / f"ours_{method}.npy")
+        theirs, ours = (
+            np.load(workdir / f"tedana_{method}.npy"),
+            np.load(workdir / f"ours_{method}.npy"),
+        )
         n = theirs.size
         where = brain[:n]
         from processing.maps import r2star
+
         voxels = np.load(workdir / "gre_voxels.npy")
         formula = getattr(r2star, f"r2star_{method}")
-        formula(voxels[:50], synth.GRE_TE)                    # warm-up (imports)
+        formula(voxels[:50], synth.GRE_TE)  # warm-up (imports)
         ours_s = _timed(formula, voxels, synth.GRE_TE)[1]
-        found[method] = {"seconds": times[method], "voxels": n, "ours_seconds": ours_s,
-                         "error": float(np.median(np.abs(theirs[where] / truth[:n][where] - 1))),
-                         "ours_error": float(np.median(np.abs(ours[:n][where] / truth[:n][where] - 1)))}
+        found[method] = {
+            "seconds": times[method],
+            "voxels": n,
+            "ours_seconds": ours_s,
+            "error": float(np.median(np.abs(theirs[where] / truth[:n][where] - 1))),
+            "ours_error": float(np.median(np.abs(ours[:n][where] / truth[:n][where] - 1))),
+        }
     return found
 
 
 def measure(name, scale, workdir):
-    out = subprocess.run([sys.executable, __file__, "--one", name, "--scale", str(scale), "--workdir", str(workdir)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", name, "--scale", str(scale), "--workdir", str(workdir)],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:
         raise SystemExit(f"{name} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -261,15 +310,36 @@ def measure(name, scale, workdir):
 
 def emit(name, value, unit, peer=None, peer_value=None):
     rounded = lambda v: None if v is None else round(float(v), 4 if abs(float(v)) < 1 else 2)
-    print(json.dumps({"name": name, "value": rounded(value), "unit": unit, "peer": peer,
-                      "peer_value": rounded(peer_value)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "value": rounded(value),
+                "unit": unit,
+                "peer": peer,
+                "peer_value": rounded(peer_value),
+            }
+        ),
+        flush=True,
+    )
 
 
 def report(name, ours, peer_name=None, peer=None):
-    emit(f"{name} seconds (as the pipeline: fits inside its brain mask)", ours["seconds"], "s", peer_name, peer and peer["seconds"])
-    emit(f"{name} peak memory (process)", ours["peak_mb"], "MB", peer_name, peer and peer["peak_mb"])
-    for key, label in (("median_error", "median |error| vs truth"), ("md_error", "MD median |error| vs truth"),
-                       ("fa_error", "FA median |error| vs truth")):
+    emit(
+        f"{name} seconds (as the pipeline: fits inside its brain mask)",
+        ours["seconds"],
+        "s",
+        peer_name,
+        peer and peer["seconds"],
+    )
+    emit(
+        f"{name} peak memory (process)", ours["peak_mb"], "MB", peer_name, peer and peer["peak_mb"]
+    )
+    for key, label in (
+        ("median_error", "median |error| vs truth"),
+        ("md_error", "MD median |error| vs truth"),
+        ("fa_error", "FA median |error| vs truth"),
+    ):
         if key in ours:
             emit(f"{name} {label}", ours[key], "fraction", peer_name, peer and peer.get(key))
     if "mask_dice" in ours and name == "mask_gre":
@@ -291,26 +361,53 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ferret_bench_maps_") as tmp:
         workdir = Path(tmp)
         visit = measure("visit", args.scale, workdir)
-        emit("visit_all_maps_s (default maps, full-size synthetic visit, in the brain masks, no IO)",
-             visit["seconds"], "s")
-        emit("visit_all_maps_cpu_s (process CPU time, all threads; less sensitive to other load)",
-             visit["cpu_seconds"], "s")
+        emit(
+            "visit_all_maps_s (default maps, full-size synthetic visit, in the brain masks, no IO)",
+            visit["seconds"],
+            "s",
+        )
+        emit(
+            "visit_all_maps_cpu_s (process CPU time, all threads; less sensitive to other load)",
+            visit["cpu_seconds"],
+            "s",
+        )
         emit("machine load average (1 min) during the visit run", visit["load_average"], "")
         for step, seconds in visit["steps"].items():
             emit(f"visit step {step} seconds (mask + maps of that acquisition)", seconds, "s")
-        emit("visit_peak_mb (largest step: inputs + temporaries, traced numpy memory)", visit["traced_peak_mb"], "MB")
+        emit(
+            "visit_peak_mb (largest step: inputs + temporaries, traced numpy memory)",
+            visit["traced_peak_mb"],
+            "MB",
+        )
         emit("visit_process_peak_mb (ru_maxrss, includes data generation)", visit["peak_mb"], "MB")
-        for name in (args.only.split(",") if args.only else OURS):
+        for name in args.only.split(",") if args.only else OURS:
             ours = measure(name, args.scale, workdir)
             peer_name = PEERS.get(name)
-            report(name, ours, peer_name, measure(peer_name, args.scale, workdir) if peer_name else None)
+            report(
+                name,
+                ours,
+                peer_name,
+                measure(peer_name, args.scale, workdir) if peer_name else None,
+            )
         if args.tedana_python and (workdir / "gre_voxels.npy").exists():
-            for method, found in tedana_peer(args.tedana_python, workdir, args.tedana_voxels).items():
+            for method, found in tedana_peer(
+                args.tedana_python, workdir, args.tedana_voxels
+            ).items():
                 scaled = " (scaled from its voxels)" if method == "nonlinear" else ""
-                emit(f"r2star_{method} seconds on the same masked voxel array vs tedana{scaled}",
-                     found["ours_seconds"], "s", f"tedana fit_{method}", found["seconds"])
-                emit(f"r2star_{method} median |error| vs truth on tedana's {found['voxels']} voxels",
-                     found["ours_error"], "fraction", f"tedana fit_{method}", found["error"])
+                emit(
+                    f"r2star_{method} seconds on the same masked voxel array vs tedana{scaled}",
+                    found["ours_seconds"],
+                    "s",
+                    f"tedana fit_{method}",
+                    found["seconds"],
+                )
+                emit(
+                    f"r2star_{method} median |error| vs truth on tedana's {found['voxels']} voxels",
+                    found["ours_error"],
+                    "fraction",
+                    f"tedana fit_{method}",
+                    found["error"],
+                )
 
 
 if __name__ == "__main__":

@@ -56,7 +56,9 @@ def gre(scale, rng):
     signal = s0[..., None] * np.exp(-rate[..., None] * GRE_TE.astype(np.float32))
     mag = rician(signal, 5.0, rng)
     ramp = np.linspace(-2.0, 2.0, labels.shape[0], dtype=np.float32)[:, None, None, None]
-    phase = np.angle(np.exp(1j * (ramp * np.arange(1, 7) + rng.normal(0, 0.05, mag.shape)))).astype(np.float32)
+    phase = np.angle(np.exp(1j * (ramp * np.arange(1, 7) + rng.normal(0, 0.05, mag.shape)))).astype(
+        np.float32
+    )
     return mag, phase, rate, labels, zooms
 
 
@@ -76,7 +78,7 @@ def dwi(scale, rng):
     # D = 0.5 md I + 1.5 md v v^T: eigenvalues 2 md, 0.5 md, 0.5 md (MD = md, FA = 1.5 / sqrt(4.5))
     q = 0.5 * md[:, None] + 1.5 * md[:, None] * (v @ bvecs.T) ** 2
     l1, l2 = 2.0 * md, 0.5 * md
-    fa = np.abs(l1 - l2) / np.sqrt(l1 ** 2 + 2 * l2 ** 2)
+    fa = np.abs(l1 - l2) / np.sqrt(l1**2 + 2 * l2**2)
     signal = np.zeros(labels.shape + (bvals.size,), dtype=np.float32)
     signal[brain] = 1000 * np.exp(-bvals * q)
     signal[labels == SCALP] = (800 * np.exp(-bvals * 1.0e-3)).astype(np.float32)

@@ -40,10 +40,23 @@ def measure(scale: str, visits: int) -> None:
         make_phantom_study(out, visits=visits, scale=scale, seed=0)
         wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
         stem = f"phantom_{scale}_{visits}v"
-        for name, value, unit in ((f"{stem}_wall_s", wall, "s"), (f"{stem}_cpu_s", cpu, "s"),
-                                  (f"{stem}_disk_mb", disk_mb(out), "MB")):
-            print(json.dumps({"name": name, "value": round(value, 2), "unit": unit,
-                              "peer": None, "peer_value": None}), flush=True)
+        for name, value, unit in (
+            (f"{stem}_wall_s", wall, "s"),
+            (f"{stem}_cpu_s", cpu, "s"),
+            (f"{stem}_disk_mb", disk_mb(out), "MB"),
+        ):
+            print(
+                json.dumps(
+                    {
+                        "name": name,
+                        "value": round(value, 2),
+                        "unit": unit,
+                        "peer": None,
+                        "peer_value": None,
+                    }
+                ),
+                flush=True,
+            )
 
 
 def main(argv: list[str]) -> None:

@@ -52,23 +52,39 @@ print(time.time() - t); print(r["fwdtransforms"][0])
 
 
 def emit(name, value, unit, peer=None, peer_value=None, **extra):
-    print(json.dumps({"name": name, "value": value, "unit": unit, "peer": peer, "peer_value": peer_value, **extra}),
-          flush=True)
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "value": value,
+                "unit": unit,
+                "peer": peer,
+                "peer_value": peer_value,
+                **extra,
+            }
+        ),
+        flush=True,
+    )
 
 
 def sitk_recipe(fixed, moving):
     """SimpleITK's documented rigid recipe; returns (seconds, fixed_from_moving RAS)."""
     f, m = spaces.image_to_sitk(*fixed), spaces.image_to_sitk(*moving)
     start = time.perf_counter()
-    init = sitk.CenteredTransformInitializer(f, m, sitk.Euler3DTransform(),
-                                             sitk.CenteredTransformInitializerFilter.GEOMETRY)
+    init = sitk.CenteredTransformInitializer(
+        f, m, sitk.Euler3DTransform(), sitk.CenteredTransformInitializerFilter.GEOMETRY
+    )
     method = sitk.ImageRegistrationMethod()
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=50)
     method.SetMetricSamplingStrategy(method.RANDOM)
     method.SetMetricSamplingPercentage(0.01, 1)
     method.SetInterpolator(sitk.sitkLinear)
-    method.SetOptimizerAsGradientDescent(learningRate=1.0, numberOfIterations=100, convergenceMinimumValue=1e-6,
-                                         convergenceWindowSize=10)
+    method.SetOptimizerAsGradientDescent(
+        learningRate=1.0,
+        numberOfIterations=100,
+        convergenceMinimumValue=1e-6,
+        convergenceWindowSize=10,
+    )
     method.SetOptimizerScalesFromPhysicalShift()
     method.SetShrinkFactorsPerLevel([4, 2, 1])
     method.SetSmoothingSigmasPerLevel([2, 1, 0])
@@ -76,7 +92,9 @@ def sitk_recipe(fixed, moving):
     method.SetInitialTransform(init, inPlace=False)
     final = method.Execute(f, m)
     seconds = time.perf_counter() - start
-    return seconds, np.linalg.inv(spaces.ras_from_lps_matrix(spaces.matrix_from_sitk_transform(final)))
+    return seconds, np.linalg.inv(
+        spaces.ras_from_lps_matrix(spaces.matrix_from_sitk_transform(final))
+    )
 
 
 def ants_rigid(fixed, moving):
@@ -85,9 +103,13 @@ def ants_rigid(fixed, moving):
     if not Path(python).exists():
         return None
     with tempfile.TemporaryDirectory() as tmp:
-        paths = [save_nifti(Path(tmp) / f"{n}.nii.gz", a.astype(np.float32), aff)
-                 for n, (a, aff) in (("f", fixed), ("m", moving))]
-        run = subprocess.run([python, "-c", ANTS_SCRIPT, *map(str, paths)], capture_output=True, text=True)
+        paths = [
+            save_nifti(Path(tmp) / f"{n}.nii.gz", a.astype(np.float32), aff)
+            for n, (a, aff) in (("f", fixed), ("m", moving))
+        ]
+        run = subprocess.run(
+            [python, "-c", ANTS_SCRIPT, *map(str, paths)], capture_output=True, text=True
+        )
         if run.returncode != 0:
             return None
         seconds, xfm = run.stdout.split()[-2:]
@@ -107,14 +129,37 @@ def bench_pair(name, fixed, moving, truth, png=None, params=RegistrationParams()
         peer = ("SimpleITK documented recipe", seconds, matrix)
     peer_accuracy = displacement_stats(peer[2], truth, points)
     emit(f"{name}_seconds", round(result.seconds, 2), "s", peer[0], round(peer[1], 2))
-    emit(f"{name}_mean_error", round(accuracy["mean_mm"], 3), "mm", peer[0], round(peer_accuracy["mean_mm"], 3))
-    emit(f"{name}_max_error", round(accuracy["max_mm"], 3), "mm", peer[0], round(peer_accuracy["max_mm"], 3))
-    emit(f"{name}_metric", round(result.metric, 4), "MattesMI", flags=result.flags, attempts=result.attempts,
-         swapped=result.swapped)
+    emit(
+        f"{name}_mean_error",
+        round(accuracy["mean_mm"], 3),
+        "mm",
+        peer[0],
+        round(peer_accuracy["mean_mm"], 3),
+    )
+    emit(
+        f"{name}_max_error",
+        round(accuracy["max_mm"], 3),
+        "mm",
+        peer[0],
+        round(peer_accuracy["max_mm"], 3),
+    )
+    emit(
+        f"{name}_metric",
+        round(result.metric, 4),
+        "MattesMI",
+        flags=result.flags,
+        attempts=result.attempts,
+        swapped=result.swapped,
+    )
     if png:
         grid = Grid(fixed[0].shape, fixed[1])
-        write_checkerboard_png(png, fixed[0], resample_image(*moving, grid, result.fixed_from_moving),
-                               title=f"{name}: fixed (even tiles, red edges) / registered moving", zooms=grid.zooms)
+        write_checkerboard_png(
+            png,
+            fixed[0],
+            resample_image(*moving, grid, result.fixed_from_moving),
+            title=f"{name}: fixed (even tiles, red edges) / registered moving",
+            zooms=grid.zooms,
+        )
     return result, points
 
 
@@ -122,28 +167,60 @@ def real_pair(patient="patient01"):
     """Visit 2 -> 1 FLAIR vs the dataset's transforms, a misaligned start, T1W/T2W -> FLAIR."""
     raw = REAL / patient / "raw"
     fixed, moving = (load_nifti(raw / f"{s}_FLAIR.nii.gz")[:2] for s in ("study1", "study2"))
-    t1, t2 = (read_itk_transform(raw / f"{s}_FLAIR_to_common_space.txt") for s in ("study1", "study2"))
+    t1, t2 = (
+        read_itk_transform(raw / f"{s}_FLAIR_to_common_space.txt") for s in ("study1", "study2")
+    )
     truth = t1 @ np.linalg.inv(t2)
-    aligned, points = bench_pair(f"real_{patient}_flair_v2_to_v1", fixed, moving, truth,
-                                 QC / f"checkerboard_real_{patient}_flair_v1_v2.png")
+    aligned, points = bench_pair(
+        f"real_{patient}_flair_v2_to_v1",
+        fixed,
+        moving,
+        truth,
+        QC / f"checkerboard_real_{patient}_flair_v1_v2.png",
+    )
     moved = rigid_matrix((15.0, 0.0, 0.0), (20.0, 0.0, 0.0), centre_mm=points.mean(axis=0))
-    start = register_pair_images(fixed, (moving[0], moved @ moving[1]), brain_mask(*fixed), brain_mask(*moving))
+    start = register_pair_images(
+        fixed, (moving[0], moved @ moving[1]), brain_mask(*fixed), brain_mask(*moving)
+    )
     error = displacement_stats(start.fixed_from_moving, truth @ np.linalg.inv(moved), points)
-    emit(f"real_{patient}_misaligned_15deg_20mm_mean_error", round(error["mean_mm"], 3), "mm",
-         aligned_mean_error=round(displacement_stats(aligned.fixed_from_moving, truth, points)["mean_mm"], 3),
-         seconds=round(start.seconds, 1), attempts=start.attempts, flags=start.flags)
+    emit(
+        f"real_{patient}_misaligned_15deg_20mm_mean_error",
+        round(error["mean_mm"], 3),
+        "mm",
+        aligned_mean_error=round(
+            displacement_stats(aligned.fixed_from_moving, truth, points)["mean_mm"], 3
+        ),
+        seconds=round(start.seconds, 1),
+        attempts=start.attempts,
+        flags=start.flags,
+    )
     for study in ("study1", "study2"):
         flair = load_nifti(raw / f"{study}_FLAIR.nii.gz")[:2]
         for kind in ("T1W", "T2W"):
             other = load_nifti(raw / f"{study}_{kind}.nii.gz")[:2]
             other_from_flair = read_itk_transform(raw / f"{study}_{kind}_intrastudy_to_FLAIR.txt")
-            result = register_pair_images(flair, other, brain_mask(*flair), brain_mask(*other),
-                                          RegistrationParams(initialiser="header"))
+            result = register_pair_images(
+                flair,
+                other,
+                brain_mask(*flair),
+                brain_mask(*other),
+                RegistrationParams(initialiser="header"),
+            )
             pts = mask_points(brain_mask(*flair), flair[1], max_points=10000)
-            stats = displacement_stats(result.fixed_from_moving, np.linalg.inv(other_from_flair), pts)
-            emit(f"real_{patient}_{study}_{kind}_to_FLAIR_mean_error", round(stats["mean_mm"], 3), "mm",
-                 max_mm=round(stats["max_mm"], 3), seconds=round(result.seconds, 1), flags=result.flags,
-                 dataset_file_vs_identity_mm=round(displacement_stats(other_from_flair, np.eye(4), pts)["mean_mm"], 3))
+            stats = displacement_stats(
+                result.fixed_from_moving, np.linalg.inv(other_from_flair), pts
+            )
+            emit(
+                f"real_{patient}_{study}_{kind}_to_FLAIR_mean_error",
+                round(stats["mean_mm"], 3),
+                "mm",
+                max_mm=round(stats["max_mm"], 3),
+                seconds=round(result.seconds, 1),
+                flags=result.flags,
+                dataset_file_vs_identity_mm=round(
+                    displacement_stats(other_from_flair, np.eye(4), pts)["mean_mm"], 3
+                ),
+            )
 
 
 def phantom_chain(visits, skip_chain, scale):
@@ -154,15 +231,21 @@ def phantom_chain(visits, skip_chain, scale):
     from processing.registration.volumes import registration_volume
     from processing.study import discover
 
-    root = make_phantom_study(Path(tempfile.mkdtemp()) / "study", visits=visits, scale=scale, seed=0)
+    root = make_phantom_study(
+        Path(tempfile.mkdtemp()) / "study", visits=visits, scale=scale, seed=0
+    )
     participant = discover(root).participant("sub-01")
     truth = load_truth(root, "sub-01")
     first, last = participant.visits[0], participant.visits[-1]
     fixed = registration_volume(first.acquisitions["MP2RAGE"])[:2]
     moving = registration_volume(first.acquisitions["dwi"])[:2]
-    bench_pair(f"phantom_{scale}_dwi_to_mp2rage", fixed, moving, _truth(truth, first.session, "MP2RAGE",
-                                                                         first.session, "dwi"),
-               QC / f"checkerboard_phantom_{scale}_dwi_mp2rage.png")
+    bench_pair(
+        f"phantom_{scale}_dwi_to_mp2rage",
+        fixed,
+        moving,
+        _truth(truth, first.session, "MP2RAGE", first.session, "dwi"),
+        QC / f"checkerboard_phantom_{scale}_dwi_mp2rage.png",
+    )
     if skip_chain:
         return
     for visit in participant.visits:
@@ -171,27 +254,56 @@ def phantom_chain(visits, skip_chain, scale):
     start = time.perf_counter()
     chain = register_participant(participant)
     written = sum(len(resample_visit(visit, chain)) for visit in participant.visits)
-    emit(f"phantom_{scale}_chain_{visits}_visits_with_resampling", round(time.perf_counter() - start, 1), "s",
-         registrations=len(chain.pairs), resampled_images=written,
-         registration_seconds=round(sum(_seconds(pair) for pair in chain.pairs), 1))
+    emit(
+        f"phantom_{scale}_chain_{visits}_visits_with_resampling",
+        round(time.perf_counter() - start, 1),
+        "s",
+        registrations=len(chain.pairs),
+        resampled_images=written,
+        registration_seconds=round(sum(_seconds(pair) for pair in chain.pairs), 1),
+    )
     link_errors = []
     for pair in chain.pairs:
         (ts, tk), (ss, sk) = pair.target, pair.source
-        error = displacement_stats(pair.target_from_source, _truth(truth, ts, tk, ss, sk), _brain(truth, ts, tk))
+        error = displacement_stats(
+            pair.target_from_source, _truth(truth, ts, tk, ss, sk), _brain(truth, ts, tk)
+        )
         link_errors.append(error["mean_mm"])
-        emit(f"phantom_{scale}_link {pair.description}", round(error["mean_mm"], 3), "mm",
-             max_mm=round(error["max_mm"], 3), metric=round(pair.metric, 3), flags=pair.flags)
+        emit(
+            f"phantom_{scale}_link {pair.description}",
+            round(error["mean_mm"], 3),
+            "mm",
+            max_mm=round(error["max_mm"], 3),
+            metric=round(pair.metric, 3),
+            flags=pair.flags,
+        )
     points = _brain(truth, first.session, "dwi")
-    composed = [displacement_stats(m, _truth(truth, first.session, "dwi", s, k), points)["mean_mm"]
-                for (s, k), m in chain.ref_from.items()]
-    emit(f"phantom_{scale}_link_mean_error_max", round(max(link_errors), 3), "mm",
-         median=round(float(np.median(link_errors)), 3), links=len(link_errors), flagged=len(chain.flagged))
-    emit(f"phantom_{scale}_composed_to_ref_mean_error_max", round(max(composed), 3), "mm",
-         median=round(float(np.median(composed)), 3), transforms=len(composed))
+    composed = [
+        displacement_stats(m, _truth(truth, first.session, "dwi", s, k), points)["mean_mm"]
+        for (s, k), m in chain.ref_from.items()
+    ]
+    emit(
+        f"phantom_{scale}_link_mean_error_max",
+        round(max(link_errors), 3),
+        "mm",
+        median=round(float(np.median(link_errors)), 3),
+        links=len(link_errors),
+        flagged=len(chain.flagged),
+    )
+    emit(
+        f"phantom_{scale}_composed_to_ref_mean_error_max",
+        round(max(composed), 3),
+        "mm",
+        median=round(float(np.median(composed)), 3),
+        transforms=len(composed),
+    )
     ref_images = [load_nifti(v.derivative("space-ref_UNIT1.nii.gz"))[0] for v in (first, last)]
-    write_checkerboard_png(QC / f"checkerboard_phantom_{scale}_visit1_visit{visits}.png", *ref_images,
-                           title=f"phantom UNIT1 {first.session} / {last.session} in the reference space",
-                           zooms=chain.reference.zooms)
+    write_checkerboard_png(
+        QC / f"checkerboard_phantom_{scale}_visit1_visit{visits}.png",
+        *ref_images,
+        title=f"phantom UNIT1 {first.session} / {last.session} in the reference space",
+        zooms=chain.reference.zooms,
+    )
 
 
 def _truth(truth, target_session, target, source_session, source):

@@ -33,18 +33,40 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = write_tiny_study(Path(tmp) / "study", participants=54, visits=10)
         study = discover(root)
-        n_files = sum(len(a.files) for p in study.participants.values() for v in p.visits
-                      for a in v.acquisitions.values())
+        n_files = sum(
+            len(a.files)
+            for p in study.participants.values()
+            for v in p.visits
+            for a in v.acquisitions.values()
+        )
         seconds = best_of(5, discover, root)
-        print(json.dumps({"name": "discover_54x10_s", "value": round(seconds, 4), "unit": "s",
-                          "peer": f"target (issue 2), {n_files} images", "peer_value": 2.0}))
+        print(
+            json.dumps(
+                {
+                    "name": "discover_54x10_s",
+                    "value": round(seconds, 4),
+                    "unit": "s",
+                    "peer": f"target (issue 2), {n_files} images",
+                    "peer_value": 2.0,
+                }
+            )
+        )
         try:
             from processing.study import validate
         except ImportError:
             return
         small = write_tiny_study(Path(tmp) / "small", participants=2, visits=3)
-        print(json.dumps({"name": "validate_2x3_s", "value": round(best_of(3, validate, small), 4),
-                          "unit": "s", "peer": None, "peer_value": None}))
+        print(
+            json.dumps(
+                {
+                    "name": "validate_2x3_s",
+                    "value": round(best_of(3, validate, small), 4),
+                    "unit": "s",
+                    "peer": None,
+                    "peer_value": None,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,18 @@ SIZE = (1920, 1080)
 
 
 def report(name, value, unit, peer=None, peer_value=None) -> None:
-    print(json.dumps({"name": name, "value": round(float(value), 3), "unit": unit, "peer": peer,
-                      "peer_value": None if peer_value is None else round(float(peer_value), 3)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "value": round(float(value), 3),
+                "unit": unit,
+                "peer": peer,
+                "peer_value": None if peer_value is None else round(float(peer_value), 3),
+            }
+        ),
+        flush=True,
+    )
 
 
 def p95(times: list[float]) -> float:
@@ -63,7 +73,7 @@ def head(shape, rng) -> np.ndarray:
     """An ellipsoid with texture (values 0..1000), float32."""
     axes = [np.linspace(-1, 1, n, dtype=np.float32) for n in shape]
     x, y, z = np.meshgrid(*axes, indexing="ij", sparse=True)
-    radius = x ** 2 + y ** 2 + z ** 2
+    radius = x**2 + y**2 + z**2
     image = (600 + 300 * np.sin(9 * x) * np.cos(7 * y)) * (radius < 0.8)
     return (image + rng.normal(0, 20, shape).astype(np.float32) * (radius < 0.8)).astype(np.float32)
 
@@ -92,8 +102,14 @@ def write_study(root: Path, registered: bool):
     start = dt.datetime(2024, 1, 1)
     for number in range(VISITS):
         session = f"ses-{number + 1:02d}"
-        visit = Visit("sub-01", session, root / "sub-01" / session, root, start + dt.timedelta(weeks=4 * number),
-                      4.0 * number)
+        visit = Visit(
+            "sub-01",
+            session,
+            root / "sub-01" / session,
+            root,
+            start + dt.timedelta(weeks=4 * number),
+            4.0 * number,
+        )
         visit.acquisitions = {kind: Acquisition(kind, []) for kind in ("dwi", "UNIT1", "MEGRE")}
         visit.acquisitions["dwi"] = Acquisition("dwi", [raw_dwi(visit.path, visit.prefix)])
         for column, (name, acquisition, shape, voxel, datatype) in GRIDS.items():
@@ -101,12 +117,29 @@ def write_study(root: Path, registered: bool):
             path.parent.mkdir(parents=True, exist_ok=True)
             affine = np.diag(list(np.broadcast_to(voxel, 3)) + [1.0])
             affine[:3, 3] = -affine[:3, :3] @ (np.array(shape) / 2)
-            nib.save(nib.Nifti1Image(head(shape, rng) * (1e-6 if column == "MD" else 1.0), affine), str(path))
+            nib.save(
+                nib.Nifti1Image(head(shape, rng) * (1e-6 if column == "MD" else 1.0), affine),
+                str(path),
+            )
             visit.derived[f"{name}.nii"] = path
-            if registered and not store.sidecar_of(store.xfm_path(visit, acquisition, "ref")).exists():
-                matrix = rigid_matrix(rng.normal(0, 2, 3), rng.normal(0, 1.5, 3)) if number else np.eye(4)
-                store.write_transform(store.xfm_path(visit, acquisition, "ref"), matrix, source=acquisition,
-                                      target="ref", method="bench", parameters={}, inputs=[])
+            if (
+                registered
+                and not store.sidecar_of(store.xfm_path(visit, acquisition, "ref")).exists()
+            ):
+                matrix = (
+                    rigid_matrix(rng.normal(0, 2, 3), rng.normal(0, 1.5, 3))
+                    if number
+                    else np.eye(4)
+                )
+                store.write_transform(
+                    store.xfm_path(visit, acquisition, "ref"),
+                    matrix,
+                    source=acquisition,
+                    target="ref",
+                    method="bench",
+                    parameters={},
+                    inputs=[],
+                )
         participant.visits.append(visit)
     return participant
 
@@ -142,7 +175,11 @@ def bench_grid(participant, repeats: int, app) -> dict:
     first = all_visible = None
     while all_visible is None and time.perf_counter() - started < 120:
         app.processEvents()
-        shown = [v for v in views.views.values() if v.exposed() and v.model.volume is not None and not v._stale]
+        shown = [
+            v
+            for v in views.views.values()
+            if v.exposed() and v.model.volume is not None and not v._stale
+        ]
         if shown and first is None:
             settle(app, canvas)
             first = time.perf_counter() - started
@@ -158,19 +195,30 @@ def bench_grid(participant, repeats: int, app) -> dict:
         canvas.repaint()
         slice_times.append((time.perf_counter() - began) * 1e3)
         assert not any(v._stale for v in views.views.values() if v.exposed())
-        app.processEvents()   # the side panels' throttled refreshes, untimed (see panel_pass)
+        app.processEvents()  # the side panels' throttled refreshes, untimed (see panel_pass)
         began = time.perf_counter()
         grid.cursor.move_by(grid.geometry.plane.u * (0.3 if step % 2 else -0.3), source="bench")
         canvas.repaint()
         move_times.append((time.perf_counter() - began) * 1e3)
         began = time.perf_counter()
-        time.sleep(0.05)   # let the read-out/time-course timers expire: time one refresh of the panels
+        time.sleep(
+            0.05
+        )  # let the read-out/time-course timers expire: time one refresh of the panels
         panel_began = time.perf_counter()
         app.processEvents()
         panel_times.append((time.perf_counter() - panel_began) * 1e3)
-    result = {"open_first": first, "open_all": all_visible, "slice": p95(slice_times), "move": p95(move_times),
-              "slice50": p50(slice_times), "move50": p50(move_times), "panels": p95(panel_times),
-              "memory": resident_mb(), "visible": visible, "views": len(views.views)}
+    result = {
+        "open_first": first,
+        "open_all": all_visible,
+        "slice": p95(slice_times),
+        "move": p95(move_times),
+        "slice50": p50(slice_times),
+        "move50": p50(move_times),
+        "panels": p95(panel_times),
+        "memory": resident_mb(),
+        "visible": visible,
+        "views": len(views.views),
+    }
     window.close()
     return result
 
@@ -218,14 +266,22 @@ def bench_naive(participant, repeats: int, app) -> dict:
         settle(app, widget)
         move_times.append((time.perf_counter() - began) * 1e3)
     widget.close()
-    return {"open": open_time, "slice": p95(slice_times), "move": p95(move_times), "slice50": p50(slice_times),
-            "move50": p50(move_times), "memory": resident_mb()}
+    return {
+        "open": open_time,
+        "slice": p95(slice_times),
+        "move": p95(move_times),
+        "slice50": p50(slice_times),
+        "move50": p50(move_times),
+        "memory": resident_mb(),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=120)
-    parser.add_argument("--aligned", action="store_true", help="no to-ref transforms (header alignment only)")
+    parser.add_argument(
+        "--aligned", action="store_true", help="no to-ref transforms (header alignment only)"
+    )
     args = parser.parse_args()
     from PySide6 import QtWidgets
 
@@ -239,13 +295,23 @@ def main() -> None:
         naive = bench_naive(participant, args.repeats, app)
     mode = "aligned" if args.aligned else "registered"
     peer = "naive pyqtgraph: 60 float32 ImageItems, autoLevels, all updated"
-    report("open_participant_s", ours["open_first"], "s", peer + " (sync load of all 60)", naive["open"])
+    report(
+        "open_participant_s",
+        ours["open_first"],
+        "s",
+        peer + " (sync load of all 60)",
+        naive["open"],
+    )
     report("open_all_visible_s", ours["open_all"], "s")
     report("slice_change_p95_ms", ours["slice"], "ms", peer, naive["slice"])
     report("cursor_move_p95_ms", ours["move"], "ms", peer, naive["move"])
     report("slice_change_p50_ms", ours["slice50"], "ms", peer, naive["slice50"])
     report("cursor_move_p50_ms", ours["move50"], "ms", peer, naive["move50"])
-    report("side_panels_refresh_p95_ms", ours["panels"], "ms (read-out, time courses; after a 40 ms pause)")
+    report(
+        "side_panels_refresh_p95_ms",
+        ours["panels"],
+        "ms (read-out, time courses; after a 40 ms pause)",
+    )
     report("changes_timed", args.repeats, "slice steps and as many cursor moves")
     report("memory_mb", ours["memory"], "MB", peer + " (same process, after ours)", naive["memory"])
     report("visible_views", ours["visible"], f"of {ours['views']} views ({mode})")

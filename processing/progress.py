@@ -10,7 +10,7 @@ parent's range, so nested steps report one coherent fraction.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from processing.errors import Cancelled
 
@@ -58,7 +58,7 @@ class Progress:
         if self._cancel.is_set():
             raise Cancelled(self.message or "cancelled")
 
-    def child(self, start: float, stop: float) -> "Progress":
+    def child(self, start: float, stop: float) -> Progress:
         """Return a progress whose 0..1 maps onto ``[start, stop]`` of this one."""
         sub = Progress()
         sub._cancel = self._cancel

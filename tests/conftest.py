@@ -15,7 +15,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REAL_DATA = Path(os.environ.get("FERRET_REAL_DATA", PROJECT_ROOT.parent / "shared" / "data" / "real"))
+REAL_DATA = Path(
+    os.environ.get("FERRET_REAL_DATA", PROJECT_ROOT.parent / "shared" / "data" / "real")
+)
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +33,9 @@ def phantom_study(tmp_path_factory) -> Path:
     """A tiny phantom study (1 participant, 4 visits, seed 0, with noise), made once per test worker."""
     from processing.phantom import make_phantom_study
 
-    return make_phantom_study(tmp_path_factory.mktemp("phantom") / "study", visits=4, scale="tiny", seed=0)
+    return make_phantom_study(
+        tmp_path_factory.mktemp("phantom") / "study", visits=4, scale="tiny", seed=0
+    )
 
 
 @pytest.fixture(scope="session")
@@ -39,5 +43,10 @@ def phantom_noiseless(tmp_path_factory) -> Path:
     """A tiny phantom study without noise (3 visits, seed 0): exact signals for accuracy tests."""
     from processing.phantom import make_phantom_study
 
-    return make_phantom_study(tmp_path_factory.mktemp("phantom_noiseless") / "study", visits=3, scale="tiny",
-                              seed=0, noise=False)
+    return make_phantom_study(
+        tmp_path_factory.mktemp("phantom_noiseless") / "study",
+        visits=3,
+        scale="tiny",
+        seed=0,
+        noise=False,
+    )

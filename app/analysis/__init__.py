@@ -15,5 +15,12 @@ from app.analysis.compute import AnalysisRequest, AnalysisResult, compute_analys
 from app.analysis.panel import AnalysisPanel
 from app.analysis.worker import AnalysisRunner
 
-__all__ = ["attach_analysis", "AnalysisAttachment", "AnalysisPanel", "AnalysisRunner",
-           "AnalysisRequest", "AnalysisResult", "compute_analysis"]
+__all__ = [
+    "attach_analysis",
+    "AnalysisAttachment",
+    "AnalysisPanel",
+    "AnalysisRunner",
+    "AnalysisRequest",
+    "AnalysisResult",
+    "compute_analysis",
+]

@@ -28,7 +28,9 @@ class AnalysisAttachment(QtCore.QObject):
 
     edited = QtCore.Signal()  # emitted from the editing thread; queued into ours when it differs
 
-    def __init__(self, study_root: Path, rater, participant: str, parent: QtCore.QObject | None = None):
+    def __init__(
+        self, study_root: Path, rater, participant: str, parent: QtCore.QObject | None = None
+    ):
         super().__init__(parent)
         self.study_root, self.participant = Path(study_root), participant
         self.session = rater if hasattr(rater, "labels") else None
@@ -58,7 +60,9 @@ class AnalysisAttachment(QtCore.QObject):
         if self.session is not None:
             with self.session.labels.lock:
                 labels = self.session.labels.data.copy()
-        return self.runner.request(AnalysisRequest(self.study_root, self.rater, self.participant, labels))
+        return self.runner.request(
+            AnalysisRequest(self.study_root, self.rater, self.participant, labels)
+        )
 
     def detach(self) -> None:
         """Stop listening, cancel the run in flight and remove the dock."""
@@ -89,8 +93,14 @@ class AnalysisAttachment(QtCore.QObject):
             self.recompute()
 
 
-def attach_analysis(main_window: QtWidgets.QMainWindow | None, study, rater, participant: str | None = None,
-                    *, start: bool = True) -> AnalysisAttachment:
+def attach_analysis(
+    main_window: QtWidgets.QMainWindow | None,
+    study,
+    rater,
+    participant: str | None = None,
+    *,
+    start: bool = True,
+) -> AnalysisAttachment:
     """Dock an analysis panel for ``rater`` (a RaterSession or a rater ID) in ``main_window``.
 
     ``participant`` defaults to the session's participant (required with a rater ID).

@@ -53,8 +53,14 @@ def compute_analysis(request: AnalysisRequest, progress: Progress | None = None)
     present = set(np.unique(labels).tolist())
     lesions = [lesion for lesion in stored.lesions if lesion.lesion_id in present]
     visits = participant_visits(study, request.participant, labels.shape, stored.affine)
-    rows = compute_timecourses(visits, labels, lesions, participant=request.participant, rater=request.rater,
-                               progress=progress.child(0.0, 0.7))
+    rows = compute_timecourses(
+        visits,
+        labels,
+        lesions,
+        participant=request.participant,
+        rater=request.rater,
+        progress=progress.child(0.0, 0.7),
+    )
     progress.check()
     statistics = timecourse_statistics(rows)
     progress.check()

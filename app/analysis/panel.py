@@ -15,8 +15,19 @@ from processing.stats import STATS_COLUMNS
 from processing.stats.tables import format_value
 
 #: Statistics columns shown (the full table is in ``ferret stats timecourses``).
-SHOWN = ("parameter", "test", "comparison", "n", "statistic", "df_num", "df_den", "p", "mean_difference",
-         "ci_low", "ci_high")
+SHOWN = (
+    "parameter",
+    "test",
+    "comparison",
+    "n",
+    "statistic",
+    "df_num",
+    "df_den",
+    "p",
+    "mean_difference",
+    "ci_low",
+    "ci_high",
+)
 
 
 def pixmap_from_rgba(image: np.ndarray) -> QtGui.QPixmap:
@@ -72,17 +83,24 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.table.setRowCount(len(result.statistics))
         for row_index, row in enumerate(result.statistics):
             for column, name in enumerate(SHOWN):
-                self.table.setItem(row_index, column, QtWidgets.QTableWidgetItem(format_value(row.get(name))))
+                self.table.setItem(
+                    row_index, column, QtWidgets.QTableWidgetItem(format_value(row.get(name)))
+                )
         self.table.resizeColumnsToContents()
         excluded = len({(r.participant, r.lesion_id) for r in result.rows if r.excluded})
-        self.status.setText(f"{result.request.participant}, rater {result.request.rater}: {result.lesions} "
-                            f"lesion(s), {excluded} excluded from the statistics")
+        self.status.setText(
+            f"{result.request.participant}, rater {result.request.rater}: {result.lesions} "
+            f"lesion(s), {excluded} excluded from the statistics"
+        )
 
     def statistics_cell(self, parameter: str, comparison: str, column: str) -> str:
         """Text of one table cell (for tests and accessibility)."""
         index = SHOWN.index(column)
         for row in range(self.table.rowCount()):
-            if (self.table.item(row, 0).text(), self.table.item(row, 2).text()) == (parameter, comparison):
+            if (self.table.item(row, 0).text(), self.table.item(row, 2).text()) == (
+                parameter,
+                comparison,
+            ):
                 return self.table.item(row, index).text()
         raise KeyError((parameter, comparison))
 

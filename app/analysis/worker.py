@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore
 
+from app.analysis.compute import AnalysisRequest, compute_analysis
 from processing.errors import Cancelled
 from processing.progress import Progress
-
-from app.analysis.compute import AnalysisRequest, compute_analysis
 
 
 class _Relay(QtCore.QObject):
@@ -24,9 +23,16 @@ class _Relay(QtCore.QObject):
 
 
 class _Run(QtCore.QRunnable):
-    def __init__(self, generation: int, request: AnalysisRequest, progress: Progress, relay: _Relay):
+    def __init__(
+        self, generation: int, request: AnalysisRequest, progress: Progress, relay: _Relay
+    ):
         super().__init__()
-        self.generation, self.request, self.progress, self.relay = generation, request, progress, relay
+        self.generation, self.request, self.progress, self.relay = (
+            generation,
+            request,
+            progress,
+            relay,
+        )
 
     def run(self) -> None:  # worker thread
         try:
@@ -39,7 +45,9 @@ class _Run(QtCore.QRunnable):
             return  # superseded or cancelled while finishing: nobody waits for this result
         try:
             self.relay.done.emit(self.generation, result, error)
-        except RuntimeError:  # the window (and the relay) closed while this ran: nobody is left to tell
+        except (
+            RuntimeError
+        ):  # the window (and the relay) closed while this ran: nobody is left to tell
             pass
 
 
@@ -50,7 +58,9 @@ class AnalysisRunner(QtCore.QObject):
     failed = QtCore.Signal(str)
     started = QtCore.Signal()
 
-    def __init__(self, parent: QtCore.QObject | None = None, pool: QtCore.QThreadPool | None = None):
+    def __init__(
+        self, parent: QtCore.QObject | None = None, pool: QtCore.QThreadPool | None = None
+    ):
         super().__init__(parent)
         self.pool = pool or QtCore.QThreadPool.globalInstance()
         self.generation = 0

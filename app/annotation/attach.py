@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from app.annotation.panel import AnnotationPanel
+from app.annotation.rater_session import RaterSession
 from viewers.state.tools.label_slice import MaskStyle
 from viewers.widgets.annotation import GridMaskOverlay, MaskOverlay, ToolController
 from viewers.widgets.grid_canvas import GridCanvas
 from viewers.widgets.slice_view import SliceView
-
-from app.annotation.panel import AnnotationPanel
-from app.annotation.rater_session import RaterSession
 
 RESCAN_MS = 1000
 
@@ -53,7 +52,9 @@ class AnnotationAttachment(QtCore.QObject):
             self.session.use_cursor(view.model.cursor)
         self.controller.attach(view)
         overlay = GridMaskOverlay if isinstance(view, GridCanvas) else MaskOverlay
-        self.overlays[view] = overlay(view, self.session.labels, self.session.toolbox.selection, self.style)
+        self.overlays[view] = overlay(
+            view, self.session.labels, self.session.toolbox.selection, self.style
+        )
         view.destroyed.connect(lambda *_, v=view: self.overlays.pop(v, None))
 
     def rescan(self) -> None:
@@ -73,8 +74,9 @@ class AnnotationAttachment(QtCore.QObject):
             self.dock.deleteLater()
 
 
-def attach_annotation(main_window_or_views, session: RaterSession, style: MaskStyle | None = None,
-                      cursor=None) -> AnnotationAttachment:
+def attach_annotation(
+    main_window_or_views, session: RaterSession, style: MaskStyle | None = None, cursor=None
+) -> AnnotationAttachment:
     """Attach ``session`` to a main window (dock + every view) or to a list of views.
 
     ``cursor``: attach only the views on this cursor, and go to lesions with it.

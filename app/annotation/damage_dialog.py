@@ -15,12 +15,19 @@ RESTORE, VIEW, QUIT = "restore", "view", "quit"
 
 def damage_text(error, backups: list, losses: list[str]) -> str:
     """The dialog's text: findings, then the newest backup and its loss (or that there is none)."""
-    lines = [f"The annotations of {error.participant} by rater {error.rater} are damaged:",
-             *[f"  - {finding}" for finding in error.findings], "", "Nothing has been written to them."]
+    lines = [
+        f"The annotations of {error.participant} by rater {error.rater} are damaged:",
+        *[f"  - {finding}" for finding in error.findings],
+        "",
+        "Nothing has been written to them.",
+    ]
     if backups:
         lines += ["", f"Newest good backup: {backups[0].taken}", f"It {losses[0]}."]
     else:
-        lines += ["", "There is no backup; `ferret annotate recover --help` lists the other ways back."]
+        lines += [
+            "",
+            "There is no backup; `ferret annotate recover --help` lists the other ways back.",
+        ]
     return "\n".join(lines)
 
 
@@ -32,7 +39,9 @@ def ask_what_to_do(parent, error, backups: list, losses: list[str]) -> str:
     box.setText(damage_text(error, backups, losses))
     buttons = {}
     if backups:
-        buttons[box.addButton("Restore the newest backup", QtWidgets.QMessageBox.AcceptRole)] = RESTORE
+        buttons[box.addButton("Restore the newest backup", QtWidgets.QMessageBox.AcceptRole)] = (
+            RESTORE
+        )
     buttons[box.addButton("Open without rating", QtWidgets.QMessageBox.RejectRole)] = VIEW
     buttons[box.addButton("Quit", QtWidgets.QMessageBox.DestructiveRole)] = QUIT
     box.exec()

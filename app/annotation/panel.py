@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from app.annotation.rater_session import RaterSession
 from processing.annotations.schema import LESION_TYPES
 from viewers.state.tools.label_slice import MaskStyle
 from viewers.widgets.annotation.lesion_table import LesionTableWidget
 from viewers.widgets.annotation.rating_form import RatingFormWidget
 from viewers.widgets.annotation.tool_panel import ToolPanel, undo_actions
-
-from app.annotation.rater_session import RaterSession
 
 
 class AnnotationPanel(QtWidgets.QWidget):
@@ -25,8 +24,10 @@ class AnnotationPanel(QtWidgets.QWidget):
     def __init__(self, session: RaterSession, controller, style: MaskStyle, parent=None) -> None:
         super().__init__(parent)
         self.session = session
-        header = QtWidgets.QLabel(f"Rater {session.rater} - {session.participant}"
-                                  f"{' - ' + session.visit if session.visit else ''} - rating (blinded)")
+        header = QtWidgets.QLabel(
+            f"Rater {session.rater} - {session.participant}"
+            f"{' - ' + session.visit if session.visit else ''} - rating (blinded)"
+        )
         header.setStyleSheet("font-weight: bold;")
         self.tools = ToolPanel(session.toolbox, controller, style)
         self.undo_action, self.redo_action = undo_actions(session.toolbox, self)
@@ -37,7 +38,9 @@ class AnnotationPanel(QtWidgets.QWidget):
         self.type_box.activated.connect(lambda _: self._set_type(self.type_box.currentText()))
         self.onset_box = QtWidgets.QComboBox()
         self.onset_box.addItems(["(none)"] + session.visits)
-        self.onset_box.setToolTip("Onset visit of the selected lesion (by default the row of its first stroke)")
+        self.onset_box.setToolTip(
+            "Onset visit of the selected lesion (by default the row of its first stroke)"
+        )
         self.onset_box.activated.connect(lambda _: self._set_onset(self.onset_box.currentText()))
         self.table = LesionTableWidget(session.table)
         self.form = RatingFormWidget()
@@ -71,7 +74,9 @@ class AnnotationPanel(QtWidgets.QWidget):
         self.splitter.setOrientation(orientation.Horizontal if wide else orientation.Vertical)
         self.box.setDirection(direction.LeftToRight if wide else direction.TopToBottom)
         self.controls.setMaximumWidth(420 if wide else 16777215)
-        self.splitter.setSizes([330, 700] if wide else [300, 300])   # the form gets the room it needs
+        self.splitter.setSizes(
+            [330, 700] if wide else [300, 300]
+        )  # the form gets the room it needs
 
     def _set_type(self, lesion_type: str) -> None:
         self.session.set_new_lesion_type(lesion_type)
@@ -80,7 +85,9 @@ class AnnotationPanel(QtWidgets.QWidget):
 
     def _set_onset(self, visit: str) -> None:
         if self.session.form_lesion_id is not None:
-            self.session.set_onset(self.session.form_lesion_id, None if visit == "(none)" else visit)
+            self.session.set_onset(
+                self.session.form_lesion_id, None if visit == "(none)" else visit
+            )
 
     def _on_session(self, form=None, lesion_id=None) -> None:
         if form is None:

@@ -24,8 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from processing.annotations import RaterWorkspace, load_schemas
-from processing.annotations import spaces
+from processing.annotations import RaterWorkspace, load_schemas, spaces
 from processing.annotations.cortex import cortex_inputs, cortex_mask
 from processing.annotations.geometry import measure_lesions
 from processing.annotations.labels import LabelEdit
@@ -61,17 +60,35 @@ class RaterSession:
         space, unreadable stored annotations.
     """
 
-    def __init__(self, study_root: str | Path, rater: str, participant: str, *, visit: str | None = None,
-                 lesion_type: str = "A-CMI", reference_image=None, cursor: WorldCursor | None = None,
-                 checkpoint_delay: float = 0.2):
+    def __init__(
+        self,
+        study_root: str | Path,
+        rater: str,
+        participant: str,
+        *,
+        visit: str | None = None,
+        lesion_type: str = "A-CMI",
+        reference_image=None,
+        cursor: WorldCursor | None = None,
+        checkpoint_delay: float = 0.2,
+    ):
         self.study_root, self.rater, self.participant = Path(study_root), rater, participant
         self.mode = MODE
         self.workspace = RaterWorkspace(study_root, rater)
         try:
             existing = (self.workspace.folder / participant).exists()
-            grid = None if existing else spaces.reference_grid(study_root, participant, reference_image)
-            self.annotation = self.workspace.open_session(participant, grid, lesion_type=lesion_type,
-                                                          visit=visit, checkpoint_delay=checkpoint_delay)
+            grid = (
+                None
+                if existing
+                else spaces.reference_grid(study_root, participant, reference_image)
+            )
+            self.annotation = self.workspace.open_session(
+                participant,
+                grid,
+                lesion_type=lesion_type,
+                visit=visit,
+                checkpoint_delay=checkpoint_delay,
+            )
         except BaseException:
             self.workspace.close()
             raise
@@ -138,18 +155,25 @@ class RaterSession:
             with self.labels.lock:
                 self._geometry = measure_lesions(self.labels.data, self.labels.grid, cortex)
         ratings = self.annotation.store.ratings()
-        return [lesion_row(record, self._geometry[record.lesion_id], ratings.get(record.lesion_id, {}))
-                for record in self.annotation.store.lesions() if record.lesion_id in self._geometry]
+        return [
+            lesion_row(record, self._geometry[record.lesion_id], ratings.get(record.lesion_id, {}))
+            for record in self.annotation.store.lesions()
+            if record.lesion_id in self._geometry
+        ]
 
     def describe_at(self, world) -> str | None:
         """``"A-CMI 2 (yours)"``: the rater's lesion at a world point (reference mm), or None."""
-        voxel = np.floor(self.labels.grid.world_to_voxel(np.asarray(world, dtype=float)) + 0.5).astype(int)
+        voxel = np.floor(
+            self.labels.grid.world_to_voxel(np.asarray(world, dtype=float)) + 0.5
+        ).astype(int)
         if np.any(voxel < 0) or np.any(voxel >= self.labels.grid.shape):
             return None
         lesion_id = int(self.labels.data[tuple(voxel)])
         if lesion_id == 0:
             return None
-        row = self.table.row_of(lesion_id)   # the rows in memory (refreshed after every edit), not the database
+        row = self.table.row_of(
+            lesion_id
+        )  # the rows in memory (refreshed after every edit), not the database
         return f"{row['type'] if row else 'lesion'} {lesion_id} (yours)"
 
     # -- acting ------------------------------------------------------------------------------
@@ -190,7 +214,7 @@ class RaterSession:
         Returns the moved lesions' IDs (see :mod:`processing.annotations.relocation`).
         """
         self.relocation_deferred = self.labels.in_stroke
-        if self.relocation_deferred:   # never inside the rater's stroke: again once it is committed
+        if self.relocation_deferred:  # never inside the rater's stroke: again once it is committed
             return []
         by_session = {visit.session: visit for visit in visits}
 
@@ -221,7 +245,7 @@ class RaterSession:
         self.annotation.mark_deleted([i for i in edit.changed_ids if not (edit.new == i).any()])
         self.table.refresh()
         selected = self.toolbox.selection.lesion_id
-        if self.form is None and selected is not None:   # a new lesion has its row now
+        if self.form is None and selected is not None:  # a new lesion has its row now
             self._open_form(selected)
 
     def _on_selection(self, lesion_id=None) -> None:
@@ -233,12 +257,16 @@ class RaterSession:
             self.toolbox.selection.select(current)
 
     def _open_form(self, lesion_id: int | None) -> None:
-        record = next((r for r in self.annotation.store.lesions() if r.lesion_id == lesion_id), None)
+        record = next(
+            (r for r in self.annotation.store.lesions() if r.lesion_id == lesion_id), None
+        )
         schema = self.schemas.get(record.type) if record is not None else None
         if schema is None:
             self.form = None
         else:
             values = self.annotation.store.ratings().get(lesion_id, {})
-            self.form = RatingFormModel(schema, values, on_change=lambda f, v, i=lesion_id: self.rate(i, f, v))
+            self.form = RatingFormModel(
+                schema, values, on_change=lambda f, v, i=lesion_id: self.rate(i, f, v)
+            )
         self.form_lesion_id = lesion_id if self.form is not None else None
         self.changed.emit(form=self.form, lesion_id=lesion_id)

@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every available sub-command."""
     parser = argparse.ArgumentParser(
         prog="ferret",
-        description="Ferret: longitudinal MRI workstation for microinfarcts and microbleeds.")
+        description="Ferret: longitudinal MRI workstation for microinfarcts and microbleeds.",
+    )
     parser.add_argument("--version", action="version", version=f"ferret {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

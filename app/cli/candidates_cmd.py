@@ -17,11 +17,19 @@ import sys
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``candidates`` sub-command."""
     parser = subparsers.add_parser(
-        "candidates", help="rank candidate new lesions across each participant's visits (for screening)",
-        description="Candidate new lesions per participant from the reference-space maps.")
-    parser.add_argument("study", help="the BIDS root folder of the study (processed: --steps resample)")
-    parser.add_argument("--kind", default="acmi", choices=("acmi", "cmb"),
-                        help="acmi: new acute cortical microinfarcts (default); cmb: new microbleeds")
+        "candidates",
+        help="rank candidate new lesions across each participant's visits (for screening)",
+        description="Candidate new lesions per participant from the reference-space maps.",
+    )
+    parser.add_argument(
+        "study", help="the BIDS root folder of the study (processed: --steps resample)"
+    )
+    parser.add_argument(
+        "--kind",
+        default="acmi",
+        choices=("acmi", "cmb"),
+        help="acmi: new acute cortical microinfarcts (default); cmb: new microbleeds",
+    )
     parser.add_argument("--participant", help="only this participant (sub-XX)")
     parser.add_argument("--out", required=True, help="the table to write (.csv or .xlsx)")
     parser.set_defaults(func=run)

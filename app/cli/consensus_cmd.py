@@ -18,33 +18,53 @@ from processing.errors import FerretError
 
 def register(subparsers) -> None:
     """Add ``consensus`` with its ``agreement`` action."""
-    parser = subparsers.add_parser("consensus", help="compare raters and build consensus annotations",
-                                   description="Compare raters' annotations and build consensus.")
+    parser = subparsers.add_parser(
+        "consensus",
+        help="compare raters and build consensus annotations",
+        description="Compare raters' annotations and build consensus.",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     agreement = actions.add_parser(
-        "agreement", help="lesion matching and agreement statistics between raters",
+        "agreement",
+        help="lesion matching and agreement statistics between raters",
         description="Pair every rater's lesions by overlap (one to one, maximal Dice; splits and merges named), "
-                    "then write agreement_lesions.csv, agreement_summary.csv, agreement_ratings.csv, "
-                    "agreement.xlsx and agreement_volumes.png/svg/pdf into --out.")
+        "then write agreement_lesions.csv, agreement_summary.csv, agreement_ratings.csv, "
+        "agreement.xlsx and agreement_volumes.png/svg/pdf into --out.",
+    )
     agreement.add_argument("study", help="the BIDS study folder")
-    agreement.add_argument("--raters", required=True, type=rater_list, help="two or more rater IDs, e.g. AB,CD")
-    agreement.add_argument("--type", dest="lesion_type", choices=LESION_TYPES, help="only lesions of this type")
-    agreement.add_argument("--visit", help="only lesions whose onset visit (else drawn visit) is this, e.g. ses-03")
+    agreement.add_argument(
+        "--raters", required=True, type=rater_list, help="two or more rater IDs, e.g. AB,CD"
+    )
+    agreement.add_argument(
+        "--type", dest="lesion_type", choices=LESION_TYPES, help="only lesions of this type"
+    )
+    agreement.add_argument(
+        "--visit", help="only lesions whose onset visit (else drawn visit) is this, e.g. ses-03"
+    )
     agreement.add_argument("--participant", help="only this participant, e.g. sub-01")
     agreement.add_argument("--out", required=True, help="output folder")
     agreement.set_defaults(func=run_agreement)
     build = actions.add_parser(
-        "build", help="fuse raters' masks into a consensus rater",
+        "build",
+        help="fuse raters' masks into a consensus rater",
         description="Fuse the raters' lesion masks per participant (union, intersection, majority vote or STAPLE), "
-                    "make each connected component a lesion and carry over type, onset visit and ratings where "
-                    "the raters agree. The result is a rater of its own (--into), usable by export, "
-                    "timecourses and the app.")
+        "make each connected component a lesion and carry over type, onset visit and ratings where "
+        "the raters agree. The result is a rater of its own (--into), usable by export, "
+        "timecourses and the app.",
+    )
     build.add_argument("study", help="the BIDS study folder")
-    build.add_argument("--raters", required=True, type=rater_list, help="two or more rater IDs, e.g. AB,CD,EF")
-    build.add_argument("--rule", required=True, choices=("union", "intersection", "majority", "staple"))
+    build.add_argument(
+        "--raters", required=True, type=rater_list, help="two or more rater IDs, e.g. AB,CD,EF"
+    )
+    build.add_argument(
+        "--rule", required=True, choices=("union", "intersection", "majority", "staple")
+    )
     build.add_argument("--into", required=True, help="rater ID of the result, e.g. consensus")
-    build.add_argument("--replace", action="store_true",
-                       help="replace participants the target already holds (their old folder is moved aside)")
+    build.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace participants the target already holds (their old folder is moved aside)",
+    )
     build.set_defaults(func=run_build)
 
 
@@ -52,7 +72,9 @@ def rater_list(text: str) -> list[str]:
     """Split ``--raters A,B``."""
     raters = [r.strip() for r in text.split(",") if r.strip()]
     if len(raters) < 2:
-        raise argparse.ArgumentTypeError(f"{text!r}: give two or more rater IDs separated by commas")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give two or more rater IDs separated by commas"
+        )
     return raters
 
 
@@ -61,19 +83,26 @@ def run_agreement(args) -> int:
     from processing.consensus.report import study_agreement, write_agreement
     from processing.consensus.sources import LesionFilter
 
-    report = study_agreement(args.study, args.raters, LesionFilter(args.lesion_type, args.visit), args.participant)
+    report = study_agreement(
+        args.study, args.raters, LesionFilter(args.lesion_type, args.visit), args.participant
+    )
     if not report.summary:
-        raise FerretError(f"no participant was annotated by every one of {', '.join(args.raters)}.",
-                          args.study, "check the rater IDs (ferret-annotations/rater-<ID>) and --participant.")
+        raise FerretError(
+            f"no participant was annotated by every one of {', '.join(args.raters)}.",
+            args.study,
+            "check the rater IDs (ferret-annotations/rater-<ID>) and --participant.",
+        )
     written = write_agreement(report, args.out)
     for note in report.notes:
         print(f"note: {note}")
     for row in (r for r in report.summary if r["participant_id"] == "all"):
-        print(f"{row['rater_A']} vs {row['rater_B']}: {row['n_A']} and {row['n_B']} lesions, {row['matched']} "
-              f"matched, {row['only_A']} only {row['rater_A']}, {row['only_B']} only {row['rater_B']}, "
-              f"{row['split_merged']} split/merged; lesion F1 {_fmt(row['lesion_f1'])}, voxel Dice "
-              f"{_fmt(row['voxel_dice'])}, per-lesion Dice {_fmt(row['dice_median'])} "
-              f"[{_fmt(row['dice_q1'])}-{_fmt(row['dice_q3'])}]")
+        print(
+            f"{row['rater_A']} vs {row['rater_B']}: {row['n_A']} and {row['n_B']} lesions, {row['matched']} "
+            f"matched, {row['only_A']} only {row['rater_A']}, {row['only_B']} only {row['rater_B']}, "
+            f"{row['split_merged']} split/merged; lesion F1 {_fmt(row['lesion_f1'])}, voxel Dice "
+            f"{_fmt(row['voxel_dice'])}, per-lesion Dice {_fmt(row['dice_median'])} "
+            f"[{_fmt(row['dice_q1'])}-{_fmt(row['dice_q3'])}]"
+        )
     print(f"wrote {len(written)} files to {args.out}")
     return 0
 
@@ -84,13 +113,18 @@ def run_build(args) -> int:
 
     built = build_consensus(args.study, args.raters, args.rule, args.into, replace=args.replace)
     if not built:
-        raise FerretError(f"no participant was annotated by every one of {', '.join(args.raters)}.",
-                          args.study, "check the rater IDs (ferret-annotations/rater-<ID>).")
+        raise FerretError(
+            f"no participant was annotated by every one of {', '.join(args.raters)}.",
+            args.study,
+            "check the rater IDs (ferret-annotations/rater-<ID>).",
+        )
     for result in built:
         undecided = [str(lesion.lesion_id) for lesion in result.lesions if lesion.conflicts]
-        print(f"{result.participant}: {len(result.lesions)} lesion(s) by {args.rule} into rater {args.into}; "
-              f"{result.conflicts} with values the raters disagree on"
-              + (f" (lesions {', '.join(undecided)}; see {result.record})" if undecided else ""))
+        print(
+            f"{result.participant}: {len(result.lesions)} lesion(s) by {args.rule} into rater {args.into}; "
+            f"{result.conflicts} with values the raters disagree on"
+            + (f" (lesions {', '.join(undecided)}; see {result.record})" if undecided else "")
+        )
     return 0
 
 

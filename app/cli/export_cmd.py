@@ -6,10 +6,12 @@ from __future__ import annotations
 def register(subparsers) -> None:
     """Add ``export``."""
     parser = subparsers.add_parser(
-        "export", help="export a rater's lesion masks and ratings",
+        "export",
+        help="export a rater's lesion masks and ratings",
         description="Write the rater's lesion masks (reference space and each visit's DWI space), "
-                    "a rating spreadsheet (XLSX and CSV, one row per lesion) and a per-participant "
-                    "summary to --out.")
+        "a rating spreadsheet (XLSX and CSV, one row per lesion) and a per-participant "
+        "summary to --out.",
+    )
     parser.add_argument("study", help="the BIDS study folder")
     parser.add_argument("--rater", required=True, help="rater ID (letters and digits)")
     parser.add_argument("--out", required=True, help="output folder (created if needed)")

@@ -32,20 +32,48 @@ examples:
 def register(subparsers) -> None:
     """Add the ``phantom`` sub-command."""
     parser = subparsers.add_parser(
-        "phantom", help="write a synthetic phantom study with known truth",
-        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("out", type=Path, metavar="OUT",
-                        help="folder to create (an earlier phantom there is replaced; other content is refused)")
-    parser.add_argument("--visits", type=int, default=10, metavar="N", help="visits per participant (default 10)")
-    parser.add_argument("--participants", type=int, default=1, metavar="P", help="number of participants (default 1)")
-    parser.add_argument("--scale", choices=("tiny", "small", "full"), default="small",
-                        help="voxel sizes (default small)")
+        "phantom",
+        help="write a synthetic phantom study with known truth",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "out",
+        type=Path,
+        metavar="OUT",
+        help="folder to create (an earlier phantom there is replaced; other content is refused)",
+    )
+    parser.add_argument(
+        "--visits", type=int, default=10, metavar="N", help="visits per participant (default 10)"
+    )
+    parser.add_argument(
+        "--participants",
+        type=int,
+        default=1,
+        metavar="P",
+        help="number of participants (default 1)",
+    )
+    parser.add_argument(
+        "--scale",
+        choices=("tiny", "small", "full"),
+        default="small",
+        help="voxel sizes (default small)",
+    )
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    parser.add_argument("--no-noise", dest="noise", action="store_false",
-                        help="exact signals stored as float32 (for accuracy tests)")
-    parser.add_argument("--no-motion", dest="motion", action="store_false",
-                        help="no head movement between visits or acquisitions (a test affordance: "
-                             "separates registration from the rest of a chain)")
+    parser.add_argument(
+        "--no-noise",
+        dest="noise",
+        action="store_false",
+        help="exact signals stored as float32 (for accuracy tests)",
+    )
+    parser.add_argument(
+        "--no-motion",
+        dest="motion",
+        action="store_false",
+        help="no head movement between visits or acquisitions (a test affordance: "
+        "separates registration from the rest of a chain)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -63,16 +91,30 @@ def run(args: argparse.Namespace) -> int:
         last[0] = percent
 
     start = time.perf_counter()
-    root = make_phantom_study(args.out, participants=args.participants, visits=args.visits, scale=args.scale,
-                              seed=args.seed, noise=args.noise, motion=args.motion, progress=Progress(show))
+    root = make_phantom_study(
+        args.out,
+        participants=args.participants,
+        visits=args.visits,
+        scale=args.scale,
+        seed=args.seed,
+        noise=args.noise,
+        motion=args.motion,
+        progress=Progress(show),
+    )
     if sys.stderr.isatty():
         print(file=sys.stderr)
     images = sorted(root.glob("sub-*/ses-*/*/*.nii.gz"))
     truth = sorted((root / "derivatives" / "phantom-truth").rglob("*.nii.gz"))
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     print(f"wrote phantom study {root}")
-    print(f"  {args.participants} participant(s) x {args.visits} visit(s), scale {args.scale}, seed {args.seed}, "
-          f"noise {'on' if args.noise else 'off'}, motion {'on' if args.motion else 'off'}")
-    print(f"  {len(images)} images, {len(truth)} truth maps, {size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s")
-    print(f"  truth: {root / 'derivatives' / 'phantom-truth'} (read with processing.phantom.load_truth)")
+    print(
+        f"  {args.participants} participant(s) x {args.visits} visit(s), scale {args.scale}, seed {args.seed}, "
+        f"noise {'on' if args.noise else 'off'}, motion {'on' if args.motion else 'off'}"
+    )
+    print(
+        f"  {len(images)} images, {len(truth)} truth maps, {size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s"
+    )
+    print(
+        f"  truth: {root / 'derivatives' / 'phantom-truth'} (read with processing.phantom.load_truth)"
+    )
     return 0

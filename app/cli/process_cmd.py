@@ -19,32 +19,66 @@ from pathlib import Path
 
 from processing.errors import FerretError
 
-STEP_NAMES = ("maps", "register", "resample", "timecourses", "candidates")  # processing.engine.pipeline.STEPS
+STEP_NAMES = (
+    "maps",
+    "register",
+    "resample",
+    "timecourses",
+    "candidates",
+)  # processing.engine.pipeline.STEPS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``process`` sub-command."""
     parser = subparsers.add_parser(
-        "process", help="compute derivatives (maps, registrations, resampling) without the GUI",
-        description="Run processing steps on a BIDS study; outputs go to <study>/derivatives/ferret.")
+        "process",
+        help="compute derivatives (maps, registrations, resampling) without the GUI",
+        description="Run processing steps on a BIDS study; outputs go to <study>/derivatives/ferret.",
+    )
     parser.add_argument("study", help="the BIDS root folder of the study")
-    parser.add_argument("--steps", default=",".join(STEP_NAMES),
-                        help=f"comma-separated steps wanted (available: {', '.join(STEP_NAMES)}; default all)")
+    parser.add_argument(
+        "--steps",
+        default=",".join(STEP_NAMES),
+        help=f"comma-separated steps wanted (available: {', '.join(STEP_NAMES)}; default all)",
+    )
     parser.add_argument("--participant", help="only this participant (sub-XX)")
     parser.add_argument("--visit", help="only this visit (ses-YY)")
     executors = parser.add_argument_group("where jobs run")
-    executors.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes (default 1)")
-    executors.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786")
-    executors.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers")
-    maps = parser.add_argument_group("maps settings (job parameters: changing one reruns what depends on it)")
-    maps.add_argument("--r2star-method", default="trapezoid", choices=("trapezoid", "arlo", "loglinear", "nonlinear"))
+    executors.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="local worker processes (default 1)"
+    )
+    executors.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786"
+    )
+    executors.add_argument(
+        "--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers"
+    )
+    maps = parser.add_argument_group(
+        "maps settings (job parameters: changing one reruns what depends on it)"
+    )
+    maps.add_argument(
+        "--r2star-method",
+        default="trapezoid",
+        choices=("trapezoid", "arlo", "loglinear", "nonlinear"),
+    )
     maps.add_argument("--tensor-method", default="ols", choices=("ols", "wls"))
-    maps.add_argument("--swi-mask", default="negative", choices=("negative", "positive"),
-                      help="phase mask sign (negative for right-handed phase conventions)")
-    maps.add_argument("--megre-echo-times", help="echo times in ms, comma-separated, when sidecars lack them")
-    parser.add_argument("--wait", action="store_true",
-                        help="if another run is processing this study, wait for it instead of stopping")
-    parser.add_argument("-v", "--verbose", action="store_true", help="print the traceback of failed jobs")
+    maps.add_argument(
+        "--swi-mask",
+        default="negative",
+        choices=("negative", "positive"),
+        help="phase mask sign (negative for right-handed phase conventions)",
+    )
+    maps.add_argument(
+        "--megre-echo-times", help="echo times in ms, comma-separated, when sidecars lack them"
+    )
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run is processing this study, wait for it instead of stopping",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="print the traceback of failed jobs"
+    )
     parser.set_defaults(func=run)
 
 
@@ -53,8 +87,10 @@ def parse_steps(text: str) -> list[str]:
     steps = [s.strip() for s in text.split(",") if s.strip()]
     unknown = [s for s in steps if s not in STEP_NAMES]
     if unknown or not steps:
-        raise FerretError(f"unknown step(s): {', '.join(unknown) or '(none given)'}.",
-                          fix=f"use a comma-separated list of: {', '.join(STEP_NAMES)}.")
+        raise FerretError(
+            f"unknown step(s): {', '.join(unknown) or '(none given)'}.",
+            fix=f"use a comma-separated list of: {', '.join(STEP_NAMES)}.",
+        )
     return steps
 
 
@@ -62,7 +98,11 @@ def pipeline_options(args: argparse.Namespace):
     """The job parameters from the command-line settings."""
     from processing.engine.pipeline import PipelineOptions
 
-    maps = {"r2star_method": args.r2star_method, "tensor_method": args.tensor_method, "swi_mask_sign": args.swi_mask}
+    maps = {
+        "r2star_method": args.r2star_method,
+        "tensor_method": args.tensor_method,
+        "swi_mask_sign": args.swi_mask,
+    }
     if args.megre_echo_times:
         maps["megre_echo_times"] = parse_echo_times(args.megre_echo_times)
     return PipelineOptions(maps=maps)
@@ -74,9 +114,15 @@ def parse_echo_times(text: str) -> list[float]:
     try:
         times = [float(t) / 1000.0 for t in text.split(",")]
     except ValueError:
-        raise FerretError(f"--megre-echo-times {text!r} is not a list of numbers.", fix=fix) from None
-    if not all(t > 0 and t < float("inf") for t in times) or any(b <= a for a, b in zip(times, times[1:])):
-        raise FerretError(f"--megre-echo-times {text!r}: echo times must be positive and increase.", fix=fix)
+        raise FerretError(
+            f"--megre-echo-times {text!r} is not a list of numbers.", fix=fix
+        ) from None
+    if not all(t > 0 and t < float("inf") for t in times) or any(
+        b <= a for a, b in zip(times, times[1:])
+    ):
+        raise FerretError(
+            f"--megre-echo-times {text!r}: echo times must be positive and increase.", fix=fix
+        )
     return times
 
 
@@ -85,43 +131,71 @@ def check_selection(study, participant: str | None, session: str | None) -> None
     if not study.root.is_dir():
         raise FerretError("this study folder does not exist.", study.root, "check the path.")
     if not study.participants:
-        raise FerretError("no participants found (no sub-* folders): this is not a BIDS study.", study.root,
-                          "give the BIDS root folder, the one holding sub-01/, sub-02/, ...")
+        raise FerretError(
+            "no participants found (no sub-* folders): this is not a BIDS study.",
+            study.root,
+            "give the BIDS root folder, the one holding sub-01/, sub-02/, ...",
+        )
     labels = [participant] if participant else list(study.participants)
     for label in labels:
         if label not in study.participants:
-            raise FerretError(f"no participant {label} in this study.", study.root,
-                              f"use one of: {', '.join(study.participants) or '(none)'}.")
-    if not any(session is None or v.session == session for label in labels for v in study.participants[label].visits):
+            raise FerretError(
+                f"no participant {label} in this study.",
+                study.root,
+                f"use one of: {', '.join(study.participants) or '(none)'}.",
+            )
+    if not any(
+        session is None or v.session == session
+        for label in labels
+        for v in study.participants[label].visits
+    ):
         what = f"no visit {session}" if session else "no visit (no ses-* folder)"
-        raise FerretError(f"{what} found for {', '.join(labels)}.", study.root, "check --participant and --visit.")
+        raise FerretError(
+            f"{what} found for {', '.join(labels)}.", study.root, "check --participant and --visit."
+        )
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the graph, run the wanted steps on the chosen executor, print the summary."""
-    from processing.engine import Cache, TerminalReporter, make_executor, run as run_graph
+    from processing.engine import Cache, TerminalReporter, make_executor
+    from processing.engine import run as run_graph
     from processing.engine.pipeline import study_graph, targets_for
     from processing.engine.run_lock import StudyRunLock
     from processing.study import discover
 
     steps = parse_steps(args.steps)
     if args.jobs < 1:
-        raise FerretError(f"--jobs {args.jobs}: need at least one worker.", fix="use --jobs 1 or more.")
+        raise FerretError(
+            f"--jobs {args.jobs}: need at least one worker.", fix="use --jobs 1 or more."
+        )
     study = discover(args.study)
     check_selection(study, args.participant, args.visit)
     for label in study.listed_without_folder:
-        print(f"WARNING {study.root / 'participants.tsv'}: {label} is listed but has no folder: skipped. "
-              f"Fix: add {label}/ with its visits, or remove the row.", file=sys.stderr)
-    graph = study_graph(study, pipeline_options(args), participant=args.participant, session=args.visit)
+        print(
+            f"WARNING {study.root / 'participants.tsv'}: {label} is listed but has no folder: skipped. "
+            f"Fix: add {label}/ with its visits, or remove the row.",
+            file=sys.stderr,
+        )
+    graph = study_graph(
+        study, pipeline_options(args), participant=args.participant, session=args.visit
+    )
     executor = make_executor(args.jobs, args.scheduler, args.dask_local)
     reporter = TerminalReporter(sys.stderr)
     print(f"{len(graph)} jobs on {executor.description}", file=sys.stderr)
     kept = {}
-    waiting = lambda holder: print(f"waiting for the run that holds this study ({holder}) to finish",
-                                   file=sys.stderr)
-    with StudyRunLock(study.root, "ferret process", wait=None if args.wait else 0.0, on_wait=waiting):
-        summary = run_graph(graph, Cache.for_study(study.root), executor, targets=targets_for(graph, steps),
-                            listeners=[reporter, lambda status, job: kept.setdefault("status", status)])
+    waiting = lambda holder: print(
+        f"waiting for the run that holds this study ({holder}) to finish", file=sys.stderr
+    )
+    with StudyRunLock(
+        study.root, "ferret process", wait=None if args.wait else 0.0, on_wait=waiting
+    ):
+        summary = run_graph(
+            graph,
+            Cache.for_study(study.root),
+            executor,
+            targets=targets_for(graph, steps),
+            listeners=[reporter, lambda status, job: kept.setdefault("status", status)],
+        )
     reporter.close()
     print_written(graph, summary.done, study.root)
     print_qc_warnings(graph, summary.done + summary.cached)
@@ -137,8 +211,12 @@ def print_written(graph, done: list[str], root: Path) -> None:
     for name in done:
         for path in graph[name].outputs:
             if path.name.endswith((".nii.gz", ".nii", ".txt", ".csv")):
-                label = "_".join(path.name.split("_")[:2]) if "_ses-" in path.name else path.name.split("_")[0]
-                stem = path.name[len(label) + 1:].split(".")[0]
+                label = (
+                    "_".join(path.name.split("_")[:2])
+                    if "_ses-" in path.name
+                    else path.name.split("_")[0]
+                )
+                stem = path.name[len(label) + 1 :].split(".")[0]
                 written.setdefault(label, []).append(stem)
     for label, stems in written.items():
         print(f"{label}: wrote {len(stems)}: {', '.join(stems)}")
@@ -150,10 +228,19 @@ def print_qc_warnings(graph, finished: list[str]) -> None:
     from processing.maps.outputs import tensor_warnings
     from processing.registration.chain import stored_warnings
 
-    paths = [path for name in finished if name.endswith(" to-ref")
-             for path in graph[name].outputs if path.name.endswith("_xfm.txt")]
-    tensors = [path for name in finished for path in graph[name].outputs
-               if path.name.endswith("_model-tensor_param-md_dwimap.nii.gz")]
+    paths = [
+        path
+        for name in finished
+        if name.endswith(" to-ref")
+        for path in graph[name].outputs
+        if path.name.endswith("_xfm.txt")
+    ]
+    tensors = [
+        path
+        for name in finished
+        for path in graph[name].outputs
+        if path.name.endswith("_model-tensor_param-md_dwimap.nii.gz")
+    ]
     for line in stored_warnings(paths) + tensor_warnings(tensors):
         print(line, file=sys.stderr)
 

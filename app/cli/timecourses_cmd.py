@@ -17,16 +17,28 @@ from pathlib import Path
 
 def register(subparsers) -> None:
     """Add the ``timecourses`` command."""
-    parser = subparsers.add_parser("timecourses", help="per-lesion time courses of every parameter",
-                                   description=__doc__.split("\n\n")[1],
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = subparsers.add_parser(
+        "timecourses",
+        help="per-lesion time courses of every parameter",
+        description=__doc__.split("\n\n")[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("study", type=Path, help="BIDS study folder")
     parser.add_argument("--rater", required=True, help="rater ID, or 'consensus'")
-    parser.add_argument("--participant", action="extend", nargs="+", metavar="SUB",
-                        help="only these participants (default: every one the rater annotated)")
+    parser.add_argument(
+        "--participant",
+        action="extend",
+        nargs="+",
+        metavar="SUB",
+        help="only these participants (default: every one the rater annotated)",
+    )
     parser.add_argument("--out", required=True, type=Path, help="FILE.csv or FILE.xlsx")
-    parser.add_argument("--figures", type=Path, metavar="DIR",
-                        help="also write the Figure-2 panels (PNG, SVG, PDF) into DIR")
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        metavar="DIR",
+        help="also write the Figure-2 panels (PNG, SVG, PDF) into DIR",
+    )
     parser.set_defaults(func=run)
 
 
@@ -41,16 +53,26 @@ def run(args: argparse.Namespace) -> int:
         check_output_location(args.figures, args.study)
     rows, inputs = timecourses_of(args)
     write_table(args.out, COLUMNS, [row.as_dict() for row in rows], sheet="timecourses")
-    write_provenance(args.out, "per-lesion time courses (lesion vs one-voxel control ring, R2* filter, "
-                     "normalised to pre-onset visits)",
-                     {"rater": args.rater, "participants": args.participant,
-                      "r2star_range_per_s": list(R2STAR_RANGE), "control": "3x3x3 dilation minus lesions"}, inputs)
+    write_provenance(
+        args.out,
+        "per-lesion time courses (lesion vs one-voxel control ring, R2* filter, "
+        "normalised to pre-onset visits)",
+        {
+            "rater": args.rater,
+            "participants": args.participant,
+            "r2star_range_per_s": list(R2STAR_RANGE),
+            "control": "3x3x3 dilation minus lesions",
+        },
+        inputs,
+    )
     print(summary(rows))
     print(f"wrote {args.out}")
     if args.figures:
         from processing.figures import save_figure, timecourse_figure
 
-        for path in save_figure(timecourse_figure(rows), args.figures / f"timecourses_rater-{args.rater}"):
+        for path in save_figure(
+            timecourse_figure(rows), args.figures / f"timecourses_rater-{args.rater}"
+        ):
             print(f"wrote {path}")
     return 0
 
@@ -79,9 +101,16 @@ def summary(rows) -> str:
     lesions = {(r.participant, r.lesion_id) for r in rows}
     parameters = sorted({r.parameter for r in rows})
     excluded = Counter()
-    for key in sorted({(r.participant, r.lesion_id, r.parameter, r.exclusion_reason) for r in rows if r.excluded}):
+    for key in sorted(
+        {(r.participant, r.lesion_id, r.parameter, r.exclusion_reason) for r in rows if r.excluded}
+    ):
         excluded[key[3]] += 1
-    lines = [f"{len(lesions)} lesion(s), {len(parameters)} parameter(s): {', '.join(parameters)}; "
-             f"{len(rows)} rows"]
-    lines += [f"  excluded ({count} lesion x parameter): {reason}" for reason, count in excluded.most_common()]
+    lines = [
+        f"{len(lesions)} lesion(s), {len(parameters)} parameter(s): {', '.join(parameters)}; "
+        f"{len(rows)} rows"
+    ]
+    lines += [
+        f"  excluded ({count} lesion x parameter): {reason}"
+        for reason, count in excluded.most_common()
+    ]
     return "\n".join(lines)

@@ -16,10 +16,12 @@ from processing.errors import FerretError
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``validate`` sub-command."""
     parser = subparsers.add_parser(
-        "validate", help="check a BIDS study and list every problem with its fix",
+        "validate",
+        help="check a BIDS study and list every problem with its fix",
         description="Check a BIDS study: file names, missing or unexpected files, unreadable "
-                    "images, NaN voxels, gradient tables, echo times, MP2RAGE parameters, "
-                    "sessions and dates. Exit status 0 when usable, 1 when there are errors.")
+        "images, NaN voxels, gradient tables, echo times, MP2RAGE parameters, "
+        "sessions and dates. Exit status 0 when usable, 1 when there are errors.",
+    )
     parser.add_argument("study", help="the BIDS root folder of the study")
     parser.add_argument("--errors-only", action="store_true", help="do not list warnings")
     parser.set_defaults(func=run)

@@ -11,14 +11,19 @@ import argparse
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` and ``open`` sub-commands."""
     demo = subparsers.add_parser(
-        "demo", help="open the main window on the demo study (made on first use)",
+        "demo",
+        help="open the main window on the demo study (made on first use)",
         description="Open the main window on a synthetic demo study, creating it first if needed "
-                    "(in the user's data folder; the first run takes a while).")
+        "(in the user's data folder; the first run takes a while).",
+    )
     _window_options(demo)
     demo.set_defaults(func=run_demo)
 
-    open_ = subparsers.add_parser("open", help="open the main window on a BIDS study",
-                                  description="Open the main window on a BIDS study folder.")
+    open_ = subparsers.add_parser(
+        "open",
+        help="open the main window on a BIDS study",
+        description="Open the main window on a BIDS study folder.",
+    )
     open_.add_argument("study", help="the BIDS root folder")
     open_.add_argument("--participant", metavar="sub-XX", help="participant to show first")
     _window_options(open_)
@@ -26,15 +31,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _window_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--screenshot", metavar="FILE.png",
-                        help="render the window offscreen into this PNG and exit")
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE.png",
+        help="render the window offscreen into this PNG and exit",
+    )
     parser.add_argument("--size", metavar="WxH", help="window size in pixels (default 1920x1080)")
-    parser.add_argument("--lesion", metavar="ID", help="centre every view on this lesion (e.g. acmi-01)")
-    parser.add_argument("--orientation", choices=("axial", "coronal", "sagittal"), help="view orientation")
+    parser.add_argument(
+        "--lesion", metavar="ID", help="centre every view on this lesion (e.g. acmi-01)"
+    )
+    parser.add_argument(
+        "--orientation", choices=("axial", "coronal", "sagittal"), help="view orientation"
+    )
     modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--rater", metavar="R", help="rating mode for rater R (blinded: only R's own mask, "
-                                                    "no other rater's, no clinical columns, no planted truth)")
-    modes.add_argument("--review", action="store_true", help="review mode: show every rater's masks")
+    modes.add_argument(
+        "--rater",
+        metavar="R",
+        help="rating mode for rater R (blinded: only R's own mask, "
+        "no other rater's, no clinical columns, no planted truth)",
+    )
+    modes.add_argument(
+        "--review", action="store_true", help="review mode: show every rater's masks"
+    )
     parser.add_argument("--visit", metavar="ses-YY", help="with --rater: the visit being screened")
 
 
@@ -46,8 +64,15 @@ def run_demo(args: argparse.Namespace) -> int:
 
     size = parse_size(args.size)
     root = ensure_demo_study()
-    return run_window(root, screenshot=args.screenshot, size=size, command="demo", lesion=args.lesion,
-                      orientation=args.orientation, **_mode(args))
+    return run_window(
+        root,
+        screenshot=args.screenshot,
+        size=size,
+        command="demo",
+        lesion=args.lesion,
+        orientation=args.orientation,
+        **_mode(args),
+    )
 
 
 def run_open(args: argparse.Namespace) -> int:
@@ -56,8 +81,16 @@ def run_open(args: argparse.Namespace) -> int:
     from app.screenshot import parse_size
 
     size = parse_size(args.size)
-    return run_window(args.study, participant=args.participant, screenshot=args.screenshot, size=size,
-                      command=f"open {args.study}", lesion=args.lesion, orientation=args.orientation, **_mode(args))
+    return run_window(
+        args.study,
+        participant=args.participant,
+        screenshot=args.screenshot,
+        size=size,
+        command=f"open {args.study}",
+        lesion=args.lesion,
+        orientation=args.orientation,
+        **_mode(args),
+    )
 
 
 def _mode(args: argparse.Namespace) -> dict:
@@ -65,5 +98,7 @@ def _mode(args: argparse.Namespace) -> dict:
     from processing.errors import FerretError
 
     if args.visit and not args.rater:
-        raise FerretError("--visit names the visit a rater screens.", fix="give --rater R with --visit.")
+        raise FerretError(
+            "--visit names the visit a rater screens.", fix="give --rater R with --visit."
+        )
     return {"rater": args.rater, "visit": args.visit, "review": args.review}

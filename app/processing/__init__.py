@@ -14,5 +14,13 @@ from app.processing.panel import ProcessingPanel
 from app.processing.presenter import JobRow, ProcessingPresenter, Snapshot
 from app.processing.worker import EngineWorker
 
-__all__ = ["EngineWorker", "JobRow", "ProcessingAttachment", "ProcessingPanel", "ProcessingPresenter",
-           "Snapshot", "attach_processing", "refresh_participant"]
+__all__ = [
+    "EngineWorker",
+    "JobRow",
+    "ProcessingAttachment",
+    "ProcessingPanel",
+    "ProcessingPresenter",
+    "Snapshot",
+    "attach_processing",
+    "refresh_participant",
+]

@@ -15,12 +15,11 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from app.processing.panel import ProcessingPanel
+from app.processing.worker import EngineWorker
 from processing.engine import Cache
 from processing.engine.pipeline import PipelineOptions, study_graph
 from processing.study.model import Study
-
-from app.processing.panel import ProcessingPanel
-from app.processing.worker import EngineWorker
 
 BATCH_MS = 1500
 #: Seconds the closing window waits for a cancelled run before leaving it to end on its own.
@@ -98,8 +97,15 @@ def refresh_participant(study: Study, label: str) -> None:
     study.participants[label] = discover(study.root).participants[label]
 
 
-def attach_processing(main_window, study: Study, *, participant: str | None = None, jobs: int = 1,
-                      options: PipelineOptions | None = None, start: bool = True) -> ProcessingAttachment:
+def attach_processing(
+    main_window,
+    study: Study,
+    *,
+    participant: str | None = None,
+    jobs: int = 1,
+    options: PipelineOptions | None = None,
+    start: bool = True,
+) -> ProcessingAttachment:
     """Dock a processing panel on ``main_window`` and start the opened participant's missing jobs.
 
     Parameters
@@ -121,7 +127,9 @@ def attach_processing(main_window, study: Study, *, participant: str | None = No
         attachment.dock.setWidget(attachment.panel)
         main_window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, attachment.dock)
     opened = getattr(getattr(main_window, "presenter", None), "participant", None)
-    label = participant or (opened.label if opened is not None else next(iter(study.participants), None))
+    label = participant or (
+        opened.label if opened is not None else next(iter(study.participants), None)
+    )
     if start and label is not None:
         attachment.process(label, options)
     return attachment

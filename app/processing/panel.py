@@ -56,8 +56,10 @@ class ProcessingPanel(QtWidgets.QWidget):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.summary.setText(snapshot.summary)
         self.cancel_button.setEnabled(snapshot.running)
-        self.retry_button.setEnabled(not snapshot.running and any(r.state in ("failed", "skipped", "cancelled")
-                                                                   for r in snapshot.rows))
+        self.retry_button.setEnabled(
+            not snapshot.running
+            and any(r.state in ("failed", "skipped", "cancelled") for r in snapshot.rows)
+        )
         if self.table.rowCount() != len(snapshot.rows):
             self.table.setRowCount(len(snapshot.rows))
         for row, job in enumerate(snapshot.rows):

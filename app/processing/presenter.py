@@ -12,8 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from processing.engine.status import CANCELLED, FAILED, RUNNING, SKIPPED, JobState, RunStatus
 from processing.engine.reporter import format_seconds
+from processing.engine.status import CANCELLED, FAILED, RUNNING, SKIPPED, JobState, RunStatus
 
 COLUMNS = ("Job", "State", "Progress", "Duration", "Message or error")
 
@@ -80,8 +80,17 @@ class ProcessingPresenter:
     def snapshot(self) -> Snapshot:
         """Rows in run order, the summary line and whether a run is going on."""
         with self._lock:
-            status, running, version, text = self._status, self._running, self._version, self._summary_text
-            jobs = [] if status is None else [self._row(job, time.time()) for job in list(status.jobs.values())]
+            status, running, version, text = (
+                self._status,
+                self._running,
+                self._version,
+                self._summary_text,
+            )
+            jobs = (
+                []
+                if status is None
+                else [self._row(job, time.time()) for job in list(status.jobs.values())]
+            )
         return Snapshot(tuple(jobs), overall_line(status, running, text), running, version)
 
     @staticmethod
@@ -98,7 +107,11 @@ class ProcessingPresenter:
         with self._lock:
             if self._status is None:
                 return []
-            return [name for name, job in self._status.jobs.items() if job.state in (FAILED, SKIPPED, CANCELLED)]
+            return [
+                name
+                for name, job in self._status.jobs.items()
+                if job.state in (FAILED, SKIPPED, CANCELLED)
+            ]
 
 
 def overall_line(status: RunStatus | None, running: bool, text: str) -> str:

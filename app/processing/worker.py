@@ -11,14 +11,13 @@ import threading
 
 from PySide6 import QtCore
 
+from app.processing.presenter import ProcessingPresenter
 from processing.engine import Cache, ProcessExecutor, run
 from processing.engine.graph import Graph
 from processing.engine.run_lock import StudyRunLock
 from processing.engine.status import CACHED, DONE, JobState, RunStatus
 from processing.errors import Cancelled
 from processing.progress import Progress
-
-from app.processing.presenter import ProcessingPresenter
 
 
 class EngineWorker(QtCore.QObject):
@@ -35,8 +34,15 @@ class EngineWorker(QtCore.QObject):
     job_finished = QtCore.Signal(str, list)
     run_finished = QtCore.Signal(object)
 
-    def __init__(self, cache: Cache, presenter: ProcessingPresenter | None = None, *, jobs: int = 1,
-                 executor_factory=None, parent=None) -> None:
+    def __init__(
+        self,
+        cache: Cache,
+        presenter: ProcessingPresenter | None = None,
+        *,
+        jobs: int = 1,
+        executor_factory=None,
+        parent=None,
+    ) -> None:
         super().__init__(parent)
         self.cache = cache
         self.presenter = presenter or ProcessingPresenter()
@@ -55,18 +61,33 @@ class EngineWorker(QtCore.QObject):
             return False
         self.graph, self._progress = graph, Progress()
         self.presenter.started()
-        self._thread = threading.Thread(target=self._run, args=(graph, targets, self._progress),
-                                        name="ferret-engine", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(graph, targets, self._progress),
+            name="ferret-engine",
+            daemon=True,
+        )
         self._thread.start()
         return True
 
     def _run(self, graph: Graph, targets, progress: Progress) -> None:
-        lock = StudyRunLock(self.cache.root, "the Ferret app", wait=None, on_wait=self.presenter.waiting,
-                            should_stop=lambda: progress.cancelled)
+        lock = StudyRunLock(
+            self.cache.root,
+            "the Ferret app",
+            wait=None,
+            on_wait=self.presenter.waiting,
+            should_stop=lambda: progress.cancelled,
+        )
         try:
             with lock:
-                summary = run(graph, self.cache, self.executor_factory(), targets=targets, progress=progress,
-                              listeners=[self.presenter.on_status, self._on_status])
+                summary = run(
+                    graph,
+                    self.cache,
+                    self.executor_factory(),
+                    targets=targets,
+                    progress=progress,
+                    listeners=[self.presenter.on_status, self._on_status],
+                )
         except Cancelled:  # cancelled while waiting for another run: nothing ran
             summary = RunStatus.for_names([job.name for job in graph]).summary()
         self.presenter.finished(summary)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -26,8 +26,12 @@ class StudyBrowser(QtWidgets.QWidget):
         for the visit, date or weeks cells.
     """
 
-    def __init__(self, on_participant: Callable[[str], None],
-                 on_cell: Callable[[str, str | None], None], parent=None) -> None:
+    def __init__(
+        self,
+        on_participant: Callable[[str], None],
+        on_cell: Callable[[str, str | None], None],
+        parent=None,
+    ) -> None:
         super().__init__(parent)
         self._on_participant, self._on_cell = on_participant, on_cell
         self.kinds: list[str] = []
@@ -71,13 +75,20 @@ class StudyBrowser(QtWidgets.QWidget):
     def _fit_width(self) -> None:
         """Ask for enough width to show every column (up to MAX_WIDTH) so the visit column stays visible."""
         columns = sum(self.table.columnWidth(c) for c in range(self.table.columnCount()))
-        needed = columns + self.table.verticalScrollBar().sizeHint().width() + 4 * self.table.frameWidth() + 12
+        needed = (
+            columns
+            + self.table.verticalScrollBar().sizeHint().width()
+            + 4 * self.table.frameWidth()
+            + 12
+        )
         self.setMinimumWidth(min(MAX_WIDTH, needed))
 
     def mark_selection(self, session: str, kind: str) -> None:
         """Highlight the cell of the acquisition on display."""
         if session in self.sessions and kind in self.kinds:
-            self.table.setCurrentCell(self.sessions.index(session), len(FIXED_COLUMNS) + self.kinds.index(kind))
+            self.table.setCurrentCell(
+                self.sessions.index(session), len(FIXED_COLUMNS) + self.kinds.index(kind)
+            )
 
     def _participant_chosen(self, label: str) -> None:
         if label:

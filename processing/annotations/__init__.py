@@ -33,7 +33,16 @@ from processing.annotations.session import AnnotationSession
 from processing.annotations.workspace import RaterWorkspace, ReviewWorkspace, rater_folder
 
 __all__ = [
-    "Grid", "resample_labels", "LabelEdit", "LabelVolume", "LESION_TYPES", "RatingSchema",
-    "load_schema", "load_schemas", "AnnotationSession", "RaterWorkspace", "ReviewWorkspace",
+    "Grid",
+    "resample_labels",
+    "LabelEdit",
+    "LabelVolume",
+    "LESION_TYPES",
+    "RatingSchema",
+    "load_schema",
+    "load_schemas",
+    "AnnotationSession",
+    "RaterWorkspace",
+    "ReviewWorkspace",
     "rater_folder",
 ]

@@ -68,7 +68,9 @@ def backups_of(folder: Path) -> list[Backup]:
 def make_backup(folder: Path, participant: str) -> Backup | None:
     """Back up a healthy store (from any thread); None when the newest backup already holds its state."""
     folder = Path(folder)
-    source = sqlite3.connect(f"file:{folder / f'{participant}_annotations.sqlite'}?mode=ro", uri=True, timeout=10)
+    source = sqlite3.connect(
+        f"file:{folder / f'{participant}_annotations.sqlite'}?mode=ro", uri=True, timeout=10
+    )
     try:
         return _backup_from(source, folder, participant)
     finally:
@@ -80,7 +82,7 @@ def _backup_from(source: sqlite3.Connection, folder: Path, participant: str) -> 
     existing = backups_of(folder)
     if existing and existing[0].info.get("audit_seq") == state.get("audit_seq"):
         return None
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     final = folder / BACKUP_DIRNAME / stamp
     partial = final.with_name(f".{stamp}.part")
     partial.mkdir(parents=True)
@@ -89,7 +91,9 @@ def _backup_from(source: sqlite3.Connection, folder: Path, participant: str) -> 
         if labels.exists():
             shutil.copy2(labels, partial / labels.name)
         _copy_database(source, partial / f"{participant}_annotations.sqlite")
-        write_json(partial / INFO_NAME, {**state, "taken": _dt.datetime.now(_dt.timezone.utc).isoformat()})
+        write_json(
+            partial / INFO_NAME, {**state, "taken": _dt.datetime.now(_dt.UTC).isoformat()}
+        )
         partial.rename(final)
     finally:
         shutil.rmtree(partial, ignore_errors=True)

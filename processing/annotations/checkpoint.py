@@ -31,7 +31,9 @@ class Checkpointer:
         self._pending_since: float | None = None
         self._last_request = 0.0
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="ferret-label-checkpoint", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="ferret-label-checkpoint", daemon=True
+        )
         self._thread.start()
 
     def request(self) -> None:

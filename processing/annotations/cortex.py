@@ -47,7 +47,9 @@ def cortex_inputs(study_root: str | Path, participant: str) -> tuple[Path, Path]
     return None
 
 
-def cortex_mask(study_root: str | Path, participant: str, grid: Grid, edge_mm: float = EDGE_MM) -> np.ndarray | None:
+def cortex_mask(
+    study_root: str | Path, participant: str, grid: Grid, edge_mm: float = EDGE_MM
+) -> np.ndarray | None:
     """The participant's cortical grey-matter mask on ``grid`` (the labels' grid), or None.
 
     Returns None when no R1 map (or brain mask) exists in the reference space.
@@ -61,7 +63,9 @@ def cortex_mask(study_root: str | Path, participant: str, grid: Grid, edge_mm: f
     return cortex_from_r1(r1, brain, grid.spacing, edge_mm)
 
 
-def cortex_from_r1(r1: np.ndarray, brain: np.ndarray, spacing, edge_mm: float = EDGE_MM) -> np.ndarray:
+def cortex_from_r1(
+    r1: np.ndarray, brain: np.ndarray, spacing, edge_mm: float = EDGE_MM
+) -> np.ndarray:
     """Cortical grey matter from an R1 map and a brain mask on the same grid.
 
     Parameters
@@ -86,7 +90,7 @@ def cortex_from_r1(r1: np.ndarray, brain: np.ndarray, spacing, edge_mm: float = 
     csf = inside & (r1 < low)
     grey = inside & (r1 >= low) & (r1 < high)
     outer = _outer_csf(csf, inside)
-    reach = max(float(edge_mm), float(np.max(spacing)))   # at least the face neighbours
+    reach = max(float(edge_mm), float(np.max(spacing)))  # at least the face neighbours
     near = ndimage.distance_transform_edt(~outer, sampling=spacing) <= reach
     return _grown_from(grey, grey & near)
 

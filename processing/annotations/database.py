@@ -57,7 +57,7 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 
 def now_iso() -> str:
     """The current UTC time, ISO 8601 with milliseconds."""
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -65,7 +65,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     try:
         if readonly:
             if not path.exists():
-                raise FerretError("no annotation database here.", path, "check the rater and participant.")
+                raise FerretError(
+                    "no annotation database here.", path, "check the rater and participant."
+                )
             connection = _connect_read_only(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,19 +75,33 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.executescript(SCHEMA)
-            connection.execute("INSERT OR IGNORE INTO meta VALUES ('format_version', ?)", (str(FORMAT_VERSION),))
+            connection.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('format_version', ?)", (str(FORMAT_VERSION),)
+            )
     except OSError as exc:
-        raise FerretError(f"cannot write here ({exc.strerror}).", path.parent,
-                          "make the folder writable, or work on a copy of the study you can write to.") from exc
+        raise FerretError(
+            f"cannot write here ({exc.strerror}).",
+            path.parent,
+            "make the folder writable, or work on a copy of the study you can write to.",
+        ) from exc
     except sqlite3.OperationalError as exc:
         if "readonly" in str(exc) or "unable to open" in str(exc):
-            raise FerretError(f"cannot write the annotation database ({exc}).", path,
-                              "make the folder and the file writable, or work on a copy of the study.") from exc
-        raise FerretError(f"cannot open the annotation database ({exc}).", path,
-                          "another program may hold it; close it and retry.") from exc
+            raise FerretError(
+                f"cannot write the annotation database ({exc}).",
+                path,
+                "make the folder and the file writable, or work on a copy of the study.",
+            ) from exc
+        raise FerretError(
+            f"cannot open the annotation database ({exc}).",
+            path,
+            "another program may hold it; close it and retry.",
+        ) from exc
     except sqlite3.DatabaseError as exc:
-        raise FerretError(f"cannot open the annotation database ({exc}).", path,
-                          "see `ferret annotate recover --help` to restore a backup.") from exc
+        raise FerretError(
+            f"cannot open the annotation database ({exc}).",
+            path,
+            "see `ferret annotate recover --help` to restore a backup.",
+        ) from exc
     connection.row_factory = sqlite3.Row
     return connection
 
@@ -95,8 +111,15 @@ def store_state(connection: sqlite3.Connection) -> dict:
     row = connection.execute(
         "SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit), (SELECT COALESCE(MAX(seq), 0) FROM strokes), "
         "(SELECT COUNT(*) FROM lesions WHERE deleted = 0), "
-        "(SELECT COUNT(*) FROM ratings WHERE value IS NOT NULL), (SELECT MAX(time) FROM audit)").fetchone()
-    return {"audit_seq": row[0], "strokes_seq": row[1], "lesions": row[2], "ratings": row[3], "time": row[4]}
+        "(SELECT COUNT(*) FROM ratings WHERE value IS NOT NULL), (SELECT MAX(time) FROM audit)"
+    ).fetchone()
+    return {
+        "audit_seq": row[0],
+        "strokes_seq": row[1],
+        "lesions": row[2],
+        "ratings": row[3],
+        "time": row[4],
+    }
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:

@@ -68,7 +68,9 @@ def split_lesion(volume: LabelVolume, lesion_id: int) -> tuple[LabelEdit | None,
     return volume.write(box, block, "split"), new_ids
 
 
-def components_as_lesions(mask: np.ndarray, volume: LabelVolume) -> tuple[LabelEdit | None, list[int]]:
+def components_as_lesions(
+    mask: np.ndarray, volume: LabelVolume
+) -> tuple[LabelEdit | None, list[int]]:
     """Add each connected component of a binary ``mask`` as a new lesion.
 
     Voxels already labelled keep their lesion (an import never overwrites a

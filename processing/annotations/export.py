@@ -25,8 +25,17 @@ from processing.annotations import spaces
 from processing.annotations.cortex import cortex_mask
 from processing.annotations.grid import resample_labels
 from processing.annotations.schema import load_schemas
-from processing.annotations.spreadsheet import (BASE_COLUMNS, SUMMARY_COLUMNS, TAIL_COLUMNS, definition_sheet,
-                                                lesion_record, rating_columns, summary_records, write_csv, write_xlsx)
+from processing.annotations.spreadsheet import (
+    BASE_COLUMNS,
+    SUMMARY_COLUMNS,
+    TAIL_COLUMNS,
+    definition_sheet,
+    lesion_record,
+    rating_columns,
+    summary_records,
+    write_csv,
+    write_xlsx,
+)
 from processing.annotations.workspace import ReviewWorkspace, rater_folder
 from processing.errors import FerretError
 from processing.fileio import save_nifti, write_provenance
@@ -35,7 +44,9 @@ from processing.study import Study, discover
 from processing.study.outputs import check_output_location
 
 
-def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: Progress | None = None) -> dict:
+def export_rater(
+    study_root: str | Path, rater: str, out: str | Path, progress: Progress | None = None
+) -> dict:
     """Export everything one rater annotated; return the written paths by kind.
 
     Raises
@@ -47,8 +58,11 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
     study_root, out = Path(study_root), check_output_location(out, study_root)
     folder = rater_folder(study_root, rater)
     if not folder.is_dir():
-        raise FerretError(f"rater {rater} has no annotations in this study.", folder,
-                          "check --rater (folders are named rater-<id>).")
+        raise FerretError(
+            f"rater {rater} has no annotations in this study.",
+            folder,
+            "check --rater (folders are named rater-<id>).",
+        )
     review = ReviewWorkspace(study_root)
     schemas = load_schemas(study_root)
     columns = rating_columns(schemas)
@@ -59,20 +73,38 @@ def export_rater(study_root: str | Path, rater: str, out: str | Path, progress: 
     for n, participant in enumerate(participants):
         progress.check()
         progress.update(n / max(len(participants), 1), f"exporting {participant}")
-        labels, rows = review.read(rater, participant, cortex=_cortex(study_root, participant, review, rater))
-        records += [lesion_record(participant, rater, _shown_ratings(row, schemas), columns) for row in rows]
-        written["reference_masks"].append(_save_mask(out / participant / f"{participant}_space-ref_desc-lesions_dseg.nii.gz",
-                                                     labels.data, labels.grid.affine, folder / participant, "reference"))
-        written["native_masks"] += _export_native(study, participant, labels, out, folder / participant)
+        labels, rows = review.read(
+            rater, participant, cortex=_cortex(study_root, participant, review, rater)
+        )
+        records += [
+            lesion_record(participant, rater, _shown_ratings(row, schemas), columns) for row in rows
+        ]
+        written["reference_masks"].append(
+            _save_mask(
+                out / participant / f"{participant}_space-ref_desc-lesions_dseg.nii.gz",
+                labels.data,
+                labels.grid.affine,
+                folder / participant,
+                "reference",
+            )
+        )
+        written["native_masks"] += _export_native(
+            study, participant, labels, out, folder / participant
+        )
     records.sort(key=lambda r: (r["participant"], r["lesion_id"]))
     lesion_columns = list(BASE_COLUMNS) + columns + list(TAIL_COLUMNS)
     summary = summary_records(records)
     written["tables"] = [
         write_csv(out / f"rater-{rater}_lesions.csv", lesion_columns, records),
         write_csv(out / f"rater-{rater}_summary.csv", list(SUMMARY_COLUMNS), summary),
-        write_xlsx(out / f"rater-{rater}_ratings.xlsx",
-                   {"lesions": (lesion_columns, records), "summary": (list(SUMMARY_COLUMNS), summary),
-                    "columns": definition_sheet()}),
+        write_xlsx(
+            out / f"rater-{rater}_ratings.xlsx",
+            {
+                "lesions": (lesion_columns, records),
+                "summary": (list(SUMMARY_COLUMNS), summary),
+                "columns": definition_sheet(),
+            },
+        ),
     ]
     progress.update(1.0, "export done")
     return written
@@ -97,17 +129,26 @@ def _export_native(study: Study, participant: str, labels, out: Path, source: Pa
         if dwi is None:
             continue
         native_grid = spaces.grid_of_image(dwi)
-        native_from_reference = np.linalg.inv(spaces.reference_from_native(study_root, participant, visit,
-                                                                                  study=study))
+        native_from_reference = np.linalg.inv(
+            spaces.reference_from_native(study_root, participant, visit, study=study)
+        )
         data = resample_labels(labels.data, labels.grid, native_grid, native_from_reference)
-        target = out / participant / visit / f"{participant}_{visit}_space-dwi_desc-lesions_dseg.nii.gz"
-        paths.append(_save_mask(target, data, native_grid.affine, source, f"native DWI of {visit}", dwi))
+        target = (
+            out / participant / visit / f"{participant}_{visit}_space-dwi_desc-lesions_dseg.nii.gz"
+        )
+        paths.append(
+            _save_mask(target, data, native_grid.affine, source, f"native DWI of {visit}", dwi)
+        )
     return paths
 
 
 def _save_mask(path: Path, data, affine, source: Path, space: str, *grid_inputs: Path) -> Path:
     save_nifti(path, np.asarray(data, np.int32), affine)
     inputs = sorted(source.glob("*.nii.gz")) + sorted(source.glob("*.sqlite")) + list(grid_inputs)
-    write_provenance(path, "ferret annotation export (nearest-neighbour resampling of lesion IDs)",
-                     {"space": space}, inputs)
+    write_provenance(
+        path,
+        "ferret annotation export (nearest-neighbour resampling of lesion IDs)",
+        {"space": space},
+        inputs,
+    )
     return path

@@ -39,7 +39,9 @@ class LesionGeometry:
     in_cortex: bool | None
 
 
-def measure_lesions(labels: np.ndarray, grid: Grid, cortex: np.ndarray | None = None) -> dict[int, LesionGeometry]:
+def measure_lesions(
+    labels: np.ndarray, grid: Grid, cortex: np.ndarray | None = None
+) -> dict[int, LesionGeometry]:
     """Measure every lesion of a label volume.
 
     Parameters
@@ -68,13 +70,21 @@ def measure_lesions(labels: np.ndarray, grid: Grid, cortex: np.ndarray | None = 
     return result
 
 
-def measure_voxels(lesion_id: int, ijk: np.ndarray, grid: Grid, in_cortex: bool | None = None) -> LesionGeometry:
+def measure_voxels(
+    lesion_id: int, ijk: np.ndarray, grid: Grid, in_cortex: bool | None = None
+) -> LesionGeometry:
     """Measure one lesion given its voxel indices ``(n, 3)``."""
     points = grid.voxel_to_world(ijk)
     centre = tuple(float(c) for c in points.mean(axis=0))
     volume = len(ijk) * grid.voxel_volume
-    return LesionGeometry(lesion_id=int(lesion_id), voxels=len(ijk), centre=centre, volume_mm3=volume,
-                          diameter_mm=largest_diameter(points, volume), in_cortex=in_cortex)
+    return LesionGeometry(
+        lesion_id=int(lesion_id),
+        voxels=len(ijk),
+        centre=centre,
+        volume_mm3=volume,
+        diameter_mm=largest_diameter(points, volume),
+        in_cortex=in_cortex,
+    )
 
 
 def largest_diameter(points: np.ndarray, volume_mm3: float) -> float:
@@ -89,8 +99,10 @@ def largest_diameter(points: np.ndarray, volume_mm3: float) -> float:
 def diameter_warning(lesion_type: str, diameter_mm: float) -> str | None:
     """The warning for a microinfarct above 5 mm, else None."""
     if lesion_type in CMI_TYPES and diameter_mm > CMI_DIAMETER_LIMIT_MM:
-        return (f"{lesion_type} measures {diameter_mm:.1f} mm: microinfarcts are smaller than "
-                f"{CMI_DIAMETER_LIMIT_MM:g} mm; check the type or the outline.")
+        return (
+            f"{lesion_type} measures {diameter_mm:.1f} mm: microinfarcts are smaller than "
+            f"{CMI_DIAMETER_LIMIT_MM:g} mm; check the type or the outline."
+        )
     return None
 
 

@@ -54,7 +54,7 @@ class Grid:
         indices = np.asarray(indices, dtype=float)
         return indices @ self.affine[:3, :3].T + self.affine[:3, 3]
 
-    def same_as(self, other: "Grid", atol: float = 1e-4) -> bool:
+    def same_as(self, other: Grid, atol: float = 1e-4) -> bool:
         """True when both grids have the same shape and (nearly) the same affine."""
         return self.shape == other.shape and np.allclose(self.affine, other.affine, atol=atol)
 
@@ -73,8 +73,9 @@ class Grid:
         return self.voxel_to_world(ijk)
 
 
-def resample_labels(labels: np.ndarray, source: Grid, target: Grid,
-                    target_from_source: np.ndarray | None = None) -> np.ndarray:
+def resample_labels(
+    labels: np.ndarray, source: Grid, target: Grid, target_from_source: np.ndarray | None = None
+) -> np.ndarray:
     """Nearest-neighbour resampling of an integer volume from ``source`` onto ``target``.
 
     Parameters
@@ -97,14 +98,25 @@ def resample_labels(labels: np.ndarray, source: Grid, target: Grid,
     if source.same_as(target) and np.allclose(transform, np.eye(4)):
         return np.asarray(labels, dtype=np.int32).copy()
     # source voxel <- source world <- target world <- target voxel
-    source_vox_from_target_vox = np.linalg.inv(source.affine) @ np.linalg.inv(transform) @ target.affine
+    source_vox_from_target_vox = (
+        np.linalg.inv(source.affine) @ np.linalg.inv(transform) @ target.affine
+    )
     matrix, offset = source_vox_from_target_vox[:3, :3], source_vox_from_target_vox[:3, 3]
-    return ndimage.affine_transform(np.asarray(labels, dtype=np.int32), matrix, offset=offset,
-                                    output_shape=target.shape, order=0, mode="constant", cval=0,
-                                    output=np.int32)
+    return ndimage.affine_transform(
+        np.asarray(labels, dtype=np.int32),
+        matrix,
+        offset=offset,
+        output_shape=target.shape,
+        order=0,
+        mode="constant",
+        cval=0,
+        output=np.int32,
+    )
 
 
-def resample_image(data: np.ndarray, affine: np.ndarray, target: Grid, order: int = 1) -> np.ndarray:
+def resample_image(
+    data: np.ndarray, affine: np.ndarray, target: Grid, order: int = 1
+) -> np.ndarray:
     """An intensity image (voxel -> reference RAS ``affine``) sampled at every ``target`` voxel centre.
 
     Parameters
@@ -128,6 +140,13 @@ def resample_image(data: np.ndarray, affine: np.ndarray, target: Grid, order: in
     if source.same_as(target):
         return np.asarray(data, dtype=np.float32).copy()
     source_vox_from_target_vox = np.linalg.inv(source.affine) @ target.affine
-    return ndimage.affine_transform(np.asarray(data, dtype=np.float32), source_vox_from_target_vox[:3, :3],
-                                    offset=source_vox_from_target_vox[:3, 3], output_shape=target.shape,
-                                    order=order, mode="constant", cval=np.nan, output=np.float32)
+    return ndimage.affine_transform(
+        np.asarray(data, dtype=np.float32),
+        source_vox_from_target_vox[:3, :3],
+        offset=source_vox_from_target_vox[:3, 3],
+        output_shape=target.shape,
+        order=order,
+        mode="constant",
+        cval=np.nan,
+        output=np.float32,
+    )

@@ -53,11 +53,19 @@ class DamagedStoreError(FerretError):
     def __init__(self, folder: Path, participant: str, rater: str, findings: list):
         self.folder, self.participant, self.rater = Path(folder), participant, rater
         self.findings = [str(f) for f in findings]
-        first = findings[0].path if isinstance(findings[0], Finding) else self.folder / f"{participant}_annotations.sqlite"
+        first = (
+            findings[0].path
+            if isinstance(findings[0], Finding)
+            else self.folder / f"{participant}_annotations.sqlite"
+        )
         study = _study_of(self.folder)
-        fix = (f"nothing was changed; run `ferret annotate recover {study} --rater {rater} --participant "
-               f"{participant} --list` to see the backups and what restoring one would lose.")
-        super().__init__(f"this rater's annotations are damaged: {'; '.join(self.findings)}.", first, fix)
+        fix = (
+            f"nothing was changed; run `ferret annotate recover {study} --rater {rater} --participant "
+            f"{participant} --list` to see the backups and what restoring one would lose."
+        )
+        super().__init__(
+            f"this rater's annotations are damaged: {'; '.join(self.findings)}.", first, fix
+        )
 
 
 def state_path(folder: Path, participant: str) -> Path:
@@ -82,7 +90,11 @@ def inspect_store(folder: Path, participant: str) -> list[Finding]:
     state = read_state(folder, participant)
     if not db_path.exists():
         if labels_path.exists() or state is not None:
-            return [Finding(db_path, f"the database {db_path.name} is missing although lesions were saved")]
+            return [
+                Finding(
+                    db_path, f"the database {db_path.name} is missing although lesions were saved"
+                )
+            ]
         return []
     problem = file_problem(db_path)
     if problem:
@@ -116,21 +128,39 @@ def content_problems(db_path: Path, labels_path: Path, state: dict | None) -> li
         with _read_only(db_path) as db:
             check = [row[0] for row in db.execute("PRAGMA quick_check")]
             if check != ["ok"]:
-                return [Finding(db_path, f"{db_path.name} fails SQLite's integrity check ({_first_finding(check)})")]
-            missing = TABLES - {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                return [
+                    Finding(
+                        db_path,
+                        f"{db_path.name} fails SQLite's integrity check ({_first_finding(check)})",
+                    )
+                ]
+            missing = TABLES - {
+                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
             if missing:
-                return [Finding(db_path, f"{db_path.name} lacks the table(s) {', '.join(sorted(missing))}")]
-            audit_seq, strokes_seq = (int(db.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {t}").fetchone()[0])
-                                      for t in ("audit", "strokes"))
+                return [
+                    Finding(
+                        db_path, f"{db_path.name} lacks the table(s) {', '.join(sorted(missing))}"
+                    )
+                ]
+            audit_seq, strokes_seq = (
+                int(db.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {t}").fetchone()[0])
+                for t in ("audit", "strokes")
+            )
             records = {int(row[0]) for row in db.execute("SELECT lesion_id FROM lesions")}
     except sqlite3.DatabaseError as exc:
         return [Finding(db_path, f"{db_path.name} cannot be read by SQLite ({exc})")]
     found = []
     if state is not None and int(state.get("audit_seq", 0)) > audit_seq:
         lost = int(state["audit_seq"]) - audit_seq
-        found.append(Finding(db_path, f"{db_path.name} lacks the last {lost} committed change(s) (up to "
-                                      f"{state.get('time', 'an unknown time')}); its -wal file was probably lost "
-                                      "or an older copy was put in its place"))
+        found.append(
+            Finding(
+                db_path,
+                f"{db_path.name} lacks the last {lost} committed change(s) (up to "
+                f"{state.get('time', 'an unknown time')}); its -wal file was probably lost "
+                "or an older copy was put in its place",
+            )
+        )
     found += _checkpoint_problems(db_path, labels_path, strokes_seq, records)
     return found
 
@@ -142,7 +172,9 @@ def _first_finding(check: list[str]) -> str:
     return (useful or lines or ["unknown"])[0][:200]
 
 
-def _checkpoint_problems(db_path: Path, labels_path: Path, strokes_seq: int, records: set[int]) -> list[Finding]:
+def _checkpoint_problems(
+    db_path: Path, labels_path: Path, strokes_seq: int, records: set[int]
+) -> list[Finding]:
     if not labels_path.exists():
         return []
     try:
@@ -152,15 +184,29 @@ def _checkpoint_problems(db_path: Path, labels_path: Path, strokes_seq: int, rec
     except Exception:  # noqa: BLE001 - any unreadable checkpoint is one finding
         return [Finding(labels_path, f"the saved label volume {labels_path.name} cannot be read")]
     found = []
-    seq = int(descrip[len(SEQ_TAG):]) if descrip.startswith(SEQ_TAG) and descrip[len(SEQ_TAG):].isdigit() else 0
+    seq = (
+        int(descrip[len(SEQ_TAG) :])
+        if descrip.startswith(SEQ_TAG) and descrip[len(SEQ_TAG) :].isdigit()
+        else 0
+    )
     if seq > strokes_seq:
-        found.append(Finding(labels_path, f"the label volume contains {seq - strokes_seq} stroke(s) the "
-                             "database's journal lacks"))
+        found.append(
+            Finding(
+                labels_path,
+                f"the label volume contains {seq - strokes_seq} stroke(s) the "
+                "database's journal lacks",
+            )
+        )
     orphans = sorted(ids - records)
     if orphans:
         shown = ", ".join(map(str, orphans[:8])) + (" ..." if len(orphans) > 8 else "")
-        found.append(Finding(db_path, f"lesion(s) {shown} of the label volume {labels_path} have no record in "
-                                      "the database"))
+        found.append(
+            Finding(
+                db_path,
+                f"lesion(s) {shown} of the label volume {labels_path} have no record in "
+                "the database",
+            )
+        )
     return found
 
 

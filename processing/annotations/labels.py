@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -41,7 +41,9 @@ class LabelEdit:
     def changed_ids(self) -> set[int]:
         """Label values that gained or lost voxels (0 excluded)."""
         differs = self.old != self.new
-        ids = set(np.unique(self.old[differs]).tolist()) | set(np.unique(self.new[differs]).tolist())
+        ids = set(np.unique(self.old[differs]).tolist()) | set(
+            np.unique(self.new[differs]).tolist()
+        )
         ids.discard(0)
         return ids
 
@@ -154,12 +156,16 @@ class LabelVolume:
                 self._notify(edit)
             return edit
 
-    def apply(self, edit: LabelEdit, *, reverse: bool = False, source: str | None = None) -> LabelEdit | None:
+    def apply(
+        self, edit: LabelEdit, *, reverse: bool = False, source: str | None = None
+    ) -> LabelEdit | None:
         """Write an edit's new values (or its old values with ``reverse``)."""
         values = edit.old if reverse else edit.new
         return self.write(edit.box, values, source or ("undo" if reverse else "redo"))
 
-    def write_voxels(self, flat_indices: np.ndarray, values: np.ndarray, source: str = "replay") -> LabelEdit | None:
+    def write_voxels(
+        self, flat_indices: np.ndarray, values: np.ndarray, source: str = "replay"
+    ) -> LabelEdit | None:
         """Set scattered voxels (flat indices) to ``values`` as one edit over their bounding box."""
         if len(flat_indices) == 0:
             return None
@@ -174,7 +180,9 @@ class LabelVolume:
             listener(edit)
 
 
-def _combine(data: np.ndarray, pieces: list[tuple[Box, np.ndarray]], source: str) -> LabelEdit | None:
+def _combine(
+    data: np.ndarray, pieces: list[tuple[Box, np.ndarray]], source: str
+) -> LabelEdit | None:
     """One edit over the union box of a stroke's writes (old values from before the first)."""
     if not pieces:
         return None

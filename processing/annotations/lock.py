@@ -30,13 +30,18 @@ class RaterLock:
         try:
             taken = self._lock.acquire()
         except OSError as exc:
-            raise FerretError(f"cannot write in this rater's folder ({exc.strerror}).", self.path.parent,
-                              "make the folder (and the file system it is on) writable, or work on a copy of "
-                              "the study you can write to.") from exc
+            raise FerretError(
+                f"cannot write in this rater's folder ({exc.strerror}).",
+                self.path.parent,
+                "make the folder (and the file system it is on) writable, or work on a copy of "
+                "the study you can write to.",
+            ) from exc
         if not taken:
-            raise FerretError(f"this rater's annotations are already open for writing ({self._lock.holder()}).",
-                              self.path.parent,
-                              "close the other Ferret session of this rater, or choose another rater ID.")
+            raise FerretError(
+                f"this rater's annotations are already open for writing ({self._lock.holder()}).",
+                self.path.parent,
+                "close the other Ferret session of this rater, or choose another rater ID.",
+            )
 
     @property
     def held(self) -> bool:

@@ -47,9 +47,13 @@ class StoreFiles:
 
     def all(self) -> list[Path]:
         """Database (with its -wal and -shm), label volume and state file, as far as they exist."""
-        names = [self.database, self.database.with_name(self.database.name + "-wal"),
-                 self.database.with_name(self.database.name + "-shm"), self.labels,
-                 state_path(self.folder, self.participant)]
+        names = [
+            self.database,
+            self.database.with_name(self.database.name + "-wal"),
+            self.database.with_name(self.database.name + "-shm"),
+            self.labels,
+            state_path(self.folder, self.participant),
+        ]
         return [path for path in names if path.exists()]
 
 
@@ -70,17 +74,21 @@ def last_known_state(files: StoreFiles) -> dict | None:
 
 def loss_of(files: StoreFiles, backup: Backup) -> str:
     """In words: what restoring ``backup`` would lose against the last known state."""
-    held = (f"{backup.info.get('lesions', '?')} lesion(s), {backup.info.get('ratings', '?')} rating(s), "
-            f"last change {backup.info.get('time') or 'none'}")
+    held = (
+        f"{backup.info.get('lesions', '?')} lesion(s), {backup.info.get('ratings', '?')} rating(s), "
+        f"last change {backup.info.get('time') or 'none'}"
+    )
     known = last_known_state(files)
     if known is None:
         return f"holds {held}; what the damaged store held since is unknown (no state file, database unreadable)"
     lost = int(known.get("audit_seq", 0)) - int(backup.info.get("audit_seq", 0))
     if lost <= 0:
         return f"holds {held}; loses nothing that was committed"
-    return (f"holds {held}; would lose {lost} change(s) made after it (the store last held "
-            f"{known.get('lesions', '?')} lesion(s) and {known.get('ratings', '?')} rating(s), last change "
-            f"{known.get('time') or 'unknown'})")
+    return (
+        f"holds {held}; would lose {lost} change(s) made after it (the store last held "
+        f"{known.get('lesions', '?')} lesion(s) and {known.get('ratings', '?')} rating(s), last change "
+        f"{known.get('time') or 'unknown'})"
+    )
 
 
 def restore_backup(files: StoreFiles, backup: Backup | None = None) -> Path:
@@ -88,9 +96,12 @@ def restore_backup(files: StoreFiles, backup: Backup | None = None) -> Path:
     choices = backups_of(files.folder)
     backup = backup or (choices[0] if choices else None)
     if backup is None:
-        raise FerretError("there is no backup of these annotations.", files.folder / "backups",
-                          "rebuild from the label volume with --from-labels TYPE, or from the journal "
-                          "with --from-journal if only the label volume is damaged.")
+        raise FerretError(
+            "there is no backup of these annotations.",
+            files.folder / "backups",
+            "rebuild from the label volume with --from-labels TYPE, or from the journal "
+            "with --from-journal if only the label volume is damaged.",
+        )
     aside = _move_aside(files)
     _copy_into_place(backup.database(files.participant), files.database)
     if backup.labels(files.participant).exists():
@@ -102,8 +113,11 @@ def restore_backup(files: StoreFiles, backup: Backup | None = None) -> Path:
 def rebuild_labels_from_journal(files: StoreFiles) -> Path:
     """Move the label volume aside so that opening replays the whole journal; the database must be healthy."""
     if not files.database.exists() or file_problem(files.database):
-        raise FerretError("the database is damaged too, so its journal cannot rebuild the labels.",
-                          files.database, "restore a backup instead (--backup).")
+        raise FerretError(
+            "the database is damaged too, so its journal cannot rebuild the labels.",
+            files.database,
+            "restore a backup instead (--backup).",
+        )
     aside = _move_aside(StoreFiles(files.folder, files.participant), only=[files.labels])
     _check_healthy(files, aside)
     return aside
@@ -115,16 +129,24 @@ def rebuild_from_labels(files: StoreFiles, rater: str, lesion_type: str) -> Path
     from processing.annotations.store import RaterStore
 
     if not files.labels.exists():
-        raise FerretError("there is no label volume to rebuild from.", files.labels, "restore a backup (--backup).")
+        raise FerretError(
+            "there is no label volume to rebuild from.",
+            files.labels,
+            "restore a backup (--backup).",
+        )
     aside = _move_aside(files, keep_labels=True)
-    store = RaterStore(files.folder, rater, files.participant, check_damage=False)  # the rater chose this rebuild
+    store = RaterStore(
+        files.folder, rater, files.participant, check_damage=False
+    )  # the rater chose this rebuild
     session = AnnotationSession(store, lesion_type=lesion_type, origin="rebuilt")
     session.close()
     return aside
 
 
-def _move_aside(files: StoreFiles, *, only: list[Path] | None = None, keep_labels: bool = False) -> Path:
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+def _move_aside(
+    files: StoreFiles, *, only: list[Path] | None = None, keep_labels: bool = False
+) -> Path:
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     aside = files.folder / f"damaged-{stamp}"
     aside.mkdir()
     for path in only if only is not None else files.all():
@@ -144,8 +166,11 @@ def _check_healthy(files: StoreFiles, aside: Path) -> None:
     """Raise when the recovered store is still damaged; else record its state file afresh."""
     findings = inspect_store(files.folder, files.participant)
     if findings:
-        raise FerretError(f"the recovered store is still damaged ({'; '.join(map(str, findings))}).", files.folder,
-                          f"the files it replaced are in {aside}; try an older backup (--list).")
+        raise FerretError(
+            f"the recovered store is still damaged ({'; '.join(map(str, findings))}).",
+            files.folder,
+            f"the files it replaced are in {aside}; try an older backup (--list).",
+        )
     connection = sqlite3.connect(f"file:{files.database}?mode=ro", uri=True)
     try:
         write_json(state_path(files.folder, files.participant), store_state(connection))

@@ -24,7 +24,7 @@ nothing of this.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -46,9 +46,9 @@ def unregistered_origin(acquisition: str | None) -> str:
 def unregistered_acquisition(origin: str | None) -> str | None:
     """The acquisition a lesion was painted on before its registration, or None."""
     if origin and origin.startswith(UNREGISTERED_PREFIX):
-        return origin[len(UNREGISTERED_PREFIX):] or None
+        return origin[len(UNREGISTERED_PREFIX) :] or None
     if origin and origin.startswith(RELOCATING_PREFIX):
-        return origin[len(RELOCATING_PREFIX):].rsplit(":", 1)[0] or None
+        return origin[len(RELOCATING_PREFIX) :].rsplit(":", 1)[0] or None
     return None
 
 
@@ -122,7 +122,7 @@ def relocate(session, transform_of: Callable[[str, str], np.ndarray | None]) -> 
         if matrix is None:
             continue
         centre = _centre(session.labels, record.lesion_id)
-        if record.origin.startswith(RELOCATING_PREFIX):         # a move that a crash cut short
+        if record.origin.startswith(RELOCATING_PREFIX):  # a move that a crash cut short
             if _moved_already(record.origin, centre):
                 session.store.update_lesion(record.lesion_id, origin=PAINTED)
                 moved.append(record.lesion_id)

@@ -96,7 +96,9 @@ class RatingSchema:
         """
         kept = {k: v for k, v in values.items() if k in self.field_ids}
         while True:
-            hidden = [spec.id for spec in self.fields if spec.id in kept and not spec.is_shown(kept)]
+            hidden = [
+                spec.id for spec in self.fields if spec.id in kept and not spec.is_shown(kept)
+            ]
             if not hidden:
                 return kept
             for field_id in hidden:
@@ -116,14 +118,19 @@ def load_schema(path: str | Path) -> RatingSchema:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise FerretError(f"cannot read this rating schema ({exc}).", path,
-                          "fix the JSON syntax (see resources/rating_schemas for examples).") from exc
+        raise FerretError(
+            f"cannot read this rating schema ({exc}).",
+            path,
+            "fix the JSON syntax (see resources/rating_schemas for examples).",
+        ) from exc
     return _parse_schema(raw, path)
 
 
 def load_schemas(study_root: str | Path | None = None) -> dict[str, RatingSchema]:
     """All schemas by lesion type: the built-ins, replaced by the study's own where present."""
-    schemas = {s.lesion_type: s for s in map(load_schema, sorted(builtin_schema_dir().glob("*.json")))}
+    schemas = {
+        s.lesion_type: s for s in map(load_schema, sorted(builtin_schema_dir().glob("*.json")))
+    }
     if study_root is not None:
         for path in sorted((Path(study_root) / STUDY_SCHEMA_DIR).glob("*.json")):
             schema = load_schema(path)
@@ -133,8 +140,11 @@ def load_schemas(study_root: str | Path | None = None) -> dict[str, RatingSchema
 
 def _parse_schema(raw: object, path: Path) -> RatingSchema:
     def fail(problem: str) -> FerretError:
-        return FerretError(f"invalid rating schema: {problem}", path,
-                           "correct the schema file (format in processing/annotations/schema.py).")
+        return FerretError(
+            f"invalid rating schema: {problem}",
+            path,
+            "correct the schema file (format in processing/annotations/schema.py).",
+        )
 
     if not isinstance(raw, dict):
         raise fail("the top level must be a JSON object.")
@@ -155,8 +165,13 @@ def _parse_schema(raw: object, path: Path) -> RatingSchema:
         unknown = [name for name in spec.when if name not in ids]
         if unknown:
             raise fail(f"field {spec.id!r} depends on unknown field {unknown[0]!r}.")
-    return RatingSchema(lesion_type=lesion_type, title=str(raw.get("title", lesion_type)),
-                        version=_parse_version(raw.get("version", 1), fail), fields=tuple(fields), path=path)
+    return RatingSchema(
+        lesion_type=lesion_type,
+        title=str(raw.get("title", lesion_type)),
+        version=_parse_version(raw.get("version", 1), fail),
+        fields=tuple(fields),
+        path=path,
+    )
 
 
 def _parse_version(version: object, fail) -> int:
@@ -190,8 +205,13 @@ def _parse_field(item: object, option_sets: dict, fail) -> FieldSpec:
     when = item.get("when", {})
     if not isinstance(when, dict):
         raise fail(f"field {field_id!r}: 'when' must map field ids to values.")
-    return FieldSpec(id=field_id, label=str(item.get("label", field_id)), kind=kind,
-                     options=parsed, when=dict(when))
+    return FieldSpec(
+        id=field_id,
+        label=str(item.get("label", field_id)),
+        kind=kind,
+        options=parsed,
+        when=dict(when),
+    )
 
 
 def _parse_option(raw: object, field_id: str, fail) -> Option:

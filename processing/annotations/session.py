@@ -50,9 +50,17 @@ class AnnotationSession:
         Recorded on lesions this session creates (``painted``, ``imported``, ``rebuilt`` ...).
     """
 
-    def __init__(self, store: RaterStore, grid: Grid | None = None, *, lesion_type: str = "A-CMI",
-                 visit: str | None = None, checkpoint_delay: float = 0.2, backup_interval: float = INTERVAL_S,
-                 origin: str = "painted"):
+    def __init__(
+        self,
+        store: RaterStore,
+        grid: Grid | None = None,
+        *,
+        lesion_type: str = "A-CMI",
+        visit: str | None = None,
+        checkpoint_delay: float = 0.2,
+        backup_interval: float = INTERVAL_S,
+        origin: str = "painted",
+    ):
         self.store = store
         self.labels: LabelVolume = store.load_labels(grid)
         self.lesion_type, self.visit = lesion_type, visit
@@ -79,16 +87,24 @@ class AnnotationSession:
         for lesion_id in sorted(present):
             if lesion_id not in rows:
                 onset = self.visit if self.lesion_type == "A-CMI" else None
-                self.store.add_lesion(lesion_id, self.lesion_type, visit=self.visit, onset_visit=onset,
-                                      origin=self.origin)
+                self.store.add_lesion(
+                    lesion_id,
+                    self.lesion_type,
+                    visit=self.visit,
+                    onset_visit=onset,
+                    origin=self.origin,
+                )
             elif rows[lesion_id].deleted:
                 self.store.update_lesion(lesion_id, deleted=0)
 
     def set_lesion_type(self, lesion_id: int, lesion_type: str) -> None:
         """Change a lesion's type (one of :data:`LESION_TYPES`)."""
         if lesion_type not in LESION_TYPES:
-            raise FerretError(f"unknown lesion type {lesion_type!r}.", None,
-                              f"use one of {', '.join(LESION_TYPES)}.")
+            raise FerretError(
+                f"unknown lesion type {lesion_type!r}.",
+                None,
+                f"use one of {', '.join(LESION_TYPES)}.",
+            )
         self.store.update_lesion(lesion_id, type=lesion_type)
 
     def set_onset(self, lesion_id: int, visit: str | None) -> None:
@@ -143,11 +159,22 @@ class AnnotationSession:
 
 def lesion_row(record: LesionRecord, shape, ratings: dict) -> dict:
     """One lesion's table row: metadata, measurements, ratings, warning."""
-    return {"lesion_id": record.lesion_id, "type": record.type, "visit": record.visit,
-            "onset_visit": record.onset_visit, "origin": record.origin, "centre": shape.centre,
-            "voxels": shape.voxels, "volume_mm3": shape.volume_mm3, "diameter_mm": shape.diameter_mm,
-            "in_cortex": shape.in_cortex, "ratings": dict(ratings), "created": record.created,
-            "modified": record.modified, "warning": lesion_warning(record, shape)}
+    return {
+        "lesion_id": record.lesion_id,
+        "type": record.type,
+        "visit": record.visit,
+        "onset_visit": record.onset_visit,
+        "origin": record.origin,
+        "centre": shape.centre,
+        "voxels": shape.voxels,
+        "volume_mm3": shape.volume_mm3,
+        "diameter_mm": shape.diameter_mm,
+        "in_cortex": shape.in_cortex,
+        "ratings": dict(ratings),
+        "created": record.created,
+        "modified": record.modified,
+        "warning": lesion_warning(record, shape),
+    }
 
 
 def lesion_warning(record: LesionRecord, shape) -> str | None:
@@ -155,7 +182,8 @@ def lesion_warning(record: LesionRecord, shape) -> str | None:
     notes = [diameter_warning(record.type, shape.diameter_mm)]
     acquisition = unregistered_acquisition(record.origin)
     if acquisition is not None:
-        notes.append(f"painted on {record.visit} {acquisition} before its registration: the mask moves "
-                     "with that image when the registration arrives.")
+        notes.append(
+            f"painted on {record.visit} {acquisition} before its registration: the mask moves "
+            "with that image when the registration arrives."
+        )
     return "\n".join(note for note in notes if note) or None
-

@@ -30,7 +30,9 @@ def grid_of_image(path: str | Path) -> Grid:
     try:
         image = nib.load(str(path))
     except Exception as exc:  # noqa: BLE001 - nibabel raises many kinds for bad files
-        raise FerretError(f"cannot read this image ({exc}).", path, "check that it is a NIfTI file.") from exc
+        raise FerretError(
+            f"cannot read this image ({exc}).", path, "check that it is a NIfTI file."
+        ) from exc
     return Grid(image.shape[:3], image.affine)
 
 
@@ -46,7 +48,9 @@ def visits_of(study_root: str | Path, participant: str) -> list[str]:
     return sorted(p.name for p in (Path(study_root) / participant).glob("ses-*") if p.is_dir())
 
 
-def reference_grid(study_root: str | Path, participant: str, reference_image: str | Path | None = None) -> Grid:
+def reference_grid(
+    study_root: str | Path, participant: str, reference_image: str | Path | None = None
+) -> Grid:
     """The participant's reference grid: the registration's one rule, unless an image is given.
 
     Visit 1's DWI if present, else visit 1's anchor (README, "The reference
@@ -59,16 +63,24 @@ def reference_grid(study_root: str | Path, participant: str, reference_image: st
     study = discover(study_root)
     visits = study.participants[participant].visits if participant in study.participants else []
     if not visits or not visits[0].acquisitions:
-        raise FerretError(f"no image in the first visit of {participant} to define its reference space.",
-                          Path(study_root) / participant,
-                          "name a reference image with --reference, or add the visit's images.")
+        raise FerretError(
+            f"no image in the first visit of {participant} to define its reference space.",
+            Path(study_root) / participant,
+            "name a reference image with --reference, or add the visit's images.",
+        )
     grid = header_grid(visits[0], reference_key(visits[0], ChainSettings()))
     return Grid(tuple(grid.shape), np.asarray(grid.affine))
 
 
-def reference_from_native(study_root: str | Path, participant: str, visit: str, *,
-                          grid: Grid | None = None, acquisition: str | None = None,
-                          study: Study | None = None) -> np.ndarray:
+def reference_from_native(
+    study_root: str | Path,
+    participant: str,
+    visit: str,
+    *,
+    grid: Grid | None = None,
+    acquisition: str | None = None,
+    study: Study | None = None,
+) -> np.ndarray:
     """4x4 RAS transform from a visit's native world to the reference world.
 
     Parameters
@@ -93,8 +105,11 @@ def reference_from_native(study_root: str | Path, participant: str, visit: str, 
     if record is None:
         return np.eye(4)
     if acquisition is not None and acquisition not in record.acquisitions:
-        raise FerretError(f"{participant} {visit} has no acquisition {acquisition!r}.", record.path,
-                          f"use one of {', '.join(sorted(record.acquisitions))}.")
+        raise FerretError(
+            f"{participant} {visit} has no acquisition {acquisition!r}.",
+            record.path,
+            f"use one of {', '.join(sorted(record.acquisitions))}.",
+        )
     key = acquisition or _key_with_grid(record, grid) or _dwi_key(record)
     matrix = store.ref_from(record, key) if key else None
     return np.eye(4) if matrix is None else matrix
@@ -111,8 +126,9 @@ def _key_with_grid(visit: Visit, grid: Grid | None) -> str | None:
         return None
     for key, acquisition in sorted(visit.acquisitions.items()):
         header = acquisition.files[0].header
-        if tuple(header.get_data_shape()[:3]) == tuple(grid.shape) and \
-                np.allclose(header.get_best_affine(), grid.affine, atol=1e-3):
+        if tuple(header.get_data_shape()[:3]) == tuple(grid.shape) and np.allclose(
+            header.get_best_affine(), grid.affine, atol=1e-3
+        ):
             return key
     return None
 

@@ -19,26 +19,44 @@ from openpyxl import Workbook
 from processing.annotations.schema import RatingSchema
 from processing.fileio import atomic_path
 
-BASE_COLUMNS = ("participant", "visit", "lesion_id", "type", "onset_visit", "centre_x", "centre_y",
-                "centre_z", "volume_mm3", "diameter_mm", "in_cortex", "location")
+BASE_COLUMNS = (
+    "participant",
+    "visit",
+    "lesion_id",
+    "type",
+    "onset_visit",
+    "centre_x",
+    "centre_y",
+    "centre_z",
+    "volume_mm3",
+    "diameter_mm",
+    "in_cortex",
+    "location",
+)
 TAIL_COLUMNS = ("rater", "created", "modified", "warning")
 SUMMARY_COLUMNS = ("participant", "type", "location", "count")
 #: The ``columns`` sheet of the workbook: what the measured columns mean.
 COLUMN_DEFINITIONS = {
     "centre_x": "lesion centre (mean of its voxel centres), reference-space RAS mm; also centre_y, centre_z",
     "volume_mm3": "number of voxels x voxel volume of the reference grid",
-    "diameter_mm": ("largest diameter: the larger of the largest distance between two voxel centres and the "
-                    "edge of a cube of the lesion's volume (within one voxel below the outline's extent)"),
+    "diameter_mm": (
+        "largest diameter: the larger of the largest distance between two voxel centres and the "
+        "edge of a cube of the lesion's volume (within one voxel below the outline's extent)"
+    ),
     "in_cortex": "at least half the voxels in Ferret's cortex mask; empty when the maps are not there yet",
     "onset_visit": "the visit the lesion first appears on (default: the visit of the first stroke)",
-    "warning": ("a microinfarct above 5 mm by diameter_mm, or a lesion painted on a view before its "
-                "registration arrived (its position is then the scanner's header alignment)"),
+    "warning": (
+        "a microinfarct above 5 mm by diameter_mm, or a lesion painted on a view before its "
+        "registration arrived (its position is then the scanner's header alignment)"
+    ),
 }
 
 
 def definition_sheet() -> tuple[list[str], list[dict]]:
     """The ``columns`` sheet: ``(columns, records)`` of :data:`COLUMN_DEFINITIONS`."""
-    return ["column", "definition"], [{"column": c, "definition": d} for c, d in COLUMN_DEFINITIONS.items()]
+    return ["column", "definition"], [
+        {"column": c, "definition": d} for c, d in COLUMN_DEFINITIONS.items()
+    ]
 
 
 def rating_columns(schemas: dict[str, RatingSchema]) -> list[str]:
@@ -64,15 +82,26 @@ def location_of(row: dict) -> str:
 
 def lesion_record(participant: str, rater: str, row: dict, columns: list[str]) -> dict:
     """One spreadsheet row of a lesion dict from the session or review reader."""
-    record = {"participant": participant, "visit": row["visit"], "lesion_id": row["lesion_id"],
-              "type": row["type"], "onset_visit": row["onset_visit"],
-              "centre_x": round(row["centre"][0], 3), "centre_y": round(row["centre"][1], 3),
-              "centre_z": round(row["centre"][2], 3), "volume_mm3": round(row["volume_mm3"], 3),
-              "diameter_mm": round(row["diameter_mm"], 3), "in_cortex": row["in_cortex"],
-              "location": location_of(row), "rater": rater, "created": row["created"],
-              "modified": row["modified"], "warning": row["warning"]}
+    record = {
+        "participant": participant,
+        "visit": row["visit"],
+        "lesion_id": row["lesion_id"],
+        "type": row["type"],
+        "onset_visit": row["onset_visit"],
+        "centre_x": round(row["centre"][0], 3),
+        "centre_y": round(row["centre"][1], 3),
+        "centre_z": round(row["centre"][2], 3),
+        "volume_mm3": round(row["volume_mm3"], 3),
+        "diameter_mm": round(row["diameter_mm"], 3),
+        "in_cortex": row["in_cortex"],
+        "location": location_of(row),
+        "rater": rater,
+        "created": row["created"],
+        "modified": row["modified"],
+        "warning": row["warning"],
+    }
     for column in columns:
-        record[column] = row["ratings"].get(column[len("rating_"):])
+        record[column] = row["ratings"].get(column[len("rating_") :])
     return record
 
 
@@ -80,9 +109,17 @@ def summary_records(records: list[dict]) -> list[dict]:
     """Counts per participant by type (location ``all``) and by type and location."""
     by_type = Counter((r["participant"], r["type"]) for r in records)
     by_location = Counter((r["participant"], r["type"], r["location"]) for r in records)
-    rows = [{"participant": p, "type": t, "location": "all", "count": n} for (p, t), n in by_type.items()]
-    rows += [{"participant": p, "type": t, "location": loc, "count": n} for (p, t, loc), n in by_location.items()]
-    return sorted(rows, key=lambda r: (r["participant"], r["type"], r["location"] != "all", r["location"]))
+    rows = [
+        {"participant": p, "type": t, "location": "all", "count": n}
+        for (p, t), n in by_type.items()
+    ]
+    rows += [
+        {"participant": p, "type": t, "location": loc, "count": n}
+        for (p, t, loc), n in by_location.items()
+    ]
+    return sorted(
+        rows, key=lambda r: (r["participant"], r["type"], r["location"] != "all", r["location"])
+    )
 
 
 def write_csv(path: Path, columns: list[str], records: list[dict]) -> Path:

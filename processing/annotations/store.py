@@ -74,9 +74,21 @@ class RaterStore:
         When :func:`~processing.annotations.integrity.inspect_store` finds damage.
     """
 
-    def __init__(self, folder: Path, rater: str, participant: str, *, readonly: bool = False,
-                 check_damage: bool = True):
-        self.folder, self.rater, self.participant, self.readonly = Path(folder), rater, participant, readonly
+    def __init__(
+        self,
+        folder: Path,
+        rater: str,
+        participant: str,
+        *,
+        readonly: bool = False,
+        check_damage: bool = True,
+    ):
+        self.folder, self.rater, self.participant, self.readonly = (
+            Path(folder),
+            rater,
+            participant,
+            readonly,
+        )
         findings = inspect_store(self.folder, participant) if check_damage else []
         if findings:
             raise DamagedStoreError(self.folder, participant, rater, findings)
@@ -107,15 +119,22 @@ class RaterStore:
             stored = self._stored_grid()
             grid = grid or stored
             if grid is None:
-                raise FerretError("no reference grid known for these annotations.", self.folder,
-                                  "open the participant with its reference space first.")
+                raise FerretError(
+                    "no reference grid known for these annotations.",
+                    self.folder,
+                    "open the participant with its reference space first.",
+                )
             volume = LabelVolume(grid)
-        for row in self.db.execute("SELECT indices, label_values FROM strokes WHERE seq > ? ORDER BY seq",
-                                   (checkpoint_seq,)):
+        for row in self.db.execute(
+            "SELECT indices, label_values FROM strokes WHERE seq > ? ORDER BY seq",
+            (checkpoint_seq,),
+        ):
             indices = np.frombuffer(zlib.decompress(row["indices"]), np.int64)
             values = np.frombuffer(zlib.decompress(row["label_values"]), np.int32)
             volume.data.flat[indices] = values
-        volume.note_used_ids([volume.data.max(initial=0)] + [r.lesion_id for r in self.lesions(deleted=True)])
+        volume.note_used_ids(
+            [volume.data.max(initial=0)] + [r.lesion_id for r in self.lesions(deleted=True)]
+        )
         if not self.readonly:
             self._remember_grid(volume.grid)
         return volume
@@ -127,8 +146,14 @@ class RaterStore:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO strokes (time, source, voxels, indices, label_values) VALUES (?, ?, ?, ?, ?)",
-                (now_iso(), edit.source, len(indices), zlib.compress(indices.tobytes(), 1),
-                 zlib.compress(values.tobytes(), 1)))
+                (
+                    now_iso(),
+                    edit.source,
+                    len(indices),
+                    zlib.compress(indices.tobytes(), 1),
+                    zlib.compress(values.tobytes(), 1),
+                ),
+            )
             self._audit(db, action, None, None, before[0], before[1])
         self.journal_seq = int(cursor.lastrowid)
         return self.journal_seq
@@ -150,17 +175,33 @@ class RaterStore:
     # -- lesions and ratings ---------------------------------------------------
     def lesions(self, *, deleted: bool = False) -> list[LesionRecord]:
         """Lesion rows by ID (deleted ones too with ``deleted=True``)."""
-        query = "SELECT * FROM lesions" + ("" if deleted else " WHERE deleted = 0") + " ORDER BY lesion_id"
-        return [LesionRecord(**{**dict(row), "deleted": bool(row["deleted"])}) for row in self.db.execute(query)]
+        query = (
+            "SELECT * FROM lesions"
+            + ("" if deleted else " WHERE deleted = 0")
+            + " ORDER BY lesion_id"
+        )
+        return [
+            LesionRecord(**{**dict(row), "deleted": bool(row["deleted"])})
+            for row in self.db.execute(query)
+        ]
 
-    def add_lesion(self, lesion_id: int, lesion_type: str, *, visit: str | None = None,
-                   onset_visit: str | None = None, origin: str = "painted") -> None:
+    def add_lesion(
+        self,
+        lesion_id: int,
+        lesion_type: str,
+        *,
+        visit: str | None = None,
+        onset_visit: str | None = None,
+        origin: str = "painted",
+    ) -> None:
         """Create (or revive) the metadata row of a lesion."""
         stamp = now_iso()
         after = {"type": lesion_type, "visit": visit, "onset_visit": onset_visit, "origin": origin}
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO lesions VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-                       (lesion_id, lesion_type, visit, onset_visit, origin, stamp, stamp))
+            db.execute(
+                "INSERT OR REPLACE INTO lesions VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                (lesion_id, lesion_type, visit, onset_visit, origin, stamp, stamp),
+            )
             self._audit(db, "add_lesion", lesion_id, None, None, after)
 
     def update_lesion(self, lesion_id: int, **changes) -> None:
@@ -175,32 +216,44 @@ class RaterStore:
                     raise ValueError(f"unknown lesion column {column!r}")
                 if row[column] == value:
                     continue
-                db.execute(f"UPDATE lesions SET {column} = ?, modified = ? WHERE lesion_id = ?",
-                           (value, now_iso(), lesion_id))
+                db.execute(
+                    f"UPDATE lesions SET {column} = ?, modified = ? WHERE lesion_id = ?",
+                    (value, now_iso(), lesion_id),
+                )
                 self._audit(db, f"set_{column}", lesion_id, column, row[column], value)
 
     def set_rating(self, lesion_id: int, field: str, value: str | None) -> None:
         """Record one rating field's value (None clears it), with its audit row."""
         with self._transaction() as db:
-            row = db.execute("SELECT value FROM ratings WHERE lesion_id = ? AND field = ?",
-                             (lesion_id, field)).fetchone()
+            row = db.execute(
+                "SELECT value FROM ratings WHERE lesion_id = ? AND field = ?", (lesion_id, field)
+            ).fetchone()
             before = row["value"] if row else None
             if before == value:
                 return
-            db.execute("INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?)", (lesion_id, field, value, now_iso()))
-            db.execute("UPDATE lesions SET modified = ? WHERE lesion_id = ?", (now_iso(), lesion_id))
+            db.execute(
+                "INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?)",
+                (lesion_id, field, value, now_iso()),
+            )
+            db.execute(
+                "UPDATE lesions SET modified = ? WHERE lesion_id = ?", (now_iso(), lesion_id)
+            )
             self._audit(db, "rate", lesion_id, field, before, value)
 
     def ratings(self) -> dict[int, dict[str, str]]:
         """``{lesion_id: {field: value}}`` of every rated field (cleared fields omitted)."""
         result: dict[int, dict[str, str]] = {}
-        for row in self.db.execute("SELECT lesion_id, field, value FROM ratings WHERE value IS NOT NULL"):
+        for row in self.db.execute(
+            "SELECT lesion_id, field, value FROM ratings WHERE value IS NOT NULL"
+        ):
             result.setdefault(row["lesion_id"], {})[row["field"]] = row["value"]
         return result
 
     def rating_times(self) -> dict[int, str]:
         """``{lesion_id: time of the last rating change}``."""
-        rows = self.db.execute("SELECT lesion_id, MAX(modified) AS t FROM ratings GROUP BY lesion_id")
+        rows = self.db.execute(
+            "SELECT lesion_id, MAX(modified) AS t FROM ratings GROUP BY lesion_id"
+        )
         return {row["lesion_id"]: row["t"] for row in rows}
 
     def audit_log(self) -> list[dict]:
@@ -223,24 +276,40 @@ class RaterStore:
         write_json(state_path(self.folder, self.participant), self.state())
 
     def _audit(self, db, action: str, lesion_id, field, before, after) -> None:
-        db.execute("INSERT INTO audit (time, rater, participant, action, lesion_id, field, before, after) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   (now_iso(), self.rater, self.participant, action, lesion_id, field,
-                    json.dumps(before), json.dumps(after)))
+        db.execute(
+            "INSERT INTO audit (time, rater, participant, action, lesion_id, field, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                now_iso(),
+                self.rater,
+                self.participant,
+                action,
+                lesion_id,
+                field,
+                json.dumps(before),
+                json.dumps(after),
+            ),
+        )
 
     def _read_checkpoint(self, grid: Grid | None) -> tuple[LabelVolume, int]:
         try:
             image = nib.load(str(self.labels_path))
             data = np.asarray(image.dataobj, dtype=np.int32)
         except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint is reported the same way
-            raise FerretError(f"cannot read the saved lesion labels ({exc}).", self.labels_path,
-                              "move the file aside; the journal in the .sqlite file rebuilds it.") from exc
+            raise FerretError(
+                f"cannot read the saved lesion labels ({exc}).",
+                self.labels_path,
+                "move the file aside; the journal in the .sqlite file rebuilds it.",
+            ) from exc
         stored = Grid(data.shape, image.affine)
         if grid is not None and not grid.same_as(stored):
-            raise FerretError("the saved lesion labels are on another grid than the reference space.",
-                              self.labels_path, "resample the labels or check the reference space.")
+            raise FerretError(
+                "the saved lesion labels are on another grid than the reference space.",
+                self.labels_path,
+                "resample the labels or check the reference space.",
+            )
         descrip = image.header["descrip"].tobytes().split(b"\0")[0].decode(errors="replace")
-        seq = int(descrip[len(_SEQ_TAG):]) if descrip.startswith(_SEQ_TAG) else 0
+        seq = int(descrip[len(_SEQ_TAG) :]) if descrip.startswith(_SEQ_TAG) else 0
         return LabelVolume(stored, data), seq
 
     def _stored_grid(self) -> Grid | None:

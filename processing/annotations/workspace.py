@@ -12,15 +12,15 @@ from __future__ import annotations
 import contextlib
 import csv
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
+from processing.annotations.geometry import measure_lesions
 from processing.annotations.grid import Grid
 from processing.annotations.labels import LabelVolume
 from processing.annotations.lock import RaterLock
 from processing.annotations.session import AnnotationSession, lesion_row
 from processing.annotations.spaces import grid_of_image
-from processing.annotations.geometry import measure_lesions
 from processing.annotations.store import RaterStore
 from processing.errors import FerretError
 from processing.study.model import ANNOTATIONS_DIRNAME
@@ -37,8 +37,11 @@ def annotations_root(study_root: str | Path) -> Path:
 def rater_folder(study_root: str | Path, rater: str) -> Path:
     """``.../ferret-annotations/rater-<id>``; the ID must be letters and digits (a BIDS label)."""
     if not _LABEL.match(rater or ""):
-        raise FerretError(f"rater ID {rater!r} must be letters and digits only.", None,
-                          "use e.g. --rater AB or --rater 2.")
+        raise FerretError(
+            f"rater ID {rater!r} must be letters and digits only.",
+            None,
+            "use e.g. --rater AB or --rater 2.",
+        )
     return annotations_root(study_root) / f"rater-{rater}"
 
 
@@ -62,9 +65,13 @@ class RaterWorkspace:
 
     def participant_table(self) -> list[dict[str, str]]:
         """participants.tsv with the clinical columns removed (blinded)."""
-        return [{k: row.get(k, "") for k in BLINDED_KEEP} for row in read_participants(self.study_root)]
+        return [
+            {k: row.get(k, "") for k in BLINDED_KEEP} for row in read_participants(self.study_root)
+        ]
 
-    def open_session(self, participant: str, grid: Grid | None = None, **options) -> AnnotationSession:
+    def open_session(
+        self, participant: str, grid: Grid | None = None, **options
+    ) -> AnnotationSession:
         """Open (or create) this rater's annotations of ``participant`` for editing."""
         store = RaterStore(self.folder / participant, self.rater, participant)
         session = AnnotationSession(store, grid, **options)
@@ -78,7 +85,7 @@ class RaterWorkspace:
         self.sessions.clear()
         self.lock.release()
 
-    def __enter__(self) -> "RaterWorkspace":
+    def __enter__(self) -> RaterWorkspace:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -96,8 +103,11 @@ def read_only_store(study_root: str | Path, rater: str, participant: str) -> Ite
     """
     folder = rater_folder(study_root, rater) / participant
     if not folder.is_dir():
-        raise FerretError(f"rater {rater} has no annotations of {participant}.", folder,
-                          "check the rater ID (the folder is rater-<ID>) and the participant.")
+        raise FerretError(
+            f"rater {rater} has no annotations of {participant}.",
+            folder,
+            "check the rater ID (the folder is rater-<ID>) and the participant.",
+        )
     store = RaterStore(folder, rater, participant, readonly=True)
     try:
         yield store
@@ -114,11 +124,13 @@ class ReviewWorkspace:
     def raters(self) -> list[str]:
         """Rater IDs that have an annotations folder."""
         root = annotations_root(self.study_root)
-        return sorted(p.name[len("rater-"):] for p in root.glob("rater-*") if p.is_dir())
+        return sorted(p.name[len("rater-") :] for p in root.glob("rater-*") if p.is_dir())
 
     def participants_of(self, rater: str) -> list[str]:
         """Participants this rater annotated."""
-        return sorted(p.name for p in rater_folder(self.study_root, rater).glob("sub-*") if p.is_dir())
+        return sorted(
+            p.name for p in rater_folder(self.study_root, rater).glob("sub-*") if p.is_dir()
+        )
 
     def participant_table(self) -> list[dict[str, str]]:
         """participants.tsv with every column."""
@@ -126,7 +138,11 @@ class ReviewWorkspace:
 
     def grid_of(self, rater: str, participant: str) -> Grid | None:
         """The grid of a rater's saved labels of a participant (header only), or None."""
-        path = rater_folder(self.study_root, rater) / participant / f"{participant}_space-ref_desc-lesions_dseg.nii.gz"
+        path = (
+            rater_folder(self.study_root, rater)
+            / participant
+            / f"{participant}_space-ref_desc-lesions_dseg.nii.gz"
+        )
         if not path.exists():
             return None
         return grid_of_image(path)
@@ -137,6 +153,9 @@ class ReviewWorkspace:
             labels = store.load_labels(None)
             geometry = measure_lesions(labels.data, labels.grid, cortex)
             ratings = store.ratings()
-            rows = [lesion_row(r, geometry[r.lesion_id], ratings.get(r.lesion_id, {}))
-                    for r in store.lesions() if r.lesion_id in geometry]
+            rows = [
+                lesion_row(r, geometry[r.lesion_id], ratings.get(r.lesion_id, {}))
+                for r in store.lesions()
+                if r.lesion_id in geometry
+            ]
         return labels, rows

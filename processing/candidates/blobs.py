@@ -32,8 +32,15 @@ def sigmas_mm(min_diameter_mm: float, max_diameter_mm: float) -> tuple[float, fl
     return min_diameter_mm / (2 * SQRT3), max_diameter_mm / (2 * SQRT3)
 
 
-def find_blobs(z: np.ndarray, visit: int, brain: np.ndarray, spacing, min_diameter_mm: float,
-               max_diameter_mm: float, scales: int) -> list[Blob]:
+def find_blobs(
+    z: np.ndarray,
+    visit: int,
+    brain: np.ndarray,
+    spacing,
+    min_diameter_mm: float,
+    max_diameter_mm: float,
+    scales: int,
+) -> list[Blob]:
     """Blobs of one visit's z-map (``z`` (x, y, z); negative values ignored)."""
     box = _bounding_box(brain)
     if box is None:
@@ -41,8 +48,14 @@ def find_blobs(z: np.ndarray, visit: int, brain: np.ndarray, spacing, min_diamet
     spacing = np.asarray(spacing, float)
     low, high = sigmas_mm(min_diameter_mm, max_diameter_mm)
     image = np.clip(z[box], 0, None)
-    found = blob_log(image, min_sigma=tuple(low / spacing), max_sigma=tuple(high / spacing), num_sigma=scales,
-                     threshold=LOG_THRESHOLD, exclude_border=False)
+    found = blob_log(
+        image,
+        min_sigma=tuple(low / spacing),
+        max_sigma=tuple(high / spacing),
+        num_sigma=scales,
+        threshold=LOG_THRESHOLD,
+        exclude_border=False,
+    )
     offset = np.array([s.start for s in box])
     blobs = []
     for row in found:

@@ -32,8 +32,12 @@ class Change:
 
 def gain_normalised(stack: np.ndarray, brain: np.ndarray) -> np.ndarray:
     """Each visit divided by its median inside the brain (visits without data stay NaN)."""
-    medians = np.array([np.nanmedian(volume[brain]) if np.isfinite(volume[brain]).any() else np.nan
-                        for volume in stack])
+    medians = np.array(
+        [
+            np.nanmedian(volume[brain]) if np.isfinite(volume[brain]).any() else np.nan
+            for volume in stack
+        ]
+    )
     scale = np.where(np.isfinite(medians) & (medians != 0), medians, 1.0)
     return (stack / scale[:, None, None, None]).astype(np.float32)
 
@@ -61,7 +65,9 @@ def local_level(spread: np.ndarray, brain: np.ndarray, spacing, radius_mm: float
     return levels
 
 
-def channel_change(stack: np.ndarray, brain: np.ndarray, spacing, sign: int, noise_floor_mm: float) -> Change:
+def channel_change(
+    stack: np.ndarray, brain: np.ndarray, spacing, sign: int, noise_floor_mm: float
+) -> Change:
     """Signed z-maps of one channel (0 outside the brain and where a visit lacks data)."""
     normalised = gain_normalised(stack, brain)
     baseline, spread = leave_one_out(normalised)
@@ -84,7 +90,9 @@ def calibrated(z: np.ndarray, brain: np.ndarray) -> np.ndarray:
     out = np.empty_like(z)
     for visit, volume in enumerate(z):
         inside = volume[brain]
-        spread = MAD_TO_SD * float(np.median(np.abs(inside - np.median(inside)))) if inside.size else 1.0
+        spread = (
+            MAD_TO_SD * float(np.median(np.abs(inside - np.median(inside)))) if inside.size else 1.0
+        )
         out[visit] = volume / max(spread, 1.0)
     return out
 

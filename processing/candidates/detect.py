@@ -21,13 +21,18 @@ from processing.candidates.table import Candidate
 from processing.progress import Progress, null_progress
 
 
-def detect_candidates(series: Series, settings: CandidateSettings = ACMI,
-                      progress: Progress | None = None) -> list[Candidate]:
+def detect_candidates(
+    series: Series, settings: CandidateSettings = ACMI, progress: Progress | None = None
+) -> list[Candidate]:
     """Ranked candidates (rank 1 = most likely) of one participant, at most ``settings.max_candidates``."""
     progress = progress or null_progress()
     spacing = series.spacing
-    changes = {c.name: channel_change(series.maps[c.name], series.brain, spacing, c.sign, settings.noise_floor_mm)
-               for c in settings.channels}
+    changes = {
+        c.name: channel_change(
+            series.maps[c.name], series.brain, spacing, c.sign, settings.noise_floor_mm
+        )
+        for c in settings.channels
+    }
     combined = combined_z(list(changes.values()))
     confirm, csf = _confirming(series, settings)
     distance = cortex_distances(series.cortex, spacing)
@@ -35,25 +40,39 @@ def detect_candidates(series: Series, settings: CandidateSettings = ACMI,
     for visit in range(len(series.sessions)):
         progress.check()
         progress.update(visit / len(series.sessions), f"candidates at {series.sessions[visit]}")
-        for blob in blob_finder.find_blobs(combined[visit], visit, series.brain, spacing, settings.min_diameter_mm,
-                                           settings.max_diameter_mm, settings.scales):
-            candidate = _candidate(series, blob, combined, changes, confirm, csf, distance, settings)
+        for blob in blob_finder.find_blobs(
+            combined[visit],
+            visit,
+            series.brain,
+            spacing,
+            settings.min_diameter_mm,
+            settings.max_diameter_mm,
+            settings.scales,
+        ):
+            candidate = _candidate(
+                series, blob, combined, changes, confirm, csf, distance, settings
+            )
             if candidate is not None:
                 found.append(candidate)
-    ranked = sorted(_one_per_focus(found, spacing), key=lambda c: -c.score)[: settings.max_candidates]
+    ranked = sorted(_one_per_focus(found, spacing), key=lambda c: -c.score)[
+        : settings.max_candidates
+    ]
     for rank, candidate in enumerate(ranked, start=1):
         candidate.rank = rank
     progress.update(1.0, f"{len(ranked)} candidates")
     return ranked
 
 
-def participant_candidates(study_root, participant, settings: CandidateSettings = ACMI,
-                           progress: Progress | None = None) -> list[Candidate]:
+def participant_candidates(
+    study_root, participant, settings: CandidateSettings = ACMI, progress: Progress | None = None
+) -> list[Candidate]:
     """Read a participant's maps (and cortex mask) and detect its candidates."""
     from processing.annotations.cortex import cortex_mask
     from processing.annotations.grid import Grid
 
-    names = [c.name for c in settings.channels] + ([settings.confirm.name] if settings.confirm else [])
+    names = [c.name for c in settings.channels] + (
+        [settings.confirm.name] if settings.confirm else []
+    )
     series = load_series(participant, names)
     series.cortex = cortex_mask(study_root, participant.label, Grid(series.shape, series.affine))
     return detect_candidates(series, settings, progress)
@@ -69,8 +88,12 @@ def _confirming(series: Series, settings: CandidateSettings):
     return (settings.confirm.name, values, baseline), csf
 
 
-def _candidate(series, blob, combined, changes, confirm, csf, distance, settings) -> Candidate | None:
-    features = blob_features(blob, combined, changes, confirm, series.brain, distance, series.spacing, csf)
+def _candidate(
+    series, blob, combined, changes, confirm, csf, distance, settings
+) -> Candidate | None:
+    features = blob_features(
+        blob, combined, changes, confirm, series.brain, distance, series.spacing, csf
+    )
     if drop_reason(features, settings):
         return None
     voxels, diameter = focus_size(combined[blob.visit], blob.ijk, series.spacing)
@@ -78,20 +101,36 @@ def _candidate(series, blob, combined, changes, confirm, csf, distance, settings
     features.update(voxels=voxels, findings=findings)
     for flag in ("in_brain", "csf"):
         features.pop(flag)
-    cortical = None if series.cortex is None else bool(features["cortex_distance_mm"] <= settings.cortex_distance_mm)
+    cortical = (
+        None
+        if series.cortex is None
+        else bool(features["cortex_distance_mm"] <= settings.cortex_distance_mm)
+    )
     position = series.affine[:3, :3] @ np.asarray(blob.ijk, float) + series.affine[:3, 3]
-    return Candidate(series.participant, series.sessions[blob.visit], settings.kind, value, tuple(position),
-                     diameter, cortical, features)
+    return Candidate(
+        series.participant,
+        series.sessions[blob.visit],
+        settings.kind,
+        value,
+        tuple(position),
+        diameter,
+        cortical,
+        features,
+    )
 
 
 def _one_per_focus(candidates: list[Candidate], spacing) -> list[Candidate]:
     """Keep the best-scoring candidate of each focus: one visit, closer than two voxels or than half the
-    larger focus's diameter plus a voxel (the blob scales overlap on one lesion)."""
+    larger focus's diameter plus a voxel (the blob scales overlap on one lesion).
+    """
     kept: list[Candidate] = []
     voxel = float(np.max(spacing))
     for candidate in sorted(candidates, key=lambda c: -c.score):
-        if not any(k.session_id == candidate.session_id
-                   and np.linalg.norm(np.subtract(k.position, candidate.position))
-                   < max(2 * voxel, max(k.diameter_mm, candidate.diameter_mm) / 2 + voxel) for k in kept):
+        if not any(
+            k.session_id == candidate.session_id
+            and np.linalg.norm(np.subtract(k.position, candidate.position))
+            < max(2 * voxel, max(k.diameter_mm, candidate.diameter_mm) / 2 + voxel)
+            for k in kept
+        ):
             kept.append(candidate)
     return kept

@@ -28,12 +28,22 @@ def sphere(shape, ijk, radius_mm: float, spacing) -> tuple[np.ndarray, ...]:
     reach = np.maximum(1, np.ceil(radius_mm / spacing)).astype(int)
     box = tuple(slice(max(0, c - r), min(n, c + r + 1)) for c, r, n in zip(ijk, reach, shape))
     grid = np.stack(np.meshgrid(*[np.arange(s.start, s.stop) for s in box], indexing="ij"), -1)
-    inside = np.linalg.norm((grid - np.asarray(ijk)) * spacing, axis=-1) <= max(radius_mm, 0.5 * spacing.min())
+    inside = np.linalg.norm((grid - np.asarray(ijk)) * spacing, axis=-1) <= max(
+        radius_mm, 0.5 * spacing.min()
+    )
     return tuple(grid[inside].T)
 
 
-def blob_features(blob: Blob, combined: np.ndarray, channels: dict[str, Change], confirm: tuple | None,
-                  brain: np.ndarray, cortex_distance: np.ndarray | None, spacing, csf: np.ndarray | None) -> dict:
+def blob_features(
+    blob: Blob,
+    combined: np.ndarray,
+    channels: dict[str, Change],
+    confirm: tuple | None,
+    brain: np.ndarray,
+    cortex_distance: np.ndarray | None,
+    spacing,
+    csf: np.ndarray | None,
+) -> dict:
     """Every feature of one focus (see the candidate table's columns)."""
     v, ijk, shape = blob.visit, blob.ijk, brain.shape
     near = neighbourhood(shape, ijk)
@@ -43,17 +53,23 @@ def blob_features(blob: Blob, combined: np.ndarray, channels: dict[str, Change],
     features["z_previous"] = float(combined[v - 1][near].max()) if v > 0 else math.nan
     for step in (1, 2):
         later = v + step
-        features[f"z_next{step}"] = float(combined[later][near].max()) if later < len(combined) else math.nan
+        features[f"z_next{step}"] = (
+            float(combined[later][near].max()) if later < len(combined) else math.nan
+        )
     if confirm is not None:
         name, values, baseline = confirm
         inside = sphere(shape, ijk, blob.diameter_mm / 2, spacing)
         voxels = (np.full(len(inside[0]), v), *inside)
         with np.errstate(invalid="ignore", divide="ignore"):
-            features[f"{name}_change"] = float(np.nanmean((values[voxels] - baseline[voxels]) / baseline[voxels]))
+            features[f"{name}_change"] = float(
+                np.nanmean((values[voxels] - baseline[voxels]) / baseline[voxels])
+            )
         features[f"{name}_baseline"] = float(np.nanmedian(baseline[voxels]))
     features["in_brain"] = bool(brain[ijk])
     features["csf"] = bool(csf is not None and csf[(v, *ijk)])
-    features["cortex_distance_mm"] = float(cortex_distance[ijk]) if cortex_distance is not None else math.nan
+    features["cortex_distance_mm"] = (
+        float(cortex_distance[ijk]) if cortex_distance is not None else math.nan
+    )
     return features
 
 
@@ -61,7 +77,9 @@ def cortex_distances(cortex: np.ndarray | None, spacing) -> np.ndarray | None:
     """Distance (mm) of every voxel to the nearest cortex voxel (0 inside); None without a cortex mask."""
     if cortex is None or not cortex.any():
         return None
-    return ndimage.distance_transform_edt(~cortex, sampling=np.asarray(spacing, float)).astype(np.float32)
+    return ndimage.distance_transform_edt(~cortex, sampling=np.asarray(spacing, float)).astype(
+        np.float32
+    )
 
 
 def focus_size(z: np.ndarray, ijk, spacing, reach_mm: float = 12.0) -> tuple[int, float]:
@@ -76,7 +94,10 @@ def focus_size(z: np.ndarray, ijk, spacing, reach_mm: float = 12.0) -> tuple[int
     local, centre = z[box], tuple(c - s.start for c, s in zip(ijk, box))
     peak = local[neighbourhood(local.shape, centre)].max()
     labels, _ = ndimage.label(local >= 0.5 * peak, structure=np.ones((3, 3, 3), bool))
-    label = labels[centre] or np.bincount(labels[neighbourhood(local.shape, centre)].ravel())[1:].argmax() + 1
+    label = (
+        labels[centre]
+        or np.bincount(labels[neighbourhood(local.shape, centre)].ravel())[1:].argmax() + 1
+    )
     voxels = int(np.count_nonzero(labels == label))
     volume = voxels * float(np.prod(spacing))
     return voxels, float((6 * volume / np.pi) ** (1 / 3))

@@ -37,7 +37,9 @@ def drop_reason(features: dict, settings: CandidateSettings) -> str | None:
     return None
 
 
-def score(features: dict, diameter_mm: float, settings: CandidateSettings) -> tuple[float, list[str]]:
+def score(
+    features: dict, diameter_mm: float, settings: CandidateSettings
+) -> tuple[float, list[str]]:
     """The ranking score and the down-ranking findings."""
     findings = []
     if settings.confirm is not None:

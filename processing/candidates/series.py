@@ -23,14 +23,21 @@ from processing.timecourses.loader import AFFINE_TOLERANCE_MM, parameter_files
 _EXTRA = {"SWI": re.compile(r"^space-ref_desc-swi_GRE\.nii(?:\.gz)?$")}
 BRAIN_MASK = "space-ref_desc-brain_mask.nii.gz"
 #: Resampled file names (parts) of each map, beside the brain masks and R1 (for the cortex mask).
-MAP_TOKENS = {"trace_b1000": "_desc-b1000_trace", "trace_b3000": "_desc-b3000_trace",
-              "MD": "_model-tensor_param-md_dwimap", "SWI": "_desc-swi_GRE", "R2star": "_R2starmap"}
+MAP_TOKENS = {
+    "trace_b1000": "_desc-b1000_trace",
+    "trace_b3000": "_desc-b3000_trace",
+    "MD": "_model-tensor_param-md_dwimap",
+    "SWI": "_desc-swi_GRE",
+    "R2star": "_R2starmap",
+}
 ALWAYS_READ = ("space-ref_desc-brain_mask", "space-ref_R1map")
 
 
 def reads(settings, path: Path) -> bool:
     """True when detection with ``settings`` reads the reference-space file ``path`` (cache inputs)."""
-    names = [c.name for c in settings.channels] + ([settings.confirm.name] if settings.confirm else [])
+    names = [c.name for c in settings.channels] + (
+        [settings.confirm.name] if settings.confirm else []
+    )
     tokens = [MAP_TOKENS[name] for name in names] + list(ALWAYS_READ)
     return Path(path).name.endswith(".nii.gz") and any(token in Path(path).name for token in tokens)
 
@@ -75,7 +82,9 @@ def map_files(visit) -> dict[str, Path]:
     """A visit's reference-space maps by name (time-course names plus ``SWI``)."""
     found = parameter_files(visit)
     for name, pattern in _EXTRA.items():
-        found.update({name: Path(p) for key, p in visit.derived.items() if pattern.match(Path(key).name)})
+        found.update(
+            {name: Path(p) for key, p in visit.derived.items() if pattern.match(Path(key).name)}
+        )
     return found
 
 
@@ -85,16 +94,20 @@ def load_series(participant: Participant, names: list[str]) -> Series:
     files = [map_files(visit) for visit in visits]
     first = next((f[n] for f in files for n in names if n in f), None)
     if first is None:
-        raise FerretError(f"no reference-space {', '.join(names)} maps for {participant.label}.",
-                          visits[0].path.parent if visits else None,
-                          "run `ferret process STUDY --steps resample` first.")
+        raise FerretError(
+            f"no reference-space {', '.join(names)} maps for {participant.label}.",
+            visits[0].path.parent if visits else None,
+            "run `ferret process STUDY --steps resample` first.",
+        )
     _, affine, _ = load_nifti(first, dtype=None)
     shape = None
     maps = {}
     for name in names:
         volumes = [_load_on_grid(f.get(name), affine) for f in files]
         shape = shape or next((v.shape for v in volumes if v is not None), None)
-        maps[name] = np.stack([v if v is not None else np.full(shape, np.nan, np.float32) for v in volumes])
+        maps[name] = np.stack(
+            [v if v is not None else np.full(shape, np.nan, np.float32) for v in volumes]
+        )
     brain_path = visits[0].derived.get(BRAIN_MASK)
     brain = _load_on_grid(brain_path, affine) if brain_path else None
     brain = brain > 0 if brain is not None else np.isfinite(maps[names[0]]).all(axis=0)
@@ -106,6 +119,9 @@ def _load_on_grid(path: Path | None, affine: np.ndarray) -> np.ndarray | None:
         return None
     data, own, _ = load_nifti(path)
     if not np.allclose(own, affine, atol=AFFINE_TOLERANCE_MM):
-        raise FerretError("this map is not on the participant's reference grid.", path,
-                          "rerun `ferret process STUDY --steps resample` so that every map is resampled again.")
+        raise FerretError(
+            "this map is not on the participant's reference grid.",
+            path,
+            "rerun `ferret process STUDY --steps resample` so that every map is resampled again.",
+        )
     return np.asarray(data, np.float32)

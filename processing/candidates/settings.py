@@ -75,7 +75,14 @@ class CandidateSettings:
 ACMI = CandidateSettings()
 
 #: New microbleeds between visits: darker on SWI and brighter on R2*, 2-10 mm, anywhere in the brain.
-NEW_CMB = CandidateSettings(kind="cmb", channels=(Channel("SWI", -1), Channel("R2star", +1)), confirm=None,
-                            min_diameter_mm=2.0, max_diameter_mm=10.0, csf_md=None, cortex_distance_mm=float("inf"))
+NEW_CMB = CandidateSettings(
+    kind="cmb",
+    channels=(Channel("SWI", -1), Channel("R2star", +1)),
+    confirm=None,
+    min_diameter_mm=2.0,
+    max_diameter_mm=10.0,
+    csf_md=None,
+    cortex_distance_mm=float("inf"),
+)
 
 KINDS = {"acmi": ACMI, "cmb": NEW_CMB}

@@ -17,7 +17,18 @@ from pathlib import Path
 
 from processing.errors import FerretError
 
-BASE_COLUMNS = ("participant_id", "session_id", "kind", "rank", "score", "x", "y", "z", "diameter_mm", "cortical")
+BASE_COLUMNS = (
+    "participant_id",
+    "session_id",
+    "kind",
+    "rank",
+    "score",
+    "x",
+    "y",
+    "z",
+    "diameter_mm",
+    "cortical",
+)
 
 
 @dataclass
@@ -37,9 +48,18 @@ class Candidate:
     def record(self) -> dict:
         """The table row."""
         x, y, z = (round(float(c), 2) for c in self.position)
-        row = {"participant_id": self.participant_id, "session_id": self.session_id, "kind": self.kind,
-               "rank": self.rank, "score": round(self.score, 3), "x": x, "y": y, "z": z,
-               "diameter_mm": round(self.diameter_mm, 2), "cortical": self.cortical}
+        row = {
+            "participant_id": self.participant_id,
+            "session_id": self.session_id,
+            "kind": self.kind,
+            "rank": self.rank,
+            "score": round(self.score, 3),
+            "x": x,
+            "y": y,
+            "z": z,
+            "diameter_mm": round(self.diameter_mm, 2),
+            "cortical": self.cortical,
+        }
         for name, value in self.features.items():
             if name in row:
                 raise ValueError(f"feature {name!r} would overwrite the column of the same name")
@@ -57,8 +77,14 @@ def columns_of(candidates: list[Candidate]) -> list[str]:
 
 def candidates_file(study_root: str | Path, participant: str, kind: str) -> Path:
     """``derivatives/ferret/sub-XX/candidates/sub-XX_kind-<kind>_candidates.csv`` (the engine step's output)."""
-    return (Path(study_root) / "derivatives" / "ferret" / participant / "candidates"
-            / f"{participant}_kind-{kind}_candidates.csv")
+    return (
+        Path(study_root)
+        / "derivatives"
+        / "ferret"
+        / participant
+        / "candidates"
+        / f"{participant}_kind-{kind}_candidates.csv"
+    )
 
 
 def write_candidates(candidates: list[Candidate], out: str | Path) -> Path:
@@ -71,7 +97,9 @@ def write_candidates(candidates: list[Candidate], out: str | Path) -> Path:
         return write_csv(out, columns, records)
     if out.suffix.lower() == ".xlsx":
         return write_xlsx(out, {"candidates": (columns, records)})
-    raise FerretError(f"unknown table format {out.suffix!r}.", out, "end the file name in .csv or .xlsx.")
+    raise FerretError(
+        f"unknown table format {out.suffix!r}.", out, "end the file name in .csv or .xlsx."
+    )
 
 
 def _cell(value):

@@ -44,12 +44,16 @@ class BuiltParticipant:
         return sum(bool(lesion.conflicts) for lesion in self.lesions)
 
 
-def build_consensus(study_root: str | Path, raters: list[str], rule: str, into: str, *,
-                    replace: bool = False) -> list[BuiltParticipant]:
+def build_consensus(
+    study_root: str | Path, raters: list[str], rule: str, into: str, *, replace: bool = False
+) -> list[BuiltParticipant]:
     """Fuse ``raters`` by ``rule`` into rater ``into`` for every participant they all annotated."""
     if len(set(raters)) < 2 or into in raters:
-        raise FerretError(f"build a consensus of two or more raters into a new name (got {', '.join(raters)} "
-                          f"into {into}).", fix="use e.g. --raters AB,CD --into consensus.")
+        raise FerretError(
+            f"build a consensus of two or more raters into a new name (got {', '.join(raters)} "
+            f"into {into}).",
+            fix="use e.g. --raters AB,CD --into consensus.",
+        )
     review = ReviewWorkspace(study_root)
     common, _ = common_participants(review, raters)
     built = []
@@ -64,7 +68,9 @@ def build_consensus(study_root: str | Path, raters: list[str], rule: str, into: 
     return built
 
 
-def _build_one(target: RaterWorkspace, participant: str, lesions: dict, rule: str) -> BuiltParticipant:
+def _build_one(
+    target: RaterWorkspace, participant: str, lesions: dict, rule: str
+) -> BuiltParticipant:
     fusion = fuse_masks({r: source.labels for r, source in lesions.items()}, rule)
     fused = label_components(fusion.mask)
     carried = carry_records(fused, lesions)
@@ -78,9 +84,16 @@ def _build_one(target: RaterWorkspace, participant: str, lesions: dict, rule: st
         for field_id, value in lesion.ratings.items():
             session.set_rating(lesion.lesion_id, field_id, value)
     session.flush()
-    record = write_json(target.folder / participant / f"{participant}_consensus.json", {
-        "rule": rule, "raters": list(lesions), "time": _dt.datetime.now(_dt.timezone.utc).isoformat(),
-        "performance": fusion.performance, "lesions": [asdict(lesion) for lesion in carried]})
+    record = write_json(
+        target.folder / participant / f"{participant}_consensus.json",
+        {
+            "rule": rule,
+            "raters": list(lesions),
+            "time": _dt.datetime.now(_dt.UTC).isoformat(),
+            "performance": fusion.performance,
+            "lesions": [asdict(lesion) for lesion in carried],
+        },
+    )
     return BuiltParticipant(participant, carried, record)
 
 
@@ -89,8 +102,11 @@ def _make_room(folder: Path, replace: bool) -> None:
     if not folder.exists():
         return
     if not replace:
-        raise FerretError("this consensus already holds annotations of the participant.", folder,
-                          "choose another --into name, or add --replace (the old folder is kept aside).")
+        raise FerretError(
+            "this consensus already holds annotations of the participant.",
+            folder,
+            "choose another --into name, or add --replace (the old folder is kept aside).",
+        )
     stamp = _dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     aside = folder.parent / f"replaced-{stamp}" / folder.name
     aside.parent.mkdir(parents=True, exist_ok=True)

@@ -34,18 +34,32 @@ def carry_records(fused: np.ndarray, raters: dict[str, RaterLesions]) -> list[Ca
     carried = []
     for lesion_id in np.unique(fused[fused > 0]).tolist():
         inside = fused == lesion_id
-        sources = {r: sorted(set(np.unique(lesions.labels[inside]).tolist()) - {0}) for r, lesions in raters.items()}
+        sources = {
+            r: sorted(set(np.unique(lesions.labels[inside]).tolist()) - {0})
+            for r, lesions in raters.items()
+        }
         rows = [raters[r].rows[i] for r, ids in sources.items() for i in ids if i in raters[r].rows]
         carried.append(_carry(lesion_id, sources, rows, raters))
     return carried
 
 
-def _carry(lesion_id: int, sources: dict, rows: list[dict], raters: dict[str, RaterLesions]) -> CarriedLesion:
-    by_rater = {r: [raters[r].rows[i] for i in ids if i in raters[r].rows] for r, ids in sources.items()}
-    record = CarriedLesion(lesion_id, sources, type=_most_common([row["type"] for row in rows]) or "other",
-                           onset_visit=None)
+def _carry(
+    lesion_id: int, sources: dict, rows: list[dict], raters: dict[str, RaterLesions]
+) -> CarriedLesion:
+    by_rater = {
+        r: [raters[r].rows[i] for i in ids if i in raters[r].rows] for r, ids in sources.items()
+    }
+    record = CarriedLesion(
+        lesion_id,
+        sources,
+        type=_most_common([row["type"] for row in rows]) or "other",
+        onset_visit=None,
+    )
     for what, value_of in _properties(rows).items():
-        values = {r: sorted({v for v in map(value_of, own) if v is not None}) for r, own in by_rater.items()}
+        values = {
+            r: sorted({v for v in map(value_of, own) if v is not None})
+            for r, own in by_rater.items()
+        }
         distinct = {v for vs in values.values() for v in vs}
         if len(distinct) == 1:
             _set(record, what, distinct.pop())
@@ -64,7 +78,7 @@ def _properties(rows: list[dict]) -> dict:
 
 def _set(record: CarriedLesion, what: str, value) -> None:
     if what.startswith("rating:"):
-        record.ratings[what[len("rating:"):]] = value
+        record.ratings[what[len("rating:") :]] = value
     else:
         setattr(record, what, value)
 

@@ -27,7 +27,9 @@ class Fusion:
 
     mask: np.ndarray
     rule: str
-    performance: dict = field(default_factory=dict)  # staple: {rater: {"sensitivity": s, "specificity": p}}
+    performance: dict = field(
+        default_factory=dict
+    )  # staple: {rater: {"sensitivity": s, "specificity": p}}
 
 
 def fuse_masks(masks: dict[str, np.ndarray], rule: str) -> Fusion:
@@ -51,6 +53,8 @@ def _staple(masks: dict[str, np.ndarray]) -> Fusion:
     staple = sitk.STAPLEImageFilter()
     staple.SetForegroundValue(1.0)
     probability = sitk.GetArrayFromImage(staple.Execute(images))
-    performance = {rater: {"sensitivity": float(s), "specificity": float(p)}
-                   for rater, s, p in zip(masks, staple.GetSensitivity(), staple.GetSpecificity())}
+    performance = {
+        rater: {"sensitivity": float(s), "specificity": float(p)}
+        for rater, s, p in zip(masks, staple.GetSensitivity(), staple.GetSpecificity())
+    }
     return Fusion(probability >= STAPLE_THRESHOLD, "staple", performance)

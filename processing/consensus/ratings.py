@@ -35,9 +35,18 @@ def pair_kappas(agreements: list[PairAgreement], fields: list[str]) -> list[dict
         return []
     pairs = [pair for agreement in agreements for pair in assigned_rows(agreement)]
     raters = f"{agreements[0].a.rater},{agreements[0].b.rater}"
-    return [_record(field, raters, "Cohen", cohen_kappa([a["ratings"].get(field) for a, _ in pairs],
-                                                        [b["ratings"].get(field) for _, b in pairs]))
-            for field in fields]
+    return [
+        _record(
+            field,
+            raters,
+            "Cohen",
+            cohen_kappa(
+                [a["ratings"].get(field) for a, _ in pairs],
+                [b["ratings"].get(field) for _, b in pairs],
+            ),
+        )
+        for field in fields
+    ]
 
 
 def fleiss_kappas(participants: list[dict[str, RaterLesions]], fields: list[str]) -> list[dict]:
@@ -51,12 +60,26 @@ def fleiss_kappas(participants: list[dict[str, RaterLesions]], fields: list[str]
         for cluster in (c for c in clusters if c.complete()):
             items.append([by_rater[r].rows.get(cluster.members[r][0]) for r in raters])
     items = [item for item in items if all(row is not None for row in item)]
-    return [_record(field, ",".join(raters), "Fleiss",
-                    fleiss_kappa([[row["ratings"].get(field) for row in item] for item in items]))
-            for field in fields]
+    return [
+        _record(
+            field,
+            ",".join(raters),
+            "Fleiss",
+            fleiss_kappa([[row["ratings"].get(field) for row in item] for item in items]),
+        )
+        for field in fields
+    ]
 
 
 def _record(field: str, raters: str, method: str, kappa: Kappa) -> dict:
-    clean = (lambda v: None if v != v else round(v, 4))  # NaN -> empty cell
-    return {"field": field, "raters": raters, "method": method, "n": kappa.n, "kappa": clean(kappa.kappa),
-            "ci_low": clean(kappa.low), "ci_high": clean(kappa.high), "note": kappa.note}
+    clean = lambda v: None if v != v else round(v, 4)  # NaN -> empty cell
+    return {
+        "field": field,
+        "raters": raters,
+        "method": method,
+        "n": kappa.n,
+        "kappa": clean(kappa.kappa),
+        "ci_low": clean(kappa.low),
+        "ci_high": clean(kappa.high),
+        "note": kappa.note,
+    }

@@ -26,8 +26,9 @@ class LesionFilter:
     def keeps(self, row: dict) -> bool:
         """True when the lesion row passes the filter."""
         visit = row.get("onset_visit") or row.get("visit")
-        return ((self.lesion_type is None or row["type"] == self.lesion_type)
-                and (self.visit is None or visit == self.visit))
+        return (self.lesion_type is None or row["type"] == self.lesion_type) and (
+            self.visit is None or visit == self.visit
+        )
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,14 @@ class RaterLesions:
 
     def same_grid(self, other: RaterLesions) -> bool:
         """True when both label volumes lie on the same grid."""
-        return self.labels.shape == other.labels.shape and np.allclose(self.affine, other.affine, atol=1e-4)
+        return self.labels.shape == other.labels.shape and np.allclose(
+            self.affine, other.affine, atol=1e-4
+        )
 
 
-def load_rater_lesions(review: ReviewWorkspace, rater: str, participant: str,
-                       selection: LesionFilter = LesionFilter()) -> RaterLesions:
+def load_rater_lesions(
+    review: ReviewWorkspace, rater: str, participant: str, selection: LesionFilter = LesionFilter()
+) -> RaterLesions:
     """Read one rater's annotations of ``participant`` (read-only) and apply ``selection``."""
     labels, rows = review.read(rater, participant)
     kept = {row["lesion_id"]: row for row in rows if selection.keeps(row)}
@@ -54,13 +58,18 @@ def load_rater_lesions(review: ReviewWorkspace, rater: str, participant: str,
     return RaterLesions(rater, participant, data, labels.grid.affine, kept)
 
 
-def common_participants(review: ReviewWorkspace, raters: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+def common_participants(
+    review: ReviewWorkspace, raters: list[str]
+) -> tuple[list[str], dict[str, list[str]]]:
     """Participants annotated by every rater, and ``{participant: raters without it}`` for the rest."""
     known = set(review.raters())
     absent = [r for r in raters if r not in known]
     if absent:
-        raise FerretError(f"no annotations of rater(s) {', '.join(absent)} in this study.",
-                          review.study_root / "derivatives", f"use raters that exist: {', '.join(sorted(known))}.")
+        raise FerretError(
+            f"no annotations of rater(s) {', '.join(absent)} in this study.",
+            review.study_root / "derivatives",
+            f"use raters that exist: {', '.join(sorted(known))}.",
+        )
     done = {rater: set(review.participants_of(rater)) for rater in raters}
     everyone = set.union(*done.values()) if done else set()
     common = sorted(set.intersection(*done.values())) if done else []
@@ -71,6 +80,9 @@ def common_participants(review: ReviewWorkspace, raters: list[str]) -> tuple[lis
 def check_same_grid(first: RaterLesions, second: RaterLesions, review: ReviewWorkspace) -> None:
     """Raise a FerretError when two raters' labels of a participant are on different grids."""
     if not first.same_grid(second):
-        raise FerretError(f"raters {first.rater} and {second.rater} annotated {first.participant} on different "
-                          "grids.", review.study_root / "derivatives",
-                          "open the participant in each rater's session once so that both use its reference space.")
+        raise FerretError(
+            f"raters {first.rater} and {second.rater} annotated {first.participant} on different "
+            "grids.",
+            review.study_root / "derivatives",
+            "open the participant in each rater's session once so that both use its reference space.",
+        )

@@ -43,6 +43,16 @@ from processing.engine.runner import run
 from processing.engine.status import JobState, RunStatus, RunSummary
 
 __all__ = [
-    "Cache", "Graph", "GraphError", "Job", "JobState", "ProcessExecutor", "RunStatus", "RunSummary",
-    "SerialExecutor", "TerminalReporter", "make_executor", "run",
+    "Cache",
+    "Graph",
+    "GraphError",
+    "Job",
+    "JobState",
+    "ProcessExecutor",
+    "RunStatus",
+    "RunSummary",
+    "SerialExecutor",
+    "TerminalReporter",
+    "make_executor",
+    "run",
 ]

@@ -14,9 +14,9 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from processing.engine.digest import DigestMemo, FileDigest
 from processing.engine.job import Job, _portable_path, normalise_path
@@ -57,10 +57,12 @@ class Cache:
         self.memo = DigestMemo()
 
     @classmethod
-    def for_study(cls, study_root: str | Path) -> "Cache":
+    def for_study(cls, study_root: str | Path) -> Cache:
         """The cache of a study: manifests in ``derivatives/ferret/.ferret-cache``."""
         study_root = normalise_path(study_root)
-        return cls(study_root / "derivatives" / DERIVATIVES_DIRNAME / CACHE_DIRNAME, root=study_root)
+        return cls(
+            study_root / "derivatives" / DERIVATIVES_DIRNAME / CACHE_DIRNAME, root=study_root
+        )
 
     def manifest_path(self, job: Job) -> Path:
         """``<folder>/<readable name>-<hash>.json`` of ``job``."""
@@ -97,10 +99,15 @@ class Cache:
         try:
             return self.memo.digest(path, hint)
         except FileNotFoundError:
-            raise FerretError(f"input of job {job.name!r} not found.", path,
-                              "check that the study is complete, or run the step that makes this file.") from None
+            raise FerretError(
+                f"input of job {job.name!r} not found.",
+                path,
+                "check that the study is complete, or run the step that makes this file.",
+            ) from None
 
-    def _stale_reason(self, job: Job, manifest: dict, inputs: Mapping[Path, FileDigest]) -> str | None:
+    def _stale_reason(
+        self, job: Job, manifest: dict, inputs: Mapping[Path, FileDigest]
+    ) -> str | None:
         if not manifest:
             return "never run"
         if manifest.get("identity") != job.identity:
@@ -127,7 +134,9 @@ class Cache:
                 return f"output modified: {path.name}"
         return None
 
-    def record(self, job: Job, inputs: Mapping[Path, FileDigest], outputs: Mapping[Path, FileDigest]) -> Path:
+    def record(
+        self, job: Job, inputs: Mapping[Path, FileDigest], outputs: Mapping[Path, FileDigest]
+    ) -> Path:
         """Write the manifest of a finished job (all outputs exist)."""
         for path, digest in outputs.items():
             self.memo.remember(path, digest)
@@ -150,7 +159,10 @@ class Cache:
         if manifest is None:
             return
         outputs = {p: self.memo.digest(p) for p in job.outputs}
-        if self._to_json(check.inputs) != manifest["inputs"] or self._to_json(outputs) != manifest["outputs"]:
+        if (
+            self._to_json(check.inputs) != manifest["inputs"]
+            or self._to_json(outputs) != manifest["outputs"]
+        ):
             self.record(job, check.inputs, outputs)
 
     def forget(self, job: Job) -> None:
@@ -170,7 +182,7 @@ class Cache:
 
     def _from_portable(self, key: str) -> Path:
         if key.startswith("<root>/"):
-            return self.root / key[len("<root>/"):]
+            return self.root / key[len("<root>/") :]
         return Path(key)
 
 

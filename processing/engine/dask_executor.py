@@ -23,8 +23,10 @@ def _import_distributed():
     try:
         import distributed
     except ImportError:
-        raise FerretError("Dask is not installed, so --scheduler and --dask-local are unavailable.",
-                          fix="install the extra: pip install 'ferret[dask]', or use --jobs N.") from None
+        raise FerretError(
+            "Dask is not installed, so --scheduler and --dask-local are unavailable.",
+            fix="install the extra: pip install 'ferret[dask]', or use --jobs N.",
+        ) from None
     return distributed
 
 
@@ -88,7 +90,11 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.n_workers = n_workers or 2
         self.capacity = self.n_workers
-        self.description = f"Dask scheduler {scheduler}" if scheduler else f"local Dask cluster of {self.n_workers}"
+        self.description = (
+            f"Dask scheduler {scheduler}"
+            if scheduler
+            else f"local Dask cluster of {self.n_workers}"
+        )
         self._cluster = None
         self._client = None
 
@@ -97,8 +103,12 @@ class DaskExecutor:
         if self.scheduler:
             self._client = distributed.Client(self.scheduler)
         else:
-            self._cluster = distributed.LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
-                                                     processes=True, dashboard_address=None)
+            self._cluster = distributed.LocalCluster(
+                n_workers=self.n_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
             self._client = distributed.Client(self._cluster)
         self.capacity = max(1, sum(self._client.nthreads().values()))
         self._on_event = on_event
@@ -113,7 +123,9 @@ class DaskExecutor:
         self._events.put(tuple(event))
 
     def submit(self, call: JobCall):
-        return self._client.submit(run_on_dask, call, self._channel, key=f"ferret-{uuid.uuid4().hex}", pure=False)
+        return self._client.submit(
+            run_on_dask, call, self._channel, key=f"ferret-{uuid.uuid4().hex}", pure=False
+        )
 
     def wait(self, futures, timeout: float) -> set:
         try:

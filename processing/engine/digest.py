@@ -26,14 +26,18 @@ class FileDigest:
 
     def same_stat(self, stat: os.stat_result) -> bool:
         """True when ``stat`` shows the file as it was when hashed."""
-        return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == (self.size, self.mtime_ns, self.inode)
+        return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == (
+            self.size,
+            self.mtime_ns,
+            self.inode,
+        )
 
     def to_json(self) -> list[Any]:
         """Compact JSON form ``[size, mtime_ns, inode, checksum]``."""
         return [self.size, self.mtime_ns, self.inode, self.checksum]
 
     @classmethod
-    def from_json(cls, value: Any) -> "FileDigest | None":
+    def from_json(cls, value: Any) -> FileDigest | None:
         """Inverse of :meth:`to_json`; ``None`` for a malformed entry."""
         try:
             size, mtime_ns, inode, checksum = value

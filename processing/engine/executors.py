@@ -13,7 +13,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import queue as queue_module
-from typing import Callable
+from collections.abc import Callable
 
 from processing.engine.worker import JobCall, LocalChannel, execute, install_channel
 from processing.progress import Progress
@@ -107,8 +107,12 @@ class ProcessExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(self.capacity, mp_context=self._context, initializer=install_channel,
-                                      initargs=(self._queue, self._cancel, os.getpid()))
+        return cf.ProcessPoolExecutor(
+            self.capacity,
+            mp_context=self._context,
+            initializer=install_channel,
+            initargs=(self._queue, self._cancel, os.getpid()),
+        )
 
     def submit(self, call: JobCall) -> cf.Future:
         try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import graphlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from processing.engine.job import Job, normalise_path
 from processing.errors import FerretError
@@ -45,27 +45,40 @@ class Graph:
 
     def _add(self, job: Job) -> None:
         if job.name in self.jobs:
-            raise GraphError(f"two jobs are named {job.name!r}.", fix="give every job a unique name.")
+            raise GraphError(
+                f"two jobs are named {job.name!r}.", fix="give every job a unique name."
+            )
         for output in job.outputs:
             if output in self.producer:
-                raise GraphError(f"jobs {self.producer[output]!r} and {job.name!r} both write this file.",
-                                 output, "each output must be written by exactly one job.")
+                raise GraphError(
+                    f"jobs {self.producer[output]!r} and {job.name!r} both write this file.",
+                    output,
+                    "each output must be written by exactly one job.",
+                )
             self.producer[output] = job.name
         self.jobs[job.name] = job
 
     def _dependencies_of(self, job: Job) -> set[str]:
-        return {self.producer[p] for p in job.inputs if p in self.producer and self.producer[p] != job.name}
+        return {
+            self.producer[p]
+            for p in job.inputs
+            if p in self.producer and self.producer[p] != job.name
+        }
 
     def _topological_order(self) -> list[str]:
         for job in self.jobs.values():
             if set(job.inputs) & set(job.outputs):
-                raise GraphError(f"job {job.name!r} reads its own output.", fix="split it into two jobs.")
+                raise GraphError(
+                    f"job {job.name!r} reads its own output.", fix="split it into two jobs."
+                )
         try:
             return list(graphlib.TopologicalSorter(self.dependencies).static_order())
         except graphlib.CycleError as exc:
             cycle = " -> ".join(exc.args[1])
-            raise GraphError(f"the jobs form a cycle: {cycle} (each reads an output of the next).",
-                             fix="remove the dependency that closes the loop.") from None
+            raise GraphError(
+                f"the jobs form a cycle: {cycle} (each reads an output of the next).",
+                fix="remove the dependency that closes the loop.",
+            ) from None
 
     def __len__(self) -> int:
         return len(self.jobs)
@@ -94,7 +107,7 @@ class Graph:
                 stack.extend(edges[name])
         return seen
 
-    def subgraph(self, targets: Iterable[str | Path]) -> "Graph":
+    def subgraph(self, targets: Iterable[str | Path]) -> Graph:
         """The graph needed to make ``targets`` (job names or output paths)."""
         names = [self._target_name(t) for t in targets]
         keep = self.upstream(names)

@@ -17,9 +17,10 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 
 def normalise_path(path: str | Path) -> Path:
@@ -60,7 +61,9 @@ class Job:
     def __post_init__(self) -> None:
         check_importable(self.func, self.name)
         if not self.outputs:
-            raise ValueError(f"job {self.name!r} declares no outputs; a job without outputs cannot be cached.")
+            raise ValueError(
+                f"job {self.name!r} declares no outputs; a job without outputs cannot be cached."
+            )
         object.__setattr__(self, "inputs", tuple(normalise_path(p) for p in self.inputs))
         object.__setattr__(self, "outputs", tuple(normalise_path(p) for p in self.outputs))
         object.__setattr__(self, "params", dict(self.params))
@@ -109,12 +112,15 @@ def check_importable(func: Callable[..., Any], name: str) -> None:
     if not callable(func) or not getattr(func, "__module__", None) or not qualname:
         raise ValueError(f"job {name!r}: {func!r} is not a named function.")
     if "<locals>" in qualname or "<lambda>" in qualname:
-        raise ValueError(f"job {name!r}: {qualname} is a local function or lambda; worker processes "
-                         "cannot import it. Define it at the top level of a module.")
+        raise ValueError(
+            f"job {name!r}: {qualname} is a local function or lambda; worker processes "
+            "cannot import it. Define it at the top level of a module."
+        )
 
 
 def canonical_json(value: Any, root: Path | None = None) -> str:
     """Deterministic JSON of ``value`` (sorted keys; paths relative to ``root``)."""
+
     def default(obj: Any) -> Any:
         if isinstance(obj, Path):
             return _portable_path(obj, root)
@@ -128,8 +134,10 @@ def canonical_json(value: Any, root: Path | None = None) -> str:
             return sorted(obj, key=repr)
         if hasattr(obj, "tolist"):
             return obj.tolist()
-        raise TypeError(f"cannot hash a parameter of type {type(obj).__name__}; use JSON-like "
-                        "values, paths, numpy arrays or dataclasses of those.")
+        raise TypeError(
+            f"cannot hash a parameter of type {type(obj).__name__}; use JSON-like "
+            "values, paths, numpy arrays or dataclasses of those."
+        )
 
     return json.dumps(value, sort_keys=True, default=default, separators=(",", ":"))
 

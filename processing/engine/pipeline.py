@@ -44,20 +44,50 @@ import numpy as np
 from processing.engine.cache import CACHE_DIRNAME
 from processing.engine.graph import Graph
 from processing.engine.job import Job
-from processing.engine.plan import (anatomical_resample_items, compose_files, link_files, map_resample_items,
-                                    map_step_files, map_steps_of, reference_inputs, to_ref_files,
-                                    with_sidecars)
-from processing.engine.steps import (ParticipantRef, VisitRef, candidates_job, compose_job, link_job, maps_job,
-                                     planning_failed, resample_job, timecourses_job)
+from processing.engine.plan import (
+    anatomical_resample_items,
+    compose_files,
+    link_files,
+    map_resample_items,
+    map_step_files,
+    map_steps_of,
+    reference_inputs,
+    to_ref_files,
+    with_sidecars,
+)
+from processing.engine.steps import (
+    ParticipantRef,
+    VisitRef,
+    candidates_job,
+    compose_job,
+    link_job,
+    maps_job,
+    planning_failed,
+    resample_job,
+    timecourses_job,
+)
 from processing.errors import FerretError
-from processing.registration.chain import ChainSettings, PairTask, anchors_of, pair_tasks, visit_links
+from processing.registration.chain import (
+    ChainSettings,
+    PairTask,
+    anchors_of,
+    pair_tasks,
+    visit_links,
+)
 from processing.study.model import Participant, Study, Visit
 
 STEPS = ("maps", "register", "resample", "timecourses", "candidates")
 #: Which :class:`~processing.maps.MapOptions` fields each maps step reads.
 MAP_SETTINGS = {
-    "MEGRE": ("r2star_method", "r2star_clip", "megre_echo_times", "swi_mask_sign", "swi_power",
-              "swi_minip_slab", "phase_units"),
+    "MEGRE": (
+        "r2star_method",
+        "r2star_clip",
+        "megre_echo_times",
+        "swi_mask_sign",
+        "swi_power",
+        "swi_minip_slab",
+        "phase_units",
+    ),
     "DWI": ("tensor_method",),
     "R1": ("mp2rage_parameters",),
     "R2": ("r2_method", "r2_offset", "r2_drop_first_echo", "mese_echo_times"),
@@ -93,23 +123,33 @@ class PipelineOptions:
         return {k: self.maps.get(k, getattr(defaults, k)) for k in MAP_SETTINGS[step]}
 
 
-def study_graph(study: Study, options: PipelineOptions | None = None, *, participant: str | None = None,
-                session: str | None = None) -> Graph:
+def study_graph(
+    study: Study,
+    options: PipelineOptions | None = None,
+    *,
+    participant: str | None = None,
+    session: str | None = None,
+) -> Graph:
     """Every job of the study (or of one participant, or one visit of it)."""
     options = options or PipelineOptions()
     jobs: list[Job] = []
     for label, part in study.participants.items():
         if participant is None or label == participant:
             visits = [v for v in part.visits if session is None or v.session == session]
-            if part.visits:  # a participant folder without visits: validate reports it, nothing to run
+            if (
+                part.visits
+            ):  # a participant folder without visits: validate reports it, nothing to run
                 jobs += participant_jobs(study.root, part, visits, options)
             if session is None:
-                jobs += timecourse_jobs(study.root, part, jobs) + candidate_jobs(study.root, part, jobs)
+                jobs += timecourse_jobs(study.root, part, jobs) + candidate_jobs(
+                    study.root, part, jobs
+                )
     return Graph(jobs)
 
 
-def participant_jobs(root: Path, participant: Participant, visits: list[Visit],
-                     options: PipelineOptions) -> list[Job]:
+def participant_jobs(
+    root: Path, participant: Participant, visits: list[Visit], options: PipelineOptions
+) -> list[Job]:
     """The chain of ``participant`` and the maps and resampling jobs of ``visits``."""
     jobs, chain_outputs = _chain_jobs(root, participant, visits, options)
     for visit in visits:
@@ -118,21 +158,37 @@ def participant_jobs(root: Path, participant: Participant, visits: list[Visit],
             maps, images = _maps_job(root, ref, visit, step, options)
             jobs.append(maps)
             if images:
-                jobs.append(_resample_job(ref, visit, step, map_resample_items(visit, images), participant,
-                                          options, chain_outputs))
+                jobs.append(
+                    _resample_job(
+                        ref,
+                        visit,
+                        step,
+                        map_resample_items(visit, images),
+                        participant,
+                        options,
+                        chain_outputs,
+                    )
+                )
         try:
             items = anatomical_resample_items(visit, options.chain)
         except FerretError:
             continue  # no anchor: the chain job fails with the reason
         if items:
-            jobs.append(_resample_job(ref, visit, "anat", items, participant, options, chain_outputs))
+            jobs.append(
+                _resample_job(ref, visit, "anat", items, participant, options, chain_outputs)
+            )
     return jobs
 
 
 def resampled_maps(participant: Participant, jobs: list[Job]) -> list[Path]:
     """The reference-space images the resampling jobs of ``participant`` write."""
-    return [path for job in jobs if job.name.startswith(f"resample {participant.label} ")
-            for path in job.outputs if path.name.endswith(".nii.gz")]
+    return [
+        path
+        for job in jobs
+        if job.name.startswith(f"resample {participant.label} ")
+        for path in job.outputs
+        if path.name.endswith(".nii.gz")
+    ]
 
 
 def timecourse_jobs(root: Path, participant: Participant, jobs: list[Job]) -> list[Job]:
@@ -142,18 +198,31 @@ def timecourse_jobs(root: Path, participant: Participant, jobs: list[Job]) -> li
     maps = resampled_maps(participant, jobs)
     found = []
     for folder in sorted(annotations_root(root).glob(f"rater-*/{participant.label}")):
-        rater = folder.parent.name[len("rater-"):]
+        rater = folder.parent.name[len("rater-") :]
         name = f"timecourses {participant.label} rater-{rater}"
         try:
             digest = annotation_digest(root, rater, participant.label)
         except FerretError as exc:
             found.append(_failed(root, name, exc.message()))
             continue
-        output = (root / "derivatives" / "ferret" / participant.label / "timecourses"
-                  / f"{participant.label}_rater-{rater}_timecourses.csv")
-        found.append(Job(name, timecourses_job, inputs=maps, outputs=with_sidecars([output]),
-                         args=(ParticipantRef.of(participant, root),),
-                         params={"rater": rater, "annotations": digest, "output": str(output)}))
+        output = (
+            root
+            / "derivatives"
+            / "ferret"
+            / participant.label
+            / "timecourses"
+            / f"{participant.label}_rater-{rater}_timecourses.csv"
+        )
+        found.append(
+            Job(
+                name,
+                timecourses_job,
+                inputs=maps,
+                outputs=with_sidecars([output]),
+                args=(ParticipantRef.of(participant, root),),
+                params={"rater": rater, "annotations": digest, "output": str(output)},
+            )
+        )
     return found
 
 
@@ -165,8 +234,8 @@ def candidate_jobs(root: Path, participant: Participant, jobs: list[Job]) -> lis
     """
     from dataclasses import asdict
 
-    from processing.candidates.settings import KINDS
     from processing.candidates.series import reads
+    from processing.candidates.settings import KINDS
     from processing.candidates.table import candidates_file
 
     found = []
@@ -175,9 +244,16 @@ def candidate_jobs(root: Path, participant: Participant, jobs: list[Job]) -> lis
         if not inputs:
             continue
         output = candidates_file(root, participant.label, kind)
-        found.append(Job(f"candidates {participant.label} {kind}", candidates_job, inputs=inputs,
-                         outputs=with_sidecars([output]), args=(ParticipantRef.of(participant, root),),
-                         params={"kind": kind, "settings": asdict(settings)}))
+        found.append(
+            Job(
+                f"candidates {participant.label} {kind}",
+                candidates_job,
+                inputs=inputs,
+                outputs=with_sidecars([output]),
+                args=(ParticipantRef.of(participant, root),),
+                params={"kind": kind, "settings": asdict(settings)},
+            )
+        )
     return found
 
 
@@ -189,8 +265,14 @@ def annotation_digest(root: Path, rater: str, participant: str) -> str:
 
     lesions = load_rater_lesions(root, rater, participant)
     digest = hashlib.sha256(np.ascontiguousarray(lesions.labels).tobytes())
-    digest.update(repr([(l.lesion_id, l.onset, l.excluded, l.exclusion_reason, l.kind)
-                        for l in lesions.lesions]).encode())
+    digest.update(
+        repr(
+            [
+                (l.lesion_id, l.onset, l.excluded, l.exclusion_reason, l.kind)
+                for l in lesions.lesions
+            ]
+        ).encode()
+    )
     return digest.hexdigest()
 
 
@@ -200,48 +282,88 @@ def _maps_job(root: Path, ref: VisitRef, visit: Visit, step: str, options: Pipel
         inputs, images = map_step_files(visit, step)
     except FerretError as exc:
         return _failed(root, name, exc.message()), []
-    job = Job(name, maps_job, inputs=inputs, outputs=with_sidecars(images), args=(ref,),
-              params={"step": step, "settings": options.map_settings(step)})
+    job = Job(
+        name,
+        maps_job,
+        inputs=inputs,
+        outputs=with_sidecars(images),
+        args=(ref,),
+        params={"step": step, "settings": options.map_settings(step)},
+    )
     return job, images
 
 
-def _chain_jobs(root: Path, participant: Participant, visits: list[Visit],
-                options: PipelineOptions) -> tuple[list[Job], list[Path]]:
+def _chain_jobs(
+    root: Path, participant: Participant, visits: list[Visit], options: PipelineOptions
+) -> tuple[list[Job], list[Path]]:
     """The link jobs ``visits`` need and their composition jobs; or one failing job when unplannable."""
     settings, ref = options.chain, ParticipantRef.of(participant, root)
     try:
         tasks = pair_tasks(participant, anchors_of(participant, settings))
-        compose = {visit.session: compose_files(participant, visit, settings, tasks) for visit in visits}
+        compose = {
+            visit.session: compose_files(participant, visit, settings, tasks) for visit in visits
+        }
     except FerretError as exc:
         failed = _failed(root, f"register {participant.label}", exc.message())
         return [failed], list(failed.outputs)
-    needed = {task.key for visit in visits for task in visit_links(participant, visit, settings, tasks)}
+    needed = {
+        task.key for visit in visits for task in visit_links(participant, visit, settings, tasks)
+    }
     jobs = [_link_job(participant, ref, task, settings) for task in tasks if task.key in needed]
     for visit in visits:
         inputs, outputs = compose[visit.session]
-        jobs.append(Job(f"register {participant.label} {visit.session} to-ref", compose_job, inputs=inputs,
-                        outputs=outputs, args=(VisitRef.of(visit, participant),), params={"settings": settings}))
+        jobs.append(
+            Job(
+                f"register {participant.label} {visit.session} to-ref",
+                compose_job,
+                inputs=inputs,
+                outputs=outputs,
+                args=(VisitRef.of(visit, participant),),
+                params={"settings": settings},
+            )
+        )
     return jobs, []
 
 
 def _link_job(participant: Participant, ref: ParticipantRef, task: PairTask, settings) -> Job:
     inputs, outputs = link_files(task)
-    return Job(f"register {participant.label} {task.key[0]} {task.key[1]}", link_job, inputs=inputs,
-               outputs=outputs, args=(ref,), params={"link": task.spec(), "params": settings.params})
+    return Job(
+        f"register {participant.label} {task.key[0]} {task.key[1]}",
+        link_job,
+        inputs=inputs,
+        outputs=outputs,
+        args=(ref,),
+        params={"link": task.spec(), "params": settings.params},
+    )
 
 
-def _resample_job(ref: VisitRef, visit: Visit, label: str, items, participant: Participant,
-                  options: PipelineOptions, chain_outputs: list[Path]) -> Job:
+def _resample_job(
+    ref: VisitRef,
+    visit: Visit,
+    label: str,
+    items,
+    participant: Participant,
+    options: PipelineOptions,
+    chain_outputs: list[Path],
+) -> Job:
     keys = [key for _, key, _, _ in items]
     try:
         grid = reference_inputs(participant, options.chain) + to_ref_files(visit, keys)
     except FerretError:
         grid = chain_outputs[:1]  # the chain cannot be planned: depend on its failing job
     inputs = [source for source, _, _, _ in items] + grid
-    return Job(f"resample {visit.participant} {visit.session} {label}", resample_job, inputs=inputs,
-               outputs=with_sidecars([out for _, _, _, out in items]), args=(ref,),
-               params={"items": [[source, key, datatype] for source, key, datatype, _ in items],
-                       "settings": options.chain, "order": options.order})
+    return Job(
+        f"resample {visit.participant} {visit.session} {label}",
+        resample_job,
+        inputs=inputs,
+        outputs=with_sidecars([out for _, _, _, out in items]),
+        args=(ref,),
+        params={
+            "items": [[source, key, datatype] for source, key, datatype, _ in items],
+            "settings": options.chain,
+            "order": options.order,
+        },
+    )
 
 
 def _failed(root: Path, name: str, reason: str) -> Job:
@@ -259,5 +381,7 @@ def targets_for(graph: Graph, steps) -> list[str]:
     """Names of the graph's jobs of the given steps (their dependencies run as needed)."""
     unknown = [s for s in steps if s not in STEPS]
     if unknown:
-        raise FerretError(f"unknown step(s): {', '.join(unknown)}.", fix=f"use some of: {', '.join(STEPS)}.")
+        raise FerretError(
+            f"unknown step(s): {', '.join(unknown)}.", fix=f"use some of: {', '.join(STEPS)}."
+        )
     return [name for name in graph.order if step_of(name) in steps]

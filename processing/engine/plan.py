@@ -23,7 +23,13 @@ from processing.fileio.provenance import sidecar_path
 from processing.maps.gradients import group_shells
 from processing.maps.trace import weighted_shells
 from processing.registration import store
-from processing.registration.chain import ChainSettings, PairTask, anchor_key, reference_link_key, visit_links
+from processing.registration.chain import (
+    ChainSettings,
+    PairTask,
+    anchor_key,
+    reference_link_key,
+    visit_links,
+)
 from processing.registration.outputs import ANATOMICAL, source_key, space_ref_name
 from processing.registration.volumes import representative_file, volume_key
 from processing.study.model import Acquisition, Participant, Visit
@@ -40,14 +46,20 @@ def with_sidecars(paths: list[Path]) -> list[Path]:
 def acquisition_files(acq: Acquisition) -> list[Path]:
     """Every file of an acquisition: images, JSON sidecars, .bval and .bvec."""
     files = [image.path for image in acq.files]
-    files += [image.sidecar for image in acq.files if image.sidecar is not None and image.sidecar.exists()]
+    files += [
+        image.sidecar for image in acq.files if image.sidecar is not None and image.sidecar.exists()
+    ]
     files += [p for p in (acq.bval, acq.bvec) if p is not None and Path(p).exists()]
     return files
 
 
 def map_steps_of(visit: Visit) -> list[str]:
     """The maps steps whose acquisitions exist in ``visit``."""
-    return [step for step, kinds in MAP_STEP_KINDS.items() if any(k in visit.acquisitions for k in kinds)]
+    return [
+        step
+        for step, kinds in MAP_STEP_KINDS.items()
+        if any(k in visit.acquisitions for k in kinds)
+    ]
 
 
 def map_step_files(visit: Visit, step: str) -> tuple[list[Path], list[Path]]:
@@ -77,8 +89,12 @@ def _dwi_outputs(visit: Visit) -> list[Path]:
     from processing.study.gradient_table import read_gradient_table
 
     bvals, _ = read_gradient_table(visit.acquisitions["dwi"])
-    names = ["desc-brain_mask"] + [f"desc-{s.label}_trace" for s in weighted_shells(group_shells(bvals))]
-    names += [f"model-tensor_param-{p}_dwimap" for p in ("md", "fa", "l1", "l2", "l3", "v1", "colorfa")]
+    names = ["desc-brain_mask"] + [
+        f"desc-{s.label}_trace" for s in weighted_shells(group_shells(bvals))
+    ]
+    names += [
+        f"model-tensor_param-{p}_dwimap" for p in ("md", "fa", "l1", "l2", "l3", "v1", "colorfa")
+    ]
     return [visit.derivative(f"{n}.nii.gz", "dwi") for n in names]
 
 
@@ -90,7 +106,10 @@ def _r1_files(visit: Visit) -> tuple[list[Path], list[Path]]:
     inputs = acquisition_files(acqs["UNIT1"])
     if "MP2RAGE" in acqs:
         inputs += acquisition_files(acqs["MP2RAGE"])
-        if any(f.entities.get("inv") == "2" and f.entities.get("part", "mag") == "mag" for f in acqs["MP2RAGE"].files):
+        if any(
+            f.entities.get("inv") == "2" and f.entities.get("part", "mag") == "mag"
+            for f in acqs["MP2RAGE"].files
+        ):
             maps.insert(0, visit.derivative("desc-brain_mask.nii.gz"))
     return inputs, maps
 
@@ -109,10 +128,12 @@ def link_files(task: PairTask) -> tuple[list[Path], list[Path]]:
     return list(dict.fromkeys(inputs)), with_sidecars([task.path])
 
 
-def compose_files(participant: Participant, visit: Visit, settings: ChainSettings,
-                  tasks: list[PairTask]) -> tuple[list[Path], list[Path]]:
+def compose_files(
+    participant: Participant, visit: Visit, settings: ChainSettings, tasks: list[PairTask]
+) -> tuple[list[Path], list[Path]]:
     """``(inputs, outputs)`` of a visit's composition: its links' transforms, the reference grid's header,
-    and the ``to-ref`` transforms of every acquisition of the visit."""
+    and the ``to-ref`` transforms of every acquisition of the visit.
+    """
     links = with_sidecars([task.path for task in visit_links(participant, visit, settings, tasks)])
     inputs = links + reference_inputs(participant, settings)
     return list(dict.fromkeys(inputs)), to_ref_files(visit, visit.acquisitions)
@@ -139,18 +160,24 @@ def map_resample_items(visit: Visit, images: list[Path]) -> list[tuple[Path, str
         key = source_key(visit, image)
         if key is not None:
             datatype = image.parent.name
-            items.append((image, key, datatype, visit.derivative(space_ref_name(visit, image), datatype)))
+            items.append(
+                (image, key, datatype, visit.derivative(space_ref_name(visit, image), datatype))
+            )
     return items
 
 
-def anatomical_resample_items(visit: Visit, settings: ChainSettings) -> list[tuple[Path, str, str, Path]]:
+def anatomical_resample_items(
+    visit: Visit, settings: ChainSettings
+) -> list[tuple[Path, str, str, Path]]:
     """The same for raw anatomical images: FLAIR, T1w, T2w and the visit's anchor (as ``resample_visit``)."""
     anchor = anchor_key(visit, settings)
     items = []
     for key in dict.fromkeys(ANATOMICAL + (anchor,)):
         if key in visit.acquisitions:
             source = representative_file(visit.acquisitions[key]).path
-            items.append((source, key, "anat", visit.derivative(space_ref_name(visit, source), "anat")))
+            items.append(
+                (source, key, "anat", visit.derivative(space_ref_name(visit, source), "anat"))
+            )
     return items
 
 

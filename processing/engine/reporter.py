@@ -91,8 +91,10 @@ class TerminalReporter:
     def overall_line(status: RunStatus) -> str:
         """``[####----] 40% 200/500 jobs, 2 running, 1 failed, ETA 1:23``."""
         finished, total = status.count(*FINISHED), len(status.jobs)
-        line = (f"{bar(status.fraction)} {status.fraction:4.0%} {finished}/{total} jobs, "
-                f"{status.count(RUNNING)} running")
+        line = (
+            f"{bar(status.fraction)} {status.fraction:4.0%} {finished}/{total} jobs, "
+            f"{status.count(RUNNING)} running"
+        )
         if status.count(FAILED):
             line += f", {status.count(FAILED)} failed"
         return line + f", ETA {format_seconds(status.eta())}"

@@ -54,24 +54,38 @@ class StudyRunLock:
         cannot be created (read-only derivatives, ...).
     """
 
-    def __init__(self, study_root: str | Path, what: str = "a run", *, wait: float | None = 0.0,
-                 on_wait=None, should_stop=None):
+    def __init__(
+        self,
+        study_root: str | Path,
+        what: str = "a run",
+        *,
+        wait: float | None = 0.0,
+        on_wait=None,
+        should_stop=None,
+    ):
         self.lock = LockFile(run_lock_path(study_root))
         self.what, self.wait, self.on_wait, self.should_stop = what, wait, on_wait, should_stop
 
-    def __enter__(self) -> "StudyRunLock":
+    def __enter__(self) -> StudyRunLock:
         deadline = None if self.wait is None else time.monotonic() + self.wait
         told = False
         while not self._try():
             if deadline is not None and time.monotonic() >= deadline:
-                raise FerretError(f"another run is processing this study ({self.lock.holder()}).",
-                                  self.lock.path, "wait for it to finish (or stop it), or rerun with --wait.")
+                raise FerretError(
+                    f"another run is processing this study ({self.lock.holder()}).",
+                    self.lock.path,
+                    "wait for it to finish (or stop it), or rerun with --wait.",
+                )
             if self.should_stop is not None and self.should_stop():
                 raise Cancelled("cancelled while waiting for another run on this study")
             if not told and self.on_wait is not None:
                 self.on_wait(self.lock.holder())
                 told = True
-            time.sleep(POLL_SECONDS if deadline is None else max(0.0, min(POLL_SECONDS, deadline - time.monotonic())))
+            time.sleep(
+                POLL_SECONDS
+                if deadline is None
+                else max(0.0, min(POLL_SECONDS, deadline - time.monotonic()))
+            )
         return self
 
     def _try(self) -> bool:

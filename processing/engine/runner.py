@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import collections
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from processing.engine.cache import Cache, CacheCheck
 from processing.engine.executors import SerialExecutor
 from processing.engine.graph import Graph
-from processing.engine.status import (CACHED, CANCELLED, DONE, FAILED, PENDING, RUNNING, SKIPPED,
-                                      JobState, RunStatus, RunSummary)
+from processing.engine.status import (
+    CACHED,
+    CANCELLED,
+    DONE,
+    FAILED,
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    JobState,
+    RunStatus,
+    RunSummary,
+)
 from processing.engine.worker import JobCall, JobResult
 from processing.errors import FerretError
 from processing.progress import Progress
@@ -27,8 +37,15 @@ Listener = Callable[[RunStatus, JobState | None], None]
 WAIT_SECONDS = 0.05
 
 
-def run(graph: Graph, cache: Cache, executor=None, *, targets: Iterable[str | Path] | None = None,
-        progress: Progress | None = None, listeners: Iterable[Listener] = ()) -> RunSummary:
+def run(
+    graph: Graph,
+    cache: Cache,
+    executor=None,
+    *,
+    targets: Iterable[str | Path] | None = None,
+    progress: Progress | None = None,
+    listeners: Iterable[Listener] = (),
+) -> RunSummary:
     """Bring every job of ``graph`` (or only what ``targets`` need) up to date.
 
     Parameters
@@ -117,7 +134,9 @@ class _Scheduler:
         if not self.ready or len(self.running) >= self.executor.capacity or self.progress.cancelled:
             return False
         if any(name in self.suspects for name, _ in self.running.values()):
-            return False  # a suspect runs alone, so that if it kills its worker again, it fails alone
+            return (
+                False  # a suspect runs alone, so that if it kills its worker again, it fails alone
+            )
         return not (self.ready[0] in self.suspects and self.running)
 
     def _finish(self, future) -> None:
@@ -127,11 +146,19 @@ class _Scheduler:
         except Exception as exc:  # the worker process died (killed, out of memory, crashed)
             if name not in self.suspects:
                 self.suspects.add(name)
-                self.status.set(name, PENDING, reason="its worker died; retrying it alone", fraction=0.0)
+                self.status.set(
+                    name, PENDING, reason="its worker died; retrying it alone", fraction=0.0
+                )
                 self.ready.appendleft(name)
                 return
-            result = JobResult(name, FAILED, error=("the worker process died while running this job "
-                                                    f"(killed, crashed or out of memory): {type(exc).__name__}: {exc}"))
+            result = JobResult(
+                name,
+                FAILED,
+                error=(
+                    "the worker process died while running this job "
+                    f"(killed, crashed or out of memory): {type(exc).__name__}: {exc}"
+                ),
+            )
         if result.status == DONE:
             self.cache.record(self.graph[name], check.inputs, result.outputs)
             self.status.set(name, DONE, fraction=1.0, seconds=result.seconds)
@@ -142,9 +169,17 @@ class _Scheduler:
         else:
             self._fail(name, result.error, result.details, result.seconds, result.refused)
 
-    def _fail(self, name: str, reason: str, details: str = "", seconds: float | None = None,
-              refused: bool = False) -> None:
-        self.status.set(name, FAILED, reason=reason, details=details, seconds=seconds, refused=refused)
+    def _fail(
+        self,
+        name: str,
+        reason: str,
+        details: str = "",
+        seconds: float | None = None,
+        refused: bool = False,
+    ) -> None:
+        self.status.set(
+            name, FAILED, reason=reason, details=details, seconds=seconds, refused=refused
+        )
         for dependant in sorted(self.graph.downstream([name]) - {name}):
             if self.status.jobs[dependant].state == PENDING:
                 self.status.set(dependant, SKIPPED, reason=f"needs {name!r}, which failed")

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import collections
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 PENDING, RUNNING, DONE, CACHED, FAILED, SKIPPED, CANCELLED = (
-    "pending", "running", "done", "cached", "failed", "skipped", "cancelled")
+    "pending",
+    "running",
+    "done",
+    "cached",
+    "failed",
+    "skipped",
+    "cancelled",
+)
 FINISHED = frozenset({DONE, CACHED, FAILED, SKIPPED, CANCELLED})
 
 
@@ -44,14 +51,14 @@ class RunStatus:
 
     jobs: dict[str, JobState]
     started: float = field(default_factory=time.time)
-    listeners: list[Callable[["RunStatus", JobState | None], None]] = field(default_factory=list)
+    listeners: list[Callable[[RunStatus, JobState | None], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._counts = collections.Counter(job.state for job in self.jobs.values())
         self._running = {name: None for name, job in self.jobs.items() if job.state == RUNNING}
 
     @classmethod
-    def for_names(cls, names) -> "RunStatus":
+    def for_names(cls, names) -> RunStatus:
         return cls({name: JobState(name) for name in names})
 
     def set(self, name: str, state: str, **changes) -> JobState:
@@ -98,14 +105,25 @@ class RunStatus:
             return None
         return (now - self.started) * (work - done) / done
 
-    def summary(self) -> "RunSummary":
-        by_state = {s: [n for n, j in self.jobs.items() if j.state == s] for s in
-                    (DONE, CACHED, FAILED, SKIPPED, CANCELLED, PENDING)}
-        reasons = {n: j.reason for n, j in self.jobs.items() if j.state in (FAILED, SKIPPED, CANCELLED)}
+    def summary(self) -> RunSummary:
+        by_state = {
+            s: [n for n, j in self.jobs.items() if j.state == s]
+            for s in (DONE, CACHED, FAILED, SKIPPED, CANCELLED, PENDING)
+        }
+        reasons = {
+            n: j.reason for n, j in self.jobs.items() if j.state in (FAILED, SKIPPED, CANCELLED)
+        }
         refused = [n for n in by_state[FAILED] if self.jobs[n].refused]
-        return RunSummary(by_state[DONE], by_state[CACHED], by_state[FAILED], by_state[SKIPPED],
-                          by_state[CANCELLED] + by_state[PENDING], reasons, time.time() - self.started,
-                          refused)
+        return RunSummary(
+            by_state[DONE],
+            by_state[CACHED],
+            by_state[FAILED],
+            by_state[SKIPPED],
+            by_state[CANCELLED] + by_state[PENDING],
+            reasons,
+            time.time() - self.started,
+            refused,
+        )
 
 
 @dataclass
@@ -142,8 +160,10 @@ class RunSummary:
 
     def text(self) -> str:
         """A short human summary, one line per failed or skipped job."""
-        lines = [f"{len(self.done)} done, {len(self.cached)} up to date, {len(self.failed)} failed, "
-                 f"{len(self.skipped)} skipped, {len(self.cancelled)} cancelled in {self.seconds:.1f} s"]
+        lines = [
+            f"{len(self.done)} done, {len(self.cached)} up to date, {len(self.failed)} failed, "
+            f"{len(self.skipped)} skipped, {len(self.cancelled)} cancelled in {self.seconds:.1f} s"
+        ]
         for name in self.failed:
             lines.append(f"FAILED  {name}: {self.reasons[name]}")
         for name in self.skipped:

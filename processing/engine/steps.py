@@ -16,8 +16,17 @@ from pathlib import Path
 from processing.errors import FerretError
 from processing.progress import Progress
 from processing.registration import store
-from processing.registration.chain import (ChainResult, ChainSettings, PairRecord, PairTask, anchor_key,
-                                           compose_visit, reference_link_key, reference_space, register_link)
+from processing.registration.chain import (
+    ChainResult,
+    ChainSettings,
+    PairRecord,
+    PairTask,
+    anchor_key,
+    compose_visit,
+    reference_link_key,
+    reference_space,
+    register_link,
+)
 from processing.registration.rigid import RegistrationParams
 from processing.study.model import Participant, Visit
 
@@ -30,7 +39,7 @@ class ParticipantRef:
     participant: str
 
     @classmethod
-    def of(cls, participant: Participant, study_root: Path) -> "ParticipantRef":
+    def of(cls, participant: Participant, study_root: Path) -> ParticipantRef:
         ref = cls(Path(study_root), participant.label)
         object.__setattr__(ref, "_resolved", participant)  # not a field: carried, not hashed
         return ref
@@ -54,7 +63,7 @@ class VisitRef:
     session: str
 
     @classmethod
-    def of(cls, visit: Visit, participant: Participant) -> "VisitRef":
+    def of(cls, visit: Visit, participant: Participant) -> VisitRef:
         ref = cls(Path(visit.study_root), visit.participant, visit.session)
         object.__setattr__(ref, "_resolved", participant)
         return ref
@@ -79,7 +88,9 @@ def maps_job(ref: VisitRef, *, step: str, settings: dict, progress: Progress) ->
 maps_job.engine_version = "1"
 
 
-def link_job(ref: ParticipantRef, *, link: dict, params: RegistrationParams, progress: Progress) -> None:
+def link_job(
+    ref: ParticipantRef, *, link: dict, params: RegistrationParams, progress: Progress
+) -> None:
     """One registration link of a participant's chain (``link`` is :meth:`PairTask.spec`); writes its transform.
 
     Links run as separate jobs, in parallel; ITK's thread count is pinned
@@ -100,7 +111,9 @@ def compose_job(ref: VisitRef, *, settings: ChainSettings, progress: Progress) -
 compose_job.engine_version = "1"
 
 
-def resample_job(ref: VisitRef, *, items: list, settings: ChainSettings, order: int, progress: Progress) -> None:
+def resample_job(
+    ref: VisitRef, *, items: list, settings: ChainSettings, order: int, progress: Progress
+) -> None:
     """Resample ``items`` (``[source, acquisition key, datatype]``) of a visit into the reference space."""
     from processing.registration.outputs import write_in_reference
 
@@ -108,14 +121,18 @@ def resample_job(ref: VisitRef, *, items: list, settings: ChainSettings, order: 
     chain = saved_chain(ref.participant_of(), visit, [key for _, key, _ in items], settings)
     for index, (source, key, datatype) in enumerate(items):
         progress.check()
-        progress.update(index / len(items), f"{visit.prefix}: {Path(source).name} into the reference space")
+        progress.update(
+            index / len(items), f"{visit.prefix}: {Path(source).name} into the reference space"
+        )
         write_in_reference(visit, Path(source), key, chain, order=order, datatype=datatype)
 
 
 resample_job.engine_version = "1"
 
 
-def saved_chain(participant: Participant, visit: Visit, keys, settings: ChainSettings) -> ChainResult:
+def saved_chain(
+    participant: Participant, visit: Visit, keys, settings: ChainSettings
+) -> ChainResult:
     """The part of a participant's chain that resampling ``keys`` of ``visit`` needs, read from disk.
 
     Reads the ``to-ref`` transforms written by :func:`compose_job` and rebuilds
@@ -139,8 +156,9 @@ def planning_failed(*, reason: str, progress: Progress) -> None:
     raise FerretError(reason)
 
 
-def timecourses_job(ref: ParticipantRef, *, rater: str, annotations: str, output: str,
-                    progress: Progress) -> None:
+def timecourses_job(
+    ref: ParticipantRef, *, rater: str, annotations: str, output: str, progress: Progress
+) -> None:
     """Write one rater's per-lesion time courses of a participant (``annotations`` keys the cache)."""
     from processing.fileio import write_provenance
     from processing.stats import write_table
@@ -151,10 +169,18 @@ def timecourses_job(ref: ParticipantRef, *, rater: str, annotations: str, output
     study = discover(ref.study_root)  # afresh: the resampled maps were written after planning
     rows = study_timecourses(study, rater, participants=[ref.participant], progress=progress)
     write_table(Path(output), COLUMNS, [row.as_dict() for row in rows], sheet="timecourses")
-    write_provenance(output, "per-lesion time courses (lesion vs one-voxel control ring, R2* filter, "
-                     "normalised to pre-onset visits)",
-                     {"rater": rater, "annotations_digest": annotations, "r2star_range_per_s": list(R2STAR_RANGE),
-                      "control": "3x3x3 dilation minus lesions"}, input_files(study, rater, [ref.participant]))
+    write_provenance(
+        output,
+        "per-lesion time courses (lesion vs one-voxel control ring, R2* filter, "
+        "normalised to pre-onset visits)",
+        {
+            "rater": rater,
+            "annotations_digest": annotations,
+            "r2star_range_per_s": list(R2STAR_RANGE),
+            "control": "3x3x3 dilation minus lesions",
+        },
+        input_files(study, rater, [ref.participant]),
+    )
 
 
 def candidates_job(ref: ParticipantRef, *, kind: str, settings: dict, progress: Progress) -> None:
@@ -176,7 +202,17 @@ def candidates_job(ref: ParticipantRef, *, kind: str, settings: dict, progress: 
     participant = study.participants[ref.participant]
     candidates = participant_candidates(study.root, participant, chosen, progress)
     output = write_candidates(candidates, candidates_file(study.root, ref.participant, kind))
-    inputs = sorted({Path(p) for visit in participant.visits for p in visit.derived.values()
-                     if "space-ref" in Path(p).name and reads(chosen, p)})
-    write_provenance(output, f"candidate new lesions ({kind}): leave-one-out z-maps, LoG blobs, ranked",
-                     settings, inputs)
+    inputs = sorted(
+        {
+            Path(p)
+            for visit in participant.visits
+            for p in visit.derived.values()
+            if "space-ref" in Path(p).name and reads(chosen, p)
+        }
+    )
+    write_provenance(
+        output,
+        f"candidate new lesions ({kind}): leave-one-out z-maps, LoG blobs, ranked",
+        settings,
+        inputs,
+    )

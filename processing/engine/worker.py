@@ -15,9 +15,10 @@ import re
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from processing.engine.digest import FileDigest, digest_file
 from processing.errors import Cancelled, FerretError
@@ -95,12 +96,18 @@ def _run(call: JobCall, channel: Channel) -> JobResult:
     except Cancelled as exc:
         return JobResult(call.name, "cancelled", error=f"cancelled: {exc}")
     except FerretError as exc:
-        return JobResult(call.name, "failed", error=exc.message(), details=traceback.format_exc(),
-                         refused=True)
+        return JobResult(
+            call.name, "failed", error=exc.message(), details=traceback.format_exc(), refused=True
+        )
     except KeyboardInterrupt:
         return JobResult(call.name, "cancelled", error="interrupted")
     except Exception as exc:  # a failing job must fail alone, whatever it raised
-        return JobResult(call.name, "failed", error=f"{type(exc).__name__}: {exc}", details=traceback.format_exc())
+        return JobResult(
+            call.name,
+            "failed",
+            error=f"{type(exc).__name__}: {exc}",
+            details=traceback.format_exc(),
+        )
     try:  # a step that does not write its outputs is a bug of the step, never refused input
         return JobResult(call.name, "done", outputs=_digest_outputs(call))
     except (FerretError, OSError) as exc:
@@ -110,8 +117,11 @@ def _run(call: JobCall, channel: Channel) -> JobResult:
 def _digest_outputs(call: JobCall) -> dict[Path, FileDigest]:
     missing = [p for p in call.outputs if not p.exists()]
     if missing:
-        raise FerretError(f"job {call.name!r} finished without writing {len(missing)} of its outputs.",
-                          missing[0], "this is a bug in the step: it must write every declared output.")
+        raise FerretError(
+            f"job {call.name!r} finished without writing {len(missing)} of its outputs.",
+            missing[0],
+            "this is a bug in the step: it must write every declared output.",
+        )
     return {path: digest_file(path) for path in call.outputs}
 
 
@@ -133,7 +143,9 @@ def remove_stale_temporaries(output: Path) -> list[Path]:
     :func:`processing.fileio.atomic_path` names them ``.<stem>.<random>.part<suffixes>``.
     """
     suffix = "".join(output.suffixes) or ".tmp"
-    pattern = re.compile(re.escape(f".{output.stem}.") + r"[A-Za-z0-9_]{8}" + re.escape(f".part{suffix}") + "$")
+    pattern = re.compile(
+        re.escape(f".{output.stem}.") + r"[A-Za-z0-9_]{8}" + re.escape(f".part{suffix}") + "$"
+    )
     removed = []
     if output.parent.is_dir():
         for entry in os.scandir(output.parent):
@@ -196,6 +208,7 @@ def watch_parent(parent: int) -> threading.Thread:
     worker is re-parented, so its parent PID changes: a daemon thread checks
     that once a second and exits the process at once.
     """
+
     def check() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_POLL_SECONDS)

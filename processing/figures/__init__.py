@@ -13,11 +13,25 @@ imported, and figures can be drawn in worker threads.
 
 from processing.figures.montage import crop_slice, lesion_centre, lesion_montage
 from processing.figures.output import FORMATS, new_figure, render_rgba, save_figure
-from processing.figures.timecourse_panel import (PARAMETER_LABELS, PanelSeries, draw_timecourse_panel,
-                                                 panel_series, timecourse_figure)
+from processing.figures.timecourse_panel import (
+    PARAMETER_LABELS,
+    PanelSeries,
+    draw_timecourse_panel,
+    panel_series,
+    timecourse_figure,
+)
 
 __all__ = [
-    "lesion_montage", "lesion_centre", "crop_slice", "save_figure", "render_rgba", "new_figure",
-    "FORMATS", "timecourse_figure", "draw_timecourse_panel", "panel_series", "PanelSeries",
+    "lesion_montage",
+    "lesion_centre",
+    "crop_slice",
+    "save_figure",
+    "render_rgba",
+    "new_figure",
+    "FORMATS",
+    "timecourse_figure",
+    "draw_timecourse_panel",
+    "panel_series",
+    "PanelSeries",
     "PARAMETER_LABELS",
 ]

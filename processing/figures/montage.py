@@ -9,7 +9,7 @@ Arrays are shown with the first in-plane axis horizontal and the second upward.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -39,9 +39,16 @@ def crop_slice(volume: np.ndarray, centre: Sequence[int], axis: int, half_width:
     return out
 
 
-def lesion_montage(volumes: Mapping[str, Mapping[str, np.ndarray]], labels: np.ndarray, lesion_id: int, *,
-                   modalities: Sequence[str] | None = None, axis: int = 2, half_width: int = 10,
-                   title: str | None = None) -> Figure:
+def lesion_montage(
+    volumes: Mapping[str, Mapping[str, np.ndarray]],
+    labels: np.ndarray,
+    lesion_id: int,
+    *,
+    modalities: Sequence[str] | None = None,
+    axis: int = 2,
+    half_width: int = 10,
+    title: str | None = None,
+) -> Figure:
     """Draw one lesion across visits and modalities.
 
     Parameters
@@ -66,8 +73,12 @@ def lesion_montage(volumes: Mapping[str, Mapping[str, np.ndarray]], labels: np.n
     if modalities is None:
         modalities = list(dict.fromkeys(m for visit in visits for m in volumes[visit]))
     mask = crop_slice(np.asarray(labels) == lesion_id, centre, axis, half_width)
-    crops = {(v, m): crop_slice(volumes[v][m], centre, axis, half_width)
-             for v in visits for m in modalities if m in volumes[v]}
+    crops = {
+        (v, m): crop_slice(volumes[v][m], centre, axis, half_width)
+        for v in visits
+        for m in modalities
+        if m in volumes[v]
+    }
     figure = new_figure(1.5 * len(visits) + 0.6, 1.5 * len(modalities) + 0.5)
     axes = figure.subplots(len(modalities), len(visits), squeeze=False)
     for row, modality in enumerate(modalities):
@@ -97,10 +108,18 @@ def _draw_cell(ax, crop: np.ndarray | None, mask: np.ndarray, window: tuple[floa
         ax.set_facecolor("0.85")
         ax.text(0.5, 0.5, "missing", ha="center", va="center", transform=ax.transAxes, fontsize=8)
         return
-    ax.imshow(crop.T, cmap="gray", vmin=window[0], vmax=window[1], origin="lower", interpolation="nearest")
+    ax.imshow(
+        crop.T, cmap="gray", vmin=window[0], vmax=window[1], origin="lower", interpolation="nearest"
+    )
     mask = np.nan_to_num(mask).T
     if mask.any():  # outline voxel edges: contour an 8x upsampled mask over the image's extent
         fine = np.kron(mask, np.ones((8, 8)))
         rows, cols = mask.shape
-        ax.contour(fine, levels=[0.5], colors="red", linewidths=0.8, origin="lower",
-                   extent=(-0.5, cols - 0.5, -0.5, rows - 0.5))
+        ax.contour(
+            fine,
+            levels=[0.5],
+            colors="red",
+            linewidths=0.8,
+            origin="lower",
+            extent=(-0.5, cols - 0.5, -0.5, rows - 0.5),
+        )

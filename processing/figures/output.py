@@ -7,8 +7,8 @@ Agg canvas, which is safe in worker threads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -26,8 +26,9 @@ def new_figure(width_in: float, height_in: float) -> Figure:
     return figure
 
 
-def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str] = FORMATS, *,
-                dpi: int = 200) -> list[Path]:
+def save_figure(
+    figure: Figure, stem: str | Path, formats: Sequence[str] = FORMATS, *, dpi: int = 200
+) -> list[Path]:
     """Write ``stem.png``, ``stem.svg`` and ``stem.pdf`` (or ``formats``) atomically.
 
     Parameters

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -23,11 +24,18 @@ from processing.timecourses.model import as_bool, as_float, as_row_dict, ordered
 
 #: Axis labels of the known parameters (difference lesion - control, normalised).
 PARAMETER_LABELS = {
-    "trace_b1000": "DWI trace b=1000 (a.u.)", "trace_b3000": "DWI trace b=3000 (a.u.)",
-    "MD": "MD (mm²/s)", "FA": "FA", "R1": "R1 (1/s)", "R2": "R2 (1/s)", "R2star": "R2* (1/s)",
+    "trace_b1000": "DWI trace b=1000 (a.u.)",
+    "trace_b3000": "DWI trace b=3000 (a.u.)",
+    "MD": "MD (mm²/s)",
+    "FA": "FA",
+    "R1": "R1 (1/s)",
+    "R2": "R2 (1/s)",
+    "R2star": "R2* (1/s)",
 }
-X_LABELS = {"visits_from_onset": "visits relative to onset (MRI 0)",
-            "weeks_from_onset": "weeks relative to onset"}
+X_LABELS = {
+    "visits_from_onset": "visits relative to onset (MRI 0)",
+    "weeks_from_onset": "weeks relative to onset",
+}
 
 
 @dataclass
@@ -41,8 +49,13 @@ class PanelSeries:
     n: np.ndarray
 
 
-def panel_series(rows: Sequence[Any], parameter: str, *, x: str = "visits_from_onset",
-                 value: str = "normalised_difference") -> PanelSeries:
+def panel_series(
+    rows: Sequence[Any],
+    parameter: str,
+    *,
+    x: str = "visits_from_onset",
+    value: str = "normalised_difference",
+) -> PanelSeries:
     """Collect a parameter's lines (included lesions) and the mean +- SD at each time.
 
     SD is the sample SD (ddof 1); it is 0 where a single lesion has a value.
@@ -57,7 +70,9 @@ def panel_series(rows: Sequence[Any], parameter: str, *, x: str = "visits_from_o
             continue
         if math.isfinite(number):
             lines[(row["participant"], row["rater"], row["lesion_id"])].append((time, number))
-    arrays = {key: tuple(np.array(v) for v in zip(*sorted(points))) for key, points in lines.items()}
+    arrays = {
+        key: tuple(np.array(v) for v in zip(*sorted(points))) for key, points in lines.items()
+    }
     by_time: dict[float, list[float]] = defaultdict(list)
     for times, values in arrays.values():
         for t, v in zip(times, values):
@@ -69,15 +84,27 @@ def panel_series(rows: Sequence[Any], parameter: str, *, x: str = "visits_from_o
     return PanelSeries(arrays, times, mean, sd, np.array([g.size for g in groups]))
 
 
-def draw_timecourse_panel(ax: Axes, rows: Sequence[Any], parameter: str, *,
-                          x: str = "visits_from_onset", color: str = "tab:blue") -> PanelSeries:
+def draw_timecourse_panel(
+    ax: Axes,
+    rows: Sequence[Any],
+    parameter: str,
+    *,
+    x: str = "visits_from_onset",
+    color: str = "tab:blue",
+) -> PanelSeries:
     """Draw one parameter's panel on ``ax`` and return what was drawn."""
     series = panel_series(rows, parameter, x=x)
     for times, values in series.lines.values():
         ax.plot(times, values, color=color, alpha=0.25, linewidth=0.8)
     if series.x.size:
-        ax.fill_between(series.x, series.mean - series.sd, series.mean + series.sd,
-                        color=color, alpha=0.2, linewidth=0)
+        ax.fill_between(
+            series.x,
+            series.mean - series.sd,
+            series.mean + series.sd,
+            color=color,
+            alpha=0.2,
+            linewidth=0,
+        )
         ax.plot(series.x, series.mean, color=color, linewidth=2.2, label="mean ± SD")
     ax.axvline(0.0, color="0.4", linestyle="--", linewidth=0.8)
     ax.axhline(0.0, color="0.6", linewidth=0.6)
@@ -89,8 +116,13 @@ def draw_timecourse_panel(ax: Axes, rows: Sequence[Any], parameter: str, *,
     return series
 
 
-def timecourse_figure(rows: Sequence[Any], parameters: Sequence[str] | None = None, *,
-                      x: str = "visits_from_onset", columns: int = 3) -> Figure:
+def timecourse_figure(
+    rows: Sequence[Any],
+    parameters: Sequence[str] | None = None,
+    *,
+    x: str = "visits_from_onset",
+    columns: int = 3,
+) -> Figure:
     """A grid of panels, one per parameter (default: every parameter in ``rows``)."""
     if parameters is None:
         parameters = ordered_parameters({as_row_dict(r)["parameter"] for r in rows})
@@ -101,6 +133,6 @@ def timecourse_figure(rows: Sequence[Any], parameters: Sequence[str] | None = No
     axes = np.atleast_1d(figure.subplots(n_rows, columns, squeeze=False).ravel())
     for ax, parameter in zip(axes, parameters):
         draw_timecourse_panel(ax, rows, parameter, x=x)
-    for ax in axes[len(parameters):]:
+    for ax in axes[len(parameters) :]:
         ax.set_visible(False)
     return figure

@@ -10,7 +10,13 @@ from processing.fileio.nifti import load_nifti, save_nifti
 from processing.fileio.provenance import file_checksum, provenance, write_provenance
 
 __all__ = [
-    "atomic_path", "write_bytes", "write_json", "write_text",
-    "load_nifti", "save_nifti",
-    "file_checksum", "provenance", "write_provenance",
+    "atomic_path",
+    "write_bytes",
+    "write_json",
+    "write_text",
+    "load_nifti",
+    "save_nifti",
+    "file_checksum",
+    "provenance",
+    "write_provenance",
 ]

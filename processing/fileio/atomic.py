@@ -12,8 +12,9 @@ import errno
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from processing.errors import FerretError
 
@@ -38,7 +39,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         suffix = "".join(target.suffixes) or ".tmp"
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{suffix}", dir=target.parent)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".part{suffix}", dir=target.parent
+        )
     except OSError as exc:
         raise output_error(exc, target) from None
     os.close(fd)
@@ -61,23 +64,43 @@ def output_error(exc: OSError, target: Path) -> FerretError:
     """A :class:`FerretError` naming ``target`` and the fix for why it could not be written."""
     code = exc.errno
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return FerretError(f"no space left on the disk holding {target.parent}: nothing was written.", target,
-                           "free space (or raise the quota) and rerun; finished outputs are kept.")
+        return FerretError(
+            f"no space left on the disk holding {target.parent}: nothing was written.",
+            target,
+            "free space (or raise the quota) and rerun; finished outputs are kept.",
+        )
     if code == errno.EROFS:
-        return FerretError("cannot write here: the file system is read-only.", target,
-                           "make the derivatives folder writable, or copy the study to a writable disk.")
+        return FerretError(
+            "cannot write here: the file system is read-only.",
+            target,
+            "make the derivatives folder writable, or copy the study to a writable disk.",
+        )
     if code in (errno.EACCES, errno.EPERM):
-        return FerretError("cannot write here: permission denied.", target,
-                           "give yourself write permission on the derivatives folder (chmod u+w).")
+        return FerretError(
+            "cannot write here: permission denied.",
+            target,
+            "give yourself write permission on the derivatives folder (chmod u+w).",
+        )
     if code == errno.EISDIR:
-        return FerretError("a folder stands where this output goes.", target,
-                           "remove or rename that folder and rerun.")
+        return FerretError(
+            "a folder stands where this output goes.",
+            target,
+            "remove or rename that folder and rerun.",
+        )
     if code in (errno.ENOTDIR, errno.EEXIST):
-        blocker = next((p for p in [target, *target.parents] if p.exists() and not p.is_dir()), target.parent)
-        return FerretError(f"a file ({blocker}) stands where a folder of the outputs should be.", target,
-                           f"remove or rename {blocker} and rerun.")
-    return FerretError(f"cannot write this output ({exc.strerror or exc}).", target,
-                       "check the disk and the folder's permissions, then rerun.")
+        blocker = next(
+            (p for p in [target, *target.parents] if p.exists() and not p.is_dir()), target.parent
+        )
+        return FerretError(
+            f"a file ({blocker}) stands where a folder of the outputs should be.",
+            target,
+            f"remove or rename {blocker} and rerun.",
+        )
+    return FerretError(
+        f"cannot write this output ({exc.strerror or exc}).",
+        target,
+        "check the disk and the folder's permissions, then rerun.",
+    )
 
 
 def write_bytes(target: str | Path, data: bytes) -> Path:

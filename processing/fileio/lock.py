@@ -36,8 +36,12 @@ class LockFile:
             return False
         os.ftruncate(fd, 0)
         started = _dt.datetime.now().isoformat(timespec="seconds")
-        os.pwrite(fd, f"{what + ' by ' if what else ''}pid {os.getpid()} on {socket.gethostname()} "
-                      f"since {started}\n".encode(), 0)
+        os.pwrite(
+            fd,
+            f"{what + ' by ' if what else ''}pid {os.getpid()} on {socket.gethostname()} "
+            f"since {started}\n".encode(),
+            0,
+        )
         self._fd = fd
         return True
 

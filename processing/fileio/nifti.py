@@ -11,7 +11,9 @@ from processing.fileio.atomic import atomic_path
 from processing.fileio.nifti_check import read_verified
 
 
-def load_nifti(path: str | Path, *, dtype=np.float32, finite: bool = False) -> tuple[np.ndarray, np.ndarray, nib.Nifti1Header]:
+def load_nifti(
+    path: str | Path, *, dtype=np.float32, finite: bool = False
+) -> tuple[np.ndarray, np.ndarray, nib.Nifti1Header]:
     """Read a NIfTI image into memory as ``(data, affine, header)``.
 
     Parameters
@@ -33,12 +35,21 @@ def load_nifti(path: str | Path, *, dtype=np.float32, finite: bool = False) -> t
         (:func:`processing.fileio.nifti_check.read_verified`).
     """
     img = read_verified(path, finite=finite)
-    data = np.asanyarray(img.dataobj) if dtype is None else img.get_fdata(dtype=np.float64).astype(dtype, copy=False)
+    data = (
+        np.asanyarray(img.dataobj)
+        if dtype is None
+        else img.get_fdata(dtype=np.float64).astype(dtype, copy=False)
+    )
     return data, img.affine.copy(), img.header
 
 
-def save_nifti(path: str | Path, data: np.ndarray, affine: np.ndarray, *,
-               header: nib.Nifti1Header | None = None) -> Path:
+def save_nifti(
+    path: str | Path,
+    data: np.ndarray,
+    affine: np.ndarray,
+    *,
+    header: nib.Nifti1Header | None = None,
+) -> Path:
     """Atomically write ``data`` with ``affine`` as NIfTI-1 (sform and qform set)."""
     img = nib.Nifti1Image(np.asarray(data), np.asarray(affine, dtype=float), header=header)
     img.set_sform(np.asarray(affine, dtype=float), code=1)

@@ -77,39 +77,60 @@ def parse_header(head: bytes, path: Path) -> nib.Nifti1Header:
     """A NIfTI-1 or -2 header from the file's first bytes, or a FerretError saying what is wrong."""
     header = _header_from_bytes(head)
     if header is None:
-        raise FerretError("not a NIfTI image: the header size and magic are not those of NIfTI-1 or -2.",
-                          path, "give a .nii or .nii.gz file (convert DICOM with dcm2niix).")
+        raise FerretError(
+            "not a NIfTI image: the header size and magic are not those of NIfTI-1 or -2.",
+            path,
+            "give a .nii or .nii.gz file (convert DICOM with dcm2niix).",
+        )
     ndim = int(header["dim"][0])
     if not 1 <= ndim <= 7:
-        raise FerretError(f"corrupt NIfTI header: dim[0] is {ndim} (must be 1-7 dimensions).", path, _AGAIN)
-    lengths = [int(n) for n in header["dim"][1:ndim + 1]]
+        raise FerretError(
+            f"corrupt NIfTI header: dim[0] is {ndim} (must be 1-7 dimensions).", path, _AGAIN
+        )
+    lengths = [int(n) for n in header["dim"][1 : ndim + 1]]
     if min(lengths) < 1:
-        raise FerretError(f"corrupt NIfTI header: dimensions {lengths} (each must be at least 1).", path, _AGAIN)
+        raise FerretError(
+            f"corrupt NIfTI header: dimensions {lengths} (each must be at least 1).", path, _AGAIN
+        )
     code = int(header["datatype"])
     if code in UNSUPPORTED_CODES:
-        raise FerretError(f"{UNSUPPORTED_CODES[code]} voxels (datatype {code}): Ferret reads scalar images.",
-                          path, "export magnitude and phase as separate real-valued images.")
+        raise FerretError(
+            f"{UNSUPPORTED_CODES[code]} voxels (datatype {code}): Ferret reads scalar images.",
+            path,
+            "export magnitude and phase as separate real-valued images.",
+        )
     if code not in SCALAR_CODES:
         raise FerretError(f"corrupt NIfTI header: unknown datatype code {code}.", path, _AGAIN)
     _check_geometry(header, path, ndim)
     if float(header["vox_offset"]) < int(header["sizeof_hdr"]):
-        raise FerretError(f"corrupt NIfTI header: voxel data offset {float(header['vox_offset']):g} lies "
-                          "inside the header.", path, _AGAIN)
+        raise FerretError(
+            f"corrupt NIfTI header: voxel data offset {float(header['vox_offset']):g} lies "
+            "inside the header.",
+            path,
+            _AGAIN,
+        )
     return header
 
 
 def _check_geometry(header, path: Path, ndim: int) -> None:
     """Positive finite voxel sizes and a finite, invertible voxel-to-world affine."""
-    sizes = [float(z) for z in header["pixdim"][1:min(ndim, 3) + 1]]
+    sizes = [float(z) for z in header["pixdim"][1 : min(ndim, 3) + 1]]
     if not all(np.isfinite(z) and z > 0 for z in sizes):
-        raise FerretError(f"corrupt NIfTI header: voxel sizes {sizes} (each must be a positive number of mm).",
-                          path, _AGAIN)
+        raise FerretError(
+            f"corrupt NIfTI header: voxel sizes {sizes} (each must be a positive number of mm).",
+            path,
+            _AGAIN,
+        )
     with np.errstate(all="ignore"):
         affine = header.get_best_affine()
         invertible = np.all(np.isfinite(affine)) and abs(np.linalg.det(affine[:3, :3])) > 1e-12
     if not invertible:
-        raise FerretError("corrupt NIfTI header: the voxel-to-world transform (sform/qform) is not finite "
-                          "and invertible.", path, _AGAIN)
+        raise FerretError(
+            "corrupt NIfTI header: the voxel-to-world transform (sform/qform) is not finite "
+            "and invertible.",
+            path,
+            _AGAIN,
+        )
 
 
 def _header_from_bytes(head: bytes):
@@ -126,13 +147,13 @@ def _header_from_bytes(head: bytes):
 
 
 def _needed_bytes(header) -> int:
-    shape = [int(n) for n in header["dim"][1:int(header["dim"][0]) + 1]]
+    shape = [int(n) for n in header["dim"][1 : int(header["dim"][0]) + 1]]
     itemsize = header.get_data_dtype().itemsize
     return int(float(header["vox_offset"])) + int(np.prod(shape, dtype=object)) * itemsize
 
 
 def _shape_text(header) -> str:
-    return "x".join(str(int(n)) for n in header["dim"][1:int(header["dim"][0]) + 1])
+    return "x".join(str(int(n)) for n in header["dim"][1 : int(header["dim"][0]) + 1])
 
 
 def _read_bytes(path: Path):
@@ -156,8 +177,12 @@ def _complete(raw, size: int, header, path: Path):
     """``raw`` when ``size`` bytes hold everything the header promises; else a FerretError."""
     needed = _needed_bytes(header)
     if size < needed:
-        raise FerretError(f"the file holds {size} bytes but its header promises {needed} "
-                          f"({_shape_text(header)} voxels): truncated, or a corrupt header.", path, _AGAIN)
+        raise FerretError(
+            f"the file holds {size} bytes but its header promises {needed} "
+            f"({_shape_text(header)} voxels): truncated, or a corrupt header.",
+            path,
+            _AGAIN,
+        )
     return raw
 
 
@@ -172,7 +197,7 @@ def _read_gzip(path: Path):
                 if header is None and len(kept) >= 540:
                     header = parse_header(bytes(kept[:540]), path)
                 if header is not None:
-                    del kept[_needed_bytes(header):]
+                    del kept[_needed_bytes(header) :]
     except (OSError, EOFError, zlib.error) as exc:
         raise _stream_error(path, exc) from None
     return kept, header if header is not None else parse_header(bytes(kept), path)
@@ -199,5 +224,8 @@ def check_finite(path: Path, data: np.ndarray) -> None:
         return
     bad = int(data.size - np.count_nonzero(np.isfinite(data)))
     if bad:
-        raise FerretError(f"{bad} voxels are NaN or infinite.", path,
-                          "re-export the image from the scanner data; maps computed from it would be invalid.")
+        raise FerretError(
+            f"{bad} voxels are NaN or infinite.",
+            path,
+            "re-export the image from the scanner data; maps computed from it would be invalid.",
+        )

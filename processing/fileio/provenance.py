@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from processing import __version__
 from processing.fileio.atomic import write_json
@@ -27,8 +28,9 @@ def file_checksum(path: str | Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def provenance(method: str, parameters: Mapping[str, Any], inputs: Iterable[str | Path],
-               **extra: Any) -> dict[str, Any]:
+def provenance(
+    method: str, parameters: Mapping[str, Any], inputs: Iterable[str | Path], **extra: Any
+) -> dict[str, Any]:
     """Build a provenance record.
 
     Parameters
@@ -47,7 +49,7 @@ def provenance(method: str, parameters: Mapping[str, Any], inputs: Iterable[str 
         "Parameters": dict(parameters),
         "Inputs": [{"path": str(p), "checksum": file_checksum(p)} for p in inputs],
         "Software": {"name": "ferret", "version": __version__},
-        "Created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "Created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     record.update(extra)
     return record
@@ -63,7 +65,12 @@ def sidecar_path(output: str | Path) -> Path:
     return output.with_name(name + ".json")
 
 
-def write_provenance(output: str | Path, method: str, parameters: Mapping[str, Any],
-                     inputs: Iterable[str | Path], **extra: Any) -> Path:
+def write_provenance(
+    output: str | Path,
+    method: str,
+    parameters: Mapping[str, Any],
+    inputs: Iterable[str | Path],
+    **extra: Any,
+) -> Path:
     """Write the provenance sidecar of ``output`` atomically and return its path."""
     return write_json(sidecar_path(output), provenance(method, parameters, inputs, **extra))

@@ -34,20 +34,35 @@ def require_regular_file(path: str | Path, role: str = "a file") -> os.stat_resu
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise FerretError("file not found (or a broken symbolic link).", path,
-                          f"check the path, or put {role} there again.") from None
+        raise FerretError(
+            "file not found (or a broken symbolic link).",
+            path,
+            f"check the path, or put {role} there again.",
+        ) from None
     except OSError as exc:
-        raise FerretError(f"cannot reach this file ({exc.strerror}; a symbolic link loop?).", path,
-                          f"replace the link with {role} itself.") from None
+        raise FerretError(
+            f"cannot reach this file ({exc.strerror}; a symbolic link loop?).",
+            path,
+            f"replace the link with {role} itself.",
+        ) from None
     if stat.S_ISDIR(info.st_mode):
-        raise FerretError(f"a folder where {role} should be.", path,
-                          f"remove or rename the folder and put {role} there.")
+        raise FerretError(
+            f"a folder where {role} should be.",
+            path,
+            f"remove or rename the folder and put {role} there.",
+        )
     if not stat.S_ISREG(info.st_mode):
-        raise FerretError(f"not a regular file (a FIFO, socket or device) where {role} should be.", path,
-                          f"replace it with {role} itself.")
+        raise FerretError(
+            f"not a regular file (a FIFO, socket or device) where {role} should be.",
+            path,
+            f"replace it with {role} itself.",
+        )
     if not os.access(path, os.R_OK):
-        raise FerretError("this file cannot be read (permission denied).", path,
-                          "give yourself read permission, e.g. chmod u+r.")
+        raise FerretError(
+            "this file cannot be read (permission denied).",
+            path,
+            "give yourself read permission, e.g. chmod u+r.",
+        )
     return info
 
 

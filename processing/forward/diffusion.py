@@ -19,7 +19,7 @@ def eigenvalues_from_md_fa(md, fa):
     """
     md = np.asarray(md, dtype=float)
     fa = np.clip(np.asarray(fa, dtype=float), 0.0, 0.999)
-    d = md * fa / np.sqrt(3.0 - 2.0 * fa ** 2)
+    d = md * fa / np.sqrt(3.0 - 2.0 * fa**2)
     return np.stack([md + 2 * d, md - d, md - d], axis=-1)
 
 
@@ -34,14 +34,16 @@ def tensor_from_eigen(eigenvalues, principal_direction):
     e = np.asarray(principal_direction, dtype=float)
     e = e / np.maximum(np.linalg.norm(e, axis=-1, keepdims=True), 1e-12)
     outer = e[..., :, None] * e[..., None, :]
-    return lam[..., 1, None, None] * np.eye(3) + (lam[..., 0] - lam[..., 1])[..., None, None] * outer
+    return (
+        lam[..., 1, None, None] * np.eye(3) + (lam[..., 0] - lam[..., 1])[..., None, None] * outer
+    )
 
 
 def md_fa(tensor):
     """Mean diffusivity and fractional anisotropy of tensors ``(..., 3, 3)``."""
     lam = np.linalg.eigvalsh(np.asarray(tensor, dtype=float))
     md = lam.mean(axis=-1)
-    denom = np.sum(lam ** 2, axis=-1)
+    denom = np.sum(lam**2, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         fa = np.sqrt(1.5 * np.sum((lam - md[..., None]) ** 2, axis=-1) / denom)
     return md, np.where(denom > 0, fa, 0.0)
@@ -74,7 +76,7 @@ def sphere_directions(n: int, iterations: int = 300) -> np.ndarray:
     k = np.arange(n) + 0.5
     z = 1.0 - k / n
     azimuth = np.pi * (3.0 - np.sqrt(5.0)) * k
-    r = np.sqrt(1.0 - z ** 2)
+    r = np.sqrt(1.0 - z**2)
     points = np.stack([r * np.cos(azimuth), r * np.sin(azimuth), z], axis=-1)
     if n < 2:
         return points

@@ -30,7 +30,9 @@ def gre_magnitude(s0, r2star, echo_times):
         Echo times in seconds.
     """
     te = np.asarray(echo_times, dtype=float)
-    return np.asarray(s0, dtype=float)[..., None] * np.exp(-np.asarray(r2star, dtype=float)[..., None] * te)
+    return np.asarray(s0, dtype=float)[..., None] * np.exp(
+        -np.asarray(r2star, dtype=float)[..., None] * te
+    )
 
 
 def wrap_phase(phase):
@@ -51,10 +53,10 @@ def dipole_kernel(shape, voxel_size, b0_direction=(0.0, 0.0, 1.0)):
     b = b / np.linalg.norm(b)
     axes = [np.fft.fftfreq(n, d=d) for n, d in zip(shape, voxel_size)]
     kx, ky, kz = np.meshgrid(*axes, indexing="ij", sparse=True)
-    k2 = kx ** 2 + ky ** 2 + kz ** 2
+    k2 = kx**2 + ky**2 + kz**2
     kb = kx * b[0] + ky * b[1] + kz * b[2]
     with np.errstate(invalid="ignore", divide="ignore"):
-        kernel = 1.0 / 3.0 - kb ** 2 / k2
+        kernel = 1.0 / 3.0 - kb**2 / k2
     kernel[0, 0, 0] = 0.0
     return kernel
 
@@ -90,10 +92,10 @@ def sphere_field(points_mm, centre_mm, radius_mm, chi_ppm, b0_direction=(0.0, 0.
     b = b / np.linalg.norm(b)
     offset = np.asarray(points_mm, dtype=float) - np.asarray(centre_mm, dtype=float)
     r2 = np.einsum("...i,...i->...", offset, offset)
-    outside = r2 > radius_mm ** 2
+    outside = r2 > radius_mm**2
     r2_safe = np.where(outside, r2, 1.0)
     cos2 = np.einsum("...i,i->...", offset, b) ** 2 / r2_safe
-    field = chi_ppm / 3.0 * (radius_mm ** 2 / r2_safe) ** 1.5 * (3 * cos2 - 1)
+    field = chi_ppm / 3.0 * (radius_mm**2 / r2_safe) ** 1.5 * (3 * cos2 - 1)
     return np.where(outside, field, 0.0)
 
 

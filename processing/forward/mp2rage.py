@@ -26,7 +26,7 @@ UNI_SCANNER_MAX = 4095
 
 def _block(mz, c, one_minus_e1, n, m0):
     """Longitudinal magnetisation after ``n`` excitations starting from ``mz``."""
-    cn = c ** n
+    cn = c**n
     return mz * cn + m0 * one_minus_e1 * (1.0 - cn) / (1.0 - c)
 
 
@@ -35,7 +35,9 @@ def _relax(mz, e_td, m0):
     return mz * e_td + m0 * (1.0 - e_td)
 
 
-def excitations_before_after(slices_per_slab: float, partial_fourier: float = 1.0) -> tuple[float, float]:
+def excitations_before_after(
+    slices_per_slab: float, partial_fourier: float = 1.0
+) -> tuple[float, float]:
     """Excitations before and after the k-space centre of one GRE block.
 
     ``slices_per_slab * (partial_fourier - 0.5)`` before and
@@ -54,20 +56,38 @@ def check_timing(*, tr, ti1, ti2, echo_spacing, slices_per_slab, partial_fourier
     block = (n_before + n_after) * echo_spacing
     problems = []
     if ti1 < n_before * echo_spacing:
-        problems.append(f"TI1 {ti1} s is shorter than the readout before the k-space centre "
-                        f"({n_before * echo_spacing:.3f} s)")
+        problems.append(
+            f"TI1 {ti1} s is shorter than the readout before the k-space centre "
+            f"({n_before * echo_spacing:.3f} s)"
+        )
     if ti2 - ti1 < block:
-        problems.append(f"TI2 - TI1 = {ti2 - ti1:.3f} s is shorter than one readout block ({block:.3f} s)")
+        problems.append(
+            f"TI2 - TI1 = {ti2 - ti1:.3f} s is shorter than one readout block ({block:.3f} s)"
+        )
     if ti2 > tr - n_after * echo_spacing:
         problems.append(f"the second readout ends after the next inversion (TR {tr} s)")
     if problems:
-        raise FerretError("impossible MP2RAGE timing: " + "; ".join(problems) + ".",
-                          fix="check RepetitionTimePreparation, InversionTime, RepetitionTimeExcitation, "
-                              "NumberShots and PartialFourier in the MP2RAGE sidecars.")
+        raise FerretError(
+            "impossible MP2RAGE timing: " + "; ".join(problems) + ".",
+            fix="check RepetitionTimePreparation, InversionTime, RepetitionTimeExcitation, "
+            "NumberShots and PartialFourier in the MP2RAGE sidecars.",
+        )
 
 
-def mp2rage_signals(t1_s, *, tr, ti1, ti2, flip1_deg, flip2_deg, echo_spacing, slices_per_slab,
-                    partial_fourier=1.0, inversion_efficiency=0.96, m0=1.0):
+def mp2rage_signals(
+    t1_s,
+    *,
+    tr,
+    ti1,
+    ti2,
+    flip1_deg,
+    flip2_deg,
+    echo_spacing,
+    slices_per_slab,
+    partial_fourier=1.0,
+    inversion_efficiency=0.96,
+    m0=1.0,
+):
     """Signed signals of the two MP2RAGE inversion images at the k-space centre.
 
     Parameters
@@ -96,8 +116,14 @@ def mp2rage_signals(t1_s, *, tr, ti1, ti2, flip1_deg, flip2_deg, echo_spacing, s
     gre1, gre2 : ndarray
         Real, signed signals (GRE1 is negative for long T1), shaped like ``t1_s``.
     """
-    check_timing(tr=tr, ti1=ti1, ti2=ti2, echo_spacing=echo_spacing,
-                 slices_per_slab=slices_per_slab, partial_fourier=partial_fourier)
+    check_timing(
+        tr=tr,
+        ti1=ti1,
+        ti2=ti2,
+        echo_spacing=echo_spacing,
+        slices_per_slab=slices_per_slab,
+        partial_fourier=partial_fourier,
+    )
     t1 = np.asarray(t1_s, dtype=float)
     n_before, n_after = excitations_before_after(slices_per_slab, partial_fourier)
     n_total = n_before + n_after
@@ -131,7 +157,7 @@ def mp2rage_uni(gre1, gre2):
     """
     gre1 = np.asarray(gre1, dtype=float)
     gre2 = np.asarray(gre2, dtype=float)
-    denominator = gre1 ** 2 + gre2 ** 2
+    denominator = gre1**2 + gre2**2
     with np.errstate(invalid="ignore", divide="ignore"):
         uni = gre1 * gre2 / denominator
     return np.where(denominator > 0, uni, 0.0)

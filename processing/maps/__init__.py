@@ -42,15 +42,29 @@ Derivative names (``Visit.derivative``, DESIGN section 4), per visit under
 Units: R2*, R2, R1 in 1/s; T2*, T2, T1 in s; MD in mm^2/s.
 """
 
-from processing.maps.pipeline import compute_visit_maps
+from processing.maps.mask import brain_mask
 from processing.maps.outputs import MapsReport
+from processing.maps.pipeline import compute_visit_maps
 from processing.maps.r1 import R1Fit, R1Model
 from processing.maps.r2 import R2Fit, R2Model
 from processing.maps.r2star import R2starFit, R2starModel
 from processing.maps.steps import MapOptions
 from processing.maps.swi import SWIFit, SWIModel
 from processing.maps.tensor import TensorFit, TensorModel
-from processing.maps.mask import brain_mask
 
-__all__ = ["compute_visit_maps", "MapsReport", "MapOptions", "R1Fit", "R1Model", "R2Fit", "R2Model",
-           "R2starFit", "R2starModel", "SWIFit", "SWIModel", "TensorFit", "TensorModel", "brain_mask"]
+__all__ = [
+    "compute_visit_maps",
+    "MapsReport",
+    "MapOptions",
+    "R1Fit",
+    "R1Model",
+    "R2Fit",
+    "R2Model",
+    "R2starFit",
+    "R2starModel",
+    "SWIFit",
+    "SWIModel",
+    "TensorFit",
+    "TensorModel",
+    "brain_mask",
+]

@@ -36,8 +36,10 @@ def resolve_mask(data: np.ndarray, mask: np.ndarray | None, *, n_spatial: int = 
     else:
         keep = np.asarray(mask, dtype=bool)
         if keep.shape != spatial:
-            raise FerretError(f"the mask has shape {keep.shape} but the image has {spatial}.",
-                              fix="use a mask computed on this image's grid.")
+            raise FerretError(
+                f"the mask has shape {keep.shape} but the image has {spatial}.",
+                fix="use a mask computed on this image's grid.",
+            )
         keep = keep.copy()
     finite = np.isfinite(data).all(axis=tuple(range(n_spatial, data.ndim)))
     keep &= finite
@@ -47,7 +49,7 @@ def resolve_mask(data: np.ndarray, mask: np.ndarray | None, *, n_spatial: int = 
 def masked_values(data: np.ndarray, keep: np.ndarray, dtype=np.float64) -> np.ndarray:
     """The masked voxels as ``(voxels, measurements)`` of ``dtype``."""
     if keep.all():  # no copy by fancy indexing when every voxel is fitted
-        values = data.reshape((-1,) + data.shape[keep.ndim:])
+        values = data.reshape((-1,) + data.shape[keep.ndim :])
     else:
         values = data[keep]
     if values.ndim == 1:
@@ -55,14 +57,18 @@ def masked_values(data: np.ndarray, keep: np.ndarray, dtype=np.float64) -> np.nd
     return values.astype(dtype, copy=False)
 
 
-def unmask(values: np.ndarray, keep: np.ndarray, *, fill: float = 0.0, dtype=np.float32) -> np.ndarray:
+def unmask(
+    values: np.ndarray, keep: np.ndarray, *, fill: float = 0.0, dtype=np.float32
+) -> np.ndarray:
     """Put per-voxel ``values`` (first axis = masked voxels) back into the grid."""
     out = np.full(keep.shape + values.shape[1:], fill, dtype=dtype)
     out[keep] = values
     return out
 
 
-def check_times(times, n_measurements: int, *, what: str = "echo times", minimum: int = 2) -> np.ndarray:
+def check_times(
+    times, n_measurements: int, *, what: str = "echo times", minimum: int = 2
+) -> np.ndarray:
     """Validate acquisition times: finite, strictly increasing, one per measurement.
 
     Raises
@@ -72,16 +78,22 @@ def check_times(times, n_measurements: int, *, what: str = "echo times", minimum
     """
     times = np.asarray(times, dtype=np.float64).ravel()
     if times.size != n_measurements:
-        raise FerretError(f"{times.size} {what} given for {n_measurements} images.",
-                          fix=f"give one value per image (check the sidecars' EchoTime).")
+        raise FerretError(
+            f"{times.size} {what} given for {n_measurements} images.",
+            fix="give one value per image (check the sidecars' EchoTime).",
+        )
     if times.size < minimum:
-        raise FerretError(f"{times.size} {what}: this map needs at least {minimum}.",
-                          fix="use an acquisition with more echoes or another method.")
+        raise FerretError(
+            f"{times.size} {what}: this map needs at least {minimum}.",
+            fix="use an acquisition with more echoes or another method.",
+        )
     if not np.all(np.isfinite(times)) or np.any(times < 0):
         raise FerretError(f"{what} must be finite and non-negative: {times.tolist()}.")
     if np.any(np.diff(times) <= 0):
-        raise FerretError(f"{what} must be strictly increasing: {times.tolist()}.",
-                          fix="order the echoes by echo time.")
+        raise FerretError(
+            f"{what} must be strictly increasing: {times.tolist()}.",
+            fix="order the echoes by echo time.",
+        )
     return times
 
 

@@ -16,8 +16,9 @@ import numpy as np
 CHUNK_VOXELS = 1 << 17
 
 
-def loglinear_fit(signal: np.ndarray, times: np.ndarray, *, floor: float | None = None,
-                  weighted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def loglinear_fit(
+    signal: np.ndarray, times: np.ndarray, *, floor: float | None = None, weighted: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares line through ``log S`` against ``t``.
 
     Parameters
@@ -55,22 +56,33 @@ def loglinear_fit(signal: np.ndarray, times: np.ndarray, *, floor: float | None 
 
 def _loglinear_unweighted(signal, t, floor):
     """Ordinary least squares on ``log S`` by one matrix product per chunk (logs in the
-    signal's precision: float32 signals give float32 logs, ample for magnitudes)."""
+    signal's precision: float32 signals give float32 logs, ample for magnitudes).
+    """
     centred = t - t.mean()
     dtype = np.float32 if np.asarray(signal).dtype == np.float32 else np.float64
-    columns = np.stack([np.full_like(t, 1.0 / t.size), centred / (centred @ centred)], axis=1).astype(dtype)
+    columns = np.stack(
+        [np.full_like(t, 1.0 / t.size), centred / (centred @ centred)], axis=1
+    ).astype(dtype)
     coefficients = np.empty((signal.shape[0], 2), dtype=dtype)
     for start in range(0, signal.shape[0], CHUNK_VOXELS):
-        logs = np.log(np.maximum(np.asarray(signal[start:start + CHUNK_VOXELS], dtype=dtype), dtype(floor)))
-        coefficients[start:start + CHUNK_VOXELS] = logs @ columns
+        logs = np.log(
+            np.maximum(np.asarray(signal[start : start + CHUNK_VOXELS], dtype=dtype), dtype(floor))
+        )
+        coefficients[start : start + CHUNK_VOXELS] = logs @ columns
     rate = -coefficients[:, 1]
     return np.exp(coefficients[:, 0] + rate * t.mean()), rate
 
 
-def nonlinear_fit(signal: np.ndarray, times: np.ndarray, *, offset: bool = False,
-                  iterations: int = 30, tolerance: float = 1e-9,
-                  start: tuple[np.ndarray, np.ndarray] | None = None,
-                  precision: str = "single") -> dict[str, np.ndarray]:
+def nonlinear_fit(
+    signal: np.ndarray,
+    times: np.ndarray,
+    *,
+    offset: bool = False,
+    iterations: int = 30,
+    tolerance: float = 1e-9,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    precision: str = "single",
+) -> dict[str, np.ndarray]:
     """Nonlinear least squares of ``A exp(-R t) [+ C]``.
 
     Without offset: variable projection (:func:`processing.maps.varpro.varpro_fit`);
@@ -100,14 +112,29 @@ def nonlinear_fit(signal: np.ndarray, times: np.ndarray, *, offset: bool = False
     if not offset:
         from processing.maps.varpro import varpro_fit
 
-        rate = loglinear_fit(signal, times)[1] if start is None else np.asarray(start[1], dtype=np.float64)
-        result = varpro_fit(signal, times, rate, iterations=max(iterations, 40), precision=precision)
+        rate = (
+            loglinear_fit(signal, times)[1]
+            if start is None
+            else np.asarray(start[1], dtype=np.float64)
+        )
+        result = varpro_fit(
+            signal, times, rate, iterations=max(iterations, 40), precision=precision
+        )
         return {**result, "offset": np.zeros(result["rate"].shape)}
     signal = np.asarray(signal, dtype=np.float64)
-    parts = [_fit_chunk(signal[i:i + CHUNK_VOXELS], np.asarray(times, dtype=np.float64), offset,
-                        iterations, tolerance,
-                        None if start is None else (start[0][i:i + CHUNK_VOXELS], start[1][i:i + CHUNK_VOXELS]))
-             for i in range(0, max(signal.shape[0], 1), CHUNK_VOXELS)]
+    parts = [
+        _fit_chunk(
+            signal[i : i + CHUNK_VOXELS],
+            np.asarray(times, dtype=np.float64),
+            offset,
+            iterations,
+            tolerance,
+            None
+            if start is None
+            else (start[0][i : i + CHUNK_VOXELS], start[1][i : i + CHUNK_VOXELS]),
+        )
+        for i in range(0, max(signal.shape[0], 1), CHUNK_VOXELS)
+    ]
     keys = ("amplitude", "rate", "offset", "converged")
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
 
@@ -115,7 +142,10 @@ def nonlinear_fit(signal: np.ndarray, times: np.ndarray, *, offset: bool = False
 def _fit_chunk(y, t, offset, iterations, tolerance, start):
     if start is None:
         start = loglinear_fit(y, t)
-    params = [np.asarray(start[0], dtype=np.float64).copy(), np.asarray(start[1], dtype=np.float64).copy()]
+    params = [
+        np.asarray(start[0], dtype=np.float64).copy(),
+        np.asarray(start[1], dtype=np.float64).copy(),
+    ]
     if offset:
         params.append(np.zeros(y.shape[0]))
     p = np.stack(params, axis=1)
@@ -144,8 +174,12 @@ def _fit_chunk(y, t, offset, iterations, tolerance, start):
         lam[idx] = np.where(better, lam[idx] * 0.1, lam[idx] * 10.0)
         done = (better & (rel < tolerance)) | (lam[idx] > 1e10) | (cost[idx] == 0)
         active[idx[done]] = False
-    return {"amplitude": p[:, 0], "rate": p[:, 1],
-            "offset": p[:, 2] if offset else np.zeros(y.shape[0]), "converged": ~active}
+    return {
+        "amplitude": p[:, 0],
+        "rate": p[:, 1],
+        "offset": p[:, 2] if offset else np.zeros(y.shape[0]),
+        "converged": ~active,
+    }
 
 
 def _jacobian(t, p):

@@ -38,8 +38,11 @@ def unit_vectors(vectors: np.ndarray, bvals: np.ndarray, path=None) -> np.ndarra
     ok = norms > 1e-6
     out[ok] = vectors[ok] / norms[ok, None]
     if np.any(~ok & (np.asarray(bvals) >= B0_THRESHOLD)):
-        raise FerretError("a diffusion-weighted volume has a zero b-vector.", path,
-                          "check the .bvec file: only b=0 volumes may have zero vectors.")
+        raise FerretError(
+            "a diffusion-weighted volume has a zero b-vector.",
+            path,
+            "check the .bvec file: only b=0 volumes may have zero vectors.",
+        )
     return out
 
 
@@ -78,7 +81,9 @@ class Shell:
         return f"b{int(round(self.bvalue / 50.0) * 50)}"
 
 
-def group_shells(bvals, *, tolerance: float = SHELL_TOLERANCE, b0_threshold: float = B0_THRESHOLD) -> list[Shell]:
+def group_shells(
+    bvals, *, tolerance: float = SHELL_TOLERANCE, b0_threshold: float = B0_THRESHOLD
+) -> list[Shell]:
     """Group b-values into shells; the first shell is b=0 (b < ``b0_threshold``), if any.
 
     Sorted b-values start a new shell where the gap to the previous exceeds

@@ -44,8 +44,10 @@ def load_echoes(acq: Acquisition, part: str = "mag") -> Loaded:
     """
     images = acq.part(part)
     if not images:
-        raise FerretError(f"no part-{part} images in this {acq.kind} acquisition.",
-                          acq.files[0].path if acq.files else None)
+        raise FerretError(
+            f"no part-{part} images in this {acq.kind} acquisition.",
+            acq.files[0].path if acq.files else None,
+        )
     from processing.study.check_acquisitions import missing_echoes
 
     for problem in missing_echoes(acq, images)[:1]:
@@ -57,11 +59,20 @@ def load_echoes(acq: Acquisition, part: str = "mag") -> Loaded:
         return Loaded(data, only.affine, only.zooms, only.files)
     first = loaded[0]
     for other in loaded[1:]:
-        if other.data.shape != first.data.shape or not np.allclose(other.affine, first.affine, atol=1e-3):
-            raise FerretError(f"echo images differ in grid ({other.data.shape} vs {first.data.shape}).",
-                              other.files[0], "all echoes must share one grid; re-convert the series.")
-    return Loaded(np.stack([item.data for item in loaded], axis=-1), first.affine, first.zooms,
-                  [item.files[0] for item in loaded])
+        if other.data.shape != first.data.shape or not np.allclose(
+            other.affine, first.affine, atol=1e-3
+        ):
+            raise FerretError(
+                f"echo images differ in grid ({other.data.shape} vs {first.data.shape}).",
+                other.files[0],
+                "all echoes must share one grid; re-convert the series.",
+            )
+    return Loaded(
+        np.stack([item.data for item in loaded], axis=-1),
+        first.affine,
+        first.zooms,
+        [item.files[0] for item in loaded],
+    )
 
 
 def echo_times_of(acq: Acquisition, override=None) -> list[float]:
@@ -73,7 +84,9 @@ def echo_times_of(acq: Acquisition, override=None) -> list[float]:
     return echo_times(acq)
 
 
-def gradients_of(acq: Acquisition, affine: np.ndarray, volumes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def gradients_of(
+    acq: Acquisition, affine: np.ndarray, volumes: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """b-values and unit b-vectors in RAS world axes (from FSL files, see :mod:`gradients`).
 
     ``volumes`` (the 4D image's) is checked against both files, exactly as ``validate`` does.

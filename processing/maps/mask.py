@@ -32,14 +32,27 @@ import numpy as np
 from scipy import ndimage
 
 from processing.errors import FerretError
-from processing.maps.skullstrip import (choose_threshold, fill_holes, largest_component, open_by_reconstruction,
-                                        take_in_dark_csf)
+from processing.maps.skullstrip import (
+    choose_threshold,
+    fill_holes,
+    largest_component,
+    open_by_reconstruction,
+    take_in_dark_csf,
+)
 
 SEARCH_MM = 3.0
 
 
-def brain_mask(image: np.ndarray, voxel_size_mm, *, work_mm: float = 2.0, erode_mm: float = 4.0,
-               threshold_scale: float = 1.0, grow_mm: float = 4.0, closing_mm: float = 6.0) -> np.ndarray:
+def brain_mask(
+    image: np.ndarray,
+    voxel_size_mm,
+    *,
+    work_mm: float = 2.0,
+    erode_mm: float = 4.0,
+    threshold_scale: float = 1.0,
+    grow_mm: float = 4.0,
+    closing_mm: float = 6.0,
+) -> np.ndarray:
     """Boolean intracranial mask of a 3-D image (see the module docstring).
 
     Parameters
@@ -74,11 +87,17 @@ def brain_mask(image: np.ndarray, voxel_size_mm, *, work_mm: float = 2.0, erode_
     head = fill_holes(largest_component(coarse > low + 0.1 * (high - low)))
     chosen = choose_threshold(search, zooms * search_factors, erode_mm=erode_mm, low=low, high=high)
     if chosen is None:
-        brain = open_by_reconstruction(coarse > _threshold(coarse) * threshold_scale, work_zooms, erode_mm)
+        brain = open_by_reconstruction(
+            coarse > _threshold(coarse) * threshold_scale, work_zooms, erode_mm
+        )
     else:
         threshold, erode, lowest = chosen
         brain = open_by_reconstruction(coarse > threshold, work_zooms, erode)
-        rim = open_by_reconstruction(coarse > lowest, work_zooms, erode) if lowest < threshold else brain
+        rim = (
+            open_by_reconstruction(coarse > lowest, work_zooms, erode)
+            if lowest < threshold
+            else brain
+        )
         brain |= rim & (ndimage.distance_transform_edt(~brain, sampling=work_zooms) <= grow_mm)
     brain = take_in_dark_csf(brain, head, work_zooms, closing_mm)
     return _upsample(brain, factors, image.shape)
@@ -101,8 +120,10 @@ def robust_range(image: np.ndarray) -> tuple[float, float]:
     finite = image[np.isfinite(image)]
     low, high = np.percentile(finite, [2, 98]) if finite.size else (0.0, 0.0)
     if high <= low:
-        raise FerretError("the image has no contrast to separate head from background.",
-                          fix="provide a brain mask or check the image.")
+        raise FerretError(
+            "the image has no contrast to separate head from background.",
+            fix="provide a brain mask or check the image.",
+        )
     return float(low), float(high)
 
 
@@ -118,7 +139,8 @@ def head_threshold(image: np.ndarray, *, fraction: float = 0.1) -> float:
 
 def _threshold(image):
     """Otsu's threshold of the positive values, or :func:`head_threshold` when Otsu kept
-    under a third of what the robust range keeps (it split bright fluid from tissue)."""
+    under a third of what the robust range keeps (it split bright fluid from tissue).
+    """
     from skimage.filters import threshold_otsu
 
     robust = head_threshold(image)

@@ -43,8 +43,19 @@ class MapWriter:
         self.visit = visit
         self.report = report
 
-    def write(self, key: str, name: str, data: np.ndarray, affine: np.ndarray, *, method: str,
-              parameters: dict, inputs: list[Path], datatype: str = "anat", **extra) -> Path:
+    def write(
+        self,
+        key: str,
+        name: str,
+        data: np.ndarray,
+        affine: np.ndarray,
+        *,
+        method: str,
+        parameters: dict,
+        inputs: list[Path],
+        datatype: str = "anat",
+        **extra,
+    ) -> Path:
         """Save ``data`` as ``<prefix>_<name>`` and its JSON sidecar; record it under ``key``."""
         path = self.visit.derivative(name, datatype)
         _refuse_raw(path, self.visit)
@@ -53,13 +64,26 @@ class MapWriter:
         self.report.computed[key] = path
         return path
 
-    def write_mask(self, key: str, name: str, mask: np.ndarray, affine: np.ndarray, *, source: Path,
-                   datatype: str = "anat", provided: bool = False) -> Path:
+    def write_mask(
+        self,
+        key: str,
+        name: str,
+        mask: np.ndarray,
+        affine: np.ndarray,
+        *,
+        source: Path,
+        datatype: str = "anat",
+        provided: bool = False,
+    ) -> Path:
         """Save a brain mask as uint8 with its provenance."""
         path = self.visit.derivative(name, datatype)
         _refuse_raw(path, self.visit)
         save_nifti(path, np.asarray(mask, dtype=np.uint8), affine)
-        method = "user-provided brain mask" if provided else "automatic brain mask (processing.maps.mask)"
+        method = (
+            "user-provided brain mask"
+            if provided
+            else "automatic brain mask (processing.maps.mask)"
+        )
         write_provenance(path, method, {}, [source])
         self.report.computed[key] = path
         return path
@@ -68,8 +92,11 @@ class MapWriter:
 def _refuse_raw(path: Path, visit: Visit) -> None:
     derivatives = (visit.study_root / "derivatives").resolve()
     if derivatives not in path.resolve().parents:
-        raise FerretError("refusing to write outside <study>/derivatives.", path,
-                          "this is a bug in the output naming; please report it.")
+        raise FerretError(
+            "refusing to write outside <study>/derivatives.",
+            path,
+            "this is a bug in the output naming; please report it.",
+        )
 
 
 def tensor_warnings(md_paths: list[Path]) -> list[str]:
@@ -84,9 +111,14 @@ def tensor_warnings(md_paths: list[Path]) -> list[str]:
             parameters = json.loads(sidecar_path(path).read_text()).get("Parameters", {})
         except (OSError, ValueError):
             continue
-        partial, unfitted = parameters.get("partial_voxels", 0), parameters.get("unfitted_voxels", 0)
+        partial, unfitted = (
+            parameters.get("partial_voxels", 0),
+            parameters.get("unfitted_voxels", 0),
+        )
         if partial:
-            lines.append(f"QC WARNING: {path.name}: {partial} brain voxels hold zero or negative DWI signal in "
-                         f"some volumes (dropout or zero-filled edges), fitted without those volumes; "
-                         f"{unfitted} had fewer than 7 left and are 0")
+            lines.append(
+                f"QC WARNING: {path.name}: {partial} brain voxels hold zero or negative DWI signal in "
+                f"some volumes (dropout or zero-filled edges), fitted without those volumes; "
+                f"{unfitted} had fewer than 7 left and are 0"
+            )
     return lines

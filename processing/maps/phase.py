@@ -53,7 +53,9 @@ def phase_to_radians(phase: np.ndarray, *, units: str = "auto") -> tuple[np.ndar
     low, high = float(finite.min()), float(finite.max())
     if units == "radians" or (units == "auto" and _within_radians(low, high)):
         inside = low >= -np.pi and high < np.pi
-        note = "radians as stored" + ("" if units == "radians" else f" (values within [-pi, pi] +- {RADIANS_TOLERANCE:g})")
+        note = "radians as stored" + (
+            "" if units == "radians" else f" (values within [-pi, pi] +- {RADIANS_TOLERANCE:g})"
+        )
         return (phase if inside else _wrap(phase)), note
     known = None if units == "arbitrary" else _scanner_range(finite, low, high)
     if known is not None:

@@ -17,9 +17,15 @@ from processing.progress import Progress, null_progress
 from processing.study.model import Visit
 
 
-def compute_visit_maps(visit: Visit, *, progress: Progress | None = None, options: MapOptions | None = None,
-                       masks: dict | None = None, only: tuple[str, ...] | None = None,
-                       **settings) -> MapsReport:
+def compute_visit_maps(
+    visit: Visit,
+    *,
+    progress: Progress | None = None,
+    options: MapOptions | None = None,
+    masks: dict | None = None,
+    only: tuple[str, ...] | None = None,
+    **settings,
+) -> MapsReport:
     """Compute and write the maps of one visit.
 
     Parameters

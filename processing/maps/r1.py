@@ -24,7 +24,9 @@ PARAMETER_NAMES = ("tr", "ti1", "ti2", "flip1_deg", "flip2_deg", "echo_spacing",
 T1_RANGE_S = (0.05, 5.0)
 
 
-def lookup_table(parameters: dict, *, t1_range=T1_RANGE_S, points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+def lookup_table(
+    parameters: dict, *, t1_range=T1_RANGE_S, points: int = 2000
+) -> tuple[np.ndarray, np.ndarray]:
     """``(uni, t1)`` of the monotonic part of the MP2RAGE curve, ``uni`` increasing.
 
     Raises
@@ -34,8 +36,10 @@ def lookup_table(parameters: dict, *, t1_range=T1_RANGE_S, points: int = 2000) -
     """
     missing = [name for name in PARAMETER_NAMES if parameters.get(name) is None]
     if missing:
-        raise FerretError("MP2RAGE parameters needed for R1 are missing: " + ", ".join(missing) + ".",
-                          fix="add them to the sidecars or give them explicitly.")
+        raise FerretError(
+            "MP2RAGE parameters needed for R1 are missing: " + ", ".join(missing) + ".",
+            fix="add them to the sidecars or give them explicitly.",
+        )
     t1 = np.linspace(t1_range[0], t1_range[1], points)
     options = {k: parameters[k] for k in PARAMETER_NAMES}
     for optional in ("partial_fourier", "inversion_efficiency"):
@@ -43,10 +47,12 @@ def lookup_table(parameters: dict, *, t1_range=T1_RANGE_S, points: int = 2000) -
             options[optional] = parameters[optional]
     uni = mp2rage_uni(*mp2rage_signals(t1, **options))
     first, last = sorted((int(np.argmax(uni)), int(np.argmin(uni))))
-    uni, t1 = uni[first:last + 1], t1[first:last + 1]
+    uni, t1 = uni[first : last + 1], t1[first : last + 1]
     if uni.size < 10:
-        raise FerretError("the MP2RAGE lookup table has no usable monotonic part for these parameters.",
-                          fix="check TI1, TI2, TR and the flip angles in the sidecars.")
+        raise FerretError(
+            "the MP2RAGE lookup table has no usable monotonic part for these parameters.",
+            fix="check TI1, TI2, TR and the flip angles in the sidecars.",
+        )
     order = np.argsort(uni)
     return uni[order], t1[order]
 
@@ -91,7 +97,7 @@ class R1Model:
         """The lookup table ``(uni, t1)``."""
         return lookup_table(self.parameters)
 
-    def fit(self, uni: np.ndarray, mask: np.ndarray | None = None) -> "R1Fit":
+    def fit(self, uni: np.ndarray, mask: np.ndarray | None = None) -> R1Fit:
         """Map a UNI image (scanner units or [-0.5, 0.5]) to T1 and R1; 0 outside ``mask``."""
         uni = np.asarray(uni)
         if uni.ndim != 3:

@@ -18,7 +18,13 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.maps import expfit
-from processing.maps._voxels import check_times, masked_values, resolve_mask, unmask, single_threaded_blas
+from processing.maps._voxels import (
+    check_times,
+    masked_values,
+    resolve_mask,
+    single_threaded_blas,
+    unmask,
+)
 
 R2_METHODS = ("nonlinear", "loglinear")
 
@@ -34,14 +40,16 @@ class R2Model:
 
     def __post_init__(self):
         if self.method not in R2_METHODS:
-            raise FerretError(f"unknown R2 method {self.method!r}.", fix="use 'nonlinear' or 'loglinear'.")
+            raise FerretError(
+                f"unknown R2 method {self.method!r}.", fix="use 'nonlinear' or 'loglinear'."
+            )
 
     def used_echoes(self, n_echoes: int) -> np.ndarray:
         """Indices of the echoes that enter the fit."""
         first = 1 if self.drop_first_echo and n_echoes > 2 else 0
         return np.arange(first, n_echoes)
 
-    def fit(self, data: np.ndarray, mask: np.ndarray | None = None) -> "R2Fit":
+    def fit(self, data: np.ndarray, mask: np.ndarray | None = None) -> R2Fit:
         """Fit ``data`` (x, y, z, echoes); voxels outside ``mask`` or non-finite get 0."""
         data = np.asarray(data)
         if data.ndim != 4:
@@ -50,8 +58,10 @@ class R2Model:
         used = self.used_echoes(te.size)
         minimum = 3 if self.offset else 2
         if used.size < minimum:
-            raise FerretError(f"{used.size} echoes left for the R2 fit; it needs {minimum}.",
-                              fix="turn off the offset or the first-echo drop, or use more echoes.")
+            raise FerretError(
+                f"{used.size} echoes left for the R2 fit; it needs {minimum}.",
+                fix="turn off the offset or the first-echo drop, or use more echoes.",
+            )
         keep = resolve_mask(data, mask)
         values = masked_values(data, keep, dtype=np.float32)[:, used]
         with single_threaded_blas():

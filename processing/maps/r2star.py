@@ -29,7 +29,13 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.maps import expfit
-from processing.maps._voxels import check_times, masked_values, resolve_mask, unmask, single_threaded_blas
+from processing.maps._voxels import (
+    check_times,
+    masked_values,
+    resolve_mask,
+    single_threaded_blas,
+    unmask,
+)
 
 METHODS = ("trapezoid", "arlo", "loglinear", "nonlinear")
 
@@ -76,11 +82,16 @@ def applicable_method(method: str, te, rtol: float = 1e-3) -> tuple[str, str | N
         return method, None
     dte = np.diff(te)
     if te.size < 3:
-        return "trapezoid", f"ARLO needs at least 3 echoes ({te.size} here): the trapezoid was used instead."
+        return (
+            "trapezoid",
+            f"ARLO needs at least 3 echoes ({te.size} here): the trapezoid was used instead.",
+        )
     if np.ptp(dte) > rtol * np.mean(dte):
         spacings = ", ".join(f"{1000 * d:.3g}" for d in dte)
-        return "trapezoid", (f"ARLO needs equally spaced echoes (spacings {spacings} ms here): "
-                             "the trapezoid was used instead.")
+        return "trapezoid", (
+            f"ARLO needs equally spaced echoes (spacings {spacings} ms here): "
+            "the trapezoid was used instead."
+        )
     return method, None
 
 
@@ -95,27 +106,35 @@ def r2star_arlo(magnitude: np.ndarray, te: np.ndarray, *, clip: bool = True, rto
     s = np.asarray(magnitude)
     dte = np.diff(te)
     if te.size < 3:
-        raise FerretError(f"ARLO needs at least 3 echoes, got {te.size}.",
-                          fix="use the trapezoidal method, which works from 2 echoes.")
+        raise FerretError(
+            f"ARLO needs at least 3 echoes, got {te.size}.",
+            fix="use the trapezoidal method, which works from 2 echoes.",
+        )
     if np.ptp(dte) > rtol * np.mean(dte):
-        raise FerretError(f"ARLO needs equally spaced echoes; spacings are {dte.tolist()} s.",
-                          fix="use the trapezoidal method, which handles any spacing.")
+        raise FerretError(
+            f"ARLO needs equally spaced echoes; spacings are {dte.tolist()} s.",
+            fix="use the trapezoidal method, which handles any spacing.",
+        )
     third = np.mean(dte) / 3.0
     simpson = third * (s[:, :-2] + 4.0 * s[:, 1:-1] + s[:, 2:])
     delta = s[:, :-2] - s[:, 2:]
     sd = (simpson * delta).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t2star = ((simpson ** 2).sum(axis=1) + third * sd) / (third * (delta ** 2).sum(axis=1) + sd)
+        t2star = ((simpson**2).sum(axis=1) + third * sd) / (third * (delta**2).sum(axis=1) + sd)
     return _finish(s, te, t2star, clip)
 
 
-def r2star_loglinear(magnitude: np.ndarray, te: np.ndarray, *, clip: bool = True, weighted: bool = False):
+def r2star_loglinear(
+    magnitude: np.ndarray, te: np.ndarray, *, clip: bool = True, weighted: bool = False
+):
     """R2* and S0 by (optionally S^2-weighted) least squares on log S."""
     s0, rate = expfit.loglinear_fit(magnitude, te, weighted=weighted)
     return _finish_rate(te, rate, s0, clip)
 
 
-def r2star_nonlinear(magnitude: np.ndarray, te: np.ndarray, *, clip: bool = True, iterations: int = 30):
+def r2star_nonlinear(
+    magnitude: np.ndarray, te: np.ndarray, *, clip: bool = True, iterations: int = 30
+):
     """R2* and S0 by nonlinear least squares on S, started from the log-linear fit."""
     result = expfit.nonlinear_fit(magnitude, te, iterations=iterations)
     return _finish_rate(te, result["rate"], result["amplitude"], clip)
@@ -137,8 +156,12 @@ def _finish_rate(te, rate, s0, clip):
     return r2star, s0
 
 
-_FORMULAS = {"trapezoid": r2star_trapezoid, "arlo": r2star_arlo,
-             "loglinear": r2star_loglinear, "nonlinear": r2star_nonlinear}
+_FORMULAS = {
+    "trapezoid": r2star_trapezoid,
+    "arlo": r2star_arlo,
+    "loglinear": r2star_loglinear,
+    "nonlinear": r2star_nonlinear,
+}
 
 
 @dataclass
@@ -160,19 +183,25 @@ class R2starModel:
 
     def __post_init__(self):
         if self.method not in _FORMULAS:
-            raise FerretError(f"unknown R2* method {self.method!r}.", fix=f"use one of {', '.join(METHODS)}.")
+            raise FerretError(
+                f"unknown R2* method {self.method!r}.", fix=f"use one of {', '.join(METHODS)}."
+            )
 
-    def fit(self, data: np.ndarray, mask: np.ndarray | None = None) -> "R2starFit":
+    def fit(self, data: np.ndarray, mask: np.ndarray | None = None) -> R2starFit:
         """Fit ``data`` (x, y, z, echoes); voxels outside ``mask`` or non-finite get 0."""
         data = np.asarray(data)
         if data.ndim != 4:
-            raise FerretError(f"multi-echo data must be 4-D (x, y, z, echo); got shape {data.shape}.")
+            raise FerretError(
+                f"multi-echo data must be 4-D (x, y, z, echo); got shape {data.shape}."
+            )
         te = check_times(self.echo_times, data.shape[-1])
         keep = resolve_mask(data, mask)
         # closed forms are exact enough in float32 (relative error ~1e-7); fits use float64
         dtype = np.float32 if self.method in ("trapezoid", "arlo") else np.float64
         with single_threaded_blas():
-            r2star, s0 = _FORMULAS[self.method](masked_values(data, keep, dtype=dtype), te, clip=self.clip)
+            r2star, s0 = _FORMULAS[self.method](
+                masked_values(data, keep, dtype=dtype), te, clip=self.clip
+            )
         return R2starFit(self, keep, r2star, s0)
 
 

@@ -37,8 +37,9 @@ DEEPER = 1.75
 CLEAR_FRACTION = 0.02
 
 
-def choose_threshold(image: np.ndarray, zooms, *, erode_mm: float, low: float,
-                     high: float) -> tuple[float, float, float] | None:
+def choose_threshold(
+    image: np.ndarray, zooms, *, erode_mm: float, low: float, high: float
+) -> tuple[float, float, float] | None:
     """The threshold and erosion depth of the skull strip, searched on a coarse grid.
 
     Parameters
@@ -83,12 +84,15 @@ def shell_depth(zooms) -> float:
 
 def _clear_candidates(image, zooms, erode_mm, near_surface, edges, low, high):
     """``(surface edge strength, threshold, candidate)`` of the levels whose candidate keeps clear
-    of the head surface, from the lowest level up to two levels past the strongest edge."""
+    of the head surface, from the lowest level up to two levels past the strongest edge.
+    """
     clear, falling = [], 0
     floor = ndimage.minimum_filter(image, footprint=ball(erode_mm, zooms), mode="nearest")
     for level in LEVELS:
         threshold = low + level * (high - low)
-        candidate = open_by_reconstruction(image > threshold, zooms, erode_mm, core=floor > threshold)
+        candidate = open_by_reconstruction(
+            image > threshold, zooms, erode_mm, core=floor > threshold
+        )
         if not candidate.any() or surface_fraction(candidate, near_surface) > CLEAR_FRACTION:
             continue
         clear.append((surface_mean(candidate, edges), threshold, candidate))
@@ -109,8 +113,9 @@ def surface_mean(mask, values):
     return float(values[surface].mean()) if surface.any() else 0.0
 
 
-def open_by_reconstruction(foreground: np.ndarray, zooms, erode_mm: float, *,
-                           core: np.ndarray | None = None) -> np.ndarray:
+def open_by_reconstruction(
+    foreground: np.ndarray, zooms, erode_mm: float, *, core: np.ndarray | None = None
+) -> np.ndarray:
     """Largest component of the foreground's core (deeper than ``erode_mm``), grown back inside it.
 
     ``core`` is the eroded foreground when already known (for ``image > t`` it
@@ -121,7 +126,9 @@ def open_by_reconstruction(foreground: np.ndarray, zooms, erode_mm: float, *,
     core = largest_component(core)
     if not core.any():
         return largest_component(foreground)
-    return largest_component(ndimage.binary_dilation(core, ball(1.5 * erode_mm, zooms)) & foreground)
+    return largest_component(
+        ndimage.binary_dilation(core, ball(1.5 * erode_mm, zooms)) & foreground
+    )
 
 
 def ball(radius_mm: float, zooms) -> np.ndarray:
@@ -145,7 +152,8 @@ def surface_fraction(mask: np.ndarray, region: np.ndarray) -> float:
 
 def take_in_dark_csf(brain: np.ndarray, head: np.ndarray, zooms, radius_mm: float) -> np.ndarray:
     """Close the brain with a ball of ``radius_mm`` (sulci, CSF between the lobes), never into the
-    head's outer layer, then fill holes."""
+    head's outer layer, then fill holes.
+    """
     element = ball(radius_mm, zooms)
     pad = max(element.shape)
     closed = ndimage.binary_closing(np.pad(brain, pad), element)[pad:-pad, pad:-pad, pad:-pad]

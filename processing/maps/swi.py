@@ -65,7 +65,7 @@ def highpass_phase(phase: np.ndarray, *, kernel_size: int = 12) -> np.ndarray:
     finite = np.isfinite(planes)
     all_finite = bool(finite.all())
     if not all_finite:
-        planes = np.where(finite, planes, np.float32(0.0))   # a copy: the caller's array stays as is
+        planes = np.where(finite, planes, np.float32(0.0))  # a copy: the caller's array stays as is
     real, imag = np.cos(planes), np.sin(planes)
     if not all_finite:
         real[~finite] = 0.0
@@ -89,8 +89,14 @@ def phase_mask(highpass: np.ndarray, *, sign: str = "negative") -> np.ndarray:
     return np.where(phi >= 0, (np.pi - phi) / np.pi, 1.0).astype(np.float32)
 
 
-def swi_echo(magnitude: np.ndarray, phase: np.ndarray, *, sign: str = "negative", power: int = 4,
-             kernel_size: int = 12) -> np.ndarray:
+def swi_echo(
+    magnitude: np.ndarray,
+    phase: np.ndarray,
+    *,
+    sign: str = "negative",
+    power: int = 4,
+    kernel_size: int = 12,
+) -> np.ndarray:
     """SWI of one echo: ``magnitude * phase_mask(highpass(phase)) ** power``."""
     weight = phase_mask(highpass_phase(phase, kernel_size=kernel_size), sign=sign)
     weight = _integer_power(weight, int(power))
@@ -119,7 +125,9 @@ def minimum_intensity_projection(image: np.ndarray, *, slab: int = 4) -> np.ndar
     """Sliding minimum over ``slab`` neighbouring slices (third axis), same shape."""
     if slab < 1:
         raise FerretError(f"the minIP slab must be at least 1 slice, got {slab}.")
-    return ndimage.minimum_filter1d(np.asarray(image, dtype=np.float32), size=int(slab), axis=2, mode="nearest")
+    return ndimage.minimum_filter1d(
+        np.asarray(image, dtype=np.float32), size=int(slab), axis=2, mode="nearest"
+    )
 
 
 @dataclass
@@ -131,20 +139,29 @@ class SWIModel:
     kernel_size: int = 12
     phase_units: str = "auto"
 
-    def fit(self, magnitude: np.ndarray, phase: np.ndarray, mask: np.ndarray | None = None) -> "SWIFit":
+    def fit(
+        self, magnitude: np.ndarray, phase: np.ndarray, mask: np.ndarray | None = None
+    ) -> SWIFit:
         """Compute SWI from (x, y, z[, echo]) magnitude and phase in stored orientation.
 
         ``mask`` (optional) zeroes the result outside it.
         """
         magnitude, phase = _as_4d(magnitude), _as_4d(phase)
         if magnitude.shape != phase.shape:
-            raise FerretError(f"magnitude {magnitude.shape} and phase {phase.shape} differ in shape.",
-                              fix="give the magnitude and phase of the same echoes.")
+            raise FerretError(
+                f"magnitude {magnitude.shape} and phase {phase.shape} differ in shape.",
+                fix="give the magnitude and phase of the same echoes.",
+            )
         radians, note = phase_to_radians(phase, units=self.phase_units)
 
         def one_echo(e):
-            return swi_echo(np.ascontiguousarray(magnitude[..., e]), np.ascontiguousarray(radians[..., e]),
-                            sign=self.sign, power=self.power, kernel_size=self.kernel_size)
+            return swi_echo(
+                np.ascontiguousarray(magnitude[..., e]),
+                np.ascontiguousarray(radians[..., e]),
+                sign=self.sign,
+                power=self.power,
+                kernel_size=self.kernel_size,
+            )
 
         with ThreadPoolExecutor(max_workers=2) as pool:  # numpy and ndimage release the GIL
             echoes = list(pool.map(one_echo, range(magnitude.shape[-1])))

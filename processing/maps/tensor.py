@@ -28,7 +28,7 @@ from functools import cached_property
 import numpy as np
 
 from processing.errors import FerretError
-from processing.maps._voxels import masked_values, resolve_mask, unmask, single_threaded_blas
+from processing.maps._voxels import masked_values, resolve_mask, single_threaded_blas, unmask
 
 FIT_METHODS = ("ols", "wls")
 CHUNK_VOXELS = 1 << 16
@@ -39,8 +39,17 @@ def design_matrix(bvals: np.ndarray, bvecs: np.ndarray) -> np.ndarray:
     b = np.asarray(bvals, dtype=float)[:, None]
     g = np.asarray(bvecs, dtype=float)
     gx, gy, gz = g[:, 0:1], g[:, 1:2], g[:, 2:3]
-    return np.hstack([-b * gx * gx, -b * gy * gy, -b * gz * gz, -2 * b * gx * gy, -2 * b * gx * gz,
-                      -2 * b * gy * gz, np.ones_like(b)])
+    return np.hstack(
+        [
+            -b * gx * gx,
+            -b * gy * gy,
+            -b * gz * gz,
+            -2 * b * gx * gy,
+            -2 * b * gx * gz,
+            -2 * b * gy * gz,
+            np.ones_like(b),
+        ]
+    )
 
 
 def fit_ols(log_signal: np.ndarray, design: np.ndarray) -> np.ndarray:
@@ -53,13 +62,16 @@ def fit_wls(log_signal: np.ndarray, design: np.ndarray) -> np.ndarray:
     out = np.empty((log_signal.shape[0], design.shape[1]))
     pinv_t = np.linalg.pinv(design).T
     for start in range(0, log_signal.shape[0], CHUNK_VOXELS):
-        y = log_signal[start:start + CHUNK_VOXELS]
-        out[start:start + CHUNK_VOXELS] = _weighted_solve(y, _predicted_weights(y @ pinv_t, design), design)
+        y = log_signal[start : start + CHUNK_VOXELS]
+        out[start : start + CHUNK_VOXELS] = _weighted_solve(
+            y, _predicted_weights(y @ pinv_t, design), design
+        )
     return out
 
 
-def fit_with_missing(log_signal: np.ndarray, usable: np.ndarray, design: np.ndarray,
-                     method: str) -> tuple[np.ndarray, np.ndarray]:
+def fit_with_missing(
+    log_signal: np.ndarray, usable: np.ndarray, design: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Fit each voxel from its ``usable`` measurements only; return coefficients and a fitted flag.
 
     A voxel whose usable rows of the design have rank below 7 cannot hold a
@@ -71,7 +83,9 @@ def fit_with_missing(log_signal: np.ndarray, usable: np.ndarray, design: np.ndar
     weights = weights[fitted]
     coefficients = _weighted_solve(y, weights, design)
     if method == "wls":
-        coefficients = _weighted_solve(y, weights * _predicted_weights(coefficients, design), design)
+        coefficients = _weighted_solve(
+            y, weights * _predicted_weights(coefficients, design), design
+        )
     out = np.zeros((log_signal.shape[0], design.shape[1]))
     out[fitted] = coefficients
     return out, fitted
@@ -86,8 +100,10 @@ def _weighted_solve(y: np.ndarray, w2: np.ndarray, design: np.ndarray) -> np.nda
     """Per-voxel solution of the normal equations with squared weights ``w2`` (voxels, measurements)."""
     normal = np.einsum("vn,ni,nj->vij", w2, design, design, optimize=True)
     rhs = np.einsum("vn,ni,vn->vi", w2, design, y, optimize=True)
-    diagonal = np.einsum("vii->vi", normal)   # a writable view
-    diagonal += 1e-12 * diagonal + 1e-300      # relative ridge: solvable when weights underflow, exact otherwise
+    diagonal = np.einsum("vii->vi", normal)  # a writable view
+    diagonal += (
+        1e-12 * diagonal + 1e-300
+    )  # relative ridge: solvable when weights underflow, exact otherwise
     return np.linalg.solve(normal, rhs[..., None])[..., 0]
 
 
@@ -101,8 +117,8 @@ def fractional_anisotropy(elements: np.ndarray) -> np.ndarray:
     md = mean_diffusivity(elements)
     diag = elements[..., :3] - md[..., None]
     off = elements[..., 3:]
-    deviation = (diag ** 2).sum(axis=-1) + 2.0 * (off ** 2).sum(axis=-1)
-    norm = (elements[..., :3] ** 2).sum(axis=-1) + 2.0 * (off ** 2).sum(axis=-1)
+    deviation = (diag**2).sum(axis=-1) + 2.0 * (off**2).sum(axis=-1)
+    norm = (elements[..., :3] ** 2).sum(axis=-1) + 2.0 * (off**2).sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         fa = np.sqrt(1.5 * deviation / norm)
     return np.clip(np.nan_to_num(fa, nan=0.0), 0.0, 1.0)
@@ -111,8 +127,9 @@ def fractional_anisotropy(elements: np.ndarray) -> np.ndarray:
 def tensor_matrices(elements: np.ndarray) -> np.ndarray:
     """``(..., 3, 3)`` symmetric matrices from ``(..., 6)`` elements."""
     xx, yy, zz, xy, xz, yz = np.moveaxis(elements, -1, 0)
-    return np.stack([np.stack([xx, xy, xz], -1), np.stack([xy, yy, yz], -1),
-                     np.stack([xz, yz, zz], -1)], -2)
+    return np.stack(
+        [np.stack([xx, xy, xz], -1), np.stack([xy, yy, yz], -1), np.stack([xz, yz, zz], -1)], -2
+    )
 
 
 @dataclass
@@ -130,15 +147,19 @@ class TensorModel:
         self.bvecs = np.asarray(self.bvecs, dtype=float)
         self.design = design_matrix(self.bvals, self.bvecs)
         if np.linalg.matrix_rank(self.design) < 7:
-            raise FerretError(f"the gradient table cannot determine a tensor ({np.sum(self.bvals >= 50)} "
-                              "diffusion-weighted volumes; need b=0 and at least 6 non-collinear directions).",
-                              fix="use a DWI with b=0 and six or more directions.")
+            raise FerretError(
+                f"the gradient table cannot determine a tensor ({np.sum(self.bvals >= 50)} "
+                "diffusion-weighted volumes; need b=0 and at least 6 non-collinear directions).",
+                fix="use a DWI with b=0 and six or more directions.",
+            )
 
-    def fit(self, data: np.ndarray, mask: np.ndarray | None = None) -> "TensorFit":
+    def fit(self, data: np.ndarray, mask: np.ndarray | None = None) -> TensorFit:
         """Fit ``data`` (x, y, z, volumes); voxels outside ``mask`` or non-finite give 0."""
         data = np.asarray(data)
         if data.ndim != 4 or data.shape[-1] != self.bvals.size:
-            raise FerretError(f"DWI data of shape {data.shape} does not match {self.bvals.size} b-values.")
+            raise FerretError(
+                f"DWI data of shape {data.shape} does not match {self.bvals.size} b-values."
+            )
         keep = resolve_mask(data, mask)
         values = masked_values(data, keep, dtype=np.float64)
         usable = values > 0
@@ -148,22 +169,31 @@ class TensorModel:
         with single_threaded_blas():
             coefficients = (fit_ols if self.method == "ols" else fit_wls)(log_signal, self.design)
             if partial.size:
-                coefficients[partial], fitted = fit_with_missing(log_signal[partial], usable[partial],
-                                                                 self.design, self.method)
+                coefficients[partial], fitted = fit_with_missing(
+                    log_signal[partial], usable[partial], self.design, self.method
+                )
                 unfitted = int((~fitted).sum())
         if unfitted:  # voxels too damaged for a tensor join the background
             rows = np.ones(len(values), dtype=bool)
             rows[partial[~fitted]] = False
             keep[keep] = rows
             coefficients = coefficients[rows]
-        return TensorFit(self, keep, coefficients, partial_voxels=int(partial.size), unfitted_voxels=unfitted)
+        return TensorFit(
+            self, keep, coefficients, partial_voxels=int(partial.size), unfitted_voxels=unfitted
+        )
 
 
 class TensorFit:
     """Result of :meth:`TensorModel.fit`; maps are full-grid float32, 0 outside the mask."""
 
-    def __init__(self, model: TensorModel, mask: np.ndarray, coefficients: np.ndarray,
-                 partial_voxels: int = 0, unfitted_voxels: int = 0):
+    def __init__(
+        self,
+        model: TensorModel,
+        mask: np.ndarray,
+        coefficients: np.ndarray,
+        partial_voxels: int = 0,
+        unfitted_voxels: int = 0,
+    ):
         self.model = model
         self.mask = mask
         #: voxels fitted without some of their measurements (zero or negative signal)

@@ -35,10 +35,16 @@ def tensor_volumes(shells: list[Shell], path=None) -> np.ndarray:
         With no b=0 volume or no diffusion-weighted shell.
     """
     if not shells or shells[0].bvalue != 0:
-        raise FerretError("the DWI has no b=0 volume (b < 50 s/mm^2); the tensor needs one.", path,
-                          "check the .bval file.")
+        raise FerretError(
+            "the DWI has no b=0 volume (b < 50 s/mm^2); the tensor needs one.",
+            path,
+            "check the .bval file.",
+        )
     weighted = weighted_shells(shells)
     if not weighted:
-        raise FerretError("the DWI has only b=0 volumes; no trace, MD or FA can be computed.", path,
-                          "use the diffusion-weighted series (with b > 0).")
+        raise FerretError(
+            "the DWI has only b=0 volumes; no trace, MD or FA can be computed.",
+            path,
+            "use the diffusion-weighted series (with b > 0).",
+        )
     return np.array(sorted(shells[0].indices + weighted[0].indices))

@@ -24,11 +24,18 @@ import numpy as np
 CHUNK_VOXELS = 1 << 16
 THREADS = 2
 SINGLE_TOLERANCE = 1e-4
-MAX_RATE_TIMES_SPAN = 200.0   # R * (t_N - t_0) beyond this: signal gone after the first echo
+MAX_RATE_TIMES_SPAN = 200.0  # R * (t_N - t_0) beyond this: signal gone after the first echo
 
 
-def varpro_fit(signal: np.ndarray, times: np.ndarray, start_rate: np.ndarray, *, iterations: int = 40,
-               tolerance: float = 1e-7, precision: str = "double") -> dict[str, np.ndarray]:
+def varpro_fit(
+    signal: np.ndarray,
+    times: np.ndarray,
+    start_rate: np.ndarray,
+    *,
+    iterations: int = 40,
+    tolerance: float = 1e-7,
+    precision: str = "double",
+) -> dict[str, np.ndarray]:
     """Least-squares ``(A, R)`` of ``A exp(-R t)`` for every voxel.
 
     Parameters
@@ -57,10 +64,17 @@ def varpro_fit(signal: np.ndarray, times: np.ndarray, start_rate: np.ndarray, *,
     tolerance = max(tolerance, SINGLE_TOLERANCE) if dtype == np.float32 else tolerance
 
     def fit(start):
-        return _fit_chunk(np.asarray(signal[start:start + CHUNK_VOXELS], dtype=dtype), t.astype(dtype),
-                          np.asarray(start_rate[start:start + CHUNK_VOXELS], dtype=dtype), iterations, tolerance)
+        return _fit_chunk(
+            np.asarray(signal[start : start + CHUNK_VOXELS], dtype=dtype),
+            t.astype(dtype),
+            np.asarray(start_rate[start : start + CHUNK_VOXELS], dtype=dtype),
+            iterations,
+            tolerance,
+        )
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:   # numpy releases the GIL in the array work
+    with ThreadPoolExecutor(
+        max_workers=THREADS
+    ) as pool:  # numpy releases the GIL in the array work
         parts = list(pool.map(fit, range(0, max(signal.shape[0], 1), CHUNK_VOXELS)))
     return {k: np.concatenate([p[k] for p in parts]) for k in ("amplitude", "rate", "converged")}
 
@@ -98,7 +112,7 @@ def _fit_chunk(y, t, rate, iterations, tolerance):
     p, p1, p2, q, q1, q2 = _terms(y, powers, rate)
     gain = p * p / q
     shrink = np.ones_like(rate)
-    active = p > 0                               # no positive signal: keep the start
+    active = p > 0  # no positive signal: keep the start
     converged = ~active
     for _ in range(iterations):
         idx = np.flatnonzero(active)
@@ -107,7 +121,7 @@ def _fit_chunk(y, t, rate, iterations, tolerance):
         r = rate[idx]
         step, scale = _newton_step(p[idx], p1[idx], p2[idx], q[idx], q1[idx], q2[idx], r, span)
         step *= shrink[idx]
-        small = np.abs(step) <= tolerance * scale    # Newton's last step: error now ~step^2
+        small = np.abs(step) <= tolerance * scale  # Newton's last step: error now ~step^2
         rate[idx[small]] = np.clip(r[small] + step[small], low, high)
         converged[idx[small]] = True
         active[idx[small]] = False

@@ -25,4 +25,11 @@ from processing.matching.lesions import LesionTable, label_components
 from processing.matching.overlap import match_by_overlap
 from processing.matching.result import Matching, Pair
 
-__all__ = ["LesionTable", "Matching", "Pair", "label_components", "match_by_distance", "match_by_overlap"]
+__all__ = [
+    "LesionTable",
+    "Matching",
+    "Pair",
+    "label_components",
+    "match_by_distance",
+    "match_by_overlap",
+]

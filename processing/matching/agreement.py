@@ -93,7 +93,9 @@ def cohen_kappa(values_a, values_b) -> Kappa:
         result = inter_rater.cohens_kappa(table)
     low, high = max(float(result.kappa_low), -1.0), min(float(result.kappa_upp), 1.0)
     clipped = low != float(result.kappa_low) or high != float(result.kappa_upp)
-    return Kappa(float(result.kappa), low, high, len(kept), "95 % CI clipped to [-1, 1]" if clipped else "")
+    return Kappa(
+        float(result.kappa), low, high, len(kept), "95 % CI clipped to [-1, 1]" if clipped else ""
+    )
 
 
 def fleiss_kappa(items, seed: int = 0) -> Kappa:
@@ -107,9 +109,13 @@ def fleiss_kappa(items, seed: int = 0) -> Kappa:
     counts, _ = inter_rater.aggregate_raters(codes, n_cat=len(categories))
     kappa = _fleiss(counts)
     rng = np.random.default_rng(seed)
-    draws = [_fleiss(counts[rng.integers(0, len(counts), len(counts))]) for _ in range(BOOTSTRAP_SAMPLES)]
+    draws = [
+        _fleiss(counts[rng.integers(0, len(counts), len(counts))]) for _ in range(BOOTSTRAP_SAMPLES)
+    ]
     low, high = np.nanpercentile(draws, [2.5, 97.5])
-    return Kappa(kappa, float(low), float(high), len(kept), "95 % CI: percentile bootstrap over items")
+    return Kappa(
+        kappa, float(low), float(high), len(kept), "95 % CI: percentile bootstrap over items"
+    )
 
 
 def bland_altman(values_a, values_b) -> BlandAltman:
@@ -124,7 +130,7 @@ def bland_altman(values_a, values_b) -> BlandAltman:
 
 
 def _fleiss(counts: np.ndarray) -> float:
-    """statsmodels' Fleiss' kappa, NaN (not a warning) where it is undefined."""
+    """Statsmodels' Fleiss' kappa, NaN (not a warning) where it is undefined."""
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         return float(inter_rater.fleiss_kappa(counts))

@@ -35,7 +35,7 @@ def cluster_sources(labels: dict[str, np.ndarray]) -> list[Cluster]:
     index = {node: k for k, node in enumerate(nodes)}
     edges_from, edges_to = [], []
     for x, first in enumerate(names):
-        for second in names[x + 1:]:
+        for second in names[x + 1 :]:
             ids_a, ids_b, _ = overlap_counts(labels[first], labels[second])
             edges_from += [index[(first, int(i))] for i in ids_a]
             edges_to += [index[(second, int(j))] for j in ids_b]

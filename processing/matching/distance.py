@@ -37,8 +37,15 @@ def match_by_distance(table_a: LesionTable, table_b: LesionTable, tolerance_mm: 
             continue
         used_a.add(ra)
         used_b.add(rb)
-        rows.append(Pair(int(table_a.ids[ra]), int(table_b.ids[rb]), "matched", distance_mm=distance,
-                         assigned=True))
+        rows.append(
+            Pair(
+                int(table_a.ids[ra]),
+                int(table_b.ids[rb]),
+                "matched",
+                distance_mm=distance,
+                assigned=True,
+            )
+        )
     rows += [Pair(int(i), None, "only-a") for r, i in enumerate(table_a.ids) if r not in used_a]
     rows += [Pair(None, int(i), "only-b") for r, i in enumerate(table_b.ids) if r not in used_b]
     return Matching(table_a, table_b, rows)
@@ -48,5 +55,7 @@ def _candidate_pairs(centres_a: np.ndarray, centres_b: np.ndarray, tolerance: fl
     """``(distance, row_a, row_b)`` of every pair within ``tolerance``, nearest first (ties by rows)."""
     if not len(centres_a) or not len(centres_b):
         return []
-    near = cKDTree(centres_a).sparse_distance_matrix(cKDTree(centres_b), tolerance, output_type="ndarray")
+    near = cKDTree(centres_a).sparse_distance_matrix(
+        cKDTree(centres_b), tolerance, output_type="ndarray"
+    )
     return sorted((float(d), int(i), int(j)) for i, j, d in near)

@@ -58,8 +58,17 @@ class LesionTable:
         values = labels.reshape(-1)[flat].astype(np.int64)
         ids, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
         ijk = np.stack(np.unravel_index(flat, labels.shape), axis=1).astype(float)
-        sums = np.stack([np.bincount(inverse, weights=ijk[:, axis], minlength=len(ids)) for axis in range(3)],
-                        axis=1) if len(ids) else np.zeros((0, 3))
+        sums = (
+            np.stack(
+                [
+                    np.bincount(inverse, weights=ijk[:, axis], minlength=len(ids))
+                    for axis in range(3)
+                ],
+                axis=1,
+            )
+            if len(ids)
+            else np.zeros((0, 3))
+        )
         mean_ijk = sums / np.maximum(counts, 1)[:, None]
         affine = np.asarray(affine, dtype=float)
         centres = mean_ijk @ affine[:3, :3].T + affine[:3, 3]
@@ -80,4 +89,3 @@ class LesionTable:
         if row >= len(self.ids) or self.ids[row] != lesion_id:
             raise KeyError(lesion_id)
         return row
-

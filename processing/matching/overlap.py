@@ -20,11 +20,16 @@ from processing.matching.lesions import LesionTable
 from processing.matching.result import Matching, Pair
 
 
-def overlap_counts(labels_a: np.ndarray, labels_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def overlap_counts(
+    labels_a: np.ndarray, labels_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(ids_a, ids_b, shared_voxels)`` of every pair of lesions that share at least one voxel."""
     if np.shape(labels_a) != np.shape(labels_b):
-        raise FerretError(f"the two label volumes have different shapes ({np.shape(labels_a)} and "
-                          f"{np.shape(labels_b)}).", fix="resample both into the reference space first.")
+        raise FerretError(
+            f"the two label volumes have different shapes ({np.shape(labels_a)} and "
+            f"{np.shape(labels_b)}).",
+            fix="resample both into the reference space first.",
+        )
     flat = np.flatnonzero(labels_a)
     a = np.asarray(labels_a).reshape(-1)[flat].astype(np.int64)
     b = np.asarray(labels_b).reshape(-1)[flat].astype(np.int64)
@@ -53,7 +58,10 @@ def match_by_overlap(labels_a: np.ndarray, labels_b: np.ndarray, affine: np.ndar
     Matching
         One row per overlapping pair and per lesion that overlaps nothing.
     """
-    table_a, table_b = LesionTable.from_labels(labels_a, affine), LesionTable.from_labels(labels_b, affine)
+    table_a, table_b = (
+        LesionTable.from_labels(labels_a, affine),
+        LesionTable.from_labels(labels_b, affine),
+    )
     ids_a, ids_b, shared = overlap_counts(labels_a, labels_b)
     rows_a = np.searchsorted(table_a.ids, ids_a)
     rows_b = np.searchsorted(table_b.ids, ids_b)
@@ -66,14 +74,25 @@ def match_by_overlap(labels_a: np.ndarray, labels_b: np.ndarray, affine: np.ndar
         ra, rb = rows_a[k], rows_b[k]
         status = "split" if partners_a[ra] >= 2 else "merged" if partners_b[rb] >= 2 else "matched"
         distance = float(np.linalg.norm(table_a.centres[ra] - table_b.centres[rb]))
-        rows.append(Pair(int(ids_a[k]), int(ids_b[k]), status, int(shared[k]), float(dice[k]), distance,
-                         assigned=bool(assigned[k])))
+        rows.append(
+            Pair(
+                int(ids_a[k]),
+                int(ids_b[k]),
+                status,
+                int(shared[k]),
+                float(dice[k]),
+                distance,
+                assigned=bool(assigned[k]),
+            )
+        )
     rows += [Pair(int(i), None, "only-a") for i, n in zip(table_a.ids, partners_a) if n == 0]
     rows += [Pair(None, int(i), "only-b") for i, n in zip(table_b.ids, partners_b) if n == 0]
     return Matching(table_a, table_b, sorted(rows, key=_row_order))
 
 
-def _assign(rows_a: np.ndarray, rows_b: np.ndarray, dice: np.ndarray, n_a: int, n_b: int) -> np.ndarray:
+def _assign(
+    rows_a: np.ndarray, rows_b: np.ndarray, dice: np.ndarray, n_a: int, n_b: int
+) -> np.ndarray:
     """Which overlap edges the one-to-one, maximal-total-Dice assignment keeps (per group)."""
     kept = np.zeros(len(dice), dtype=bool)
     if not len(dice):

@@ -19,7 +19,19 @@ acquire_anat, acquire_dwi (simulation); bids, truth, study (output).
 """
 
 from processing.phantom.study import make_phantom_study
-from processing.phantom.truth import AcquisitionTruth, LesionTruth, ParticipantTruth, load_truth, truth_root
+from processing.phantom.truth import (
+    AcquisitionTruth,
+    LesionTruth,
+    ParticipantTruth,
+    load_truth,
+    truth_root,
+)
 
-__all__ = ["make_phantom_study", "load_truth", "truth_root",
-           "ParticipantTruth", "AcquisitionTruth", "LesionTruth"]
+__all__ = [
+    "make_phantom_study",
+    "load_truth",
+    "truth_root",
+    "ParticipantTruth",
+    "AcquisitionTruth",
+    "LesionTruth",
+]

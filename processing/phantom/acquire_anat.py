@@ -61,16 +61,31 @@ def acquire_mp2rage(grid: SampledGrid, spec, rng, noise: bool):
         uni = np.real(g1 * np.conj(g2)) / np.maximum(np.abs(g1) ** 2 + np.abs(g2) ** 2, 1e-12)
     else:
         uni = mp2rage_model.mp2rage_uni(g1, g2)
-    common = {"RepetitionTimePreparation": params["tr"], "RepetitionTimeExcitation": params["echo_spacing"],
-              "NumberShots": params["slices_per_slab"], "PartialFourier": params["partial_fourier"],
-              "InversionEfficiency": params["inversion_efficiency"], "EchoTime": 0.0029,
-              "MagneticFieldStrength": 3.0}
+    common = {
+        "RepetitionTimePreparation": params["tr"],
+        "RepetitionTimeExcitation": params["echo_spacing"],
+        "NumberShots": params["slices_per_slab"],
+        "PartialFourier": params["partial_fourier"],
+        "InversionEfficiency": params["inversion_efficiency"],
+        "EchoTime": 0.0029,
+        "MagneticFieldStrength": 3.0,
+    }
     images = [
-        Image({"inv": "1"}, "MP2RAGE", store_magnitude(np.abs(g1), noise),
-              dict(common, InversionTime=params["ti1"], FlipAngle=params["flip1_deg"])),
-        Image({"inv": "2"}, "MP2RAGE", store_magnitude(np.abs(g2), noise),
-              dict(common, InversionTime=params["ti2"], FlipAngle=params["flip2_deg"])),
-        Image({}, "UNIT1", mp2rage_model.uni_to_scanner(uni), dict(common)),  # TI/flip: in the inv sidecars
+        Image(
+            {"inv": "1"},
+            "MP2RAGE",
+            store_magnitude(np.abs(g1), noise),
+            dict(common, InversionTime=params["ti1"], FlipAngle=params["flip1_deg"]),
+        ),
+        Image(
+            {"inv": "2"},
+            "MP2RAGE",
+            store_magnitude(np.abs(g2), noise),
+            dict(common, InversionTime=params["ti2"], FlipAngle=params["flip2_deg"]),
+        ),
+        Image(
+            {}, "UNIT1", mp2rage_model.uni_to_scanner(uni), dict(common)
+        ),  # TI/flip: in the inv sidecars
     ]
     return images, {"T1map": t1, "R1map": np.where(t1 > 0, 1 / t1_safe, 0).astype(np.float32)}
 
@@ -87,26 +102,55 @@ def acquire_megre(grid: SampledGrid, spec, rng, noise: bool, field_ppm):
     te = P.MEGRE_ECHO_TIMES
     p = P.MEGRE
     wm = T.baseline(T.WHITE_MATTER)
-    scale = REFERENCE_SIGNAL / (spoiled_gre_s0(wm["PD"], wm["T1"], tr=p["repetition_time"],
-                                               flip_deg=p["flip_angle"]) * np.exp(-wm["R2star"] * te[0]))
-    s0 = scale * spoiled_gre_s0(grid.properties["PD"], grid.properties["T1"],
-                                tr=p["repetition_time"], flip_deg=p["flip_angle"])
+    scale = REFERENCE_SIGNAL / (
+        spoiled_gre_s0(wm["PD"], wm["T1"], tr=p["repetition_time"], flip_deg=p["flip_angle"])
+        * np.exp(-wm["R2star"] * te[0])
+    )
+    s0 = scale * spoiled_gre_s0(
+        grid.properties["PD"],
+        grid.properties["T1"],
+        tr=p["repetition_time"],
+        flip_deg=p["flip_angle"],
+    )
     r2s = grid.properties["R2star"]
     steps = np.stack([np.gradient(field_ppm, axis=k) for k in range(3)], axis=-1)
-    magnitude = gre_model.gre_magnitude(s0, r2s, te) * gre_model.dephasing_factor(steps, te, b0_tesla=p["b0_tesla"])
+    magnitude = gre_model.gre_magnitude(s0, r2s, te) * gre_model.dephasing_factor(
+        steps, te, b0_tesla=p["b0_tesla"]
+    )
     phase = gre_model.gre_phase(field_ppm, te, b0_tesla=p["b0_tesla"])
     if noise:
         signal = _noisy_complex(magnitude * np.exp(1j * phase), spec, rng)
         magnitude, phase = np.abs(signal), np.angle(signal)
     images = []
     for k, echo_time in enumerate(te):
-        sidecar = {"EchoTime": echo_time, "RepetitionTime": p["repetition_time"], "FlipAngle": p["flip_angle"],
-                   "MagneticFieldStrength": p["b0_tesla"], "EchoNumber": k + 1}
-        images.append(Image({"echo": str(k + 1), "part": "mag"}, "MEGRE", store_magnitude(magnitude[..., k], noise),
-                            dict(sidecar)))
-        images.append(Image({"echo": str(k + 1), "part": "phase"}, "MEGRE",
-                            gre_model.wrap_phase(phase[..., k]).astype(np.float32), dict(sidecar, Units="rad")))
-    truth = {"R2starmap": r2s, "S0map": s0.astype(np.float32), "fieldmap": field_ppm.astype(np.float32)}
+        sidecar = {
+            "EchoTime": echo_time,
+            "RepetitionTime": p["repetition_time"],
+            "FlipAngle": p["flip_angle"],
+            "MagneticFieldStrength": p["b0_tesla"],
+            "EchoNumber": k + 1,
+        }
+        images.append(
+            Image(
+                {"echo": str(k + 1), "part": "mag"},
+                "MEGRE",
+                store_magnitude(magnitude[..., k], noise),
+                dict(sidecar),
+            )
+        )
+        images.append(
+            Image(
+                {"echo": str(k + 1), "part": "phase"},
+                "MEGRE",
+                gre_model.wrap_phase(phase[..., k]).astype(np.float32),
+                dict(sidecar, Units="rad"),
+            )
+        )
+    truth = {
+        "R2starmap": r2s,
+        "S0map": s0.astype(np.float32),
+        "fieldmap": field_ppm.astype(np.float32),
+    }
     return images, truth
 
 
@@ -116,15 +160,28 @@ def acquire_mese(grid: SampledGrid, spec, rng, noise: bool):
     t1, t2 = grid.properties["T1"], grid.properties["T2"]
     s0_raw = grid.properties["PD"] * (1 - np.exp(-p["repetition_time"] / np.where(t1 > 0, t1, 1.0)))
     wm = T.baseline(T.WHITE_MATTER)
-    scale = REFERENCE_SIGNAL / (wm["PD"] * (1 - np.exp(-p["repetition_time"] / wm["T1"])) * np.exp(-te[0] / wm["T2"]))
+    scale = REFERENCE_SIGNAL / (
+        wm["PD"] * (1 - np.exp(-p["repetition_time"] / wm["T1"])) * np.exp(-te[0] / wm["T2"])
+    )
     s0 = np.where(t1 > 0, s0_raw, 0.0) * scale
     signal = spin_echo.mese_signal(s0, t2, te)
     if noise:
         signal = noise_model.rician(signal, REFERENCE_SIGNAL / spec.snr, rng)
-    images = [Image({"echo": str(k + 1)}, "MESE", store_magnitude(signal[..., k], noise),
-                    {"EchoTime": echo_time, "RepetitionTime": p["repetition_time"], "FlipAngle": p["flip_angle"],
-                     "EchoNumber": k + 1, "MagneticFieldStrength": 3.0})
-              for k, echo_time in enumerate(te)]
+    images = [
+        Image(
+            {"echo": str(k + 1)},
+            "MESE",
+            store_magnitude(signal[..., k], noise),
+            {
+                "EchoTime": echo_time,
+                "RepetitionTime": p["repetition_time"],
+                "FlipAngle": p["flip_angle"],
+                "EchoNumber": k + 1,
+                "MagneticFieldStrength": 3.0,
+            },
+        )
+        for k, echo_time in enumerate(te)
+    ]
     r2 = np.where(t2 > 0, 1 / np.where(t2 > 0, t2, 1.0), 0).astype(np.float32)
     return images, {"T2map": t2, "R2map": r2, "S0map": s0.astype(np.float32)}
 
@@ -135,9 +192,16 @@ def acquire_flair(grid: SampledGrid, spec, rng, noise: bool):
     wm = T.baseline(T.WHITE_MATTER)
     scale = REFERENCE_SIGNAL / spin_echo.flair_signal(wm["PD"], wm["T1"], wm["T2"], **p)
     props = grid.properties
-    signal = scale * np.where(props["T1"] > 0, spin_echo.flair_signal(props["PD"], props["T1"], props["T2"], **p), 0)
+    signal = scale * np.where(
+        props["T1"] > 0, spin_echo.flair_signal(props["PD"], props["T1"], props["T2"], **p), 0
+    )
     if noise:
         signal = noise_model.rician(signal, REFERENCE_SIGNAL / spec.snr, rng)
-    sidecar = {"RepetitionTime": p["tr"], "InversionTime": p["ti"], "EchoTime": p["te"], "FlipAngle": 120.0,
-               "MagneticFieldStrength": 3.0}
+    sidecar = {
+        "RepetitionTime": p["tr"],
+        "InversionTime": p["ti"],
+        "EchoTime": p["te"],
+        "FlipAngle": 120.0,
+        "MagneticFieldStrength": 3.0,
+    }
     return [Image({}, "FLAIR", store_magnitude(signal, noise), sidecar)], {}

@@ -25,7 +25,9 @@ def gradient_table(counts) -> tuple[np.ndarray, np.ndarray]:
     """b-values and world directions: ``counts = (n_b0, n_b1000, n_b3000)``, b=0 spread evenly."""
     n0, n1, n3 = counts
     inner, outer = P.DWI["shells"]
-    second = diffusion.sphere_directions(n3)[:, [1, 2, 0]]  # a different lattice for the outer shell
+    second = diffusion.sphere_directions(n3)[
+        :, [1, 2, 0]
+    ]  # a different lattice for the outer shell
     weighted_b = np.r_[np.full(n1, inner), np.full(n3, outer)]
     weighted_dirs = np.r_[diffusion.sphere_directions(n1), second]
     total = n0 + n1 + n3
@@ -45,17 +47,26 @@ def gradient_table(counts) -> tuple[np.ndarray, np.ndarray]:
 def _b0_signal(props):
     p = P.DWI
     t1, t2 = props["T1"], props["T2"]
+
     def raw(pd, t1, t2):
         return pd * (1 - np.exp(-p["repetition_time"] / t1)) * np.exp(-p["echo_time"] / t2)
+
     wm = T.baseline(T.WHITE_MATTER)
     scale = REFERENCE_SIGNAL / raw(wm["PD"], wm["T1"], wm["T2"])
     valid = (t1 > 0) & (t2 > 0)
-    return np.where(valid, scale * raw(props["PD"], np.where(valid, t1, 1), np.where(valid, t2, 1)), 0.0)
+    return np.where(
+        valid, scale * raw(props["PD"], np.where(valid, t1, 1), np.where(valid, t2, 1)), 0.0
+    )
 
 
 def _sidecar(direction: str) -> dict:
-    return {"RepetitionTime": P.DWI["repetition_time"], "EchoTime": P.DWI["echo_time"],
-            "PhaseEncodingDirection": direction, "TotalReadoutTime": 0.05, "MagneticFieldStrength": 3.0}
+    return {
+        "RepetitionTime": P.DWI["repetition_time"],
+        "EchoTime": P.DWI["echo_time"],
+        "PhaseEncodingDirection": direction,
+        "TotalReadoutTime": 0.05,
+        "MagneticFieldStrength": 3.0,
+    }
 
 
 def acquire_dwi(grid: SampledGrid, spec, rng, noise: bool, world_from_anatomy, affine):
@@ -76,9 +87,14 @@ def acquire_dwi(grid: SampledGrid, spec, rng, noise: bool, world_from_anatomy, a
             volume = noise_model.rician(volume, sigma, rng)
         data[..., k] = store_magnitude(volume, noise)
     bvecs = diffusion.fsl_bvecs_from_world(dirs_world, affine)
-    extras = {"bval": " ".join(f"{b:g}" for b in bvals) + "\n",
-              "bvec": "\n".join(" ".join(f"{v:.6f}" for v in row) for row in bvecs.T) + "\n"}
-    return [Image({}, "dwi", data, _sidecar("j"), extras)], {"MDmap": props["MD"], "FAmap": props["FA"]}
+    extras = {
+        "bval": " ".join(f"{b:g}" for b in bvals) + "\n",
+        "bvec": "\n".join(" ".join(f"{v:.6f}" for v in row) for row in bvecs.T) + "\n",
+    }
+    return [Image({}, "dwi", data, _sidecar("j"), extras)], {
+        "MDmap": props["MD"],
+        "FAmap": props["FA"],
+    }
 
 
 def acquire_epi(grid: SampledGrid, spec, rng, noise: bool, intended_for: str):

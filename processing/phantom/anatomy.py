@@ -29,9 +29,9 @@ INNER_RADIUS = 50.0  # every inner structure lies within this distance of the ce
 
 #: (label, centre mm, semi-axes mm) of the inner structures, mirrored left/right
 INNER_STRUCTURES = (
-    (T.DEEP_GREY, (12.0, -15.0, 5.0), (8.0, 12.0, 8.0)),     # thalamus
-    (T.DEEP_GREY, (25.0, 5.0, 2.0), (5.0, 12.0, 8.0)),       # putamen
-    (T.VENTRICLE, (8.0, 5.0, 14.0), (5.0, 20.0, 7.0)),       # lateral ventricle
+    (T.DEEP_GREY, (12.0, -15.0, 5.0), (8.0, 12.0, 8.0)),  # thalamus
+    (T.DEEP_GREY, (25.0, 5.0, 2.0), (5.0, 12.0, 8.0)),  # putamen
+    (T.VENTRICLE, (8.0, 5.0, 14.0), (5.0, 20.0, 7.0)),  # lateral ventricle
 )
 
 
@@ -50,13 +50,16 @@ class Anatomy:
     amplitudes: np.ndarray
 
     @classmethod
-    def random(cls, rng: np.random.Generator, n_waves: int = 32) -> "Anatomy":
+    def random(cls, rng: np.random.Generator, n_waves: int = 32) -> Anatomy:
         """Draw the folding pattern of one participant."""
         directions = rng.standard_normal((n_waves, 3))
         directions /= np.linalg.norm(directions, axis=1, keepdims=True)
         frequencies = rng.uniform(4.0, 6.5, n_waves)
-        return cls(directions * frequencies[:, None], rng.uniform(0, 2 * np.pi, n_waves),
-                   rng.uniform(0.5, 1.0, n_waves))
+        return cls(
+            directions * frequencies[:, None],
+            rng.uniform(0, 2 * np.pi, n_waves),
+            rng.uniform(0.5, 1.0, n_waves),
+        )
 
     def hull_radius(self, unit) -> np.ndarray:
         """Radius of the unfolded brain ellipsoid along unit directions ``(..., 3)``."""
@@ -66,7 +69,7 @@ class Anatomy:
         """Sulcal depth (0..FOLD_DEPTH mm) from the wave sum along unit directions ``(..., 3)``."""
         phase = (2 * np.pi * unit @ self.wave_vectors.T + self.phases).astype(np.float32)
         waves = np.cos(phase) @ self.amplitudes.astype(np.float32)
-        scale = np.sqrt(0.5 * np.sum(self.amplitudes ** 2))
+        scale = np.sqrt(0.5 * np.sum(self.amplitudes**2))
         return FOLD_DEPTH * 0.5 * (1.0 + np.tanh(3.0 * (waves / scale - SULCUS_LEVEL)))
 
     @cached_property
@@ -109,26 +112,40 @@ class Anatomy:
         unit = points / np.maximum(radius, 1e-6)[..., None]
         hull = self.hull_radius(unit)
         label = np.zeros(radius.shape, dtype=np.uint8)
-        for outer, tissue in ((hull + SCALP_OUTER, T.SCALP), (hull + SKULL_OUTER, T.SKULL),
-                              (hull + CSF_OUTER, T.CSF)):
+        for outer, tissue in (
+            (hull + SCALP_OUTER, T.SCALP),
+            (hull + SKULL_OUTER, T.SKULL),
+            (hull + CSF_OUTER, T.CSF),
+        ):
             label[radius <= outer] = tissue
         label[radius <= hull - FOLD_DEPTH - CORTEX_THICKNESS] = T.WHITE_MATTER
         shell = (radius > hull - FOLD_DEPTH - CORTEX_THICKNESS) & (radius <= hull + CSF_OUTER)
         pial = hull[shell] - self.fold(unit[shell])
         r = radius[shell]
-        label[shell] = np.where(r > pial, T.CSF, np.where(r > pial - CORTEX_THICKNESS, T.CORTEX, T.WHITE_MATTER))
-        central = np.flatnonzero((radius.ravel() < INNER_RADIUS) & (label.ravel() == T.WHITE_MATTER))
+        label[shell] = np.where(
+            r > pial, T.CSF, np.where(r > pial - CORTEX_THICKNESS, T.CORTEX, T.WHITE_MATTER)
+        )
+        central = np.flatnonzero(
+            (radius.ravel() < INNER_RADIUS) & (label.ravel() == T.WHITE_MATTER)
+        )
         near = points.reshape(-1, 3)[central]
         flat = label.reshape(-1)
         for tissue, centre, semi in INNER_STRUCTURES:
             for side in (1.0, -1.0):
                 c = np.array([side * centre[0], centre[1], centre[2]], dtype=np.float32)
-                inside = np.sum(((near - c) / np.asarray(semi, dtype=np.float32)) ** 2, axis=-1) <= 1.0
+                inside = (
+                    np.sum(((near - c) / np.asarray(semi, dtype=np.float32)) ** 2, axis=-1) <= 1.0
+                )
                 flat[central[inside]] = tissue
         return flat.reshape(radius.shape)
 
     def to_dict(self) -> dict:
         """JSON-friendly parameters (for the truth file)."""
-        return {"wave_vectors": self.wave_vectors, "phases": self.phases,
-                "amplitudes": self.amplitudes, "brain_semi_axes": BRAIN_SEMI_AXES,
-                "cortex_thickness_mm": CORTEX_THICKNESS, "fold_depth_mm": FOLD_DEPTH}
+        return {
+            "wave_vectors": self.wave_vectors,
+            "phases": self.phases,
+            "amplitudes": self.amplitudes,
+            "brain_semi_axes": BRAIN_SEMI_AXES,
+            "cortex_thickness_mm": CORTEX_THICKNESS,
+            "fold_depth_mm": FOLD_DEPTH,
+        }

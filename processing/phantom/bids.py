@@ -10,10 +10,10 @@ made generation several times slower on shared disks.
 
 from __future__ import annotations
 
-import zlib
 import json
 import os
 import tempfile
+import zlib
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -32,7 +32,9 @@ def nifti_bytes(data: np.ndarray, affine: np.ndarray) -> bytes:
     img.set_sform(affine, code=1)
     img.set_qform(affine, code=1)
     img.header.set_xyzt_units("mm", "sec")
-    compressor = zlib.compressobj(1, zlib.DEFLATED, 31, 9, zlib.Z_RLE)  # wbits 31: gzip, mtime 0, no name
+    compressor = zlib.compressobj(
+        1, zlib.DEFLATED, 31, 9, zlib.Z_RLE
+    )  # wbits 31: gzip, mtime 0, no name
     return compressor.compress(img.to_bytes()) + compressor.flush()
 
 
@@ -93,7 +95,7 @@ class BackgroundWriter:
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def __enter__(self) -> "BackgroundWriter":
+    def __enter__(self) -> BackgroundWriter:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -106,15 +108,24 @@ def bids_name(prefix: str, entities: dict[str, str], suffix: str) -> str:
     return "_".join(parts)
 
 
-def write_dataset_description(root: Path, *, seed: int, scale: str, noise: bool, motion: bool = True) -> None:
+def write_dataset_description(
+    root: Path, *, seed: int, scale: str, noise: bool, motion: bool = True
+) -> None:
     """The raw dataset's description, marked as made by the phantom generator."""
-    write_json(root / "dataset_description.json", {
-        "Name": f"Ferret phantom study (scale {scale}, seed {seed})",
-        "BIDSVersion": "1.9.0",
-        "DatasetType": "raw",
-        "GeneratedBy": [{"Name": PHANTOM_GENERATOR, "Description":
-                         f"synthetic SVD study; seed={seed}; scale={scale}; noise={noise}; motion={motion}"}],
-    })
+    write_json(
+        root / "dataset_description.json",
+        {
+            "Name": f"Ferret phantom study (scale {scale}, seed {seed})",
+            "BIDSVersion": "1.9.0",
+            "DatasetType": "raw",
+            "GeneratedBy": [
+                {
+                    "Name": PHANTOM_GENERATOR,
+                    "Description": f"synthetic SVD study; seed={seed}; scale={scale}; noise={noise}; motion={motion}",
+                }
+            ],
+        },
+    )
 
 
 def write_tsv(path: Path, header: list[str], rows: list[list]) -> None:

@@ -40,16 +40,26 @@ class SusceptibilityGrid:
 def background_field(points_world) -> np.ndarray:
     """A smooth shim residual: 0.1 ppm per 10 cm along z plus a weak x^2 term."""
     x, z = points_world[..., 0] / 100.0, points_world[..., 2] / 100.0
-    return 0.1 * z + 0.05 * x ** 2
+    return 0.1 * z + 0.05 * x**2
 
 
-def field_offset(grid_points_anatomy, lesions, chi_grid: SusceptibilityGrid, world_from_anatomy) -> np.ndarray:
+def field_offset(
+    grid_points_anatomy, lesions, chi_grid: SusceptibilityGrid, world_from_anatomy
+) -> np.ndarray:
     """Total field offset (ppm) at the anatomy points of a GRE grid."""
     b0_anatomy = world_from_anatomy[:3, :3].T @ np.array([0.0, 0.0, 1.0])
     total = chi_grid.field_at(grid_points_anatomy, b0_anatomy)
     for lesion in lesions:
         if lesion.extra_chi:
-            total += gre.sphere_field(grid_points_anatomy, lesion.centre, float(np.mean(lesion.radii)),
-                                      lesion.extra_chi, b0_anatomy)
-    world = grid_points_anatomy @ world_from_anatomy[:3, :3].T.astype(np.float32) + world_from_anatomy[:3, 3]
+            total += gre.sphere_field(
+                grid_points_anatomy,
+                lesion.centre,
+                float(np.mean(lesion.radii)),
+                lesion.extra_chi,
+                b0_anatomy,
+            )
+    world = (
+        grid_points_anatomy @ world_from_anatomy[:3, :3].T.astype(np.float32)
+        + world_from_anatomy[:3, 3]
+    )
     return total + background_field(world)

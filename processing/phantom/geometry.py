@@ -59,7 +59,9 @@ def acquisition_affine(spec: AcquisitionSpec) -> np.ndarray:
 def voxel_centres(shape, affine, transform=None) -> np.ndarray:
     """Positions ``(*shape, 3)`` of all voxel centres, through ``transform @ affine``."""
     matrix = affine if transform is None else transform @ affine
-    ijk = np.stack(np.meshgrid(*[np.arange(n, dtype=np.float32) for n in shape], indexing="ij"), axis=-1)
+    ijk = np.stack(
+        np.meshgrid(*[np.arange(n, dtype=np.float32) for n in shape], indexing="ij"), axis=-1
+    )
     return ijk @ matrix[:3, :3].T.astype(np.float32) + matrix[:3, 3].astype(np.float32)
 
 

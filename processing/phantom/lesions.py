@@ -118,7 +118,7 @@ class Lesion:
         """Boolean: points ``(..., 3)`` (anatomy mm) inside the cortical patch (never without one)."""
         if self.patch_radius <= 0:
             return np.zeros(np.shape(points)[:-1], dtype=bool)
-        return np.sum((np.asarray(points) - self.centre) ** 2, axis=-1) <= self.patch_radius ** 2
+        return np.sum((np.asarray(points) - self.centre) ** 2, axis=-1) <= self.patch_radius**2
 
 
 def visit_values(lesion_type, subtype, host_tissue, onset_visit, visit) -> dict[str, float]:
@@ -134,7 +134,9 @@ def visit_values(lesion_type, subtype, host_tissue, onset_visit, visit) -> dict[
 
 def patch_radius(geometry: CmiGeometry) -> float:
     """Radius of the cortical patch around every CMI at a scale (0 when none)."""
-    return geometry.largest_radius + geometry.patch_margin_mm if geometry.patch_margin_mm > 0 else 0.0
+    return (
+        geometry.largest_radius + geometry.patch_margin_mm if geometry.patch_margin_mm > 0 else 0.0
+    )
 
 
 def _cortical_centre(anatomy: Anatomy, rng, depth_mm: float) -> np.ndarray:
@@ -151,12 +153,16 @@ def _cmi_depth(geometry: CmiGeometry) -> float:
     return max(CORTEX_THICKNESS / 2, patch_radius(geometry))
 
 
-def _candidate(kind: str, anatomy: Anatomy, rng, geometry: CmiGeometry) -> tuple[np.ndarray, np.ndarray, int]:
+def _candidate(
+    kind: str, anatomy: Anatomy, rng, geometry: CmiGeometry
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Centre, radii and host tissue for one lesion of ``kind``."""
     if kind in ("acmi", "ccmi"):
         centre = _cortical_centre(anatomy, rng, _cmi_depth(geometry))
         low, high = geometry.radius_mm
-        radii = rng.uniform(low, high) * (1 + geometry.aspect * (rng.uniform(0.8, 1.2, 3) - 1) / 0.2)
+        radii = rng.uniform(low, high) * (
+            1 + geometry.aspect * (rng.uniform(0.8, 1.2, 3) - 1) / 0.2
+        )
         return centre, np.clip(radii, low, geometry.largest_radius), T.CORTEX
     if kind == "microbleed":
         if rng.random() < 0.7:  # lobar: juxtacortical white matter
@@ -174,11 +180,16 @@ def _candidate(kind: str, anatomy: Anatomy, rng, geometry: CmiGeometry) -> tuple
 
 def _far_enough(centre, extent: float, lesions: list[Lesion], margin: float) -> bool:
     """At least MIN_SEPARATION_MM from every lesion, and ``margin`` between their extents."""
-    return all(np.linalg.norm(centre - other.centre) >= max(MIN_SEPARATION_MM, extent + other.extent + margin)
-               for other in lesions)
+    return all(
+        np.linalg.norm(centre - other.centre)
+        >= max(MIN_SEPARATION_MM, extent + other.extent + margin)
+        for other in lesions
+    )
 
 
-def plant_lesions(anatomy: Anatomy, rng: np.random.Generator, visits: int, scale: str = "full") -> list[Lesion]:
+def plant_lesions(
+    anatomy: Anatomy, rng: np.random.Generator, visits: int, scale: str = "full"
+) -> list[Lesion]:
     """Draw every lesion of one participant, well separated, with onsets and values.
 
     ``scale`` chooses the CMI sizes (:data:`CMI_GEOMETRY`); the random draws
@@ -194,11 +205,17 @@ def plant_lesions(anatomy: Anatomy, rng: np.random.Generator, visits: int, scale
             own_patch = patch if kind in ("acmi", "ccmi") else 0.0
             while True:
                 centre, radii, host = _candidate(kind, anatomy, rng, geometry)
-                if _far_enough(centre, max(float(np.max(radii)), own_patch), lesions, geometry.patch_margin_mm):
+                if _far_enough(
+                    centre, max(float(np.max(radii)), own_patch), lesions, geometry.patch_margin_mm
+                ):
                     break
             onset = int(rng.integers(2, visits + 1)) if kind == "acmi" else None
-            lesion = Lesion(len(lesions) + 1, kind, subtype, centre, radii, host, onset, patch_radius=own_patch)
-            lesion.values = [visit_values(kind, subtype, host, onset, v) for v in range(1, visits + 1)]
+            lesion = Lesion(
+                len(lesions) + 1, kind, subtype, centre, radii, host, onset, patch_radius=own_patch
+            )
+            lesion.values = [
+                visit_values(kind, subtype, host, onset, v) for v in range(1, visits + 1)
+            ]
             lesions.append(lesion)
     return lesions
 
@@ -206,11 +223,18 @@ def plant_lesions(anatomy: Anatomy, rng: np.random.Generator, visits: int, scale
 def lesion_to_dict(lesion: Lesion, sessions: list[str]) -> dict:
     """JSON record of a lesion for the truth file."""
     return {
-        "id": lesion.id, "label": lesion.label, "type": lesion.type, "subtype": lesion.subtype,
-        "centre_mm": lesion.centre, "radii_mm": lesion.radii, "cortical_patch_radius_mm": lesion.patch_radius,
+        "id": lesion.id,
+        "label": lesion.label,
+        "type": lesion.type,
+        "subtype": lesion.subtype,
+        "centre_mm": lesion.centre,
+        "radii_mm": lesion.radii,
+        "cortical_patch_radius_mm": lesion.patch_radius,
         "host_tissue": T.TISSUE_NAMES[lesion.host_tissue],
         "onset_visit": lesion.onset_visit,
         "onset_session": sessions[lesion.onset_visit - 1] if lesion.onset_visit else None,
         "susceptibility_ppm": lesion.extra_chi,
-        "values": {ses: dict(v, R1=1 / v["T1"], R2=1 / v["T2"]) for ses, v in zip(sessions, lesion.values)},
+        "values": {
+            ses: dict(v, R1=1 / v["T1"], R2=1 / v["T2"]) for ses, v in zip(sessions, lesion.values)
+        },
     }

@@ -23,7 +23,7 @@ from processing.phantom.geometry import random_motion
 from processing.phantom.lesions import Lesion, plant_lesions
 
 FIRST_VISIT = dt.datetime(2023, 3, 6, 9, 0, 0)
-VISIT_MOTION = (2.0, 3.0)        # sd of degrees and mm between visits
+VISIT_MOTION = (2.0, 3.0)  # sd of degrees and mm between visits
 ACQUISITION_MOTION = (1.0, 1.0)  # sd of degrees and mm between acquisitions of a visit
 
 
@@ -41,8 +41,9 @@ class PhantomParticipant:
     motion: bool = True
 
     @classmethod
-    def create(cls, seed: int, index: int, visits: int, *, scale: str = "full",
-               motion: bool = True) -> "PhantomParticipant":
+    def create(
+        cls, seed: int, index: int, visits: int, *, scale: str = "full", motion: bool = True
+    ) -> PhantomParticipant:
         """Draw participant ``index`` (1-based) of a study with ``visits`` visits.
 
         ``scale`` sets the lesion sizes (:data:`processing.phantom.lesions.CMI_GEOMETRY`);
@@ -72,7 +73,9 @@ class PhantomParticipant:
         """Head position in acquisition ``acquisition_index`` of ``visit`` (1-based); identity without motion."""
         if not self.motion:
             return np.eye(4)
-        visit_motion = random_motion(np.random.default_rng([self.seed, self.index, visit]), *VISIT_MOTION)
+        visit_motion = random_motion(
+            np.random.default_rng([self.seed, self.index, visit]), *VISIT_MOTION
+        )
         rng = np.random.default_rng([self.seed, self.index, visit, acquisition_index, 1])
         return random_motion(rng, *ACQUISITION_MOTION) @ visit_motion
 

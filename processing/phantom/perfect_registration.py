@@ -36,7 +36,15 @@ def write_truth_registrations(root: str | Path, participant: str = "sub-01") -> 
             if entry is None:
                 continue
             matrix = reference @ np.linalg.inv(entry.world_from_anatomy)
-            written.append(store.write_transform(store.xfm_path(visit, key, "ref"), matrix, source=key,
-                                                 target="ref", method="phantom truth (perfect registration)",
-                                                 parameters={}, inputs=[]))
+            written.append(
+                store.write_transform(
+                    store.xfm_path(visit, key, "ref"),
+                    matrix,
+                    source=key,
+                    target="ref",
+                    method="phantom truth (perfect registration)",
+                    parameters={},
+                    inputs=[],
+                )
+            )
     return written

@@ -37,8 +37,9 @@ class SampledGrid:
     def fibre_direction(self) -> np.ndarray:
         """Unit principal diffusion direction per voxel (anatomy axes)."""
         radial = self.points / np.maximum(np.linalg.norm(self.points, axis=-1, keepdims=True), 1e-6)
-        circ = np.stack([-self.points[..., 1], self.points[..., 0],
-                         0.3 * self.points[..., 2] + 1.0], axis=-1)
+        circ = np.stack(
+            [-self.points[..., 1], self.points[..., 0], 0.3 * self.points[..., 2] + 1.0], axis=-1
+        )
         circ /= np.maximum(np.linalg.norm(circ, axis=-1, keepdims=True), 1e-6)
         cortex = (self.tissue == T.CORTEX)[..., None]
         return np.where(cortex, radial, circ).astype(np.float32)
@@ -62,7 +63,9 @@ def add_cortical_patches(lesions, tissue, points, anatomy_from_grid) -> np.ndarr
     grid_from_anatomy = np.linalg.inv(anatomy_from_grid)
     for lesion in lesions:
         if lesion.patch_radius > 0:
-            box = _lesion_box(lesion, tissue.shape, grid_from_anatomy, np.full(3, lesion.patch_radius))
+            box = _lesion_box(
+                lesion, tissue.shape, grid_from_anatomy, np.full(3, lesion.patch_radius)
+            )
             tissue[box][lesion.in_patch(points[box])] = T.CORTEX
     return tissue
 
@@ -83,8 +86,9 @@ def lesion_labels(lesions, tissue, points, anatomy_from_grid) -> np.ndarray:
     return label
 
 
-def sample_grid(anatomy: Anatomy, lesions: list[Lesion], visit: int, shape, affine,
-                world_from_anatomy) -> SampledGrid:
+def sample_grid(
+    anatomy: Anatomy, lesions: list[Lesion], visit: int, shape, affine, world_from_anatomy
+) -> SampledGrid:
     """Sample labels and properties at a visit (1-based) on a grid.
 
     Parameters

@@ -8,11 +8,16 @@ from pathlib import Path
 
 from processing.errors import FerretError
 from processing.phantom import bids
-from processing.phantom.bids import write_json, write_text
 from processing.phantom import protocol as P
 from processing.phantom import tissues as T
-from processing.phantom.acquire_anat import acquire_flair, acquire_megre, acquire_mese, acquire_mp2rage
+from processing.phantom.acquire_anat import (
+    acquire_flair,
+    acquire_megre,
+    acquire_mese,
+    acquire_mp2rage,
+)
 from processing.phantom.acquire_dwi import acquire_dwi, acquire_epi
+from processing.phantom.bids import write_json, write_text
 from processing.phantom.fields import SusceptibilityGrid, field_offset
 from processing.phantom.geometry import acquisition_affine, grid_shape
 from processing.phantom.lesions import lesion_to_dict
@@ -29,20 +34,33 @@ FIELD_GRID_MM = {"tiny": 4.0, "small": 2.5, "full": 1.5}
 def _prepare_output(out: Path) -> None:
     """Refuse a non-empty non-phantom folder; clear an old phantom's raw data and truth."""
     if out.exists() and not out.is_dir():
-        raise FerretError("the output exists and is not a folder.", out, "choose a new folder name.")
+        raise FerretError(
+            "the output exists and is not a folder.", out, "choose a new folder name."
+        )
     if out.is_dir() and any(out.iterdir()):
         if not bids.is_phantom(out):
-            raise FerretError("the output folder is not empty and is not a phantom study.", out,
-                              "choose an empty or new folder; Ferret never overwrites other data.")
+            raise FerretError(
+                "the output folder is not empty and is not a phantom study.",
+                out,
+                "choose an empty or new folder; Ferret never overwrites other data.",
+            )
         for old in list(out.glob("sub-*")) + [truth_root(out)]:
             if old.is_dir():
                 shutil.rmtree(old)
     out.mkdir(parents=True, exist_ok=True)
 
 
-def make_phantom_study(out, *, participants: int = 1, visits: int = 10, scale: str = "small",
-                       seed: int = 0, noise: bool = True, motion: bool = True,
-                       progress: Progress | None = None) -> Path:
+def make_phantom_study(
+    out,
+    *,
+    participants: int = 1,
+    visits: int = 10,
+    scale: str = "small",
+    seed: int = 0,
+    noise: bool = True,
+    motion: bool = True,
+    progress: Progress | None = None,
+) -> Path:
     """Write a synthetic longitudinal SVD study with known truth as a BIDS dataset.
 
     Parameters
@@ -80,25 +98,38 @@ def make_phantom_study(out, *, participants: int = 1, visits: int = 10, scale: s
         The study root.
     """
     if scale not in P.SCALES:
-        raise FerretError(f"unknown phantom scale {scale!r}.", fix=f"use one of {', '.join(P.SCALES)}.")
+        raise FerretError(
+            f"unknown phantom scale {scale!r}.", fix=f"use one of {', '.join(P.SCALES)}."
+        )
     if participants < 1 or visits < 1:
         raise FerretError("a phantom needs at least one participant and one visit.")
     out = Path(out)
     progress = progress or null_progress()
     _prepare_output(out)
     bids.write_dataset_description(out, seed=seed, scale=scale, noise=noise, motion=motion)
-    people = [PhantomParticipant.create(seed, k + 1, visits, scale=scale, motion=motion)
-              for k in range(participants)]
+    people = [
+        PhantomParticipant.create(seed, k + 1, visits, scale=scale, motion=motion)
+        for k in range(participants)
+    ]
     _write_participants(out, people)
     with bids.BackgroundWriter() as writer:
         for n, person in enumerate(people):
             child = progress.child(n / len(people), (n + 1) / len(people))
             _write_participant(out, person, scale, noise, child, writer)
-    write_json(truth_root(out) / "dataset_description.json", {
-        "Name": "Ferret phantom ground truth", "BIDSVersion": "1.9.0", "DatasetType": "derivative",
-        "GeneratedBy": [{"Name": bids.PHANTOM_GENERATOR}]})
-    write_text(out / "README", "Synthetic study written by `ferret phantom`; ground truth in "
-                               "derivatives/phantom-truth (see processing/phantom/truth.py).\n")
+    write_json(
+        truth_root(out) / "dataset_description.json",
+        {
+            "Name": "Ferret phantom ground truth",
+            "BIDSVersion": "1.9.0",
+            "DatasetType": "derivative",
+            "GeneratedBy": [{"Name": bids.PHANTOM_GENERATOR}],
+        },
+    )
+    write_text(
+        out / "README",
+        "Synthetic study written by `ferret phantom`; ground truth in "
+        "derivatives/phantom-truth (see processing/phantom/truth.py).\n",
+    )
     progress.update(1.0, "phantom written")
     return out
 
@@ -107,18 +138,34 @@ def _write_participants(out: Path, people: list[PhantomParticipant]) -> None:
     header = ["participant_id", "age", "sex", "hypertension", "group"]
     rows = [[p.label] + [p.demographics[key] for key in header[1:]] for p in people]
     bids.write_tsv(out / "participants.tsv", header, rows)
-    write_json(out / "participants.json", {
-        "age": {"Description": "age at the first visit", "Units": "years"},
-        "sex": {"Levels": {"F": "female", "M": "male"}},
-        "hypertension": {"Description": "clinical diagnosis of hypertension", "Levels": {"yes": "", "no": ""}},
-        "group": {"Levels": {"svd": "small vessel disease", "control": "control"}}})
+    write_json(
+        out / "participants.json",
+        {
+            "age": {"Description": "age at the first visit", "Units": "years"},
+            "sex": {"Levels": {"F": "female", "M": "male"}},
+            "hypertension": {
+                "Description": "clinical diagnosis of hypertension",
+                "Levels": {"yes": "", "no": ""},
+            },
+            "group": {"Levels": {"svd": "small vessel disease", "control": "control"}},
+        },
+    )
 
 
-def _write_participant(out: Path, person: PhantomParticipant, scale: str, noise: bool, progress: Progress,
-                       writer: bids.BackgroundWriter) -> None:
+def _write_participant(
+    out: Path,
+    person: PhantomParticipant,
+    scale: str,
+    noise: bool,
+    progress: Progress,
+    writer: bids.BackgroundWriter,
+) -> None:
     sessions = person.sessions
-    bids.write_tsv(out / person.label / f"{person.label}_sessions.tsv", ["session_id", "acq_time"],
-                   [[s, d.isoformat(timespec="seconds")] for s, d in zip(sessions, person.visit_dates)])
+    bids.write_tsv(
+        out / person.label / f"{person.label}_sessions.tsv",
+        ["session_id", "acq_time"],
+        [[s, d.isoformat(timespec="seconds")] for s, d in zip(sessions, person.visit_dates)],
+    )
     specs = P.protocol(scale)
     chi_grid = SusceptibilityGrid(person.anatomy, FIELD_GRID_MM[scale])
     acquisitions: dict[str, dict] = {}
@@ -127,14 +174,23 @@ def _write_participant(out: Path, person: PhantomParticipant, scale: str, noise:
         acquisitions[session] = {}
         for a, name in enumerate(ACQUISITION_ORDER):
             progress.check()
-            progress.update(((v - 1) * len(ACQUISITION_ORDER) + a) / steps, f"{person.label} {session} {name}")
-            acquisitions[session][name] = _write_acquisition(out, person, v, a, specs[name], noise, chi_grid,
-                                                                writer)
+            progress.update(
+                ((v - 1) * len(ACQUISITION_ORDER) + a) / steps, f"{person.label} {session} {name}"
+            )
+            acquisitions[session][name] = _write_acquisition(
+                out, person, v, a, specs[name], noise, chi_grid, writer
+            )
     record = {
-        "participant": person.label, "seed": person.seed, "scale": scale, "noise": noise, "motion": person.motion,
-        "sessions": sessions, "visit_dates": [d.isoformat(timespec="seconds") for d in person.visit_dates],
+        "participant": person.label,
+        "seed": person.seed,
+        "scale": scale,
+        "noise": noise,
+        "motion": person.motion,
+        "sessions": sessions,
+        "visit_dates": [d.isoformat(timespec="seconds") for d in person.visit_dates],
         "tissue_labels": {str(k): v for k, v in T.TISSUE_NAMES.items()},
-        "tissue_properties": T.table_as_dict(), "anatomy": person.anatomy.to_dict(),
+        "tissue_properties": T.table_as_dict(),
+        "anatomy": person.anatomy.to_dict(),
         "lesions": [lesion_to_dict(lesion, sessions) for lesion in person.lesions],
         "acquisitions": acquisitions,
     }
@@ -168,7 +224,10 @@ def _write_acquisition(out, person, visit, index, spec, noise, chi_grid, writer)
     for image in images:
         stem = bids.bids_name(prefix, image.entities, image.suffix)
         writer.nifti(folder / f"{stem}.nii.gz", image.data, affine)
-        write_json(folder / f"{stem}.json", dict(image.sidecar, AcquisitionDateTime=acquired_at.isoformat()))
+        write_json(
+            folder / f"{stem}.json",
+            dict(image.sidecar, AcquisitionDateTime=acquired_at.isoformat()),
+        )
         for extension, text in image.extra_files.items():
             write_text(folder / f"{stem}.{extension}", text)
         files.append(str((folder / f"{stem}.nii.gz").relative_to(out)))
@@ -179,5 +238,12 @@ def _write_acquisition(out, person, visit, index, spec, noise, chi_grid, writer)
         filename = map_filename(person.label, session, spec.name, name)
         writer.nifti(truth_dir / filename, data, affine)
         names[name] = filename
-    return {"world_from_anatomy": world_from_anatomy, "affine": affine, "shape": list(shape),
-            "axcodes": spec.axcodes, "voxel_size": list(spec.voxel_size), "files": files, "truth_maps": names}
+    return {
+        "world_from_anatomy": world_from_anatomy,
+        "affine": affine,
+        "shape": list(shape),
+        "axcodes": spec.axcodes,
+        "voxel_size": list(spec.voxel_size),
+        "files": files,
+        "truth_maps": names,
+    }

@@ -15,8 +15,14 @@ PARAMETERS = ("PD", "T1", "T2", "R2star", "chi", "MD", "FA")
 BACKGROUND, SCALP, SKULL, CSF, CORTEX, WHITE_MATTER, DEEP_GREY, VENTRICLE = range(8)
 
 TISSUE_NAMES = {
-    BACKGROUND: "background", SCALP: "scalp", SKULL: "skull", CSF: "csf", CORTEX: "cortex",
-    WHITE_MATTER: "white_matter", DEEP_GREY: "deep_grey", VENTRICLE: "ventricle",
+    BACKGROUND: "background",
+    SCALP: "scalp",
+    SKULL: "skull",
+    CSF: "csf",
+    CORTEX: "cortex",
+    WHITE_MATTER: "white_matter",
+    DEEP_GREY: "deep_grey",
+    VENTRICLE: "ventricle",
 }
 
 #: label: (PD, T1 s, T2 s, R2* 1/s, chi ppm, MD mm2/s, FA)

@@ -18,23 +18,59 @@ from __future__ import annotations
 #: type -> subtype -> parameter -> factors (A-CMI: by visits since onset)
 TRAJECTORIES: dict[str, dict[str, dict[str, list[float] | float | str]]] = {
     "acmi": {
-        "plain": {"MD": [0.65, 0.85, 0.95, 1.0], "FA": [0.85, 0.95, 1.0],
-                  "T1": [1.15, 1.10, 1.06, 1.04], "T2": [1.20, 1.12, 1.06, 1.04],
-                  "R2star": [0.85, 0.95, 1.0], "PD": [1.05, 1.03, 1.0], "chi": [1.0]},
-        "iron": {"MD": [0.62, 0.85, 0.95, 1.0], "FA": [0.85, 0.95, 1.0],
-                 "T1": [1.15, 1.10, 1.06, 1.04], "T2": [1.20, 1.10, 1.02, 0.98],
-                 "R2star": [0.85, 1.05, 1.20, 1.35], "PD": [1.05, 1.03, 1.0], "chi": [1.0]},
+        "plain": {
+            "MD": [0.65, 0.85, 0.95, 1.0],
+            "FA": [0.85, 0.95, 1.0],
+            "T1": [1.15, 1.10, 1.06, 1.04],
+            "T2": [1.20, 1.12, 1.06, 1.04],
+            "R2star": [0.85, 0.95, 1.0],
+            "PD": [1.05, 1.03, 1.0],
+            "chi": [1.0],
+        },
+        "iron": {
+            "MD": [0.62, 0.85, 0.95, 1.0],
+            "FA": [0.85, 0.95, 1.0],
+            "T1": [1.15, 1.10, 1.06, 1.04],
+            "T2": [1.20, 1.10, 1.02, 0.98],
+            "R2star": [0.85, 1.05, 1.20, 1.35],
+            "PD": [1.05, 1.03, 1.0],
+            "chi": [1.0],
+        },
     },
     "ccmi": {
-        "plain": {"MD": 1.25, "FA": 0.8, "T1": 1.25, "T2": 1.30, "R2star": 0.9, "PD": 1.05, "chi": 1.0},
-        "iron": {"MD": 1.15, "FA": 0.8, "T1": 1.20, "T2": 1.10, "R2star": 1.8, "PD": 1.0, "chi": 1.0},
+        "plain": {
+            "MD": 1.25,
+            "FA": 0.8,
+            "T1": 1.25,
+            "T2": 1.30,
+            "R2star": 0.9,
+            "PD": 1.05,
+            "chi": 1.0,
+        },
+        "iron": {
+            "MD": 1.15,
+            "FA": 0.8,
+            "T1": 1.20,
+            "T2": 1.10,
+            "R2star": 1.8,
+            "PD": 1.0,
+            "chi": 1.0,
+        },
         "cavitated": "csf",
     },
     "microbleed": {
         "plain": {"MD": 1.0, "FA": 1.0, "T1": 1.0, "T2": 0.5, "R2star": 8.0, "PD": 0.9, "chi": 1.0},
     },
     "wmh": {
-        "plain": {"MD": 1.45, "FA": 0.55, "T1": 1.45, "T2": 2.2, "R2star": 0.85, "PD": 1.1, "chi": 1.0},
+        "plain": {
+            "MD": 1.45,
+            "FA": 0.55,
+            "T1": 1.45,
+            "T2": 2.2,
+            "R2star": 0.85,
+            "PD": 1.1,
+            "chi": 1.0,
+        },
     },
 }
 
@@ -43,13 +79,19 @@ SUSCEPTIBILITY_PPM = {("microbleed", "plain"): 1.0, ("ccmi", "iron"): 0.3}
 
 #: how many lesions of each (type, subtype) a participant gets
 LESION_COUNTS = {
-    ("acmi", "plain"): 3, ("acmi", "iron"): 2,
-    ("ccmi", "plain"): 2, ("ccmi", "iron"): 1, ("ccmi", "cavitated"): 1,
-    ("microbleed", "plain"): 3, ("wmh", "plain"): 3,
+    ("acmi", "plain"): 3,
+    ("acmi", "iron"): 2,
+    ("ccmi", "plain"): 2,
+    ("ccmi", "iron"): 1,
+    ("ccmi", "cavitated"): 1,
+    ("microbleed", "plain"): 3,
+    ("wmh", "plain"): 3,
 }
 
 
-def factor(lesion_type: str, subtype: str, parameter: str, visits_since_onset: int | None) -> float | str:
+def factor(
+    lesion_type: str, subtype: str, parameter: str, visits_since_onset: int | None
+) -> float | str:
     """The factor on the host baseline (or ``"csf"``) at a visit.
 
     ``visits_since_onset`` is None for lesions present from the start and

@@ -120,8 +120,9 @@ class ParticipantTruth:
         ``M @ x`` in the target scan's world: what a perfect registration
         of source onto target finds.
         """
-        return (self.acquisition(*target).world_from_anatomy
-                @ np.linalg.inv(self.acquisition(*source).world_from_anatomy))
+        return self.acquisition(*target).world_from_anatomy @ np.linalg.inv(
+            self.acquisition(*source).world_from_anatomy
+        )
 
     def lesion(self, lesion_id: str) -> LesionTruth:
         """The lesion with this id (e.g. ``acmi-01``)."""
@@ -143,18 +144,37 @@ def load_truth(study_root: str | Path, participant: str) -> ParticipantTruth:
     base = truth_root(study_root) / participant
     path = base / f"{participant}_truth.json"
     if not path.is_file():
-        raise FerretError("no phantom truth for this participant.", path,
-                          "only studies made by `ferret phantom` carry a truth.")
+        raise FerretError(
+            "no phantom truth for this participant.",
+            path,
+            "only studies made by `ferret phantom` carry a truth.",
+        )
     record = json.loads(path.read_text(encoding="utf-8"))
-    lesions = [LesionTruth(item["id"], item["label"], item["type"], item["subtype"],
-                           np.array(item["centre_mm"]), np.array(item["radii_mm"]),
-                           item["onset_visit"], item["onset_session"], item["values"])
-               for item in record["lesions"]]
+    lesions = [
+        LesionTruth(
+            item["id"],
+            item["label"],
+            item["type"],
+            item["subtype"],
+            np.array(item["centre_mm"]),
+            np.array(item["radii_mm"]),
+            item["onset_visit"],
+            item["onset_session"],
+            item["values"],
+        )
+        for item in record["lesions"]
+    ]
     acquisitions = {}
     for session, entries in record["acquisitions"].items():
         for name, entry in entries.items():
             maps = {key: base / session / value for key, value in entry["truth_maps"].items()}
             acquisitions[(session, name)] = AcquisitionTruth(
-                session, name, np.array(entry["world_from_anatomy"]), np.array(entry["affine"]),
-                tuple(entry["shape"]), maps, entry["files"])
+                session,
+                name,
+                np.array(entry["world_from_anatomy"]),
+                np.array(entry["affine"]),
+                tuple(entry["shape"]),
+                maps,
+                entry["files"],
+            )
     return ParticipantTruth(participant, record["sessions"], lesions, acquisitions, record)

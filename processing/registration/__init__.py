@@ -28,15 +28,32 @@ maps a point's RAS coordinates in FLAIR's world to MP2RAGE's world.
 """
 
 from processing.registration.geometry import displacement_stats, rigid_matrix, rotation_angle_deg
-from processing.registration.qc import checkerboard, edges, quality_flags, write_checkerboard_png
 from processing.registration.pairing import register_pair_images
+from processing.registration.qc import checkerboard, edges, quality_flags, write_checkerboard_png
 from processing.registration.rigid import RegistrationParams, RegistrationResult, register_rigid
-from processing.registration.spaces import (affine_from_sitk, image_to_sitk, read_itk_transform,
-                                            sitk_to_image, write_itk_transform)
+from processing.registration.spaces import (
+    affine_from_sitk,
+    image_to_sitk,
+    read_itk_transform,
+    sitk_to_image,
+    write_itk_transform,
+)
 
 __all__ = [
-    "RegistrationParams", "RegistrationResult", "register_rigid", "register_pair_images",
-    "image_to_sitk", "sitk_to_image", "affine_from_sitk", "read_itk_transform", "write_itk_transform",
-    "rigid_matrix", "rotation_angle_deg", "displacement_stats",
-    "checkerboard", "edges", "quality_flags", "write_checkerboard_png",
+    "RegistrationParams",
+    "RegistrationResult",
+    "register_rigid",
+    "register_pair_images",
+    "image_to_sitk",
+    "sitk_to_image",
+    "affine_from_sitk",
+    "read_itk_transform",
+    "write_itk_transform",
+    "rigid_matrix",
+    "rotation_angle_deg",
+    "displacement_stats",
+    "checkerboard",
+    "edges",
+    "quality_flags",
+    "write_checkerboard_png",
 ]

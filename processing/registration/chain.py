@@ -35,11 +35,25 @@ import numpy as np
 from processing.errors import FerretError
 from processing.progress import Progress, null_progress
 from processing.registration import store
-from processing.registration.chain_plan import (MP2RAGE_FAMILY, ChainSettings, PairTask, anchor_key, anchors_of,
-                                                header_grid, pair_tasks, reference_key, reference_link_key,
-                                                visit_links)
-from processing.registration.chain_results import (CHAIN_NOTE, ChainResult, PairRecord, stored_warnings,
-                                                   write_to_ref)
+from processing.registration.chain_plan import (
+    MP2RAGE_FAMILY,
+    ChainSettings,
+    PairTask,
+    anchor_key,
+    anchors_of,
+    header_grid,
+    pair_tasks,
+    reference_key,
+    reference_link_key,
+    visit_links,
+)
+from processing.registration.chain_results import (
+    CHAIN_NOTE,
+    ChainResult,
+    PairRecord,
+    stored_warnings,
+    write_to_ref,
+)
 from processing.registration.masks import brain_mask
 from processing.registration.pairing import register_pair_images
 from processing.registration.resample import Grid
@@ -48,10 +62,28 @@ from processing.registration.volumes import registration_volume, representative_
 from processing.study.model import Participant, Visit
 
 __all__ = [
-    "MP2RAGE_FAMILY", "METHOD", "CHAIN_NOTE", "ChainSettings", "PairRecord", "ChainResult", "PairTask",
-    "stored_warnings", "anchor_key", "anchors_of", "pair_tasks", "reference_key", "reference_link_key", "visit_links",
-    "header_grid", "register_link", "register_pair", "stored_link", "register_participant", "compose_visit",
-    "reference_space", "write_to_ref",
+    "MP2RAGE_FAMILY",
+    "METHOD",
+    "CHAIN_NOTE",
+    "ChainSettings",
+    "PairRecord",
+    "ChainResult",
+    "PairTask",
+    "stored_warnings",
+    "anchor_key",
+    "anchors_of",
+    "pair_tasks",
+    "reference_key",
+    "reference_link_key",
+    "visit_links",
+    "header_grid",
+    "register_link",
+    "register_pair",
+    "stored_link",
+    "register_participant",
+    "compose_visit",
+    "reference_space",
+    "write_to_ref",
 ]
 
 METHOD = "SimpleITK rigid registration, Mattes mutual information, fixed seed"
@@ -83,11 +115,17 @@ class _Volumes:
         """The files the registration volume is made from (without reading them)."""
         acquisition = visit.acquisitions[volume_key(visit, key)]
         paths = [representative_file(acquisition).path]
-        return paths + ([acquisition.bval] if acquisition.kind == "dwi" and acquisition.bval else [])
+        return paths + (
+            [acquisition.bval] if acquisition.kind == "dwi" and acquisition.bval else []
+        )
 
 
-def register_link(task: PairTask, params: RegistrationParams, volumes: _Volumes | None = None,
-                  progress: Progress | None = None) -> PairRecord:
+def register_link(
+    task: PairTask,
+    params: RegistrationParams,
+    volumes: _Volumes | None = None,
+    progress: Progress | None = None,
+) -> PairRecord:
     """Register one link unless its transform is stored for the same inputs; write it; return the record.
 
     The stored transform is reused when its sidecar lists the same parameters
@@ -104,15 +142,30 @@ def register_link(task: PairTask, params: RegistrationParams, volumes: _Volumes 
     if store.is_cached(path, params.as_dict(), inputs, root=root):
         return stored_link(task, cached=True)
     target, source = volumes.get(*task.fixed)[:2], volumes.get(*task.moving)[:2]
-    result = register_pair_images(target, source, volumes.mask(*task.fixed), volumes.mask(*task.moving),
-                                  params, progress)
-    store.write_transform(path, result.fixed_from_moving, source=task.source, target=task.target, method=METHOD,
-                          parameters=params.as_dict(), inputs=inputs, Metric=result.metric,
-                          QCFlags=result.flags, Iterations=result.iterations,
-                          HeaderShiftMM=result.header_shift_mm, HeaderRotationDeg=result.header_rotation_deg,
-                          Seconds=result.seconds, FixedImage=task.source if result.swapped else task.target,
-                          Attempts=result.attempts, Start=result.start)
-    return PairRecord(path, result.fixed_from_moving, result.metric, result.flags, False, *task.ends)
+    result = register_pair_images(
+        target, source, volumes.mask(*task.fixed), volumes.mask(*task.moving), params, progress
+    )
+    store.write_transform(
+        path,
+        result.fixed_from_moving,
+        source=task.source,
+        target=task.target,
+        method=METHOD,
+        parameters=params.as_dict(),
+        inputs=inputs,
+        Metric=result.metric,
+        QCFlags=result.flags,
+        Iterations=result.iterations,
+        HeaderShiftMM=result.header_shift_mm,
+        HeaderRotationDeg=result.header_rotation_deg,
+        Seconds=result.seconds,
+        FixedImage=task.source if result.swapped else task.target,
+        Attempts=result.attempts,
+        Start=result.start,
+    )
+    return PairRecord(
+        path, result.fixed_from_moving, result.metric, result.flags, False, *task.ends
+    )
 
 
 #: The former name of :func:`register_link`.
@@ -123,25 +176,41 @@ def stored_link(task: PairTask, cached: bool = True) -> PairRecord:
     """The record of a link read from its stored transform, or a FerretError when it is missing."""
     record = store.read_sidecar(task.path)
     if record is None or "MatrixRAS" not in record:
-        raise FerretError("this registration has not been computed yet.", task.path,
-                          "run the registration step first: ferret process STUDY --steps register.")
-    return PairRecord(task.path, np.array(record["MatrixRAS"], dtype=float), record.get("Metric"),
-                      record.get("QCFlags", []), cached, *task.ends)
+        raise FerretError(
+            "this registration has not been computed yet.",
+            task.path,
+            "run the registration step first: ferret process STUDY --steps register.",
+        )
+    return PairRecord(
+        task.path,
+        np.array(record["MatrixRAS"], dtype=float),
+        record.get("Metric"),
+        record.get("QCFlags", []),
+        cached,
+        *task.ends,
+    )
 
 
-def register_participant(participant: Participant, settings: ChainSettings = ChainSettings(),
-                         progress: Progress | None = None) -> ChainResult:
+def register_participant(
+    participant: Participant,
+    settings: ChainSettings = ChainSettings(),
+    progress: Progress | None = None,
+) -> ChainResult:
     """Run (or reuse) every link of a participant, then compose and write every ``to-ref`` transform."""
     progress = progress or null_progress()
     if not participant.visits:
-        raise FerretError(f"participant {participant.label} has no visits.", None, "check the study folder.")
+        raise FerretError(
+            f"participant {participant.label} has no visits.", None, "check the study folder."
+        )
     volumes = _Volumes()
     anchors = anchors_of(participant, settings)
     tasks = pair_tasks(participant, anchors)
     pairs: dict[tuple[str, str], PairRecord] = {}
     for number, task in enumerate(tasks):
         progress.check()
-        progress.update(number / (len(tasks) + 1), f"registering {task.moving[0].prefix} {task.source}")
+        progress.update(
+            number / (len(tasks) + 1), f"registering {task.moving[0].prefix} {task.source}"
+        )
         child = progress.child(number / (len(tasks) + 1), (number + 1) / (len(tasks) + 1))
         pairs[task.key] = register_link(task, settings.params, volumes, child)
     result = None
@@ -155,9 +224,13 @@ def register_participant(participant: Participant, settings: ChainSettings = Cha
     return result
 
 
-def compose_visit(participant: Participant, visit: Visit, settings: ChainSettings = ChainSettings(),
-                  pairs: dict[tuple[str, str], PairRecord] | None = None,
-                  tasks: list[PairTask] | None = None) -> ChainResult:
+def compose_visit(
+    participant: Participant,
+    visit: Visit,
+    settings: ChainSettings = ChainSettings(),
+    pairs: dict[tuple[str, str], PairRecord] | None = None,
+    tasks: list[PairTask] | None = None,
+) -> ChainResult:
     """Compose and write the ``to-ref`` transforms of one visit's acquisitions.
 
     ``ref_from_acq = ref_from_anchor1 @ anchor1_from_anchorv @ anchorv_from_acq``.
@@ -168,36 +241,58 @@ def compose_visit(participant: Participant, visit: Visit, settings: ChainSetting
     first = participant.visits[0]
     anchors = anchors_of(participant, settings)
     links = visit_links(participant, visit, settings, tasks)
-    pairs = {**{task.key: stored_link(task) for task in links if task.key not in (pairs or {})}, **(pairs or {})}
-    reference, ref_from_anchor1, source_name, ref_link = reference_space(first, anchors[first.session],
-                                                                         settings, pairs)
-    result = ChainResult(reference, source_name, pairs=[pairs[task.key] for task in links], anchors=anchors)
+    pairs = {
+        **{task.key: stored_link(task) for task in links if task.key not in (pairs or {})},
+        **(pairs or {}),
+    }
+    reference, ref_from_anchor1, source_name, ref_link = reference_space(
+        first, anchors[first.session], settings, pairs
+    )
+    result = ChainResult(
+        reference, source_name, pairs=[pairs[task.key] for task in links], anchors=anchors
+    )
     anchor_link = pairs.get((visit.session, "anchor"))
     anchor1_from_anchorv = np.eye(4) if anchor_link is None else anchor_link.target_from_source
     for key in visit.acquisitions:
         used = [pairs[k] for k in ((visit.session, key), (visit.session, "anchor")) if k in pairs]
         used += [pairs[ref_link]] if ref_link else []
-        anchor_from_acq = pairs[(visit.session, key)].target_from_source if (visit.session, key) in pairs \
+        anchor_from_acq = (
+            pairs[(visit.session, key)].target_from_source
+            if (visit.session, key) in pairs
             else np.eye(4)
+        )
         matrix = ref_from_anchor1 @ anchor1_from_anchorv @ anchor_from_acq
         result.ref_from[(visit.session, key)] = matrix
         result.ref_paths[(visit.session, key)] = write_to_ref(visit, key, matrix, used, source_name)
     return result
 
 
-def reference_space(first: Visit, anchor: str, settings: ChainSettings,
-                    pairs: dict[tuple[str, str], PairRecord]) -> tuple[Grid, np.ndarray, str, tuple | None]:
+def reference_space(
+    first: Visit, anchor: str, settings: ChainSettings, pairs: dict[tuple[str, str], PairRecord]
+) -> tuple[Grid, np.ndarray, str, tuple | None]:
     """The reference grid, ``ref_from_anchor1``, its description and the pair it comes from."""
     ref_link = reference_link_key(first, settings)
     if ref_link is not None:
         dwi = ref_link[1]
         anchor1_from_dwi1 = pairs[ref_link].target_from_source
-        return header_grid(first, dwi), np.linalg.inv(anchor1_from_dwi1), f"{first.prefix} {dwi} grid", ref_link
+        return (
+            header_grid(first, dwi),
+            np.linalg.inv(anchor1_from_dwi1),
+            f"{first.prefix} {dwi} grid",
+            ref_link,
+        )
     anchor_grid = header_grid(first, anchor)
     if settings.reference == "isotropic":
-        return (anchor_grid.isotropic(settings.isotropic_mm), np.eye(4),
-                f"{first.prefix} {anchor} field of view, {settings.isotropic_mm} mm isotropic", None)
+        return (
+            anchor_grid.isotropic(settings.isotropic_mm),
+            np.eye(4),
+            f"{first.prefix} {anchor} field of view, {settings.isotropic_mm} mm isotropic",
+            None,
+        )
     if settings.reference not in ("dwi", "anchor"):
-        raise FerretError(f"unknown reference space {settings.reference!r}.", None,
-                          "use 'dwi', 'anchor' or 'isotropic'.")
+        raise FerretError(
+            f"unknown reference space {settings.reference!r}.",
+            None,
+            "use 'dwi', 'anchor' or 'isotropic'.",
+        )
     return anchor_grid, np.eye(4), f"{first.prefix} {anchor} grid", None

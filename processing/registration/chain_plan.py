@@ -53,14 +53,19 @@ def anchor_key(visit: Visit, settings: ChainSettings) -> str:
     else the visit's first acquisition; a FerretError only for a visit without
     any image.
     """
-    kinds = settings.anchor_kinds + ((settings.fallback_anchor,) if settings.fallback_anchor else ())
+    kinds = settings.anchor_kinds + (
+        (settings.fallback_anchor,) if settings.fallback_anchor else ()
+    )
     for kind in kinds + FALLBACK_ORDER:
         if kind in visit.acquisitions:
             return kind
     if visit.acquisitions:
         return sorted(visit.acquisitions)[0]
-    raise FerretError("no image Ferret uses in this visit, so nothing can anchor its registration.", visit.path,
-                      "add the visit's images (see the README's naming table), or remove the empty visit.")
+    raise FerretError(
+        "no image Ferret uses in this visit, so nothing can anchor its registration.",
+        visit.path,
+        "add the visit's images (see the README's naming table), or remove the empty visit.",
+    )
 
 
 def reference_key(first: Visit, settings: ChainSettings) -> str:
@@ -91,14 +96,23 @@ class PairTask:
     def spec(self) -> dict:
         """The link in plain values (a job parameter); :meth:`from_spec` rebuilds it."""
         (fixed_session, fixed_key), (moving_session, moving_key) = self.ends
-        return {"fixed": [fixed_session, fixed_key], "moving": [moving_session, moving_key],
-                "target": self.target, "source": self.source, "key": list(self.key)}
+        return {
+            "fixed": [fixed_session, fixed_key],
+            "moving": [moving_session, moving_key],
+            "target": self.target,
+            "source": self.source,
+            "key": list(self.key),
+        }
 
     @classmethod
-    def from_spec(cls, participant: Participant, spec: dict) -> "PairTask":
-        return cls((participant.visit(spec["fixed"][0]), spec["fixed"][1]),
-                   (participant.visit(spec["moving"][0]), spec["moving"][1]),
-                   spec["target"], spec["source"], tuple(spec["key"]))
+    def from_spec(cls, participant: Participant, spec: dict) -> PairTask:
+        return cls(
+            (participant.visit(spec["fixed"][0]), spec["fixed"][1]),
+            (participant.visit(spec["moving"][0]), spec["moving"][1]),
+            spec["target"],
+            spec["source"],
+            tuple(spec["key"]),
+        )
 
 
 def anchors_of(participant: Participant, settings: ChainSettings) -> dict[str, str]:
@@ -114,11 +128,20 @@ def pair_tasks(participant: Participant, anchors: dict[str, str]) -> list[PairTa
         anchor = anchors[visit.session]
         for key in visit.acquisitions:
             if key != anchor and not _same_scan(visit, key, anchor):
-                tasks.append(PairTask((visit, anchor), (visit, key), anchor, key, (visit.session, key)))
+                tasks.append(
+                    PairTask((visit, anchor), (visit, key), anchor, key, (visit.session, key))
+                )
     for visit in participant.visits[1:]:
         target = f"{first.session[4:]}{anchors[first.session]}"
-        tasks.append(PairTask((first, anchors[first.session]), (visit, anchors[visit.session]),
-                              f"ses{target}", anchors[visit.session], (visit.session, "anchor")))
+        tasks.append(
+            PairTask(
+                (first, anchors[first.session]),
+                (visit, anchors[visit.session]),
+                f"ses{target}",
+                anchors[visit.session],
+                (visit.session, "anchor"),
+            )
+        )
     return tasks
 
 
@@ -132,10 +155,16 @@ def reference_link_key(first: Visit, settings: ChainSettings) -> tuple[str, str]
     return (first.session, key) if key != anchor_key(first, settings) else None
 
 
-def visit_links(participant: Participant, visit: Visit, settings: ChainSettings,
-                tasks: list[PairTask] | None = None) -> list[PairTask]:
+def visit_links(
+    participant: Participant,
+    visit: Visit,
+    settings: ChainSettings,
+    tasks: list[PairTask] | None = None,
+) -> list[PairTask]:
     """The links composed into a visit's ``to-ref`` transforms: its own, its anchor's, the reference's."""
-    tasks = tasks if tasks is not None else pair_tasks(participant, anchors_of(participant, settings))
+    tasks = (
+        tasks if tasks is not None else pair_tasks(participant, anchors_of(participant, settings))
+    )
     by_key = {task.key: task for task in tasks}
     keys = [(visit.session, key) for key in visit.acquisitions] + [(visit.session, "anchor")]
     keys.append(reference_link_key(participant.visits[0], settings))
@@ -153,4 +182,6 @@ def _same_scan(visit: Visit, key: str, anchor: str) -> bool:
     if key not in MP2RAGE_FAMILY or anchor not in MP2RAGE_FAMILY:
         return False
     grid, anchor_grid = header_grid(visit, key), header_grid(visit, anchor)
-    return grid.shape == anchor_grid.shape and np.allclose(grid.affine, anchor_grid.affine, atol=1e-3)
+    return grid.shape == anchor_grid.shape and np.allclose(
+        grid.affine, anchor_grid.affine, atol=1e-3
+    )

@@ -19,8 +19,10 @@ from processing.registration import store
 from processing.registration.resample import Grid
 from processing.study.model import Visit
 
-CHAIN_NOTE = ("links from the image towards the reference; a last link starting at the reference grid's own "
-              "acquisition (visit 1's DWI) is used inverted")
+CHAIN_NOTE = (
+    "links from the image towards the reference; a last link starting at the reference grid's own "
+    "acquisition (visit 1's DWI) is used inverted"
+)
 
 
 @dataclass
@@ -59,8 +61,11 @@ class ChainResult:
 
     def warnings(self) -> list[str]:
         """One line per flagged registration, for the command line and logs."""
-        return [f"QC WARNING: {pair.description}: {', '.join(pair.flags)} (metric {pair.metric}); "
-                f"outputs through {pair.path.name} are suspect: check the checkerboard" for pair in self.flagged]
+        return [
+            f"QC WARNING: {pair.description}: {', '.join(pair.flags)} (metric {pair.metric}); "
+            f"outputs through {pair.path.name} are suspect: check the checkerboard"
+            for pair in self.flagged
+        ]
 
 
 def stored_warnings(to_ref_paths) -> list[str]:
@@ -72,23 +77,39 @@ def stored_warnings(to_ref_paths) -> list[str]:
     lines: dict[str, str] = {}
     for path in to_ref_paths:
         for flag in (store.read_sidecar(Path(path)) or {}).get("QCFlags", []):
-            lines.setdefault(flag, f"QC WARNING: {flag}; outputs through this link (e.g. {Path(path).name}) "
-                                   "are suspect: check the checkerboard")
+            lines.setdefault(
+                flag,
+                f"QC WARNING: {flag}; outputs through this link (e.g. {Path(path).name}) "
+                "are suspect: check the checkerboard",
+            )
     return list(lines.values())
 
 
-def write_to_ref(visit: Visit, key: str, matrix: np.ndarray, links: list[PairRecord], reference: str) -> Path:
+def write_to_ref(
+    visit: Visit, key: str, matrix: np.ndarray, links: list[PairRecord], reference: str
+) -> Path:
     """Write the composed ``from-<key>_to-ref`` transform; its inputs are the linked transforms."""
     links = list({link.path: link for link in links}.values())
     paths = [link.path for link in links]
     flags = [f"{link.description}: {flag}" for link in links for flag in link.flags]
     path = store.xfm_path(visit, key, "ref")
     stored = store.read_sidecar(path) or {}
-    if (store.is_cached(path, {"reference": reference}, paths, root=visit.study_root)
-            and np.allclose(store.read_matrix(path), matrix) and stored.get("QCFlags") == flags):
+    if (
+        store.is_cached(path, {"reference": reference}, paths, root=visit.study_root)
+        and np.allclose(store.read_matrix(path), matrix)
+        and stored.get("QCFlags") == flags
+    ):
         return path  # same links, same matrix, same flags (a link's flags live in its sidecar, not its .txt)
-    return store.write_transform(path, matrix, source=key, target="ref",
-                                 method="composition of registrations", parameters={"reference": reference},
-                                 inputs=paths, Reference=reference, QCFlags=flags,
-                                 Chain=[link.description for link in links],
-                                 ChainNote=CHAIN_NOTE)
+    return store.write_transform(
+        path,
+        matrix,
+        source=key,
+        target="ref",
+        method="composition of registrations",
+        parameters={"reference": reference},
+        inputs=paths,
+        Reference=reference,
+        QCFlags=flags,
+        Chain=[link.description for link in links],
+        ChainNote=CHAIN_NOTE,
+    )

@@ -10,8 +10,9 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 
-def rigid_matrix(angles_deg=(0.0, 0.0, 0.0), translation_mm=(0.0, 0.0, 0.0),
-                 centre_mm=(0.0, 0.0, 0.0)) -> np.ndarray:
+def rigid_matrix(
+    angles_deg=(0.0, 0.0, 0.0), translation_mm=(0.0, 0.0, 0.0), centre_mm=(0.0, 0.0, 0.0)
+) -> np.ndarray:
     """A rigid 4x4 matrix: rotate by x-y-z Euler angles about ``centre_mm``, then translate.
 
     Examples
@@ -47,8 +48,9 @@ def displacement_mm(matrix_a: np.ndarray, matrix_b: np.ndarray, points: np.ndarr
     return np.linalg.norm(apply_matrix(matrix_a, points) - apply_matrix(matrix_b, points), axis=1)
 
 
-def mask_points(mask: np.ndarray, affine: np.ndarray, *, max_points: int = 20000,
-                seed: int = 0) -> np.ndarray:
+def mask_points(
+    mask: np.ndarray, affine: np.ndarray, *, max_points: int = 20000, seed: int = 0
+) -> np.ndarray:
     """World (RAS) coordinates of up to ``max_points`` voxels of a mask (a fixed random subset)."""
     index = np.argwhere(np.asarray(mask) > 0)
     if len(index) > max_points:
@@ -56,7 +58,9 @@ def mask_points(mask: np.ndarray, affine: np.ndarray, *, max_points: int = 20000
     return apply_matrix(affine, index)
 
 
-def displacement_stats(matrix_a: np.ndarray, matrix_b: np.ndarray, points: np.ndarray) -> dict[str, float]:
+def displacement_stats(
+    matrix_a: np.ndarray, matrix_b: np.ndarray, points: np.ndarray
+) -> dict[str, float]:
     """Mean and max displacement (mm) between two matrices over points."""
     distances = displacement_mm(matrix_a, matrix_b, points)
     return {"mean_mm": float(distances.mean()), "max_mm": float(distances.max())}

@@ -25,8 +25,9 @@ from processing.errors import FerretError
 MIN_BRAIN_ML = 50.0
 
 
-def auto_brain_mask(array: np.ndarray, affine: np.ndarray, *, smoothing_mm: float = 2.0,
-                    closing_mm: float = 4.0) -> np.ndarray:
+def auto_brain_mask(
+    array: np.ndarray, affine: np.ndarray, *, smoothing_mm: float = 2.0, closing_mm: float = 4.0
+) -> np.ndarray:
     """A boolean foreground (head/brain) mask of a 3D image.
 
     Parameters

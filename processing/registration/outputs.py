@@ -14,16 +14,29 @@ import numpy as np
 
 from processing.fileio import load_nifti, save_nifti, write_provenance
 from processing.registration.chain import ChainResult
+from processing.registration.resample import (
+    Grid,
+    resample_image,
+    resample_mask_fraction,
+    resample_mask_nearest,
+)
 from processing.registration.store import is_cached
 from processing.registration.volumes import representative_file
-from processing.registration.resample import (Grid, resample_image, resample_mask_fraction,
-                                              resample_mask_nearest)
 from processing.study.model import Visit
 
 #: Derived map suffix -> the acquisitions (first present) on whose grid the maps package writes it.
-SOURCE_KINDS = {"R2starmap": ("MEGRE",), "T2starmap": ("MEGRE",), "S0map": ("MEGRE",), "GRE": ("MEGRE",),
-                "R1map": ("UNIT1", "T1map"), "T1map": ("UNIT1", "T1map"), "R2map": ("MESE",),
-                "T2map": ("MESE",), "trace": ("dwi",), "dwimap": ("dwi",)}
+SOURCE_KINDS = {
+    "R2starmap": ("MEGRE",),
+    "T2starmap": ("MEGRE",),
+    "S0map": ("MEGRE",),
+    "GRE": ("MEGRE",),
+    "R1map": ("UNIT1", "T1map"),
+    "T1map": ("UNIT1", "T1map"),
+    "R2map": ("MESE",),
+    "T2map": ("MESE",),
+    "trace": ("dwi",),
+    "dwimap": ("dwi",),
+}
 #: Brain masks without a ``space-`` entity: by datatype folder (anat: the MP2RAGE inv-2 grid).
 MASK_KINDS = {"anat": ("MP2RAGE", "UNIT1", "T1map"), "dwi": ("dwi",)}
 #: Raw images written into the reference space beside the maps (the anchor is added).
@@ -39,7 +52,7 @@ def space_ref_name(visit: Visit, source: Path) -> str:
     """
     name = source.name
     prefix = visit.prefix + "_"
-    name = name[len(prefix):] if name.startswith(prefix) else name
+    name = name[len(prefix) :] if name.startswith(prefix) else name
     entities = name.split("_")
     space = next((e[6:] for e in entities if e.startswith("space-")), None)
     if space:
@@ -62,12 +75,23 @@ def source_key(visit: Visit, path: Path) -> str | None:
     space = next((e[6:] for e in entities if e.startswith("space-")), None)
     if space:
         return space if space != "ref" and space in visit.acquisitions else None
-    kinds = MASK_KINDS.get(path.parent.name, ()) if entities[-1] == "mask" else SOURCE_KINDS.get(entities[-1], ())
+    kinds = (
+        MASK_KINDS.get(path.parent.name, ())
+        if entities[-1] == "mask"
+        else SOURCE_KINDS.get(entities[-1], ())
+    )
     return next((kind for kind in kinds if kind in visit.acquisitions), None)
 
 
-def write_in_reference(visit: Visit, source: Path, key: str, chain: ChainResult, *, order: int = 1,
-                       datatype: str = "anat") -> Path:
+def write_in_reference(
+    visit: Visit,
+    source: Path,
+    key: str,
+    chain: ChainResult,
+    *,
+    order: int = 1,
+    datatype: str = "anat",
+) -> Path:
     """Resample one image of acquisition ``key`` of ``visit`` into the reference grid and save it.
 
     Masks (``_mask`` suffix) use nearest neighbour whatever ``order`` is.
@@ -84,18 +108,33 @@ def write_in_reference(visit: Visit, source: Path, key: str, chain: ChainResult,
         return out
     data, affine, _ = load_nifti(source, dtype=None)
     if is_mask:
-        resampled = resample_mask_nearest(np.asarray(data) > 0, affine, chain.reference, matrix).astype(np.uint8)
+        resampled = resample_mask_nearest(
+            np.asarray(data) > 0, affine, chain.reference, matrix
+        ).astype(np.uint8)
     else:
         resampled = resample_image(data, affine, chain.reference, matrix, order=order)
     save_nifti(out, resampled, chain.reference.affine)
-    write_provenance(out, "resampling into the reference space", parameters, inputs, MatrixRAS=matrix.tolist(),
-                     Direction="MatrixRAS is ref_from_source: RAS mm of the source image's world to the "
-                               "reference grid's world")
+    write_provenance(
+        out,
+        "resampling into the reference space",
+        parameters,
+        inputs,
+        MatrixRAS=matrix.tolist(),
+        Direction="MatrixRAS is ref_from_source: RAS mm of the source image's world to the "
+        "reference grid's world",
+    )
     return out
 
 
-def mask_to_native(mask: np.ndarray, chain: ChainResult, visit: Visit, key: str, native: Grid, *,
-                   mode: str = "nearest") -> np.ndarray:
+def mask_to_native(
+    mask: np.ndarray,
+    chain: ChainResult,
+    visit: Visit,
+    key: str,
+    native: Grid,
+    *,
+    mode: str = "nearest",
+) -> np.ndarray:
     """A mask drawn in the reference grid, on acquisition ``key``'s native grid.
 
     ``mode`` is ``nearest`` (labels kept) or ``fraction`` (coverage 0..1).
@@ -106,8 +145,15 @@ def mask_to_native(mask: np.ndarray, chain: ChainResult, visit: Visit, key: str,
     return resample_mask_nearest(mask, chain.reference.affine, native, acq_from_ref)
 
 
-def mask_to_reference(mask: np.ndarray, affine: np.ndarray, chain: ChainResult, visit: Visit, key: str, *,
-                      mode: str = "nearest") -> np.ndarray:
+def mask_to_reference(
+    mask: np.ndarray,
+    affine: np.ndarray,
+    chain: ChainResult,
+    visit: Visit,
+    key: str,
+    *,
+    mode: str = "nearest",
+) -> np.ndarray:
     """A mask drawn on acquisition ``key``'s native grid, on the reference grid."""
     matrix = chain.ref_from[(visit.session, key)]
     if mode == "fraction":
@@ -129,7 +175,9 @@ def resample_visit(visit: Visit, chain: ChainResult, *, order: int = 1) -> list[
             key = source_key(visit, path)
             if "_space-ref_" in path.name or key is None:
                 continue
-            written.append(write_in_reference(visit, path, key, chain, order=order, datatype=datatype))
+            written.append(
+                write_in_reference(visit, path, key, chain, order=order, datatype=datatype)
+            )
     anchor = chain.anchors[visit.session]
     for key in dict.fromkeys(ANATOMICAL + (anchor,)):
         if key in visit.acquisitions:

@@ -32,8 +32,13 @@ from scipy import ndimage
 
 from processing.progress import Progress, null_progress
 from processing.registration.qc import header_deviation, quality_flags
-from processing.registration.rigid import (Image, RegistrationParams, RegistrationResult, mask_centre,
-                                           register_rigid)
+from processing.registration.rigid import (
+    Image,
+    RegistrationParams,
+    RegistrationResult,
+    mask_centre,
+    register_rigid,
+)
 
 #: Swap fixed and moving when the source covers the target's brain this much less than the reverse.
 COVERAGE_MARGIN = 0.005
@@ -42,8 +47,13 @@ EDGE_MARGIN_MM = 5.0
 STARTS = ("best", "header", "moments")
 
 
-def fov_coverage(mask: np.ndarray, affine: np.ndarray, other_shape, other_affine: np.ndarray,
-                 margin_mm: float = EDGE_MARGIN_MM) -> float:
+def fov_coverage(
+    mask: np.ndarray,
+    affine: np.ndarray,
+    other_shape,
+    other_affine: np.ndarray,
+    margin_mm: float = EDGE_MARGIN_MM,
+) -> float:
     """Fraction of the mask's voxels whose centres lie ``margin_mm`` inside another grid's field of view.
 
     Both grids are compared in world coordinates (header alignment).
@@ -61,7 +71,9 @@ def fov_coverage(mask: np.ndarray, affine: np.ndarray, other_shape, other_affine
     other_from_this = np.linalg.inv(other_affine) @ affine
     other = index @ other_from_this[:3, :3].T + other_from_this[:3, 3]
     edge = margin_mm / np.linalg.norm(other_affine[:3, :3], axis=0)
-    inside = np.all((other >= edge - 0.5) & (other <= np.array(other_shape[:3]) - 0.5 - edge), axis=1)
+    inside = np.all(
+        (other >= edge - 0.5) & (other <= np.array(other_shape[:3]) - 0.5 - edge), axis=1
+    )
     return float(inside.mean())
 
 
@@ -74,17 +86,23 @@ def dilate_mask(mask: np.ndarray, affine: np.ndarray, distance_mm: float) -> np.
     return ndimage.distance_transform_edt(~mask, sampling=zooms) <= distance_mm
 
 
-def source_should_be_fixed(target: Image, source: Image, target_mask: np.ndarray,
-                           source_mask: np.ndarray) -> bool:
+def source_should_be_fixed(
+    target: Image, source: Image, target_mask: np.ndarray, source_mask: np.ndarray
+) -> bool:
     """True when the source's brain is better covered by the target than the reverse."""
     target_covered = fov_coverage(target_mask, target[1], source[0].shape, source[1])
     source_covered = fov_coverage(source_mask, source[1], target[0].shape, target[1])
     return source_covered > target_covered + COVERAGE_MARGIN
 
 
-def register_pair_images(target: Image, source: Image, target_mask: np.ndarray, source_mask: np.ndarray,
-                         params: RegistrationParams = RegistrationParams(),
-                         progress: Progress | None = None) -> RegistrationResult:
+def register_pair_images(
+    target: Image,
+    source: Image,
+    target_mask: np.ndarray,
+    source_mask: np.ndarray,
+    params: RegistrationParams = RegistrationParams(),
+    progress: Progress | None = None,
+) -> RegistrationResult:
     """Register ``source`` onto ``target``; ``fixed_from_moving`` of the result is target_from_source.
 
     The fixed image is chosen by field-of-view coverage (module docstring);
@@ -95,7 +113,9 @@ def register_pair_images(target: Image, source: Image, target_mask: np.ndarray, 
     target_mask = dilate_mask(target_mask, target[1], params.mask_dilation_mm)
     source_mask = dilate_mask(source_mask, source[1], params.mask_dilation_mm)
     swapped = source_should_be_fixed(target, source, target_mask, source_mask)
-    fixed, moving, fixed_mask = (source, target, source_mask) if swapped else (target, source, target_mask)
+    fixed, moving, fixed_mask = (
+        (source, target, source_mask) if swapped else (target, source, target_mask)
+    )
     variants = retry_variants(params)
     attempts: list[RegistrationResult] = []
     for number, variant in enumerate(variants):
@@ -105,30 +125,59 @@ def register_pair_images(target: Image, source: Image, target_mask: np.ndarray, 
         if not result.flags:
             break
     best = next((r for r in attempts if not r.flags), min(attempts, key=lambda r: r.metric))
-    best = replace(best, attempts=len(attempts), seconds=sum(r.seconds for r in attempts),
-                   start=f"{best.start}, working spacing {best.params.working_spacing_mm} mm")
+    best = replace(
+        best,
+        attempts=len(attempts),
+        seconds=sum(r.seconds for r in attempts),
+        start=f"{best.start}, working spacing {best.params.working_spacing_mm} mm",
+    )
     if swapped:
         best = _inverted(best, target, target_mask)
     progress.update(1.0, "registration done")
     return best
 
 
-def register_multistart(fixed: Image, moving: Image, fixed_mask: np.ndarray, params: RegistrationParams,
-                        progress: Progress | None = None) -> RegistrationResult:
+def register_multistart(
+    fixed: Image,
+    moving: Image,
+    fixed_mask: np.ndarray,
+    params: RegistrationParams,
+    progress: Progress | None = None,
+) -> RegistrationResult:
     """Register from the better of both starts (module docstring); one plain run otherwise."""
     progress = progress or null_progress()
     if params.initialiser != "best" or params.multistart_spacing_mm is None:
-        return register_rigid(fixed, moving, fixed_mask=fixed_mask, params=params, progress=progress)
-    coarse = replace(params, working_spacing_mm=max(params.multistart_spacing_mm, params.working_spacing_mm or 0))
-    trials = [register_rigid(fixed, moving, fixed_mask=fixed_mask, params=replace(coarse, initialiser=start),
-                             progress=progress.child(n / 4, (n + 1) / 4))
-              for n, start in enumerate(("header", "moments"))]
+        return register_rigid(
+            fixed, moving, fixed_mask=fixed_mask, params=params, progress=progress
+        )
+    coarse = replace(
+        params, working_spacing_mm=max(params.multistart_spacing_mm, params.working_spacing_mm or 0)
+    )
+    trials = [
+        register_rigid(
+            fixed,
+            moving,
+            fixed_mask=fixed_mask,
+            params=replace(coarse, initialiser=start),
+            progress=progress.child(n / 4, (n + 1) / 4),
+        )
+        for n, start in enumerate(("header", "moments"))
+    ]
     chosen = min(trials, key=lambda trial: trial.metric)
-    refined = register_rigid(fixed, moving, fixed_mask=fixed_mask, params=params, progress=progress.child(0.5, 1.0),
-                             initial_fixed_from_moving=chosen.fixed_from_moving)
-    return replace(refined, seconds=refined.seconds + sum(t.seconds for t in trials),
-                   start=f"{chosen.params.initialiser} (better of header and moments on a "
-                         f"{coarse.working_spacing_mm:g} mm grid), refined")
+    refined = register_rigid(
+        fixed,
+        moving,
+        fixed_mask=fixed_mask,
+        params=params,
+        progress=progress.child(0.5, 1.0),
+        initial_fixed_from_moving=chosen.fixed_from_moving,
+    )
+    return replace(
+        refined,
+        seconds=refined.seconds + sum(t.seconds for t in trials),
+        start=f"{chosen.params.initialiser} (better of header and moments on a "
+        f"{coarse.working_spacing_mm:g} mm grid), refined",
+    )
 
 
 def retry_variants(params: RegistrationParams) -> list[RegistrationParams]:
@@ -140,15 +189,31 @@ def retry_variants(params: RegistrationParams) -> list[RegistrationParams]:
     """
     coarser = max(2.5, 2.0 * (params.working_spacing_mm or 1.25))
     variants = [params, replace(params, working_spacing_mm=coarser)]
-    return variants + [replace(params, initialiser=start) for start in STARTS if start != params.initialiser]
+    return variants + [
+        replace(params, initialiser=start) for start in STARTS if start != params.initialiser
+    ]
 
 
-def _inverted(result: RegistrationResult, target: Image, target_mask: np.ndarray) -> RegistrationResult:
+def _inverted(
+    result: RegistrationResult, target: Image, target_mask: np.ndarray
+) -> RegistrationResult:
     """The result of a swapped registration expressed as target_from_source, QC recomputed."""
     matrix = np.linalg.inv(result.fixed_from_moving)
     shift, angle = header_deviation(matrix, mask_centre(target, target_mask))
     params = result.params
-    flags = quality_flags(result.metric, shift, angle, poor_metric=params.poor_metric,
-                          max_shift_mm=params.max_shift_mm, max_rotation_deg=params.max_rotation_deg)
-    return replace(result, fixed_from_moving=matrix, header_shift_mm=shift, header_rotation_deg=angle,
-                   flags=flags, swapped=True)
+    flags = quality_flags(
+        result.metric,
+        shift,
+        angle,
+        poor_metric=params.poor_metric,
+        max_shift_mm=params.max_shift_mm,
+        max_rotation_deg=params.max_rotation_deg,
+    )
+    return replace(
+        result,
+        fixed_from_moving=matrix,
+        header_shift_mm=shift,
+        header_rotation_deg=angle,
+        flags=flags,
+        swapped=True,
+    )

@@ -30,8 +30,15 @@ def header_deviation(fixed_from_moving: np.ndarray, centre_mm: np.ndarray) -> tu
     return shift, rotation_angle_deg(fixed_from_moving)
 
 
-def quality_flags(metric: float, shift_mm: float, rotation_deg: float, *, poor_metric: float = -0.1,
-                  max_shift_mm: float = 20.0, max_rotation_deg: float = 15.0) -> list[str]:
+def quality_flags(
+    metric: float,
+    shift_mm: float,
+    rotation_deg: float,
+    *,
+    poor_metric: float = -0.1,
+    max_shift_mm: float = 20.0,
+    max_rotation_deg: float = 15.0,
+) -> list[str]:
     """QC flags of a registration (empty when nothing looks wrong).
 
     ``poor_metric``: Mattes MI is negative and a well-aligned brain pair scores
@@ -61,7 +68,9 @@ def checkerboard(a: np.ndarray, b: np.ndarray, tiles: int | tuple[int, ...] = 8)
     """
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
-        raise ValueError(f"checkerboard needs images of the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"checkerboard needs images of the same shape, got {a.shape} and {b.shape}"
+        )
     counts = (tiles,) * a.ndim if np.isscalar(tiles) else tuple(tiles)
     parity = np.zeros(a.shape, dtype=int)
     for axis, (size, count) in enumerate(zip(a.shape, counts)):
@@ -74,7 +83,9 @@ def checkerboard(a: np.ndarray, b: np.ndarray, tiles: int | tuple[int, ...] = 8)
 
 def edges(image: np.ndarray, *, sigma: float = 1.0, fraction: float = 0.2) -> np.ndarray:
     """Boolean edge map: Gaussian gradient magnitude above ``fraction`` of its 99th percentile."""
-    magnitude = ndimage.gaussian_gradient_magnitude(np.asarray(image, dtype=np.float32), sigma=sigma)
+    magnitude = ndimage.gaussian_gradient_magnitude(
+        np.asarray(image, dtype=np.float32), sigma=sigma
+    )
     top = np.percentile(magnitude, 99)
     return magnitude > fraction * top if top > 0 else np.zeros(magnitude.shape, dtype=bool)
 
@@ -89,8 +100,15 @@ def normalise(image: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     return np.clip((image - low) / max(high - low, 1e-12), 0.0, 1.0)
 
 
-def write_checkerboard_png(path: str | Path, a: np.ndarray, b: np.ndarray, *, tiles: int = 8,
-                           title: str = "", zooms=(1.0, 1.0, 1.0)) -> Path:
+def write_checkerboard_png(
+    path: str | Path,
+    a: np.ndarray,
+    b: np.ndarray,
+    *,
+    tiles: int = 8,
+    title: str = "",
+    zooms=(1.0, 1.0, 1.0),
+) -> Path:
     """Write a PNG with the middle axial, coronal and sagittal checkerboard of two images.
 
     ``a`` and ``b`` are 3D arrays on the same grid (e.g. visit 1 and a later
@@ -109,9 +127,15 @@ def write_checkerboard_png(path: str | Path, a: np.ndarray, b: np.ndarray, *, ti
         middle = board.shape[axis] // 2
         plane = np.take(board, middle, axis=axis).T
         cols, rows = [k for k in range(3) if k != axis]
-        ax.imshow(plane, cmap="gray", origin="lower", vmin=0, vmax=1, aspect=zooms[rows] / zooms[cols])
-        ax.contour(np.take(outline, middle, axis=axis).T.astype(float), levels=[0.5], colors="red",
-                   linewidths=0.4)
+        ax.imshow(
+            plane, cmap="gray", origin="lower", vmin=0, vmax=1, aspect=zooms[rows] / zooms[cols]
+        )
+        ax.contour(
+            np.take(outline, middle, axis=axis).T.astype(float),
+            levels=[0.5],
+            colors="red",
+            linewidths=0.4,
+        )
         ax.set_axis_off()
     figure.suptitle(title)
     figure.tight_layout()

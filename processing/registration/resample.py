@@ -27,7 +27,7 @@ class Grid:
         """Voxel sizes in mm along the three axes."""
         return np.linalg.norm(self.affine[:3, :3], axis=0)
 
-    def isotropic(self, voxel_mm: float) -> "Grid":
+    def isotropic(self, voxel_mm: float) -> Grid:
         """Same orientation and field of view with cubic voxels of ``voxel_mm``."""
         zooms = self.zooms
         extent = np.array(self.shape) * zooms
@@ -39,15 +39,23 @@ class Grid:
         return Grid(shape, affine)
 
 
-def voxel_mapping(source_affine: np.ndarray, target: Grid, target_from_source: np.ndarray) -> np.ndarray:
+def voxel_mapping(
+    source_affine: np.ndarray, target: Grid, target_from_source: np.ndarray
+) -> np.ndarray:
     """4x4 matrix from target voxel indices to source voxel indices."""
     source_from_target = np.linalg.inv(target_from_source)
     return np.linalg.inv(source_affine) @ source_from_target @ target.affine
 
 
-def resample_image(array: np.ndarray, affine: np.ndarray, target: Grid,
-                   target_from_source: np.ndarray | None = None, *, order: int = 1,
-                   fill: float = 0.0) -> np.ndarray:
+def resample_image(
+    array: np.ndarray,
+    affine: np.ndarray,
+    target: Grid,
+    target_from_source: np.ndarray | None = None,
+    *,
+    order: int = 1,
+    fill: float = 0.0,
+) -> np.ndarray:
     """Resample a 3D (or 4D, volume-wise) image onto ``target``.
 
     Parameters
@@ -63,19 +71,34 @@ def resample_image(array: np.ndarray, affine: np.ndarray, target: Grid,
     fill : float
         Value outside the source's field of view.
     """
-    matrix = voxel_mapping(affine, target, np.eye(4) if target_from_source is None else target_from_source)
+    matrix = voxel_mapping(
+        affine, target, np.eye(4) if target_from_source is None else target_from_source
+    )
     array = np.asarray(array)
     if array.ndim == 4:
-        volumes = [resample_image(array[..., t], affine, target, target_from_source, order=order, fill=fill)
-                   for t in range(array.shape[3])]
+        volumes = [
+            resample_image(
+                array[..., t], affine, target, target_from_source, order=order, fill=fill
+            )
+            for t in range(array.shape[3])
+        ]
         return np.stack(volumes, axis=-1)
     data = array.astype(np.float32) if order > 0 else array
-    return ndimage.affine_transform(data, matrix[:3, :3], matrix[:3, 3], output_shape=tuple(target.shape),
-                                    order=order, mode="constant", cval=fill, prefilter=order > 1)
+    return ndimage.affine_transform(
+        data,
+        matrix[:3, :3],
+        matrix[:3, 3],
+        output_shape=tuple(target.shape),
+        order=order,
+        mode="constant",
+        cval=fill,
+        prefilter=order > 1,
+    )
 
 
-def resample_mask_nearest(mask: np.ndarray, affine: np.ndarray, target: Grid,
-                          target_from_source: np.ndarray | None = None) -> np.ndarray:
+def resample_mask_nearest(
+    mask: np.ndarray, affine: np.ndarray, target: Grid, target_from_source: np.ndarray | None = None
+) -> np.ndarray:
     """Resample a label or boolean mask by nearest neighbour (keeps its dtype)."""
     mask = np.asarray(mask)
     labels = mask.astype(np.uint8) if mask.dtype == bool else mask
@@ -83,9 +106,15 @@ def resample_mask_nearest(mask: np.ndarray, affine: np.ndarray, target: Grid,
     return out.astype(bool) if mask.dtype == bool else out
 
 
-def resample_mask_fraction(mask: np.ndarray, affine: np.ndarray, target: Grid,
-                           target_from_source: np.ndarray | None = None, *, method: str = "supersample",
-                           factor: int = 3) -> np.ndarray:
+def resample_mask_fraction(
+    mask: np.ndarray,
+    affine: np.ndarray,
+    target: Grid,
+    target_from_source: np.ndarray | None = None,
+    *,
+    method: str = "supersample",
+    factor: int = 3,
+) -> np.ndarray:
     """Fraction (0..1) of each target voxel covered by a binary mask.
 
     ``method="supersample"`` samples ``factor**3`` points spread evenly inside
@@ -95,16 +124,27 @@ def resample_mask_fraction(mask: np.ndarray, affine: np.ndarray, target: Grid,
     """
     binary = (np.asarray(mask) > 0).astype(np.float32)
     if method == "linear":
-        return np.clip(resample_image(binary, affine, target, target_from_source, order=1), 0.0, 1.0)
+        return np.clip(
+            resample_image(binary, affine, target, target_from_source, order=1), 0.0, 1.0
+        )
     if method != "supersample":
         raise ValueError(f"unknown coverage method {method!r}: use 'supersample' or 'linear'")
-    matrix = voxel_mapping(affine, target, np.eye(4) if target_from_source is None else target_from_source)
+    matrix = voxel_mapping(
+        affine, target, np.eye(4) if target_from_source is None else target_from_source
+    )
     offsets = (np.arange(factor) + 0.5) / factor - 0.5
     total = np.zeros(tuple(target.shape), dtype=np.float32)
     for dx in offsets:
         for dy in offsets:
             for dz in offsets:
                 shift = matrix[:3, :3] @ np.array([dx, dy, dz]) + matrix[:3, 3]
-                total += ndimage.affine_transform(binary, matrix[:3, :3], shift, output_shape=tuple(target.shape),
-                                                  order=0, mode="constant", cval=0.0)
+                total += ndimage.affine_transform(
+                    binary,
+                    matrix[:3, :3],
+                    shift,
+                    output_shape=tuple(target.shape),
+                    order=0,
+                    mode="constant",
+                    cval=0.0,
+                )
     return total / factor**3

@@ -27,18 +27,33 @@ from processing.progress import Progress, null_progress
 from processing.registration import spaces
 from processing.registration.qc import header_deviation, quality_flags
 from processing.registration.rigid_params import Image, RegistrationParams, RegistrationResult
-from processing.registration.rigid_setup import prepare_image, registration_method, sampling_fractions
+from processing.registration.rigid_setup import (
+    prepare_image,
+    registration_method,
+    sampling_fractions,
+)
 from processing.registration.threads import itk_threads
 
-__all__ = ["Image", "RegistrationParams", "RegistrationResult", "register_rigid", "mask_centre",
-           "sampling_fractions"]
+__all__ = [
+    "Image",
+    "RegistrationParams",
+    "RegistrationResult",
+    "register_rigid",
+    "mask_centre",
+    "sampling_fractions",
+]
 
 
-def register_rigid(fixed_img: Image, moving_img: Image, *, fixed_mask: np.ndarray | None = None,
-                   moving_mask: np.ndarray | None = None,
-                   params: RegistrationParams = RegistrationParams(),
-                   initial_fixed_from_moving: np.ndarray | None = None,
-                   progress: Progress | None = None) -> RegistrationResult:
+def register_rigid(
+    fixed_img: Image,
+    moving_img: Image,
+    *,
+    fixed_mask: np.ndarray | None = None,
+    moving_mask: np.ndarray | None = None,
+    params: RegistrationParams = RegistrationParams(),
+    initial_fixed_from_moving: np.ndarray | None = None,
+    progress: Progress | None = None,
+) -> RegistrationResult:
     """Register ``moving_img`` to ``fixed_img`` (rigid, 6 DOF; affine as an option).
 
     Parameters
@@ -59,12 +74,26 @@ def register_rigid(fixed_img: Image, moving_img: Image, *, fixed_mask: np.ndarra
     (:func:`~processing.registration.threads.itk_threads`): reproducible results.
     """
     with itk_threads(params.threads):
-        return _register(fixed_img, moving_img, fixed_mask, moving_mask, params, initial_fixed_from_moving,
-                         progress or null_progress())
+        return _register(
+            fixed_img,
+            moving_img,
+            fixed_mask,
+            moving_mask,
+            params,
+            initial_fixed_from_moving,
+            progress or null_progress(),
+        )
 
 
-def _register(fixed_img: Image, moving_img: Image, fixed_mask, moving_mask, params: RegistrationParams,
-              initial_fixed_from_moving, progress: Progress) -> RegistrationResult:
+def _register(
+    fixed_img: Image,
+    moving_img: Image,
+    fixed_mask,
+    moving_mask,
+    params: RegistrationParams,
+    initial_fixed_from_moving,
+    progress: Progress,
+) -> RegistrationResult:
     started = time.perf_counter()
     fixed = prepare_image(fixed_img, fixed_mask, params.working_spacing_mm)
     moving = prepare_image(moving_img, moving_mask, params.working_spacing_mm)
@@ -72,8 +101,11 @@ def _register(fixed_img: Image, moving_img: Image, fixed_mask, moving_mask, para
     try:
         final = method.Execute(fixed[0], moving[0])
     except RuntimeError as exc:
-        raise FerretError(f"registration failed ({str(exc).strip().splitlines()[-1]}).", None,
-                          "check that both images show the same head and overlap after the header alignment.") from exc
+        raise FerretError(
+            f"registration failed ({str(exc).strip().splitlines()[-1]}).",
+            None,
+            "check that both images show the same head and overlap after the header alignment.",
+        ) from exc
     progress.check()
     moving_from_fixed = spaces.ras_from_lps_matrix(spaces.matrix_from_sitk_transform(final))
     fixed_from_moving = np.linalg.inv(moving_from_fixed)
@@ -81,12 +113,24 @@ def _register(fixed_img: Image, moving_img: Image, fixed_mask, moving_mask, para
     shift, angle = header_deviation(fixed_from_moving, centre)
     metric = float(method.GetMetricValue())
     result = RegistrationResult(
-        fixed_from_moving=fixed_from_moving, metric=metric, iterations=int(method.GetOptimizerIteration()),
-        stop_condition=method.GetOptimizerStopConditionDescription(), header_shift_mm=shift,
-        header_rotation_deg=angle, seconds=time.perf_counter() - started, params=params,
-        start=params.initialiser if initial_fixed_from_moving is None else "given")
-    result.flags = quality_flags(metric, shift, angle, poor_metric=params.poor_metric,
-                                 max_shift_mm=params.max_shift_mm, max_rotation_deg=params.max_rotation_deg)
+        fixed_from_moving=fixed_from_moving,
+        metric=metric,
+        iterations=int(method.GetOptimizerIteration()),
+        stop_condition=method.GetOptimizerStopConditionDescription(),
+        header_shift_mm=shift,
+        header_rotation_deg=angle,
+        seconds=time.perf_counter() - started,
+        params=params,
+        start=params.initialiser if initial_fixed_from_moving is None else "given",
+    )
+    result.flags = quality_flags(
+        metric,
+        shift,
+        angle,
+        poor_metric=params.poor_metric,
+        max_shift_mm=params.max_shift_mm,
+        max_rotation_deg=params.max_rotation_deg,
+    )
     progress.update(1.0, "registration done")
     return result
 

@@ -26,8 +26,11 @@ def prepare_image(image: Image, mask: np.ndarray | None, working_spacing: float 
     array, affine = image
     array = np.nan_to_num(np.asarray(array, dtype=np.float32))
     if array.ndim != 3 or min(array.shape) < 4:
-        raise FerretError(f"cannot register an image of shape {array.shape}.", None,
-                          "pass a 3D volume at least 4 voxels along each axis.")
+        raise FerretError(
+            f"cannot register an image of shape {array.shape}.",
+            None,
+            "pass a 3D volume at least 4 voxels along each axis.",
+        )
     itk_image = spaces.image_to_sitk(array, affine)
     itk_mask = None
     if mask is not None:
@@ -56,28 +59,37 @@ def _coarsen(image: sitk.Image, mask: sitk.Image | None, spacing_mm: float):
     coarse = sitk.Resample(smooth, grid, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
     coarse_mask = None
     if mask is not None:
-        coarse_mask = sitk.Resample(mask, grid, sitk.Transform(), sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8)
+        coarse_mask = sitk.Resample(
+            mask, grid, sitk.Transform(), sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8
+        )
     return coarse, coarse_mask
 
 
-def registration_method(params: RegistrationParams, fixed, moving, initial: np.ndarray | None,
-            progress: Progress) -> sitk.ImageRegistrationMethod:
+def registration_method(
+    params: RegistrationParams, fixed, moving, initial: np.ndarray | None, progress: Progress
+) -> sitk.ImageRegistrationMethod:
     """The registration method of ``params``, started from ``initial`` or the images, reporting to ``progress``."""
     method = _metric_method(params, fixed)
     if moving[1] is not None:
         method.SetMetricMovingMask(moving[1])
     method.SetInterpolator(sitk.sitkLinear)
-    method.SetOptimizerAsRegularStepGradientDescent(learningRate=params.learning_rate, minStep=params.min_step,
-                                                    numberOfIterations=params.iterations, relaxationFactor=0.5,
-                                                    gradientMagnitudeTolerance=1e-8)
+    method.SetOptimizerAsRegularStepGradientDescent(
+        learningRate=params.learning_rate,
+        minStep=params.min_step,
+        numberOfIterations=params.iterations,
+        relaxationFactor=0.5,
+        gradientMagnitudeTolerance=1e-8,
+    )
     method.SetOptimizerScalesFromPhysicalShift()
     method.SetShrinkFactorsPerLevel(list(params.shrink_factors))
     method.SetSmoothingSigmasPerLevel(list(params.smoothing_sigmas_mm))
     method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
     method.SetInitialTransform(_initial_transform(params, fixed, moving, initial), inPlace=False)
     levels = len(params.shrink_factors)
-    method.AddCommand(sitk.sitkMultiResolutionIterationEvent,
-                      lambda: progress.update(method.GetCurrentLevel() / levels, "registering"))
+    method.AddCommand(
+        sitk.sitkMultiResolutionIterationEvent,
+        lambda: progress.update(method.GetCurrentLevel() / levels, "registering"),
+    )
     method.AddCommand(sitk.sitkIterationEvent, lambda: _stop_if_cancelled(method, progress))
     return method
 
@@ -99,7 +111,9 @@ def _metric_method(params: RegistrationParams, fixed, shrinks=None) -> sitk.Imag
     method = sitk.ImageRegistrationMethod()
     method.SetNumberOfThreads(params.threads)
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=params.bins)
-    fractions = sampling_fractions(params, fixed, params.shrink_factors if shrinks is None else shrinks)
+    fractions = sampling_fractions(
+        params, fixed, params.shrink_factors if shrinks is None else shrinks
+    )
     method.SetMetricSamplingStrategy(method.RANDOM)  # off-grid points: no interpolation artefacts
     method.SetMetricSamplingPercentagePerLevel(fractions, params.seed)
     if fixed[1] is not None:
@@ -110,10 +124,20 @@ def _metric_method(params: RegistrationParams, fixed, shrinks=None) -> sitk.Imag
 def sampling_fractions(params: RegistrationParams, fixed, shrinks) -> list[float]:
     """Fraction of the fixed image's voxels sampled at each pyramid level."""
     image, mask = fixed
-    voxels = float(np.count_nonzero(sitk.GetArrayViewFromImage(mask))) if mask is not None \
+    voxels = (
+        float(np.count_nonzero(sitk.GetArrayViewFromImage(mask)))
+        if mask is not None
         else float(np.prod(image.GetSize()))
-    return [float(min(1.0, max(params.sampling_fraction, params.min_samples * shrink**3 / max(voxels, 1.0))))
-            for shrink in shrinks]
+    )
+    return [
+        float(
+            min(
+                1.0,
+                max(params.sampling_fraction, params.min_samples * shrink**3 / max(voxels, 1.0)),
+            )
+        )
+        for shrink in shrinks
+    ]
 
 
 def _stop_if_cancelled(method: sitk.ImageRegistrationMethod, progress: Progress) -> None:
@@ -121,24 +145,35 @@ def _stop_if_cancelled(method: sitk.ImageRegistrationMethod, progress: Progress)
         method.StopRegistration()
 
 
-def _initial_transform(params: RegistrationParams, fixed, moving, initial: np.ndarray | None) -> sitk.Transform:
+def _initial_transform(
+    params: RegistrationParams, fixed, moving, initial: np.ndarray | None
+) -> sitk.Transform:
     """The start: a given matrix, the headers, the centres of mass, or the better of the two."""
     kinds = {"rigid": sitk.Euler3DTransform, "affine": lambda: sitk.AffineTransform(3)}
     if params.transform not in kinds:
-        raise FerretError(f"unknown transform kind {params.transform!r}.", None, "use 'rigid' or 'affine'.")
+        raise FerretError(
+            f"unknown transform kind {params.transform!r}.", None, "use 'rigid' or 'affine'."
+        )
     make = kinds[params.transform]
     if initial is not None:
         return _from_matrix(make(), initial, fixed[0])
     candidates = {
         "header": lambda: _from_matrix(make(), np.eye(4), fixed[0]),
         "moments": lambda: sitk.CenteredTransformInitializer(
-            _masked(*fixed), _masked(*moving), make(), sitk.CenteredTransformInitializerFilter.MOMENTS),
+            _masked(*fixed),
+            _masked(*moving),
+            make(),
+            sitk.CenteredTransformInitializerFilter.MOMENTS,
+        ),
     }
     if params.initialiser in candidates:
         return candidates[params.initialiser]()
     if params.initialiser != "best":
-        raise FerretError(f"unknown initialiser {params.initialiser!r}.", None,
-                          "use 'best', 'moments' or 'header'.")
+        raise FerretError(
+            f"unknown initialiser {params.initialiser!r}.",
+            None,
+            "use 'best', 'moments' or 'header'.",
+        )
     starts = [make_start() for make_start in candidates.values()]
     return min(starts, key=lambda start: _metric_at(params, fixed, moving, start))
 
@@ -160,7 +195,9 @@ def _metric_at(params: RegistrationParams, fixed, moving, transform: sitk.Transf
     return float(method.MetricEvaluate(fixed[0], moving[0]))
 
 
-def _from_matrix(transform: sitk.Transform, fixed_from_moving: np.ndarray, fixed: sitk.Image) -> sitk.Transform:
+def _from_matrix(
+    transform: sitk.Transform, fixed_from_moving: np.ndarray, fixed: sitk.Image
+) -> sitk.Transform:
     """Set ``transform`` (ITK: fixed -> moving, LPS) from a RAS fixed_from_moving matrix."""
     lps = spaces.lps_from_ras_matrix(np.linalg.inv(fixed_from_moving))
     centre = fixed.TransformContinuousIndexToPhysicalPoint([(n - 1) / 2.0 for n in fixed.GetSize()])

@@ -60,15 +60,21 @@ def image_to_sitk(array: np.ndarray, affine: np.ndarray) -> sitk.Image:
     """
     array = np.asarray(array)
     if array.ndim != 3:
-        raise FerretError(f"expected a 3D image, got shape {array.shape}.", None,
-                          "pass one volume (e.g. the first echo or the b=0 mean).")
+        raise FerretError(
+            f"expected a 3D image, got shape {array.shape}.",
+            None,
+            "pass one volume (e.g. the first echo or the b=0 mean).",
+        )
     lps = LPS_RAS_FLIP @ np.asarray(affine, dtype=float)
     linear = lps[:3, :3]
     spacing = np.linalg.norm(linear, axis=0)
     direction = linear / spacing
     if not np.allclose(direction.T @ direction, np.eye(3), atol=1e-4):
-        raise FerretError("the image affine has a shear, which ITK cannot represent.", None,
-                          "reslice the image to an orthogonal grid first.")
+        raise FerretError(
+            "the image affine has a shear, which ITK cannot represent.",
+            None,
+            "reslice the image to an orthogonal grid first.",
+        )
     image = sitk.GetImageFromArray(np.ascontiguousarray(array.transpose(2, 1, 0)))
     image.SetSpacing(tuple(float(s) for s in spacing))
     image.SetDirection(tuple(float(d) for d in direction.ravel()))
@@ -120,16 +126,24 @@ def read_itk_transform(path: str | Path) -> np.ndarray:
     """
     path = Path(path)
     if not path.exists():
-        raise FerretError("transform file not found.", path, "check the path or run the registration again.")
+        raise FerretError(
+            "transform file not found.", path, "check the path or run the registration again."
+        )
     try:
         transform = sitk.ReadTransform(str(path))
     except RuntimeError as exc:
-        raise FerretError(f"cannot read this ITK transform ({str(exc).strip().splitlines()[-1]}).", path,
-                          "the file must be an ITK text or .mat transform; re-export it.") from exc
+        raise FerretError(
+            f"cannot read this ITK transform ({str(exc).strip().splitlines()[-1]}).",
+            path,
+            "the file must be an ITK text or .mat transform; re-export it.",
+        ) from exc
     matrix = matrix_from_sitk_transform(transform)
     if not _is_linear(transform, matrix):
-        raise FerretError("the transform is not linear (affine or rigid).", path,
-                          "only affine and rigid transforms are supported here.")
+        raise FerretError(
+            "the transform is not linear (affine or rigid).",
+            path,
+            "only affine and rigid transforms are supported here.",
+        )
     return ras_from_lps_matrix(matrix)
 
 

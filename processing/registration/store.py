@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -49,19 +50,38 @@ def sidecar_of(path: Path) -> Path:
     return sidecar_path(path)
 
 
-def write_transform(path: Path, to_from_from: np.ndarray, *, source: str, target: str, method: str,
-                    parameters: dict[str, Any], inputs: Iterable[Path], **fields: Any) -> Path:
+def write_transform(
+    path: Path,
+    to_from_from: np.ndarray,
+    *,
+    source: str,
+    target: str,
+    method: str,
+    parameters: dict[str, Any],
+    inputs: Iterable[Path],
+    **fields: Any,
+) -> Path:
     """Write the ITK file and its sidecar (matrix, direction in words, provenance, QC)."""
     to_from_from = np.asarray(to_from_from, dtype=float)
     write_itk_transform(path, np.linalg.inv(to_from_from))
     try:
-        write_provenance(path, method, parameters, list(inputs),
-                         MatrixRAS=to_from_from.tolist(),
-                         Direction=f"MatrixRAS maps RAS mm of {source}'s world to RAS mm of {target}'s world "
-                                   f"({label(target).lower()}_from_{label(source).lower()})",
-                         ITKFileDirection=ITK_DIRECTION, From=source, To=target, **fields)
+        write_provenance(
+            path,
+            method,
+            parameters,
+            list(inputs),
+            MatrixRAS=to_from_from.tolist(),
+            Direction=f"MatrixRAS maps RAS mm of {source}'s world to RAS mm of {target}'s world "
+            f"({label(target).lower()}_from_{label(source).lower()})",
+            ITKFileDirection=ITK_DIRECTION,
+            From=source,
+            To=target,
+            **fields,
+        )
     except BaseException:
-        path.unlink(missing_ok=True)  # never a transform without its sidecar (e.g. the disk filled up)
+        path.unlink(
+            missing_ok=True
+        )  # never a transform without its sidecar (e.g. the disk filled up)
         raise
     return path
 
@@ -97,7 +117,9 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def is_cached(path: Path, parameters: dict[str, Any], inputs: Iterable[Path], root: Path | None = None) -> bool:
+def is_cached(
+    path: Path, parameters: dict[str, Any], inputs: Iterable[Path], root: Path | None = None
+) -> bool:
     """True when the transform exists with the same parameters and input checksums.
 
     With ``root`` (the study folder), input paths are compared relative to it:
@@ -111,8 +133,10 @@ def is_cached(path: Path, parameters: dict[str, Any], inputs: Iterable[Path], ro
     inputs = list(inputs)
     if len(stored) != len(inputs):
         return False
-    return all(_same_path(old, Path(new), root) and checksum == file_checksum(new)
-               for (old, checksum), new in zip(stored, inputs))
+    return all(
+        _same_path(old, Path(new), root) and checksum == file_checksum(new)
+        for (old, checksum), new in zip(stored, inputs)
+    )
 
 
 def _same_path(stored: str | None, current: Path, root: Path | None) -> bool:
@@ -129,4 +153,6 @@ def _same_path(stored: str | None, current: Path, root: Path | None) -> bool:
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v)))
+    return json.loads(
+        json.dumps(value, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v))
+    )

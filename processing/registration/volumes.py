@@ -33,8 +33,11 @@ def representative_file(acquisition: Acquisition) -> ImageFile:
         second = [f for f in files if f.entities.get("inv") == "2"]
         files = second or files
     if not files:
-        raise FerretError(f"the {acquisition.kind} acquisition has no image file.", None,
-                          "check the visit folder.")
+        raise FerretError(
+            f"the {acquisition.kind} acquisition has no image file.",
+            None,
+            "check the visit folder.",
+        )
     return files[0]
 
 
@@ -49,8 +52,11 @@ def registration_volume(acquisition: Acquisition) -> tuple[np.ndarray, np.ndarra
     elif data.ndim == 4:
         data = data[..., 0]
     if data.ndim != 3:
-        raise FerretError(f"expected a 3D or 4D image, got shape {data.shape}.", image.path,
-                          "re-export the image as a 3D (or 4D) NIfTI.")
+        raise FerretError(
+            f"expected a 3D or 4D image, got shape {data.shape}.",
+            image.path,
+            "re-export the image as a 3D (or 4D) NIfTI.",
+        )
     return np.ascontiguousarray(data), affine, inputs
 
 
@@ -59,10 +65,15 @@ def b0_mean(data: np.ndarray, bval_path: Path) -> np.ndarray:
     try:
         bvals = np.loadtxt(bval_path, dtype=float).ravel()
     except ValueError as exc:
-        raise FerretError("cannot read the b-values.", bval_path, "write one number per volume.") from exc
+        raise FerretError(
+            "cannot read the b-values.", bval_path, "write one number per volume."
+        ) from exc
     if bvals.size != data.shape[3]:
-        raise FerretError(f"{bvals.size} b-values for {data.shape[3]} volumes.", bval_path,
-                          "the .bval file must list one b-value per DWI volume.")
+        raise FerretError(
+            f"{bvals.size} b-values for {data.shape[3]} volumes.",
+            bval_path,
+            "the .bval file must list one b-value per DWI volume.",
+        )
     low = bvals < B0_THRESHOLD
     return data[..., low].mean(axis=3) if low.any() else data[..., 0]
 
@@ -80,6 +91,7 @@ def volume_key(visit: Visit, key: str) -> str:
         return key
     uni = representative_file(visit.acquisitions["UNIT1"]).header
     inv2 = representative_file(visit.acquisitions["MP2RAGE"]).header
-    same_grid = (tuple(uni.get_data_shape()[:3]) == tuple(inv2.get_data_shape()[:3])
-                 and np.allclose(uni.get_best_affine(), inv2.get_best_affine(), atol=1e-3))
+    same_grid = tuple(uni.get_data_shape()[:3]) == tuple(inv2.get_data_shape()[:3]) and np.allclose(
+        uni.get_best_affine(), inv2.get_best_affine(), atol=1e-3
+    )
     return "MP2RAGE" if same_grid else key

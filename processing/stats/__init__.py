@@ -16,14 +16,37 @@ DataFrame it requires (pandas is a dependency of statsmodels itself).
 """
 
 from processing.stats.groups import categorical_test, continuous_test, group_table, median_iqr
-from processing.stats.proportions import CrossTab, cross_tabulate, format_proportion, wilson_interval
-from processing.stats.repeated import (STATS_COLUMNS, class_values, paired_ttest, rm_anova,
-                                       timecourse_statistics)
+from processing.stats.proportions import (
+    CrossTab,
+    cross_tabulate,
+    format_proportion,
+    wilson_interval,
+)
+from processing.stats.repeated import (
+    STATS_COLUMNS,
+    class_values,
+    paired_ttest,
+    rm_anova,
+    timecourse_statistics,
+)
 from processing.stats.tables import format_text_table, read_tsv, to_csv, write_table
 
 __all__ = [
-    "group_table", "continuous_test", "categorical_test", "median_iqr",
-    "wilson_interval", "format_proportion", "cross_tabulate", "CrossTab",
-    "rm_anova", "paired_ttest", "class_values", "timecourse_statistics", "STATS_COLUMNS",
-    "read_tsv", "write_table", "to_csv", "format_text_table",
+    "group_table",
+    "continuous_test",
+    "categorical_test",
+    "median_iqr",
+    "wilson_interval",
+    "format_proportion",
+    "cross_tabulate",
+    "CrossTab",
+    "rm_anova",
+    "paired_ttest",
+    "class_values",
+    "timecourse_statistics",
+    "STATS_COLUMNS",
+    "read_tsv",
+    "write_table",
+    "to_csv",
+    "format_text_table",
 ]

@@ -13,7 +13,8 @@ estimated from 99,999 Monte Carlo tables drawn with a fixed seed (reproducible).
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -41,8 +42,14 @@ def group_levels(rows: Sequence[Mapping[str, Any]], group: str) -> list[str]:
     return sorted({str(row[group]).strip() for row in rows if not is_missing(row.get(group))})
 
 
-def group_table(rows: Sequence[Mapping[str, Any]], group: str, *, continuous: Sequence[str] = (),
-                categorical: Sequence[str] = (), source: str = "table") -> tuple[list[str], list[dict]]:
+def group_table(
+    rows: Sequence[Mapping[str, Any]],
+    group: str,
+    *,
+    continuous: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    source: str = "table",
+) -> tuple[list[str], list[dict]]:
     """Summarise variables per group and test the differences.
 
     Parameters
@@ -65,8 +72,11 @@ def group_table(rows: Sequence[Mapping[str, Any]], group: str, *, continuous: Se
     _check_columns(rows, [group, *continuous, *categorical], source)
     levels = group_levels(rows, group)
     if len(levels) < 2:
-        raise FerretError(f"column {group!r} has {len(levels)} group(s); comparing needs at least two.",
-                          source, "choose a column with two or more groups.")
+        raise FerretError(
+            f"column {group!r} has {len(levels)} group(s); comparing needs at least two.",
+            source,
+            "choose a column with two or more groups.",
+        )
     heads = [f"{level} (n={sum(str(r[group]).strip() == level for r in rows)})" for level in levels]
     columns = ["variable", "type", *heads, "missing", "test", "statistic", "p"]
     table = [_continuous_row(rows, group, levels, heads, name, source) for name in continuous]
@@ -78,8 +88,11 @@ def _check_columns(rows, names, source) -> None:
     present = set(rows[0]) if rows else set()
     absent = [name for name in names if name not in present]
     if absent:
-        raise FerretError(f"column(s) {', '.join(absent)} not found (columns: {', '.join(sorted(present))}).",
-                          source, "check the column names (they are case-sensitive).")
+        raise FerretError(
+            f"column(s) {', '.join(absent)} not found (columns: {', '.join(sorted(present))}).",
+            source,
+            "check the column names (they are case-sensitive).",
+        )
 
 
 def _values_by_group(rows, group, levels, name):
@@ -108,8 +121,11 @@ def _numbers(values, name, source) -> np.ndarray:
     try:
         return np.array([float(value) for value in values], dtype=float)
     except ValueError as exc:
-        raise FerretError(f"column {name!r} is declared continuous but holds a non-number ({exc}).",
-                          source, "declare it with --categorical or fix the value.") from exc
+        raise FerretError(
+            f"column {name!r} is declared continuous but holds a non-number ({exc}).",
+            source,
+            "declare it with --categorical or fix the value.",
+        ) from exc
 
 
 def median_iqr(values: Sequence[float]) -> str:
@@ -125,24 +141,43 @@ def continuous_test(samples: Sequence[Sequence[float]]) -> dict[str, Any]:
     """Mann-Whitney U (two groups, two-sided) or Kruskal-Wallis H (more groups)."""
     samples = [np.asarray(s, dtype=float) for s in samples]
     if sum(s.size > 0 for s in samples) < 2:
-        return {"test": "not applicable (fewer than two groups with values)", "statistic": math.nan, "p": math.nan}
+        return {
+            "test": "not applicable (fewer than two groups with values)",
+            "statistic": math.nan,
+            "p": math.nan,
+        }
     if len(samples) == 2:
         result = stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided")
-        return {"test": "Mann-Whitney U", "statistic": float(result.statistic), "p": float(result.pvalue)}
+        return {
+            "test": "Mann-Whitney U",
+            "statistic": float(result.statistic),
+            "p": float(result.pvalue),
+        }
     result = stats.kruskal(*[s for s in samples if s.size])
-    return {"test": "Kruskal-Wallis H", "statistic": float(result.statistic), "p": float(result.pvalue)}
+    return {
+        "test": "Kruskal-Wallis H",
+        "statistic": float(result.statistic),
+        "p": float(result.pvalue),
+    }
 
 
 def _categorical_row(rows, group, levels, heads, name) -> dict[str, Any]:
     grouped, missing = _values_by_group(rows, group, levels, name)
     categories = sorted({str(v).strip() for values in grouped.values() for v in values})
-    counts = np.array([[sum(str(v).strip() == category for v in grouped[level]) for level in levels]
-                       for category in categories], dtype=int).reshape(len(categories), len(levels))
+    counts = np.array(
+        [
+            [sum(str(v).strip() == category for v in grouped[level]) for level in levels]
+            for category in categories
+        ],
+        dtype=int,
+    ).reshape(len(categories), len(levels))
     row = {"variable": name, "type": "categorical", "missing": missing}
     for column, head in enumerate(heads):
         total = int(counts[:, column].sum())
-        row[head] = "; ".join(f"{category}: {format_proportion(int(count), total, with_total=False)}"
-                              for category, count in zip(categories, counts[:, column]))
+        row[head] = "; ".join(
+            f"{category}: {format_proportion(int(count), total, with_total=False)}"
+            for category, count in zip(categories, counts[:, column])
+        )
     row.update(categorical_test(counts))
     return row
 
@@ -156,16 +191,31 @@ def categorical_test(counts: np.ndarray) -> dict[str, Any]:
     counts = np.asarray(counts, dtype=int)
     counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0] if counts.size else counts
     if counts.ndim != 2 or min(counts.shape) < 2:
-        return {"test": "not applicable (a single category or group)", "statistic": math.nan, "p": math.nan}
+        return {
+            "test": "not applicable (a single category or group)",
+            "statistic": math.nan,
+            "p": math.nan,
+        }
     if (expected_freq(counts) >= 5).all():
         result = stats.chi2_contingency(counts, correction=False)
-        return {"test": f"chi-square (df={result.dof}, no continuity correction)",
-                "statistic": float(result.statistic), "p": float(result.pvalue)}
+        return {
+            "test": f"chi-square (df={result.dof}, no continuity correction)",
+            "statistic": float(result.statistic),
+            "p": float(result.pvalue),
+        }
     if counts.shape == (2, 2):
         result = stats.fisher_exact(counts)
-        return {"test": "Fisher's exact (odds ratio)", "statistic": float(result.statistic),
-                "p": float(result.pvalue)}
-    method = stats.MonteCarloMethod(n_resamples=MONTE_CARLO_TABLES, rng=np.random.default_rng(MONTE_CARLO_SEED))
+        return {
+            "test": "Fisher's exact (odds ratio)",
+            "statistic": float(result.statistic),
+            "p": float(result.pvalue),
+        }
+    method = stats.MonteCarloMethod(
+        n_resamples=MONTE_CARLO_TABLES, rng=np.random.default_rng(MONTE_CARLO_SEED)
+    )
     result = stats.fisher_exact(counts, method=method)
-    return {"test": f"Fisher-Freeman-Halton (Monte Carlo, {MONTE_CARLO_TABLES} tables)",
-            "statistic": float(result.statistic), "p": float(result.pvalue)}
+    return {
+        "test": f"Fisher-Freeman-Halton (Monte Carlo, {MONTE_CARLO_TABLES} tables)",
+        "statistic": float(result.statistic),
+        "p": float(result.pvalue),
+    }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
@@ -48,21 +49,38 @@ class CrossTab:
     column_levels: tuple[str, ...]
     counts: np.ndarray
 
-    def as_rows(self, row_title: str = "", column_title: str = "") -> tuple[list[str], list[dict[str, Any]]]:
+    def as_rows(
+        self, row_title: str = "", column_title: str = ""
+    ) -> tuple[list[str], list[dict[str, Any]]]:
         """Columns and rows for a table writer, with row and column totals."""
         corner = f"{row_title} \\ {column_title}".strip(" \\") or "rating"
         columns = [corner, *self.column_levels, "total"]
-        rows = [{corner: level, **dict(zip(self.column_levels, map(int, counts))), "total": int(counts.sum())}
-                for level, counts in zip(self.row_levels, self.counts)]
+        rows = [
+            {
+                corner: level,
+                **dict(zip(self.column_levels, map(int, counts))),
+                "total": int(counts.sum()),
+            }
+            for level, counts in zip(self.row_levels, self.counts)
+        ]
         totals = self.counts.sum(axis=0)
-        rows.append({corner: "total", **dict(zip(self.column_levels, map(int, totals))),
-                     "total": int(totals.sum())})
+        rows.append(
+            {
+                corner: "total",
+                **dict(zip(self.column_levels, map(int, totals))),
+                "total": int(totals.sum()),
+            }
+        )
         return columns, rows
 
 
-def cross_tabulate(first: Sequence[Any], second: Sequence[Any], *,
-                   first_levels: Sequence[str] | None = None,
-                   second_levels: Sequence[str] | None = None) -> CrossTab:
+def cross_tabulate(
+    first: Sequence[Any],
+    second: Sequence[Any],
+    *,
+    first_levels: Sequence[str] | None = None,
+    second_levels: Sequence[str] | None = None,
+) -> CrossTab:
     """Cross-tabulate two paired ratings (e.g. R2* category at onset vs last follow-up).
 
     Pairs where either rating is missing (None or empty) are left out. Levels
@@ -73,7 +91,9 @@ def cross_tabulate(first: Sequence[Any], second: Sequence[Any], *,
         raise ValueError(f"ratings differ in length: {len(first)} vs {len(second)}")
     pairs = [(str(a), str(b)) for a, b in zip(first, second) if _present(a) and _present(b)]
     rows = tuple(first_levels) if first_levels is not None else tuple(sorted({a for a, _ in pairs}))
-    cols = tuple(second_levels) if second_levels is not None else tuple(sorted({b for _, b in pairs}))
+    cols = (
+        tuple(second_levels) if second_levels is not None else tuple(sorted({b for _, b in pairs}))
+    )
     counts = np.zeros((len(rows), len(cols)), dtype=int)
     for a, b in pairs:
         if a not in rows or b not in cols:

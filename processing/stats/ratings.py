@@ -25,21 +25,31 @@ class RatedLesion:
     ratings: dict[str, str]
 
 
-def rated_lesions(study_root: str | Path, rater: str, participants: list[str] | None = None,
-                  lesion_type: str | None = None) -> list[RatedLesion]:
+def rated_lesions(
+    study_root: str | Path,
+    rater: str,
+    participants: list[str] | None = None,
+    lesion_type: str | None = None,
+) -> list[RatedLesion]:
     """Every live lesion of ``rater`` (of ``lesion_type`` if given) with its ratings."""
-    from processing.annotations.workspace import ReviewWorkspace, read_only_store, rater_folder
+    from processing.annotations.workspace import ReviewWorkspace, rater_folder, read_only_store
 
     chosen = participants or ReviewWorkspace(study_root).participants_of(rater)
     if not chosen:
-        raise FerretError(f"rater {rater} has no annotations in this study.", rater_folder(study_root, rater),
-                          "check --rater; annotations live in derivatives/ferret-annotations/rater-<ID>/.")
+        raise FerretError(
+            f"rater {rater} has no annotations in this study.",
+            rater_folder(study_root, rater),
+            "check --rater; annotations live in derivatives/ferret-annotations/rater-<ID>/.",
+        )
     found = []
     for participant in chosen:
         with read_only_store(study_root, rater, participant) as store:
             ratings = store.ratings()
-            found += [RatedLesion(participant, r.lesion_id, r.type, dict(ratings.get(r.lesion_id, {})))
-                      for r in store.lesions() if lesion_type is None or r.type == lesion_type]
+            found += [
+                RatedLesion(participant, r.lesion_id, r.type, dict(ratings.get(r.lesion_id, {})))
+                for r in store.lesions()
+                if lesion_type is None or r.type == lesion_type
+            ]
     return found
 
 
@@ -67,8 +77,15 @@ class RatingCrossTab:
     incomplete: int
 
 
-def rating_crosstab(study_root: str | Path, rater: str, rows: str, columns: str, *,
-                    participants: list[str] | None = None, lesion_type: str | None = None) -> RatingCrossTab:
+def rating_crosstab(
+    study_root: str | Path,
+    rater: str,
+    rows: str,
+    columns: str,
+    *,
+    participants: list[str] | None = None,
+    lesion_type: str | None = None,
+) -> RatingCrossTab:
     """Cross-tabulate field ``rows`` against field ``columns`` over a rater's lesions.
 
     Raises
@@ -78,19 +95,29 @@ def rating_crosstab(study_root: str | Path, rater: str, rows: str, columns: str,
     """
     lesions = rated_lesions(study_root, rater, participants, lesion_type)
     if not lesions:
-        raise FerretError(f"rater {rater} has no {lesion_type or ''} lesion to tabulate.".replace("  ", " "),
-                          study_root, "check --rater and --type.")
+        raise FerretError(
+            f"rater {rater} has no {lesion_type or ''} lesion to tabulate.".replace("  ", " "),
+            study_root,
+            "check --rater and --type.",
+        )
     seen = {name for lesion in lesions for name in lesion.ratings}
     missing = [name for name in (rows, columns) if name not in seen]
     if missing:
-        raise FerretError(f"field(s) {', '.join(missing)} never rated by {rater} "
-                          f"(rated fields: {', '.join(sorted(seen)) or 'none'}).", study_root,
-                          "name fields by their schema id, e.g. r2star_onset and r2star_last.")
+        raise FerretError(
+            f"field(s) {', '.join(missing)} never rated by {rater} "
+            f"(rated fields: {', '.join(sorted(seen)) or 'none'}).",
+            study_root,
+            "name fields by their schema id, e.g. r2star_onset and r2star_last.",
+        )
     first = [lesion.ratings.get(rows) for lesion in lesions]
     second = [lesion.ratings.get(columns) for lesion in lesions]
     types = {lesion.lesion_type for lesion in lesions}
-    table = cross_tabulate(first, second, first_levels=_levels(study_root, types, rows, first),
-                           second_levels=_levels(study_root, types, columns, second))
+    table = cross_tabulate(
+        first,
+        second,
+        first_levels=_levels(study_root, types, rows, first),
+        second_levels=_levels(study_root, types, columns, second),
+    )
     complete = int(table.counts.sum())
     return RatingCrossTab(table, len(lesions), len(lesions) - complete)
 

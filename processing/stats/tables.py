@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from processing.errors import FerretError
 from processing.fileio import atomic_path, write_text
@@ -33,7 +34,9 @@ def read_tsv(path: str | Path) -> list[dict[str, str]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FerretError(f"not UTF-8 text ({exc.reason}).", path, "save the table as UTF-8 TSV.") from exc
+        raise FerretError(
+            f"not UTF-8 text ({exc.reason}).", path, "save the table as UTF-8 TSV."
+        ) from exc
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise FerretError("the table is empty.", path, "the first line must name the columns.")
@@ -42,8 +45,11 @@ def read_tsv(path: str | Path) -> list[dict[str, str]]:
     for number, line in enumerate(lines[1:], start=2):
         fields = line.split("\t")
         if len(fields) != len(header):
-            raise FerretError(f"line {number} has {len(fields)} fields but the header has {len(header)}.",
-                              path, "separate columns with single tabs, one per column.")
+            raise FerretError(
+                f"line {number} has {len(fields)} fields but the header has {len(header)}.",
+                path,
+                "separate columns with single tabs, one per column.",
+            )
         rows.append(dict(zip(header, (field.strip() for field in fields))))
     return rows
 
@@ -52,13 +58,21 @@ def check_table_suffix(path: str | Path) -> Path:
     """Return ``path`` if it ends in .csv or .xlsx, else raise a FerretError."""
     path = Path(path)
     if path.suffix.lower() not in TABLE_SUFFIXES:
-        raise FerretError(f"cannot write a table as {path.suffix or 'a file without extension'!r}.",
-                          path, "name the output FILE.csv or FILE.xlsx.")
+        raise FerretError(
+            f"cannot write a table as {path.suffix or 'a file without extension'!r}.",
+            path,
+            "name the output FILE.csv or FILE.xlsx.",
+        )
     return path
 
 
-def write_table(path: str | Path, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
-                sheet: str = "table") -> Path:
+def write_table(
+    path: str | Path,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    sheet: str = "table",
+) -> Path:
     """Write a table atomically as CSV or XLSX, chosen by the file's suffix."""
     path = check_table_suffix(path)
     if path.suffix.lower() == ".csv":
@@ -83,7 +97,9 @@ def to_csv(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if (value := _cell(row.get(name))) is None else value for name in columns])
+        writer.writerow(
+            ["" if (value := _cell(row.get(name))) is None else value for name in columns]
+        )
     return buffer.getvalue()
 
 
@@ -109,14 +125,19 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def format_text_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
-                      max_width: int = 48) -> str:
+def format_text_table(
+    columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *, max_width: int = 48
+) -> str:
     """Columns aligned with spaces, for the terminal; long cells are cut with an ellipsis."""
     cells = [[_clip(format_value(row.get(name)), max_width) for name in columns] for row in rows]
     widths = [max([len(name)] + [len(line[i]) for line in cells]) for i, name in enumerate(columns)]
-    lines = ["  ".join(name.ljust(width) for name, width in zip(columns, widths)).rstrip(),
-             "  ".join("-" * width for width in widths)]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in cells]
+    lines = [
+        "  ".join(name.ljust(width) for name, width in zip(columns, widths)).rstrip(),
+        "  ".join("-" * width for width in widths),
+    ]
+    lines += [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in cells
+    ]
     return "\n".join(lines)
 
 

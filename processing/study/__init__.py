@@ -13,10 +13,25 @@
 
 from processing.study.discovery import discover
 from processing.study.model import (
-    ACQUISITION_KINDS, Acquisition, ImageFile, Participant, Study, Visit,
+    ACQUISITION_KINDS,
+    Acquisition,
+    ImageFile,
+    Participant,
+    Study,
+    Visit,
 )
 from processing.study.problems import Problem
 from processing.study.validation import has_errors, validate
 
-__all__ = ["ACQUISITION_KINDS", "Acquisition", "ImageFile", "Participant", "Problem", "Study",
-           "Visit", "discover", "has_errors", "validate"]
+__all__ = [
+    "ACQUISITION_KINDS",
+    "Acquisition",
+    "ImageFile",
+    "Participant",
+    "Problem",
+    "Study",
+    "Visit",
+    "discover",
+    "has_errors",
+    "validate",
+]

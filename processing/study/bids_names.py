@@ -12,9 +12,18 @@ import re
 from dataclasses import dataclass
 
 #: suffix -> datatype folder where Ferret expects it
-KIND_DATATYPE = {"MEGRE": "anat", "MP2RAGE": "anat", "UNIT1": "anat", "T1map": "anat",
-                 "MESE": "anat", "FLAIR": "anat", "T1w": "anat", "T2w": "anat",
-                 "dwi": "dwi", "epi": "fmap"}
+KIND_DATATYPE = {
+    "MEGRE": "anat",
+    "MP2RAGE": "anat",
+    "UNIT1": "anat",
+    "T1map": "anat",
+    "MESE": "anat",
+    "FLAIR": "anat",
+    "T1w": "anat",
+    "T2w": "anat",
+    "dwi": "dwi",
+    "epi": "fmap",
+}
 
 #: kinds whose echoes may be separate files (``echo-``) or volumes of one 4D file
 MULTI_ECHO_KINDS = ("MEGRE", "MESE")
@@ -30,16 +39,65 @@ COMPANION_EXTENSIONS = (".json", ".bval", ".bvec")
 
 _NAME = re.compile(
     r"^(?P<entities>sub-[A-Za-z0-9]+(?:_[a-z]+-[A-Za-z0-9]+)*)_(?P<suffix>[A-Za-z0-9]+)"
-    r"(?P<ext>\.nii\.gz|\.nii|\.json|\.bval|\.bvec|\.tsv)$")
+    r"(?P<ext>\.nii\.gz|\.nii|\.json|\.bval|\.bvec|\.tsv)$"
+)
 
 #: valid BIDS suffixes that Ferret does not use (reported as unexpected, not as bad names)
-OTHER_BIDS_SUFFIXES = frozenset({
-    "PDw", "T2starw", "inplaneT1", "inplaneT2", "PDT2", "angio", "T2star", "FLASH", "PD",
-    "T1rho", "T2map", "T2starmap", "R1map", "R2map", "R2starmap", "PDmap", "MTRmap", "MTsat",
-    "VFA", "IRT1", "MPM", "MTS", "MTR", "defacemask", "bold", "cbv", "sbref", "phase",
-    "magnitude", "magnitude1", "magnitude2", "phasediff", "phase1", "phase2", "fieldmap",
-    "events", "physio", "stim", "asl", "m0scan", "aslcontext", "TB1map", "RB1map", "scans",
-    "sessions", "TB1EPI", "TB1AFI", "TB1TFL", "TB1RFM", "TB1SRGE", "RB1COR"})
+OTHER_BIDS_SUFFIXES = frozenset(
+    {
+        "PDw",
+        "T2starw",
+        "inplaneT1",
+        "inplaneT2",
+        "PDT2",
+        "angio",
+        "T2star",
+        "FLASH",
+        "PD",
+        "T1rho",
+        "T2map",
+        "T2starmap",
+        "R1map",
+        "R2map",
+        "R2starmap",
+        "PDmap",
+        "MTRmap",
+        "MTsat",
+        "VFA",
+        "IRT1",
+        "MPM",
+        "MTS",
+        "MTR",
+        "defacemask",
+        "bold",
+        "cbv",
+        "sbref",
+        "phase",
+        "magnitude",
+        "magnitude1",
+        "magnitude2",
+        "phasediff",
+        "phase1",
+        "phase2",
+        "fieldmap",
+        "events",
+        "physio",
+        "stim",
+        "asl",
+        "m0scan",
+        "aslcontext",
+        "TB1map",
+        "RB1map",
+        "scans",
+        "sessions",
+        "TB1EPI",
+        "TB1AFI",
+        "TB1TFL",
+        "TB1RFM",
+        "TB1SRGE",
+        "RB1COR",
+    }
+)
 
 
 @dataclass(frozen=True)

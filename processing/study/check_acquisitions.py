@@ -6,14 +6,14 @@ Reads NIfTI headers, JSON sidecars and gradient tables; never voxel data (see
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from processing.errors import FerretError
-from processing.study.gradient_table import gradient_problems
 from processing.study import sidecars
 from processing.study.bids_names import MULTI_ECHO_KINDS
+from processing.study.gradient_table import gradient_problems
 from processing.study.model import Acquisition, ImageFile, SidecarError, Visit
 from processing.study.problems import Problem, error, warning
 
@@ -62,18 +62,24 @@ def _spatial_ndim(shape: tuple[int, ...]) -> int:
 
 
 def check_dimensions(acq: Acquisition) -> Iterator[Problem]:
-    """dwi must be 4D; anatomical images 3D, unless echoes are stored as volumes."""
+    """Dwi must be 4D; anatomical images 3D, unless echoes are stored as volumes."""
     for image in acq.files:
         shape = shape_of(image)
         if shape is None:
             continue
         ndim = _spatial_ndim(shape)
         if acq.kind == "dwi" and (ndim != 4 or shape[3] < 2):
-            yield error(image.path, f"a dwi image must be 4D (one volume per b-value); this one is {shape}.",
-                        "convert the whole diffusion series into one 4D file (e.g. dcm2niix).")
+            yield error(
+                image.path,
+                f"a dwi image must be 4D (one volume per b-value); this one is {shape}.",
+                "convert the whole diffusion series into one 4D file (e.g. dcm2niix).",
+            )
         elif acq.kind not in ("dwi", "epi") and not acq.echoes_in_volumes and ndim != 3:
-            yield error(image.path, f"a 3D image was expected; this one has shape {shape}.",
-                        "store one 3D file per echo/inversion (echo-<n>, inv-<n>) or fix the conversion.")
+            yield error(
+                image.path,
+                f"a 3D image was expected; this one has shape {shape}.",
+                "store one 3D file per echo/inversion (echo-<n>, inv-<n>) or fix the conversion.",
+            )
 
 
 def check_same_grid(acq: Acquisition) -> Iterator[Problem]:
@@ -90,9 +96,12 @@ def check_same_grid(acq: Acquisition) -> Iterator[Problem]:
         same_shape = grid[0] == reference[1][0]
         if not (same_shape and np.allclose(grid[1], reference[1][1], atol=_GRID_TOLERANCE_MM)):
             what = "shape" if not same_shape else "position/orientation (affine)"
-            yield error(image.path, f"different grid from {reference[0].path.name}: the {what} differs.",
-                        "all echoes, parts and inversions of one acquisition must come from the same "
-                        "series; re-convert them together.")
+            yield error(
+                image.path,
+                f"different grid from {reference[0].path.name}: the {what} differs.",
+                "all echoes, parts and inversions of one acquisition must come from the same "
+                "series; re-convert them together.",
+            )
 
 
 def missing_echoes(acq: Acquisition, images: list) -> list[FerretError]:
@@ -105,10 +114,14 @@ def missing_echoes(acq: Acquisition, images: list) -> list[FerretError]:
     if not numbers:
         return []
     first = images[0].path
-    return [FerretError(f"echo {gap} of this {acq.kind} is missing (echoes {numbers} present).",
-                        first.with_name(first.name.replace(f"echo-{images[0].echo}_", f"echo-{gap}_", 1)),
-                        f"add the echo-{gap} file or renumber the echoes from 1.")
-            for gap in sorted(set(range(1, numbers[-1] + 1)) - set(numbers))]
+    return [
+        FerretError(
+            f"echo {gap} of this {acq.kind} is missing (echoes {numbers} present).",
+            first.with_name(first.name.replace(f"echo-{images[0].echo}_", f"echo-{gap}_", 1)),
+            f"add the echo-{gap} file or renumber the echoes from 1.",
+        )
+        for gap in sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
+    ]
 
 
 def check_echo_files(acq: Acquisition) -> Iterator[Problem]:
@@ -117,18 +130,27 @@ def check_echo_files(acq: Acquisition) -> Iterator[Problem]:
     phases = acq.part("phase")
     if acq.echoes_in_volumes or not magnitudes:
         for image in phases if not magnitudes else []:
-            yield error(image.path, "phase image without any magnitude image.",
-                        "add the part-mag image(s) of this acquisition (R2* and SWI need both).")
+            yield error(
+                image.path,
+                "phase image without any magnitude image.",
+                "add the part-mag image(s) of this acquisition (R2* and SWI need both).",
+            )
         return
     for image in phases:
         if image.echo not in magnitudes:
-            yield error(image.path, f"phase echo {image.echo} has no magnitude image.",
-                        "add the part-mag file of the same echo (R2* and SWI need both).")
+            yield error(
+                image.path,
+                f"phase echo {image.echo} has no magnitude image.",
+                "add the part-mag file of the same echo (R2* and SWI need both).",
+            )
     for problem in missing_echoes(acq, acq.part("mag")):
         yield error(problem.path, problem.problem, problem.fix)
     if acq.kind == "MEGRE" and not phases:
-        yield warning(acq.files[0].path, "MEGRE without phase images: SWI cannot be computed (R2* can).",
-                      "add the part-phase echoes if SWI is wanted.")
+        yield warning(
+            acq.files[0].path,
+            "MEGRE without phase images: SWI cannot be computed (R2* can).",
+            "add the part-phase echoes if SWI is wanted.",
+        )
 
 
 def check_echo_times(acq: Acquisition) -> Iterator[Problem]:
@@ -138,9 +160,12 @@ def check_echo_times(acq: Acquisition) -> Iterator[Problem]:
         lacking = [f for f in acq.part("mag") or acq.files if f.metadata.get("EchoTime") is None]
         for image in lacking:
             echo = f"echo {image.echo} ({image.path.name})" if image.echo else image.path.name
-            yield error(sidecars.sidecar_or_expected(image), f"{echo} is without EchoTime in its JSON "
-                        "sidecar.", "add EchoTime (seconds) to this sidecar, or give the echo times with "
-                        "ferret process --megre-echo-times (ms, comma-separated).")
+            yield error(
+                sidecars.sidecar_or_expected(image),
+                f"{echo} is without EchoTime in its JSON sidecar.",
+                "add EchoTime (seconds) to this sidecar, or give the echo times with "
+                "ferret process --megre-echo-times (ms, comma-separated).",
+            )
         if lacking:
             return
     try:
@@ -151,8 +176,11 @@ def check_echo_times(acq: Acquisition) -> Iterator[Problem]:
     if acq.echoes_in_volumes:
         shape = shape_of(mag)
         if shape is not None and len(shape) == 4 and shape[3] != len(times):
-            yield error(sidecars.sidecar_or_expected(mag), f"{len(times)} echo times for {shape[3]} volumes.",
-                        "give one EchoTime per volume of the 4D image.")
+            yield error(
+                sidecars.sidecar_or_expected(mag),
+                f"{len(times)} echo times for {shape[3]} volumes.",
+                "give one EchoTime per volume of the 4D image.",
+            )
 
 
 def check_mp2rage_parameters(acq: Acquisition, *, has_t1map: bool) -> Iterator[Problem]:
@@ -161,19 +189,27 @@ def check_mp2rage_parameters(acq: Acquisition, *, has_t1map: bool) -> Iterator[P
     path = acq.files[0].path
     if missing:
         make = warning if has_t1map else error
-        yield make(path, "MP2RAGE parameters needed for R1 are missing: " + "; ".join(missing) + ".",
-                   "add these keys to the JSON sidecars (from the scanner protocol)"
-                   + (" - the scanner T1map is used meanwhile." if has_t1map else ", or provide a T1map."))
+        yield make(
+            path,
+            "MP2RAGE parameters needed for R1 are missing: " + "; ".join(missing) + ".",
+            "add these keys to the JSON sidecars (from the scanner protocol)"
+            + (" - the scanner T1map is used meanwhile." if has_t1map else ", or provide a T1map."),
+        )
     elif defaults := sidecars.mp2rage_defaults_used(acq):
-        yield warning(path, "MP2RAGE sidecars lack " + ", ".join(defaults) + "; Ferret uses the default.",
-                      "add the key(s) to the inversion sidecars if the protocol differs.")
+        yield warning(
+            path,
+            "MP2RAGE sidecars lack " + ", ".join(defaults) + "; Ferret uses the default.",
+            "add the key(s) to the inversion sidecars if the protocol differs.",
+        )
 
 
 def check_gradients(acq: Acquisition) -> Iterator[Problem]:
     """The gradient table as the maps will read it: present, readable, one entry per volume, unit vectors."""
     shape = shape_of(acq.files[0])
     try:
-        _, _, problems = gradient_problems(acq, shape[3] if shape is not None and len(shape) == 4 else None)
+        _, _, problems = gradient_problems(
+            acq, shape[3] if shape is not None and len(shape) == 4 else None
+        )
     except FerretError as exc:
         problems = [exc]
     for exc in problems:

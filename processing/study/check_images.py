@@ -16,8 +16,8 @@ Phase conventions accepted:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -69,21 +69,33 @@ def check_phase_units(path: Path, data: np.ndarray) -> Iterator[Problem]:
     if low >= -np.pi - _RADIAN_SLACK and high <= 2 * np.pi + _RADIAN_SLACK:
         if high - low >= _MIN_RADIAN_SPAN or np.all(finite == np.round(finite)):
             return
-        yield error(path, f"phase values span only {low:.4g}..{high:.4g}: not radians (a wrapped phase "
-                    "spans -pi..pi) and not scanner integers.",
-                    "rescale the phase to radians (-pi..pi) before using it.")
+        yield error(
+            path,
+            f"phase values span only {low:.4g}..{high:.4g}: not radians (a wrapped phase "
+            "spans -pi..pi) and not scanner integers.",
+            "rescale the phase to radians (-pi..pi) before using it.",
+        )
         return
     integral = data.dtype.kind in "iu" or bool(np.all(finite == np.round(finite)))
     if not integral and -_UNWRAPPED_LIMIT <= low and high <= _UNWRAPPED_LIMIT:
-        yield warning(path, f"phase values {low:.4g}..{high:.4g} exceed -pi..pi: read as (partly) "
-                      "unwrapped radians; Ferret uses the phase modulo 2 pi.",
-                      "nothing to do if this phase is in radians; otherwise rescale it to radians.")
+        yield warning(
+            path,
+            f"phase values {low:.4g}..{high:.4g} exceed -pi..pi: read as (partly) "
+            "unwrapped radians; Ferret uses the phase modulo 2 pi.",
+            "nothing to do if this phase is in radians; otherwise rescale it to radians.",
+        )
         return
     if integral and SCANNER_PHASE_RANGE[0] <= low and high <= SCANNER_PHASE_RANGE[1]:
-        yield warning(path, f"phase is in scanner integers ({low:.0f}..{high:.0f}), not radians; "
-                      "Ferret rescales it to -pi..pi.",
-                      "nothing to do; or store the phase in radians to silence this warning.")
+        yield warning(
+            path,
+            f"phase is in scanner integers ({low:.0f}..{high:.0f}), not radians; "
+            "Ferret rescales it to -pi..pi.",
+            "nothing to do; or store the phase in radians to silence this warning.",
+        )
         return
-    yield error(path, f"phase values {low:.4g}..{high:.4g} are neither radians (-pi..pi) nor scanner "
-                f"integers ({SCANNER_PHASE_RANGE[0]}..{SCANNER_PHASE_RANGE[1]}).",
-                "rescale the phase to radians before using it.")
+    yield error(
+        path,
+        f"phase values {low:.4g}..{high:.4g} are neither radians (-pi..pi) nor scanner "
+        f"integers ({SCANNER_PHASE_RANGE[0]}..{SCANNER_PHASE_RANGE[1]}).",
+        "rescale the phase to radians before using it.",
+    )

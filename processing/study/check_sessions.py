@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from processing.errors import FerretError
 from processing.fileio.regular import require_regular_file
@@ -33,8 +33,13 @@ def read_table(path: Path) -> tuple[list[dict[str, str]] | None, list[Problem]]:
         columns = [key for key in row if key is not None]
         fields = sum(row[key] is not None for key in columns) + len(row.get(None) or [])
         if fields != len(columns):
-            problems.append(error(path, f"line {line} has {fields} field(s) but the header has {len(columns)}.",
-                                  "separate the columns with single tabs, one value per column (n/a when unknown)."))
+            problems.append(
+                error(
+                    path,
+                    f"line {line} has {fields} field(s) but the header has {len(columns)}.",
+                    "separate the columns with single tabs, one value per column (n/a when unknown).",
+                )
+            )
     return rows, problems
 
 
@@ -46,8 +51,11 @@ def check_participants_table(study: Study) -> Iterator[Problem]:
     if rows is None:
         return
     if rows and "participant_id" not in rows[0]:
-        yield error(path, "participants.tsv has no participant_id column.",
-                    "name the first column participant_id, with values sub-<label>.")
+        yield error(
+            path,
+            "participants.tsv has no participant_id column.",
+            "name the first column participant_id, with values sub-<label>.",
+        )
         return
     listed = [row.get("participant_id") or "" for row in rows]
     for label, count in Counter(listed).items():
@@ -55,16 +63,25 @@ def check_participants_table(study: Study) -> Iterator[Problem]:
             yield error(path, f"{label} is listed {count} times.", "keep one row per participant.")
     for label in listed:
         if not is_valid_label(label, "sub"):
-            yield error(path, f"participant_id {label!r} is not a BIDS label (sub-<letters and digits>).",
-                        "correct the row, e.g. sub-01 (no '/', '.', '_' or '-' in the label).")
+            yield error(
+                path,
+                f"participant_id {label!r} is not a BIDS label (sub-<letters and digits>).",
+                "correct the row, e.g. sub-01 (no '/', '.', '_' or '-' in the label).",
+            )
     for label in study.participants:
         if label not in listed:
-            yield warning(study.root / label, f"{label} is not listed in participants.tsv.",
-                          f"add a row for {label} (its clinical variables).")
+            yield warning(
+                study.root / label,
+                f"{label} is not listed in participants.tsv.",
+                f"add a row for {label} (its clinical variables).",
+            )
     for label in study.listed_without_folder:
         if is_valid_label(label, "sub"):
-            yield warning(path, f"{label} is listed but has no folder: it is skipped.",
-                          f"add {label}/ with its visits, or remove the row.")
+            yield warning(
+                path,
+                f"{label} is listed but has no folder: it is skipped.",
+                f"add {label}/ with its visits, or remove the row.",
+            )
 
 
 def check_sessions(study: Study) -> Iterator[Problem]:
@@ -84,37 +101,58 @@ def _check_sessions_table(participant: Participant, path: Path) -> Iterator[Prob
         return
     ids = [row.get("session_id", "") for row in rows]
     if "session_id" not in rows[0]:
-        yield error(path, "the sessions table has no session_id column.",
-                    "columns: session_id (ses-<label>) and acq_time (YYYY-MM-DDThh:mm:ss).")
+        yield error(
+            path,
+            "the sessions table has no session_id column.",
+            "columns: session_id (ses-<label>) and acq_time (YYYY-MM-DDThh:mm:ss).",
+        )
         return
     for session, count in Counter(ids).items():
         if count > 1:
-            yield error(path, f"duplicate session: {session} is listed {count} times.",
-                        "keep one row per session.")
+            yield error(
+                path,
+                f"duplicate session: {session} is listed {count} times.",
+                "keep one row per session.",
+            )
     for session in ids:
         if not is_valid_label(session, "ses"):
-            yield error(path, f"session_id {session!r} is not a BIDS label (ses-<letters and digits>).",
-                        "correct the row, e.g. ses-01 (no '/', '.', '_' or '-' in the label).")
+            yield error(
+                path,
+                f"session_id {session!r} is not a BIDS label (ses-<letters and digits>).",
+                "correct the row, e.g. ses-01 (no '/', '.', '_' or '-' in the label).",
+            )
     known = {v.session for v in participant.visits}
     for session in sorted(s for s in set(ids) - known if is_valid_label(s, "ses")):
-        yield warning(path, f"{session} is listed but has no folder.",
-                      f"add {participant.label}/{session}/ or remove the row.")
+        yield warning(
+            path,
+            f"{session} is listed but has no folder.",
+            f"add {participant.label}/{session}/ or remove the row.",
+        )
     for row in rows:
         text = (row.get("acq_time") or "").strip()
         if text and text != "n/a" and parse_acq_time(text) is None:
-            yield warning(path, f"acq_time {text!r} of {row.get('session_id')} is not a date and time: "
-                          "the visit is ordered by its label.", "write it as YYYY-MM-DDThh:mm:ss, or n/a.")
+            yield warning(
+                path,
+                f"acq_time {text!r} of {row.get('session_id')} is not a date and time: "
+                "the visit is ordered by its label.",
+                "write it as YYYY-MM-DDThh:mm:ss, or n/a.",
+            )
 
 
 def _check_duplicates(participant: Participant) -> Iterator[Problem]:
     by_number: dict[str, list[str]] = {}
     for visit in participant.visits:
         label = visit.session[4:]
-        by_number.setdefault(label.lstrip("0") if label.isdigit() else label, []).append(visit.session)
+        by_number.setdefault(label.lstrip("0") if label.isdigit() else label, []).append(
+            visit.session
+        )
     for sessions in by_number.values():
         if len(sessions) > 1:
-            yield error(participant.visits[0].path.parent, "duplicate sessions: " + " and ".join(sessions)
-                        + " are the same visit number.", "merge them or renumber one of them.")
+            yield error(
+                participant.visits[0].path.parent,
+                "duplicate sessions: " + " and ".join(sessions) + " are the same visit number.",
+                "merge them or renumber one of them.",
+            )
     by_date: dict[object, list] = {}
     for visit in participant.visits:
         if visit.date is not None:
@@ -122,15 +160,21 @@ def _check_duplicates(participant: Participant) -> Iterator[Problem]:
     for visits in by_date.values():
         if len(visits) > 1:
             names = " and ".join(v.session for v in visits)
-            yield error(visits[-1].path, f"duplicate sessions: {names} have the same acquisition "
-                        f"time {visits[0].date.isoformat()} (a copied visit?).",
-                        "remove the copy or correct acq_time in the sessions table.")
+            yield error(
+                visits[-1].path,
+                f"duplicate sessions: {names} have the same acquisition "
+                f"time {visits[0].date.isoformat()} (a copied visit?).",
+                "remove the copy or correct acq_time in the sessions table.",
+            )
 
 
 def _check_dates(participant: Participant, table: Path) -> Iterator[Problem]:
     for visit in participant.visits:
         if visit.date is None:
-            yield warning(visit.path, "this session has no date: visits are ordered by label and "
-                          "time since baseline in weeks is unknown.",
-                          f"add a row '{visit.session}<TAB>YYYY-MM-DDThh:mm:ss' to {table} "
-                          "(columns session_id, acq_time).")
+            yield warning(
+                visit.path,
+                "this session has no date: visits are ordered by label and "
+                "time since baseline in weeks is unknown.",
+                f"add a row '{visit.session}<TAB>YYYY-MM-DDThh:mm:ss' to {table} "
+                "(columns session_id, acq_time).",
+            )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from processing.errors import FerretError
 from processing.study.bids_names import natural_key
@@ -36,13 +36,22 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
             if not reader.fieldnames:
                 raise ValueError("no header line")
     except UnicodeDecodeError:
-        raise FerretError("cannot read this table: it is not UTF-8 text.", path,
-                          "save it as UTF-8 text, tab-separated, with a header line.") from None
+        raise FerretError(
+            "cannot read this table: it is not UTF-8 text.",
+            path,
+            "save it as UTF-8 text, tab-separated, with a header line.",
+        ) from None
     except (OSError, ValueError, csv.Error) as exc:
-        what = "it has no header line" if "no header" in str(exc) else \
-            f"{getattr(exc, 'strerror', None) or 'not a readable tab-separated table'}"
-        raise FerretError(f"cannot read this table: {what}.", path,
-                          "write it as UTF-8 text, tab-separated, with a header line.") from None
+        what = (
+            "it has no header line"
+            if "no header" in str(exc)
+            else f"{getattr(exc, 'strerror', None) or 'not a readable tab-separated table'}"
+        )
+        raise FerretError(
+            f"cannot read this table: {what}.",
+            path,
+            "write it as UTF-8 text, tab-separated, with a header line.",
+        ) from None
     return rows
 
 
@@ -107,11 +116,13 @@ def date_from_scans_table(session_dir: Path) -> _dt.datetime | None:
 
 def date_from_sidecars(images: Iterable[ImageFile]) -> _dt.datetime | None:
     """The earliest ``AcquisitionDateTime`` among the images' JSON sidecars."""
+
     def read(image: ImageFile):
         try:
             return parse_acq_time(image.metadata.get("AcquisitionDateTime"))
         except (OSError, ValueError):
             return None
+
     return _earliest(read(image) for image in images)
 
 
@@ -130,8 +141,9 @@ def date_visit(visit: Visit, sessions_dates: dict[str, _dt.datetime]) -> None:
 
 def order_visits(visits: list[Visit]) -> list[Visit]:
     """Visits in chronological order (undated ones last, by label) with weeks since baseline."""
-    dated = sorted((v for v in visits if v.date is not None),
-                   key=lambda v: (v.date, natural_key(v.session)))
+    dated = sorted(
+        (v for v in visits if v.date is not None), key=lambda v: (v.date, natural_key(v.session))
+    )
     undated = sorted((v for v in visits if v.date is None), key=lambda v: natural_key(v.session))
     baseline = dated[0].date if dated else None
     for visit in dated:

@@ -50,7 +50,7 @@ def _attach_visit(visit: Visit, folder: Path) -> None:
     prefix = visit.prefix + "_"
     for path in _output_files(folder):
         name = path.name
-        visit.derived[name[len(prefix):] if name.startswith(prefix) else name] = path
+        visit.derived[name[len(prefix) :] if name.startswith(prefix) else name] = path
 
 
 def _output_files(folder: Path) -> list[Path]:

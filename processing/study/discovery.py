@@ -16,8 +16,15 @@ from pathlib import Path
 from processing.errors import FerretError
 from processing.fileio.regular import is_reachable_dir
 from processing.study.bids_names import (
-    KIND_DATATYPE, MULTI_ECHO_KINDS, BidsName, IMAGE_EXTENSIONS, image_stem, is_ignored, is_valid_label,
-    natural_key, parse_name,
+    IMAGE_EXTENSIONS,
+    KIND_DATATYPE,
+    MULTI_ECHO_KINDS,
+    BidsName,
+    image_stem,
+    is_ignored,
+    is_valid_label,
+    natural_key,
+    parse_name,
 )
 from processing.study.dates import date_visit, dates_from_sessions_table, order_visits, read_tsv
 from processing.study.derived import attach_derivatives
@@ -47,8 +54,11 @@ def discover(root: str | Path) -> Study:
     """
     root = Path(root)
     if not root.is_dir():
-        raise FerretError("this study folder does not exist.", root,
-                          "give the BIDS root folder (the one holding dataset_description.json).")
+        raise FerretError(
+            "this study folder does not exist.",
+            root,
+            "give the BIDS root folder (the one holding dataset_description.json).",
+        )
     study = Study(root=root, name=_dataset_name(root), participants_table=participants_table(root))
     for label in participant_labels(root, study.participants_table):
         participant = Participant(label)
@@ -60,7 +70,9 @@ def discover(root: str | Path) -> Study:
 
 def _dataset_name(root: Path) -> str:
     try:
-        return str(json.loads((root / "dataset_description.json").read_text("utf-8")).get("Name", ""))
+        return str(
+            json.loads((root / "dataset_description.json").read_text("utf-8")).get("Name", "")
+        )
     except (OSError, ValueError, AttributeError):
         return root.name
 
@@ -81,8 +93,11 @@ def participant_labels(root: Path, table: list[dict[str, str]]) -> list[str]:
     process: it is left out here (``validate`` and ``process`` warn about it,
     see :attr:`Study.listed_without_folder`); its row stays in the table.
     """
-    labels = {e.name for e in os.scandir(root)
-              if e.is_dir() and is_valid_label(e.name, "sub") and not is_ignored(e.name)}
+    labels = {
+        e.name
+        for e in os.scandir(root)
+        if e.is_dir() and is_valid_label(e.name, "sub") and not is_ignored(e.name)
+    }
     return sorted(labels, key=natural_key)
 
 
@@ -91,10 +106,16 @@ def discover_visits(root: Path, participant_dir: Path) -> list[Visit]:
     sessions_dates = dates_from_sessions_table(participant_dir)
     visits = []
     for entry in os.scandir(participant_dir):
-        if not (is_valid_label(entry.name, "ses") and is_reachable_dir(entry.path)) or is_ignored(entry.name):
+        if not (is_valid_label(entry.name, "ses") and is_reachable_dir(entry.path)) or is_ignored(
+            entry.name
+        ):
             continue
-        visit = Visit(participant=participant_dir.name, session=entry.name,
-                      path=Path(entry.path), study_root=root)
+        visit = Visit(
+            participant=participant_dir.name,
+            session=entry.name,
+            path=Path(entry.path),
+            study_root=root,
+        )
         visit.acquisitions = discover_acquisitions(visit.path)
         date_visit(visit, sessions_dates)
         visits.append(visit)
@@ -105,7 +126,9 @@ def discover_acquisitions(session_dir: Path) -> dict[str, Acquisition]:
     """Group the images of one visit folder into acquisitions keyed by kind."""
     groups: dict[tuple, list[ImageFile]] = {}
     companions: dict[Path, set[str]] = {}
-    for datatype_dir in (e for e in os.scandir(session_dir) if e.is_dir() and not is_ignored(e.name)):
+    for datatype_dir in (
+        e for e in os.scandir(session_dir) if e.is_dir() and not is_ignored(e.name)
+    ):
         folder = Path(datatype_dir.path)
         names = {n for n in os.listdir(folder) if not is_ignored(n)}
         companions[folder] = names
@@ -137,11 +160,17 @@ def usable_image_name(name: str, session_dir: Path, datatype: str) -> BidsName |
 
 def _file_order(image: ImageFile) -> tuple:
     ents = image.entities
-    return (natural_key(ents.get("inv", "")), natural_key(ents.get("echo", "")),
-            _PART_ORDER.get(ents.get("part", "mag"), 9), image.path.name)
+    return (
+        natural_key(ents.get("inv", "")),
+        natural_key(ents.get("echo", "")),
+        _PART_ORDER.get(ents.get("part", "mag"), 9),
+        image.path.name,
+    )
 
 
-def _acquisition(kind: str, files: list[ImageFile], companions: dict[Path, set[str]]) -> Acquisition:
+def _acquisition(
+    kind: str, files: list[ImageFile], companions: dict[Path, set[str]]
+) -> Acquisition:
     files.sort(key=_file_order)
     acq = Acquisition(kind, files)
     if kind == "dwi":
@@ -183,9 +212,15 @@ def _keyed(acquisitions: list[Acquisition], groups: list[tuple]) -> dict[str, Ac
     for kind, _ in groups:
         count[kind] = count.get(kind, 0) + 1
     keyed = {}
-    order = sorted(range(len(groups)), key=lambda i: (groups[i][0], len(groups[i][1]), groups[i][1]))
+    order = sorted(
+        range(len(groups)), key=lambda i: (groups[i][0], len(groups[i][1]), groups[i][1])
+    )
     for i in order:
         kind, group = groups[i]
-        key = kind if count[kind] == 1 or (not group and kind not in keyed) else acquisition_key(kind, group)
+        key = (
+            kind
+            if count[kind] == 1 or (not group and kind not in keyed)
+            else acquisition_key(kind, group)
+        )
         keyed[key] = acquisitions[i]
     return keyed

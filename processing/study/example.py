@@ -16,11 +16,23 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-MP2RAGE_SIDECAR = {"RepetitionTimePreparation": 5.0, "RepetitionTimeExcitation": 0.0072,
-                   "NumberShots": 176, "PartialFourier": 0.75, "InversionEfficiency": 0.96}
+MP2RAGE_SIDECAR = {
+    "RepetitionTimePreparation": 5.0,
+    "RepetitionTimeExcitation": 0.0072,
+    "NumberShots": 176,
+    "PartialFourier": 0.75,
+    "InversionEfficiency": 0.96,
+}
 ECHO_TIMES = (0.005, 0.01, 0.015)
 BVALS = (0,) + (1000,) * 6 + (3000,) * 6  # six directions per shell: enough for a tensor
-DIRECTIONS = ((1, 0, 0), (0, 1, 0), (0, 0, 1), (0.7071, 0.7071, 0), (0.7071, 0, 0.7071), (0, 0.7071, 0.7071))
+DIRECTIONS = (
+    (1, 0, 0),
+    (0, 1, 0),
+    (0, 0, 1),
+    (0.7071, 0.7071, 0),
+    (0.7071, 0, 0.7071),
+    (0, 0.7071, 0.7071),
+)
 
 
 def _image_bytes(data: np.ndarray, affine: np.ndarray) -> bytes:
@@ -30,7 +42,9 @@ def _image_bytes(data: np.ndarray, affine: np.ndarray) -> bytes:
     return gzip.compress(img.to_bytes(), compresslevel=1, mtime=0)
 
 
-def visit_templates(shape: tuple[int, int, int] = (6, 6, 4)) -> dict[str, tuple[bytes | str, dict | None]]:
+def visit_templates(
+    shape: tuple[int, int, int] = (6, 6, 4),
+) -> dict[str, tuple[bytes | str, dict | None]]:
     """File name after ``sub-XX_ses-YY_`` (with datatype folder) -> (content, sidecar)."""
     affine = np.diag([1.0, 1.0, 2.0, 1.0])
     grid = np.indices(shape).sum(axis=0).astype(np.float32)
@@ -39,27 +53,45 @@ def visit_templates(shape: tuple[int, int, int] = (6, 6, 4)) -> dict[str, tuple[
     files: dict[str, tuple[bytes | str, dict | None]] = {}
     for n, te in enumerate(ECHO_TIMES, start=1):
         files[f"anat/echo-{n}_part-mag_MEGRE.nii.gz"] = (
-            _image_bytes(magnitude * np.exp(-20 * te), affine), {"EchoTime": te})
+            _image_bytes(magnitude * np.exp(-20 * te), affine),
+            {"EchoTime": te},
+        )
         files[f"anat/echo-{n}_part-phase_MEGRE.nii.gz"] = (
-            _image_bytes(phase, affine), {"EchoTime": te, "Units": "rad"})
+            _image_bytes(phase, affine),
+            {"EchoTime": te, "Units": "rad"},
+        )
         files[f"anat/echo-{n}_MESE.nii.gz"] = (
-            _image_bytes(magnitude * np.exp(-12 * te), affine), {"EchoTime": 2 * te})
+            _image_bytes(magnitude * np.exp(-12 * te), affine),
+            {"EchoTime": 2 * te},
+        )
     for inv, (ti, flip) in enumerate(((0.7, 4), (2.5, 5)), start=1):
         files[f"anat/inv-{inv}_MP2RAGE.nii.gz"] = (
-            _image_bytes(magnitude, affine), {**MP2RAGE_SIDECAR, "InversionTime": ti, "FlipAngle": flip})
+            _image_bytes(magnitude, affine),
+            {**MP2RAGE_SIDECAR, "InversionTime": ti, "FlipAngle": flip},
+        )
     for suffix in ("UNIT1", "FLAIR", "T1w"):
         files[f"anat/{suffix}.nii.gz"] = (_image_bytes(magnitude, affine), {})
     dwi = np.stack([magnitude * np.exp(-0.0008 * b) for b in BVALS], axis=-1)
     files["dwi/dwi.nii.gz"] = (_image_bytes(dwi, affine), {"PhaseEncodingDirection": "j-"})
     files["dwi/dwi.bval"] = (" ".join(str(b) for b in BVALS) + "\n", None)
     vectors = np.array([[0, 0, 0]] + list(DIRECTIONS) * 2, dtype=float).T
-    files["dwi/dwi.bvec"] = ("\n".join(" ".join(f"{v:g}" for v in row) for row in vectors) + "\n", None)
-    files["fmap/dir-PA_epi.nii.gz"] = (_image_bytes(magnitude, affine), {"PhaseEncodingDirection": "j"})
+    files["dwi/dwi.bvec"] = (
+        "\n".join(" ".join(f"{v:g}" for v in row) for row in vectors) + "\n",
+        None,
+    )
+    files["fmap/dir-PA_epi.nii.gz"] = (
+        _image_bytes(magnitude, affine),
+        {"PhaseEncodingDirection": "j"},
+    )
     return files
 
 
-def write_tiny_study(root: str | Path, participants: int = 2, visits: int = 3,
-                     shape: tuple[int, int, int] = (6, 6, 4)) -> Path:
+def write_tiny_study(
+    root: str | Path,
+    participants: int = 2,
+    visits: int = 3,
+    shape: tuple[int, int, int] = (6, 6, 4),
+) -> Path:
     """Write a valid BIDS study of tiny images; visits are four weeks apart.
 
     Parameters
@@ -74,7 +106,8 @@ def write_tiny_study(root: str | Path, participants: int = 2, visits: int = 3,
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     (root / "dataset_description.json").write_text(
-        json.dumps({"Name": "tiny", "BIDSVersion": "1.9.0"}), encoding="utf-8")
+        json.dumps({"Name": "tiny", "BIDSVersion": "1.9.0"}), encoding="utf-8"
+    )
     labels = [f"sub-{p:02d}" for p in range(1, participants + 1)]
     rows = "".join(f"{label}\t{60 + i}\n" for i, label in enumerate(labels))
     (root / "participants.tsv").write_text("participant_id\tage\n" + rows, encoding="utf-8")
@@ -86,7 +119,9 @@ def write_tiny_study(root: str | Path, participants: int = 2, visits: int = 3,
             session = f"ses-{v:02d}"
             sessions.append(f"{session}\t{(start + _dt.timedelta(weeks=4 * (v - 1))).isoformat()}")
             _write_visit(root / label / session, f"{label}_{session}", templates)
-        (root / label / f"{label}_sessions.tsv").write_text("\n".join(sessions) + "\n", encoding="utf-8")
+        (root / label / f"{label}_sessions.tsv").write_text(
+            "\n".join(sessions) + "\n", encoding="utf-8"
+        )
     return root
 
 

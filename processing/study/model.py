@@ -36,7 +36,18 @@ from typing import Any
 
 from processing.errors import FerretError
 
-ACQUISITION_KINDS = ("MEGRE", "MP2RAGE", "UNIT1", "T1map", "MESE", "FLAIR", "T1w", "T2w", "dwi", "epi")
+ACQUISITION_KINDS = (
+    "MEGRE",
+    "MP2RAGE",
+    "UNIT1",
+    "T1map",
+    "MESE",
+    "FLAIR",
+    "T1w",
+    "T2w",
+    "dwi",
+    "epi",
+)
 
 DERIVATIVES_DIRNAME = "ferret"
 ANNOTATIONS_DIRNAME = "ferret-annotations"
@@ -67,22 +78,38 @@ def read_sidecar(path: Path) -> dict[str, Any]:
     except FerretError as exc:
         raise SidecarError(exc.problem, path, exc.fix) from None
     if info.st_size > MAX_SIDECAR_BYTES:
-        raise SidecarError(f"{info.st_size} bytes: far larger than a JSON sidecar.", path,
-                           "replace it with the sidecar written by the converter (dcm2niix).")
+        raise SidecarError(
+            f"{info.st_size} bytes: far larger than a JSON sidecar.",
+            path,
+            "replace it with the sidecar written by the converter (dcm2niix).",
+        )
     try:
         content = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError:
-        raise SidecarError("this JSON sidecar is not UTF-8 text.", path,
-                           "save it as UTF-8, or write it again from the converter.") from None
+        raise SidecarError(
+            "this JSON sidecar is not UTF-8 text.",
+            path,
+            "save it as UTF-8, or write it again from the converter.",
+        ) from None
     except json.JSONDecodeError as exc:
-        raise SidecarError(f"this JSON sidecar is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                           f"{exc.msg.lower()}).", path, "fix the JSON syntax (e.g. a missing comma or quote).") from None
+        raise SidecarError(
+            f"this JSON sidecar is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg.lower()}).",
+            path,
+            "fix the JSON syntax (e.g. a missing comma or quote).",
+        ) from None
     except RecursionError:
-        raise SidecarError("this JSON sidecar is nested too deeply to be a sidecar.", path,
-                           'write the keys as one flat object: {"EchoTime": 0.005, ...}.') from None
+        raise SidecarError(
+            "this JSON sidecar is nested too deeply to be a sidecar.",
+            path,
+            'write the keys as one flat object: {"EchoTime": 0.005, ...}.',
+        ) from None
     if not isinstance(content, dict):
-        raise SidecarError("this JSON sidecar cannot be read (not a JSON object).", path,
-                           'write the keys as one object: {"EchoTime": 0.005, ...}.')
+        raise SidecarError(
+            "this JSON sidecar cannot be read (not a JSON object).",
+            path,
+            'write the keys as one object: {"EchoTime": 0.005, ...}.',
+        )
     return content
 
 
@@ -177,8 +204,15 @@ class Visit:
         ``visit.derivative("R2starmap.nii.gz")`` ->
         ``<study>/derivatives/ferret/sub-XX/ses-YY/anat/sub-XX_ses-YY_R2starmap.nii.gz``.
         """
-        return (self.study_root / "derivatives" / DERIVATIVES_DIRNAME / self.participant
-                / self.session / datatype / f"{self.prefix}_{name}")
+        return (
+            self.study_root
+            / "derivatives"
+            / DERIVATIVES_DIRNAME
+            / self.participant
+            / self.session
+            / datatype
+            / f"{self.prefix}_{name}"
+        )
 
 
 @dataclass(eq=False)

@@ -51,9 +51,13 @@ def check_output_location(out: str | Path, study_root: str | Path | None = None)
     if study is None and study_root is not None:
         root, target = Path(study_root).resolve(), out.resolve()
         inside = target == root or root in target.parents
-        if inside and not (root / "derivatives" in target.parents):
+        if inside and root / "derivatives" not in target.parents:
             study = root
     if study is not None:
-        raise FerretError(f"this output would be written into the raw study {study}, which Ferret never "
-                          "modifies.", out, f"choose a folder outside the study, or under {study / 'derivatives'}.")
+        raise FerretError(
+            f"this output would be written into the raw study {study}, which Ferret never "
+            "modifies.",
+            out,
+            f"choose a folder outside the study, or under {study / 'derivatives'}.",
+        )
     return out

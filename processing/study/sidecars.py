@@ -40,8 +40,10 @@ import numpy as np
 from processing.errors import FerretError
 from processing.study.model import Acquisition, ImageFile
 
-MP2RAGE_DEFAULTS = {"partial_fourier": ("PartialFourier", 1.0),
-                    "inversion_efficiency": ("InversionEfficiency", 0.96)}
+MP2RAGE_DEFAULTS = {
+    "partial_fourier": ("PartialFourier", 1.0),
+    "inversion_efficiency": ("InversionEfficiency", 0.96),
+}
 
 # parameter -> (accepted keys in order of preference, which inversion: 1, 2 or None for either)
 _MP2RAGE_KEYS: dict[str, tuple[tuple[str, ...], int | None]] = {
@@ -123,8 +125,11 @@ def mp2rage_missing(acq: Acquisition) -> list[str]:
 def mp2rage_defaults_used(acq: Acquisition) -> list[str]:
     """Names of the sidecar keys that are absent and replaced by a documented default."""
     images = list(inversion_images(acq).values())
-    return [f"{key} (default {value})" for key, value in MP2RAGE_DEFAULTS.values()
-            if _lookup(images, (key,))[0] is None]
+    return [
+        f"{key} (default {value})"
+        for key, value in MP2RAGE_DEFAULTS.values()
+        if _lookup(images, (key,))[0] is None
+    ]
 
 
 def mp2rage_parameters(acq: Acquisition) -> dict[str, float]:
@@ -146,9 +151,12 @@ def mp2rage_parameters(acq: Acquisition) -> dict[str, float]:
     missing = mp2rage_missing(acq)
     first = acq.files[0].path if acq.files else None
     if missing:
-        raise FerretError("MP2RAGE parameters needed for R1 are missing: " + "; ".join(missing) + ".",
-                          first, "add these keys to the JSON sidecars (values from the scanner "
-                          "protocol), or provide a scanner-made T1map.")
+        raise FerretError(
+            "MP2RAGE parameters needed for R1 are missing: " + "; ".join(missing) + ".",
+            first,
+            "add these keys to the JSON sidecars (values from the scanner "
+            "protocol), or provide a scanner-made T1map.",
+        )
     inversions = inversion_images(acq)
     params: dict[str, float] = {}
     for name, (keys, which) in _MP2RAGE_KEYS.items():
@@ -176,16 +184,23 @@ def echo_times(acq: Acquisition) -> list[float]:
     if getattr(acq, "echoes_in_volumes", False):
         values = images[0].metadata.get("EchoTime") if images else None
         if not isinstance(values, list) or len(values) < 2:
-            raise FerretError("this 4D multi-echo image needs EchoTime as a list (one per volume).",
-                              sidecar_or_expected(images[0]) if images else None,
-                              'write e.g. "EchoTime": [0.004, 0.008, 0.012] in seconds.')
+            raise FerretError(
+                "this 4D multi-echo image needs EchoTime as a list (one per volume).",
+                sidecar_or_expected(images[0]) if images else None,
+                'write e.g. "EchoTime": [0.004, 0.008, 0.012] in seconds.',
+            )
         return checked_echo_times([_echo_time(images[0], value) for value in values], images[:1])
     lacking = [str(sidecar_or_expected(i)) for i in images if i.metadata.get("EchoTime") is None]
     if lacking:
-        raise FerretError("EchoTime is missing in: " + ", ".join(lacking) + ".", images[0].path,
-                          "add EchoTime (seconds) to each echo's JSON sidecar, or give the echo times "
-                          "with ferret process --megre-echo-times (ms, comma-separated).")
-    return checked_echo_times([_echo_time(image, image.metadata["EchoTime"]) for image in images], images)
+        raise FerretError(
+            "EchoTime is missing in: " + ", ".join(lacking) + ".",
+            images[0].path,
+            "add EchoTime (seconds) to each echo's JSON sidecar, or give the echo times "
+            "with ferret process --megre-echo-times (ms, comma-separated).",
+        )
+    return checked_echo_times(
+        [_echo_time(image, image.metadata["EchoTime"]) for image in images], images
+    )
 
 
 def checked_echo_times(times: list[float], images: list[ImageFile]) -> list[float]:
@@ -193,26 +208,39 @@ def checked_echo_times(times: list[float], images: list[ImageFile]) -> list[floa
 
     ``images`` are the echoes' files in echo order (one file for a 4D image).
     """
+
     def sidecar(n: int) -> Path:
         return sidecar_or_expected(images[min(n, len(images) - 1)])
 
     also = "or give the echo times with ferret process --megre-echo-times (ms, comma-separated)."
     if any(t > 1.0 for t in times):
-        raise FerretError(f"EchoTime values {times} look like milliseconds.", sidecar(0),
-                          f"BIDS EchoTime is in seconds: divide by 1000; {also}")
+        raise FerretError(
+            f"EchoTime values {times} look like milliseconds.",
+            sidecar(0),
+            f"BIDS EchoTime is in seconds: divide by 1000; {also}",
+        )
     for n, (a, b) in enumerate(zip(times, times[1:])):
         if b <= a:
             what = "repeat" if a == b else "do not increase with the echo number"
-            raise FerretError(f"echo times {times} (s) {what}.", sidecar(n + 1),
-                              f"check each echo's EchoTime against its echo-<n> entity, {also}")
+            raise FerretError(
+                f"echo times {times} (s) {what}.",
+                sidecar(n + 1),
+                f"check each echo's EchoTime against its echo-<n> entity, {also}",
+            )
     return times
 
 
 def _echo_time(image: ImageFile, value: Any) -> float:
     if not is_number(value) or value <= 0:
-        what = not_a_number("EchoTime", image, value) if not is_number(value) else \
-            f"EchoTime in {sidecar_or_expected(image)} is {value}, not a positive time"
-        raise FerretError(what + ".", sidecar_or_expected(image),
-                          'write the echo time in seconds as a positive number, e.g. "EchoTime": 0.005 '
-                          "(or give them all with ferret process --megre-echo-times).")
+        what = (
+            not_a_number("EchoTime", image, value)
+            if not is_number(value)
+            else f"EchoTime in {sidecar_or_expected(image)} is {value}, not a positive time"
+        )
+        raise FerretError(
+            what + ".",
+            sidecar_or_expected(image),
+            'write the echo time in seconds as a positive number, e.g. "EchoTime": 0.005 '
+            "(or give them all with ferret process --megre-echo-times).",
+        )
     return float(value)

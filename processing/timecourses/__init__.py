@@ -17,12 +17,34 @@ reason. Everything works on arrays already in one reference grid:
 """
 
 from processing.timecourses.compute import compute_timecourses, visits_from_dicts
-from processing.timecourses.model import (CLASSES, COLUMNS, ONSET, PARAMETER_ORDER, POST, PRE,
-                                          R2STAR_RANGE, LesionInfo, TimecourseRow, VisitVolumes)
+from processing.timecourses.model import (
+    CLASSES,
+    COLUMNS,
+    ONSET,
+    PARAMETER_ORDER,
+    POST,
+    PRE,
+    R2STAR_RANGE,
+    LesionInfo,
+    TimecourseRow,
+    VisitVolumes,
+)
 from processing.timecourses.rois import lesion_rois, r2star_keep, roi_mean
 
 __all__ = [
-    "compute_timecourses", "visits_from_dicts", "LesionInfo", "VisitVolumes", "TimecourseRow",
-    "COLUMNS", "CLASSES", "PRE", "ONSET", "POST", "PARAMETER_ORDER", "R2STAR_RANGE",
-    "lesion_rois", "r2star_keep", "roi_mean",
+    "compute_timecourses",
+    "visits_from_dicts",
+    "LesionInfo",
+    "VisitVolumes",
+    "TimecourseRow",
+    "COLUMNS",
+    "CLASSES",
+    "PRE",
+    "ONSET",
+    "POST",
+    "PARAMETER_ORDER",
+    "R2STAR_RANGE",
+    "lesion_rois",
+    "r2star_keep",
+    "roi_mean",
 ]

@@ -26,10 +26,9 @@ onset visit (``onset_visit``, else the visit it was drawn on) and the ratings
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -75,10 +74,15 @@ class NiftiMaps(Mapping):
     def __getitem__(self, name: str) -> np.ndarray:
         path = self.files[name]
         data, affine, _ = load_nifti(path)
-        if data.shape[:3] != self.shape or not np.allclose(affine, self.affine, atol=AFFINE_TOLERANCE_MM):
-            raise FerretError(f"this map is not in the reference grid of the lesion labels "
-                              f"(shape {data.shape}, labels {self.shape}, or a different affine).",
-                              path, "resample the map into the reference space (space-ref) again.")
+        if data.shape[:3] != self.shape or not np.allclose(
+            affine, self.affine, atol=AFFINE_TOLERANCE_MM
+        ):
+            raise FerretError(
+                f"this map is not in the reference grid of the lesion labels "
+                f"(shape {data.shape}, labels {self.shape}, or a different affine).",
+                path,
+                "resample the map into the reference space (space-ref) again.",
+            )
         return data
 
     def __iter__(self) -> Iterator[str]:
@@ -104,23 +108,33 @@ def load_rater_lesions(study_root: str | Path, rater: str, participant: str) -> 
     with read_only_store(study_root, rater, participant) as store:
         volume = store.load_labels(None)
         ratings = store.ratings()
-        lesions = [_lesion_info(record, ratings.get(record.lesion_id, {})) for record in store.lesions()]
+        lesions = [
+            _lesion_info(record, ratings.get(record.lesion_id, {})) for record in store.lesions()
+        ]
     return RaterLesions(np.asarray(volume.data), volume.grid.affine, lesions)
 
 
 def _lesion_info(record, ratings: dict[str, str]) -> LesionInfo:
-    return LesionInfo(lesion_id=int(record.lesion_id), onset=record.onset_visit or record.visit or "",
-                      excluded=ratings.get("excluded", "").lower() == "yes",
-                      exclusion_reason=ratings.get("exclusion_reason", "") or "", kind=record.type or "")
+    return LesionInfo(
+        lesion_id=int(record.lesion_id),
+        onset=record.onset_visit or record.visit or "",
+        excluded=ratings.get("excluded", "").lower() == "yes",
+        exclusion_reason=ratings.get("exclusion_reason", "") or "",
+        kind=record.type or "",
+    )
 
 
 def participant_visits(study: Study, participant: str, shape, affine) -> list[VisitVolumes]:
     """The participant's visits in order, with lazily read resampled maps."""
-    return [VisitVolumes(visit.session, NiftiMaps(parameter_files(visit), shape, affine), visit.date)
-            for visit in study.participant(participant).visits]
+    return [
+        VisitVolumes(visit.session, NiftiMaps(parameter_files(visit), shape, affine), visit.date)
+        for visit in study.participant(participant).visits
+    ]
 
 
-def chosen_participants(study: Study, rater: str, participants: list[str] | None = None) -> list[str]:
+def chosen_participants(
+    study: Study, rater: str, participants: list[str] | None = None
+) -> list[str]:
     """``participants`` (each checked to be in the study), or every one the rater annotated.
 
     Raises
@@ -132,13 +146,22 @@ def chosen_participants(study: Study, rater: str, participants: list[str] | None
 
     unknown = [label for label in participants or [] if label not in study.participants]
     if unknown:
-        raise FerretError(f"participant(s) {', '.join(unknown)} not in this study.", study.root,
-                          "check --participant (labels such as sub-01, as in the study's folders).")
-    chosen = participants or [label for label in ReviewWorkspace(study.root).participants_of(rater)
-                              if label in study.participants]
+        raise FerretError(
+            f"participant(s) {', '.join(unknown)} not in this study.",
+            study.root,
+            "check --participant (labels such as sub-01, as in the study's folders).",
+        )
+    chosen = participants or [
+        label
+        for label in ReviewWorkspace(study.root).participants_of(rater)
+        if label in study.participants
+    ]
     if not chosen:
-        raise FerretError(f"no annotated participant of rater {rater} in this study.",
-                          study.annotations, "check --rater; annotations live in rater-<ID>/sub-XX/.")
+        raise FerretError(
+            f"no annotated participant of rater {rater} in this study.",
+            study.annotations,
+            "check --rater; annotations live in rater-<ID>/sub-XX/.",
+        )
     return chosen
 
 
@@ -150,12 +173,21 @@ def input_files(study: Study, rater: str, participants: list[str]) -> list[Path]
     for label in participants:
         folder = rater_folder(study.root, rater) / label
         files += sorted(folder.glob("*.nii.gz")) + sorted(folder.glob("*.sqlite"))
-        files += [path for visit in study.participant(label).visits for path in parameter_files(visit).values()]
+        files += [
+            path
+            for visit in study.participant(label).visits
+            for path in parameter_files(visit).values()
+        ]
     return files
 
 
-def study_timecourses(study: Study, rater: str, *, participants: list[str] | None = None,
-                      progress: Progress | None = None) -> list[TimecourseRow]:
+def study_timecourses(
+    study: Study,
+    rater: str,
+    *,
+    participants: list[str] | None = None,
+    progress: Progress | None = None,
+) -> list[TimecourseRow]:
     """Time courses of every participant a rater annotated (or of ``participants``)."""
     progress = progress or null_progress()
     chosen = chosen_participants(study, rater, participants)
@@ -164,10 +196,13 @@ def study_timecourses(study: Study, rater: str, *, participants: list[str] | Non
         lesions = load_rater_lesions(study.root, rater, label)
         visits = participant_visits(study, label, lesions.labels.shape, lesions.affine)
         if not any(visit.maps for visit in visits):
-            raise FerretError(f"no maps resampled into the reference space for {label}.",
-                              study.derivatives / label,
-                              "run the processing (maps and registration) first; see the README for names.")
+            raise FerretError(
+                f"no maps resampled into the reference space for {label}.",
+                study.derivatives / label,
+                "run the processing (maps and registration) first; see the README for names.",
+            )
         child = progress.child(number / len(chosen), (number + 1) / len(chosen))
-        rows += compute_timecourses(visits, lesions.labels, lesions.lesions, participant=label,
-                                    rater=rater, progress=child)
+        rows += compute_timecourses(
+            visits, lesions.labels, lesions.lesions, participant=label, rater=rater, progress=child
+        )
     return rows

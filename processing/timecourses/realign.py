@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -32,8 +32,9 @@ NO_PRE_VISIT = "no visit before onset"
 NO_FOLLOW_UP = "no follow-up after onset"
 
 
-def realign_lesion(rows: Sequence[TimecourseRow], lesion: LesionInfo,
-                   visits: Sequence[VisitVolumes]) -> list[TimecourseRow]:
+def realign_lesion(
+    rows: Sequence[TimecourseRow], lesion: LesionInfo, visits: Sequence[VisitVolumes]
+) -> list[TimecourseRow]:
     """Fill the onset-relative fields, classes and exclusions of one lesion's rows (in place)."""
     labels = [visit.label for visit in visits]
     onset = labels.index(lesion.onset) if lesion.onset in labels else None
@@ -58,7 +59,10 @@ def realign_lesion(rows: Sequence[TimecourseRow], lesion: LesionInfo,
 def _lesion_reasons(lesion: LesionInfo, onset: int | None, n_visits: int) -> list[str]:
     reasons = []
     if lesion.excluded:
-        reasons.append("excluded by rater" + (f": {lesion.exclusion_reason}" if lesion.exclusion_reason else ""))
+        reasons.append(
+            "excluded by rater"
+            + (f": {lesion.exclusion_reason}" if lesion.exclusion_reason else "")
+        )
     if not lesion.onset:
         reasons.append("no onset visit rated")
     elif onset is None:
@@ -70,7 +74,9 @@ def _lesion_reasons(lesion: LesionInfo, onset: int | None, n_visits: int) -> lis
     return reasons
 
 
-def _align_time(group: list[TimecourseRow], onset: int | None, visits: Sequence[VisitVolumes]) -> None:
+def _align_time(
+    group: list[TimecourseRow], onset: int | None, visits: Sequence[VisitVolumes]
+) -> None:
     onset_date = visits[onset].date if onset is not None else None
     for row in group:
         if onset is None:
@@ -88,8 +94,8 @@ def weeks_between(start: _dt.date | None, end: _dt.date | None) -> float | None:
 
 def _as_datetime(value: _dt.date) -> _dt.datetime:
     if isinstance(value, _dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
-    return _dt.datetime(value.year, value.month, value.day, tzinfo=_dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
+    return _dt.datetime(value.year, value.month, value.day, tzinfo=_dt.UTC)
 
 
 def _normalise(group: list[TimecourseRow], onset: int) -> None:
@@ -105,7 +111,7 @@ def _class_reasons(group: list[TimecourseRow], onset: int) -> list[str]:
     chosen = {
         PRE: _last_with_value(group[:onset]),
         ONSET: group[onset] if math.isfinite(group[onset].normalised_difference) else None,
-        POST: _last_with_value(group[onset + 1:]),
+        POST: _last_with_value(group[onset + 1 :]),
     }
     for name, row in chosen.items():
         if row is not None:

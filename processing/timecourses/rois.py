@@ -72,7 +72,9 @@ def _roi_in_box(labels: np.ndarray, lesion_id: int, found) -> LesionRoi:
     crop = labels[box]
     lesion = crop == lesion_id
     # Pad before dilating so a lesion touching the volume's edge dilates correctly.
-    grown = ndimage.binary_dilation(np.pad(lesion, 1), structure=_FULL_NEIGHBOURHOOD)[1:-1, 1:-1, 1:-1]
+    grown = ndimage.binary_dilation(np.pad(lesion, 1), structure=_FULL_NEIGHBOURHOOD)[
+        1:-1, 1:-1, 1:-1
+    ]
     control = grown & ~lesion & (crop == 0)
     return LesionRoi(box, lesion, control)
 

@@ -25,7 +25,9 @@ def head(shape=SHAPE, seed: int = 0) -> np.ndarray:
     """An ellipsoidal 'head' with a dark core and smooth texture (many grey levels)."""
     grid = np.indices(shape, dtype=float)
     centre = (np.array(shape, dtype=float) - 1)[:, None, None, None] / 2
-    radius = np.sqrt((((grid - centre) / (0.45 * np.array(shape))[:, None, None, None]) ** 2).sum(0))
+    radius = np.sqrt(
+        (((grid - centre) / (0.45 * np.array(shape))[:, None, None, None]) ** 2).sum(0)
+    )
     texture = 300 + 150 * np.sin(grid[0] / 3.0) * np.cos(grid[1] / 4.0) + 3 * grid[2]
     image = np.where(radius < 1.0, texture, 0.0)
     image[radius < 0.3] = 80.0
@@ -55,10 +57,18 @@ def write_visit(root: Path, participant: str, session: str, seed: int) -> None:
     if session != "ses-02":
         save(anat / f"{prefix}_T1w.nii.gz", 1000 - anatomy, RAS_AFFINE, {})
     for echo, te in ((1, 0.005), (2, 0.01)):
-        save(anat / f"{prefix}_echo-{echo}_part-mag_MEGRE.nii.gz", anatomy * np.exp(-20 * te), RAS_AFFINE,
-             {"EchoTime": te})
-        save(anat / f"{prefix}_echo-{echo}_part-phase_MEGRE.nii.gz", np.zeros(SHAPE, np.float32), RAS_AFFINE,
-             {"EchoTime": te, "Units": "rad"})
+        save(
+            anat / f"{prefix}_echo-{echo}_part-mag_MEGRE.nii.gz",
+            anatomy * np.exp(-20 * te),
+            RAS_AFFINE,
+            {"EchoTime": te},
+        )
+        save(
+            anat / f"{prefix}_echo-{echo}_part-phase_MEGRE.nii.gz",
+            np.zeros(SHAPE, np.float32),
+            RAS_AFFINE,
+            {"EchoTime": te, "Units": "rad"},
+        )
     volumes = np.stack([anatomy * (0.2 if b else 1.0) for b in BVALS], axis=-1)
     volumes[..., 1] += 5000  # the b=0 volume is recognisable by its values
     save(dwi / f"{prefix}_dwi.nii.gz", volumes, RAS_AFFINE, {"PhaseEncodingDirection": "j-"})
@@ -69,13 +79,18 @@ def write_visit(root: Path, participant: str, session: str, seed: int) -> None:
 def write_small_study(root: Path, participants=("sub-01", "sub-02")) -> Path:
     """Write the study described in the module docstring under ``root``."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "dataset_description.json").write_text(json.dumps({"Name": "small", "BIDSVersion": "1.9.0"}))
+    (root / "dataset_description.json").write_text(
+        json.dumps({"Name": "small", "BIDSVersion": "1.9.0"})
+    )
     (root / "participants.tsv").write_text(
-        "participant_id\tage\n" + "".join(f"{p}\t{60 + n}\n" for n, p in enumerate(participants)))
+        "participant_id\tage\n" + "".join(f"{p}\t{60 + n}\n" for n, p in enumerate(participants))
+    )
     for n, participant in enumerate(participants):
         rows = "".join(f"{s}\t{d}\n" for s, d in zip(VISITS, DATES))
         (root / participant).mkdir(parents=True, exist_ok=True)
-        (root / participant / f"{participant}_sessions.tsv").write_text("session_id\tacq_time\n" + rows)
+        (root / participant / f"{participant}_sessions.tsv").write_text(
+            "session_id\tacq_time\n" + rows
+        )
         for v, session in enumerate(VISITS):
             write_visit(root, participant, session, seed=10 * n + v)
     return root
@@ -117,13 +132,24 @@ def open_rating_window(qtbot, tmp_path):
 
     ``rater=None`` opens the viewing mode; ``settings_file`` defaults to one per test.
     """
-    def open_window(root: Path, rater: str | None, visit: str | None = None, *, size=(1600, 900),
-                    settings_file: Path | None = None):
+
+    def open_window(
+        root: Path,
+        rater: str | None,
+        visit: str | None = None,
+        *,
+        size=(1600, 900),
+        settings_file: Path | None = None,
+    ):
         from app.main_window import MainWindow
         from processing.study import discover
 
-        window = MainWindow(discover(root), settings_file=settings_file or tmp_path / "settings.json", rater=rater,
-                            visit=visit)
+        window = MainWindow(
+            discover(root),
+            settings_file=settings_file or tmp_path / "settings.json",
+            rater=rater,
+            visit=visit,
+        )
         qtbot.addWidget(window)
         window.resize(*size)
         window.start()
@@ -131,4 +157,5 @@ def open_rating_window(qtbot, tmp_path):
         qtbot.waitExposed(window)
         window.wait_for_images()
         return window
+
     return open_window

@@ -18,7 +18,12 @@ SHAPE = (48, 48, 24)
 AFFINE = np.diag([2.0, 2.0, 2.0, 1.0])
 CENTRES = [(8, 8, 12), (24, 24, 12), (36, 10, 12)]
 NEW_CENTRE = (10, 36, 12)
-ONSET_JUMP = [1.0, 2.0, 1.5, 3.0]  # MD rise at onset (ses-02), half of it at ses-03; the last is painted later
+ONSET_JUMP = [
+    1.0,
+    2.0,
+    1.5,
+    3.0,
+]  # MD rise at onset (ses-02), half of it at ses-03; the last is painted later
 VISITS = (("ses-01", 0.0), ("ses-02", 1.0), ("ses-03", 0.5))
 
 
@@ -31,14 +36,23 @@ def study(tmp_path):
         for centre, jump in zip(CENTRES + [NEW_CENTRE], ONSET_JUMP):
             md[centre] += scale * jump
         base = root / "derivatives" / "ferret" / "sub-01" / visit
-        save_nifti(base / "dwi" / f"sub-01_{visit}_space-ref_model-tensor_param-md_dwimap.nii.gz", md, AFFINE)
-        save_nifti(base / "anat" / f"sub-01_{visit}_space-ref_R2starmap.nii.gz",
-                   np.full(SHAPE, 16.0, np.float32), AFFINE)
+        save_nifti(
+            base / "dwi" / f"sub-01_{visit}_space-ref_model-tensor_param-md_dwimap.nii.gz",
+            md,
+            AFFINE,
+        )
+        save_nifti(
+            base / "anat" / f"sub-01_{visit}_space-ref_R2starmap.nii.gz",
+            np.full(SHAPE, 16.0, np.float32),
+            AFFINE,
+        )
     with RaterWorkspace(root, "A") as workspace:
         session = workspace.open_session("sub-01", Grid(SHAPE, AFFINE), visit="ses-02")
         for lesion_id, (i, j, k) in enumerate(CENTRES, start=1):
-            session.labels.write((slice(i, i + 1), slice(j, j + 1), slice(k, k + 1)),
-                                 np.full((1, 1, 1), lesion_id, np.int32))
+            session.labels.write(
+                (slice(i, i + 1), slice(j, j + 1), slice(k, k + 1)),
+                np.full((1, 1, 1), lesion_id, np.int32),
+            )
         session.flush()
     return root
 
@@ -69,8 +83,9 @@ def test_panel_fills_in_and_follows_a_new_lesion(qtbot, study, rater_session):
 
     i, j, k = NEW_CENTRE
     with rater_session.labels.stroke("paint"):
-        rater_session.labels.write((slice(i, i + 1), slice(j, j + 1), slice(k, k + 1)),
-                                   np.full((1, 1, 1), 4, np.int32))
+        rater_session.labels.write(
+            (slice(i, i + 1), slice(j, j + 1), slice(k, k + 1)), np.full((1, 1, 1), 4, np.int32)
+        )
     qtbot.waitUntil(lambda: panel.result.lesions == 4, timeout=30000)
     assert panel.statistics_cell("MD", "lesional - pre-lesional", "n") == "4"
     assert onset_change(panel) == pytest.approx(np.mean(ONSET_JUMP), abs=0.01)
@@ -111,12 +126,17 @@ def test_event_loop_stays_responsive_during_recompute(qtbot, study, rater_sessio
         timer.start()
         started = time.perf_counter()
         generation = attachment.recompute()
-        qtbot.waitUntil(lambda: not attachment.runner.busy and attachment.panel.result is not None, timeout=30000)
+        qtbot.waitUntil(
+            lambda: not attachment.runner.busy and attachment.panel.result is not None,
+            timeout=30000,
+        )
         elapsed = time.perf_counter() - started
         timer.stop()
         gaps = np.diff(ticks)
-        print(f"\n{run} analysis recompute {elapsed * 1000:.0f} ms (generation {generation}); event-loop ticks "
-              f"{len(ticks)}, max gap {gaps.max() * 1000:.1f} ms, median {np.median(gaps) * 1000:.1f} ms")
+        print(
+            f"\n{run} analysis recompute {elapsed * 1000:.0f} ms (generation {generation}); event-loop ticks "
+            f"{len(ticks)}, max gap {gaps.max() * 1000:.1f} ms, median {np.median(gaps) * 1000:.1f} ms"
+        )
         assert len(ticks) >= 2  # the loop ran while the worker computed
     attachment.detach()
 

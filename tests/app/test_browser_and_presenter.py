@@ -53,7 +53,10 @@ def test_rows_show_dates_weeks_and_missing_scans(study):
     assert kinds == ["MEGRE", "FLAIR", "T1w", "dwi"]
     rows = visit_rows(study.participant("sub-01"), kinds)
     assert [(r.session, r.date, r.weeks) for r in rows] == [
-        ("ses-01", "2024-01-08", "0.0"), ("ses-02", "2024-02-05", "4.0"), ("ses-03", "2024-03-04", "8.0")]
+        ("ses-01", "2024-01-08", "0.0"),
+        ("ses-02", "2024-02-05", "4.0"),
+        ("ses-03", "2024-03-04", "8.0"),
+    ]
     assert rows[1].present == (True, True, False, True)
     assert all(rows[0].present)
 
@@ -90,7 +93,9 @@ def test_cursor_moves_update_the_status_readout(presenter):
 def test_dwi_shows_the_first_b0_volume(presenter):
     presenter.select_cell("ses-03", "dwi")
     assert presenter.selection == ("ses-03", "dwi")
-    assert presenter.slice_model.volume.data.max() > 5000  # the b=0 volume (index 1) is marked by +5000
+    assert (
+        presenter.slice_model.volume.data.max() > 5000
+    )  # the b=0 volume (index 1) is marked by +5000
     assert "[volume 1]" in presenter.view.title
 
 
@@ -136,14 +141,26 @@ def test_computed_maps_are_columns_and_open_with_their_preset(tmp_path, study_wr
     import numpy as np
 
     root = study_writer(tmp_path / "study", participants=("sub-01",))
-    out = root / "derivatives" / "ferret" / "sub-01" / "ses-02" / "anat" / "sub-01_ses-02_R2starmap.nii.gz"
+    out = (
+        root
+        / "derivatives"
+        / "ferret"
+        / "sub-01"
+        / "ses-02"
+        / "anat"
+        / "sub-01_ses-02_R2starmap.nii.gz"
+    )
     out.parent.mkdir(parents=True)
     values = np.random.default_rng(0).uniform(10, 30, (40, 48, 20)).astype(np.float32)
     nib.save(nib.Nifti1Image(values, np.diag([1.0, 1.0, 2.0, 1.0])), str(out))
     study = discover(root)
     kinds = study_kinds(study)
     assert kinds[-1] == "R2starmap"
-    assert [row.present[-1] for row in visit_rows(study.participant("sub-01"), kinds)] == [False, True, False]
+    assert [row.present[-1] for row in visit_rows(study.participant("sub-01"), kinds)] == [
+        False,
+        True,
+        False,
+    ]
     view = RecordingView()
     presenter = MainPresenter(view, study)
     presenter.start()

@@ -29,7 +29,10 @@ def test_table_lists_visits_and_marks_missing_scans(window):
     table = window.browser.table
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     assert headers == ["Visit", "Date", "Weeks", "MEGRE", "FLAIR", "T1w", "dwi"]
-    assert table.item(1, 5).text() == "\u2013" and table.item(1, 5).toolTip() == "missing at this visit"
+    assert (
+        table.item(1, 5).text() == "\u2013"
+        and table.item(1, 5).toolTip() == "missing at this visit"
+    )
     assert (table.currentRow(), table.currentColumn()) == (0, 4)
 
 
@@ -54,5 +57,7 @@ def test_participant_chooser_and_orientation_buttons(qtbot, window):
 def test_orientation_buttons_follow_the_shared_geometry(window):
     window.presenter.set_orientation("sagittal")
     assert window.orientation_buttons.checkedButton().text() == "Sagittal"
-    needed = sum(window.browser.table.columnWidth(c) for c in range(window.browser.table.columnCount()))
+    needed = sum(
+        window.browser.table.columnWidth(c) for c in range(window.browser.table.columnCount())
+    )
     assert window.browser.width() >= window.browser.minimumWidth() >= min(needed, 360)

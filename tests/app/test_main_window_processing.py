@@ -25,14 +25,24 @@ def test_views_fill_in_as_background_jobs_finish(qtbot, tmp_path):
     qtbot.addWidget(window)
     window.start()
     grid = window.session.grid
-    before = {key: (cell.source.status, cell.placement.registered) for key, cell in grid.cells.items()}
-    assert not any(registered for _, registered in before.values())   # nothing registered yet
+    before = {
+        key: (cell.source.status, cell.placement.registered) for key, cell in grid.cells.items()
+    }
+    assert not any(registered for _, registered in before.values())  # nothing registered yet
     assert window.processing is not None and window.processing.dock is not None
     grid.cursor.set_position(grid.cursor.position + np.array([3.0, -2.0, 1.0]), source="test")
     where = grid.cursor.position.copy()
 
-    qtbot.waitUntil(lambda: all(cell.placement.registered for cell in grid.cells.values()
-                                if cell.source.acquisition is not None), timeout=240_000)
-    qtbot.waitUntil(lambda: grid.cells[("ses-01", "R2star")].source.status == "derived", timeout=60_000)
-    assert np.allclose(grid.cursor.position, where)   # the rater's place is kept
+    qtbot.waitUntil(
+        lambda: all(
+            cell.placement.registered
+            for cell in grid.cells.values()
+            if cell.source.acquisition is not None
+        ),
+        timeout=240_000,
+    )
+    qtbot.waitUntil(
+        lambda: grid.cells[("ses-01", "R2star")].source.status == "derived", timeout=60_000
+    )
+    assert np.allclose(grid.cursor.position, where)  # the rater's place is kept
     window.close()

@@ -15,8 +15,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.gui]
 def phantom_study(tmp_path_factory):
     from processing.phantom import make_phantom_study
 
-    return make_phantom_study(tmp_path_factory.mktemp("phantom") / "study", participants=1, visits=2,
-                              scale="tiny", seed=0, noise=True)
+    return make_phantom_study(
+        tmp_path_factory.mktemp("phantom") / "study",
+        participants=1,
+        visits=2,
+        scale="tiny",
+        seed=0,
+        noise=True,
+    )
 
 
 class QuietView:
@@ -40,6 +46,8 @@ def test_every_phantom_acquisition_displays_with_content(phantom_study):
 
 def test_open_phantom_screenshot(phantom_study, tmp_path):
     target = tmp_path / "phantom.png"
-    assert main(["open", str(phantom_study), "--screenshot", str(target), "--size", "1000x600"]) == 0
+    assert (
+        main(["open", str(phantom_study), "--screenshot", str(target), "--size", "1000x600"]) == 0
+    )
     pixels = np.asarray(Image.open(target).convert("L"))[60:540, 450:950]
     assert len(np.unique(pixels)) > 60

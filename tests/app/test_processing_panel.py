@@ -40,7 +40,9 @@ class LatencyProbe(QtCore.QObject):
 
 @pytest.fixture(scope="module")
 def study_root(tmp_path_factory):
-    return make_phantom_study(tmp_path_factory.mktemp("panel") / "study", visits=2, scale="tiny", seed=5)
+    return make_phantom_study(
+        tmp_path_factory.mktemp("panel") / "study", visits=2, scale="tiny", seed=5
+    )
 
 
 def wait_until(qtbot, condition, timeout_ms=120_000):
@@ -53,7 +55,9 @@ def test_failed_job_is_shown_retried_and_outputs_are_announced(qtbot, study_root
     qtbot.addWidget(window)
     attachment = attach_processing(window, study, participant="sub-01", start=False)
     assert window.findChild(QtWidgets.QDockWidget, "processing-dock") is attachment.dock
-    corrupt = study_root / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_echo-2_part-mag_MEGRE.nii.gz"
+    corrupt = (
+        study_root / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_echo-2_part-mag_MEGRE.nii.gz"
+    )
     original = corrupt.read_bytes()
     corrupt.write_bytes(original[:2000])
     announced = []
@@ -71,7 +75,9 @@ def test_failed_job_is_shown_retried_and_outputs_are_announced(qtbot, study_root
     assert "1 failed" in panel.summary.text()
     wait_until(qtbot, lambda: announced)
     assert any(p.name.endswith("_desc-b1000_trace.nii.gz") for _, paths in announced for p in paths)
-    assert "desc-b1000_trace.nii.gz" in study.participant("sub-01").visits[0].derived  # re-discovered
+    assert (
+        "desc-b1000_trace.nii.gz" in study.participant("sub-01").visits[0].derived
+    )  # re-discovered
 
     corrupt.write_bytes(original)
     panel.retry_button.click()
@@ -81,8 +87,10 @@ def test_failed_job_is_shown_retried_and_outputs_are_announced(qtbot, study_root
     wait_until(qtbot, lambda: "R2starmap.nii.gz" in study.participant("sub-01").visits[0].derived)
     probe.timer.stop()
     with capsys.disabled():
-        print(f"\nGUI event loop during engine runs: worst 10 ms-timer lateness {probe.worst * 1000:.1f} ms "
-              f"over {probe.ticks} ticks")
+        print(
+            f"\nGUI event loop during engine runs: worst 10 ms-timer lateness {probe.worst * 1000:.1f} ms "
+            f"over {probe.ticks} ticks"
+        )
 
 
 def test_cancel_stops_the_run_and_reports_it(qtbot, study_root):
@@ -91,15 +99,20 @@ def test_cancel_stops_the_run_and_reports_it(qtbot, study_root):
     qtbot.addWidget(window)
     attachment = attach_processing(window, study, participant="sub-01")  # the whole pipeline
     panel = attachment.panel
+
     def registering():
         rows = attachment.worker.presenter.snapshot().rows
-        return [r.name for r in rows if r.name.startswith("register sub-01") and r.state == "running"]
+        return [
+            r.name for r in rows if r.name.startswith("register sub-01") and r.state == "running"
+        ]
 
     wait_until(qtbot, lambda: panel.cancel_button.isEnabled() and registering())
     panel.cancel_button.click()
     wait_until(qtbot, lambda: not attachment.worker.running, 60_000)
     wait_until(qtbot, lambda: "cancelled" in panel.summary.text())
     states = {r.name: r.state for r in attachment.worker.presenter.snapshot().rows}
-    assert "cancelled" in states.values()   # running jobs stopped, queued ones never started
-    assert not any(name.startswith("resample") and state == "done" for name, state in
-                   ((r.name, r.state) for r in attachment.worker.presenter.snapshot().rows))
+    assert "cancelled" in states.values()  # running jobs stopped, queued ones never started
+    assert not any(
+        name.startswith("resample") and state == "done"
+        for name, state in ((r.name, r.state) for r in attachment.worker.presenter.snapshot().rows)
+    )

@@ -16,7 +16,13 @@ def test_rows_show_state_progress_duration_and_the_reason_of_failures():
     status.set("maps a", DONE, fraction=1.0, seconds=2.25)
     status.set("maps b", FAILED, reason="truncated NIfTI", seconds=0.5)
     status.set("resample b", SKIPPED, reason="needs 'maps b', which failed")
-    status.set("register", RUNNING, started=time.time() - 65, fraction=0.4, message="registering ses-02 MESE")
+    status.set(
+        "register",
+        RUNNING,
+        started=time.time() - 65,
+        fraction=0.4,
+        message="registering ses-02 MESE",
+    )
     snapshot = presenter.snapshot()
     rows = {row.name: row for row in snapshot.rows}
     assert rows["maps a"].cells() == ("maps a", "done", "100%", "2.2 s", "")
@@ -30,7 +36,9 @@ def test_rows_show_state_progress_duration_and_the_reason_of_failures():
 def test_summary_after_the_run_and_versions_change_on_every_update():
     status = RunStatus.for_names(["x"])
     presenter = ProcessingPresenter()
-    assert presenter.snapshot().summary == "No processing run yet." and presenter.retry_targets() == []
+    assert (
+        presenter.snapshot().summary == "No processing run yet." and presenter.retry_targets() == []
+    )
     presenter.started()
     first = presenter.snapshot().version
     status.listeners.append(presenter.on_status)

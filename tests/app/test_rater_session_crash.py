@@ -10,7 +10,6 @@ stroke; the export is then checked voxel by voxel and cell by cell.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import signal
 import subprocess
@@ -31,7 +30,10 @@ def make_study(root: Path) -> Path:
     for visit in ("ses-01", "ses-02"):
         folder = root / "sub-01" / visit / "dwi"
         folder.mkdir(parents=True)
-        nib.save(nib.Nifti1Image(np.zeros(SHAPE + (2,), np.float32), AFFINE), folder / f"sub-01_{visit}_dwi.nii.gz")
+        nib.save(
+            nib.Nifti1Image(np.zeros(SHAPE + (2,), np.float32), AFFINE),
+            folder / f"sub-01_{visit}_dwi.nii.gz",
+        )
     (root / "participants.tsv").write_text("participant_id\tdiagnosis\nsub-01\tCAA\n")
     return root
 
@@ -47,13 +49,13 @@ def rater(study: Path, state_file: Path) -> None:
         session.toolbox.press(event(point, "axial"))
         session.toolbox.move(event(point, "axial"))
     session.toolbox.release(event((3.0, 0.0, 0.0), "axial"))
-    for key in "hoiiio" + "hoiion" + "yyp":            # signals, visible, excluded: pial surface
+    for key in "hoiiio" + "hoiion" + "yyp":  # signals, visible, excluded: pial surface
         session.form.press(key)
     session.toolbox.selection.start_new_lesion()
     session.toolbox.press(event((-12.0, 6.0, 4.0), "coronal"))
     session.toolbox.release(event((-12.0, 6.0, 4.0), "coronal"))
     session.set_lesion_type(2, "CMB")
-    for key in "dlf":                                   # definite, lobar, frontal
+    for key in "dlf":  # definite, lobar, frontal
         session.form.press(key)
     np.save(state_file, session.labels.data)
     session.toolbox.selection.start_new_lesion()
@@ -69,8 +71,13 @@ def killed_rater(tmp_path):
     state = tmp_path / "state.npy"
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=str(root))
-    process = subprocess.Popen([sys.executable, __file__, str(study), str(state)], stdout=subprocess.PIPE,
-                               text=True, env=env, cwd=root)
+    process = subprocess.Popen(
+        [sys.executable, __file__, str(study), str(state)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=root,
+    )
     line = process.stdout.readline()
     assert line.strip() == "mid-stroke", "the rater process died before its last stroke"
     process.send_signal(signal.SIGKILL)
@@ -78,7 +85,9 @@ def killed_rater(tmp_path):
     return study, np.load(state)
 
 
-def test_killed_mid_stroke_reopens_with_everything_but_that_stroke_and_exports(tmp_path, killed_rater):
+def test_killed_mid_stroke_reopens_with_everything_but_that_stroke_and_exports(
+    tmp_path, killed_rater
+):
     from app.annotation import RaterSession
     from processing.annotations.export import export_rater
 
@@ -88,7 +97,7 @@ def test_killed_mid_stroke_reopens_with_everything_but_that_stroke_and_exports(t
         assert np.array_equal(session.labels.data, expected) and session.labels.ids() == [1, 2]
         rows = {r["lesion_id"]: r for r in session.table.rows}
         assert rows[1]["rated"] and rows[1]["ratings"]["exclusion_reason"] == "pial_surface"
-        assert rows[2]["type"] == "CMB" and rows[2]["rated"] is False          # side not rated yet
+        assert rows[2]["type"] == "CMB" and rows[2]["rated"] is False  # side not rated yet
         assert session.participant_table() == [{"participant_id": "sub-01"}]
     finally:
         session.close()
@@ -103,15 +112,19 @@ def check_masks(out: Path, expected: np.ndarray) -> None:
     assert np.array_equal(np.asarray(reference.dataobj), expected)
     np.testing.assert_allclose(reference.affine, AFFINE)
     for visit in ("ses-01", "ses-02"):
-        native = nib.load(out / "sub-01" / visit / f"sub-01_{visit}_space-dwi_desc-lesions_dseg.nii.gz")
-        assert np.array_equal(np.asarray(native.dataobj), expected)        # same grid: identical voxels
+        native = nib.load(
+            out / "sub-01" / visit / f"sub-01_{visit}_space-dwi_desc-lesions_dseg.nii.gz"
+        )
+        assert np.array_equal(np.asarray(native.dataobj), expected)  # same grid: identical voxels
 
 
 def check_tables(out: Path) -> None:
     with open(out / "rater-K_lesions.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["lesion_id"], r["type"], r["onset_visit"], r["visit"]) for r in rows] == [
-        ("1", "A-CMI", "ses-02", "ses-02"), ("2", "CMB", "ses-02", "ses-02")]  # retyped: keeps its onset
+        ("1", "A-CMI", "ses-02", "ses-02"),
+        ("2", "CMB", "ses-02", "ses-02"),
+    ]  # retyped: keeps its onset
     first, second = rows
     assert first["rating_dwi_onset"] == "hyper" and first["rating_r2star_last"] == "not_assessable"
     assert first["rating_excluded"] == "yes" and first["rating_exclusion_reason"] == "pial_surface"
@@ -119,7 +132,9 @@ def check_tables(out: Path) -> None:
     assert second["rating_dwi_onset"] == "" and first["rater"] == "K"
     assert float(first["volume_mm3"]) > float(second["volume_mm3"]) > 0
     sheet = openpyxl.load_workbook(out / "rater-K_ratings.xlsx")["lesions"]
-    table = [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    table = [
+        [("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)
+    ]
     header = table[0]
     for csv_row, xlsx_row in zip(rows, table[1:]):
         for column, value in zip(header, xlsx_row):

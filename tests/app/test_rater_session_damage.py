@@ -26,7 +26,14 @@ def damaged(tmp_path):
         data[2, 2, 1] = 1
         session.labels.write((slice(0, 6), slice(0, 6), slice(0, 4)), data, "paint")
         session.set_rating(1, "dwi_onset", "hyper")
-    database = root / "derivatives" / "ferret-annotations" / "rater-fz" / "sub-01" / "sub-01_annotations.sqlite"
+    database = (
+        root
+        / "derivatives"
+        / "ferret-annotations"
+        / "rater-fz"
+        / "sub-01"
+        / "sub-01_annotations.sqlite"
+    )
     database.write_bytes(b"")
     return root, database
 
@@ -36,7 +43,9 @@ def window_for(root, qtbot, tmp_path, answer: str):
     qtbot.addWidget(window)
     window.rating.interactive = True
     asked = []
-    window.rating.ask = lambda parent, error, backups, losses: asked.append((error, backups, losses)) or answer
+    window.rating.ask = lambda parent, error, backups, losses: (
+        asked.append((error, backups, losses)) or answer
+    )
     return window, asked
 
 
@@ -44,7 +53,7 @@ def test_restore_answer_restores_the_backup_and_rates(damaged, qtbot, tmp_path):
     root, database = damaged
     window, asked = window_for(root, qtbot, tmp_path, "restore")
     window.start("sub-01")
-    (error, backups, losses), = asked
+    ((error, backups, losses),) = asked
     assert "empty (0 bytes)" in error.findings[0] and backups and "loses nothing" in losses[0]
     session = window.rating.annotation.session
     assert session.annotation.store.ratings() == {1: {"dwi_onset": "hyper"}}
@@ -74,7 +83,9 @@ def test_dialog_shows_findings_and_loss_and_returns_the_button(damaged, qtbot):
     from processing.annotations.recovery import StoreFiles, loss_of
 
     root, database = damaged
-    error = DamagedStoreError(database.parent, "sub-01", "fz", ["sub-01_annotations.sqlite is empty (0 bytes)"])
+    error = DamagedStoreError(
+        database.parent, "sub-01", "fz", ["sub-01_annotations.sqlite is empty (0 bytes)"]
+    )
     backups = backups_of(database.parent)
     losses = [loss_of(StoreFiles(database.parent, "sub-01"), backups[0])]
     shown = {}

@@ -26,11 +26,13 @@ def stroke(session, *points, orientation="axial", button="left"):
 def test_paint_rate_and_reopen(study):
     session = RaterSession(study, "A", "sub-01", visit="ses-02")
     try:
-        assert session.labels.grid.shape == (40, 48, 20)            # the first visit's DWI grid
+        assert session.labels.grid.shape == (40, 48, 20)  # the first visit's DWI grid
         session.toolbox.tools["brush"].size_mm = 3.0
         stroke(session, (0.0, 0.0, 0.0), (2.0, 0.0, 0.0))
         assert [r["lesion_id"] for r in session.table.rows] == [1]
-        assert session.form is not None and session.form_lesion_id == 1   # the new lesion's form opens
+        assert (
+            session.form is not None and session.form_lesion_id == 1
+        )  # the new lesion's form opens
         for key in "hoiiio":
             session.form.press(key)
         row = session.table.rows[0]
@@ -75,13 +77,13 @@ def test_rating_mode_is_blinded_and_has_one_writer(study):
     session = RaterSession(study, "A", "sub-01")
     try:
         assert session.mode == "rating"
-        assert session.participant_table() == [{"participant_id": "sub-01"}]   # no age column
-        assert not session.labels.data.any() and session.table.rows == []       # B's lesion is not shown
+        assert session.participant_table() == [{"participant_id": "sub-01"}]  # no age column
+        assert not session.labels.data.any() and session.table.rows == []  # B's lesion is not shown
         with pytest.raises(FerretError, match="already open"):
             RaterSession(study, "A", "sub-01")
     finally:
         session.close()
-    assert "age" in ReviewWorkspace(study).participant_table()[0]               # review mode, explicitly
+    assert "age" in ReviewWorkspace(study).participant_table()[0]  # review mode, explicitly
 
 
 def test_a_participant_without_reference_space_is_an_error(tmp_path):

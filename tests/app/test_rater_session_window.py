@@ -51,8 +51,10 @@ def pixel(view, u, v) -> QtCore.QPoint:
 def test_one_call_attaches_every_view_and_docks_the_panel(window):
     main, views, session, attachment = window
     assert set(attachment.overlays) == set(views)
-    assert attachment.dock is not None and main.dockWidgetArea(attachment.dock) == \
-        QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+    assert (
+        attachment.dock is not None
+        and main.dockWidgetArea(attachment.dock) == QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+    )
     assert session.cursor is views[0].model.cursor
 
 
@@ -64,13 +66,19 @@ def test_paint_in_coronal_shows_in_axial_then_rate_and_undo(qtbot, window):
     qtbot.mouseMove(coronal.viewport(), pixel(coronal, centre[0] + 3, centre[2]))
     qtbot.mouseRelease(coronal.viewport(), LEFT, pos=pixel(coronal, centre[0] + 3, centre[2]))
     painted = session.labels.grid.voxel_to_world(np.argwhere(session.labels.data == 1))
-    assert len(np.unique(np.round(painted[:, 1], 3))) == 1                 # one coronal slab
+    assert len(np.unique(np.round(painted[:, 1], 3))) == 1  # one coronal slab
     assert abs(painted[0, 1] - centre[1]) <= 0.5
-    qtbot.waitUntil(lambda: (attachment.overlays[axial].shown_ids == 1).any())   # the axial view shows it
+    qtbot.waitUntil(
+        lambda: (attachment.overlays[axial].shown_ids == 1).any()
+    )  # the axial view shows it
     # the table lists the lesion; a click goes there in every view
     session.cursor.set_position(centre + [10.0, 10.0, 0.0])
     table = attachment.panel.table
-    qtbot.mouseClick(table.view.viewport(), LEFT, pos=table.view.visualRect(table.rows_model.index(0, 0)).center())
+    qtbot.mouseClick(
+        table.view.viewport(),
+        LEFT,
+        pos=table.view.visualRect(table.rows_model.index(0, 0)).center(),
+    )
     np.testing.assert_allclose(session.cursor.position, session.table.rows[0]["centre"])
     assert axial.crosshair[0].value() == pytest.approx(session.cursor.position[0])
     # rate from the keyboard in the dock's form

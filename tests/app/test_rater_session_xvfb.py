@@ -25,8 +25,13 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-pytestmark = [pytest.mark.gui, pytest.mark.skipif(not (shutil.which("xvfb-run") and shutil.which("xdotool")),
-                                                  reason="needs xvfb-run and xdotool")]
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.skipif(
+        not (shutil.which("xvfb-run") and shutil.which("xdotool")),
+        reason="needs xvfb-run and xdotool",
+    ),
+]
 AFFINE = np.array([[1.5, 0, 0, -30.0], [0, 1.5, 0, -30.0], [0, 0, 2.0, -16.0], [0, 0, 0, 1]])
 SHAPE = (40, 40, 16)
 
@@ -73,17 +78,33 @@ def window_process(study: Path) -> None:
         x, y, z = cursor.position
 
         def screen(view, u, v):
-            point = view.viewport().mapToGlobal(view.mapFromScene(view.view_box.mapViewToScene(QtCore.QPointF(u, v))))
+            point = view.viewport().mapToGlobal(
+                view.mapFromScene(view.view_box.mapViewToScene(QtCore.QPointF(u, v)))
+            )
             return [point.x(), point.y()]
 
         title = attachment.panel.form.title
-        print(json.dumps({
-            "pid": os.getpid(), "display": os.environ["DISPLAY"], "xauthority": os.environ.get("XAUTHORITY", ""),
-            "cursor": [x, y, z],
-            "first": [screen(axial, x - 4, y), screen(axial, x, y), screen(axial, x + 4, y)],
-            "second": [screen(coronal, x - 9, z + 6), screen(coronal, x - 5, z + 6)],
-            "form": [title.mapToGlobal(title.rect().center()).x(), title.mapToGlobal(title.rect().center()).y()],
-        }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "display": os.environ["DISPLAY"],
+                    "xauthority": os.environ.get("XAUTHORITY", ""),
+                    "cursor": [x, y, z],
+                    "first": [
+                        screen(axial, x - 4, y),
+                        screen(axial, x, y),
+                        screen(axial, x + 4, y),
+                    ],
+                    "second": [screen(coronal, x - 9, z + 6), screen(coronal, x - 5, z + 6)],
+                    "form": [
+                        title.mapToGlobal(title.rect().center()).x(),
+                        title.mapToGlobal(title.rect().center()).y(),
+                    ],
+                }
+            ),
+            flush=True,
+        )
 
     QtCore.QTimer.singleShot(1500, report)
     app.exec()
@@ -105,8 +126,10 @@ def wait_for(condition, timeout: float = 20.0) -> float:
 def all_threads_gone(pid: int) -> bool:
     """True when no thread of ``pid`` is still running (gone, or only a zombie left)."""
     try:
-        states = [(task / "stat").read_text().split(")")[-1].split()[0]
-                  for task in Path(f"/proc/{pid}/task").iterdir()]
+        states = [
+            (task / "stat").read_text().split(")")[-1].split()[0]
+            for task in Path(f"/proc/{pid}/task").iterdir()
+        ]
     except OSError:
         return True
     return all(state in ("Z", "X") for state in states)
@@ -127,9 +150,14 @@ def test_real_window_paint_rate_kill_reopen_export(tmp_path):
     study = make_study(tmp_path / "study")
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=str(root), QT_QPA_PLATFORM="xcb")
-    process = subprocess.Popen(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, __file__,
-                                str(study)], stdout=subprocess.PIPE, text=True, env=env, cwd=root,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, __file__, str(study)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=root,
+        start_new_session=True,
+    )
     try:
         info = json.loads(process.stdout.readline())
         first, second = info["first"], info["second"]
@@ -139,33 +167,46 @@ def test_real_window_paint_rate_kill_reopen_export(tmp_path):
         xdotool(info, "mouseup", "1")
         xdotool(info, "mousemove", *map(str, info["form"]), "click", "1")
         xdotool(info, "key", "h", "o")
-        db = study / "derivatives" / "ferret-annotations" / "rater-X" / "sub-01" / "sub-01_annotations.sqlite"
+        db = (
+            study
+            / "derivatives"
+            / "ferret-annotations"
+            / "rater-X"
+            / "sub-01"
+            / "sub-01_annotations.sqlite"
+        )
         wait_for(lambda: ratings_on_disk(db) == {"dwi_onset": "hyper", "md_onset": "hypo"})
         xdotool(info, "mousemove", *map(str, second[0]), "mousedown", "1")
         xdotool(info, "mousemove", *map(str, second[1]))
-        time.sleep(0.5)                                    # the stroke is painted in memory, not released
+        time.sleep(0.5)  # the stroke is painted in memory, not released
     finally:
-        os.killpg(process.pid, signal.SIGKILL)             # the window process and its Xvfb
+        os.killpg(process.pid, signal.SIGKILL)  # the window process and its Xvfb
         process.wait(30)
     # a killed process's threads may still be finishing a write (fsync) after its main thread is a zombie;
     # the rater's lock is free only once the last one is gone
     wait_for(lambda: all_threads_gone(info["pid"]))
     session = RaterSession(study, "X", "sub-01")
     try:
-        assert session.labels.ids() == [1]                 # the unfinished second stroke is gone
+        assert session.labels.ids() == [1]  # the unfinished second stroke is gone
         painted = session.labels.grid.voxel_to_world(np.argwhere(session.labels.data == 1))
         cursor = np.array(info["cursor"])
         assert np.ptp(painted[:, 0]) >= 6.0 and np.all(np.abs(painted[:, 1] - cursor[1]) <= 2.0)
-        assert np.all(np.abs(painted[:, 2] - cursor[2]) <= 1.0)      # one axial slab through the cursor
+        assert np.all(np.abs(painted[:, 2] - cursor[2]) <= 1.0)  # one axial slab through the cursor
         voxels = session.labels.data.copy()
     finally:
         session.close()
     export_rater(study, "X", study / "derivatives" / "export")
-    exported = nib.load(study / "derivatives" / "export" / "sub-01" / "sub-01_space-ref_desc-lesions_dseg.nii.gz")
+    exported = nib.load(
+        study / "derivatives" / "export" / "sub-01" / "sub-01_space-ref_desc-lesions_dseg.nii.gz"
+    )
     assert np.array_equal(np.asarray(exported.dataobj), voxels)
     with open(study / "derivatives" / "export" / "rater-X_lesions.csv", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
-    assert (row["lesion_id"], row["rating_dwi_onset"], row["rating_md_onset"]) == ("1", "hyper", "hypo")
+    assert (row["lesion_id"], row["rating_dwi_onset"], row["rating_md_onset"]) == (
+        "1",
+        "hyper",
+        "hypo",
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def paint(window) -> int:
 
 def keys_for(schema) -> list[str]:
     """Every shown field once, in the form's order: a choice key (a view shortcut's letter where the
-    field offers one), or the comment typed and Enter."""
+    field offers one), or the comment typed and Enter.
+    """
     model, keys, seen = RatingFormModel(schema), [], set()
     while model.current_id not in seen:
         seen.add(model.current_id)
@@ -80,16 +81,23 @@ def test_a_rating_typed_from_the_keyboard_lands_in_every_right_field(qtbot, wind
     qtbot.waitUntil(lambda: panel.form.form is not None)
     form = panel.form.form
     keys = keys_for(form.schema)
-    assert VIEW_KEYS & {k for k in keys if len(k) == 1}, "the schema offers no colliding key to test"
-    orientation, fill = window.session.grid.geometry.orientation, window.rating.annotation.style.mode
+    assert VIEW_KEYS & {k for k in keys if len(k) == 1}, (
+        "the schema offers no colliding key to test"
+    )
+    orientation, fill = (
+        window.session.grid.geometry.orientation,
+        window.rating.annotation.style.mode,
+    )
     panel.form.setFocus()
     qtbot.waitUntil(panel.form.hasFocus)
     type_keys(panel.form, keys)
     assert window.session.grid.geometry.orientation == orientation  # 's' and 'a' stayed text
-    assert window.rating.annotation.style.mode == fill               # 'o' stayed an answer
+    assert window.rating.annotation.style.mode == fill  # 'o' stayed an answer
     wanted = expected_values(form.schema, keys)
     assert wanted.get("comment") == COMMENT or COMMENT in wanted.values()
-    with read_only_store(window.study.root, "K", "sub-01") as store:  # what is on disk, read from outside
+    with read_only_store(
+        window.study.root, "K", "sub-01"
+    ) as store:  # what is on disk, read from outside
         stored = store.ratings()[lesion_id]
     assert {k: v for k, v in stored.items() if v is not None} == wanted
 
@@ -119,6 +127,12 @@ def test_view_keys_work_in_the_views_and_page_keys_are_never_ambiguous(qtbot, wi
 def test_help_lists_every_shortcut_of_rating_mode_with_where_it_works(window):
     window.show_help()
     html = window.help_dialog.text.toHtml()
-    for text in ("Go to the next lesion", "Undo stroke", "Next lesion", "New lesion", "Answer the current field"):
+    for text in (
+        "Go to the next lesion",
+        "Undo stroke",
+        "Next lesion",
+        "New lesion",
+        "Answer the current field",
+    ):
         assert text in html, text
     assert "lesion list" in html and "image views" in html and "window" in html

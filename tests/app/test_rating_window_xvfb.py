@@ -25,12 +25,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.app.test_rating_keyboard import expected_values, keys_for
 from tests.app.test_rater_session_xvfb import ratings_on_disk, wait_for, xdotool
+from tests.app.test_rating_keyboard import expected_values, keys_for
 
-pytestmark = [pytest.mark.gui, pytest.mark.slow,
-              pytest.mark.skipif(not all(shutil.which(tool) for tool in ("xvfb-run", "xdotool", "import")),
-                                 reason="needs xvfb-run, xdotool and ImageMagick's import")]
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not all(shutil.which(tool) for tool in ("xvfb-run", "xdotool", "import")),
+        reason="needs xvfb-run, xdotool and ImageMagick's import",
+    ),
+]
 SCREEN = (1600, 1000)
 
 
@@ -58,11 +63,23 @@ def window_process(study: Path) -> None:
 
         cell = window.session.grid.cells[("ses-02", "b1000")]
         title = window.rating.annotation.panel.form.title
-        print(json.dumps({
-            "pid": os.getpid(), "display": os.environ["DISPLAY"], "xauthority": os.environ.get("XAUTHORITY", ""),
-            "registered": cell.placement.registered, "dab": tile_point("ses-02"), "other": tile_point("ses-01"),
-            "form": [title.mapToGlobal(title.rect().center()).x(), title.mapToGlobal(title.rect().center()).y()],
-        }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "display": os.environ["DISPLAY"],
+                    "xauthority": os.environ.get("XAUTHORITY", ""),
+                    "registered": cell.placement.registered,
+                    "dab": tile_point("ses-02"),
+                    "other": tile_point("ses-01"),
+                    "form": [
+                        title.mapToGlobal(title.rect().center()).x(),
+                        title.mapToGlobal(title.rect().center()).y(),
+                    ],
+                }
+            ),
+            flush=True,
+        )
 
     QtCore.QTimer.singleShot(1500, report)
     app.exec()
@@ -72,8 +89,22 @@ def screen_patch(info: dict, centre: list[int], half: int = 6) -> np.ndarray:
     """RGB pixels of the real screen around a point (ImageMagick's ``import``)."""
     env = dict(os.environ, DISPLAY=info["display"], XAUTHORITY=info["xauthority"])
     x, y = centre[0] - half, centre[1] - half
-    raw = subprocess.run(["import", "-window", "root", "-crop", f"{2 * half}x{2 * half}+{x}+{y}", "-depth", "8",
-                          "rgb:-"], check=True, env=env, capture_output=True, timeout=30).stdout
+    raw = subprocess.run(
+        [
+            "import",
+            "-window",
+            "root",
+            "-crop",
+            f"{2 * half}x{2 * half}+{x}+{y}",
+            "-depth",
+            "8",
+            "rgb:-",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=30,
+    ).stdout
     return np.frombuffer(raw, np.uint8).reshape(2 * half, 2 * half, 3)
 
 
@@ -92,20 +123,45 @@ def test_paint_unregistered_rate_from_the_keyboard_quit_and_export(phantom_copy,
     from processing.annotations.export import export_rater
 
     root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, PYTHONPATH=str(root), QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(tmp_path / "config"))
-    process = subprocess.Popen(["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN[0]}x{SCREEN[1]}x24", sys.executable,
-                                __file__, str(phantom_copy)], stdout=subprocess.PIPE, text=True, env=env, cwd=root,
-                               start_new_session=True)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(root),
+        QT_QPA_PLATFORM="xcb",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    process = subprocess.Popen(
+        [
+            "xvfb-run",
+            "-a",
+            "-s",
+            f"-screen 0 {SCREEN[0]}x{SCREEN[1]}x24",
+            sys.executable,
+            __file__,
+            str(phantom_copy),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=root,
+        start_new_session=True,
+    )
     try:
         info = json.loads(process.stdout.readline())
-        assert not info["registered"]                                   # a header-aligned view
+        assert not info["registered"]  # a header-aligned view
         before = [screen_patch(info, info[name]) for name in ("dab", "other")]
         xdotool(info, "mousemove", *map(str, info["dab"]), "click", "1")  # one brush dab
-        db = phantom_copy / "derivatives" / "ferret-annotations" / "rater-K" / "sub-01" / "sub-01_annotations.sqlite"
+        db = (
+            phantom_copy
+            / "derivatives"
+            / "ferret-annotations"
+            / "rater-K"
+            / "sub-01"
+            / "sub-01_annotations.sqlite"
+        )
         wait_for(lambda: db.exists())
-        time.sleep(1.0)                                                  # the overlay redraws on the next pass
+        time.sleep(1.0)  # the overlay redraws on the next pass
         after = [screen_patch(info, info[name]) for name in ("dab", "other")]
-        for old, new in zip(before, after):                              # drawn on its tile and another row's
+        for old, new in zip(before, after):  # drawn on its tile and another row's
             assert np.abs(new.astype(int) - old.astype(int)).sum(axis=2).max() > 60
         keys = keys_for(load_schemas(phantom_copy)["A-CMI"])
         xdotool(info, "mousemove", *map(str, info["form"]), "click", "1")
@@ -121,9 +177,11 @@ def test_paint_unregistered_rate_from_the_keyboard_quit_and_export(phantom_copy,
     export_rater(phantom_copy, "K", tmp_path / "export")
     with open(tmp_path / "export" / "rater-K_lesions.csv", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
-    assert {k[len("rating_"):]: v for k, v in row.items() if k.startswith("rating_") and v} == wanted
+    assert {
+        k[len("rating_") :]: v for k, v in row.items() if k.startswith("rating_") and v
+    } == wanted
     assert (row["visit"], row["onset_visit"]) == ("ses-02", "ses-02")
-    assert 3.9 <= float(row["diameter_mm"]) <= 4.1                      # one 4 mm voxel of the tiny DWI grid
+    assert 3.9 <= float(row["diameter_mm"]) <= 4.1  # one 4 mm voxel of the tiny DWI grid
 
 
 if __name__ == "__main__":

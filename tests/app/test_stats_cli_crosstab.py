@@ -23,8 +23,10 @@ def study(tmp_path):
     with RaterWorkspace(root, "A") as workspace:
         session = workspace.open_session("sub-01", Grid(SHAPE, AFFINE), visit="ses-02")
         for lesion_id, (onset, last) in enumerate(RATINGS, start=1):
-            session.labels.write((slice(2 * lesion_id - 2, 2 * lesion_id - 1), slice(1, 2), slice(1, 2)),
-                                 np.full((1, 1, 1), lesion_id, np.int32))
+            session.labels.write(
+                (slice(2 * lesion_id - 2, 2 * lesion_id - 1), slice(1, 2), slice(1, 2)),
+                np.full((1, 1, 1), lesion_id, np.int32),
+            )
             session.set_rating(lesion_id, "r2star_onset", onset)
             if last is not None:
                 session.set_rating(lesion_id, "r2star_last", last)
@@ -34,8 +36,26 @@ def study(tmp_path):
 
 def test_crosstab_counts_pairs_in_schema_order(study, tmp_path, capsys):
     out = tmp_path / "ct.csv"
-    assert main(["stats", "crosstab", str(study), "--rater", "A", "--rows", "r2star_onset",
-                 "--cols", "r2star_last", "--type", "A-CMI", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "stats",
+                "crosstab",
+                str(study),
+                "--rater",
+                "A",
+                "--rows",
+                "r2star_onset",
+                "--cols",
+                "r2star_last",
+                "--type",
+                "A-CMI",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(out.open()))
     corner = "r2star_onset \\ r2star_last"
     assert [r[corner] for r in rows] == ["hyper", "iso", "hypo", "not_assessable", "total"]
@@ -47,7 +67,20 @@ def test_crosstab_counts_pairs_in_schema_order(study, tmp_path, capsys):
 
 
 def test_crosstab_names_unrated_field(study, tmp_path, capsys):
-    code = main(["stats", "crosstab", str(study), "--rater", "A", "--rows", "r2star_onset",
-                 "--cols", "swi_last", "--out", str(tmp_path / "ct.csv")])
+    code = main(
+        [
+            "stats",
+            "crosstab",
+            str(study),
+            "--rater",
+            "A",
+            "--rows",
+            "r2star_onset",
+            "--cols",
+            "swi_last",
+            "--out",
+            str(tmp_path / "ct.csv"),
+        ]
+    )
     assert code == 2 and "swi_last never rated by A" in capsys.readouterr().err
     assert not (tmp_path / "ct.csv").exists()

@@ -32,8 +32,23 @@ def table(tmp_path):
 
 def test_groups_to_csv_prints_and_writes(table, tmp_path, capsys):
     out = tmp_path / "table1.csv"
-    status = main(["stats", "groups", str(table), "--group", "group", "--continuous", "age",
-                   "--categorical", "sex", "--categorical", "hypertension", "--out", str(out)])
+    status = main(
+        [
+            "stats",
+            "groups",
+            str(table),
+            "--group",
+            "group",
+            "--continuous",
+            "age",
+            "--categorical",
+            "sex",
+            "--categorical",
+            "hypertension",
+            "--out",
+            str(out),
+        ]
+    )
     assert status == 0
     printed = capsys.readouterr().out
     assert "Mann-Whitney U" in printed and "SVD (n=4)" in printed and f"wrote {out}" in printed
@@ -48,30 +63,81 @@ def test_groups_to_csv_prints_and_writes(table, tmp_path, capsys):
 
 def test_groups_to_xlsx(table, tmp_path):
     out = tmp_path / "table1.xlsx"
-    assert main(["stats", "groups", str(table), "--group", "group", "--continuous", "age", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "stats",
+                "groups",
+                str(table),
+                "--group",
+                "group",
+                "--continuous",
+                "age",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     sheet = load_workbook(out)["groups"]
     header = [cell.value for cell in sheet[1]]
     assert header[-1] == "p" and sheet.cell(2, 1).value == "age"
     assert isinstance(sheet.cell(2, len(header)).value, float)
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--continuous", "weight"], "weight not found"),
-    ([], "no variables to compare"),
-    (["--continuous", "age", "--out-ignored"], None),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--continuous", "weight"], "weight not found"),
+        ([], "no variables to compare"),
+        (["--continuous", "age", "--out-ignored"], None),
+    ],
+)
 def test_groups_errors_are_messages_not_tracebacks(table, tmp_path, capsys, extra, message):
     if message is None:
         with pytest.raises(SystemExit):  # argparse refuses an unknown option
-            main(["stats", "groups", str(table), "--group", "group", *extra, "--out", str(tmp_path / "x.csv")])
+            main(
+                [
+                    "stats",
+                    "groups",
+                    str(table),
+                    "--group",
+                    "group",
+                    *extra,
+                    "--out",
+                    str(tmp_path / "x.csv"),
+                ]
+            )
         return
-    status = main(["stats", "groups", str(table), "--group", "group", *extra, "--out", str(tmp_path / "x.csv")])
+    status = main(
+        [
+            "stats",
+            "groups",
+            str(table),
+            "--group",
+            "group",
+            *extra,
+            "--out",
+            str(tmp_path / "x.csv"),
+        ]
+    )
     assert status == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
 
 
 def test_groups_refuses_unknown_output_format(table, tmp_path, capsys):
-    status = main(["stats", "groups", str(table), "--group", "group", "--continuous", "age",
-                   "--out", str(tmp_path / "x.txt")])
+    status = main(
+        [
+            "stats",
+            "groups",
+            str(table),
+            "--group",
+            "group",
+            "--continuous",
+            "age",
+            "--out",
+            str(tmp_path / "x.txt"),
+        ]
+    )
     assert status == 2 and "FILE.csv or FILE.xlsx" in capsys.readouterr().err

@@ -28,15 +28,24 @@ def study(tmp_path):
         for centre, jump in zip(CENTRES, ONSET_JUMP):
             md[centre] += scale * jump
         base = root / "derivatives" / "ferret" / "sub-01" / visit
-        save_nifti(base / "dwi" / f"sub-01_{visit}_space-ref_model-tensor_param-md_dwimap.nii.gz", md, AFFINE)
-        save_nifti(base / "anat" / f"sub-01_{visit}_space-ref_R2starmap.nii.gz",
-                   np.full(SHAPE, 16.0, np.float32), AFFINE)
+        save_nifti(
+            base / "dwi" / f"sub-01_{visit}_space-ref_model-tensor_param-md_dwimap.nii.gz",
+            md,
+            AFFINE,
+        )
+        save_nifti(
+            base / "anat" / f"sub-01_{visit}_space-ref_R2starmap.nii.gz",
+            np.full(SHAPE, 16.0, np.float32),
+            AFFINE,
+        )
     workspace = RaterWorkspace(root, "A")
     try:
         session = workspace.open_session("sub-01", Grid(SHAPE, AFFINE), visit="ses-02")
         for lesion_id, (i, j, k) in enumerate(CENTRES, start=1):
-            session.labels.write((slice(i, i + 1), slice(j, j + 1), slice(k, k + 1)),
-                                 np.full((1, 1, 1), lesion_id, np.int32))
+            session.labels.write(
+                (slice(i, i + 1), slice(j, j + 1), slice(k, k + 1)),
+                np.full((1, 1, 1), lesion_id, np.int32),
+            )
         session.flush()
     finally:
         workspace.close()
@@ -45,8 +54,21 @@ def study(tmp_path):
 
 def test_timecourses_command_writes_rows_and_figures(study, tmp_path, capsys):
     out = tmp_path / "tc.csv"
-    assert main(["timecourses", str(study), "--rater", "A", "--out", str(out),
-                 "--figures", str(tmp_path / "figs")]) == 0
+    assert (
+        main(
+            [
+                "timecourses",
+                str(study),
+                "--rater",
+                "A",
+                "--out",
+                str(out),
+                "--figures",
+                str(tmp_path / "figs"),
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 3 * 3 * 2  # lesions x visits x parameters
     md = [r for r in rows if r["parameter"] == "MD" and r["lesion_id"] == "2"]
@@ -77,8 +99,18 @@ def test_timecourses_command_reports_bad_rater(study, tmp_path, capsys):
 
 
 def test_unknown_participant_is_named(study, tmp_path, capsys):
-    code = main(["timecourses", str(study), "--rater", "A", "--participant", "sub-99",
-                 "--out", str(tmp_path / "x.csv")])
+    code = main(
+        [
+            "timecourses",
+            str(study),
+            "--rater",
+            "A",
+            "--participant",
+            "sub-99",
+            "--out",
+            str(tmp_path / "x.csv"),
+        ]
+    )
     assert code == 2 and "sub-99 not in this study" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
 
@@ -91,5 +123,10 @@ def test_provenance_lists_the_annotations_and_maps_read(study, tmp_path):
     inputs = json.loads(out.with_suffix(".json").read_text())["Inputs"]
     names = {Path(entry["path"]).name for entry in inputs}
     assert all(entry["checksum"].startswith("sha256:") for entry in inputs)
-    assert "sub-01_annotations.sqlite" in names and "sub-01_space-ref_desc-lesions_dseg.nii.gz" in names
-    assert {f"sub-01_{v}_space-ref_R2starmap.nii.gz" for v in ("ses-01", "ses-02", "ses-03")} <= names
+    assert (
+        "sub-01_annotations.sqlite" in names
+        and "sub-01_space-ref_desc-lesions_dseg.nii.gz" in names
+    )
+    assert {
+        f"sub-01_{v}_space-ref_R2starmap.nii.gz" for v in ("ses-01", "ses-02", "ses-03")
+    } <= names

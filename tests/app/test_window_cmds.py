@@ -16,15 +16,28 @@ def image_region_grey_levels(png, box_fraction=(0.45, 0.15, 0.95, 0.85)):
     pixels = np.asarray(Image.open(png).convert("RGB"))
     height, width, _ = pixels.shape
     left, top, right, bottom = box_fraction
-    crop = pixels[int(top * height):int(bottom * height), int(left * width):int(right * width)]
+    crop = pixels[int(top * height) : int(bottom * height), int(left * width) : int(right * width)]
     grey = crop[(crop[..., 0] == crop[..., 1]) & (crop[..., 1] == crop[..., 2])][:, 0]
     return len(np.unique(grey)), pixels.shape
 
 
 def test_open_screenshot_shows_the_image(small_study, tmp_path, capsys):
     target = tmp_path / "shots" / "window.png"
-    assert main(["open", str(small_study), "--participant", "sub-02", "--screenshot", str(target),
-                 "--size", "1200x700"]) == 0
+    assert (
+        main(
+            [
+                "open",
+                str(small_study),
+                "--participant",
+                "sub-02",
+                "--screenshot",
+                str(target),
+                "--size",
+                "1200x700",
+            ]
+        )
+        == 0
+    )
     levels, shape = image_region_grey_levels(target)
     assert shape == (700, 1200, 3)
     assert levels > 60, f"image area looks blank: {levels} grey levels"
@@ -38,22 +51,35 @@ def test_screenshot_of_a_blank_window_would_fail_the_check(tmp_path):
     assert image_region_grey_levels(blank)[0] == 1
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["open", "{missing}"], "this study folder does not exist"),
-    (["open", "{empty}"], "not a BIDS study"),
-    (["open", "{study}", "--participant", "sub-99"], "participant 'sub-99' is not in this study"),
-    (["open", "{study}", "--size", "big"], "window size 'big' is not understood"),
-    (["open", "{study}", "--screenshot", "{tmp}/shot.jpg"], "screenshots are written as PNG"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["open", "{missing}"], "this study folder does not exist"),
+        (["open", "{empty}"], "not a BIDS study"),
+        (
+            ["open", "{study}", "--participant", "sub-99"],
+            "participant 'sub-99' is not in this study",
+        ),
+        (["open", "{study}", "--size", "big"], "window size 'big' is not understood"),
+        (["open", "{study}", "--screenshot", "{tmp}/shot.jpg"], "screenshots are written as PNG"),
+    ],
+)
 def test_bad_input_is_a_clear_error(small_study, tmp_path, capsys, argv, message):
     (tmp_path / "empty").mkdir()
-    values = {"missing": tmp_path / "nope", "empty": tmp_path / "empty", "study": small_study, "tmp": tmp_path}
+    values = {
+        "missing": tmp_path / "nope",
+        "empty": tmp_path / "empty",
+        "study": small_study,
+        "tmp": tmp_path,
+    }
     assert main([a.format(**values) for a in argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("ferret: error: ") and message in err and "Traceback" not in err
 
 
-def test_without_a_display_no_window_opens_but_a_screenshot_is_written(small_study, tmp_path, monkeypatch, capsys):
+def test_without_a_display_no_window_opens_but_a_screenshot_is_written(
+    small_study, tmp_path, monkeypatch, capsys
+):
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -90,7 +116,12 @@ def test_demo_makes_the_study_once_then_reuses_it(tmp_path, monkeypatch, capsys,
     assert calls[0] == {"participants": 1, "visits": 10, "scale": "small", "seed": 0, "noise": True}
     out = capsys.readouterr().out
     folder = tmp_path / "data" / "ferret" / "demo-study"
-    assert f"Creating the demo study in {folder}" in out and f"Opening the demo study in {folder}" in out
+    assert (
+        f"Creating the demo study in {folder}" in out
+        and f"Opening the demo study in {folder}" in out
+    )
     assert "   50 %  half way" in out
-    assert (folder / "dataset_description.json").exists() and not folder.with_name("demo-study.part").exists()
+    assert (folder / "dataset_description.json").exists() and not folder.with_name(
+        "demo-study.part"
+    ).exists()
     assert image_region_grey_levels(target)[0] > 30

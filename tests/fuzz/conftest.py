@@ -16,15 +16,19 @@ from fuzz_harness import FuzzCase, check_case  # noqa: E402
 @pytest.fixture(scope="session")
 def pristine_studies(tmp_path_factory) -> dict[str, Path]:
     """Valid studies made once per worker, copied per case."""
-    from processing.study.example import write_tiny_study
-
     from processing.study import validate
+    from processing.study.example import write_tiny_study
 
     root = tmp_path_factory.mktemp("fuzz-pristine")
     studies = {"tiny": write_tiny_study(root / "tiny", participants=1, visits=2)}
-    for name, study in studies.items():  # every refusal must come from the damage, never from the copy
+    for (
+        name,
+        study,
+    ) in studies.items():  # every refusal must come from the damage, never from the copy
         problems = validate(study)
-        assert not problems, f"pristine study {name} is not clean:\n" + "\n".join(map(str, problems))
+        assert not problems, f"pristine study {name} is not clean:\n" + "\n".join(
+            map(str, problems)
+        )
     return studies
 
 

@@ -90,7 +90,9 @@ def check_case(case: FuzzCase, pristine: Path, workdir: Path) -> None:
         where = f"case {case.name}, command {' '.join(argv)}:\n{output}"
         assert "Traceback" not in output, where
         assert status == expected, f"exit status {status}, expected {expected}; {where}"
-        assert names_file_with_fix(output, named, study), f"no line names {named} with a Fix; {where}"
+        assert names_file_with_fix(output, named, study), (
+            f"no line names {named} with a Fix; {where}"
+        )
         assert raw_snapshot(study) == before_raw, f"raw study changed; {where}"
         assert file_digest(named) == before_named, f"{named} was changed; {where}"
 
@@ -111,7 +113,11 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
     buffer = io.StringIO()
     faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
     try:
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), _thread_errors(buffer):
+        with (
+            contextlib.redirect_stdout(buffer),
+            contextlib.redirect_stderr(buffer),
+            _thread_errors(buffer),
+        ):
             try:
                 status = main(argv)
             except SystemExit as exc:  # argparse
@@ -128,8 +134,9 @@ def _thread_errors(buffer: io.StringIO):
     import traceback
 
     previous = threading.excepthook
-    threading.excepthook = lambda args: buffer.write("".join(
-        traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
+    threading.excepthook = lambda args: buffer.write(
+        "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+    )
     try:
         yield
     finally:
@@ -175,17 +182,24 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def rewritten(path_of: Callable[[Path], Path], change: Callable[[bytes], bytes]) -> Callable[[Path], Path]:
+def rewritten(
+    path_of: Callable[[Path], Path], change: Callable[[bytes], bytes]
+) -> Callable[[Path], Path]:
     """A damage: replace the bytes of ``path_of(study)`` with ``change(bytes)``; names that file."""
+
     def damage(study: Path) -> Path:
         path = path_of(study)
         path.write_bytes(change(path.read_bytes()))
         return path
+
     return damage
 
 
-def replaced(path_of: Callable[[Path], Path], make: Callable[[Path], object]) -> Callable[[Path], Path]:
+def replaced(
+    path_of: Callable[[Path], Path], make: Callable[[Path], object]
+) -> Callable[[Path], Path]:
     """A damage: remove ``path_of(study)`` (file, link or folder) and call ``make(path)`` there (may make nothing)."""
+
     def damage(study: Path) -> Path:
         path = path_of(study)
         if path.is_dir() and not path.is_symlink():
@@ -194,10 +208,10 @@ def replaced(path_of: Callable[[Path], Path], make: Callable[[Path], object]) ->
             path.unlink()
         make(path)
         return path
+
     return damage
 
 
 def case_ids(cases: list[FuzzCase]) -> list[str]:
     """Test IDs: the case names."""
     return [case.name for case in cases]
-

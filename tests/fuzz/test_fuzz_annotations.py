@@ -18,7 +18,9 @@ def make_store(study: Path) -> None:
     from processing.annotations import Grid, RaterWorkspace
 
     with RaterWorkspace(study, "fz") as workspace:
-        session = workspace.open_session("sub-01", Grid((6, 6, 4), np.diag([1.0, 1.0, 2.0, 1.0])), visit="ses-01")
+        session = workspace.open_session(
+            "sub-01", Grid((6, 6, 4), np.diag([1.0, 1.0, 2.0, 1.0])), visit="ses-01"
+        )
         data = np.zeros((6, 6, 4), np.int32)
         data[1, 1, 1], data[4, 4, 2] = 1, 2
         session.labels.write((slice(0, 6), slice(0, 6), slice(0, 4)), data, "paint")
@@ -39,7 +41,7 @@ def labels(study: Path) -> Path:
 
 
 def patched(data: bytes, offset: int, junk: bytes) -> bytes:
-    return data[:offset] + junk + data[offset + len(junk):]
+    return data[:offset] + junk + data[offset + len(junk) :]
 
 
 def sql(statement: str):
@@ -49,6 +51,7 @@ def sql(statement: str):
             connection.execute(statement)
         connection.close()
         return db(study)
+
     return damage
 
 
@@ -80,6 +83,7 @@ def replace_with(path_of, make):
         path.unlink()
         make(path)
         return path
+
     return damage
 
 
@@ -103,28 +107,80 @@ def relabelled(study: Path) -> Path:
 SIZES = (1, 15, 99, 100, 1024, 4096, 4097, 8192)
 CASES = [
     FuzzCase("annotations/db-empty", rewritten(db, lambda d: b""), COMMANDS, setup=make_store),
-    *[FuzzCase(f"annotations/db-truncated-{n}", rewritten(db, lambda d, n=n: d[:n]), COMMANDS, setup=make_store)
-      for n in SIZES],
-    FuzzCase("annotations/db-header-garbage", rewritten(db, lambda d: patched(d, 0, b"garbage garbage!")), COMMANDS,
-             setup=make_store),
-    FuzzCase("annotations/db-header-page-size", rewritten(db, lambda d: patched(d, 16, b"\x00\x07")), COMMANDS,
-             setup=make_store),
-    *[FuzzCase(f"annotations/db-page-{p}-garbage", rewritten(db, lambda d, p=p: patched(
-        d, p * 4096, np.random.default_rng(p).integers(0, 256, 4096, dtype=np.uint8).tobytes())),
-        COMMANDS, setup=make_store) for p in (1, 2, 4, 6)],
-    FuzzCase("annotations/db-zeroed-page", rewritten(db, lambda d: patched(d, 3 * 4096, bytes(4096))), COMMANDS,
-             setup=make_store),
-    FuzzCase("annotations/db-text-file", rewritten(db, lambda d: b"this is not a database\n" * 100), COMMANDS,
-             setup=make_store),
+    *[
+        FuzzCase(
+            f"annotations/db-truncated-{n}",
+            rewritten(db, lambda d, n=n: d[:n]),
+            COMMANDS,
+            setup=make_store,
+        )
+        for n in SIZES
+    ],
+    FuzzCase(
+        "annotations/db-header-garbage",
+        rewritten(db, lambda d: patched(d, 0, b"garbage garbage!")),
+        COMMANDS,
+        setup=make_store,
+    ),
+    FuzzCase(
+        "annotations/db-header-page-size",
+        rewritten(db, lambda d: patched(d, 16, b"\x00\x07")),
+        COMMANDS,
+        setup=make_store,
+    ),
+    *[
+        FuzzCase(
+            f"annotations/db-page-{p}-garbage",
+            rewritten(
+                db,
+                lambda d, p=p: patched(
+                    d,
+                    p * 4096,
+                    np.random.default_rng(p).integers(0, 256, 4096, dtype=np.uint8).tobytes(),
+                ),
+            ),
+            COMMANDS,
+            setup=make_store,
+        )
+        for p in (1, 2, 4, 6)
+    ],
+    FuzzCase(
+        "annotations/db-zeroed-page",
+        rewritten(db, lambda d: patched(d, 3 * 4096, bytes(4096))),
+        COMMANDS,
+        setup=make_store,
+    ),
+    FuzzCase(
+        "annotations/db-text-file",
+        rewritten(db, lambda d: b"this is not a database\n" * 100),
+        COMMANDS,
+        setup=make_store,
+    ),
     FuzzCase("annotations/db-missing", missing_db, COMMANDS, setup=make_store),
-    FuzzCase("annotations/db-is-a-folder", replace_with(db, lambda p: p.mkdir()), COMMANDS, setup=make_store),
+    FuzzCase(
+        "annotations/db-is-a-folder",
+        replace_with(db, lambda p: p.mkdir()),
+        COMMANDS,
+        setup=make_store,
+    ),
     FuzzCase("annotations/db-older-copy", older_copy, COMMANDS, setup=make_store),
     FuzzCase("annotations/db-lost-wal", lost_wal, COMMANDS, setup=make_store),
-    FuzzCase("annotations/db-lesion-records-lost", sql("DELETE FROM lesions"), COMMANDS, setup=make_store),
+    FuzzCase(
+        "annotations/db-lesion-records-lost", sql("DELETE FROM lesions"), COMMANDS, setup=make_store
+    ),
     FuzzCase("annotations/db-table-dropped", sql("DROP TABLE strokes"), COMMANDS, setup=make_store),
-    FuzzCase("annotations/labels-truncated", rewritten(labels, lambda d: d[:40]), COMMANDS, setup=make_store),
-    FuzzCase("annotations/labels-garbage", rewritten(labels, lambda d: b"\x1f\x8b" + b"x" * 200), COMMANDS,
-             setup=make_store),
+    FuzzCase(
+        "annotations/labels-truncated",
+        rewritten(labels, lambda d: d[:40]),
+        COMMANDS,
+        setup=make_store,
+    ),
+    FuzzCase(
+        "annotations/labels-garbage",
+        rewritten(labels, lambda d: b"\x1f\x8b" + b"x" * 200),
+        COMMANDS,
+        setup=make_store,
+    ),
     FuzzCase("annotations/labels-orphan-id", relabelled, COMMANDS, setup=make_store),
 ]
 

@@ -29,4 +29,6 @@ def test_cases_are_many_unique_and_classified():
     assert len(names) == len(set(names)), [n for n, k in Counter(names).items() if k > 1]
     unknown = {case.kind for case in cases} - CLASSES
     assert not unknown, f"cases of unknown classes: {unknown}"
-    assert len(cases) >= MINIMUM_CASES, f"{len(cases)} cases: {Counter(case.kind for case in cases)}"
+    assert len(cases) >= MINIMUM_CASES, (
+        f"{len(cases)} cases: {Counter(case.kind for case in cases)}"
+    )

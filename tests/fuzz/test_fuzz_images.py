@@ -17,11 +17,22 @@ import pytest
 from fuzz_harness import FuzzCase, case_ids, replaced, rewritten
 
 # Byte offsets of NIfTI-1 header fields (the NIfTI-1 standard, nifti1.h).
-SIZEOF_HDR, DIM, DATATYPE, BITPIX, PIXDIM, VOX_OFFSET, SROW_X, MAGIC = 0, 40, 70, 72, 76, 108, 280, 344
+SIZEOF_HDR, DIM, DATATYPE, BITPIX, PIXDIM, VOX_OFFSET, SROW_X, MAGIC = (
+    0,
+    40,
+    70,
+    72,
+    76,
+    108,
+    280,
+    344,
+)
 
 
 def megre(study: Path, echo: int = 1, part: str = "mag") -> Path:
-    return study / "sub-01" / "ses-01" / "anat" / f"sub-01_ses-01_echo-{echo}_part-{part}_MEGRE.nii.gz"
+    return (
+        study / "sub-01" / "ses-01" / "anat" / f"sub-01_ses-01_echo-{echo}_part-{part}_MEGRE.nii.gz"
+    )
 
 
 def dwi(study: Path) -> Path:
@@ -30,34 +41,40 @@ def dwi(study: Path) -> Path:
 
 def gz_payload(path_of, change):
     """Damage the decompressed bytes of an image and recompress them (a valid gzip of a bad NIfTI)."""
+
     def damage(study: Path) -> Path:
         path = path_of(study)
         path.write_bytes(gzip.compress(change(gzip.decompress(path.read_bytes())), mtime=0))
         return path
+
     return damage
 
 
 def field(offset: int, fmt: str, *values):
     def change(data: bytes) -> bytes:
         packed = struct.pack("<" + fmt, *values)
-        return data[:offset] + packed + data[offset + len(packed):]
+        return data[:offset] + packed + data[offset + len(packed) :]
+
     return change
 
 
 def voxels(value: float, count: int = 3):
     """Overwrite ``count`` floating-point voxels after the header with ``value``."""
+
     def change(data: bytes) -> bytes:
-        fmt = {32: "<f", 64: "<d"}[struct.unpack("<h", data[BITPIX:BITPIX + 2])[0]]
-        offset = int(struct.unpack("<f", data[VOX_OFFSET:VOX_OFFSET + 4])[0]) + 40
+        fmt = {32: "<f", 64: "<d"}[struct.unpack("<h", data[BITPIX : BITPIX + 2])[0]]
+        offset = int(struct.unpack("<f", data[VOX_OFFSET : VOX_OFFSET + 4])[0]) + 40
         packed = struct.pack(fmt, value) * count
-        return data[:offset] + packed + data[offset + len(packed):]
+        return data[:offset] + packed + data[offset + len(packed) :]
+
     return change
 
 
 def flip(offset_from_end: int):
     def change(data: bytes) -> bytes:
         at = len(data) - offset_from_end
-        return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:]
+        return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
     return change
 
 
@@ -100,11 +117,18 @@ GZIP = [
     FuzzCase("gzip/no-end-marker", rewritten(megre, lambda data: data[:-8])),
     FuzzCase("gzip/one-byte-short", rewritten(megre, lambda data: data[:-1])),
     FuzzCase("gzip/header-only", rewritten(megre, lambda data: data[:10])),
-    FuzzCase("gzip/deflate-byte-flipped", rewritten(megre, lambda data: flip(len(data) // 2)(data))),
+    FuzzCase(
+        "gzip/deflate-byte-flipped", rewritten(megre, lambda data: flip(len(data) // 2)(data))
+    ),
     FuzzCase("gzip/zeroed-tail", rewritten(megre, lambda data: data[:-64] + bytes(64))),
-    FuzzCase("gzip/trailing-garbage", rewritten(megre, lambda data: data + b"garbage after the stream")),
+    FuzzCase(
+        "gzip/trailing-garbage", rewritten(megre, lambda data: data + b"garbage after the stream")
+    ),
     FuzzCase("gzip/dwi-crc", rewritten(dwi, flip(6))),
-    FuzzCase("gzip/phase-truncated", rewritten(lambda s: megre(s, 2, "phase"), lambda data: data[: len(data) // 3])),
+    FuzzCase(
+        "gzip/phase-truncated",
+        rewritten(lambda s: megre(s, 2, "phase"), lambda data: data[: len(data) // 3]),
+    ),
 ]
 
 CASES = NIFTI + GZIP

@@ -32,6 +32,7 @@ def text(path_of, content: str | bytes):
         else:
             path.write_text(content)
         return path
+
     return damage
 
 
@@ -40,6 +41,7 @@ def appended(path_of, line: str):
         path = path_of(study)
         path.write_text(path.read_text() + line)
         return path
+
     return damage
 
 
@@ -57,6 +59,7 @@ def emptied_folder(path_of):
         for child in path.iterdir():
             shutil.rmtree(child) if child.is_dir() else child.unlink()
         return path
+
     return damage
 
 
@@ -75,41 +78,98 @@ def moved_echo_grid(study: Path) -> Path:
 WARN_ONLY = {"validate": 0, "process": 0}
 
 TSV = [
-    FuzzCase("tsv/listed-without-folder", appended(participants, "sub-02\t70\n"), expect_status=WARN_ONLY),
-    FuzzCase("tsv/participant-label-escape", appended(participants, "../sub-01\t70\n"), commands=("validate",)),
-    FuzzCase("tsv/participant-label-path", appended(participants, "sub-../../x\t70\n"), commands=("validate",)),
-    FuzzCase("tsv/session-label-escape", appended(sessions, "ses-../../x\t2021-03-01T09:00:00\n"),
-             commands=("validate",)),
-    FuzzCase("tsv/acq-time-garbage", text(sessions, "session_id\tacq_time\nses-01\tyesterday\n"
-                                                    "ses-02\t2021-02-01T09:00:00\n"),
-             commands=("validate",), expect_status=WARN_ONLY),
+    FuzzCase(
+        "tsv/listed-without-folder", appended(participants, "sub-02\t70\n"), expect_status=WARN_ONLY
+    ),
+    FuzzCase(
+        "tsv/participant-label-escape",
+        appended(participants, "../sub-01\t70\n"),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "tsv/participant-label-path",
+        appended(participants, "sub-../../x\t70\n"),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "tsv/session-label-escape",
+        appended(sessions, "ses-../../x\t2021-03-01T09:00:00\n"),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "tsv/acq-time-garbage",
+        text(sessions, "session_id\tacq_time\nses-01\tyesterday\nses-02\t2021-02-01T09:00:00\n"),
+        commands=("validate",),
+        expect_status=WARN_ONLY,
+    ),
     FuzzCase("tsv/participants-empty", text(participants, ""), commands=("validate",)),
-    FuzzCase("tsv/participants-no-id-column", text(participants, "subject\tage\nsub-01\t60\n"),
-             commands=("validate",)),
-    FuzzCase("tsv/participants-ragged", appended(participants, "sub-01\t60\textra\n"), commands=("validate",)),
-    FuzzCase("tsv/participants-duplicate", appended(participants, "sub-01\t61\n"), commands=("validate",)),
-    FuzzCase("tsv/participants-not-utf8", text(participants, b"participant_id\tage\nsub-01\t\xff\xfe\n"),
-             commands=("validate",)),
-    FuzzCase("tsv/participants-folder", replaced(participants, lambda p: p.mkdir()), commands=("validate",)),
-    FuzzCase("tsv/sessions-no-id-column", text(sessions, "visit\tacq_time\nses-01\t2021-01-04T09:00:00\n"),
-             commands=("validate",)),
-    FuzzCase("tsv/sessions-duplicate", appended(sessions, "ses-01\t2021-01-05T09:00:00\n"),
-             commands=("validate",)),
+    FuzzCase(
+        "tsv/participants-no-id-column",
+        text(participants, "subject\tage\nsub-01\t60\n"),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "tsv/participants-ragged",
+        appended(participants, "sub-01\t60\textra\n"),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "tsv/participants-duplicate", appended(participants, "sub-01\t61\n"), commands=("validate",)
+    ),
+    FuzzCase(
+        "tsv/participants-not-utf8",
+        text(participants, b"participant_id\tage\nsub-01\t\xff\xfe\n"),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "tsv/participants-folder",
+        replaced(participants, lambda p: p.mkdir()),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "tsv/sessions-no-id-column",
+        text(sessions, "visit\tacq_time\nses-01\t2021-01-04T09:00:00\n"),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "tsv/sessions-duplicate",
+        appended(sessions, "ses-01\t2021-01-05T09:00:00\n"),
+        commands=("validate",),
+    ),
     FuzzCase("tsv/sessions-fifo", replaced(sessions, os.mkfifo), commands=("validate",)),
 ]
 
 LAYOUT = [
-    FuzzCase("layout/visit-folder-empty", emptied_folder(visit(2)), commands=("validate",),
-             expect_status=WARN_ONLY),
-    FuzzCase("layout/participant-folder-empty", emptied_folder(lambda s: s / "sub-01"), commands=("validate",)),
-    FuzzCase("layout/visit-symlink-loop", replaced(visit(2), lambda p: os.symlink(p.name, p)),
-             commands=("validate",)),
+    FuzzCase(
+        "layout/visit-folder-empty",
+        emptied_folder(visit(2)),
+        commands=("validate",),
+        expect_status=WARN_ONLY,
+    ),
+    FuzzCase(
+        "layout/participant-folder-empty",
+        emptied_folder(lambda s: s / "sub-01"),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "layout/visit-symlink-loop",
+        replaced(visit(2), lambda p: os.symlink(p.name, p)),
+        commands=("validate",),
+    ),
     FuzzCase("layout/image-grid-mismatch", moved_echo_grid),
-    FuzzCase("layout/echo-missing", replaced(anat_file("echo-2_part-mag_MEGRE.nii.gz"), lambda p: None)),
-    FuzzCase("layout/participant-label-folder", lambda s: (s / "sub-0_1").mkdir() or s / "sub-0_1",
-             commands=("validate",)),
-    FuzzCase("layout/dataset-description-missing",
-             replaced(lambda s: s / "dataset_description.json", lambda p: None), commands=("validate",)),
+    FuzzCase(
+        "layout/echo-missing", replaced(anat_file("echo-2_part-mag_MEGRE.nii.gz"), lambda p: None)
+    ),
+    FuzzCase(
+        "layout/participant-label-folder",
+        lambda s: (s / "sub-0_1").mkdir() or s / "sub-0_1",
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "layout/dataset-description-missing",
+        replaced(lambda s: s / "dataset_description.json", lambda p: None),
+        commands=("validate",),
+    ),
 ]
 
 CASES = TSV + LAYOUT

@@ -28,6 +28,7 @@ def a_file_at(path_of):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("not a folder\n")
         return path
+
     return damage
 
 
@@ -36,22 +37,44 @@ def a_folder_at(path_of):
         path = path_of(study)
         path.mkdir(parents=True)
         return path
+
     return damage
 
 
 def r2star(study: Path) -> Path:
-    return derivatives(study) / "ferret" / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_R2starmap.nii.gz"
+    return (
+        derivatives(study)
+        / "ferret"
+        / "sub-01"
+        / "ses-01"
+        / "anat"
+        / "sub-01_ses-01_R2starmap.nii.gz"
+    )
 
 
 CASES = [
     FuzzCase("outputs/derivatives-is-a-file", a_file_at(derivatives), commands=MAPS),
-    FuzzCase("outputs/ferret-folder-is-a-file", a_file_at(lambda s: derivatives(s) / "ferret"), commands=MAPS),
-    FuzzCase("outputs/visit-folder-is-a-file", a_file_at(lambda s: r2star(s).parent.parent), commands=MAPS),
+    FuzzCase(
+        "outputs/ferret-folder-is-a-file",
+        a_file_at(lambda s: derivatives(s) / "ferret"),
+        commands=MAPS,
+    ),
+    FuzzCase(
+        "outputs/visit-folder-is-a-file",
+        a_file_at(lambda s: r2star(s).parent.parent),
+        commands=MAPS,
+    ),
     FuzzCase("outputs/map-path-is-a-folder", a_folder_at(r2star), commands=MAPS),
-    FuzzCase("outputs/cache-folder-is-a-file", a_file_at(lambda s: derivatives(s) / "ferret" / ".ferret-cache"),
-             commands=MAPS),
-    FuzzCase("outputs/sidecar-path-is-a-folder", a_folder_at(lambda s: r2star(s).with_name(
-        "sub-01_ses-01_R2starmap.json")), commands=MAPS),
+    FuzzCase(
+        "outputs/cache-folder-is-a-file",
+        a_file_at(lambda s: derivatives(s) / "ferret" / ".ferret-cache"),
+        commands=MAPS,
+    ),
+    FuzzCase(
+        "outputs/sidecar-path-is-a-folder",
+        a_folder_at(lambda s: r2star(s).with_name("sub-01_ses-01_R2starmap.json")),
+        commands=MAPS,
+    ),
 ]
 
 
@@ -67,9 +90,13 @@ def mount_over(tmp_path):
 
     def mount(folder: Path, options: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True
+        )
         if done.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here (needs root and mount rights): {done.stderr.decode().strip()}")
+            pytest.skip(
+                f"cannot mount a tmpfs here (needs root and mount rights): {done.stderr.decode().strip()}"
+            )
         mounted.append(folder)
         return folder
 
@@ -78,7 +105,9 @@ def mount_over(tmp_path):
         subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
-def test_full_disk_names_the_output_and_leaves_no_partial_file(pristine_studies, tmp_path, mount_over):
+def test_full_disk_names_the_output_and_leaves_no_partial_file(
+    pristine_studies, tmp_path, mount_over
+):
     study = tmp_path / "work" / "study"
 
     def damage(s: Path) -> Path:
@@ -99,5 +128,8 @@ def test_read_only_derivatives_give_one_clear_line(pristine_studies, tmp_path, m
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
         return derivatives(s)
 
-    check_case(FuzzCase("outputs/read-only", damage, commands=MAPS), pristine_studies["tiny"], tmp_path / "work")
-
+    check_case(
+        FuzzCase("outputs/read-only", damage, commands=MAPS),
+        pristine_studies["tiny"],
+        tmp_path / "work",
+    )

@@ -9,7 +9,13 @@ from fuzz_harness import FuzzCase, case_ids
 
 
 def _megre(study: Path, part: str = "mag", echo: int = 1, suffix: str = ".nii.gz") -> Path:
-    return study / "sub-01" / "ses-01" / "anat" / f"sub-01_ses-01_echo-{echo}_part-{part}_MEGRE{suffix}"
+    return (
+        study
+        / "sub-01"
+        / "ses-01"
+        / "anat"
+        / f"sub-01_ses-01_echo-{echo}_part-{part}_MEGRE{suffix}"
+    )
 
 
 def _truncate_half(study: Path) -> Path:

@@ -31,6 +31,7 @@ BVAL, BVEC = gradient("bval"), gradient("bvec")
 
 def written(path_of, content):
     """Replace the file with ``content`` (bytes, text, or a JSON-able object)."""
+
     def damage(study: Path) -> Path:
         path = path_of(study)
         if isinstance(content, bytes):
@@ -38,6 +39,7 @@ def written(path_of, content):
         else:
             path.write_text(content if isinstance(content, str) else json.dumps(content))
         return path
+
     return damage
 
 
@@ -52,6 +54,7 @@ def edited_json(path_of, **changes):
                 data[key] = value
         path.write_text(json.dumps(data))
         return path
+
     return damage
 
 
@@ -61,11 +64,12 @@ def edited_lines(path_of, change):
         rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
         path.write_text("\n".join(" ".join(row) for row in change(rows)) + "\n")
         return path
+
     return damage
 
 
 def _column(rows, n, value):
-    return [row[:n] + [value] + row[n + 1:] for row in rows]
+    return [row[:n] + [value] + row[n + 1 :] for row in rows]
 
 
 SIDECAR = [
@@ -85,8 +89,14 @@ SIDECAR = [
     FuzzCase("sidecar/echo-time-decreasing", edited_json(MAG3, EchoTime=0.001)),
     FuzzCase("sidecar/echo-time-milliseconds", edited_json(MAG1, EchoTime=5.0)),
     FuzzCase("sidecar/echo-time-missing", edited_json(MAG2, EchoTime=None)),
-    FuzzCase("sidecar/inversion-time-text", edited_json(INV1, InversionTime="soon"), commands=("validate",)),
-    FuzzCase("sidecar/huge-file", written(MAG1, '{"EchoTime": 0.005, "pad": "' + "x" * (5 << 20) + '"}')),
+    FuzzCase(
+        "sidecar/inversion-time-text",
+        edited_json(INV1, InversionTime="soon"),
+        commands=("validate",),
+    ),
+    FuzzCase(
+        "sidecar/huge-file", written(MAG1, '{"EchoTime": 0.005, "pad": "' + "x" * (5 << 20) + '"}')
+    ),
 ]
 
 GRADIENTS = [
@@ -96,11 +106,15 @@ GRADIENTS = [
     FuzzCase("gradients/bvec-two-rows", edited_lines(BVEC, lambda rows: rows[:2])),
     FuzzCase("gradients/bvec-ragged", edited_lines(BVEC, lambda rows: [rows[0][:-1]] + rows[1:])),
     FuzzCase("gradients/bval-words", written(BVAL, "zero thousand thousand\n")),
-    FuzzCase("gradients/bvec-words", edited_lines(BVEC, lambda rows: [["x"] * len(rows[0])] + rows[1:])),
+    FuzzCase(
+        "gradients/bvec-words", edited_lines(BVEC, lambda rows: [["x"] * len(rows[0])] + rows[1:])
+    ),
     FuzzCase("gradients/bval-negative", edited_lines(BVAL, lambda rows: _column(rows, 3, "-1000"))),
     FuzzCase("gradients/bval-nan", edited_lines(BVAL, lambda rows: _column(rows, 2, "nan"))),
     FuzzCase("gradients/bvec-nan", edited_lines(BVEC, lambda rows: _column(rows, 4, "nan"))),
-    FuzzCase("gradients/bvec-zero-for-weighted", edited_lines(BVEC, lambda rows: _column(rows, 5, "0"))),
+    FuzzCase(
+        "gradients/bvec-zero-for-weighted", edited_lines(BVEC, lambda rows: _column(rows, 5, "0"))
+    ),
     FuzzCase("gradients/bvec-not-unit", edited_lines(BVEC, lambda rows: _column(rows, 6, "3"))),
     FuzzCase("gradients/bval-empty", written(BVAL, "")),
     FuzzCase("gradients/bval-missing", replaced(BVAL, lambda p: None)),

@@ -52,7 +52,7 @@ def test_flushes_from_two_threads_never_write_at_once_and_end_on_the_newest():
     store.journal_seq = 2
     second = threading.Thread(target=checkpointer.flush)
     second.start()
-    second.join(0.5)                  # without serialisation the second write runs now, beside the first
+    second.join(0.5)  # without serialisation the second write runs now, beside the first
     store.hold.set()
     first.join(10)
     second.join(10)

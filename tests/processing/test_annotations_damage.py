@@ -73,12 +73,18 @@ def garbage_header(path: Path) -> None:
 
 def garbage_page(path: Path) -> None:
     data = bytearray(path.read_bytes())
-    data[2 * 4096: 3 * 4096] = np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    data[2 * 4096 : 3 * 4096] = (
+        np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    )
     path.write_bytes(bytes(data))
 
 
-FAULTS = {"empty": (empty, "empty (0 bytes)"), "truncated": (truncate, "truncated"),
-          "header": (garbage_header, "not a SQLite database"), "page": (garbage_page, "integrity check")}
+FAULTS = {
+    "empty": (empty, "empty (0 bytes)"),
+    "truncated": (truncate, "truncated"),
+    "header": (garbage_header, "not a SQLite database"),
+    "page": (garbage_page, "integrity check"),
+}
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -100,7 +106,9 @@ def test_lost_wal_is_recognised_from_the_state_file(study, tmp_path):
     copy = tmp_path / "copied"
     with RaterWorkspace(study, "fz") as workspace:
         session = workspace.open_session("sub-01", GRID)
-        session.set_rating(1, "md_onset", "hypo")       # committed, only in the -wal while this stays open
+        session.set_rating(
+            1, "md_onset", "hypo"
+        )  # committed, only in the -wal while this stays open
         paint(session, {(2, 2, 2): 3})
         session.checkpointer.flush()
         shutil.copytree(study, copy, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
@@ -126,7 +134,7 @@ def test_label_ids_without_records_are_damage(study):
 
 def test_backups_rotate_skip_unchanged_and_are_verified(study):
     folder = store_folder(study)
-    assert make_backup(folder, "sub-01") is None                     # nothing changed since the close
+    assert make_backup(folder, "sub-01") is None  # nothing changed since the close
     for n in range(KEEP + 2):
         with RaterWorkspace(study, "fz") as workspace:
             workspace.open_session("sub-01", GRID).set_rating(1, "comment", f"look {n}")
@@ -139,11 +147,11 @@ def test_backups_rotate_skip_unchanged_and_are_verified(study):
 
 
 def test_recovery_lists_losses_then_restores_only_when_asked(study, capsys):
-    with RaterWorkspace(study, "fz") as workspace:                    # a later change the backup lacks
+    with RaterWorkspace(study, "fz") as workspace:  # a later change the backup lacks
         session = workspace.open_session("sub-01", GRID, backup_interval=3600)
         session.store.set_rating(1, "md_onset", "iso")
         session.backup_timer.stop()
-        session.back_up = lambda: None                                # no closing backup
+        session.back_up = lambda: None  # no closing backup
     empty(database(study))
     args = ["annotate", "recover", str(study), "--rater", "fz", "--participant", "sub-01"]
     assert main(args) == 0
@@ -163,15 +171,42 @@ def test_label_volume_damage_is_rebuilt_from_the_journal_without_loss(study):
     before = ReviewWorkspace(study).read("fz", "sub-01")[0].data.copy()
     labels.write_bytes(labels.read_bytes()[:40])
     assert any("cannot be read" in str(f) for f in inspect_store(store_folder(study), "sub-01"))
-    assert main(["annotate", "recover", str(study), "--rater", "fz", "--participant", "sub-01",
-                 "--from-journal"]) == 0
+    assert (
+        main(
+            [
+                "annotate",
+                "recover",
+                str(study),
+                "--rater",
+                "fz",
+                "--participant",
+                "sub-01",
+                "--from-journal",
+            ]
+        )
+        == 0
+    )
     assert np.array_equal(ReviewWorkspace(study).read("fz", "sub-01")[0].data, before)
 
 
 def test_rebuild_from_labels_keeps_voxels_and_says_what_it_loses(study, capsys):
     empty(database(study))
-    assert main(["annotate", "recover", str(study), "--rater", "fz", "--participant", "sub-01",
-                 "--from-labels", "A-CMI"]) == 0
+    assert (
+        main(
+            [
+                "annotate",
+                "recover",
+                str(study),
+                "--rater",
+                "fz",
+                "--participant",
+                "sub-01",
+                "--from-labels",
+                "A-CMI",
+            ]
+        )
+        == 0
+    )
     _, rows = ReviewWorkspace(study).read("fz", "sub-01")
     assert sorted(r["lesion_id"] for r in rows) == [1, 2] and {r["type"] for r in rows} == {"A-CMI"}
     assert {r["origin"] for r in rows} == {"rebuilt"}
@@ -182,8 +217,12 @@ def readonly_mount(tmp_path):
     """A real read-only file system (tmpfs remounted ro), or a skip when mounting is not allowed."""
     point = tmp_path / "ro"
     point.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(point)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(point)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a tmpfs here (needs root and mount rights)")
     try:
         yield point
@@ -195,10 +234,18 @@ def test_read_only_folder_gives_one_clear_line(study, readonly_mount, capsys):
     copy = readonly_mount / "study"
     shutil.copytree(study, copy)
     subprocess.run(["mount", "-o", "remount,ro", str(readonly_mount)], check=True)
-    with pytest.raises(FerretError, match="cannot write in this rater's folder .*Read-only file system"):
+    with pytest.raises(
+        FerretError, match="cannot write in this rater's folder .*Read-only file system"
+    ):
         RaterWorkspace(copy, "fz")
-    assert main(["export", str(copy), "--rater", "fz", "--out", str(readonly_mount.parent / "out")]) == 0  # reading works
+    assert (
+        main(["export", str(copy), "--rater", "fz", "--out", str(readonly_mount.parent / "out")])
+        == 0
+    )  # reading works
     capsys.readouterr()
-    held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
-            if os.path.exists(f"/proc/self/fd/{fd}")]
+    held = [
+        os.readlink(f"/proc/self/fd/{fd}")
+        for fd in os.listdir("/proc/self/fd")
+        if os.path.exists(f"/proc/self/fd/{fd}")
+    ]
     assert not [path for path in held if path.startswith(str(readonly_mount))], held

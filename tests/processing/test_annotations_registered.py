@@ -45,9 +45,12 @@ def flair_lesion_mask(root, tmp_path, session="ses-03"):
 
 def test_transform_is_the_flair_chain_not_identity(registered, tmp_path):
     path, mask, affine = flair_lesion_mask(registered, tmp_path)
-    matrix = spaces.reference_from_native(registered, "sub-01", "ses-03", grid=Grid(mask.shape, affine))
+    matrix = spaces.reference_from_native(
+        registered, "sub-01", "ses-03", grid=Grid(mask.shape, affine)
+    )
     visit = discover(registered).participants["sub-01"].visit("ses-03")
     from processing.registration.store import ref_from
+
     assert np.allclose(matrix, ref_from(visit, "FLAIR"))
     assert not np.allclose(matrix, np.eye(4))
     dwi_matrix = spaces.reference_from_native(registered, "sub-01", "ses-03")
@@ -61,18 +64,40 @@ def test_import_places_a_foreign_mask_through_its_acquisition(registered, tmp_pa
     grid = spaces.reference_grid(registered, "sub-01")
     visit = discover(registered).participants["sub-01"].visit("ses-03")
     from processing.registration.store import ref_from
-    expected = resample_labels(mask.astype(np.int32), Grid(mask.shape, affine), grid, ref_from(visit, "FLAIR")) > 0
-    unregistered = resample_labels(mask.astype(np.int32), Grid(mask.shape, affine), grid, np.eye(4)) > 0
-    stored = nib.load(str(registered / "derivatives" / "ferret-annotations" / "rater-regtest" / "sub-01"
-                          / "sub-01_space-ref_desc-lesions_dseg.nii.gz"))
+
+    expected = (
+        resample_labels(
+            mask.astype(np.int32), Grid(mask.shape, affine), grid, ref_from(visit, "FLAIR")
+        )
+        > 0
+    )
+    unregistered = (
+        resample_labels(mask.astype(np.int32), Grid(mask.shape, affine), grid, np.eye(4)) > 0
+    )
+    stored = nib.load(
+        str(
+            registered
+            / "derivatives"
+            / "ferret-annotations"
+            / "rater-regtest"
+            / "sub-01"
+            / "sub-01_space-ref_desc-lesions_dseg.nii.gz"
+        )
+    )
     imported = np.isin(np.asarray(stored.dataobj), ids)
     assert np.array_equal(imported, expected)
     assert not np.array_equal(imported, unregistered)  # the head movement matters at this visit
 
     out = registered / "derivatives" / "export-regtest"
     export_rater(registered, "regtest", out)
-    native = nib.load(str(out / "sub-01" / "ses-03" / "sub-01_ses-03_space-dwi_desc-lesions_dseg.nii.gz"))
+    native = nib.load(
+        str(out / "sub-01" / "ses-03" / "sub-01_ses-03_space-dwi_desc-lesions_dseg.nii.gz")
+    )
     dwi_grid = spaces.grid_of_image(spaces.native_dwi_image(registered, "sub-01", "ses-03"))
-    back = resample_labels(np.asarray(stored.dataobj).astype(np.int32), grid, dwi_grid,
-                           np.linalg.inv(ref_from(visit, "dwi")))
+    back = resample_labels(
+        np.asarray(stored.dataobj).astype(np.int32),
+        grid,
+        dwi_grid,
+        np.linalg.inv(ref_from(visit, "dwi")),
+    )
     assert np.array_equal(np.asarray(native.dataobj), back)

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import nibabel as nib
@@ -35,12 +34,12 @@ def test_ids_are_stable_across_edits_and_reloads(tmp_path):
         session = workspace.open_session("sub-01", GRID)
         for corner in [(2, 2, 2), (10, 10, 2), (20, 20, 2)]:
             cube(session, corner)
-        cube(session, (14, 10, 2), value=2)             # a second, detached piece of lesion 2
+        cube(session, (14, 10, 2), value=2)  # a second, detached piece of lesion 2
         assert session.labels.ids() == [1, 2, 3]
         delete_lesion(session.labels, 1)
         session.mark_deleted([1])
         _, new_ids = split_lesion(session.labels, 2)
-        assert new_ids == [4]                           # never reuses the deleted ID 1
+        assert new_ids == [4]  # never reuses the deleted ID 1
         merge_lesions(session.labels, 3, [4])
         session.set_lesion_type(3, "CMB")
         before = session.labels.data.copy()
@@ -58,16 +57,21 @@ def test_journal_replays_over_a_stale_checkpoint(tmp_path):
         session = workspace.open_session("sub-01", GRID)
         cube(session, (4, 4, 4))
         session.flush()
-        session.checkpointer.stop()                     # no more checkpoints: only the journal
+        session.checkpointer.stop()  # no more checkpoints: only the journal
         cube(session, (12, 4, 4))
         cube(session, (12, 4, 4), value=0)
         cube(session, (20, 4, 4))
         expected = session.labels.data.copy()
-        session.checkpointer.stop = lambda: None        # close without a final checkpoint
+        session.checkpointer.stop = lambda: None  # close without a final checkpoint
         session.checkpointer.flush = lambda: None
-    saved = np.asarray(nib.load(str(rater_folder(tmp_path, "A") / "sub-01" /
-                                    "sub-01_space-ref_desc-lesions_dseg.nii.gz")).dataobj)
-    assert saved.max() == 1                             # the checkpoint is stale
+    saved = np.asarray(
+        nib.load(
+            str(
+                rater_folder(tmp_path, "A") / "sub-01" / "sub-01_space-ref_desc-lesions_dseg.nii.gz"
+            )
+        ).dataobj
+    )
+    assert saved.max() == 1  # the checkpoint is stale
     labels, rows = ReviewWorkspace(tmp_path).read("A", "sub-01")
     assert np.array_equal(labels.data, expected) and [r["lesion_id"] for r in rows] == [1, 3]
 
@@ -108,8 +112,14 @@ WRITER = textwrap.dedent("""
 
 def start_writer(root, rater, strokes):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(root), rater, str(strokes)], cwd=ROOT, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(root), rater, str(strokes)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_kill_minus_nine_loses_no_completed_stroke(tmp_path):
@@ -117,19 +127,19 @@ def test_kill_minus_nine_loses_no_completed_stroke(tmp_path):
     done = [int(writer.stdout.readline()) for _ in range(150)]
     os.kill(writer.pid, signal.SIGKILL)
     writer.wait()
-    with RaterWorkspace(tmp_path, "A") as workspace:    # the lock died with the writer
+    with RaterWorkspace(tmp_path, "A") as workspace:  # the lock died with the writer
         session = workspace.open_session("sub-01")
         ratings = session.store.ratings()
         for n in done:
             x, y, z = n % 38, (n // 38) % 38, 1 + n % 18
-            assert n + 1 in session.labels.data[x:x + 2, y:y + 2, z], f"stroke {n} lost"
+            assert n + 1 in session.labels.data[x : x + 2, y : y + 2, z], f"stroke {n} lost"
             assert ratings[n + 1]["comment"] == "A"
         assert session.labels.reserve_id() > done[-1] + 1
 
 
 def test_two_raters_at_once_never_overwrite_each_other(tmp_path):
     writers = {rater: start_writer(tmp_path, rater, 40) for rater in ("A", "B")}
-    for writer in writers.values():             # both run at the same time; then let them finish
+    for writer in writers.values():  # both run at the same time; then let them finish
         output = writer.communicate("\n")[0].split()
         assert output[-1] == "done" and writer.returncode == 0
     review = ReviewWorkspace(tmp_path)
@@ -143,21 +153,23 @@ def test_one_writer_per_rater(tmp_path):
     first = RaterWorkspace(tmp_path, "A")
     with pytest.raises(FerretError, match="already open for writing"):
         RaterWorkspace(tmp_path, "A")
-    RaterWorkspace(tmp_path, "B").close()               # another rater is fine
+    RaterWorkspace(tmp_path, "B").close()  # another rater is fine
     first.close()
-    RaterWorkspace(tmp_path, "A").close()               # and the lock is free again
+    RaterWorkspace(tmp_path, "A").close()  # and the lock is free again
 
 
 def test_rating_mode_is_blinded_and_review_mode_is_explicit(tmp_path):
-    (tmp_path / "participants.tsv").write_text("participant_id\tage\tsex\tstroke\nsub-01\t71\tF\tyes\n")
+    (tmp_path / "participants.tsv").write_text(
+        "participant_id\tage\tsex\tstroke\nsub-01\t71\tF\tyes\n"
+    )
     with RaterWorkspace(tmp_path, "B") as other:
         cube(other.open_session("sub-01", GRID), (4, 4, 4))
     with RaterWorkspace(tmp_path, "A") as workspace:
         assert workspace.participant_table() == [{"participant_id": "sub-01"}]
         session = workspace.open_session("sub-01", GRID)
-        assert not session.labels.data.any()           # rater B's lesion is not visible
+        assert not session.labels.data.any()  # rater B's lesion is not visible
         assert "rater-B" not in str(session.store.folder)
-        assert not hasattr(workspace, "read")           # no way to open others' work here
+        assert not hasattr(workspace, "read")  # no way to open others' work here
     review = ReviewWorkspace(tmp_path)
     assert review.participant_table()[0]["age"] == "71"
     assert review.read("B", "sub-01")[0].data.any()

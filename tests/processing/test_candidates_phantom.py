@@ -37,8 +37,9 @@ def screened(tmp_path_factory):
     from processing.phantom import load_truth, make_phantom_study
     from processing.study import discover
 
-    root = make_phantom_study(tmp_path_factory.mktemp("cand") / "study", visits=6, scale="tiny", seed=0,
-                              motion=True)
+    root = make_phantom_study(
+        tmp_path_factory.mktemp("cand") / "study", visits=6, scale="tiny", seed=0, motion=True
+    )
     assert main(["process", str(root), "--steps", "maps"]) == 0
     resample_with_truth(root)
     out = root.parent / "candidates.csv"
@@ -46,8 +47,15 @@ def screened(tmp_path_factory):
     truth = load_truth(root, "sub-01")
     first = discover(root).participants["sub-01"].visits[0].session
     world_ref = truth.acquisition(first, "dwi").world_from_anatomy
-    lesions = [(lesion.id, lesion.onset_session, world_ref[:3, :3] @ lesion.centre_mm + world_ref[:3, 3],
-                float(np.min(lesion.radii_mm))) for lesion in truth.lesions_of("acmi")]
+    lesions = [
+        (
+            lesion.id,
+            lesion.onset_session,
+            world_ref[:3, :3] @ lesion.centre_mm + world_ref[:3, 3],
+            float(np.min(lesion.radii_mm)),
+        )
+        for lesion in truth.lesions_of("acmi")
+    ]
     with open(out, newline="") as handle:
         rows = list(csv.DictReader(handle))
     return rows, lesions
@@ -67,13 +75,25 @@ def test_every_planted_acmi_is_a_candidate_at_its_onset_and_they_rank_first(scre
         hits = [int(row["rank"]) for row in rows if found_at(row, lesion)]
         assert hits, f"{lesion[0]} (onset {lesion[1]}) was not found"
         ranks[lesion[0]] = min(hits)
-    assert sorted(ranks.values()) == list(range(1, len(lesions) + 1)), ranks  # no false candidate above them
+    assert sorted(ranks.values()) == list(range(1, len(lesions) + 1)), (
+        ranks
+    )  # no false candidate above them
 
 
 def test_table_columns_and_ranking(screened):
     rows, _ = screened
-    assert list(rows[0])[:10] == ["participant_id", "session_id", "kind", "rank", "score", "x", "y", "z",
-                                  "diameter_mm", "cortical"]
+    assert list(rows[0])[:10] == [
+        "participant_id",
+        "session_id",
+        "kind",
+        "rank",
+        "score",
+        "x",
+        "y",
+        "z",
+        "diameter_mm",
+        "cortical",
+    ]
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
     scores = [float(r["score"]) for r in rows]
     assert scores == sorted(scores, reverse=True) and {r["kind"] for r in rows} == {"acmi"}
@@ -84,8 +104,15 @@ def test_bad_requests_give_one_line(tmp_path, capsys):
     from processing.study.example import write_tiny_study
 
     study = write_tiny_study(tmp_path / "study", participants=1, visits=2)
-    assert main(["candidates", str(study), "--participant", "sub-09", "--out", str(tmp_path / "c.csv")]) == 2
+    assert (
+        main(
+            ["candidates", str(study), "--participant", "sub-09", "--out", str(tmp_path / "c.csv")]
+        )
+        == 2
+    )
     assert "no participant sub-09" in capsys.readouterr().err
-    assert main(["candidates", str(study), "--out", str(tmp_path / "c.csv")]) == 2  # not processed yet
+    assert (
+        main(["candidates", str(study), "--out", str(tmp_path / "c.csv")]) == 2
+    )  # not processed yet
     err = capsys.readouterr().err
     assert "ferret process" in err and "Traceback" not in err

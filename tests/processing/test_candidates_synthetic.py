@@ -11,7 +11,6 @@ never new), and a focus that raises MD (cannot be an acute infarct).
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from processing.candidates.detect import detect_candidates
 from processing.candidates.series import Series
@@ -41,18 +40,28 @@ def make_series(seed: int = 0, with_lesions: bool = True) -> Series:
     rng = np.random.default_rng(seed)
     i, j, k = np.indices(SHAPE)
     anatomy = 1.0 + 0.2 * np.sin(i / 5.0) * np.cos(j / 7.0) + 0.1 * np.cos(k / 4.0)
-    brain = ((i - 24) ** 2 / 22 ** 2 + (j - 24) ** 2 / 22 ** 2 + (k - 16) ** 2 / 15 ** 2) < 1
-    maps = {name: np.empty((VISITS,) + SHAPE, np.float32) for name in ("trace_b1000", "trace_b3000", "MD")}
+    brain = ((i - 24) ** 2 / 22**2 + (j - 24) ** 2 / 22**2 + (k - 16) ** 2 / 15**2) < 1
+    maps = {
+        name: np.empty((VISITS,) + SHAPE, np.float32)
+        for name in ("trace_b1000", "trace_b3000", "MD")
+    }
     new, old, wrong = (focus(SHAPE, c, 1.5) for c in (NEW, OLD, WRONG_MD))
     for visit in range(VISITS):
         gain = 1.0 + 0.05 * rng.normal()
         lesion = with_lesions and visit == 3
-        for name, base, rise, md_factor in (("trace_b1000", 600.0, 0.35, 0), ("trace_b3000", 200.0, 0.5, 0),
-                                            ("MD", 8e-4, 0, 1)):
+        for name, base, rise, md_factor in (
+            ("trace_b1000", 600.0, 0.35, 0),
+            ("trace_b3000", 200.0, 0.5, 0),
+            ("MD", 8e-4, 0, 1),
+        ):
             signal = base * anatomy
             if with_lesions and not md_factor:
-                signal = signal * (1 + rise * old) * (1 + (rise * new if lesion else 0)) \
+                signal = (
+                    signal
+                    * (1 + rise * old)
+                    * (1 + (rise * new if lesion else 0))
                     * (1 + (rise * wrong if lesion else 0))
+                )
             if lesion and md_factor:
                 signal = signal * (1 - 0.3 * new) * (1 + 0.4 * wrong)
             noise = 0.03 * base * rng.normal(size=SHAPE)
@@ -67,17 +76,27 @@ def world(ijk) -> np.ndarray:
 def test_a_three_mm_focus_is_found_first_at_its_visit_and_not_at_others():
     candidates = detect_candidates(make_series())
     top = candidates[0]
-    assert top.session_id == "ses-04" and np.linalg.norm(np.subtract(top.position, world(NEW))) <= SPACING
+    assert (
+        top.session_id == "ses-04"
+        and np.linalg.norm(np.subtract(top.position, world(NEW))) <= SPACING
+    )
     assert top.diameter_mm <= ACMI.max_diameter_mm and not top.features["findings"]
-    old = [c for c in candidates if np.linalg.norm(np.subtract(c.position, world(OLD))) <= 2 * SPACING]
+    old = [
+        c for c in candidates if np.linalg.norm(np.subtract(c.position, world(OLD))) <= 2 * SPACING
+    ]
     assert all(c.rank > 1 for c in old)  # present at every visit: never new
-    wrong = [c for c in candidates if np.linalg.norm(np.subtract(c.position, world(WRONG_MD))) <= 2 * SPACING]
+    wrong = [
+        c
+        for c in candidates
+        if np.linalg.norm(np.subtract(c.position, world(WRONG_MD))) <= 2 * SPACING
+    ]
     assert all("contradicts" in c.features["findings"] for c in wrong), [c.features for c in wrong]
 
 
 def test_noise_alone_never_scores_like_a_real_focus():
     """z-maps are calibrated: over ~2e5 brain voxels x 6 visits the largest of standard normal noise is
-    about 4.6 (a little more through the 26-neighbour maximum); a 3 mm focus scores ~17 here."""
+    about 4.6 (a little more through the 26-neighbour maximum); a 3 mm focus scores ~17 here.
+    """
     noise = detect_candidates(make_series(seed=1, with_lesions=False))
     real = detect_candidates(make_series(seed=1))[0]
     assert max(c.score for c in noise) < 6.0, [(c.session_id, round(c.score, 2)) for c in noise[:5]]

@@ -43,7 +43,7 @@ def test_changing_one_input_reruns_exactly_its_dependants(tmp_path):
     summary, ran = rerun(tmp_path)
     assert ran == ["maps-v1", "reg-v1", "resample-v1", "summary"]
     assert sorted(summary.done) == ran
-    changed_reference = (tmp_path / "raw" / "v0" / "a.txt")
+    changed_reference = tmp_path / "raw" / "v0" / "a.txt"
     changed_reference.write_text("echo a of visit 0, re-exported\n")
     summary, ran = rerun(tmp_path)
     assert ran == ["maps-v0", "reg-v1", "reg-v2", "resample-v1", "resample-v2", "summary"]
@@ -56,7 +56,9 @@ def test_touching_without_changing_content_reruns_nothing(tmp_path):
     summary, ran = rerun(tmp_path)
     assert ran == [] and len(summary.cached) == len(ALL)
     manifest = jobs.cache_for(tmp_path).load(jobs.study_graph(tmp_path)["maps-v2"])
-    assert manifest["inputs"]["<root>/raw/v2/a.txt"][1] == raw.stat().st_mtime_ns  # fast path refreshed
+    assert (
+        manifest["inputs"]["<root>/raw/v2/a.txt"][1] == raw.stat().st_mtime_ns
+    )  # fast path refreshed
 
 
 def test_changing_a_parameter_reruns_that_job_and_its_dependants(tmp_path):

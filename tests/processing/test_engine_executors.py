@@ -26,7 +26,9 @@ def run_with(root: Path, executor, corrupt: bool = True, **options):
         if job is not None and job.state == RUNNING and job.message:
             messages.add((job.name, job.message))
 
-    summary = run(jobs.study_graph(root, **options), jobs.cache_for(root), executor, listeners=[listen])
+    summary = run(
+        jobs.study_graph(root, **options), jobs.cache_for(root), executor, listeners=[listen]
+    )
     return summary, jobs.output_bytes(root), jobs.calls_made(root), messages
 
 
@@ -55,8 +57,13 @@ def test_cancel_reaches_a_job_sleeping_in_a_worker_process(tmp_path, monkeypatch
             progress.cancel()
 
     jobs.make_raw(tmp_path)
-    summary = run(jobs.study_graph(tmp_path, slow="maps-v2"), jobs.cache_for(tmp_path), ProcessExecutor(2),
-                  progress=progress, listeners=[cancel_once_started])
+    summary = run(
+        jobs.study_graph(tmp_path, slow="maps-v2"),
+        jobs.cache_for(tmp_path),
+        ProcessExecutor(2),
+        progress=progress,
+        listeners=[cancel_once_started],
+    )
     assert "maps-v2" in summary.cancelled
     assert summary.reasons["maps-v2"].startswith("cancelled")
     assert not (tmp_path / "derivatives" / "maps-v2.txt").exists()
@@ -65,7 +72,9 @@ def test_cancel_reaches_a_job_sleeping_in_a_worker_process(tmp_path, monkeypatch
 
 @pytest.mark.slow  # starting a local Dask cluster takes 2-12 s depending on the machine's load
 def test_local_dask_cluster_equals_local_executor(tmp_path):
-    pytest.importorskip("distributed", reason="Dask is an optional extra: pip install 'ferret[dask]'")
+    pytest.importorskip(
+        "distributed", reason="Dask is an optional extra: pip install 'ferret[dask]'"
+    )
     from processing.engine.dask_executor import DaskExecutor
 
     local = run_with(tmp_path / "local", ProcessExecutor(2))
@@ -80,8 +89,12 @@ def test_a_job_that_kills_its_worker_fails_alone(tmp_path):
 
     jobs.make_raw(tmp_path)
     output = tmp_path / "derivatives" / "crash.txt"
-    crasher = Job("crash", jobs.crash, outputs=[output],
-                  params=dict(label="crash", output=output, calls=tmp_path / "calls"))
+    crasher = Job(
+        "crash",
+        jobs.crash,
+        outputs=[output],
+        params=dict(label="crash", output=output, calls=tmp_path / "calls"),
+    )
     graph = Graph([crasher, *jobs.study_graph(tmp_path)])
     summary = run(graph, jobs.cache_for(tmp_path), ProcessExecutor(2))
     assert summary.failed == ["crash"] and len(summary.done) == 8

@@ -19,19 +19,32 @@ def test_a_corrupt_visit_fails_alone_with_its_cause(tmp_path):
     corrupt.write_text("CORRUPT header\n")
     summary = run(jobs.study_graph(tmp_path), jobs.cache_for(tmp_path))
     assert summary.failed == ["maps-v1"]
-    assert summary.reasons["maps-v1"] == f"{corrupt}: this file is corrupt. Fix: export it again from the scanner."
+    assert (
+        summary.reasons["maps-v1"]
+        == f"{corrupt}: this file is corrupt. Fix: export it again from the scanner."
+    )
     assert sorted(summary.skipped) == ["reg-v1", "resample-v1", "summary"]
     assert summary.reasons["summary"] == "needs 'maps-v1', which failed"
     assert sorted(summary.done) == ["maps-v0", "maps-v2", "reg-v2", "resample-v2"]
-    assert summary.exit_status == 2 and not summary.ok  # 2: refused input (a FerretError), not a crash
+    assert (
+        summary.exit_status == 2 and not summary.ok
+    )  # 2: refused input (a FerretError), not a crash
     assert summary.refused == ["maps-v1"]
-    assert "FAILED  maps-v1: " in summary.text() and "SKIPPED summary: needs 'maps-v1'" in summary.text()
+    assert (
+        "FAILED  maps-v1: " in summary.text()
+        and "SKIPPED summary: needs 'maps-v1'" in summary.text()
+    )
     assert not (tmp_path / "derivatives" / "maps-v1.txt").exists()
 
     corrupt.write_text("echo a of visit 1\n")  # the user re-exports the file
     jobs.clear_calls(tmp_path)
     summary = run(jobs.study_graph(tmp_path), jobs.cache_for(tmp_path))
-    assert summary.ok and jobs.calls_made(tmp_path) == ["maps-v1", "reg-v1", "resample-v1", "summary"]
+    assert summary.ok and jobs.calls_made(tmp_path) == [
+        "maps-v1",
+        "reg-v1",
+        "resample-v1",
+        "summary",
+    ]
 
 
 def test_a_missing_raw_input_fails_only_its_job(tmp_path):
@@ -46,15 +59,28 @@ def test_a_missing_raw_input_fails_only_its_job(tmp_path):
 
 
 def test_unexpected_exceptions_and_missing_outputs_are_reported(tmp_path):
-    bad = Job("bad", jobs.combine, inputs=[], outputs=[tmp_path / "o.txt"],
-              params=dict(label="bad", inputs=[tmp_path], output=tmp_path / "o.txt", calls=tmp_path / "calls"))
-    lazy = Job("lazy", jobs.forgetful, outputs=[tmp_path / "p.txt"],
-               params=dict(label="lazy", output=tmp_path / "p.txt", calls=tmp_path / "calls"))
+    bad = Job(
+        "bad",
+        jobs.combine,
+        inputs=[],
+        outputs=[tmp_path / "o.txt"],
+        params=dict(
+            label="bad", inputs=[tmp_path], output=tmp_path / "o.txt", calls=tmp_path / "calls"
+        ),
+    )
+    lazy = Job(
+        "lazy",
+        jobs.forgetful,
+        outputs=[tmp_path / "p.txt"],
+        params=dict(label="lazy", output=tmp_path / "p.txt", calls=tmp_path / "calls"),
+    )
     summary = run(Graph([bad, lazy]), jobs.cache_for(tmp_path))
     assert summary.reasons["bad"].startswith("IsADirectoryError: ")
     assert "finished without writing 1 of its outputs" in summary.reasons["lazy"]
     assert jobs.cache_for(tmp_path).load(lazy) is None
-    assert summary.exit_status == 1 and summary.refused == []  # Ferret's faults, not the user's input
+    assert (
+        summary.exit_status == 1 and summary.refused == []
+    )  # Ferret's faults, not the user's input
 
 
 def test_cancelling_stops_scheduling_and_keeps_finished_work(tmp_path):
@@ -65,8 +91,12 @@ def test_cancelling_stops_scheduling_and_keeps_finished_work(tmp_path):
         if status.count(DONE) == 2:
             progress.cancel()
 
-    summary = run(jobs.study_graph(tmp_path), jobs.cache_for(tmp_path), progress=progress,
-                  listeners=[cancel_after_two])
+    summary = run(
+        jobs.study_graph(tmp_path),
+        jobs.cache_for(tmp_path),
+        progress=progress,
+        listeners=[cancel_after_two],
+    )
     assert len(summary.done) == 2 and len(summary.cancelled) == 6
     assert summary.exit_status == 130
     jobs.clear_calls(tmp_path)
@@ -84,7 +114,9 @@ def test_cancel_reaches_a_running_job(tmp_path, monkeypatch):
             progress.cancel()
 
     graph = jobs.study_graph(tmp_path, slow="maps-v0")
-    summary = run(graph, jobs.cache_for(tmp_path), progress=progress, listeners=[cancel_when_slow_job_runs])
+    summary = run(
+        graph, jobs.cache_for(tmp_path), progress=progress, listeners=[cancel_when_slow_job_runs]
+    )
     assert "maps-v0" in summary.cancelled and summary.reasons["maps-v0"].startswith("cancelled")
     assert not (tmp_path / "derivatives" / "maps-v0.txt").exists()
     assert not list((tmp_path / "derivatives").glob(".*part*"))

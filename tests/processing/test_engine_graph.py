@@ -24,7 +24,9 @@ def test_dependencies_follow_outputs_to_inputs(tmp_path):
     order = graph.order
     for name, deps in graph.dependencies.items():
         assert all(order.index(dep) < order.index(name) for dep in deps)
-    assert graph.external_inputs() == {tmp_path / "raw" / f"v{v}" / f for v in range(3) for f in ("a.txt", "b.txt")}
+    assert graph.external_inputs() == {
+        tmp_path / "raw" / f"v{v}" / f for v in range(3) for f in ("a.txt", "b.txt")
+    }
 
 
 def test_a_cycle_is_reported_with_its_path(tmp_path):
@@ -42,7 +44,12 @@ def test_duplicate_outputs_and_names_are_rejected(tmp_path):
 
 def test_subgraph_holds_exactly_what_a_target_needs(tmp_path):
     graph = jobs.study_graph(tmp_path)
-    assert set(graph.subgraph(["resample-v2"]).jobs) == {"maps-v0", "maps-v2", "reg-v2", "resample-v2"}
+    assert set(graph.subgraph(["resample-v2"]).jobs) == {
+        "maps-v0",
+        "maps-v2",
+        "reg-v2",
+        "resample-v2",
+    }
     by_path = graph.subgraph([tmp_path / "derivatives" / "reg-v1.txt"])
     assert set(by_path.jobs) == {"maps-v0", "maps-v1", "reg-v1"}
     assert graph.downstream(["maps-v1"]) == {"maps-v1", "reg-v1", "resample-v1", "summary"}
@@ -62,7 +69,12 @@ def test_local_functions_are_rejected_because_workers_cannot_import_them(tmp_pat
 
 def test_parameter_hash_is_stable_portable_and_sensitive(tmp_path):
     def make(root, scale):
-        return Job("x", jobs.combine, outputs=[root / "o"], params={"path": root / "raw" / "a", "scale": scale})
+        return Job(
+            "x",
+            jobs.combine,
+            outputs=[root / "o"],
+            params={"path": root / "raw" / "a", "scale": scale},
+        )
 
     base = make(tmp_path / "one", 1).parameter_hash(tmp_path / "one")
     assert make(tmp_path / "one", 1).parameter_hash(tmp_path / "one") == base

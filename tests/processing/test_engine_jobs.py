@@ -22,7 +22,9 @@ from processing.fileio import atomic_path, write_text
 HERE = Path(__file__).resolve().parent
 
 
-def combine(*, label: str, inputs: list[Path], output: Path, calls: Path, scale: int = 1, progress) -> None:
+def combine(
+    *, label: str, inputs: list[Path], output: Path, calls: Path, scale: int = 1, progress
+) -> None:
     """Write ``label``, ``scale`` and the SHA-256 of the inputs' bytes; fail on a corrupt input."""
     _mark_call(calls, label)
     digest = hashlib.sha256()
@@ -47,7 +49,7 @@ def slow_combine(*, label: str, inputs: list[Path], output: Path, calls: Path, p
             handle.write(text[: len(text) // 2])
             handle.flush()
             _sleep(float(os.environ.get("FERRET_TEST_SLEEP", "0")), progress)
-            handle.write(text[len(text) // 2:])
+            handle.write(text[len(text) // 2 :])
 
 
 def forgetful(*, label: str, output: Path, calls: Path, progress) -> None:
@@ -108,12 +110,25 @@ def study_graph(root: Path, visits: int = 3, scale: int = 1, slow: str | None = 
         output = out / f"{label}.txt"
         func = slow_combine if label == slow else combine
         params = {k: v for k, v in params.items() if func is combine}
-        jobs.append(Job(label, func, inputs=inputs, outputs=[output],
-                        params=dict(label=label, inputs=inputs, output=output, calls=calls, **params)))
+        jobs.append(
+            Job(
+                label,
+                func,
+                inputs=inputs,
+                outputs=[output],
+                params=dict(label=label, inputs=inputs, output=output, calls=calls, **params),
+            )
+        )
         return output
 
-    maps = [add(f"maps-v{v}", [root / "raw" / f"v{v}" / "a.txt", root / "raw" / f"v{v}" / "b.txt"], scale=scale)
-            for v in range(visits)]
+    maps = [
+        add(
+            f"maps-v{v}",
+            [root / "raw" / f"v{v}" / "a.txt", root / "raw" / f"v{v}" / "b.txt"],
+            scale=scale,
+        )
+        for v in range(visits)
+    ]
     resampled = [maps[0]]
     for visit in range(1, visits):
         xfm = add(f"reg-v{visit}", [maps[visit], maps[0]])
@@ -130,7 +145,11 @@ def cache_for(root: Path) -> Cache:
 def output_bytes(root: Path) -> dict[str, bytes]:
     """Every file under ``derivatives`` (temporaries included) by relative path."""
     folder = root / "derivatives"
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def main(root: str, jobs: str) -> None:
@@ -138,7 +157,9 @@ def main(root: str, jobs: str) -> None:
     from processing.engine import make_executor, run
 
     root_path = Path(root)
-    summary = run(study_graph(root_path, slow="resample-v2"), cache_for(root_path), make_executor(int(jobs)))
+    summary = run(
+        study_graph(root_path, slow="resample-v2"), cache_for(root_path), make_executor(int(jobs))
+    )
     print(summary.text())
 
 

@@ -22,15 +22,22 @@ SLOW = "resample-v2"
 def start_run_in_a_process_group(root: Path) -> subprocess.Popen:
     """``python test_engine_jobs.py ROOT 2``: the study graph on 2 workers, the slow job sleeping."""
     env = dict(os.environ, FERRET_TEST_SLEEP="120")
-    return subprocess.Popen([sys.executable, jobs.__file__, str(root), "2"], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, jobs.__file__, str(root), "2"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_for(path: Path, process: subprocess.Popen, seconds: float = 60) -> None:
     end = time.monotonic() + seconds
     while not path.exists():
         if process.poll() is not None:
-            pytest.fail(f"the run ended before {path.name} appeared: {process.stderr.read().decode()}")
+            pytest.fail(
+                f"the run ended before {path.name} appeared: {process.stderr.read().decode()}"
+            )
         if time.monotonic() > end:
             os.killpg(process.pid, signal.SIGKILL)
             pytest.fail(f"{path.name} did not appear within {seconds} s")
@@ -54,7 +61,9 @@ def test_kill_9_mid_run_then_rerun_matches_a_clean_run(tmp_path, monkeypatch):
     derivatives = killed / "derivatives"
     assert not (derivatives / f"{SLOW}.txt").exists() and not (derivatives / "summary.txt").exists()
     leftovers = list(derivatives.glob(f".{SLOW}.*.part.txt"))
-    assert len(leftovers) == 1 and leftovers[0].read_text().startswith(SLOW)  # half-written, hidden name
+    assert len(leftovers) == 1 and leftovers[0].read_text().startswith(
+        SLOW
+    )  # half-written, hidden name
     cache = jobs.cache_for(killed)
     graph = jobs.study_graph(killed, slow=SLOW)
     assert cache.load(graph[SLOW]) is None and cache.load(graph["maps-v0"]) is not None
@@ -63,7 +72,9 @@ def test_kill_9_mid_run_then_rerun_matches_a_clean_run(tmp_path, monkeypatch):
     summary = run(graph, cache)
     assert summary.ok
     assert {SLOW, "summary"} <= set(jobs.calls_made(killed)) <= {SLOW, "summary", "resample-v1"}
-    assert jobs.output_bytes(killed) == jobs.output_bytes(clean)  # temporaries gone, bytes identical
+    assert jobs.output_bytes(killed) == jobs.output_bytes(
+        clean
+    )  # temporaries gone, bytes identical
 
 
 def group_alive(group: int) -> bool:
@@ -75,7 +86,7 @@ def group_alive(group: int) -> bool:
 
 
 def test_workers_die_with_a_killed_runner(tmp_path, monkeypatch):
-    """kill -9 of the runner alone (not its process group): its worker processes must not live on."""
+    """Kill -9 of the runner alone (not its process group): its worker processes must not live on."""
     jobs.make_raw(tmp_path)
     process = start_run_in_a_process_group(tmp_path)
     wait_for(tmp_path / "calls" / f"{SLOW}.started", process)  # a worker is inside a 120 s job

@@ -7,7 +7,6 @@ cache: manifests store paths relative to the study, so a copy stays cached).
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -22,9 +21,9 @@ import numpy as np
 import pytest
 
 from app.cli import main as ferret
-from processing.engine.run_lock import RUN_LOCK_NAME
 from processing.engine import Cache, SerialExecutor, run
 from processing.engine.pipeline import PipelineOptions, study_graph
+from processing.engine.run_lock import RUN_LOCK_NAME
 from processing.phantom import make_phantom_study
 from processing.study import discover
 
@@ -38,7 +37,9 @@ CANDIDATE_JOBS = 2
 
 @pytest.fixture(scope="module")
 def raw_study(tmp_path_factory) -> Path:
-    return make_phantom_study(tmp_path_factory.mktemp("engine_raw") / "study", visits=2, scale="tiny", seed=3)
+    return make_phantom_study(
+        tmp_path_factory.mktemp("engine_raw") / "study", visits=2, scale="tiny", seed=3
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,18 +58,29 @@ def copy_study(source: Path, target: Path, *, derivatives: bool = False) -> Path
 
 def run_pipeline(root: Path, executor=None, **options):
     study = discover(root)
-    return run(study_graph(study, PipelineOptions(**options)), Cache.for_study(root), executor or SerialExecutor())
+    return run(
+        study_graph(study, PipelineOptions(**options)),
+        Cache.for_study(root),
+        executor or SerialExecutor(),
+    )
 
 
 def outputs(root: Path) -> dict[str, Path]:
     folder = root / "derivatives" / "ferret"
-    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".ferret-cache" not in p.parts and p.name != RUN_LOCK_NAME}  # the lock is no output
+    return {
+        p.relative_to(folder).as_posix(): p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".ferret-cache" not in p.parts and p.name != RUN_LOCK_NAME
+    }  # the lock is no output
 
 
 def comparable_json(path: Path, root: Path):
     record = json.loads(path.read_text().replace(str(root), "<root>"))
-    return {k: v for k, v in record.items() if k not in VOLATILE} if isinstance(record, dict) else record
+    return (
+        {k: v for k, v in record.items() if k not in VOLATILE}
+        if isinstance(record, dict)
+        else record
+    )
 
 
 def assert_same_outputs(root: Path, reference: Path) -> None:
@@ -94,16 +106,27 @@ def rewrite_scaled(path: Path, factor: float) -> None:
 @pytest.mark.slow
 def test_second_run_does_nothing(clean):
     summary = run_pipeline(clean)
-    assert summary.ok and not summary.done and len(summary.cached) == REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS
+    assert (
+        summary.ok
+        and not summary.done
+        and len(summary.cached) == REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS
+    )
 
 
 @pytest.mark.slow
 def test_changed_parameter_reruns_only_the_jobs_that_use_it(clean, tmp_path):
     root = copy_study(clean, tmp_path / "study", derivatives=True)
     summary = run_pipeline(root, maps={"r2star_method": "loglinear"})
-    assert sorted(summary.done) == ["candidates sub-01 cmb"] + [  # R2* feeds new-microbleed candidates only
-        f"{step} sub-01 {ses} MEGRE" for step in ("maps", "resample") for ses in ("ses-01", "ses-02")]
-    record = json.loads((root / "derivatives/ferret/sub-01/ses-01/anat/sub-01_ses-01_R2starmap.json").read_text())
+    assert sorted(summary.done) == [
+        "candidates sub-01 cmb"
+    ] + [  # R2* feeds new-microbleed candidates only
+        f"{step} sub-01 {ses} MEGRE"
+        for step in ("maps", "resample")
+        for ses in ("ses-01", "ses-02")
+    ]
+    record = json.loads(
+        (root / "derivatives/ferret/sub-01/ses-01/anat/sub-01_ses-01_R2starmap.json").read_text()
+    )
     assert record["Parameters"]["method"] == "loglinear"
 
 
@@ -120,11 +143,17 @@ def test_a_corrupt_visit_fails_alone_with_its_reason(clean, tmp_path, capsys):
     assert ferret(["process", str(root)]) == 2  # refused input
     err = capsys.readouterr().err
     assert "FAILED  maps sub-01 ses-02 MEGRE:" in err and corrupt.name in err and "truncated" in err
-    assert "SKIPPED resample sub-01 ses-02 MEGRE: needs 'maps sub-01 ses-02 MEGRE', which failed" in err
+    assert (
+        "SKIPPED resample sub-01 ses-02 MEGRE: needs 'maps sub-01 ses-02 MEGRE', which failed"
+        in err
+    )
     assert "SKIPPED candidates sub-01 cmb: needs 'maps sub-01 ses-02 MEGRE', which failed" in err
     # registrations stay; the A-CMI candidates need nothing of the failed job (rerun or up to date: both right)
-    assert any(f"{16 + rerun} done, {REGISTER_JOBS + 1 - rerun} up to date, 1 failed, 2 skipped, 0 cancelled" in err
-               for rerun in (0, 1)), err
+    assert any(
+        f"{16 + rerun} done, {REGISTER_JOBS + 1 - rerun} up to date, 1 failed, 2 skipped, 0 cancelled"
+        in err
+        for rerun in (0, 1)
+    ), err
     made = outputs(root)
     assert "sub-01/ses-02/anat/sub-01_ses-02_space-ref_R2map.nii.gz" in made
     assert "sub-01/ses-01/anat/sub-01_ses-01_space-ref_R2starmap.nii.gz" in made
@@ -140,10 +169,19 @@ def count_manifests(root: Path) -> int:
 def kill_mid_run(root: Path, *, after_jobs: int) -> int:
     """Start ``ferret process --jobs 2``, SIGKILL it and its workers once ``after_jobs`` jobs finished."""
     command = [sys.executable, "-m", "app", "process", str(root), "--jobs", "2"]
-    process = subprocess.Popen(command, cwd=PROJECT, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 300
-    while count_manifests(root) < after_jobs and process.poll() is None and time.monotonic() < deadline:
+    while (
+        count_manifests(root) < after_jobs
+        and process.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     assert process.poll() is None, "the run finished before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)  # the command and its worker processes, mid-run
@@ -153,21 +191,33 @@ def kill_mid_run(root: Path, *, after_jobs: int) -> int:
 
 @pytest.mark.slow
 def test_kill_9_then_rerun_gives_the_clean_outputs_then_one_new_input_reruns_exactly_its_dependants(
-        raw_study, clean, tmp_path):
+    raw_study, clean, tmp_path
+):
     root = copy_study(raw_study, tmp_path / "study")
     assert 4 <= kill_mid_run(root, after_jobs=4) < REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS
-    assert ferret(["process", str(root), "--jobs", "2"]) == 0  # resumes: 2 workers, then compared with serial
+    assert (
+        ferret(["process", str(root), "--jobs", "2"]) == 0
+    )  # resumes: 2 workers, then compared with serial
     assert_same_outputs(root, clean)
     assert not [p for p in outputs(root) if ".part" in p]  # no temporary file left behind
 
     # new bytes in one raw file: its maps, its registration link, its visit's composition (which rewrites only
     # that acquisition's to-ref, so only the MEGRE resampling follows, and the microbleed candidates that read it)
-    rewrite_scaled(root / "sub-01" / "ses-02" / "anat" / "sub-01_ses-02_echo-1_part-mag_MEGRE.nii.gz", 1.01)
+    rewrite_scaled(
+        root / "sub-01" / "ses-02" / "anat" / "sub-01_ses-02_echo-1_part-mag_MEGRE.nii.gz", 1.01
+    )
     summary = run_pipeline(root)
     assert summary.ok
-    assert sorted(summary.done) == ["candidates sub-01 cmb", "maps sub-01 ses-02 MEGRE", "register sub-01 ses-02 MEGRE",
-                                    "register sub-01 ses-02 to-ref", "resample sub-01 ses-02 MEGRE"]
-    (root / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_FLAIR.nii.gz").touch()  # same bytes: nothing to do
+    assert sorted(summary.done) == [
+        "candidates sub-01 cmb",
+        "maps sub-01 ses-02 MEGRE",
+        "register sub-01 ses-02 MEGRE",
+        "register sub-01 ses-02 to-ref",
+        "resample sub-01 ses-02 MEGRE",
+    ]
+    (
+        root / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_FLAIR.nii.gz"
+    ).touch()  # same bytes: nothing to do
     assert not run_pipeline(root).done
 
 

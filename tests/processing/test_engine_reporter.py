@@ -25,8 +25,13 @@ def test_plain_lines_name_each_finished_job_and_each_failure(tmp_path):
     lines = stream.getvalue().splitlines()
     assert len(lines) == 8 and "\x1b" not in stream.getvalue()
     assert lines[0].startswith("[1/8] done      maps-v0 (")
-    assert any(line.startswith("[3/8] failed    maps-v2: ") and "this file is corrupt" in line for line in lines)
-    assert sum("skipped   " in line and "needs 'maps-v2', which failed" in line for line in lines) == 3
+    assert any(
+        line.startswith("[3/8] failed    maps-v2: ") and "this file is corrupt" in line
+        for line in lines
+    )
+    assert (
+        sum("skipped   " in line and "needs 'maps-v2', which failed" in line for line in lines) == 3
+    )
 
 
 def test_bars_show_overall_and_running_jobs_with_eta():

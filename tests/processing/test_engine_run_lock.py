@@ -32,8 +32,12 @@ def study(tmp_path) -> Path:
 
 def hold(study: Path, seconds: float) -> subprocess.Popen:
     """Another process holding the study's run lock for ``seconds``."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(study), str(seconds)], stdout=subprocess.PIPE,
-                              text=True, cwd=Path(__file__).parents[2])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(study), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 
@@ -74,7 +78,9 @@ def test_waiting_can_be_cancelled(study):
     try:
         threading.Timer(1.5, stop.set).start()
         with pytest.raises(Cancelled):
-            with StudyRunLock(study, "app", wait=None, on_wait=seen.append, should_stop=stop.is_set):
+            with StudyRunLock(
+                study, "app", wait=None, on_wait=seen.append, should_stop=stop.is_set
+            ):
                 pass
         assert len(seen) == 1 and "a test holder" in seen[0]
     finally:

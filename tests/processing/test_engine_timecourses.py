@@ -34,9 +34,13 @@ def processed(phantom_study, tmp_path_factory):
     truth = load_truth(root, "sub-01")
     labels = truth.acquisition(first.session, "dwi").load_map("lesions")
     with RaterWorkspace(root, "T") as workspace:
-        session = workspace.open_session("sub-01", Grid(grid.shape, grid.affine), lesion_type="A-CMI")
+        session = workspace.open_session(
+            "sub-01", Grid(grid.shape, grid.affine), lesion_type="A-CMI"
+        )
         for lesion in truth.lesions_of("acmi"):
-            new = np.where(labels == lesion.label, lesion.label, session.labels.data).astype(np.int32)
+            new = np.where(labels == lesion.label, lesion.label, session.labels.data).astype(
+                np.int32
+            )
             session.labels.write(tuple(slice(0, n) for n in grid.shape), new, "import")
             session.set_onset(lesion.label, lesion.onset_session)
         session.flush()
@@ -46,7 +50,9 @@ def processed(phantom_study, tmp_path_factory):
 
 def timecourse_jobs_run(root):
     graph = study_graph(discover(root))
-    summary = run(graph, Cache.for_study(root), SerialExecutor(), targets=targets_for(graph, ["timecourses"]))
+    summary = run(
+        graph, Cache.for_study(root), SerialExecutor(), targets=targets_for(graph, ["timecourses"])
+    )
     return [name for name in summary.done if name.startswith("timecourses")], summary
 
 
@@ -60,7 +66,7 @@ def test_timecourses_job_writes_caches_and_follows_the_rater(processed):
     assert {int(row["lesion_id"]) for row in rows} == acmis
     assert table.with_suffix(".json").is_file()
 
-    assert timecourse_jobs_run(processed)[0] == []   # nothing changed: cached
+    assert timecourse_jobs_run(processed)[0] == []  # nothing changed: cached
 
     lesion = min(acmis)
     with RaterWorkspace(processed, "T") as workspace:
@@ -69,5 +75,7 @@ def test_timecourses_job_writes_caches_and_follows_the_rater(processed):
         session.flush()
     assert timecourse_jobs_run(processed)[0] == ["timecourses sub-01 rater-T"]
     with open(table, newline="") as handle:
-        excluded = {row["excluded"] for row in csv.DictReader(handle) if int(row["lesion_id"]) == lesion}
+        excluded = {
+            row["excluded"] for row in csv.DictReader(handle) if int(row["lesion_id"]) == lesion
+        }
     assert excluded == {"True"}

@@ -8,25 +8,51 @@ import sys
 import numpy as np
 import pytest
 
-from processing.figures import (crop_slice, lesion_centre, lesion_montage, panel_series, render_rgba,
-                                save_figure, timecourse_figure)
+from processing.figures import (
+    crop_slice,
+    lesion_centre,
+    lesion_montage,
+    panel_series,
+    render_rgba,
+    save_figure,
+    timecourse_figure,
+)
 
 
 def row(lesion, t, value, parameter="MD", excluded=False):
-    return {"participant": "sub-01", "rater": "A", "lesion_id": lesion, "parameter": parameter,
-            "visits_from_onset": t, "weeks_from_onset": 4.0 * t, "normalised_difference": value,
-            "excluded": excluded}
+    return {
+        "participant": "sub-01",
+        "rater": "A",
+        "lesion_id": lesion,
+        "parameter": parameter,
+        "visits_from_onset": t,
+        "weeks_from_onset": 4.0 * t,
+        "normalised_difference": value,
+        "excluded": excluded,
+    }
 
 
-ROWS = [row(1, -1, 0.0), row(1, 0, 4.0), row(1, 1, 2.0),
-        row(2, -1, 0.0), row(2, 0, 2.0), row(2, 1, 1.0), row(2, 2, 0.5),
-        row(3, 0, 99.0, excluded=True), row(4, 0, float("nan")),
-        row(1, 0, -1.0, parameter="FA"), row(2, 0, -3.0, parameter="FA")]
+ROWS = [
+    row(1, -1, 0.0),
+    row(1, 0, 4.0),
+    row(1, 1, 2.0),
+    row(2, -1, 0.0),
+    row(2, 0, 2.0),
+    row(2, 1, 1.0),
+    row(2, 2, 0.5),
+    row(3, 0, 99.0, excluded=True),
+    row(4, 0, float("nan")),
+    row(1, 0, -1.0, parameter="FA"),
+    row(2, 0, -3.0, parameter="FA"),
+]
 
 
 def test_panel_series_by_hand():
     series = panel_series(ROWS, "MD")
-    assert sorted(series.lines) == [("sub-01", "A", 1), ("sub-01", "A", 2)]  # excluded and NaN-only left out
+    assert sorted(series.lines) == [
+        ("sub-01", "A", 1),
+        ("sub-01", "A", 2),
+    ]  # excluded and NaN-only left out
     assert series.x.tolist() == [-1, 0, 1, 2]
     assert series.mean.tolist() == [0.0, 3.0, 1.5, 0.5]
     assert series.sd == pytest.approx([0.0, np.sqrt(2.0), np.sqrt(0.5), 0.0])
@@ -64,8 +90,13 @@ def test_lesion_montage_grid_and_missing_cell(tmp_path):
     labels = np.zeros((20, 20, 10), int)
     labels[9:12, 9:12, 5] = 1
     rng = np.random.default_rng(0)
-    volumes = {f"ses-0{v}": {"DWI": rng.normal(100, 5, labels.shape) + 80 * (labels == 1) * (v == 2),
-                             "R2*": rng.normal(16, 1, labels.shape)} for v in (1, 2, 3)}
+    volumes = {
+        f"ses-0{v}": {
+            "DWI": rng.normal(100, 5, labels.shape) + 80 * (labels == 1) * (v == 2),
+            "R2*": rng.normal(16, 1, labels.shape),
+        }
+        for v in (1, 2, 3)
+    }
     del volumes["ses-03"]["R2*"]
     figure = lesion_montage(volumes, labels, 1, half_width=6)
     axes = figure.axes
@@ -76,9 +107,13 @@ def test_lesion_montage_grid_and_missing_cell(tmp_path):
 
 
 def test_figures_import_no_gui_toolkit():
-    code = ("import sys, processing.figures; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'tkinter')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, processing.figures; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'tkinter')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -88,7 +123,12 @@ def test_panel_series_reads_rows_back_from_the_csv_as_text():
             return ""
         return str(value)
 
-    text_rows = [{key: as_text(value) for key, value in r.items()} for r in ROWS]  # "False", "-1", ""
+    text_rows = [
+        {key: as_text(value) for key, value in r.items()} for r in ROWS
+    ]  # "False", "-1", ""
     from_text, direct = panel_series(text_rows, "MD"), panel_series(ROWS, "MD")
     assert len(from_text.lines) == 2 and from_text.x.tolist() == direct.x.tolist()
-    assert from_text.mean.tolist() == direct.mean.tolist() and from_text.n.tolist() == direct.n.tolist()
+    assert (
+        from_text.mean.tolist() == direct.mean.tolist()
+        and from_text.n.tolist() == direct.n.tolist()
+    )

@@ -7,20 +7,49 @@ import pytest
 
 from processing.errors import FerretError
 from processing.forward.mp2rage import (
-    excitations_before_after, mp2rage_signals, mp2rage_uni, scanner_to_uni, uni_to_scanner)
+    excitations_before_after,
+    mp2rage_signals,
+    mp2rage_uni,
+    scanner_to_uni,
+    uni_to_scanner,
+)
 
-PROTOCOL = dict(tr=5.0, ti1=0.7, ti2=2.5, flip1_deg=4.0, flip2_deg=5.0, echo_spacing=0.007,
-                slices_per_slab=176, partial_fourier=0.75)
+PROTOCOL = dict(
+    tr=5.0,
+    ti1=0.7,
+    ti2=2.5,
+    flip1_deg=4.0,
+    flip2_deg=5.0,
+    echo_spacing=0.007,
+    slices_per_slab=176,
+    partial_fourier=0.75,
+)
 
 
-def bloch_simulation(t1, *, tr, ti1, ti2, flip1_deg, flip2_deg, echo_spacing, slices_per_slab,
-                     partial_fourier, inversion_efficiency=0.96, cycles=12):
+def bloch_simulation(
+    t1,
+    *,
+    tr,
+    ti1,
+    ti2,
+    flip1_deg,
+    flip2_deg,
+    echo_spacing,
+    slices_per_slab,
+    partial_fourier,
+    inversion_efficiency=0.96,
+    cycles=12,
+):
     """Play the sequence pulse by pulse for many cycles; return the last cycle's k-space-centre signals."""
-    n_before, n_after = (int(round(n)) for n in excitations_before_after(slices_per_slab, partial_fourier))
+    n_before, n_after = (
+        int(round(n)) for n in excitations_before_after(slices_per_slab, partial_fourier)
+    )
     events = [(0.0, "inv", 0.0, False)]
     for ti, flip in ((ti1, flip1_deg), (ti2, flip2_deg)):
         for k in range(n_before + n_after):
-            events.append((ti + (k - n_before) * echo_spacing, "rf", np.deg2rad(flip), k == n_before))
+            events.append(
+                (ti + (k - n_before) * echo_spacing, "rf", np.deg2rad(flip), k == n_before)
+            )
     t1 = np.asarray(t1, dtype=float)
     mz = np.ones_like(t1)
     for _ in range(cycles):
@@ -38,10 +67,13 @@ def bloch_simulation(t1, *, tr, ti1, ti2, flip1_deg, flip2_deg, echo_spacing, sl
     return signals
 
 
-@pytest.mark.parametrize("protocol", [
-    PROTOCOL,
-    dict(PROTOCOL, partial_fourier=1.0, flip1_deg=7.0, ti1=0.9, ti2=3.2, tr=6.0),
-])
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        PROTOCOL,
+        dict(PROTOCOL, partial_fourier=1.0, flip1_deg=7.0, ti1=0.9, ti2=3.2, tr=6.0),
+    ],
+)
 def test_closed_form_matches_bloch_simulation(protocol):
     t1 = np.array([0.3, 0.85, 1.4, 2.5, 4.0])
     gre1, gre2 = mp2rage_signals(t1, **protocol)

@@ -69,7 +69,9 @@ def test_flair_nulls_csf_and_brightens_long_t2():
     wm = spin_echo.flair_signal(0.7, 0.85, 0.07)
     wmh = spin_echo.flair_signal(0.77, 1.23, 0.154)
     assert csf < 0.25 * wm < wm < wmh
-    assert spin_echo.flair_signal(1.0, 2.5 / np.log(2), 1e9, tr=1e9) == pytest.approx(0.0, abs=1e-12)
+    assert spin_echo.flair_signal(1.0, 2.5 / np.log(2), 1e9, tr=1e9) == pytest.approx(
+        0.0, abs=1e-12
+    )
 
 
 def test_eigenvalues_and_tensor_reproduce_md_fa_and_direction():
@@ -99,8 +101,14 @@ def test_sphere_directions_are_unit_distinct_and_spread():
     assert cosines.max() < 0.95
 
 
-@pytest.mark.parametrize("axes", [np.diag([2.0, 2, 2]), np.diag([-2.0, 2, 2]),
-                                  np.array([[0, 0, -1.0], [1.0, 0, 0], [0, -1.0, 0]])])
+@pytest.mark.parametrize(
+    "axes",
+    [
+        np.diag([2.0, 2, 2]),
+        np.diag([-2.0, 2, 2]),
+        np.array([[0, 0, -1.0], [1.0, 0, 0], [0, -1.0, 0]]),
+    ],
+)
 def test_fsl_bvecs_round_trip_and_flip_rule(axes):
     affine = np.eye(4)
     affine[:3, :3] = axes
@@ -119,9 +127,13 @@ def test_rician_noise_statistics_and_seeding():
     assert sigma == 50.0
     background = noise.rician(np.zeros(200_000), sigma, rng)
     assert background.mean() == pytest.approx(sigma * np.sqrt(np.pi / 2), rel=0.01)  # Rayleigh mean
-    bright = noise.rician_at_snr(np.full(200_000, 1000.0), 20.0, np.random.default_rng(2), reference=1000.0)
+    bright = noise.rician_at_snr(
+        np.full(200_000, 1000.0), 20.0, np.random.default_rng(2), reference=1000.0
+    )
     assert bright.std() == pytest.approx(sigma, rel=0.02)
     again = noise.rician(np.zeros(10), sigma, np.random.default_rng(1))
-    np.testing.assert_array_equal(again, noise.rician(np.zeros(10), sigma, np.random.default_rng(1)))
+    np.testing.assert_array_equal(
+        again, noise.rician(np.zeros(10), sigma, np.random.default_rng(1))
+    )
     with pytest.raises(ValueError):
         noise.noise_sigma(1.0, 0.0)

@@ -53,7 +53,7 @@ def test_tensor_recovers_md_fa_and_direction():
     data = signals(tensors, BVALS[:32], BVECS_WORLD[:32])
     evals = np.linalg.eigvalsh(tensors)
     md_true = evals.mean(-1)
-    fa_true = np.sqrt(1.5 * ((evals - md_true[..., None]) ** 2).sum(-1) / (evals ** 2).sum(-1))
+    fa_true = np.sqrt(1.5 * ((evals - md_true[..., None]) ** 2).sum(-1) / (evals**2).sum(-1))
     for method in ("ols", "wls"):
         fit = TensorModel(BVALS[:32], BVECS_WORLD[:32], method).fit(data)
         np.testing.assert_allclose(fit.md, md_true, rtol=1e-4)
@@ -66,17 +66,23 @@ def test_tensor_rejects_too_few_directions():
         TensorModel(np.r_[0, np.full(3, 1000.0)], np.r_[np.zeros((1, 3)), np.eye(3)])
 
 
-@pytest.mark.parametrize("perm,flips", [((1, 0, 2), (True, False, False)), ((2, 0, 1), (False, True, True)),
-                                        ((0, 1, 2), (True, False, False))])
+@pytest.mark.parametrize(
+    "perm,flips",
+    [
+        ((1, 0, 2), (True, False, False)),
+        ((2, 0, 1), (False, True, True)),
+        ((0, 1, 2), (True, False, False)),
+    ],
+)
 def test_reoriented_storage_gives_the_same_maps(perm, flips):
     tensors, _ = tensor_field()
-    affine = np.diag([-2.0, 2.0, 2.5, 1.0])                      # LAS storage, det < 0
-    affine[:3, :3] = affine[:3, :3] @ _rotation(0.2)              # oblique
+    affine = np.diag([-2.0, 2.0, 2.5, 1.0])  # LAS storage, det < 0
+    affine[:3, :3] = affine[:3, :3] @ _rotation(0.2)  # oblique
     data = signals(tensors, BVALS[:32], BVECS_WORLD[:32])
     bvecs1 = world_to_fsl_bvecs(BVECS_WORLD[:32], affine)
     # same voxels stored with permuted / flipped axes: new voxel index j = P i (+ offset)
     moved = np.transpose(data, perm + (3,))
-    reorder = np.eye(4)[list(perm) + [3]].T                       # old index = reorder @ new index
+    reorder = np.eye(4)[list(perm) + [3]].T  # old index = reorder @ new index
     for axis, flip in enumerate(flips):
         if flip:
             moved = np.flip(moved, axis)
@@ -99,7 +105,9 @@ def test_fsl_x_flip_applies_only_to_positive_determinant():
     vec = np.array([[1.0, 0.0, 0.0]])
     assert fsl_bvecs_to_world(vec, np.diag([2.0, 2, 2, 1]))[0] == pytest.approx([-1, 0, 0])
     assert fsl_bvecs_to_world(vec, np.diag([-2.0, 2, 2, 1]))[0] == pytest.approx([-1, 0, 0])
-    assert fsl_bvecs_to_world(np.array([[0, 1.0, 0]]), np.diag([2.0, 2, 2, 1]))[0] == pytest.approx([0, 1, 0])
+    assert fsl_bvecs_to_world(np.array([[0, 1.0, 0]]), np.diag([2.0, 2, 2, 1]))[0] == pytest.approx(
+        [0, 1, 0]
+    )
 
 
 def _rotation(angle):
@@ -117,16 +125,18 @@ def _to_original(array, perm, flips):
 
 def test_lowpass_matches_matlab_filter2_not_convolve2d_same():
     phase = np.zeros((24, 20, 1), dtype=np.float32)
-    phase[9, 7, 0] = 1.0                                         # one off-phase voxel
+    phase[9, 7, 0] = 1.0  # one off-phase voxel
     kernel = np.outer(np.hamming(12), np.hamming(12))
     z = np.exp(1j * phase[..., 0])
     full = signal.convolve2d(z, kernel, mode="full")
-    filter2 = full[6:6 + 24, 6:6 + 20]                           # MATLAB 'same': offset floor(12/2)
+    filter2 = full[6 : 6 + 24, 6 : 6 + 20]  # MATLAB 'same': offset floor(12/2)
     expected = np.angle(z / filter2)
     np.testing.assert_allclose(highpass_phase(phase)[..., 0], expected, atol=1e-5)
     shifted = np.angle(z / signal.convolve2d(z, kernel, mode="same"))
     assert np.abs(shifted - expected).max() > 1e-3
-    lowpass = ndimage.convolve(z.real, kernel, mode="constant") + 1j * ndimage.convolve(z.imag, kernel, mode="constant")
+    lowpass = ndimage.convolve(z.real, kernel, mode="constant") + 1j * ndimage.convolve(
+        z.imag, kernel, mode="constant"
+    )
     np.testing.assert_allclose(lowpass, filter2, atol=1e-9)
 
 
@@ -136,10 +146,12 @@ def test_phase_mask_and_swi_darken_negative_phase_only():
     np.testing.assert_allclose(phase_mask(phi, sign="positive"), [1, 1, 1, 0.5])
     mag = np.ones((32, 32, 3, 2), np.float32)
     phase = np.zeros_like(mag)
-    phase[16, 16, :, :] = -1.0                                   # a "vein"
+    phase[16, 16, :, :] = -1.0  # a "vein"
     swi = SWIModel(phase_units="radians").fit(mag, phase).swi
     assert swi[16, 16, 1] < 0.3 and swi[2, 2, 1] == pytest.approx(1.0, abs=0.05)
-    assert SWIModel(sign="positive", phase_units="radians").fit(mag, phase).swi[16, 16, 1] == pytest.approx(1.0, abs=0.01)
+    assert SWIModel(sign="positive", phase_units="radians").fit(mag, phase).swi[
+        16, 16, 1
+    ] == pytest.approx(1.0, abs=0.01)
 
 
 def test_phase_units_detected():
@@ -151,10 +163,14 @@ def test_phase_units_detected():
     small = np.linspace(-0.5, 0.7, 100)
     kept, note = phase_to_radians(small)
     assert note.startswith("radians as stored") and np.array_equal(kept, small.astype(np.float32))
-    outside, note = phase_to_radians(np.linspace(-7.5, 7.5, 100))       # non-integer, clearly not radians
+    outside, note = phase_to_radians(
+        np.linspace(-7.5, 7.5, 100)
+    )  # non-integer, clearly not radians
     assert "arbitrary units" in note and outside.min() == pytest.approx(-np.pi)
     arbitrary, note = phase_to_radians(np.linspace(-0.0037, 0.0037, 100), units="arbitrary")
-    assert "arbitrary" in note and arbitrary.max() < np.pi and arbitrary.min() == pytest.approx(-np.pi)
+    assert (
+        "arbitrary" in note and arbitrary.max() < np.pi and arbitrary.min() == pytest.approx(-np.pi)
+    )
 
 
 def test_phase_units_from_sidecar():

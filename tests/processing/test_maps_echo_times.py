@@ -22,7 +22,9 @@ def test_unequal_spacing_of_a_real_protocol_falls_back_to_the_trapezoid():
     assert applicable_method("arlo", [0.004, 0.008])[0] == "trapezoid"
     assert applicable_method("nonlinear", te) == ("nonlinear", None)
     decay = 1000.0 * np.exp(-np.asarray(te) * 30.0)[None, :]  # R2* 30 /s
-    fit = R2starModel(tuple(te), method).fit(decay[:, None, None, :].reshape(1, 1, 1, 3), np.ones((1, 1, 1), bool))
+    fit = R2starModel(tuple(te), method).fit(
+        decay[:, None, None, :].reshape(1, 1, 1, 3), np.ones((1, 1, 1), bool)
+    )
     assert fit.r2star.ravel()[0] == pytest.approx(30.0, rel=0.05)
     with pytest.raises(FerretError, match="equally spaced"):
         R2starModel(tuple(te), "arlo").fit(decay.reshape(1, 1, 1, 3), np.ones((1, 1, 1), bool))
@@ -32,7 +34,13 @@ def _set_echo_times(study: Path, times_s) -> None:
     for visit in ("ses-01",):
         for echo, te in enumerate(times_s, start=1):
             for part in ("mag", "phase"):
-                path = study / "sub-01" / visit / "anat" / f"sub-01_{visit}_echo-{echo}_part-{part}_MEGRE.json"
+                path = (
+                    study
+                    / "sub-01"
+                    / visit
+                    / "anat"
+                    / f"sub-01_{visit}_echo-{echo}_part-{part}_MEGRE.json"
+                )
                 path.write_text(json.dumps({"EchoTime": te}))
 
 
@@ -40,18 +48,31 @@ def test_process_with_arlo_on_unequal_echoes_records_the_fallback(tmp_path, caps
     study = write_tiny_study(tmp_path / "study", participants=1, visits=1)
     _set_echo_times(study, [0.00353, 0.00746, 0.01140])
     assert ferret(["process", str(study), "--steps", "maps", "--r2star-method", "arlo"]) == 0
-    sidecar = study / "derivatives" / "ferret" / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_R2starmap.json"
+    sidecar = (
+        study
+        / "derivatives"
+        / "ferret"
+        / "sub-01"
+        / "ses-01"
+        / "anat"
+        / "sub-01_ses-01_R2starmap.json"
+    )
     record = json.loads(sidecar.read_text())
     text = json.dumps(record)
     assert '"requested_method": "arlo"' in text and "the trapezoid was used instead" in text
 
 
-@pytest.mark.parametrize("times, fragment", [
-    ([0.005, 0.005, 0.015], "repeat"),
-    ([0.005, 0.015, 0.010], "do not increase"),
-    ([5.0, 10.0, 15.0], "look like milliseconds"),
-])
-def test_bad_echo_times_are_refused_by_process_naming_the_sidecar(tmp_path, capsys, times, fragment):
+@pytest.mark.parametrize(
+    "times, fragment",
+    [
+        ([0.005, 0.005, 0.015], "repeat"),
+        ([0.005, 0.015, 0.010], "do not increase"),
+        ([5.0, 10.0, 15.0], "look like milliseconds"),
+    ],
+)
+def test_bad_echo_times_are_refused_by_process_naming_the_sidecar(
+    tmp_path, capsys, times, fragment
+):
     study = write_tiny_study(tmp_path / "study", participants=1, visits=1)
     _set_echo_times(study, times)
     assert ferret(["process", str(study), "--steps", "maps"]) == 2

@@ -37,14 +37,21 @@ def phantom_images(phantom_study):
     truth = load_truth(phantom_study, "sub-01")
     dwi = io.load_image(acqs["dwi"].files[0])
     bvals, _ = io.gradients_of(acqs["dwi"], dwi.affine)
-    loaded = {"MEGRE": io.load_echoes(acqs["MEGRE"], "mag"), "MESE": io.load_echoes(acqs["MESE"], "mag"),
-              "MP2RAGE": io.load_image(io.inversion_two(acqs["MP2RAGE"])),
-              "FLAIR": io.load_image(acqs["FLAIR"].files[0])}
-    images = {name: (image.data[..., 0] if image.data.ndim == 4 else image.data, image.zooms)
-              for name, image in loaded.items()}
+    loaded = {
+        "MEGRE": io.load_echoes(acqs["MEGRE"], "mag"),
+        "MESE": io.load_echoes(acqs["MESE"], "mag"),
+        "MP2RAGE": io.load_image(io.inversion_two(acqs["MP2RAGE"])),
+        "FLAIR": io.load_image(acqs["FLAIR"].files[0]),
+    }
+    images = {
+        name: (image.data[..., 0] if image.data.ndim == 4 else image.data, image.zooms)
+        for name, image in loaded.items()
+    }
     images["dwi"] = (shell_trace(dwi.data, group_shells(bvals)[0]), dwi.zooms)
-    return {name: (image, zooms, truth.acquisition(visit.session, name).load_map("tissue"))
-            for name, (image, zooms) in images.items()}
+    return {
+        name: (image, zooms, truth.acquisition(visit.session, name).load_map("tissue"))
+        for name, (image, zooms) in images.items()
+    }
 
 
 @pytest.mark.parametrize("name", ["MEGRE", "MESE", "dwi", "MP2RAGE", "FLAIR"])
@@ -64,14 +71,27 @@ def _reference_on_grid(raw, study, kind, image, grow_mm):
 
     reference = nib.load(raw.parent / "coregistered_brainmask.nii.gz")
     flair_from_common = read_itk_transform(raw / f"{study}_FLAIR_to_common_space.txt")
-    flair_from_image = (np.eye(4) if kind == "FLAIR" else
-                        np.linalg.inv(read_itk_transform(raw / f"{study}_{kind}_intrastudy_to_FLAIR.txt")))
-    voxels = (np.linalg.inv(reference.affine) @ np.linalg.inv(flair_from_common) @ flair_from_image
-              @ image.affine)
+    flair_from_image = (
+        np.eye(4)
+        if kind == "FLAIR"
+        else np.linalg.inv(read_itk_transform(raw / f"{study}_{kind}_intrastudy_to_FLAIR.txt"))
+    )
+    voxels = (
+        np.linalg.inv(reference.affine)
+        @ np.linalg.inv(flair_from_common)
+        @ flair_from_image
+        @ image.affine
+    )
     brain = np.asarray(reference.dataobj) > 0
     if grow_mm:
-        brain = ndimage.distance_transform_edt(~brain, sampling=reference.header.get_zooms()[:3]) <= grow_mm
-    return ndimage.affine_transform(brain.astype(np.uint8), voxels, output_shape=image.shape, order=0) > 0
+        brain = (
+            ndimage.distance_transform_edt(~brain, sampling=reference.header.get_zooms()[:3])
+            <= grow_mm
+        )
+    return (
+        ndimage.affine_transform(brain.astype(np.uint8), voxels, output_shape=image.shape, order=0)
+        > 0
+    )
 
 
 @pytest.mark.realdata

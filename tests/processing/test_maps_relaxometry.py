@@ -19,8 +19,10 @@ def decay(rates, te, s0=1000.0):
     return (s0 * np.exp(-np.asarray(rates)[:, None] * te)).reshape(len(rates), 1, 1, len(te))
 
 
-@pytest.mark.parametrize("method,tolerance", [("trapezoid", 6e-3), ("arlo", 1e-4), ("loglinear", 1e-6),
-                                              ("nonlinear", 1e-6)])
+@pytest.mark.parametrize(
+    "method,tolerance",
+    [("trapezoid", 6e-3), ("arlo", 1e-4), ("loglinear", 1e-6), ("nonlinear", 1e-6)],
+)
 def test_r2star_methods_recover_known_rates(method, tolerance):
     fit = R2starModel(tuple(TE), method).fit(decay(RATES, TE))
     np.testing.assert_allclose(fit.r2star.ravel(), RATES, rtol=tolerance)
@@ -29,7 +31,7 @@ def test_r2star_methods_recover_known_rates(method, tolerance):
 
 def test_trapezoid_bias_matches_formula():
     fit = R2starModel(tuple(TE), "trapezoid").fit(decay([20.0], TE))
-    expected = -(20.0 * 4.92e-3) ** 2 / 12
+    expected = -((20.0 * 4.92e-3) ** 2) / 12
     assert fit.r2star.ravel()[0] / 20.0 - 1 == pytest.approx(expected, rel=0.05)
 
 
@@ -50,9 +52,9 @@ def test_arlo_refuses_unequal_spacing_and_two_echoes():
 
 def test_r2star_odd_input_is_clipped_and_finite():
     data = decay([20.0, 20.0, 20.0, 20.0], TE)
-    data[1] = data[1, ..., ::-1]          # S_N > S_1: no decay
-    data[2] = 0.0                          # background
-    data[3, 0, 0, 2] = np.nan              # NaN echo
+    data[1] = data[1, ..., ::-1]  # S_N > S_1: no decay
+    data[2] = 0.0  # background
+    data[3, 0, 0, 2] = np.nan  # NaN echo
     fit = R2starModel(tuple(TE)).fit(data)
     low_rate = 1.0 / t2star_bounds(TE)[1]
     assert fit.r2star.ravel()[1] == pytest.approx(low_rate)
@@ -71,7 +73,7 @@ def test_r2star_rejects_bad_echo_times():
 def test_r2star_noise_gives_no_bias_beyond_noise():
     rng = np.random.default_rng(1)
     clean = decay(np.full(4000, 20.0), TE)
-    noisy = clean + rng.normal(0, 5.0, clean.shape)   # SNR 200 at TE1
+    noisy = clean + rng.normal(0, 5.0, clean.shape)  # SNR 200 at TE1
     for method in ("trapezoid", "nonlinear"):
         r2 = R2starModel(tuple(TE), method).fit(noisy).r2star.ravel()
         standard_error = r2.std() / np.sqrt(r2.size)
@@ -82,18 +84,28 @@ def test_r2star_noise_gives_no_bias_beyond_noise():
 def test_r2_drops_first_echo_and_fits_offset():
     te = np.arange(1, 11) * 0.01
     signal = 1000 * np.exp(-np.array([12.5, 20.0])[:, None] * te) + 30.0
-    signal[:, 0] *= 0.8                                    # stimulated-echo distortion
+    signal[:, 0] *= 0.8  # stimulated-echo distortion
     data = signal.reshape(2, 1, 1, 10)
     with_offset = R2Model(tuple(te), offset=True).fit(data)
     np.testing.assert_allclose(with_offset.r2.ravel(), [12.5, 20.0], rtol=1e-4)
     without_drop = R2Model(tuple(te), offset=True, drop_first_echo=False).fit(data)
     assert abs(without_drop.r2.ravel()[0] - 12.5) > 0.1
-    fast = R2Model(tuple(te), method="loglinear").fit((1000 * np.exp(-15.0 * te)).reshape(1, 1, 1, 10))
+    fast = R2Model(tuple(te), method="loglinear").fit(
+        (1000 * np.exp(-15.0 * te)).reshape(1, 1, 1, 10)
+    )
     assert fast.r2.ravel()[0] == pytest.approx(15.0, rel=1e-6)
 
 
-MP2RAGE = dict(tr=5.0, ti1=0.7, ti2=2.5, flip1_deg=4, flip2_deg=5, echo_spacing=0.0068,
-               slices_per_slab=176, partial_fourier=6 / 8)
+MP2RAGE = dict(
+    tr=5.0,
+    ti1=0.7,
+    ti2=2.5,
+    flip1_deg=4,
+    flip2_deg=5,
+    echo_spacing=0.0068,
+    slices_per_slab=176,
+    partial_fourier=6 / 8,
+)
 
 
 def test_r1_lookup_recovers_t1_from_scanner_uni():
@@ -106,7 +118,9 @@ def test_r1_lookup_recovers_t1_from_scanner_uni():
 
 def test_r1_names_missing_parameters():
     with pytest.raises(FerretError, match="ti2, flip1_deg"):
-        R1Model({k: v for k, v in MP2RAGE.items() if k not in ("ti2", "flip1_deg")}).fit(np.zeros((2, 2, 2)))
+        R1Model({k: v for k, v in MP2RAGE.items() if k not in ("ti2", "flip1_deg")}).fit(
+            np.zeros((2, 2, 2))
+        )
 
 
 def test_scanner_t1map_units_detected():

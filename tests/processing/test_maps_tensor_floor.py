@@ -46,21 +46,30 @@ B0_VOLUMES = 3
 def gradient_scheme(directions: int = 30, bvalue: float = 1000.0) -> tuple[np.ndarray, np.ndarray]:
     """b=0 volumes then ``directions`` unit vectors spread over a hemisphere (Fibonacci)."""
     k = np.arange(directions) + 0.5
-    polar, azimuth = np.arccos(1 - k / directions), np.pi * (1 + 5 ** 0.5) * k
-    g = np.stack([np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)], 1)
+    polar, azimuth = np.arccos(1 - k / directions), np.pi * (1 + 5**0.5) * k
+    g = np.stack(
+        [np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)], 1
+    )
     bvecs = np.vstack([np.tile([1.0, 0.0, 0.0], (B0_VOLUMES, 1)), g])
     return np.r_[np.zeros(B0_VOLUMES), np.full(directions, bvalue)], bvecs
 
 
-def grey_matter_signal(bvals, bvecs, voxels: int = 400, snr: float = 30.0, seed: int = 1) -> np.ndarray:
+def grey_matter_signal(
+    bvals, bvecs, voxels: int = 400, snr: float = 30.0, seed: int = 1
+) -> np.ndarray:
     """Integer Rician magnitude of randomly oriented prolate tensors, S0 = 1000."""
     rng = np.random.default_rng(seed)
     axes = rng.normal(size=(voxels, 3))
     axes /= np.linalg.norm(axes, axis=1, keepdims=True)
-    tensors = EIGENVALUES[1] * np.eye(3) + (EIGENVALUES[0] - EIGENVALUES[1]) * axes[:, :, None] * axes[:, None, :]
+    tensors = (
+        EIGENVALUES[1] * np.eye(3)
+        + (EIGENVALUES[0] - EIGENVALUES[1]) * axes[:, :, None] * axes[:, None, :]
+    )
     clean = 1000.0 * np.exp(-bvals * np.einsum("ni,vij,nj->vn", bvecs, tensors, bvecs))
     sigma = 1000.0 / snr
-    return np.round(np.hypot(clean + rng.normal(0, sigma, clean.shape), rng.normal(0, sigma, clean.shape)))
+    return np.round(
+        np.hypot(clean + rng.normal(0, sigma, clean.shape), rng.normal(0, sigma, clean.shape))
+    )
 
 
 def ferret_md(signal, bvals, bvecs, method="ols"):
@@ -76,9 +85,9 @@ def dipy_md(signal, bvals, bvecs, method="OLS"):
 
 
 def fsl_dtifit_md(signal, bvals, bvecs):
-    """dtifit's ``tensorfit`` (OLS): log S = 0 for S <= 0, then S / S0 <= 0.01 floored at 0.01 S0."""
+    """Dtifit's ``tensorfit`` (OLS): log S = 0 for S <= 0, then S / S0 <= 0.01 floored at 0.01 S0."""
     positive_bmatrix = np.hstack([-design_matrix(bvals, bvecs)[:, :6], np.ones((len(bvals), 1))])
-    pinv = np.linalg.pinv(positive_bmatrix)                  # D = pinv @ (-log S), last entry -log S0
+    pinv = np.linalg.pinv(positive_bmatrix)  # D = pinv @ (-log S), last entry -log S0
     first = -(np.log(np.where(signal > 0, signal, 1.0)) @ pinv.T)
     s0 = np.where(first[:, 6] > -23, np.exp(-first[:, 6]), np.abs(signal).max(axis=1))
     s0 = np.where(s0 < signal.mean(axis=1), np.abs(signal).max(axis=1), s0)
@@ -125,21 +134,26 @@ def test_every_rule_agrees_where_no_measurement_is_zero(phantom):
     ours = ferret_md(signal, bvals, bvecs)
     for name in ("dipy OLS", "MRtrix -ols -iter 0", "FSL dtifit"):
         np.testing.assert_allclose(RULES[name](signal, bvals, bvecs), ours, rtol=1e-6, err_msg=name)
-    np.testing.assert_allclose(ferret_md(signal, bvals, bvecs, "wls"), dipy_md(signal, bvals, bvecs, "WLS"),
-                               rtol=1e-6)
-    np.testing.assert_allclose(mrtrix_md(signal, bvals, bvecs), ours, rtol=0.02)  # IWLS: a different estimator
+    np.testing.assert_allclose(
+        ferret_md(signal, bvals, bvecs, "wls"), dipy_md(signal, bvals, bvecs, "WLS"), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        mrtrix_md(signal, bvals, bvecs), ours, rtol=0.02
+    )  # IWLS: a different estimator
 
 
 @pytest.mark.parametrize("zeroed", [1, 3])
 def test_a_zero_measurement_is_left_out_instead_of_floored(phantom, zeroed):
     bvals, bvecs, signal = phantom
     damaged = signal.copy()
-    damaged[:, B0_VOLUMES:B0_VOLUMES + zeroed] = 0.0
-    bias = {name: float(np.median(rule(damaged, bvals, bvecs) / rule(signal, bvals, bvecs) - 1))
-            for name, rule in RULES.items()}
+    damaged[:, B0_VOLUMES : B0_VOLUMES + zeroed] = 0.0
+    bias = {
+        name: float(np.median(rule(damaged, bvals, bvecs) / rule(signal, bvals, bvecs) - 1))
+        for name, rule in RULES.items()
+    }
     for name in ("ferret OLS", "ferret WLS"):
         assert abs(bias[name]) < 0.005, bias
-    for name in ("dipy OLS", "MRtrix -ols -iter 0", "FSL dtifit"):   # the floors bias MD upwards
+    for name in ("dipy OLS", "MRtrix -ols -iter 0", "FSL dtifit"):  # the floors bias MD upwards
         assert bias[name] > 0.10, bias
     assert bias["MRtrix default (WLS + 2 IWLS)"] > abs(bias["ferret OLS"]), bias
 
@@ -150,14 +164,20 @@ def test_a_zero_b0_is_left_out_too(phantom):
     damaged[:, 0] = 0.0
     ratio = ferret_md(damaged, bvals, bvecs) / ferret_md(signal, bvals, bvecs)
     assert abs(np.median(ratio) - 1) < 0.005
-    assert abs(np.median(fsl_dtifit_md(damaged, bvals, bvecs) / fsl_dtifit_md(signal, bvals, bvecs)) - 1) > 0.005
+    assert (
+        abs(
+            np.median(fsl_dtifit_md(damaged, bvals, bvecs) / fsl_dtifit_md(signal, bvals, bvecs))
+            - 1
+        )
+        > 0.005
+    )
 
 
 def test_a_voxel_with_fewer_than_seven_measurements_left_is_background(phantom):
     bvals, bvecs, signal = phantom
     damaged = signal[:3].copy()
-    damaged[0, 7:] = 0.0          # 7 left: 3 b=0 + 4 directions, rank 5 < 7
-    damaged[1] = 0.0              # nothing left
+    damaged[0, 7:] = 0.0  # 7 left: 3 b=0 + 4 directions, rank 5 < 7
+    damaged[1] = 0.0  # nothing left
     damaged[2, B0_VOLUMES] = -5.0  # negative like zero: one left out, still fitted
     fit = TensorModel(bvals, bvecs).fit(damaged[:, None, None, :])
     assert (fit.partial_voxels, fit.unfitted_voxels) == (3, 2)
@@ -166,7 +186,9 @@ def test_a_voxel_with_fewer_than_seven_measurements_left_is_background(phantom):
     assert fit.md[2, 0, 0] == pytest.approx(ferret_md(signal[2:3], bvals, bvecs)[0], rel=0.05)
 
 
-def test_the_sidecar_and_a_qc_warning_count_the_voxels_fitted_without_a_measurement(tmp_path, capsys):
+def test_the_sidecar_and_a_qc_warning_count_the_voxels_fitted_without_a_measurement(
+    tmp_path, capsys
+):
     """The tiny study's tensor has exactly 7 measurements (b=0 + 6 b=1000): one zero leaves too few."""
     study = write_tiny_study(tmp_path / "study", participants=1, visits=1)
     raw = study / "sub-01" / "ses-01" / "dwi" / "sub-01_ses-01_dwi.nii.gz"
@@ -174,18 +196,22 @@ def test_the_sidecar_and_a_qc_warning_count_the_voxels_fitted_without_a_measurem
     data = np.asanyarray(image.dataobj).astype(np.float32)
     centre = tuple(n // 2 for n in data.shape[:3])
     block = tuple(slice(c - 1, c + 2) for c in centre)
-    data[block + (1,)] = 0.0                 # the first b=1000 volume zero-filled in a 3x3x3 block
+    data[block + (1,)] = 0.0  # the first b=1000 volume zero-filled in a 3x3x3 block
     nib.save(nib.Nifti1Image(data, image.affine, image.header), str(raw))
     assert ferret(["process", str(study), "--steps", "maps"]) == 0
     out = study / "derivatives" / "ferret" / "sub-01" / "ses-01" / "dwi"
-    parameters = json.loads((out / "sub-01_ses-01_model-tensor_param-md_dwimap.json").read_text())["Parameters"]
+    parameters = json.loads((out / "sub-01_ses-01_model-tensor_param-md_dwimap.json").read_text())[
+        "Parameters"
+    ]
     brain = np.asanyarray(nib.load(str(out / "sub-01_ses-01_desc-brain_mask.nii.gz")).dataobj) > 0
     damaged = int(brain[block].sum())
     assert damaged >= 20 and parameters["nonpositive_signal"] == "left out of the voxel's fit"
     assert parameters["partial_voxels"] == parameters["unfitted_voxels"] == damaged
-    md = np.asanyarray(nib.load(str(out / "sub-01_ses-01_model-tensor_param-md_dwimap.nii.gz")).dataobj)
+    md = np.asanyarray(
+        nib.load(str(out / "sub-01_ses-01_model-tensor_param-md_dwimap.nii.gz")).dataobj
+    )
     assert np.all(md[block] == 0) and md[brain].max() > 0
     warning = f"{damaged} brain voxels hold zero or negative DWI signal in some volumes"
     assert warning in capsys.readouterr().err
-    assert ferret(["process", str(study), "--steps", "maps"]) == 0   # cached: the same warning
+    assert ferret(["process", str(study), "--steps", "maps"]) == 0  # cached: the same warning
     assert warning in capsys.readouterr().err

@@ -9,8 +9,14 @@ import pytest
 from statsmodels.stats import inter_rater
 
 from processing.matching import match_by_overlap
-from processing.matching.agreement import (bland_altman, cohen_kappa, detection, dice_summary, fleiss_kappa,
-                                           voxel_dice)
+from processing.matching.agreement import (
+    bland_altman,
+    cohen_kappa,
+    detection,
+    dice_summary,
+    fleiss_kappa,
+    voxel_dice,
+)
 from processing.matching.clusters import cluster_sources
 
 
@@ -26,7 +32,9 @@ def test_detection_counts_and_f1_from_the_pairs():
     b = line_labels([(0, 4), (11, 15), (20, 22), (30, 33), (50, 52)])  # 5; the last two only B's
     result = detection(match_by_overlap(a, b, np.eye(4)))
     assert (result.n_a, result.n_b, result.pairs) == (4, 5, 3)
-    assert result.sensitivity_a == pytest.approx(3 / 5) and result.sensitivity_b == pytest.approx(3 / 4)
+    assert result.sensitivity_a == pytest.approx(3 / 5) and result.sensitivity_b == pytest.approx(
+        3 / 4
+    )
     assert result.f1 == pytest.approx(2 * 3 / (2 * 3 + 1 + 2))
     assert voxel_dice(a, b) == pytest.approx(2 * (4 + 3 + 2) / (14 + 15))
 
@@ -48,8 +56,12 @@ def test_cohen_kappa_equals_statsmodels_on_the_table():
     expected = inter_rater.cohens_kappa(direct)
     assert result.n == 22 == direct.sum()
     assert result.kappa == pytest.approx(expected.kappa)
-    assert (result.low, result.high) == pytest.approx((max(expected.kappa_low, -1), min(expected.kappa_upp, 1)))
-    assert expected.kappa_upp > 1 and "clipped" in result.note  # the asymptotic interval leaves [-1, 1]
+    assert (result.low, result.high) == pytest.approx(
+        (max(expected.kappa_low, -1), min(expected.kappa_upp, 1))
+    )
+    assert (
+        expected.kappa_upp > 1 and "clipped" in result.note
+    )  # the asymptotic interval leaves [-1, 1]
 
 
 def test_cohen_kappa_is_undefined_with_one_category_and_says_why():
@@ -77,11 +89,15 @@ def test_bland_altman_limits():
 
 def test_clusters_of_three_raters_and_completeness():
     a = line_labels([(0, 4), (10, 14), (20, 24)])
-    b = line_labels([(1, 5), (10, 12), (12, 14)])          # b splits a's second lesion
-    c = line_labels([(0, 3), (30, 33)])                     # c misses two, adds one
+    b = line_labels([(1, 5), (10, 12), (12, 14)])  # b splits a's second lesion
+    c = line_labels([(0, 3), (30, 33)])  # c misses two, adds one
     clusters = cluster_sources({"A": a, "B": b, "C": c})
     members = sorted(tuple(sorted((k, v) for k, v in cl.members.items())) for cl in clusters)
     assert (("A", (1,)), ("B", (1,)), ("C", (1,))) in members
     assert (("A", (2,)), ("B", (2, 3)), ("C", ())) in members
-    assert (("A", (3,)), ("B", ()), ("C", ())) in members and (("A", ()), ("B", ()), ("C", (2,))) in members
+    assert (("A", (3,)), ("B", ()), ("C", ())) in members and (
+        ("A", ()),
+        ("B", ()),
+        ("C", (2,)),
+    ) in members
     assert sum(cl.complete() for cl in clusters) == 1

@@ -27,7 +27,9 @@ def direct_dice(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.fixture
 def truth() -> np.ndarray:
     labels = np.zeros(SHAPE, np.int32)
-    for value, centre in enumerate([(8, 8, 5), (30, 8, 5), (8, 30, 12), (30, 30, 12), (20, 20, 9)], start=1):
+    for value, centre in enumerate(
+        [(8, 8, 5), (30, 8, 5), (8, 30, 12), (30, 30, 12), (20, 20, 9)], start=1
+    ):
         ball(labels, centre, 2.5, value)
     return labels
 
@@ -40,20 +42,24 @@ def test_identical_sources_match_every_lesion_with_dice_one(truth):
 
 def test_planted_differences_give_the_right_status_and_dice(truth):
     rater = truth.copy()
-    rater[rater == 2] = 0                                  # dropped by the rater
-    ball(rater, (20, 35, 3), 1.5, 9)                       # added far from every lesion
+    rater[rater == 2] = 0  # dropped by the rater
+    ball(rater, (20, 35, 3), 1.5, 9)  # added far from every lesion
     rater = np.where(rater == 3, 0, rater)
-    ball(rater, (9, 30, 12), 2.5, 3)                       # lesion 3 shifted by one voxel
-    ball(rater, (30, 30, 12), 3.5, 4)                      # lesion 4 dilated
+    ball(rater, (9, 30, 12), 2.5, 3)  # lesion 3 shifted by one voxel
+    ball(rater, (30, 30, 12), 3.5, 4)  # lesion 4 dilated
     rater[(rater == 5) & (np.indices(SHAPE)[0] >= 20)] = 7  # lesion 5 split in two
     matching = match_by_overlap(rater, truth, AFFINE)
     by_pair = {(r.a, r.b): r for r in matching.rows}
     assert by_pair[(None, 2)].status == "only-b" and by_pair[(9, None)].status == "only-a"
     assert by_pair[(1, 1)].status == "matched" and by_pair[(1, 1)].dice == 1.0
     assert by_pair[(3, 3)].dice == pytest.approx(direct_dice(rater == 3, truth == 3))
-    assert by_pair[(3, 3)].distance_mm == pytest.approx(0.8, abs=1e-9)  # one voxel of 0.8 mm along i
+    assert by_pair[(3, 3)].distance_mm == pytest.approx(
+        0.8, abs=1e-9
+    )  # one voxel of 0.8 mm along i
     assert by_pair[(4, 4)].dice == pytest.approx(direct_dice(rater == 4, truth == 4))
-    assert {by_pair[(5, 5)].status, by_pair[(7, 5)].status} == {"merged"}  # truth's 5 is two of the rater's
+    assert {by_pair[(5, 5)].status, by_pair[(7, 5)].status} == {
+        "merged"
+    }  # truth's 5 is two of the rater's
     assert by_pair[(5, 5)].assigned != by_pair[(7, 5)].assigned
     assert matching.only_a == [9] and matching.only_b == [2]
     assert len(matching.assigned) == 4 and matching.split_merged_groups() == 1
@@ -65,12 +71,14 @@ def test_assignment_maximises_total_dice_where_greedy_would_not():
     a = np.zeros((30, 1, 1), np.int32)
     b = np.zeros_like(a)
     a[0:10], a[10:20] = 1, 2
-    b[0:6], b[6:16] = 1, 2        # A1 overlaps B1 (6 voxels) and B2 (4); A2 overlaps B2 (6)
+    b[0:6], b[6:16] = 1, 2  # A1 overlaps B1 (6 voxels) and B2 (4); A2 overlaps B2 (6)
     matching = match_by_overlap(a, b, np.eye(4))
     kept = {(r.a, r.b) for r in matching.assigned}
     assert kept == {(1, 1), (2, 2)}
-    brute = max(itertools.permutations([1, 2]),
-                key=lambda perm: sum(direct_dice(a == i, b == j) for i, j in zip([1, 2], perm)))
+    brute = max(
+        itertools.permutations([1, 2]),
+        key=lambda perm: sum(direct_dice(a == i, b == j) for i, j in zip([1, 2], perm)),
+    )
     assert kept == set(zip([1, 2], brute))
 
 
@@ -79,13 +87,18 @@ def test_overlap_counts_equal_a_direct_loop_on_random_blobs():
     a = label_components(rng.random((30, 30, 12)) > 0.8)
     b = label_components(rng.random((30, 30, 12)) > 0.8)
     ids_a, ids_b, shared = overlap_counts(a, b)
-    direct = {(i, j): int(np.count_nonzero((a == i) & (b == j)))
-              for i in np.unique(a[a > 0]) for j in np.unique(b[(a == i) & (b > 0)])}
+    direct = {
+        (i, j): int(np.count_nonzero((a == i) & (b == j)))
+        for i in np.unique(a[a > 0])
+        for j in np.unique(b[(a == i) & (b > 0)])
+    }
     assert dict(zip(zip(ids_a.tolist(), ids_b.tolist()), shared.tolist())) == direct
     matching = match_by_overlap(a, b, AFFINE)
     seen_a = {r.a for r in matching.rows if r.a is not None}
     seen_b = {r.b for r in matching.rows if r.b is not None}
-    assert seen_a == set(np.unique(a[a > 0]).tolist()) and seen_b == set(np.unique(b[b > 0]).tolist())
+    assert seen_a == set(np.unique(a[a > 0]).tolist()) and seen_b == set(
+        np.unique(b[b > 0]).tolist()
+    )
     assigned = matching.assigned
     assert len({r.a for r in assigned}) == len(assigned) == len({r.b for r in assigned})
 
@@ -95,17 +108,21 @@ def test_lesion_table_centres_and_volumes_are_in_millimetres(truth):
     for row, lesion in enumerate(table.ids):
         ijk = np.argwhere(truth == lesion).mean(axis=0)
         assert np.allclose(table.centres[row], AFFINE[:3, :3] @ ijk + AFFINE[:3, 3])
-        assert table.volumes_mm3[row] == pytest.approx(np.count_nonzero(truth == lesion) * 0.8 * 0.8 * 2.0)
+        assert table.volumes_mm3[row] == pytest.approx(
+            np.count_nonzero(truth == lesion) * 0.8 * 0.8 * 2.0
+        )
 
 
 def test_distance_pairing_is_one_to_one_nearest_first_in_mm():
     a = np.zeros((20, 20, 10), np.int32)
     b = np.zeros_like(a)
-    a[5, 5, 2], a[5, 7, 2] = 1, 2       # 1.6 mm apart
-    b[5, 6, 2] = 1                      # 0.8 mm from both of A's
-    b[15, 15, 2] = 2                    # far: a false positive of B
-    b[5, 5, 4] = 3                      # 4 mm above A1 along the 2 mm axis: beyond 3 mm
-    matching = match_by_distance(LesionTable.from_labels(a, AFFINE), LesionTable.from_labels(b, AFFINE), 3.0)
+    a[5, 5, 2], a[5, 7, 2] = 1, 2  # 1.6 mm apart
+    b[5, 6, 2] = 1  # 0.8 mm from both of A's
+    b[15, 15, 2] = 2  # far: a false positive of B
+    b[5, 5, 4] = 3  # 4 mm above A1 along the 2 mm axis: beyond 3 mm
+    matching = match_by_distance(
+        LesionTable.from_labels(a, AFFINE), LesionTable.from_labels(b, AFFINE), 3.0
+    )
     matched = [(r.a, r.b) for r in matching.rows if r.status == "matched"]
     assert len(matched) == 1 and matched[0][1] == 1
     assert math.isclose(matching.rows[0].distance_mm, 0.8)

@@ -21,7 +21,9 @@ from processing.phantom.sampling import sample_grid
 from processing.phantom.study import ACQUISITION_ORDER
 
 CMI_KINDS = ("acmi", "ccmi")
-DWI_INDEX = ACQUISITION_ORDER.index("dwi")   # its place among a visit's acquisitions: its head position
+DWI_INDEX = ACQUISITION_ORDER.index(
+    "dwi"
+)  # its place among a visit's acquisitions: its head position
 
 
 def cmi_diameters(scale: str, seed: int, visits=(1, 4)) -> list[float]:
@@ -31,19 +33,25 @@ def cmi_diameters(scale: str, seed: int, visits=(1, 4)) -> list[float]:
     cmis = {lesion.label for lesion in participant.lesions if lesion.type in CMI_KINDS}
     diameters = []
     for visit in visits:
-        sampled = sample_grid(participant.anatomy, participant.lesions, visit, shape, affine,
-                              participant.world_from_anatomy(visit, DWI_INDEX))
+        sampled = sample_grid(
+            participant.anatomy,
+            participant.lesions,
+            visit,
+            shape,
+            affine,
+            participant.world_from_anatomy(visit, DWI_INDEX),
+        )
         shapes = measure_lesions(sampled.lesion.astype(np.int32), Grid(shape, affine))
         diameters += [shapes[label].diameter_mm for label in cmis if label in shapes]
-    assert len(diameters) >= len(cmis)        # every CMI is on the grid at least once
+    assert len(diameters) >= len(cmis)  # every CMI is on the grid at least once
     return diameters
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_small_scale_cmis_are_under_five_millimetres_on_the_dwi_grid(seed):
     diameters = cmi_diameters("small", seed)
-    assert max(diameters) < CMI_DIAMETER_LIMIT_MM, diameters      # was 7.3-9.9 mm
-    assert min(diameters) >= 3.0                                  # at least one 3 mm voxel: visible
+    assert max(diameters) < CMI_DIAMETER_LIMIT_MM, diameters  # was 7.3-9.9 mm
+    assert min(diameters) >= 3.0  # at least one 3 mm voxel: visible
 
 
 def test_tiny_scale_keeps_its_larger_cmis():

@@ -84,7 +84,9 @@ def test_acmi_follows_its_trajectory(truth):
         for k, session in enumerate(truth.sessions, start=1):
             values = lesion.values[session]
             if k < onset:
-                assert values["MD"] == pytest.approx(cortex["MD"]) and values["T1"] == pytest.approx(cortex["T1"])
+                assert values["MD"] == pytest.approx(cortex["MD"]) and values[
+                    "T1"
+                ] == pytest.approx(cortex["T1"])
             elif k == onset:
                 assert 0.6 * cortex["MD"] <= values["MD"] <= 0.7 * cortex["MD"]
                 assert values["R1"] < 1 / cortex["T1"] and values["R2"] < 1 / cortex["T2"]
@@ -112,14 +114,26 @@ def test_acmi_is_invisible_before_onset_and_visible_at_onset_in_unit1(phantom_no
 
 def test_unit1_is_the_marques_uni_of_the_true_t1_with_sidecar_parameters(phantom_noiseless, truth):
     uni, _ = _image(phantom_noiseless, truth, "ses-01", "MP2RAGE", "UNIT1")
-    sidecar = json.loads((phantom_noiseless / truth.acquisition("ses-01", "MP2RAGE").files[0]
-                          ).with_suffix("").with_suffix(".json").read_text())
+    sidecar = json.loads(
+        (phantom_noiseless / truth.acquisition("ses-01", "MP2RAGE").files[0])
+        .with_suffix("")
+        .with_suffix(".json")
+        .read_text()
+    )
     t1 = truth.acquisition("ses-01", "MP2RAGE").load_map("T1map")
     brain = t1 > 0
-    g1, g2 = mp2rage_signals(t1[brain], tr=sidecar["RepetitionTimePreparation"], ti1=0.7, ti2=2.5,
-                             flip1_deg=4, flip2_deg=5, echo_spacing=sidecar["RepetitionTimeExcitation"],
-                             slices_per_slab=sidecar["NumberShots"], partial_fourier=sidecar["PartialFourier"],
-                             inversion_efficiency=sidecar["InversionEfficiency"])
+    g1, g2 = mp2rage_signals(
+        t1[brain],
+        tr=sidecar["RepetitionTimePreparation"],
+        ti1=0.7,
+        ti2=2.5,
+        flip1_deg=4,
+        flip2_deg=5,
+        echo_spacing=sidecar["RepetitionTimeExcitation"],
+        slices_per_slab=sidecar["NumberShots"],
+        partial_fourier=sidecar["PartialFourier"],
+        inversion_efficiency=sidecar["InversionEfficiency"],
+    )
     expected = uni_to_scanner(mp2rage_uni(g1, g2)).astype(int)
     assert np.abs(uni[brain].astype(int) - expected).max() <= 1
 
@@ -135,7 +149,9 @@ def test_megre_magnitude_and_phase_follow_the_truth(phantom_noiseless, truth):
         phase, _ = _image(phantom_noiseless, truth, "ses-01", "MEGRE", f"echo-{echo}_part-phase")
         te = 0.00492 * echo
         ratio = mag[cortex] / (s0[cortex] * np.exp(-r2s[cortex] * te))
-        assert np.median(ratio) == pytest.approx(1.0, abs=2e-3)  # only intravoxel dephasing lowers it
+        assert np.median(ratio) == pytest.approx(
+            1.0, abs=2e-3
+        )  # only intravoxel dephasing lowers it
         assert np.all(ratio <= 1 + 1e-5)
         expected = -2 * np.pi * 42.577478e6 * 3.0 * 1e-6 * field * te
         np.testing.assert_allclose(np.angle(np.exp(1j * (phase - expected))), 0, atol=1e-3)
@@ -185,7 +201,7 @@ def test_dwi_bvecs_match_the_signal_and_the_motion(phantom_noiseless, truth):
     fibre /= np.linalg.norm(fibre, axis=1, keepdims=True)
     gradients = world_from_fsl_bvecs(bvecs.T, img.affine) @ acquisition.world_from_anatomy[:3, :3]
     m, f = md[tuple(ijk.T)], fa[tuple(ijk.T)]
-    d = m * f / np.sqrt(3 - 2 * f ** 2)
+    d = m * f / np.sqrt(3 - 2 * f**2)
     dw = bvals > 0
     predicted = (m - d)[:, None] + 3 * d[:, None] * (fibre @ gradients[dw].T) ** 2
     signal = data[tuple(ijk.T)].astype(float)

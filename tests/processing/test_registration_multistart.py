@@ -25,7 +25,9 @@ pytestmark = pytest.mark.slow
 
 def mean_error_mm(truth, matrix: np.ndarray, session: str) -> float:
     grid = np.stack(np.meshgrid(*[np.linspace(-50, 50, 5)] * 3), -1).reshape(-1, 3)
-    source = truth.acquisition(session, "MP2RAGE").world_from_anatomy @ np.c_[grid, np.ones(len(grid))].T
+    source = (
+        truth.acquisition(session, "MP2RAGE").world_from_anatomy @ np.c_[grid, np.ones(len(grid))].T
+    )
     expected = truth.world_transform((session, "MP2RAGE"), ("ses-01", "MP2RAGE"))
     return float(np.linalg.norm((matrix @ source - expected @ source)[:3], axis=0).mean())
 
@@ -39,7 +41,11 @@ def test_visit_link_reaches_the_truth_from_the_better_start(tmp_path):
     masks = volumes.mask(first, "UNIT1"), volumes.mask(second, "UNIT1")
     result = register_pair_images(fixed, moving, *masks, RegistrationParams())
     assert mean_error_mm(truth, result.fixed_from_moving, "ses-02") < 0.5
-    singles = [register_pair_images(fixed, moving, *masks, replace(RegistrationParams(), initialiser=start))
-               for start in ("header", "moments")]
+    singles = [
+        register_pair_images(
+            fixed, moving, *masks, replace(RegistrationParams(), initialiser=start)
+        )
+        for start in ("header", "moments")
+    ]
     assert result.metric <= min(s.metric for s in singles) + 0.01
     assert "better of header and moments" in result.start

@@ -51,7 +51,10 @@ def test_slab_is_registered_as_the_fixed_image(phantom_noiseless):
     anchor = registration_volume(visit.acquisitions[volume_key(visit, "UNIT1")])[:2]
     for key, expected in (("MESE", True), ("FLAIR", False), ("dwi", False)):
         image = registration_volume(visit.acquisitions[key])[:2]
-        assert source_should_be_fixed(anchor, image, brain_mask(*anchor), brain_mask(*image)) is expected, key
+        assert (
+            source_should_be_fixed(anchor, image, brain_mask(*anchor), brain_mask(*image))
+            is expected
+        ), key
 
 
 @pytest.mark.slow
@@ -63,8 +66,12 @@ def test_every_link_recovers_the_planted_motion(chain_study, chain):
         (target_session, target), (source_session, source) = pair.target, pair.source
         expected = _truth_b_from_a(truth, target_session, target, source_session, source)
         points = _brain_points(truth, target_session, target)
-        assert displacement_stats(pair.target_from_source, expected, points)["mean_mm"] < 0.3, pair.description
-        assert displacement_stats(np.eye(4), expected, points)["mean_mm"] > 1.0  # there was motion to recover
+        assert displacement_stats(pair.target_from_source, expected, points)["mean_mm"] < 0.3, (
+            pair.description
+        )
+        assert (
+            displacement_stats(np.eye(4), expected, points)["mean_mm"] > 1.0
+        )  # there was motion to recover
 
 
 @pytest.mark.slow
@@ -82,18 +89,24 @@ def test_composed_transforms_and_cache(chain_study, chain):
     assert json.loads(path.with_suffix(".json").read_text())["QCFlags"] == []
     again = register_participant(participant)
     assert all(pair.cached for pair in again.pairs)
-    np.testing.assert_allclose(again.ref_from[(participant.visits[1].session, "dwi")],
-                               result.ref_from[(participant.visits[1].session, "dwi")])
+    np.testing.assert_allclose(
+        again.ref_from[(participant.visits[1].session, "dwi")],
+        result.ref_from[(participant.visits[1].session, "dwi")],
+    )
 
 
 def test_flagged_link_is_reported_not_silently_composed(phantom_noiseless, tmp_path):
     root = tmp_path / "study"
-    shutil.copytree(phantom_noiseless, root, ignore=shutil.ignore_patterns("ferret", "ses-02", "ses-03"))
+    shutil.copytree(
+        phantom_noiseless, root, ignore=shutil.ignore_patterns("ferret", "ses-02", "ses-03")
+    )
     participant = discover(root).participant("sub-01")
     participant.visits = participant.visits[:1]
     visit = participant.visits[0]
     visit.acquisitions = {k: visit.acquisitions[k] for k in ("UNIT1", "MP2RAGE", "epi")}
-    fast = RegistrationParams(poor_metric=-5.0, iterations=10, shrink_factors=(2,), smoothing_sigmas_mm=(4.0,))
+    fast = RegistrationParams(
+        poor_metric=-5.0, iterations=10, shrink_factors=(2,), smoothing_sigmas_mm=(4.0,)
+    )
     result = register_participant(participant, ChainSettings(reference="anchor", params=fast))
     assert [pair.description for pair in result.flagged] == ["ses-01 epi -> ses-01 UNIT1"]
     assert result.flagged[0].flags == ["poor_metric"]

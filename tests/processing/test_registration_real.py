@@ -35,16 +35,22 @@ def patient01(real_data):
     images = {name: load_nifti(raw / f"{name}.nii.gz")[:2] for name in names}
     masks = {name: brain_mask(*image) for name, image in images.items()}
     points = mask_points(masks["study1_FLAIR"], images["study1_FLAIR"][1], max_points=5000)
-    truth = (read_itk_transform(raw / "study1_FLAIR_to_common_space.txt")
-             @ np.linalg.inv(read_itk_transform(raw / "study2_FLAIR_to_common_space.txt")))
+    truth = read_itk_transform(raw / "study1_FLAIR_to_common_space.txt") @ np.linalg.inv(
+        read_itk_transform(raw / "study2_FLAIR_to_common_space.txt")
+    )
     return raw, images, masks, points, truth
 
 
 def _register(patient, moving, params, moved=np.eye(4)):
     _, images, masks, _, _ = patient
     array, affine = images[moving]
-    return register_pair_images(images["study1_FLAIR"], (array, moved @ affine), masks["study1_FLAIR"],
-                                masks[moving], params)
+    return register_pair_images(
+        images["study1_FLAIR"],
+        (array, moved @ affine),
+        masks["study1_FLAIR"],
+        masks[moving],
+        params,
+    )
 
 
 @pytest.mark.slow
@@ -58,7 +64,9 @@ def test_visit2_to_visit1_matches_dataset_transform_and_survives_a_misaligned_st
     assert aligned.flags == []
     moved = rigid_matrix((15.0, 0.0, 0.0), (20.0, 0.0, 0.0), centre_mm=points.mean(axis=0))
     misaligned = _register(patient01, "study2_FLAIR", FAST, moved)
-    error = displacement_stats(misaligned.fixed_from_moving, truth @ np.linalg.inv(moved), points)["mean_mm"]
+    error = displacement_stats(misaligned.fixed_from_moving, truth @ np.linalg.inv(moved), points)[
+        "mean_mm"
+    ]
     assert error < stats["mean_mm"] + 0.5, (error, stats)
     # the 15 degree, 20 mm start is far from the header alignment: QC says so
     assert "far_from_header_rotation" in misaligned.flags
@@ -72,14 +80,21 @@ def test_t1w_and_t2w_to_flair_are_close_to_dataset_intrastudy(patient01):
     for name in ("T1W", "T2W"):
         result = _register(patient01, f"study1_{name}", params)
         other_from_flair = read_itk_transform(raw / f"study1_{name}_intrastudy_to_FLAIR.txt")
-        stats = displacement_stats(result.fixed_from_moving, np.linalg.inv(other_from_flair), patient01[3])
+        stats = displacement_stats(
+            result.fixed_from_moving, np.linalg.inv(other_from_flair), patient01[3]
+        )
         assert stats["mean_mm"] < 2.0 and result.flags == [], (name, stats, result.flags)
 
 
 @pytest.mark.realdata
 def test_fixed_seed_gives_identical_results(patient01):
-    params = RegistrationParams(working_spacing_mm=4.0, sampling_fraction=0.1, iterations=15, initialiser="header",
-                                poor_metric=1.0)
+    params = RegistrationParams(
+        working_spacing_mm=4.0,
+        sampling_fraction=0.1,
+        iterations=15,
+        initialiser="header",
+        poor_metric=1.0,
+    )
     first = _register(patient01, "study2_FLAIR", params)
     second = _register(patient01, "study2_FLAIR", params)
     np.testing.assert_allclose(first.fixed_from_moving, second.fixed_from_moving, atol=1e-6)

@@ -11,7 +11,14 @@ import pytest
 
 from processing.annotations.spaces import reference_grid
 from processing.errors import FerretError
-from processing.registration.chain import ChainSettings, anchor_key, pair_tasks, anchors_of, reference_key, reference_link_key
+from processing.registration.chain import (
+    ChainSettings,
+    anchor_key,
+    anchors_of,
+    pair_tasks,
+    reference_key,
+    reference_link_key,
+)
 from processing.study import discover
 from processing.study.example import write_tiny_study
 
@@ -59,7 +66,9 @@ def test_dwi_only_study_anchors_on_the_dwi_and_needs_no_reference_link(study):
     assert anchor_key(visit, SETTINGS) == "dwi" and reference_key(visit, SETTINGS) == "dwi"
     assert reference_link_key(visit, SETTINGS) is None  # the DWI anchors itself: no link to look up
     tasks = pair_tasks(participant, anchors_of(participant, SETTINGS))
-    assert [(t.moving[0].session, t.moving[1], t.fixed[1]) for t in tasks] == [("ses-02", "dwi", "dwi")]
+    assert [(t.moving[0].session, t.moving[1], t.fixed[1]) for t in tasks] == [
+        ("ses-02", "dwi", "dwi")
+    ]
 
 
 def test_study_without_dwi_uses_the_anchor_grid_everywhere(study):
@@ -67,7 +76,9 @@ def test_study_without_dwi_uses_the_anchor_grid_everywhere(study):
     visit = first_visit(study)
     assert reference_key(visit, SETTINGS) == "UNIT1" and reference_link_key(visit, SETTINGS) is None
     grid = reference_grid(study, "sub-01")  # was: "no DWI found to define the reference space"
-    shape, affine = header_grid_of(study / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_UNIT1.nii.gz")
+    shape, affine = header_grid_of(
+        study / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_UNIT1.nii.gz"
+    )
     assert grid.shape == shape and np.allclose(grid.affine, affine)
 
 

@@ -52,7 +52,9 @@ def test_known_rotation_converts_between_lps_and_ras():
     point_ras = np.array([10.0, -2.0, 6.0])
     point_lps = spaces.ras_points_from_lps(point_ras)
     moved_lps = apply_matrix(lps, point_lps[None])[0]
-    np.testing.assert_allclose(spaces.ras_points_from_lps(moved_lps), apply_matrix(ras, point_ras[None])[0])
+    np.testing.assert_allclose(
+        spaces.ras_points_from_lps(moved_lps), apply_matrix(ras, point_ras[None])[0]
+    )
     np.testing.assert_allclose(lps[:3, 3], [-3.0, -4.0, 5.0])
     np.testing.assert_allclose(spaces.ras_from_lps_matrix(lps), ras)
 
@@ -64,7 +66,9 @@ def test_itk_file_round_trip(tmp_path):
 
 
 def test_itk_file_written_in_lps(tmp_path):
-    path = spaces.write_itk_transform(tmp_path / "t.txt", rigid_matrix(translation_mm=(1.0, 2.0, 3.0)))
+    path = spaces.write_itk_transform(
+        tmp_path / "t.txt", rigid_matrix(translation_mm=(1.0, 2.0, 3.0))
+    )
     transform = sitk.ReadTransform(str(path))
     np.testing.assert_allclose(transform.TransformPoint((0.0, 0.0, 0.0)), (-1.0, -2.0, 3.0))
 
@@ -72,9 +76,11 @@ def test_itk_file_written_in_lps(tmp_path):
 def test_reads_centred_matrix_offset_file(tmp_path):
     # ITK files with a centre (as the open MS dataset's) map x -> A (x - c) + c + t.
     path = tmp_path / "centred.txt"
-    path.write_text("#Insight Transform File V1.0\n#Transform 0\n"
-                    "Transform: MatrixOffsetTransformBase_double_3_3\n"
-                    "Parameters: 0 -1 0 1 0 0 0 0 1 1 2 3\nFixedParameters: 10 20 30\n")
+    path.write_text(
+        "#Insight Transform File V1.0\n#Transform 0\n"
+        "Transform: MatrixOffsetTransformBase_double_3_3\n"
+        "Parameters: 0 -1 0 1 0 0 0 0 1 1 2 3\nFixedParameters: 10 20 30\n"
+    )
     ras = spaces.read_itk_transform(path)
     lps_point = np.array([11.0, 20.0, 30.0])
     a = np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1.0]])

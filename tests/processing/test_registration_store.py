@@ -17,10 +17,25 @@ def _transform_with_input(root):
     source = root / "sub-01" / "ses-01" / "anat" / "sub-01_ses-01_FLAIR.nii.gz"
     source.parent.mkdir(parents=True)
     source.write_bytes(b"not really an image, but bytes with a checksum")
-    path = root / "derivatives" / "ferret" / "sub-01" / "ses-01" / "xfm" / "sub-01_ses-01_from-FLAIR_to-UNIT1_xfm.txt"
+    path = (
+        root
+        / "derivatives"
+        / "ferret"
+        / "sub-01"
+        / "ses-01"
+        / "xfm"
+        / "sub-01_ses-01_from-FLAIR_to-UNIT1_xfm.txt"
+    )
     path.parent.mkdir(parents=True)
-    store.write_transform(path, np.eye(4), source="FLAIR", target="UNIT1", method="test",
-                          parameters={"seed": 1}, inputs=[source])
+    store.write_transform(
+        path,
+        np.eye(4),
+        source="FLAIR",
+        target="UNIT1",
+        method="test",
+        parameters={"seed": 1},
+        inputs=[source],
+    )
     return path, source
 
 
@@ -28,9 +43,13 @@ def test_the_cache_survives_moving_the_study_but_not_a_changed_input(tmp_path):
     path, source = _transform_with_input(tmp_path / "old" / "study")
     moved_root = tmp_path / "new" / "place"
     shutil.copytree(tmp_path / "old" / "study", moved_root)
-    moved_path, moved_source = (moved_root / p.relative_to(tmp_path / "old" / "study") for p in (path, source))
+    moved_path, moved_source = (
+        moved_root / p.relative_to(tmp_path / "old" / "study") for p in (path, source)
+    )
     assert store.is_cached(moved_path, {"seed": 1}, [moved_source], root=moved_root)
-    assert not store.is_cached(moved_path, {"seed": 1}, [moved_source])  # absolute paths: the old behaviour
+    assert not store.is_cached(
+        moved_path, {"seed": 1}, [moved_source]
+    )  # absolute paths: the old behaviour
     assert not store.is_cached(moved_path, {"seed": 2}, [moved_source], root=moved_root)
     moved_source.write_bytes(b"other bytes")
     assert not store.is_cached(moved_path, {"seed": 1}, [moved_source], root=moved_root)
@@ -64,8 +83,9 @@ def test_stored_warnings_list_each_flagged_link_once(tmp_path):
     paths = []
     for key in ("MESE", "FLAIR", "dwi"):
         path = tmp_path / f"sub-01_ses-02_from-{key}_to-ref_mode-image_xfm.txt"
-        flags = ["ses-02 UNIT1 -> ses-01 UNIT1: poor_metric"] + (["ses-02 MESE -> ses-02 UNIT1: far_from_header"]
-                                                                 if key == "MESE" else [])
+        flags = ["ses-02 UNIT1 -> ses-01 UNIT1: poor_metric"] + (
+            ["ses-02 MESE -> ses-02 UNIT1: far_from_header"] if key == "MESE" else []
+        )
         path.with_suffix(".json").write_text(json.dumps({"QCFlags": flags if key != "dwi" else []}))
         paths.append(path)
     lines = stored_warnings(paths + [tmp_path / "missing_xfm.txt"])

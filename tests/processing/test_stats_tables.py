@@ -24,7 +24,16 @@ ROWS = [
 
 def test_group_table_rows_and_tests():
     columns, rows = group_table(ROWS, "group", continuous=["age"], categorical=["sex"])
-    assert columns == ["variable", "type", "SVD (n=3)", "control (n=3)", "missing", "test", "statistic", "p"]
+    assert columns == [
+        "variable",
+        "type",
+        "SVD (n=3)",
+        "control (n=3)",
+        "missing",
+        "test",
+        "statistic",
+        "p",
+    ]
     age, sex = rows
     assert age["SVD (n=3)"] == "72.5 [71.25-73.75]" and age["control (n=3)"] == "62 [61-63]"
     assert age["missing"] == 1 and age["test"] == "Mann-Whitney U"

@@ -10,9 +10,18 @@ import pytest
 from scipy import stats
 from statsmodels.stats.anova import AnovaRM
 
-from processing.stats import (categorical_test, class_values, continuous_test, cross_tabulate,
-                              format_proportion, median_iqr, paired_ttest, rm_anova,
-                              timecourse_statistics, wilson_interval)
+from processing.stats import (
+    categorical_test,
+    class_values,
+    continuous_test,
+    cross_tabulate,
+    format_proportion,
+    median_iqr,
+    paired_ttest,
+    rm_anova,
+    timecourse_statistics,
+    wilson_interval,
+)
 from processing.timecourses import CLASSES, ONSET, POST, PRE
 
 
@@ -30,27 +39,42 @@ def test_rm_anova_by_hand():
     result = rm_anova({"s1": [1, 4, 5], "s2": [2, 5, 8], "s3": [3, 3, 5]})
     assert result["F"] == pytest.approx(9.0)
     assert (result["df_num"], result["df_den"], result["n"]) == (2, 4, 3)
-    assert result["p"] == pytest.approx(1 / 5.5 ** 2)  # F(2, 4) survival: (1 + 2F/4)^-2
+    assert result["p"] == pytest.approx(1 / 5.5**2)  # F(2, 4) survival: (1 + 2F/4)^-2
 
 
 def test_rm_anova_and_ttests_match_direct_library_calls():
     rng = np.random.default_rng(3)
     values = rng.normal([0.0, 1.0, 0.4], 0.8, size=(12, 3))
-    frame = pd.DataFrame([{"s": i, "c": c, "v": values[i, j]} for i in range(12) for j, c in enumerate("abc")])
+    frame = pd.DataFrame(
+        [{"s": i, "c": c, "v": values[i, j]} for i in range(12) for j, c in enumerate("abc")]
+    )
     direct = AnovaRM(frame, "v", "s", within=["c"]).fit().anova_table.loc["c"]
     ours = rm_anova({i: values[i] for i in range(12)})
-    assert ours["F"] == pytest.approx(direct["F Value"]) and ours["p"] == pytest.approx(direct["Pr > F"])
+    assert ours["F"] == pytest.approx(direct["F Value"]) and ours["p"] == pytest.approx(
+        direct["Pr > F"]
+    )
     scipy_result = stats.ttest_rel(values[:, 2], values[:, 0])
     ours = paired_ttest(values[:, 0], values[:, 2])
-    assert ours["t"] == pytest.approx(scipy_result.statistic) and ours["p"] == pytest.approx(scipy_result.pvalue)
+    assert ours["t"] == pytest.approx(scipy_result.statistic) and ours["p"] == pytest.approx(
+        scipy_result.pvalue
+    )
     low, high = scipy_result.confidence_interval(0.95)
     assert (ours["ci_low"], ours["ci_high"]) == pytest.approx((low, high))
 
 
 def _rows(lesion, values, excluded=False, parameter="MD"):
-    return [{"participant": "sub-01", "rater": "A", "lesion_id": lesion, "parameter": parameter,
-             "visit_class": name, "excluded": excluded, "normalised_difference": value}
-            for name, value in zip(CLASSES, values)]
+    return [
+        {
+            "participant": "sub-01",
+            "rater": "A",
+            "lesion_id": lesion,
+            "parameter": parameter,
+            "visit_class": name,
+            "excluded": excluded,
+            "normalised_difference": value,
+        }
+        for name, value in zip(CLASSES, values)
+    ]
 
 
 def test_timecourse_statistics_uses_complete_included_lesions_only():
@@ -65,7 +89,9 @@ def test_timecourse_statistics_uses_complete_included_lesions_only():
     assert anova["statistic"] == pytest.approx(rm_anova(values)["F"])
     matrix = np.array(list(values.values()))
     assert pre_onset["comparison"] == f"{ONSET} - {PRE}"
-    assert pre_onset["statistic"] == pytest.approx(stats.ttest_rel(matrix[:, 1], matrix[:, 0]).statistic)
+    assert pre_onset["statistic"] == pytest.approx(
+        stats.ttest_rel(matrix[:, 1], matrix[:, 0]).statistic
+    )
     assert pre_post["comparison"] == f"{POST} - {PRE}"
     assert onset_post["mean_difference"] == pytest.approx(np.mean(matrix[:, 2] - matrix[:, 1]))
     ps = sorted(r["p"] for r in table[1:])
@@ -115,8 +141,12 @@ def test_chi_square_without_correction_by_hand_and_fisher_when_expected_small():
 def test_cross_tabulation_of_ratings():
     onset = ["hypo", "iso", "hypo", None, "hyper", "hypo"]
     last = ["hypo", "hypo", "iso", "iso", "hyper", "hypo"]
-    table = cross_tabulate(onset, last, first_levels=["hyper", "iso", "hypo"],
-                           second_levels=["hyper", "iso", "hypo", "not assessable"])
+    table = cross_tabulate(
+        onset,
+        last,
+        first_levels=["hyper", "iso", "hypo"],
+        second_levels=["hyper", "iso", "hypo", "not assessable"],
+    )
     assert table.counts.tolist() == [[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 2, 0]]
     columns, rows = table.as_rows("onset", "last")
     assert columns[0] == "onset \\ last" and rows[-1]["total"] == 5 and rows[2]["hypo"] == 2

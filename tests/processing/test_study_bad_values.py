@@ -57,8 +57,10 @@ def test_mp2rage_parameter_that_is_not_a_number_is_an_error(study):
         sidecars.mp2rage_parameters(acq)
     assert f"FlipAngle in {sidecar} is not a number" in err.value.message()
     problems = validate(study)
-    assert any("FlipAngle" in p.message and "not a number" in p.message and p.severity == "error"
-               for p in problems), problems
+    assert any(
+        "FlipAngle" in p.message and "not a number" in p.message and p.severity == "error"
+        for p in problems
+    ), problems
 
 
 def test_participants_row_with_a_wrong_number_of_fields_is_an_error(study):

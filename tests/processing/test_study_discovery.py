@@ -30,7 +30,16 @@ def test_participants_visits_and_acquisitions(tiny):
     assert study.name == "tiny" and list(study.participants) == ["sub-01", "sub-02"]
     visit = study.participant("sub-01").visits[1]
     assert visit.session == "ses-02" and visit.weeks_since_baseline == pytest.approx(4.0)
-    assert set(visit.acquisitions) == {"MEGRE", "MESE", "MP2RAGE", "UNIT1", "FLAIR", "T1w", "dwi", "epi"}
+    assert set(visit.acquisitions) == {
+        "MEGRE",
+        "MESE",
+        "MP2RAGE",
+        "UNIT1",
+        "FLAIR",
+        "T1w",
+        "dwi",
+        "epi",
+    }
     megre = visit.acquisitions["MEGRE"]
     assert [f.echo for f in megre.part("mag")] == [1, 2, 3] == [f.echo for f in megre.part("phase")]
     assert megre.echo_times == [0.005, 0.01, 0.015]
@@ -41,8 +50,15 @@ def test_participants_visits_and_acquisitions(tiny):
 
 
 def test_visits_ordered_by_date_not_label(tiny):
-    _set_sessions(tiny, "sub-01", [("ses-01", "2021-03-01T09:00:00"), ("ses-02", "2021-01-04T09:00:00"),
-                                   ("ses-03", "2021-01-18T09:00:00")])
+    _set_sessions(
+        tiny,
+        "sub-01",
+        [
+            ("ses-01", "2021-03-01T09:00:00"),
+            ("ses-02", "2021-01-04T09:00:00"),
+            ("ses-03", "2021-01-18T09:00:00"),
+        ],
+    )
     visits = discover(tiny).participant("sub-01").visits
     assert [v.session for v in visits] == ["ses-02", "ses-03", "ses-01"]
     assert [v.weeks_since_baseline for v in visits] == pytest.approx([0.0, 2.0, 8.0])
@@ -53,7 +69,8 @@ def test_dates_fall_back_to_scans_table_then_sidecars(tiny):
     ses1 = tiny / "sub-01" / "ses-01"
     (ses1 / "sub-01_ses-01_scans.tsv").write_text(
         "filename\tacq_time\nanat/sub-01_ses-01_FLAIR.nii.gz\t2020-06-02T10:00:00\n"
-        "anat/sub-01_ses-01_T1w.nii.gz\t2020-06-01T10:00:00\n")
+        "anat/sub-01_ses-01_T1w.nii.gz\t2020-06-01T10:00:00\n"
+    )
     flair_json = tiny / "sub-01" / "ses-02" / "anat" / "sub-01_ses-02_FLAIR.json"
     flair_json.write_text(json.dumps({"AcquisitionDateTime": "2020-06-15T10:00:00"}))
     visits = discover(tiny).participant("sub-01").visits
@@ -74,8 +91,12 @@ def test_participants_from_table_and_folders(tiny):
 def test_ferret_derivatives_found_others_ignored(tiny):
     out = tiny / "derivatives" / "ferret" / "sub-01" / "ses-02" / "anat"
     out.mkdir(parents=True)
-    for name in ("sub-01_ses-02_R2starmap.nii.gz", "sub-01_ses-02_R2starmap.json",
-                 ".sub-01_ses-02_R1map.abc.part.nii.gz", ".DS_Store"):
+    for name in (
+        "sub-01_ses-02_R2starmap.nii.gz",
+        "sub-01_ses-02_R2starmap.json",
+        ".sub-01_ses-02_R1map.abc.part.nii.gz",
+        ".DS_Store",
+    ):
         (out / name).write_bytes(b"x")
     xfm = tiny / "derivatives" / "ferret" / "sub-01" / "xfm"
     xfm.mkdir()
@@ -97,9 +118,13 @@ def test_multi_echo_as_one_4d_file(tiny):
         path.unlink()
     affine = np.eye(4)
     for part in ("mag", "phase"):
-        nib.save(nib.Nifti1Image(np.ones((4, 4, 3, 3), np.float32), affine),
-                 anat / f"sub-02_ses-01_part-{part}_MEGRE.nii.gz")
-    (anat / "sub-02_ses-01_part-mag_MEGRE.json").write_text(json.dumps({"EchoTime": [0.004, 0.008, 0.012]}))
+        nib.save(
+            nib.Nifti1Image(np.ones((4, 4, 3, 3), np.float32), affine),
+            anat / f"sub-02_ses-01_part-{part}_MEGRE.nii.gz",
+        )
+    (anat / "sub-02_ses-01_part-mag_MEGRE.json").write_text(
+        json.dumps({"EchoTime": [0.004, 0.008, 0.012]})
+    )
     megre = discover(tiny).participant("sub-02").visit("ses-01").acquisitions["MEGRE"]
     assert megre.echoes_in_volumes and megre.echo_times == [0.004, 0.008, 0.012]
     assert [f.entities["part"] for f in megre.files] == ["mag", "phase"]
@@ -132,7 +157,10 @@ def test_non_bids_and_misplaced_files_are_skipped(tiny):
     anat = tiny / "sub-01" / "ses-01" / "anat"
     (anat / "scan 3.nii.gz").write_bytes(b"x")
     (anat / "sub-02_ses-01_FLAIR.nii.gz").write_bytes(b"x")  # wrong participant for this folder
-    shutil.copy(anat / "sub-01_ses-01_FLAIR.nii.gz", tiny / "sub-01" / "ses-01" / "dwi" / "sub-01_ses-01_FLAIR.nii.gz")
+    shutil.copy(
+        anat / "sub-01_ses-01_FLAIR.nii.gz",
+        tiny / "sub-01" / "ses-01" / "dwi" / "sub-01_ses-01_FLAIR.nii.gz",
+    )
     acqs = discover(tiny).participant("sub-01").visit("ses-01").acquisitions
     assert [f.path.parent.name for f in acqs["FLAIR"].files] == ["anat"]
 

@@ -24,11 +24,16 @@ def test_raw_part_of_a_study_is_refused_with_a_fix(study, relative):
     assert raw_study_holding(target) == study.resolve()
     with pytest.raises(FerretError) as err:
         check_output_location(target)
-    assert "raw study" in err.value.problem and "derivatives" in err.value.fix and err.value.path == target
+    assert (
+        "raw study" in err.value.problem
+        and "derivatives" in err.value.fix
+        and err.value.path == target
+    )
 
 
-@pytest.mark.parametrize("relative", ["derivatives/x.csv", "derivatives/ferret/sub-01/t.csv",
-                                      "../elsewhere/t.csv"])
+@pytest.mark.parametrize(
+    "relative", ["derivatives/x.csv", "derivatives/ferret/sub-01/t.csv", "../elsewhere/t.csv"]
+)
 def test_derivatives_and_other_folders_are_allowed(study, relative):
     target = study / relative
     assert raw_study_holding(target) is None

@@ -37,17 +37,32 @@ def _open_ms(real: Path, root: Path) -> None:
         label, raw = f"sub-ms{number}", real / "open_ms_longitudinal" / f"patient{number}" / "raw"
         for ses, study in (("ses-01", "study1"), ("ses-02", "study2")):
             for source, suffix in (("FLAIR", "FLAIR"), ("T1W", "T1w"), ("T2W", "T2w")):
-                _link(raw / f"{study}_{source}.nii.gz", root / label / ses / "anat" / f"{label}_{ses}_{suffix}.nii.gz")
-        _sessions(root, label, ["2014-01-06T10:00:00", f"{np.datetime64('2014-01-06') + days}T10:00:00"])
+                _link(
+                    raw / f"{study}_{source}.nii.gz",
+                    root / label / ses / "anat" / f"{label}_{ses}_{suffix}.nii.gz",
+                )
+        _sessions(
+            root, label, ["2014-01-06T10:00:00", f"{np.datetime64('2014-01-06') + days}T10:00:00"]
+        )
         common = root / "derivatives" / "ferret" / label / "common"
         _link(raw / "gt.nii.gz", common / f"{label}_desc-change_mask.nii.gz")
-        _link(raw.parent / "coregistered_brainmask.nii.gz", common / f"{label}_desc-brain_mask.nii.gz")
+        _link(
+            raw.parent / "coregistered_brainmask.nii.gz", common / f"{label}_desc-brain_mask.nii.gz"
+        )
     mni = real / "open_ms_consensus_mni" / "patient07"
     anat = root / "sub-ms07" / "ses-01" / "anat"
     for source, name in (("FLAIR", "FLAIR"), ("T1", "T1w"), ("T1POST", "ce-gd_T1w"), ("T2", "T2w")):
         _link(next(mni.glob(f"{source}_N4*")), anat / f"sub-ms07_ses-01_{name}.nii.gz")
-    _link(next(mni.glob("GOLD_STANDARD*")), root / "derivatives" / "ferret" / "sub-ms07" / "ses-01"
-          / "anat" / "sub-ms07_ses-01_desc-consensus_mask.nii.gz")
+    _link(
+        next(mni.glob("GOLD_STANDARD*")),
+        root
+        / "derivatives"
+        / "ferret"
+        / "sub-ms07"
+        / "ses-01"
+        / "anat"
+        / "sub-ms07_ses-01_desc-consensus_mask.nii.gz",
+    )
     _sessions(root, "sub-ms07", ["2016-05-02T09:00:00"])
 
 
@@ -55,15 +70,19 @@ def _canon_and_philips(real: Path, root: Path) -> None:
     dwi = root / "sub-canon" / "ses-01" / "dwi"
     for series, name in (("3000_DTI_PA-ortho_cl", "dwi"), ("4000_DTI_AP-ortho_cl", "dir-AP_dwi")):
         for ext in (".nii.gz", ".bval", ".bvec", ".json"):
-            _link(real / "canon_dwi" / "nifti" / (series + ext), dwi / f"sub-canon_ses-01_{name}{ext}")
+            _link(
+                real / "canon_dwi" / "nifti" / (series + ext), dwi / f"sub-canon_ses-01_{name}{ext}"
+            )
     _sessions(root, "sub-canon", ["2019-03-01T08:00:00"])
     anat = root / "sub-philips" / "ses-01" / "anat"
     source = real / "philips_dualecho_gre"
     for echo in (1, 2):
         for tag, part in (("", "mag"), ("_ph", "phase")):
             for ext in (".nii.gz", ".json"):
-                _link(source / f"2001_WIP_fcMRI_Field_Mapping_cl_e{echo}{tag}{ext}",
-                      anat / f"sub-philips_ses-01_echo-{echo}_part-{part}_MEGRE{ext}")
+                _link(
+                    source / f"2001_WIP_fcMRI_Field_Mapping_cl_e{echo}{tag}{ext}",
+                    anat / f"sub-philips_ses-01_echo-{echo}_part-{part}_MEGRE{ext}",
+                )
     _sessions(root, "sub-philips", ["2018-07-01T08:00:00"])
 
 
@@ -79,7 +98,9 @@ def _romeo(real: Path, root: Path) -> dict[str, Path]:
     }
     _link(crop / "small" / "Mag.nii", files["mag4d"])
     _link(crop / "small" / "Phase.nii", files["phase4d"])
-    _write(files["mag4d"].with_suffix(".json"), {"EchoTime": [0.004, 0.008, 0.012]})  # the source's values
+    _write(
+        files["mag4d"].with_suffix(".json"), {"EchoTime": [0.004, 0.008, 0.012]}
+    )  # the source's values
     _link(crop / "small2" / "Mag.nii", files["mag3d"])
     _link(crop / "small2" / "Phase.nii", files["phase3d"])
     _link(crop / "small" / "phase_with_nan.nii", files["nan"])
@@ -91,11 +112,17 @@ def _siemens_mp2rage(real: Path, root: Path) -> Path:
     anat = root / "sub-siemens" / "ses-01" / "anat"
     anat.mkdir(parents=True)
     image = nib.Nifti1Image(np.full((8, 8, 6), 1000, np.int16), np.diag([0.8, 0.8, 0.8, 1]))
-    for source, name in (("Si_2_t1_mp2rage_sag_p3_32_INV1", "inv-1_MP2RAGE"),
-                         ("Si_3_t1_mp2rage_sag_p3_32_INV2", "inv-2_MP2RAGE"),
-                         ("Si_4_t1_mp2rage_sag_p3_32_UNI_Images", "UNIT1")):
-        nib.save(image, str(anat / f"sub-siemens_ses-01_{name}.nii.gz"))  # the images are not public
-        _link(real / "mp2rage_sidecars" / f"{source}.json", anat / f"sub-siemens_ses-01_{name}.json")
+    for source, name in (
+        ("Si_2_t1_mp2rage_sag_p3_32_INV1", "inv-1_MP2RAGE"),
+        ("Si_3_t1_mp2rage_sag_p3_32_INV2", "inv-2_MP2RAGE"),
+        ("Si_4_t1_mp2rage_sag_p3_32_UNI_Images", "UNIT1"),
+    ):
+        nib.save(
+            image, str(anat / f"sub-siemens_ses-01_{name}.nii.gz")
+        )  # the images are not public
+        _link(
+            real / "mp2rage_sidecars" / f"{source}.json", anat / f"sub-siemens_ses-01_{name}.json"
+        )
     _sessions(root, "sub-siemens", ["2021-04-16T12:51:40"])
     return anat / "sub-siemens_ses-01_inv-1_MP2RAGE.nii.gz"
 
@@ -104,7 +131,15 @@ def _siemens_mp2rage(real: Path, root: Path) -> Path:
 def real_study(real_data, tmp_path_factory):
     root = tmp_path_factory.mktemp("real") / "study"
     _write(root / "dataset_description.json", {"Name": "real scans", "BIDSVersion": "1.9.0"})
-    labels = ["sub-ms01", "sub-ms12", "sub-ms07", "sub-canon", "sub-philips", "sub-romeo", "sub-siemens"]
+    labels = [
+        "sub-ms01",
+        "sub-ms12",
+        "sub-ms07",
+        "sub-canon",
+        "sub-philips",
+        "sub-romeo",
+        "sub-siemens",
+    ]
     _write(root / "participants.tsv", "participant_id\n" + "\n".join(labels) + "\n")
     _open_ms(real_data, root)
     _canon_and_philips(real_data, root)
@@ -125,11 +160,22 @@ def test_real_study_discovers(real_study):
     ms01 = study.participant("sub-ms01")
     assert [v.weeks_since_baseline for v in ms01.visits] == pytest.approx([0, 203 / 7])
     assert set(ms01.visits[1].acquisitions) == {"FLAIR", "T1w", "T2w"}
-    assert set(ms01.derived) == {"common/sub-ms01_desc-change_mask.nii.gz", "common/sub-ms01_desc-brain_mask.nii.gz"}
-    assert set(study.participant("sub-ms07").visits[0].acquisitions) == {"FLAIR", "T1w", "T1w_ce-gd", "T2w"}
+    assert set(ms01.derived) == {
+        "common/sub-ms01_desc-change_mask.nii.gz",
+        "common/sub-ms01_desc-brain_mask.nii.gz",
+    }
+    assert set(study.participant("sub-ms07").visits[0].acquisitions) == {
+        "FLAIR",
+        "T1w",
+        "T1w_ce-gd",
+        "T2w",
+    }
     assert "desc-consensus_mask.nii.gz" in study.participant("sub-ms07").visits[0].derived
     canon = study.participant("sub-canon").visits[0].acquisitions
-    assert canon["dwi"].bval.name == "sub-canon_ses-01_dwi.bval" and canon["dwi_dir-AP"].bvec is not None
+    assert (
+        canon["dwi"].bval.name == "sub-canon_ses-01_dwi.bval"
+        and canon["dwi_dir-AP"].bvec is not None
+    )
     philips = study.participant("sub-philips").visits[0].acquisitions["MEGRE"]
     assert philips.echo_times == [0.0023, 0.0046] and len(philips.part("phase")) == 2
     romeo = study.participant("sub-romeo").visits
@@ -151,7 +197,9 @@ def test_real_study_validates_with_only_the_known_defects(real_study, real_probl
     assert any("without any magnitude" in m for m in nan_messages)
     assert any("unwrapped radians" in m for m in nan_messages)  # values up to 4.7
     mp2rage = errors[files["inv1"]]
-    assert "RepetitionTimeExcitation in" in mp2rage and "NumberShots (or SlicesPerSlab) in" in mp2rage
+    assert (
+        "RepetitionTimeExcitation in" in mp2rage and "NumberShots (or SlicesPerSlab) in" in mp2rage
+    )
     assert "sub-siemens_ses-01_inv-1_MP2RAGE.json" in mp2rage
     assert "InversionTime" not in mp2rage and "FlipAngle" not in mp2rage
 

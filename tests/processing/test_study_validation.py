@@ -1,20 +1,21 @@
 """Validation: the phantom passes; a broken copy of it with one planted problem of each kind
 reports every one of them, naming the file. Visits 1-4 each carry several plants on
-different files so that they do not mask each other."""
+different files so that they do not mask each other.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nibabel as nib
 import numpy as np
 import pytest
 
 from app.cli import main
-from processing.study import discover, has_errors, validate
+from processing.study import discover, validate
 from processing.study.example import write_tiny_study
 
 Plant = Callable[[Path], tuple[Path, str, str]]
@@ -59,6 +60,7 @@ def _edit_json(path: Path, change: Callable[[dict], None]) -> None:
 
 
 # Each plant breaks one thing and returns (file that must be named, severity, message fragment).
+
 
 def plant_orphan_bval(root):
     dwi = _one(_visit(root, 1), "*_dwi.bval")
@@ -105,6 +107,7 @@ def plant_nan_voxels(root):
         data = data.astype(np.float32)
         data.flat[:3] = [np.nan, np.inf, np.nan]
         return data
+
     _rewrite(path, poison)
     return path, "error", "3 voxels are NaN or infinite"
 
@@ -145,6 +148,7 @@ def plant_echo_grid_mismatch(root):
         moved = affine.copy()
         moved[0, 3] += 5.0
         return moved
+
     _rewrite(path, lambda d: d, affine=shift)
     return path, "error", "different grid"
 
@@ -219,12 +223,27 @@ def plant_no_dataset_description(root):
 
 
 PLANTS: list[Plant] = [
-    plant_orphan_bval, plant_phase_without_magnitude, plant_dwi_without_bvec, plant_unexpected_file,
-    plant_non_bids_name, plant_truncated_image, plant_nan_voxels, plant_dwi_not_4d, plant_anat_4d,
-    plant_bval_count_mismatch, plant_bvec_not_unit, plant_echo_grid_mismatch,
-    plant_echo_without_echo_time, plant_scanner_integer_phase, plant_phase_in_degrees,
-    plant_mp2rage_without_flip, plant_broken_sidecar, plant_duplicate_session, plant_session_without_date,
-    plant_no_participants_table, plant_no_dataset_description,
+    plant_orphan_bval,
+    plant_phase_without_magnitude,
+    plant_dwi_without_bvec,
+    plant_unexpected_file,
+    plant_non_bids_name,
+    plant_truncated_image,
+    plant_nan_voxels,
+    plant_dwi_not_4d,
+    plant_anat_4d,
+    plant_bval_count_mismatch,
+    plant_bvec_not_unit,
+    plant_echo_grid_mismatch,
+    plant_echo_without_echo_time,
+    plant_scanner_integer_phase,
+    plant_phase_in_degrees,
+    plant_mp2rage_without_flip,
+    plant_broken_sidecar,
+    plant_duplicate_session,
+    plant_session_without_date,
+    plant_no_participants_table,
+    plant_no_dataset_description,
 ]
 
 
@@ -247,8 +266,9 @@ def test_each_planted_problem_is_reported(broken, plant):
     problems, expected = broken
     path, severity, fragment = expected[plant.__name__]
     matches = [p for p in problems if p.path == path and fragment in p.message]
-    assert matches, f"{plant.__name__}: nothing about {path} with {fragment!r} in\n" + \
-        "\n".join(map(str, problems))
+    assert matches, f"{plant.__name__}: nothing about {path} with {fragment!r} in\n" + "\n".join(
+        map(str, problems)
+    )
     assert matches[0].severity == severity
     assert str(path) in str(matches[0]) and matches[0].fix
 

@@ -10,8 +10,16 @@ import pytest
 
 from processing.errors import Cancelled, FerretError
 from processing.progress import Progress
-from processing.timecourses import (ONSET, POST, PRE, LesionInfo, VisitVolumes, compute_timecourses,
-                                    lesion_rois, visits_from_dicts)
+from processing.timecourses import (
+    ONSET,
+    POST,
+    PRE,
+    LesionInfo,
+    VisitVolumes,
+    compute_timecourses,
+    lesion_rois,
+    visits_from_dicts,
+)
 from processing.timecourses.compute import EMPTY_CONTROL, EMPTY_LESION, MISSING
 
 SHAPE = (7, 7, 7)
@@ -36,8 +44,15 @@ def md_volume(lesion_value: float, ring_value: float) -> np.ndarray:
 
 
 def four_visits(r2star_value: float = 15.0) -> list[VisitVolumes]:
-    return [VisitVolumes(f"ses-0{i + 1}", {"MD": md_volume(LESION_VALUES[i], RING_VALUES[i])},
-                         DATES[i], np.full(SHAPE, r2star_value)) for i in range(4)]
+    return [
+        VisitVolumes(
+            f"ses-0{i + 1}",
+            {"MD": md_volume(LESION_VALUES[i], RING_VALUES[i])},
+            DATES[i],
+            np.full(SHAPE, r2star_value),
+        )
+        for i in range(4)
+    ]
 
 
 def rows_of(rows, parameter="MD", lesion_id=1):
@@ -45,8 +60,13 @@ def rows_of(rows, parameter="MD", lesion_id=1):
 
 
 def test_hand_computed_single_voxel_lesion():
-    rows = compute_timecourses(four_visits(), single_voxel_labels(), [LesionInfo(1, "ses-03")],
-                               participant="sub-01", rater="A")
+    rows = compute_timecourses(
+        four_visits(),
+        single_voxel_labels(),
+        [LesionInfo(1, "ses-03")],
+        participant="sub-01",
+        rater="A",
+    )
     assert len(rows) == 4
     assert [r.lesion_mean for r in rows] == LESION_VALUES
     assert [r.control_mean for r in rows] == RING_VALUES
@@ -68,9 +88,13 @@ def test_multi_voxel_mean_and_other_lesion_kept_out_of_ring():
     labels[3, 3, 5] = 2  # lesion 2 touches lesion 1's ring
     volume = np.full(SHAPE, 1.0)
     volume[3, 3, 3], volume[3, 3, 4], volume[3, 3, 5] = 3.0, 5.0, 1000.0
-    visits = visits_from_dicts({"ses-01": {"MD": volume}, "ses-02": {"MD": volume}, "ses-03": {"MD": volume}},
-                               r2star={f"ses-0{i}": np.full(SHAPE, 15.0) for i in (1, 2, 3)})
-    rows = rows_of(compute_timecourses(visits, labels, [LesionInfo(1, "ses-02"), LesionInfo(2, "ses-02")]))
+    visits = visits_from_dicts(
+        {"ses-01": {"MD": volume}, "ses-02": {"MD": volume}, "ses-03": {"MD": volume}},
+        r2star={f"ses-0{i}": np.full(SHAPE, 15.0) for i in (1, 2, 3)},
+    )
+    rows = rows_of(
+        compute_timecourses(visits, labels, [LesionInfo(1, "ses-02"), LesionInfo(2, "ses-02")])
+    )
     # Dilating a 1x1x2 bar by 3x3x3 gives 3x3x4 = 36 voxels; minus 2 lesion voxels, minus lesion 2's voxel.
     assert rows[0].lesion_mean == 4.0 and rows[0].lesion_voxels == 2
     assert rows[0].control_voxels == 33 and rows[0].control_mean == 1.0
@@ -104,7 +128,11 @@ def test_ring_emptied_by_filter_at_onset_excludes_lesion_with_reason():
     visits[2].r2star = onset_r2
     rows = compute_timecourses(visits, single_voxel_labels(), [LesionInfo(1, "ses-03")])
     onset = rows[2]
-    assert onset.control_voxels == 0 and math.isnan(onset.control_mean) and math.isnan(onset.difference)
+    assert (
+        onset.control_voxels == 0
+        and math.isnan(onset.control_mean)
+        and math.isnan(onset.difference)
+    )
     assert onset.note == EMPTY_CONTROL and onset.visit_class == ""
     assert all(r.excluded for r in rows)
     assert "no MD value at onset (ses-03: control ROI empty" in rows[0].exclusion_reason
@@ -119,8 +147,9 @@ def test_lesion_emptied_by_filter_is_noted():
     assert not rows[0].excluded
 
 
-@pytest.mark.parametrize("onset, reason", [("ses-01", "no visit before onset"),
-                                           ("ses-04", "no follow-up after onset")])
+@pytest.mark.parametrize(
+    "onset, reason", [("ses-01", "no visit before onset"), ("ses-04", "no follow-up after onset")]
+)
 def test_lesion_at_first_or_last_visit_is_kept_but_excluded(onset, reason):
     rows = compute_timecourses(four_visits(), single_voxel_labels(), [LesionInfo(1, onset)])
     assert len(rows) == 4 and all(r.excluded and r.exclusion_reason == reason for r in rows)
@@ -129,8 +158,9 @@ def test_lesion_at_first_or_last_visit_is_kept_but_excluded(onset, reason):
         assert [r.visits_from_onset for r in rows] == [0, 1, 2, 3]
     else:
         baseline = (1.0 + 3.0 + 9.0) / 3  # every visit but the last is before onset
-        assert [r.normalised_difference for r in rows] == pytest.approx([1 - baseline, 3 - baseline,
-                                                                          9 - baseline, 4 - baseline])
+        assert [r.normalised_difference for r in rows] == pytest.approx(
+            [1 - baseline, 3 - baseline, 9 - baseline, 4 - baseline]
+        )
         assert rows[3].visit_class == ONSET and not any(r.visit_class == POST for r in rows)
 
 
@@ -139,7 +169,9 @@ def test_rater_flag_and_unknown_onset():
     rows = compute_timecourses(four_visits(), single_voxel_labels(), lesions)
     assert all(r.exclusion_reason == "excluded by rater: close to pial surface" for r in rows)
     rows = compute_timecourses(four_visits(), single_voxel_labels(), [LesionInfo(1, "ses-09")])
-    assert all(r.excluded and "ses-09" in r.exclusion_reason and r.visits_from_onset is None for r in rows)
+    assert all(
+        r.excluded and "ses-09" in r.exclusion_reason and r.visits_from_onset is None for r in rows
+    )
 
 
 def test_modality_missing_at_one_visit():
@@ -177,4 +209,6 @@ def test_datetime_weeks_and_cancellation():
     progress = Progress()
     progress.cancel()
     with pytest.raises(Cancelled):
-        compute_timecourses(visits, single_voxel_labels(), [LesionInfo(1, "ses-03")], progress=progress)
+        compute_timecourses(
+            visits, single_voxel_labels(), [LesionInfo(1, "ses-03")], progress=progress
+        )

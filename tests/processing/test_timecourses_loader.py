@@ -24,7 +24,11 @@ def write_maps(root, session, *, md_value, with_md=True, affine=AFFINE):
     if with_md:
         md = np.full(SHAPE, 0.5, dtype=np.float32)
         md[4, 4, 4] = md_value
-        save_nifti(base / "dwi" / f"sub-01_{session}_space-ref_model-tensor_param-md_dwimap.nii.gz", md, affine)
+        save_nifti(
+            base / "dwi" / f"sub-01_{session}_space-ref_model-tensor_param-md_dwimap.nii.gz",
+            md,
+            affine,
+        )
     save_nifti(base / "dwi" / f"sub-01_{session}_space-ref_desc-b1000_trace.nii.gz", r2star, affine)
 
 
@@ -52,7 +56,11 @@ def study_root(tmp_path):
 def test_study_timecourses_reads_maps_and_annotations(study_root):
     annotate(study_root)
     study = discover(study_root)
-    assert set(parameter_files(study.participant("sub-01").visits[0])) == {"R2star", "MD", "trace_b1000"}
+    assert set(parameter_files(study.participant("sub-01").visits[0])) == {
+        "R2star",
+        "MD",
+        "trace_b1000",
+    }
     rows = study_timecourses(study, "A")
     md = [r for r in rows if r.parameter == "MD"]
     assert [r.lesion_mean for r in md] == LESION_MD

@@ -36,8 +36,13 @@ pytestmark = pytest.mark.slow
 VISITS = 6
 RATER = "truth"
 #: Truth map (acquisition, file) of each parameter that has one.
-TRUTH_MAPS = {"MD": ("dwi", "MDmap"), "FA": ("dwi", "FAmap"), "R1": ("MP2RAGE", "R1map"),
-              "R2": ("MESE", "R2map"), "R2star": ("MEGRE", "R2starmap")}
+TRUTH_MAPS = {
+    "MD": ("dwi", "MDmap"),
+    "FA": ("dwi", "FAmap"),
+    "R1": ("MP2RAGE", "R1map"),
+    "R2": ("MESE", "R2map"),
+    "R2star": ("MEGRE", "R2starmap"),
+}
 #: Noise of one visit's normalised lesion-minus-control difference on this phantom (seed 0, with motion): about
 #: 1.5 x the largest deviation seen of the fitted maps from the truth maps (MD 1.3e-5, FA 0.023, R1 0.010,
 #: R2 0.38, R2* 0.57) or of any visit before onset from zero (MD 1.2e-4 on one lesion at visit 1, whose
@@ -55,8 +60,13 @@ def moving_phantom(tmp_path_factory):
     from app.cli import main
     from processing.phantom import make_phantom_study
 
-    root = make_phantom_study(tmp_path_factory.mktemp("moving") / "study", visits=VISITS, scale="tiny", seed=0,
-                              motion=True)
+    root = make_phantom_study(
+        tmp_path_factory.mktemp("moving") / "study",
+        visits=VISITS,
+        scale="tiny",
+        seed=0,
+        motion=True,
+    )
     assert main(["process", str(root), "--steps", "maps"]) == 0
     resample_with_truth(root)
     annotate_truth_acmis(root)
@@ -73,15 +83,27 @@ def truth_chain(root, participant: str = "sub-01"):
     truth = load_truth(root, participant)
     visits = discover(root).participants[participant].visits
     world_ref = truth.acquisition(visits[0].session, "dwi").world_from_anatomy
-    chain = ChainResult(header_grid(visits[0], "dwi"), f"{visits[0].prefix} dwi grid (phantom truth)")
+    chain = ChainResult(
+        header_grid(visits[0], "dwi"), f"{visits[0].prefix} dwi grid (phantom truth)"
+    )
     for visit in visits:
         chain.anchors[visit.session] = "UNIT1"
         for key in visit.acquisitions:
             entry = truth.acquisition(visit.session, {"UNIT1": "MP2RAGE"}.get(key, key))
             matrix = world_ref @ np.linalg.inv(entry.world_from_anatomy)
-            path = store.write_transform(store.xfm_path(visit, key, "ref"), matrix, source=key, target="ref",
-                                         method="phantom truth (test)", parameters={}, inputs=[])
-            chain.ref_from[(visit.session, key)], chain.ref_paths[(visit.session, key)] = matrix, path
+            path = store.write_transform(
+                store.xfm_path(visit, key, "ref"),
+                matrix,
+                source=key,
+                target="ref",
+                method="phantom truth (test)",
+                parameters={},
+                inputs=[],
+            )
+            chain.ref_from[(visit.session, key)], chain.ref_paths[(visit.session, key)] = (
+                matrix,
+                path,
+            )
     return chain, visits, truth
 
 
@@ -99,12 +121,18 @@ def annotate_truth_acmis(root, participant: str = "sub-01") -> None:
     from processing.annotations import Grid, RaterWorkspace
 
     chain, visits, truth = truth_chain(root)
-    labels = truth.acquisition(visits[0].session, "dwi").load_map("lesions")  # on the reference grid
+    labels = truth.acquisition(visits[0].session, "dwi").load_map(
+        "lesions"
+    )  # on the reference grid
     grid = chain.reference
     with RaterWorkspace(root, RATER) as workspace:
-        session = workspace.open_session(participant, Grid(grid.shape, grid.affine), lesion_type="A-CMI")
+        session = workspace.open_session(
+            participant, Grid(grid.shape, grid.affine), lesion_type="A-CMI"
+        )
         for lesion in truth.lesions_of("acmi"):
-            data = np.where(labels == lesion.label, lesion.label, session.labels.data).astype(np.int32)
+            data = np.where(labels == lesion.label, lesion.label, session.labels.data).astype(
+                np.int32
+            )
             session.labels.write(tuple(slice(0, n) for n in grid.shape), data, "import")
             session.set_onset(lesion.label, lesion.onset_session)
         session.flush()
@@ -128,14 +156,20 @@ def expected_rows(root, *, measured_filter: bool):
         maps = {}
         for parameter, (acquisition, name) in TRUTH_MAPS.items():
             entry = truth.acquisition(visit.session, acquisition)
-            maps[parameter] = resample_image(entry.load_map(name).astype(np.float32), entry.affine,
-                                             chain.reference, chain.ref_from[(visit.session, acquisition)])
+            maps[parameter] = resample_image(
+                entry.load_map(name).astype(np.float32),
+                entry.affine,
+                chain.reference,
+                chain.ref_from[(visit.session, acquisition)],
+            )
         r2star = load_nifti(parameter_files(visit)["R2star"])[0] if measured_filter else None
         volumes.append(VisitVolumes(visit.session, maps, visit.date, r2star=r2star))
     labels = truth.acquisition(visits[0].session, "dwi").load_map("lesions")
     acmis = truth.lesions_of("acmi")
     labels = np.where(np.isin(labels, [lesion.label for lesion in acmis]), labels, 0)
-    return compute_timecourses(volumes, labels, [LesionInfo(l.label, l.onset_session) for l in acmis])
+    return compute_timecourses(
+        volumes, labels, [LesionInfo(l.label, l.onset_session) for l in acmis]
+    )
 
 
 def by_lesion(rows, parameter):
@@ -144,7 +178,11 @@ def by_lesion(rows, parameter):
     for row in rows:
         row = row if isinstance(row, dict) else row.as_dict()
         if row["parameter"] == parameter and str(row["excluded"]) in ("False", "false", ""):
-            value = float(row["normalised_difference"]) if row["normalised_difference"] != "" else math.nan
+            value = (
+                float(row["normalised_difference"])
+                if row["normalised_difference"] != ""
+                else math.nan
+            )
             found.setdefault(int(row["lesion_id"]), {})[int(row["visits_from_onset"])] = value
     return found
 
@@ -167,9 +205,27 @@ def measured(moving_phantom, tmp_path_factory):
     from app.cli import main
 
     out = tmp_path_factory.mktemp("outputs")
-    assert main(["timecourses", str(moving_phantom), "--rater", RATER, "--out", str(out / "tc.csv")]) == 0
-    assert main(["stats", "timecourses", str(moving_phantom), "--rater", RATER, "--out", str(out / "st.csv")]) == 0
-    return list(csv.DictReader((out / "tc.csv").open())), list(csv.DictReader((out / "st.csv").open()))
+    assert (
+        main(["timecourses", str(moving_phantom), "--rater", RATER, "--out", str(out / "tc.csv")])
+        == 0
+    )
+    assert (
+        main(
+            [
+                "stats",
+                "timecourses",
+                str(moving_phantom),
+                "--rater",
+                RATER,
+                "--out",
+                str(out / "st.csv"),
+            ]
+        )
+        == 0
+    )
+    return list(csv.DictReader((out / "tc.csv").open())), list(
+        csv.DictReader((out / "st.csv").open())
+    )
 
 
 @pytest.fixture(scope="module")
@@ -182,8 +238,10 @@ def truth(moving_phantom):
 @pytest.fixture(scope="module")
 def expected(moving_phantom):
     """Truth-map time courses: ``{"true": ..., "measured": ...}`` R2* filter, rows by parameter."""
-    return {"true": expected_rows(moving_phantom, measured_filter=False),
-            "measured": expected_rows(moving_phantom, measured_filter=True)}
+    return {
+        "true": expected_rows(moving_phantom, measured_filter=False),
+        "measured": expected_rows(moving_phantom, measured_filter=True),
+    }
 
 
 def test_every_acmi_is_included_with_its_true_onset(measured, truth):
@@ -192,7 +250,15 @@ def test_every_acmi_is_included_with_its_true_onset(measured, truth):
     onsets = {int(r["lesion_id"]): r["onset_visit"] for r in rows}
     assert onsets == {label: lesion.onset_session for label, lesion in acmis.items()}
     assert all(r["excluded"] == "False" for r in rows)  # every onset has a visit before and after
-    assert {r["parameter"] for r in rows} >= {"trace_b1000", "trace_b3000", "MD", "FA", "R1", "R2", "R2star"}
+    assert {r["parameter"] for r in rows} >= {
+        "trace_b1000",
+        "trace_b3000",
+        "MD",
+        "FA",
+        "R1",
+        "R2",
+        "R2star",
+    }
     lesional = [r for r in rows if r["visit_class"] == "lesional"]
     assert {r["visits_from_onset"] for r in lesional} == {"0"}
 
@@ -226,8 +292,12 @@ def test_dwi_trace_rises_at_onset_and_returns_to_baseline(measured, truth, param
     checked = 0
     for lesion in truth.lesions_of("acmi"):
         values = trace[lesion.label]
-        assert values[0] > 2 * NOISE["trace_b1000"] * (0.25 if parameter == "trace_b3000" else 1), lesion.id
-        if last_visit(values) >= 2:  # the planted MD is back to baseline two visits after onset at the latest
+        assert values[0] > 2 * NOISE["trace_b1000"] * (0.25 if parameter == "trace_b3000" else 1), (
+            lesion.id
+        )
+        if (
+            last_visit(values) >= 2
+        ):  # the planted MD is back to baseline two visits after onset at the latest
             assert abs(values[last_visit(values)]) < values[0] / 2, lesion.id
             checked += 1
     assert checked >= 2
@@ -260,7 +330,10 @@ def test_r2star_rises_above_baseline_after_onset_only_in_iron_lesions(measured, 
         last = last_visit(values)
         planted = planted_change(lesion, "R2star", last)
         if lesion.subtype == "iron" and last >= 2:
-            assert planted > 0 and values[last] > NOISE["R2star"] and values[last] > values[0], (lesion.id, values)
+            assert planted > 0 and values[last] > NOISE["R2star"] and values[last] > values[0], (
+                lesion.id,
+                values,
+            )
             assert_planted(values[last], planted, "R2star", lesion.id)
             iron += 1
         elif lesion.subtype == "plain" and last >= 2:
@@ -290,7 +363,10 @@ def test_measured_trajectory_matches_the_expected_within_the_noise(measured, exp
     assert observed.keys() == trajectory.keys()
     for label, values in observed.items():
         for since, value in values.items():
-            assert value == pytest.approx(trajectory[label][since], abs=NOISE[parameter]), (label, since)
+            assert value == pytest.approx(trajectory[label][since], abs=NOISE[parameter]), (
+                label,
+                since,
+            )
 
 
 @pytest.mark.parametrize("parameter", ["trace_b1000", "MD", "R1", "R2", "R2star"])

@@ -46,7 +46,9 @@ def filling(qtbot, phantom_study):
 
 def click_in(qtbot, view, session, key, dx=15, dy=12):
     tile = view.view(session, key)
-    point = QtCore.QPoint(tile.rect[0] + tile.rect[2] // 2 + dx, tile.rect[1] + tile.rect[3] // 2 + dy)
+    point = QtCore.QPoint(
+        tile.rect[0] + tile.rect[2] // 2 + dx, tile.rect[1] + tile.rect[3] // 2 + dy
+    )
     qtbot.mouseClick(view.canvas, LEFT, pos=point)
     return tile, view.canvas.locate(QtCore.QPointF(point), tile)[0]
 
@@ -60,7 +62,7 @@ def connected_in_range(image, seed, low, high):
 def test_a_click_fills_the_connected_in_range_region_of_the_clicked_cells_image(qtbot, filling):
     view, labels, toolbox, panel = filling
     fill = toolbox.tools["fill"]
-    fill.max_radius_mm = 1000.0   # no cap: the region is the whole connected component
+    fill.max_radius_mm = 1000.0  # no cap: the region is the whole connected component
     panel.fill_mode_box.setCurrentText("3d")
     panel.fill_tolerance_box.setValue(40.0)
     assert fill.mode == "3d" and fill.tolerance == 40.0 and fill.auto_range
@@ -69,20 +71,27 @@ def test_a_click_fills_the_connected_in_range_region_of_the_clicked_cells_image(
     seed = tuple(np.floor(labels.grid.world_to_voxel(world) + 0.5).astype(int))
     value = image[seed]
     assert (fill.low, fill.high) == pytest.approx((value - 40.0, value + 40.0))
-    assert panel.fill_low_box.value() == pytest.approx(value - 40.0, abs=1e-3)   # the panel shows the range
+    assert panel.fill_low_box.value() == pytest.approx(
+        value - 40.0, abs=1e-3
+    )  # the panel shows the range
     expected = connected_in_range(image, seed, value - 40.0, value + 40.0)
     assert expected.sum() > 1
     assert np.array_equal(labels.data > 0, expected)
-    other = resample_image(view.view("ses-02", "b1000").model.volume.data,
-                           view.view("ses-02", "b1000").model.volume.affine, labels.grid)
-    assert not np.array_equal(expected, connected_in_range(other, seed, other[seed] - 40, other[seed] + 40))
+    other = resample_image(
+        view.view("ses-02", "b1000").model.volume.data,
+        view.view("ses-02", "b1000").model.volume.affine,
+        labels.grid,
+    )
+    assert not np.array_equal(
+        expected, connected_in_range(other, seed, other[seed] - 40, other[seed] + 40)
+    )
 
 
 def test_a_fixed_range_in_2d_fills_only_the_clicked_slice(qtbot, filling):
     view, labels, toolbox, panel = filling
     fill = toolbox.tools["fill"]
     fill.max_radius_mm = 1000.0
-    tile, world = click_in(qtbot, view, "ses-01", "FLAIR", dx=0, dy=0)   # first read the value there
+    tile, world = click_in(qtbot, view, "ses-01", "FLAIR", dx=0, dy=0)  # first read the value there
     toolbox.undo()
     assert not labels.data.any()
     image = resample_image(tile.model.volume.data, tile.model.volume.affine, labels.grid)

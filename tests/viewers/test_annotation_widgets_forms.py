@@ -18,12 +18,40 @@ from viewers.widgets.annotation.tool_panel import ToolPanel, undo_actions
 pytestmark = pytest.mark.gui
 KEY = QtCore.Qt.Key
 ROWS = [
-    {"lesion_id": 1, "type": "A-CMI", "visit": "ses-02", "onset_visit": "ses-02", "centre": (1.0, 2.0, 3.0),
-     "volume_mm3": 9.0, "diameter_mm": 3.0, "in_cortex": True, "ratings": {}},
-    {"lesion_id": 2, "type": "CMB", "visit": "ses-01", "onset_visit": None, "centre": (4.0, 5.0, 6.0),
-     "volume_mm3": 2.0, "diameter_mm": 1.5, "in_cortex": None, "ratings": {}, "warning": "large"},
-    {"lesion_id": 5, "type": "C-CMI", "visit": "ses-01", "onset_visit": None, "centre": (-7.0, 8.0, 9.0),
-     "volume_mm3": 30.0, "diameter_mm": 4.0, "in_cortex": True, "ratings": {}},
+    {
+        "lesion_id": 1,
+        "type": "A-CMI",
+        "visit": "ses-02",
+        "onset_visit": "ses-02",
+        "centre": (1.0, 2.0, 3.0),
+        "volume_mm3": 9.0,
+        "diameter_mm": 3.0,
+        "in_cortex": True,
+        "ratings": {},
+    },
+    {
+        "lesion_id": 2,
+        "type": "CMB",
+        "visit": "ses-01",
+        "onset_visit": None,
+        "centre": (4.0, 5.0, 6.0),
+        "volume_mm3": 2.0,
+        "diameter_mm": 1.5,
+        "in_cortex": None,
+        "ratings": {},
+        "warning": "large",
+    },
+    {
+        "lesion_id": 5,
+        "type": "C-CMI",
+        "visit": "ses-01",
+        "onset_visit": None,
+        "centre": (-7.0, 8.0, 9.0),
+        "volume_mm3": 30.0,
+        "diameter_mm": 4.0,
+        "in_cortex": True,
+        "ratings": {},
+    },
 ]
 
 
@@ -69,9 +97,12 @@ def test_clicking_a_row_moves_the_shared_cursor_to_the_lesion(qtbot, table_widge
 def test_header_click_sorts_and_filters_narrow(qtbot, table_widget):
     widget, _ = table_widget
     header = widget.view.horizontalHeader()
-    volume = 4                                         # the mm3 column
-    qtbot.mouseClick(header.viewport(), QtCore.Qt.MouseButton.LeftButton,
-                     pos=QtCore.QPoint(header.sectionViewportPosition(volume) + 5, 5))
+    volume = 4  # the mm3 column
+    qtbot.mouseClick(
+        header.viewport(),
+        QtCore.Qt.MouseButton.LeftButton,
+        pos=QtCore.QPoint(header.sectionViewportPosition(volume) + 5, 5),
+    )
     assert shown_ids(widget) == [2, 1, 5]
     widget.type_box.setCurrentText("C-CMI")
     assert shown_ids(widget) == [5]
@@ -90,7 +121,7 @@ def test_page_down_and_ctrl_page_down_step_through_lesions(qtbot, table_widget):
     assert widget.table.current_id == 2
     np.testing.assert_allclose(cursor.position, (4.0, 5.0, 6.0))
     qtbot.keyClick(widget.view, KEY.Key_PageDown, QtCore.Qt.KeyboardModifier.ControlModifier)
-    assert widget.table.current_id == 5                # every row is unrated: the next one
+    assert widget.table.current_id == 5  # every row is unrated: the next one
 
 
 def test_the_form_is_filled_from_the_keyboard_alone(qtbot, schemas):
@@ -102,18 +133,18 @@ def test_the_form_is_filled_from_the_keyboard_alone(qtbot, schemas):
     widget.show()
     qtbot.waitExposed(widget)
     widget.setFocus()
-    qtbot.keyClicks(widget, "hoiiio" + "hoiion" + "yy")   # 12 signals, visible, excluded
+    qtbot.keyClicks(widget, "hoiiio" + "hoiion" + "yy")  # 12 signals, visible, excluded
     assert widget.rows.isRowVisible(widget.labels["exclusion_reason"])
     qtbot.keyClicks(widget, "p")
     qtbot.keyClicks(widget, "near pia")
-    assert widget.texts["comment"].text() == "near pia"   # the draft shows while typing
+    assert widget.texts["comment"].text() == "near pia"  # the draft shows while typing
     qtbot.keyClick(widget, KEY.Key_Return)
     assert form.values["comment"] == "near pia" and form.complete
     assert widget.choices["dwi_onset"].checkedButton().text().startswith("h")
-    qtbot.keyClick(widget, KEY.Key_Up)                    # back to the reason, then up to excluded
+    qtbot.keyClick(widget, KEY.Key_Up)  # back to the reason, then up to excluded
     qtbot.keyClick(widget, KEY.Key_Tab, QtCore.Qt.KeyboardModifier.ShiftModifier)
     assert form.current_id == "excluded"
-    qtbot.keyClicks(widget, "n")                          # not excluded: the reason disappears, on disk too
+    qtbot.keyClicks(widget, "n")  # not excluded: the reason disappears, on disk too
     assert not widget.rows.isRowVisible(widget.labels["exclusion_reason"])
     assert ("exclusion_reason", None) in saved and "exclusion_reason" not in form.values
 
@@ -148,12 +179,15 @@ def test_undo_and_redo_through_the_actions_and_their_shortcuts(qtbot):
     painted = labels.data.copy()
     assert undo.isEnabled() and labels.ids() == [1, 2]
     activate(qtbot, window)
-    panel.tool_buttons["brush"].setFocus()             # not the size box: its text has its own Ctrl+Z
+    panel.tool_buttons["brush"].setFocus()  # not the size box: its text has its own Ctrl+Z
     qtbot.keyClick(window, KEY.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert labels.ids() == [1] and redo.isEnabled()
     undo.trigger()
     assert not labels.data.any() and not undo.isEnabled()
-    qtbot.keyClick(window, KEY.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier
-                   | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window,
+        KEY.Key_Z,
+        QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier,
+    )
     redo.trigger()
     assert np.array_equal(labels.data, painted) and not redo.isEnabled()

@@ -7,7 +7,6 @@ import pytest
 from PySide6 import QtCore
 
 from processing.annotations import Grid, LabelVolume
-from viewers.state.slice_view_model import SliceViewModel
 from viewers.state.tools import ToolBox
 from viewers.state.tools.label_slice import MaskStyle
 from viewers.widgets import SliceView
@@ -57,7 +56,9 @@ def painted_world(labels, lesion_id=None):
     return labels.grid.voxel_to_world(np.argwhere(mask))
 
 
-def test_a_drag_paints_a_line_in_the_cursor_slice_and_leaves_the_cursor(qtbot, painter, labels, view_model):
+def test_a_drag_paints_a_line_in_the_cursor_slice_and_leaves_the_cursor(
+    qtbot, painter, labels, view_model
+):
     view, toolbox, _, overlay = painter
     toolbox.tools["brush"].size_mm = 1.0
     cursor_before = view_model.cursor.position
@@ -65,9 +66,11 @@ def test_a_drag_paints_a_line_in_the_cursor_slice_and_leaves_the_cursor(qtbot, p
     points = painted_world(labels)
     depth = cursor_before[2]
     assert len(np.unique(points[:, 2])) == 1 and abs(points[0, 2] - depth) <= 0.25
-    assert points[:, 0].min() == pytest.approx(-4.5, abs=0.6) and points[:, 0].max() == pytest.approx(4.5, abs=0.6)
+    assert points[:, 0].min() == pytest.approx(-4.5, abs=0.6) and points[
+        :, 0
+    ].max() == pytest.approx(4.5, abs=0.6)
     assert np.all(np.abs(points[:, 1] - 2.0) <= 0.8)
-    assert labels.ids() == [1] and len(toolbox.history) == 1          # one stroke, one undo step
+    assert labels.ids() == [1] and len(toolbox.history) == 1  # one stroke, one undo step
     np.testing.assert_allclose(view_model.cursor.position, cursor_before)
     qtbot.waitUntil(lambda: overlay.shown_ids is not None and (overlay.shown_ids == 1).sum() > 10)
 
@@ -99,11 +102,13 @@ def test_painting_in_a_coronal_view_and_scrolling_mid_stroke(qtbot, painter, lab
     widget = view.viewport()
     qtbot.mousePress(widget, LEFT, pos=pixel(view, 0.0, 0.0))
     y_first = view_model.cursor.position[1]
-    view_model.scroll(2)                    # the wheel moves two image slices (1 mm each) mid-stroke
+    view_model.scroll(2)  # the wheel moves two image slices (1 mm each) mid-stroke
     qtbot.mouseMove(widget, pixel(view, 0.0, 1.0))
     qtbot.mouseRelease(widget, LEFT, pos=pixel(view, 0.0, 1.0))
     ys = np.unique(painted_world(labels)[:, 1])
-    assert ys.min() == pytest.approx(y_first, abs=0.3) and ys.max() == pytest.approx(y_first + 2.0, abs=0.3)
+    assert ys.min() == pytest.approx(y_first, abs=0.3) and ys.max() == pytest.approx(
+        y_first + 2.0, abs=0.3
+    )
     assert len(toolbox.history) == 1
 
 

@@ -77,12 +77,16 @@ def test_truth_lesion_is_under_the_cursor_at_onset_and_dwi_is_bright(grid):
     assert before and b1000[onset] > 1.2 * max(before)
 
 
-def test_placement_uses_the_to_ref_transform_and_marks_unregistered(grid, phantom_participant, tmp_path):
+def test_placement_uses_the_to_ref_transform_and_marks_unregistered(
+    grid, phantom_participant, tmp_path
+):
     visit = phantom_participant.visits[1]
     placement = placement_of(visit, "FLAIR")
     assert placement.registered and not np.allclose(placement.matrix, np.eye(4))
     cell = grid.cell(visit.session, "FLAIR")
-    raw_affine = cell.view.volume.native.affine @ np.linalg.inv(visit.acquisitions["FLAIR"].files[0].header.get_best_affine())
+    raw_affine = cell.view.volume.native.affine @ np.linalg.inv(
+        visit.acquisitions["FLAIR"].files[0].header.get_best_affine()
+    )
     assert raw_affine == pytest.approx(placement.matrix, abs=1e-6)
     missing = placement_of(visit, "T2w")
     assert not missing.registered and np.allclose(missing.matrix, np.eye(4))
@@ -110,13 +114,21 @@ def test_hiding_a_column_and_a_visit_drops_their_cells(grid):
 
 def test_every_cell_is_resampled_once_into_the_display_grid(grid):
     """Slices are straight views of one axis-aligned grid; read-outs keep the image as read."""
-    shapes = {cell.view.volume.data.shape for cell in grid.cells.values() if cell.view.volume is not None}
+    shapes = {
+        cell.view.volume.data.shape for cell in grid.cells.values() if cell.view.volume is not None
+    }
     assert shapes == {grid.display_grid.shape}
     for cell in grid.cells.values():
         volume = cell.view.volume
         if volume is None:
             continue
         assert np.allclose(volume.affine, grid.display_grid.affine)
-        assert volume.native is not volume and volume.native.data.shape != () and volume.nbytes > volume.data.nbytes
+        assert (
+            volume.native is not volume
+            and volume.native.data.shape != ()
+            and volume.nbytes > volume.data.nbytes
+        )
     plane_slice = next(iter(grid.cells.values())).view.current_slice()
-    assert plane_slice.data.shape[::-1] == grid.display_grid.shape[:2]    # axial: rows along y, columns along x
+    assert (
+        plane_slice.data.shape[::-1] == grid.display_grid.shape[:2]
+    )  # axial: rows along y, columns along x

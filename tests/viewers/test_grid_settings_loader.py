@@ -1,6 +1,5 @@
 """Layouts and settings persistence; the threaded loader and its memory bound."""
 
-import json
 
 import nibabel as nib
 import numpy as np
@@ -36,12 +35,16 @@ def test_unreadable_settings_give_defaults_and_are_kept_aside(tmp_path):
     settings = load_settings(path)
     assert settings.layout().visible_columns()[:3] == ["b1000", "b3000", "MD"]
     assert (tmp_path / "viewer-settings.json.bad").read_text() == "{not json"
-    odd = ViewerSettings.from_dict({"windows": {"MD": [3, 1], "FLAIR": "x"}, "layouts": [], "display": 5})
+    odd = ViewerSettings.from_dict(
+        {"windows": {"MD": [3, 1], "FLAIR": "x"}, "layouts": [], "display": 5}
+    )
     assert odd.windows == {} and odd.display["overlay_mode"] == "outline"
 
 
 def test_layout_from_a_foreign_dict_keeps_known_columns_only():
-    layout = GridLayout.from_dict({"columns": ["FLAIR", "nonsense", "R2star"], "hidden_columns": ["R2star"]})
+    layout = GridLayout.from_dict(
+        {"columns": ["FLAIR", "nonsense", "R2star"], "hidden_columns": ["R2star"]}
+    )
     assert layout.visible_columns() == ["FLAIR"]
     with pytest.raises(KeyError):
         layout.set_column_visible("nonsense", True)
@@ -60,12 +63,18 @@ def test_loader_reads_off_thread_caches_and_bounds_memory(tmp_path):
     loader.notify = lambda: notified.append(True)
     paths = [_write(tmp_path / f"v{n}.nii.gz", n + 1.0) for n in range(3)]
     for path in paths:
-        assert loader.request(path, 0, "FLAIR", lambda volume, error: got.append((volume, error))) is False
+        assert (
+            loader.request(path, 0, "FLAIR", lambda volume, error: got.append((volume, error)))
+            is False
+        )
     assert got == []  # nothing runs on the worker threads' behalf
     loader.wait()
     assert sorted(float(v.data[0, 0, 0]) for v, _ in got) == [1.0, 2.0, 3.0] and len(notified) == 3
     assert len(loader.cache) == 2 and loader.cache.nbytes <= 2 * one_volume
-    assert loader.request(paths[2], 0, "FLAIR", lambda volume, error: got.append((volume, error))) is True
+    assert (
+        loader.request(paths[2], 0, "FLAIR", lambda volume, error: got.append((volume, error)))
+        is True
+    )
     loader.shutdown()
 
 

@@ -12,8 +12,6 @@ from processing.study import discover
 pytestmark = pytest.mark.gui
 
 
-
-
 @pytest.fixture
 def window(qtbot, registered_phantom, tmp_path):
     win = MainWindow(discover(registered_phantom), settings_file=tmp_path / "settings.json")
@@ -69,10 +67,14 @@ def test_go_to_acmi_shows_it_at_the_crosshair_at_onset(window, tmp_path):
     for column in grid.visible_columns():
         cell = grid.cell(lesion.onset_session, column.key)
         voxel = float(np.max(np.linalg.norm(cell.view.volume.affine[:3, :3], axis=0)))
-        label = next(item.label for item in window.session.grid.truth.lesions if item.id == lesion.id)
+        label = next(
+            item.label for item in window.session.grid.truth.lesions if item.id == lesion.id
+        )
         distance = truth_distance_mm(cell, plane, position, u, v, label)
         drawn[column.key] = distance
-        if distance is not None:  # where the truth crosses this slice, it is at the crosshair (same place)
+        if (
+            distance is not None
+        ):  # where the truth crosses this slice, it is at the crosshair (same place)
             assert distance <= voxel, (column.key, distance, voxel)
     # at tiny scale (3.5-4 mm voxels, lesion radius ~1.3 mm) only some grids have the lesion in this slice
     assert drawn["b1000"] is not None and drawn["b3000"] is not None, drawn
@@ -80,7 +82,12 @@ def test_go_to_acmi_shows_it_at_the_crosshair_at_onset(window, tmp_path):
     for key in ("b1000", "b3000"):  # hyperintense on DWI at onset, at the crosshair
         view = window.grid_view.view(lesion.onset_session, key)
         box = max(pixel_at(view, u, v, dx, dy).mean() for dx in (-12, 0, 12) for dy in (-12, 0, 12))
-        ring = np.mean([pixel_at(view, u, v, dx, dy).mean() for dx, dy in ((-45, 0), (45, 0), (0, -45), (0, 45))])
+        ring = np.mean(
+            [
+                pixel_at(view, u, v, dx, dy).mean()
+                for dx, dy in ((-45, 0), (45, 0), (0, -45), (0, 45))
+            ]
+        )
         assert box > ring + 20, (key, box, ring)
 
 
@@ -98,12 +105,13 @@ def test_click_moves_every_crosshair_and_ctrl_wheel_zooms_all(qtbot, window):
     exposed = [other for other in window.grid_view.views.values() if other.exposed()]
     assert 4 <= len(exposed) < len(window.grid_view.views)  # later visits are scrolled out of sight
     canvas.repaint()
-    for other in exposed:   # every crosshair drawn on the same plane point, offset by its tile
+    for other in exposed:  # every crosshair drawn on the same plane point, offset by its tile
         assert not other._stale
         x, y = other.crosshair_pixel()
         assert other.current_frame().to_plane(x, y) == pytest.approx((u, v))
-        assert (x - other.rect[0], y - other.rect[1]) == pytest.approx((clicked.x() - view.rect[0],
-                                                                        clicked.y() - view.rect[1]), abs=1.0)
+        assert (x - other.rect[0], y - other.rect[1]) == pytest.approx(
+            (clicked.x() - view.rect[0], clicked.y() - view.rect[1]), abs=1.0
+        )
     window.slice_up()
     canvas.repaint()
     hidden = next(other for other in window.grid_view.views.values() if not other.exposed())
@@ -144,7 +152,11 @@ def test_layout_saved_and_restored_and_help_lists_shortcuts(window):
     assert ("ses-01", "SWI") not in window.grid_view.views
     window.session.restore_layout("default")
     window.show_help()
-    assert "Go to the next lesion" in window.help_dialog.findChild(type(window.help_dialog.children()[-1])).toHtml() \
-        if hasattr(window.help_dialog.children()[-1], "toHtml") else True
+    assert (
+        "Go to the next lesion"
+        in window.help_dialog.findChild(type(window.help_dialog.children()[-1])).toHtml()
+        if hasattr(window.help_dialog.children()[-1], "toHtml")
+        else True
+    )
     window.session.save()
     assert "no swi" in window.session.settings_file.read_text()

@@ -89,7 +89,10 @@ def test_readout_reports_world_voxel_and_value(ramp_volume):
 
 def test_a_new_volume_window_reaches_every_view_sharing_the_window(shared_models, ramp_volume):
     cursor, geometry, window = shared_models
-    first, second = SliceViewModel(cursor, geometry, window), SliceViewModel(cursor, geometry, window)
+    first, second = (
+        SliceViewModel(cursor, geometry, window),
+        SliceViewModel(cursor, geometry, window),
+    )
     first.set_volume(ramp_volume)
     second.set_volume(ramp_volume, reset_window=False)
     cursor.set_position(ramp_volume.centre)

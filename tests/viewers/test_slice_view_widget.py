@@ -28,12 +28,16 @@ def widget_point(view, u, v) -> QtCore.QPoint:
 def test_image_item_holds_the_model_pixels_at_the_right_place(view, view_model):
     np.testing.assert_array_equal(view.image_item.image, view_model.pixels())
     rect = view.image_item.mapRectToView(view.image_item.boundingRect())
-    assert (rect.x(), rect.y(), rect.width(), rect.height()) == pytest.approx(view_model.current_slice().rect)
+    assert (rect.x(), rect.y(), rect.width(), rect.height()) == pytest.approx(
+        view_model.current_slice().rect
+    )
     assert view.crosshair[0].value() == pytest.approx(view_model.crosshair()[0])
 
 
 def test_click_sets_the_shared_cursor(qtbot, view, view_model):
-    qtbot.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=widget_point(view, 4.0, -3.0))
+    qtbot.mouseClick(
+        view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=widget_point(view, 4.0, -3.0)
+    )
     u, v = view_model.crosshair()
     assert u == pytest.approx(4.0, abs=0.5) and v == pytest.approx(-3.0, abs=0.5)
     assert view.crosshair[1].value() == pytest.approx(v)
@@ -41,9 +45,16 @@ def test_click_sets_the_shared_cursor(qtbot, view, view_model):
 
 def send_wheel(view, delta: int, modifiers=QtCore.Qt.KeyboardModifier.NoModifier):
     centre = QtCore.QPointF(view.viewport().rect().center())
-    event = QtGui.QWheelEvent(centre, view.viewport().mapToGlobal(centre), QtCore.QPoint(0, 0),
-                              QtCore.QPoint(0, delta), QtCore.Qt.MouseButton.NoButton, modifiers,
-                              QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+    event = QtGui.QWheelEvent(
+        centre,
+        view.viewport().mapToGlobal(centre),
+        QtCore.QPoint(0, 0),
+        QtCore.QPoint(0, delta),
+        QtCore.Qt.MouseButton.NoButton,
+        modifiers,
+        QtCore.Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QtWidgets.QApplication.sendEvent(view.viewport(), event)
 
 

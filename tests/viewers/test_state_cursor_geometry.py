@@ -55,8 +55,12 @@ def test_cursor_change_during_delivery_reaches_everyone_after_current_event():
     cursor.changed.connect(snapping_view)
     cursor.changed.connect(lambda position, source: log.append(("other", position.tolist())))
     cursor.set_position((0.4, 1.6, 2.0))
-    assert log == [("snap", [0.4, 1.6, 2.0]), ("other", [0.4, 1.6, 2.0]),
-                   ("snap", [0.0, 2.0, 2.0]), ("other", [0.0, 2.0, 2.0])]
+    assert log == [
+        ("snap", [0.4, 1.6, 2.0]),
+        ("other", [0.4, 1.6, 2.0]),
+        ("snap", [0.0, 2.0, 2.0]),
+        ("other", [0.0, 2.0, 2.0]),
+    ]
     assert cursor.position.tolist() == [0.0, 2.0, 2.0]
 
 
@@ -71,9 +75,9 @@ def test_planes_are_right_handed_and_follow_display_conventions():
     for name in ("axial", "coronal", "sagittal"):
         plane = plane_for(name)
         assert abs(abs(np.linalg.det(np.stack([plane.u, plane.v, plane.normal]))) - 1) < 1e-12
-    assert plane_for("axial").to_plane((10, 20, 30)) == (10, 20)       # right is right, anterior up
-    assert plane_for("coronal").to_plane((10, 20, 30)) == (10, 30)     # superior up
-    assert plane_for("sagittal").to_plane((10, 20, 30)) == (-20, 30)   # anterior on the left
+    assert plane_for("axial").to_plane((10, 20, 30)) == (10, 20)  # right is right, anterior up
+    assert plane_for("coronal").to_plane((10, 20, 30)) == (10, 30)  # superior up
+    assert plane_for("sagittal").to_plane((10, 20, 30)) == (-20, 30)  # anterior on the left
     point = plane_for("sagittal").to_world(-20, 30, 10)
     assert point.tolist() == [10, 20, 30]
 

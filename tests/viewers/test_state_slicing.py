@@ -72,7 +72,9 @@ def test_oblique_resampling_reproduces_a_linear_field():
     interior = np.all((voxels >= 0) & (voxels <= np.array(volume.shape) - 1), axis=-1)
     assert interior.sum() > 500
     np.testing.assert_allclose(result.data[interior], expected[interior], rtol=0, atol=1e-3)
-    assert not result.data[~np.all((voxels >= -0.5) & (voxels <= np.array(volume.shape) - 0.5), -1)].any()
+    assert not result.data[
+        ~np.all((voxels >= -0.5) & (voxels <= np.array(volume.shape) - 0.5), -1)
+    ].any()
     assert result.du == pytest.approx(1.0, rel=0.05)
 
 
@@ -90,7 +92,9 @@ def test_normal_step_and_extent():
     affine = np.diag([0.8, 0.8, 2.0, 1.0])
     assert normal_step(affine, plane_for("axial")) == pytest.approx(2.0)
     assert normal_step(affine, plane_for("sagittal")) == pytest.approx(0.8)
-    assert plane_extent((10, 20, 5), affine, plane_for("coronal")) == pytest.approx((-0.4, -1.0, 8.0, 10.0))
+    assert plane_extent((10, 20, 5), affine, plane_for("coronal")) == pytest.approx(
+        (-0.4, -1.0, 8.0, 10.0)
+    )
 
 
 def test_extract_plane_needs_3d():
@@ -110,6 +114,8 @@ def test_nearest_order_keeps_label_values_and_dtype_on_an_oblique_grid():
     nearest = extract_plane(labels, affine, plane_for("axial"), (0.0, 0.0, 1.0), order=0)
     linear = extract_plane(labels, affine, plane_for("axial"), (0.0, 0.0, 1.0))
     assert nearest.data.dtype == np.int32 and set(np.unique(nearest.data)) == {0, 7, 9}
-    assert linear.data.dtype == np.float32 and len(np.unique(linear.data)) > 3   # blended at the edges
+    assert (
+        linear.data.dtype == np.float32 and len(np.unique(linear.data)) > 3
+    )  # blended at the edges
     with pytest.raises(ValueError):
         extract_plane(labels, affine, plane_for("axial"), (0.0, 0.0, 1.0), order=3)

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.realdata
 
 @pytest.mark.parametrize("orientation", ["axial", "coronal", "sagittal"])
 def test_real_flair_planes_match_nibabel_resampling(real_data, orientation):
-    image = nib.load(str(real_data / "open_ms_longitudinal" / "patient12" / "raw" / "study1_FLAIR.nii.gz"))
+    image = nib.load(
+        str(real_data / "open_ms_longitudinal" / "patient12" / "raw" / "study1_FLAIR.nii.gz")
+    )
     assert nib.aff2axcodes(image.affine) == ("L", "P", "S") and aligned_axes(image.affine) is None
     data = np.asarray(image.dataobj, dtype=np.float32)
     centre = image.affine @ np.append((np.array(data.shape) - 1) / 2, 1.0)
@@ -22,13 +24,26 @@ def test_real_flair_planes_match_nibabel_resampling(real_data, orientation):
     rows, cols = result.data.shape
     # the same plane as a one-voxel-thick grid for nibabel: voxel (i, j, 0) -> pixel (row j, column i)
     target = np.eye(4)
-    target[:3, 0], target[:3, 1], target[:3, 2] = result.du * plane.u, result.dv * plane.v, plane.normal
-    target[:3, 3] = ((result.u0 + result.du / 2) * plane.u + (result.v0 + result.dv / 2) * plane.v
-                     + result.depth * plane.normal)
-    expected = resample_from_to(nib.Nifti1Image(data, image.affine), ((cols, rows, 1), target), order=1)
+    target[:3, 0], target[:3, 1], target[:3, 2] = (
+        result.du * plane.u,
+        result.dv * plane.v,
+        plane.normal,
+    )
+    target[:3, 3] = (
+        (result.u0 + result.du / 2) * plane.u
+        + (result.v0 + result.dv / 2) * plane.v
+        + result.depth * plane.normal
+    )
+    expected = resample_from_to(
+        nib.Nifti1Image(data, image.affine), ((cols, rows, 1), target), order=1
+    )
     expected = np.asarray(expected.dataobj)[:, :, 0].T
-    centres = target @ np.stack(np.meshgrid(np.arange(cols), np.arange(rows), [0], [1], indexing="xy"),
-                                -1).reshape(-1, 4).T
+    centres = (
+        target
+        @ np.stack(np.meshgrid(np.arange(cols), np.arange(rows), [0], [1], indexing="xy"), -1)
+        .reshape(-1, 4)
+        .T
+    )
     voxels = world_to_voxel(image.affine, centres[:3].T).reshape(rows, cols, 3)
     interior = np.all((voxels >= 0) & (voxels <= np.array(data.shape) - 1), axis=-1)
     assert interior.sum() > 2000

@@ -14,7 +14,7 @@ from viewers.state.tools.label_slice import MaskStyle, boundary, label_plane, ov
 def test_a_cursor_half_way_between_label_voxels_paints_the_slice_shown():
     affine = np.diag([0.5, 0.5, 0.5, 1.0])
     labels = LabelVolume(Grid((20, 20, 20), affine))
-    cursor = (5.0, 5.0, 5.25)                          # exactly between voxel centres k=10 and k=11
+    cursor = (5.0, 5.0, 5.25)  # exactly between voxel centres k=10 and k=11
     brush = BrushTool(labels, LesionSelection(), size_mm=1.0)
     brush.press(event(cursor))
     brush.release(event(cursor))
@@ -24,14 +24,18 @@ def test_a_cursor_half_way_between_label_voxels_paints_the_slice_shown():
 
 def test_an_oblique_label_grid_is_cut_by_nearest_neighbour():
     angle = np.deg2rad(30)
-    rotation = np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]])
+    rotation = np.array(
+        [[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]]
+    )
     affine = np.eye(4)
     affine[:3, :3] = rotation
     data = np.zeros((20, 20, 5), np.int32)
     data[5:10, 5:10, 2] = 7
     data[12:15, 5:10, 2] = 9
-    shown = label_plane(LabelVolume(Grid(data.shape, affine), data), plane_for("axial"), (0.0, 0.0, 2.0))
-    assert set(np.unique(shown.data)) == {0, 7, 9} and shown.inside   # no blended values
+    shown = label_plane(
+        LabelVolume(Grid(data.shape, affine), data), plane_for("axial"), (0.0, 0.0, 2.0)
+    )
+    assert set(np.unique(shown.data)) == {0, 7, 9} and shown.inside  # no blended values
     assert (shown.data == 7).sum() == pytest.approx(25, rel=0.3)
 
 

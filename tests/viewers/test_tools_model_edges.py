@@ -14,7 +14,9 @@ def schemas():
 
 
 def _form_on_comment(schemas, comment: str, saved: list) -> RatingFormModel:
-    form = RatingFormModel(schemas["other"], {"comment": comment}, on_change=lambda f, v: saved.append((f, v)))
+    form = RatingFormModel(
+        schemas["other"], {"comment": comment}, on_change=lambda f, v: saved.append((f, v))
+    )
     assert form.current_id == "comment"
     return form
 
@@ -46,9 +48,20 @@ def test_escape_keeps_the_stored_comment_and_enter_without_typing_changes_nothin
 
 
 def _table(schemas) -> LesionTableModel:
-    rows = [{"lesion_id": i, "type": "other", "visit": "ses-01", "onset_visit": None,
-             "centre": (float(i), 0.0, 0.0), "volume_mm3": 1.0, "diameter_mm": 1.0,
-             "in_cortex": None, "ratings": {}} for i in (3, 7, 9)]
+    rows = [
+        {
+            "lesion_id": i,
+            "type": "other",
+            "visit": "ses-01",
+            "onset_visit": None,
+            "centre": (float(i), 0.0, 0.0),
+            "volume_mm3": 1.0,
+            "diameter_mm": 1.0,
+            "in_cortex": None,
+            "ratings": {},
+        }
+        for i in (3, 7, 9)
+    ]
     return LesionTableModel(lambda: rows, schemas)
 
 

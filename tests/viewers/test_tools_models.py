@@ -15,16 +15,45 @@ def schemas():
 
 
 def rows_fixture(schemas):
-    full = {spec.id: spec.options[0].value for spec in schemas["CMB"].fields if spec.kind == "choice"}
+    full = {
+        spec.id: spec.options[0].value for spec in schemas["CMB"].fields if spec.kind == "choice"
+    }
     full["mars_region"] = "lobar"
     full = {k: v for k, v in full.items() if k in ("certainty", "mars_region", "mars_lobe", "side")}
     return [
-        {"lesion_id": 1, "type": "A-CMI", "visit": "ses-02", "onset_visit": "ses-02", "centre": (1.0, 2.0, 3.0),
-         "volume_mm3": 9.0, "diameter_mm": 3.0, "in_cortex": True, "ratings": {}},
-        {"lesion_id": 2, "type": "CMB", "visit": "ses-01", "onset_visit": None, "centre": (4.0, 5.0, 6.0),
-         "volume_mm3": 2.0, "diameter_mm": 1.5, "in_cortex": None, "ratings": full},
-        {"lesion_id": 5, "type": "C-CMI", "visit": "ses-01", "onset_visit": None, "centre": (-7.0, 8.0, 9.0),
-         "volume_mm3": 30.0, "diameter_mm": 4.0, "in_cortex": True, "ratings": {"t1": "hypo"}},
+        {
+            "lesion_id": 1,
+            "type": "A-CMI",
+            "visit": "ses-02",
+            "onset_visit": "ses-02",
+            "centre": (1.0, 2.0, 3.0),
+            "volume_mm3": 9.0,
+            "diameter_mm": 3.0,
+            "in_cortex": True,
+            "ratings": {},
+        },
+        {
+            "lesion_id": 2,
+            "type": "CMB",
+            "visit": "ses-01",
+            "onset_visit": None,
+            "centre": (4.0, 5.0, 6.0),
+            "volume_mm3": 2.0,
+            "diameter_mm": 1.5,
+            "in_cortex": None,
+            "ratings": full,
+        },
+        {
+            "lesion_id": 5,
+            "type": "C-CMI",
+            "visit": "ses-01",
+            "onset_visit": None,
+            "centre": (-7.0, 8.0, 9.0),
+            "volume_mm3": 30.0,
+            "diameter_mm": 4.0,
+            "in_cortex": True,
+            "ratings": {"t1": "hypo"},
+        },
     ]
 
 
@@ -52,7 +81,7 @@ def test_table_keyboard_steps_and_next_unrated(schemas):
     assert table.current_id == 2
     table.press("Ctrl+PageDown")
     assert table.current_id == 5
-    table.press("Ctrl+PageDown")           # wraps around to the first unrated
+    table.press("Ctrl+PageDown")  # wraps around to the first unrated
     assert table.current_id == 1
     assert table.next(-1) is None and not table.press("x")
 
@@ -61,11 +90,11 @@ def test_form_rates_an_acmi_from_the_keyboard_alone(schemas):
     saved = []
     form = RatingFormModel(schemas["A-CMI"], on_change=lambda f, v: saved.append((f, v)))
     assert form.current_id == "dwi_onset"
-    form.type_text("hoiiio" + "hoiion")      # 12 signal fields, onset then last follow-up
+    form.type_text("hoiiio" + "hoiion")  # 12 signal fields, onset then last follow-up
     assert form.values["dwi_onset"] == "hyper" and form.values["md_onset"] == "hypo"
     assert form.values["r2star_last"] == "not_assessable"
-    form.press("y")                           # visible at follow-up
-    form.press("y")                           # excluded: the reason field appears
+    form.press("y")  # visible at follow-up
+    form.press("y")  # excluded: the reason field appears
     assert form.current_id == "exclusion_reason"
     form.press("p")
     assert form.values["exclusion_reason"] == "pial_surface" and form.current_id == "comment"
@@ -80,12 +109,12 @@ def test_form_rates_an_acmi_from_the_keyboard_alone(schemas):
 def test_form_skips_hidden_fields_and_clears(schemas):
     form = RatingFormModel(schemas["CMB"])
     form.press("d")
-    form.press("d")                           # deep: the lobe field stays hidden
+    form.press("d")  # deep: the lobe field stays hidden
     assert form.current_id == "mars_deep"
     form.press("t")
     assert form.values == {"certainty": "definite", "mars_region": "deep", "mars_deep": "thalamus"}
-    assert not form.complete                  # side not yet rated
+    assert not form.complete  # side not yet rated
     form.press("Up")
     form.press("Delete")
     assert "mars_deep" not in form.values
-    assert not form.press("z")                # no option has key z
+    assert not form.press("z")  # no option has key z

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from processing.annotations import Grid, LabelVolume
-from viewers.state.tools import (BrushTool, EraserTool, FloodFillTool, LesionPicker, LesionSelection,
-                                 PolygonTool, ToolBox, event)
+from viewers.state.tools import (
+    BrushTool,
+    EraserTool,
+    FloodFillTool,
+    LesionPicker,
+    LesionSelection,
+    PolygonTool,
+    ToolBox,
+    event,
+)
 
 # x flipped, anisotropic voxels, shifted origin: nothing is an identity by accident.
 AFFINE = np.array([[-0.8, 0, 0, 20.0], [0, 0.8, 0, -16.0], [0, 0, 2.0, -10.0], [0, 0, 0, 1]])
@@ -55,8 +63,8 @@ def test_ball_is_3d(labels):
 def test_stroke_leaves_no_gaps_and_crosses_slices(labels):
     brush = BrushTool(labels, LesionSelection(), size_mm=1.0)
     brush.press(event(world(5, 5, 3)))
-    brush.move(event(world(30, 5, 3)))        # a fast move: two events 20 mm apart
-    brush.move(event(world(30, 5, 6)))        # scrolled three slices while painting
+    brush.move(event(world(30, 5, 3)))  # a fast move: two events 20 mm apart
+    brush.move(event(world(30, 5, 6)))  # scrolled three slices while painting
     brush.release(event(world(30, 20, 6)))
     assert np.all(labels.data[5:31, 5, 3] == 1)
     assert np.all(labels.data[30, 5, 3:7] == 1)
@@ -71,7 +79,9 @@ def test_strokes_in_different_views_paint_one_mask(labels):
         tools.press(event(world(20, 15, 5), orientation))
         tools.release(event(world(20, 15, 5), orientation))
     painted = labels.data > 0
-    assert painted[:, 15, 5].sum() > 1 and painted[20, :, 5].sum() > 1 and painted[20, 15, :].sum() > 1
+    assert (
+        painted[:, 15, 5].sum() > 1 and painted[20, :, 5].sum() > 1 and painted[20, 15, :].sum() > 1
+    )
     assert labels.ids() == [1]  # touching strokes extend the same lesion
     assert len(tools.history) == 3
 
@@ -85,11 +95,11 @@ def test_new_lesion_ids_and_preserving_neighbours(labels):
     assert labels.ids() == [1, 2]
     first = labels.data == 1
     selection.start_new_lesion()
-    brush.press(event(world(11, 10, 4)))          # overlaps lesion 1 but asks for a new one
+    brush.press(event(world(11, 10, 4)))  # overlaps lesion 1 but asks for a new one
     brush.release(event(world(11, 10, 4)))
     assert labels.ids() == [1, 2, 3]
     assert np.array_equal(labels.data == 1, first)  # lesion 1 kept every voxel
-    brush.press(event(world(33, 10, 4)))            # adjacent to lesion 2: extends it
+    brush.press(event(world(33, 10, 4)))  # adjacent to lesion 2: extends it
     brush.release(event(world(33, 10, 4)))
     assert labels.ids() == [1, 2, 3] and selection.lesion_id == 2
 
@@ -124,7 +134,7 @@ def test_polygon_fills_in_a_sagittal_plane(labels):
 def test_flood_fill_stays_within_range_and_plane(labels):
     image = np.zeros(labels.grid.shape, np.float32)
     image[15:25, 10:20, 3:9] = 100.0
-    image[20, 15, 5] = 300.0                      # out of range: left unfilled
+    image[20, 15, 5] = 300.0  # out of range: left unfilled
     fill = FloodFillTool(labels, LesionSelection(), image, low=50, high=150, mode="2d")
     fill.press(event(world(17, 12, 5)))
     filled = labels.data > 0

@@ -26,8 +26,8 @@ def test_unexcluding_clears_the_reason_and_tells_the_store(schemas):
 def test_changing_the_mars_region_clears_the_old_structure(schemas):
     saved = []
     form = RatingFormModel(schemas["CMB"], on_change=lambda f, v: saved.append((f, v)))
-    form.type_text("dd")                     # definite, deep
-    form.press("t")                          # thalamus
+    form.type_text("dd")  # definite, deep
+    form.press("t")  # thalamus
     form.set_value("mars_region", "lobar")
     assert "mars_deep" not in form.values and ("mars_deep", None) in saved
 

@@ -12,14 +12,23 @@ from viewers.state.volume import Volume, first_b0_index, load_display_volume
 
 
 def write(path: Path, data) -> ImageFile:
-    nib.save(nib.Nifti1Image(np.asarray(data, dtype=np.float32), np.diag([2.0, 2.0, 2.0, 1.0])), str(path))
+    nib.save(
+        nib.Nifti1Image(np.asarray(data, dtype=np.float32), np.diag([2.0, 2.0, 2.0, 1.0])),
+        str(path),
+    )
     entities = dict(part.split("-", 1) for part in path.name.split("_") if "-" in part)
     return ImageFile(path, entities, path.name.split("_")[-1].split(".")[0])
 
 
 def test_megre_shows_first_magnitude_echo(tmp_path):
-    files = [write(tmp_path / f"sub-01_echo-{e}_part-{p}_MEGRE.nii.gz", np.full((4, 4, 3), 10 * e + (p == "phase")))
-             for p in ("phase", "mag") for e in (2, 1)]
+    files = [
+        write(
+            tmp_path / f"sub-01_echo-{e}_part-{p}_MEGRE.nii.gz",
+            np.full((4, 4, 3), 10 * e + (p == "phase")),
+        )
+        for p in ("phase", "mag")
+        for e in (2, 1)
+    ]
     volume = load_display_volume(Acquisition("MEGRE", files))
     assert np.all(volume.data == 10) and volume.label == "sub-01_echo-1_part-mag_MEGRE.nii.gz"
 
@@ -56,8 +65,11 @@ def test_corrupt_or_missing_file_is_a_ferret_error(tmp_path):
 
 
 def test_volume_lookup_and_presets():
-    volume = Volume.from_array(np.random.default_rng(0).uniform(5, 40, (10, 10, 10)),
-                               np.diag([2.0, 2.0, 2.0, 1.0]), "R2starmap")
+    volume = Volume.from_array(
+        np.random.default_rng(0).uniform(5, 40, (10, 10, 10)),
+        np.diag([2.0, 2.0, 2.0, 1.0]),
+        "R2starmap",
+    )
     assert volume.window == (0.0, 50.0)
     assert volume.voxel_at((4.2, 3.9, 18.0)) == (2, 2, 9)
     assert volume.voxel_at((-2.0, 0, 0)) is None and volume.value_at((40.0, 0, 0)) is None

@@ -34,7 +34,19 @@ from viewers.state.slicing import PlaneSlice, extract_plane, voxel_to_world, wor
 from viewers.state.windowing import PRESETS, WindowLevel, auto_window, preset_for, to_uint8
 
 __all__ = [
-    "EventEmitter", "WorldCursor", "ORIENTATIONS", "Plane", "ViewGeometry", "plane_for",
-    "PlaneSlice", "extract_plane", "voxel_to_world", "world_to_voxel",
-    "PRESETS", "WindowLevel", "auto_window", "preset_for", "to_uint8",
+    "EventEmitter",
+    "WorldCursor",
+    "ORIENTATIONS",
+    "Plane",
+    "ViewGeometry",
+    "plane_for",
+    "PlaneSlice",
+    "extract_plane",
+    "voxel_to_world",
+    "world_to_voxel",
+    "PRESETS",
+    "WindowLevel",
+    "auto_window",
+    "preset_for",
+    "to_uint8",
 ]

@@ -55,20 +55,23 @@ class Column:
     part: str = "mag"
 
 
-COLUMNS: dict[str, Column] = {c.key: c for c in (
-    Column("b1000", "DWI b1000", "trace", ("desc-b1000_trace",), ("dwi",), 1000.0),
-    Column("b3000", "DWI b3000", "trace", ("desc-b3000_trace",), ("dwi",), 3000.0),
-    Column("MD", "MD", "MD", ("model-tensor_param-md_dwimap",)),
-    Column("FLAIR", "FLAIR", "FLAIR", (), ("FLAIR",)),
-    Column("R1", "T1 / R1", "R1map", ("R1map",), ("UNIT1", "T1w", "MP2RAGE")),
-    Column("SWI", "SWI", "SWI", ("desc-swi_GRE",), ("MEGRE",)),
-    Column("R2star", "R2*", "R2starmap", ("R2starmap",)),
-    Column("FA", "FA", "FA", ("model-tensor_param-fa_dwimap",)),
-    Column("R2", "R2", "R2map", ("R2map",), ("MESE",)),
-    Column("minIP", "SWI minIP", "SWI", ("desc-swiminip_GRE",), ("MEGRE",)),
-    Column("T2w", "T2w", "T2w", (), ("T2w",)),
-    Column("phase", "GRE phase", "phase", (), ("MEGRE",), part="phase"),
-)}
+COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in (
+        Column("b1000", "DWI b1000", "trace", ("desc-b1000_trace",), ("dwi",), 1000.0),
+        Column("b3000", "DWI b3000", "trace", ("desc-b3000_trace",), ("dwi",), 3000.0),
+        Column("MD", "MD", "MD", ("model-tensor_param-md_dwimap",)),
+        Column("FLAIR", "FLAIR", "FLAIR", (), ("FLAIR",)),
+        Column("R1", "T1 / R1", "R1map", ("R1map",), ("UNIT1", "T1w", "MP2RAGE")),
+        Column("SWI", "SWI", "SWI", ("desc-swi_GRE",), ("MEGRE",)),
+        Column("R2star", "R2*", "R2starmap", ("R2starmap",)),
+        Column("FA", "FA", "FA", ("model-tensor_param-fa_dwimap",)),
+        Column("R2", "R2", "R2map", ("R2map",), ("MESE",)),
+        Column("minIP", "SWI minIP", "SWI", ("desc-swiminip_GRE",), ("MEGRE",)),
+        Column("T2w", "T2w", "T2w", (), ("T2w",)),
+        Column("phase", "GRE phase", "phase", (), ("MEGRE",), part="phase"),
+    )
+}
 
 #: Columns shown by default, in order (DWI trace b1000, b3000, MD, FLAIR, T1/R1, SWI, R2*).
 DEFAULT_COLUMNS = ("b1000", "b3000", "MD", "FLAIR", "R1", "SWI", "R2star")

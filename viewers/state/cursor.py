@@ -10,7 +10,8 @@ voxels and back, and sets what it got: nothing happens).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

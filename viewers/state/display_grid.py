@@ -39,12 +39,14 @@ class DisplayGrid:
         return self.shape, tuple(np.round(self.affine, 6).ravel())
 
     @classmethod
-    def covering(cls, box: np.ndarray, spacing_mm: float) -> "DisplayGrid":
+    def covering(cls, box: np.ndarray, spacing_mm: float) -> DisplayGrid:
         """The grid of ``spacing_mm`` voxels covering the world box ``box`` (2 x 3: min, max corners)."""
         if not spacing_mm > 0:
             raise ValueError(f"display grid spacing must be positive, got {spacing_mm!r}")
         box = np.asarray(box, dtype=float)
-        shape = tuple(int(max(1, np.ceil((box[1, a] - box[0, a]) / spacing_mm - 1e-6))) for a in range(3))
+        shape = tuple(
+            int(max(1, np.ceil((box[1, a] - box[0, a]) / spacing_mm - 1e-6))) for a in range(3)
+        )
         affine = np.diag([spacing_mm] * 3 + [1.0])
         affine[:3, 3] = box[0] + spacing_mm / 2
         return cls(shape, affine)
@@ -59,7 +61,17 @@ def resample_into(volume: Volume, grid: DisplayGrid, *, order: int = 1) -> Volum
     """
     source_from_grid = np.linalg.inv(np.asarray(volume.affine, dtype=float)) @ grid.affine
     data = np.asarray(volume.data, dtype=np.float32)
-    resampled = affine_transform(data, source_from_grid[:3, :3], offset=source_from_grid[:3, 3],
-                                 output_shape=grid.shape, output=np.float32, order=order,
-                                 mode="constant", cval=0.0, prefilter=False)
-    return Volume(resampled, grid.affine.copy(), volume.modality, volume.label, volume.window, volume)
+    resampled = affine_transform(
+        data,
+        source_from_grid[:3, :3],
+        offset=source_from_grid[:3, 3],
+        output_shape=grid.shape,
+        output=np.float32,
+        order=order,
+        mode="constant",
+        cval=0.0,
+        prefilter=False,
+    )
+    return Volume(
+        resampled, grid.affine.copy(), volume.modality, volume.label, volume.window, volume
+    )

@@ -9,7 +9,8 @@ for a block of code (for batch updates that end in one emission).
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 Callback = Callable[..., Any]
 

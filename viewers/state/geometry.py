@@ -14,8 +14,8 @@ instance, so they zoom and pan together without widget-to-widget links.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -64,7 +64,9 @@ def plane_for(orientation: str) -> Plane:
     try:
         return _PLANES[orientation]
     except KeyError:
-        raise ValueError(f"unknown orientation {orientation!r}; use one of {ORIENTATIONS}") from None
+        raise ValueError(
+            f"unknown orientation {orientation!r}; use one of {ORIENTATIONS}"
+        ) from None
 
 
 class ViewGeometry:
@@ -76,8 +78,9 @@ class ViewGeometry:
         Emits ``what`` (``"orientation"``, ``"zoom"`` or ``"pan"``) after a change.
     """
 
-    def __init__(self, orientation: str = "axial", zoom: float = 1.0,
-                 pan: Sequence[float] = (0.0, 0.0)) -> None:
+    def __init__(
+        self, orientation: str = "axial", zoom: float = 1.0, pan: Sequence[float] = (0.0, 0.0)
+    ) -> None:
         plane_for(orientation)
         self._orientation = orientation
         self._zoom = _clip_zoom(zoom)
@@ -90,7 +93,9 @@ class ViewGeometry:
         """The shared world box, shape (2, 3) (min and max corners), or None."""
         return None if self._extent is None else self._extent.copy()
 
-    def set_extent(self, lower: Sequence[float] | None, upper: Sequence[float] | None = None) -> None:
+    def set_extent(
+        self, lower: Sequence[float] | None, upper: Sequence[float] | None = None
+    ) -> None:
         """Share one field of view: the world box ``lower``..``upper`` (None: each view its own)."""
         box = None if lower is None else np.array([lower, upper], dtype=float).reshape(2, 3)
         if box is not None and not np.all(box[1] > box[0]):

@@ -46,7 +46,13 @@ from viewers.state.placement import placement_of
 from viewers.state.slice_view_model import SliceViewModel
 from viewers.state.windowing import WindowLevel
 
-__all__ = ["GridModel", "OVERLAY_MODES", "LESION_VIEW_DIAMETERS", "MIN_LESION_VIEW_MM", "GRID_MAX_SIDE"]
+__all__ = [
+    "GridModel",
+    "OVERLAY_MODES",
+    "LESION_VIEW_DIAMETERS",
+    "MIN_LESION_VIEW_MM",
+    "GRID_MAX_SIDE",
+]
 
 #: How many lesion diameters the field of view spans after "go to lesion".
 LESION_VIEW_DIAMETERS = 6.0
@@ -71,9 +77,15 @@ class GridModel(GridOverlays, GridLoading):
         Voxel size of the display grid (default: the reference image's smallest voxel).
     """
 
-    def __init__(self, loader: VolumeLoader, layout: GridLayout | None = None,
-                 windows: dict[str, tuple[float, float]] | None = None, *, overlay_mode: str = "view",
-                 display_spacing_mm: float | None = None) -> None:
+    def __init__(
+        self,
+        loader: VolumeLoader,
+        layout: GridLayout | None = None,
+        windows: dict[str, tuple[float, float]] | None = None,
+        *,
+        overlay_mode: str = "view",
+        display_spacing_mm: float | None = None,
+    ) -> None:
         check_overlay_mode(overlay_mode)
         self.overlay_mode = overlay_mode
         self.display_spacing_mm = display_spacing_mm
@@ -81,8 +93,10 @@ class GridModel(GridOverlays, GridLoading):
         self.loader = loader
         self.layout = layout or GridLayout()
         self.cursor, self.geometry = WorldCursor(), ViewGeometry()
-        self.windows = {key: WindowLevel(*windows[key]) if windows and key in windows else WindowLevel()
-                        for key in COLUMNS}
+        self.windows = {
+            key: WindowLevel(*windows[key]) if windows and key in windows else WindowLevel()
+            for key in COLUMNS
+        }
         # Saved windows apply to quantitative maps only (R2*, MD, R1...: a display preset
         # exists): physical units carry over between sessions and studies; the scanner
         # units of raw images, DWI traces and SWI do not.
@@ -143,8 +157,14 @@ class GridModel(GridOverlays, GridLoading):
     def row_title(self, visit: Visit, *, with_date: bool = True) -> str:
         """``"ses-03  2023-06-13  week 8.3"`` (``with_date=False``: ``"ses-03  week 8.3"``, a column header)."""
         date = visit.date.strftime("%Y-%m-%d") if visit.date else "no date"
-        weeks = "" if visit.weeks_since_baseline is None else f"  week {visit.weeks_since_baseline:.1f}"
-        return f"{visit.session}  {date}{weeks}" if with_date or not weeks else f"{visit.session}{weeks}"
+        weeks = (
+            "" if visit.weeks_since_baseline is None else f"  week {visit.weeks_since_baseline:.1f}"
+        )
+        return (
+            f"{visit.session}  {date}{weeks}"
+            if with_date or not weeks
+            else f"{visit.session}{weeks}"
+        )
 
     # -- read-outs ---------------------------------------------------------------------------
     def values_at_cursor(self) -> dict[str, list[float | None]]:
@@ -164,13 +184,21 @@ class GridModel(GridOverlays, GridLoading):
         """Weeks since baseline of the visible visits (visit number * 4 where dates are unknown)."""
         weeks = []
         for number, visit in enumerate(self.visible_visits()):
-            weeks.append(visit.weeks_since_baseline if visit.weeks_since_baseline is not None else 4.0 * number)
+            weeks.append(
+                visit.weeks_since_baseline
+                if visit.weeks_since_baseline is not None
+                else 4.0 * number
+            )
         return weeks
 
     def voxel_at_cursor(self, session: str, column_key: str) -> tuple[int, int, int] | None:
         """The voxel (of that cell's own image) under the cursor."""
         cell = self.cells.get((session, column_key))
-        return None if cell is None or cell.view.volume is None else cell.view.volume.native.voxel_at(self.cursor.position)
+        return (
+            None
+            if cell is None or cell.view.volume is None
+            else cell.view.volume.native.voxel_at(self.cursor.position)
+        )
 
     # -- intents --------------------------------------------------------------------------------
     def go_to_lesion(self, lesion: Lesion) -> None:
@@ -181,8 +209,13 @@ class GridModel(GridOverlays, GridLoading):
             return
         span = max(LESION_VIEW_DIAMETERS * 2 * lesion.radius_mm, MIN_LESION_VIEW_MM)
         self.geometry.look_at(lesion.centre, zoom=max(fov[2], fov[3]) / span)
-        if lesion.onset_session and lesion.onset_session in {v.session for v in self.visible_visits()}:
-            self.set_focus(lesion.onset_session, self.focus[1] if self.focus else self.layout.visible_columns()[0])
+        if lesion.onset_session and lesion.onset_session in {
+            v.session for v in self.visible_visits()
+        }:
+            self.set_focus(
+                lesion.onset_session,
+                self.focus[1] if self.focus else self.layout.visible_columns()[0],
+            )
 
     def set_focus(self, session: str, column_key: str) -> None:
         """The cell the rater works in (keyboard window/level, lesion read-out, histogram)."""
@@ -193,7 +226,11 @@ class GridModel(GridOverlays, GridLoading):
     # -- internals -------------------------------------------------------------------------------
 
     def _ensure_cells(self) -> None:
-        wanted = {(v.session, c.key): (v, c) for v in self.visible_visits() for c in self.visible_columns()}
+        wanted = {
+            (v.session, c.key): (v, c)
+            for v in self.visible_visits()
+            for c in self.visible_columns()
+        }
         for key in [k for k in self.cells if k not in wanted]:
             self.cells.pop(key).view.close()
         for key, (visit, column) in wanted.items():
@@ -209,9 +246,13 @@ class GridModel(GridOverlays, GridLoading):
         if not source.loadable:
             cell.state = "empty"
         else:
-            self.loader.request(source.path, source.index, column.modality,
-                                lambda volume, error, c=cell: self._arrived(c, volume, error),
-                                **self._preparation(cell.placement, order=1))
+            self.loader.request(
+                source.path,
+                source.index,
+                column.modality,
+                lambda volume, error, c=cell: self._arrived(c, volume, error),
+                **self._preparation(cell.placement, order=1),
+            )
         self._add_overlays(cell)
 
     def _drop_cells(self) -> None:

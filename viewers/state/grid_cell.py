@@ -11,7 +11,11 @@ from viewers.state.placement import Placement
 from viewers.state.slice_view_model import SliceViewModel
 
 #: Marks shown in a cell's corner, by source status.
-STATUS_BADGES = {"raw": "raw (map not computed)", "computing": "being computed", "missing": "missing"}
+STATUS_BADGES = {
+    "raw": "raw (map not computed)",
+    "computing": "being computed",
+    "missing": "missing",
+}
 
 
 @dataclass(eq=False)
@@ -76,7 +80,9 @@ class GridCell:
     def title(self) -> str:
         """Corner text: modality, visit, and the marks."""
         marks = self.badges()
-        return f"{self.column.title}  {self.visit.session}" + (f"  [{'; '.join(marks)}]" if marks else "")
+        return f"{self.column.title}  {self.visit.session}" + (
+            f"  [{'; '.join(marks)}]" if marks else ""
+        )
 
     def lesions_at(self, world) -> list[str]:
         """Descriptions of the lesions of every layer at a world point."""

@@ -43,7 +43,7 @@ class GridLoading:
             self._place_field_of_view()
         changed = [key for key, cell in self.cells.items() if self._outdated(cell)]
         for key in changed:
-            self._window_set.discard(key[1])   # raw -> map: the map's own window
+            self._window_set.discard(key[1])  # raw -> map: the map's own window
             self.cells.pop(key).view.close()
         self._ensure_cells()
         if changed:
@@ -54,10 +54,12 @@ class GridLoading:
         visit = self.participant.visit(cell.visit.session)
         source = resolve_cell(visit, cell.column)
         placement = placement_of(visit, source.acquisition)
-        return (source.path, source.index, source.status) != (cell.source.path, cell.source.index,
-                                                                cell.source.status) \
-            or placement.registered != cell.placement.registered \
+        return (
+            (source.path, source.index, source.status)
+            != (cell.source.path, cell.source.index, cell.source.status)
+            or placement.registered != cell.placement.registered
             or not np.allclose(placement.matrix, cell.placement.matrix)
+        )
 
     def _place_field_of_view(self) -> None:
         found = self._reference_box()
@@ -72,19 +74,27 @@ class GridLoading:
 
     def _reference_box(self) -> tuple[np.ndarray, float] | None:
         """World box of visit 1's DWI (the reference grid) or of its first acquisition, placed,
-        and its smallest voxel size."""
+        and its smallest voxel size.
+        """
         from processing.registration.chain import header_grid
 
         first = self.participant.visits[0] if self.participant and self.participant.visits else None
         if first is None or not first.acquisitions:
             return None
-        key = next((k for k in sorted(first.acquisitions) if k.startswith("dwi")), next(iter(first.acquisitions)))
+        key = next(
+            (k for k in sorted(first.acquisitions) if k.startswith("dwi")),
+            next(iter(first.acquisitions)),
+        )
         try:
             grid = header_grid(first, key)
         except Exception:  # noqa: BLE001 - an unreadable header: every view keeps its own field of view
             return None
         affine = placement_of(first, key).display_affine(grid.affine)
-        corners = np.array(np.meshgrid(*[(-0.5, n - 0.5) for n in grid.shape], indexing="ij")).reshape(3, -1).T
+        corners = (
+            np.array(np.meshgrid(*[(-0.5, n - 0.5) for n in grid.shape], indexing="ij"))
+            .reshape(3, -1)
+            .T
+        )
         world = corners @ affine[:3, :3].T + affine[:3, 3]
         spacing = float(np.linalg.norm(affine[:3, :3], axis=0).min())
         return np.array([world.min(axis=0), world.max(axis=0)]), spacing
@@ -96,17 +106,31 @@ class GridLoading:
             return {}
 
         def prepare(volume: Volume) -> Volume:
-            placed = Volume(volume.data, placement.display_affine(volume.affine), volume.modality,
-                            volume.label, volume.window)
+            placed = Volume(
+                volume.data,
+                placement.display_affine(volume.affine),
+                volume.modality,
+                volume.label,
+                volume.window,
+            )
             return resample_into(placed, grid, order=order)
 
-        return {"prepare": prepare, "variant": ("display", grid.key, placement.matrix.tobytes(), order)}
+        return {
+            "prepare": prepare,
+            "variant": ("display", grid.key, placement.matrix.tobytes(), order),
+        }
 
     def _placed(self, cell: GridCell, volume: Volume, modality: str, label: str) -> Volume:
         """A delivered volume in the reference space (already so when resampled into the display grid)."""
         if self.display_grid is not None:
             return Volume(volume.data, volume.affine, modality, label, volume.window, volume.source)
-        return Volume(volume.data, cell.placement.display_affine(volume.affine), modality, label, volume.window)
+        return Volume(
+            volume.data,
+            cell.placement.display_affine(volume.affine),
+            modality,
+            label,
+            volume.window,
+        )
 
     def _arrived(self, cell: GridCell, volume: Volume | None, error: str | None) -> None:
         if self.cells.get(cell.key) is not cell:

@@ -15,11 +15,17 @@ lets the read-out name them too.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from viewers.state.grid_cell import GridCell
 from viewers.state.overlays import TRUTH_COLOUR, LabelLayer, Lesion, rater_layers
-from viewers.state.truth_overlay import POINT_TYPES, lesion_names, load_participant_truth, truth_lesions, truth_map_path
+from viewers.state.truth_overlay import (
+    POINT_TYPES,
+    lesion_names,
+    load_participant_truth,
+    truth_lesions,
+    truth_map_path,
+)
 from viewers.state.volume import Volume
 
 #: See the module docstring.
@@ -73,19 +79,29 @@ class GridOverlays:
         participant = self.participant
         study_root = participant.visits[0].study_root if participant.visits else None
         showing_truth = study_root is not None and self.overlay_mode != "rating"
-        self.truth = load_participant_truth(study_root, participant.label) if showing_truth else None
+        self.truth = (
+            load_participant_truth(study_root, participant.label) if showing_truth else None
+        )
         reviewing = study_root is not None and self.overlay_mode == "review"
-        self.layers, rater_lesions = rater_layers(study_root, participant.label) if reviewing else ([], [])
-        self.lesions = rater_lesions + (truth_lesions(self.truth, participant, self.placement)
-                                        if self.truth is not None else [])
+        self.layers, rater_lesions = (
+            rater_layers(study_root, participant.label) if reviewing else ([], [])
+        )
+        self.lesions = rater_lesions + (
+            truth_lesions(self.truth, participant, self.placement) if self.truth is not None else []
+        )
 
     def _add_overlays(self, cell: GridCell) -> None:
         for layer in self.layers:
             cell.add_layer(layer)
         truth_path = truth_map_path(self.truth, cell.visit.session, cell.source.acquisition)
         if truth_path is not None and cell.source.loadable:
-            self.loader.request(truth_path, 0, "labels", lambda volume, error, c=cell: self._truth_arrived(c, volume),
-                                **self._preparation(cell.placement, order=0))
+            self.loader.request(
+                truth_path,
+                0,
+                "labels",
+                lambda volume, error, c=cell: self._truth_arrived(c, volume),
+                **self._preparation(cell.placement, order=0),
+            )
 
     def _truth_arrived(self, cell: GridCell, volume: Volume | None) -> None:
         if volume is None or self.cells.get(cell.key) is not cell or self.truth is None:
@@ -93,7 +109,11 @@ class GridOverlays:
         if any(layer.name == "truth" for layer in cell.layers):
             return  # a request made before an overlay-mode switch
         placed = self._placed(cell, volume, "labels", "truth")
-        cell.add_layer(LabelLayer("truth", placed, TRUTH_COLOUR, lesion_names(self.truth), {cell.visit.session}))
+        cell.add_layer(
+            LabelLayer(
+                "truth", placed, TRUTH_COLOUR, lesion_names(self.truth), {cell.visit.session}
+            )
+        )
         self.changed.emit(what="cell", key=cell.key)
 
 

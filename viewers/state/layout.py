@@ -9,7 +9,8 @@ plain data with events, saved under a name in the settings (:mod:`viewers.state.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from viewers.state.columns import COLUMNS, DEFAULT_COLUMNS
 from viewers.state.events import EventEmitter
@@ -33,8 +34,13 @@ class GridLayout:
         Emits ``what`` (``"columns"`` or ``"rows"``) after a change.
     """
 
-    def __init__(self, columns: Sequence[str] = DEFAULT_COLUMNS, hidden_columns: Iterable[str] = (),
-                 hidden_rows: Iterable[str] = (), visits_across: bool = False) -> None:
+    def __init__(
+        self,
+        columns: Sequence[str] = DEFAULT_COLUMNS,
+        hidden_columns: Iterable[str] = (),
+        hidden_rows: Iterable[str] = (),
+        visits_across: bool = False,
+    ) -> None:
         self.columns = [key for key in dict.fromkeys(columns) if key in COLUMNS]
         self.hidden_columns = {key for key in hidden_columns if key in self.columns}
         self.hidden_rows = set(hidden_rows)
@@ -86,20 +92,28 @@ class GridLayout:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for the settings file)."""
-        return {"columns": list(self.columns), "hidden_columns": sorted(self.hidden_columns),
-                "hidden_rows": sorted(self.hidden_rows), "visits_across": self.visits_across}
+        return {
+            "columns": list(self.columns),
+            "hidden_columns": sorted(self.hidden_columns),
+            "hidden_rows": sorted(self.hidden_rows),
+            "visits_across": self.visits_across,
+        }
 
     @classmethod
-    def from_dict(cls, record: dict[str, Any]) -> "GridLayout":
+    def from_dict(cls, record: dict[str, Any]) -> GridLayout:
         """Rebuild from :meth:`to_dict` output; missing or wrong fields fall back to defaults."""
         columns = record.get("columns") if isinstance(record, dict) else None
         if not isinstance(columns, list) or not columns:
             columns = list(DEFAULT_COLUMNS)
         across = record.get("visits_across") is True if isinstance(record, dict) else False
-        return cls([str(c) for c in columns], _strings(record, "hidden_columns"), _strings(record, "hidden_rows"),
-                   across)
+        return cls(
+            [str(c) for c in columns],
+            _strings(record, "hidden_columns"),
+            _strings(record, "hidden_rows"),
+            across,
+        )
 
-    def assign(self, other: "GridLayout") -> None:
+    def assign(self, other: GridLayout) -> None:
         """Take over another layout's choices (a named layout or a preset) with ONE ``"columns"`` event.
 
         Columns, rows and orientation change together, so the grid rebuilds once.

@@ -15,8 +15,8 @@ the window decides where its panels go (:mod:`app.screen_layouts`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from viewers.state.columns import DEFAULT_COLUMNS
 from viewers.state.layout import GridLayout
@@ -43,15 +43,22 @@ class LayoutPreset:
     visits_across: bool = True
 
 
-PRESETS: dict[str, LayoutPreset] = {p.name: p for p in (
-    LayoutPreset("DWI screening", ("b1000", "b3000", "MD")),
-    LayoutPreset("A-CMI check", ("b1000", "FLAIR", "R1", "SWI", "R2star"), "onset-and-last", False),
-    LayoutPreset("CMB", ("SWI", "minIP", "R2star", "phase")),
-    LayoutPreset("All modalities", DEFAULT_COLUMNS, "all", False),
-)}
+PRESETS: dict[str, LayoutPreset] = {
+    p.name: p
+    for p in (
+        LayoutPreset("DWI screening", ("b1000", "b3000", "MD")),
+        LayoutPreset(
+            "A-CMI check", ("b1000", "FLAIR", "R1", "SWI", "R2star"), "onset-and-last", False
+        ),
+        LayoutPreset("CMB", ("SWI", "minIP", "R2star", "phase")),
+        LayoutPreset("All modalities", DEFAULT_COLUMNS, "all", False),
+    )
+}
 
 
-def preset_visits(preset: LayoutPreset, sessions: Sequence[str], onset: str | None = None) -> list[str]:
+def preset_visits(
+    preset: LayoutPreset, sessions: Sequence[str], onset: str | None = None
+) -> list[str]:
     """The visits a preset shows among ``sessions`` (chronological); ``onset`` defaults to the first."""
     if preset.visits == "all" or not sessions:
         return list(sessions)
@@ -59,7 +66,9 @@ def preset_visits(preset: LayoutPreset, sessions: Sequence[str], onset: str | No
     return list(dict.fromkeys([onset, sessions[-1]]))
 
 
-def apply_preset(layout: GridLayout, name: str, sessions: Sequence[str], onset: str | None = None) -> None:
+def apply_preset(
+    layout: GridLayout, name: str, sessions: Sequence[str], onset: str | None = None
+) -> None:
     """Set ``layout`` to the preset ``name`` for a participant's ``sessions``.
 
     Raises
@@ -69,6 +78,11 @@ def apply_preset(layout: GridLayout, name: str, sessions: Sequence[str], onset: 
     """
     preset = PRESETS[name]
     shown = preset_visits(preset, sessions, onset)
-    layout.assign(GridLayout(preset.columns + tuple(k for k in layout.columns if k not in preset.columns),
-                             set(layout.columns) - set(preset.columns),
-                             set(sessions) - set(shown), preset.visits_across))
+    layout.assign(
+        GridLayout(
+            preset.columns + tuple(k for k in layout.columns if k not in preset.columns),
+            set(layout.columns) - set(preset.columns),
+            set(sessions) - set(shown),
+            preset.visits_across,
+        )
+    )

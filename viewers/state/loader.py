@@ -22,9 +22,9 @@ from __future__ import annotations
 import queue
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 from processing.errors import FerretError
 from viewers.state.volume import Volume, load_volume_file
@@ -32,7 +32,7 @@ from viewers.state.volume import Volume, load_volume_file
 Key = tuple
 Callback = Callable[[Volume | None, str | None], None]
 
-DEFAULT_MAX_BYTES = 1_536 * 2 ** 20
+DEFAULT_MAX_BYTES = 1_536 * 2**20
 
 
 class VolumeCache:
@@ -83,8 +83,13 @@ class VolumeLoader:
         Called (from a worker thread) whenever a result is queued.
     """
 
-    def __init__(self, *, workers: int = 2, max_bytes: int = DEFAULT_MAX_BYTES,
-                 notify: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int = 2,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        notify: Callable[[], None] | None = None,
+    ) -> None:
         self.cache = VolumeCache(max_bytes)
         self.notify = notify
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ferret-load")
@@ -94,8 +99,16 @@ class VolumeLoader:
         self._lock = threading.Lock()
         self._in_flight: dict[tuple[Key, str], Future] = {}
 
-    def request(self, path: Path, index: int, modality: str, callback: Callback, *,
-                prepare: Callable[[Volume], Volume] | None = None, variant=None) -> bool:
+    def request(
+        self,
+        path: Path,
+        index: int,
+        modality: str,
+        callback: Callback,
+        *,
+        prepare: Callable[[Volume], Volume] | None = None,
+        variant=None,
+    ) -> bool:
         """Ask for volume ``index`` of ``path``; True when served at once from the cache.
 
         ``callback(volume, error_text)`` runs on the thread calling :meth:`drain`
@@ -162,7 +175,9 @@ class VolumeLoader:
         self.cache.put(key, volume)
         return volume
 
-    def _finished(self, future: Future, key: Key, modality: str, callback: Callback, generation: int) -> None:
+    def _finished(
+        self, future: Future, key: Key, modality: str, callback: Callback, generation: int
+    ) -> None:
         with self._lock:
             self._in_flight.pop((key, modality), None)
         if future.cancelled():

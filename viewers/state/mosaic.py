@@ -44,14 +44,18 @@ class TileFrame:
     def to_pixel(self, u: float, v: float) -> tuple[float, float]:
         """Canvas pixel (x right, y down) of plane point (u, v)."""
         cu, cv = self._centre
-        return (self.x + self.width / 2 + (u - cu) * self.scale,
-                self.y + self.height / 2 - (v - cv) * self.scale)
+        return (
+            self.x + self.width / 2 + (u - cu) * self.scale,
+            self.y + self.height / 2 - (v - cv) * self.scale,
+        )
 
     def to_plane(self, x: float, y: float) -> tuple[float, float]:
         """Plane point (u, v) under canvas pixel (x, y)."""
         cu, cv = self._centre
-        return (cu + (x - self.x - self.width / 2) / self.scale,
-                cv - (y - self.y - self.height / 2) / self.scale)
+        return (
+            cu + (x - self.x - self.width / 2) / self.scale,
+            cv - (y - self.y - self.height / 2) / self.scale,
+        )
 
     def target(self, rect: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         """Canvas rectangle ``(left, top, width, height)`` of a plane rectangle ``(u0, v0, w, h)``."""
@@ -64,10 +68,21 @@ class TileFrame:
         return self.x <= x < self.x + self.width and self.y <= y < self.y + self.height
 
 
-def tile_grid(width: int, height: int, columns: int, rows: int, *, left: int, top: int,
-              spacing: int) -> list[list[tuple[int, int, int, int]]]:
+def tile_grid(
+    width: int, height: int, columns: int, rows: int, *, left: int, top: int, spacing: int
+) -> list[list[tuple[int, int, int, int]]]:
     """Pixel rectangles ``[row][column]`` of equal tiles filling ``width`` x ``height`` after the headers."""
     cell_w = max(1, (width - left - spacing * columns) // max(columns, 1))
     cell_h = max(1, (height - top - spacing * rows) // max(rows, 1))
-    return [[(left + spacing + c * (cell_w + spacing), top + spacing + r * (cell_h + spacing), cell_w, cell_h)
-             for c in range(columns)] for r in range(rows)]
+    return [
+        [
+            (
+                left + spacing + c * (cell_w + spacing),
+                top + spacing + r * (cell_h + spacing),
+                cell_w,
+                cell_h,
+            )
+            for c in range(columns)
+        ]
+        for r in range(rows)
+    ]

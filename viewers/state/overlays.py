@@ -13,9 +13,10 @@ participant (reference grid, :class:`processing.annotations.ReviewWorkspace`);
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,9 @@ class MaskSlicer:
         """The mask (1 inside a lesion, 0 outside) of the slice through ``position``."""
         key = self._slice_key(plane, position)
         if key != self._key:
-            cut = extract_plane(self._mask, self.layer.volume.affine, plane, position, max_side=self.max_side)
+            cut = extract_plane(
+                self._mask, self.layer.volume.affine, plane, position, max_side=self.max_side
+            )
             data = np.ascontiguousarray(cut.data >= 0.5)
             self._slice = PlaneSlice(data, cut.u0, cut.v0, cut.du, cut.dv, cut.depth, cut.inside)
             self._key = key
@@ -98,7 +101,9 @@ class MaskSlicer:
         if self._axes is None:
             return plane.name, round(plane.depth(position), 6)
         axis = self._axes[int(np.argmax(np.abs(plane.normal)))]
-        voxel = self._to_voxel[axis, :3] @ np.asarray(position, dtype=float) + self._to_voxel[axis, 3]
+        voxel = (
+            self._to_voxel[axis, :3] @ np.asarray(position, dtype=float) + self._to_voxel[axis, 3]
+        )
         return plane.name, int(np.floor(voxel + 0.5))
 
 
@@ -113,7 +118,9 @@ def outline(mask: np.ndarray) -> np.ndarray:
     return mask & ~inner
 
 
-def markers_near(points: Sequence[Lesion], plane: Plane, position, slab_mm: float) -> list[tuple[float, float, Lesion]]:
+def markers_near(
+    points: Sequence[Lesion], plane: Plane, position, slab_mm: float
+) -> list[tuple[float, float, Lesion]]:
     """Plane coordinates of the point markers within ``slab_mm`` / 2 of the shown slice."""
     depth = plane.depth(position)
     near = []
@@ -141,10 +148,17 @@ def rater_layers(study_root: str | Path, participant: str) -> tuple[list[LabelLa
             labels, rows = review.read(rater, participant)
         except Exception:  # noqa: BLE001 - a broken store must not stop the viewer
             continue
-        volume = Volume(labels.data.astype(np.float32), labels.grid.affine, "labels", f"rater {rater}")
-        names = {int(r["lesion_id"]): f"{r.get('type', 'lesion')} {r['lesion_id']} (rater {rater})"
-                 for r in rows if "lesion_id" in r}
-        layers.append(LabelLayer(f"rater {rater}", volume, RATER_COLOURS[number % len(RATER_COLOURS)], names))
+        volume = Volume(
+            labels.data.astype(np.float32), labels.grid.affine, "labels", f"rater {rater}"
+        )
+        names = {
+            int(r["lesion_id"]): f"{r.get('type', 'lesion')} {r['lesion_id']} (rater {rater})"
+            for r in rows
+            if "lesion_id" in r
+        }
+        layers.append(
+            LabelLayer(f"rater {rater}", volume, RATER_COLOURS[number % len(RATER_COLOURS)], names)
+        )
         lesions += _lesions_of(volume, names, f"rater {rater}")
     return layers, lesions
 
@@ -163,5 +177,14 @@ def _lesions_of(volume: Volume, names: dict[int, str], source: str) -> list[Lesi
     for lesion_id, centre, count in zip(ids, centres, counts):
         world = (volume.affine @ np.append(centre, 1.0))[:3]
         radius = float((3 * count * voxel_mm3 / (4 * np.pi)) ** (1 / 3))
-        found.append(Lesion(names.get(int(lesion_id), f"label {lesion_id}"), "lesion", world, radius, None, source))
+        found.append(
+            Lesion(
+                names.get(int(lesion_id), f"label {lesion_id}"),
+                "lesion",
+                world,
+                radius,
+                None,
+                source,
+            )
+        )
     return found

@@ -32,8 +32,13 @@ from viewers.state.layout import GridLayout
 FILE_NAME = "viewer-settings.json"
 VERSION = 1
 DEFAULT_LAYOUT = "default"
-DEFAULT_DISPLAY = {"orientation": "axial", "overlay_mode": "outline", "overlay_opacity": 0.6,
-                   "show_truth": True, "closed_docks": []}
+DEFAULT_DISPLAY = {
+    "orientation": "axial",
+    "overlay_mode": "outline",
+    "overlay_opacity": 0.6,
+    "show_truth": True,
+    "closed_docks": [],
+}
 
 
 def settings_path() -> Path:
@@ -63,25 +68,42 @@ class ViewerSettings:
         self.current_layout = name.strip()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": VERSION, "current_layout": self.current_layout, "layouts": self.layouts,
-                "windows": {k: list(v) for k, v in self.windows.items()},
-                "colormaps": self.colormaps, "display": self.display}
+        return {
+            "version": VERSION,
+            "current_layout": self.current_layout,
+            "layouts": self.layouts,
+            "windows": {k: list(v) for k, v in self.windows.items()},
+            "colormaps": self.colormaps,
+            "display": self.display,
+        }
 
     @classmethod
-    def from_dict(cls, record: Any) -> "ViewerSettings":
+    def from_dict(cls, record: Any) -> ViewerSettings:
         """Tolerant: every field that is missing or of the wrong type falls back to its default."""
         record = record if isinstance(record, dict) else {}
         layouts = {str(k): v for k, v in _mapping(record, "layouts").items() if isinstance(v, dict)}
         windows = {}
         for key, value in _mapping(record, "windows").items():
-            if isinstance(value, list) and len(value) == 2 and all(isinstance(x, (int, float)) for x in value) \
-                    and value[1] > value[0]:
+            if (
+                isinstance(value, list)
+                and len(value) == 2
+                and all(isinstance(x, (int, float)) for x in value)
+                and value[1] > value[0]
+            ):
                 windows[str(key)] = (float(value[0]), float(value[1]))
         colormaps = {str(k): str(v) for k, v in _mapping(record, "colormaps").items()}
         display = copy.deepcopy(DEFAULT_DISPLAY)
-        display.update({k: v for k, v in _mapping(record, "display").items() if k in DEFAULT_DISPLAY})
+        display.update(
+            {k: v for k, v in _mapping(record, "display").items() if k in DEFAULT_DISPLAY}
+        )
         current = record.get("current_layout")
-        return cls(current if isinstance(current, str) else DEFAULT_LAYOUT, layouts, windows, colormaps, display)
+        return cls(
+            current if isinstance(current, str) else DEFAULT_LAYOUT,
+            layouts,
+            windows,
+            colormaps,
+            display,
+        )
 
 
 def load_settings(path: Path | None = None) -> ViewerSettings:

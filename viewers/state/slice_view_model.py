@@ -45,8 +45,9 @@ class SliceViewModel:
         only) or ``"range"`` (the visible rectangle changed).
     """
 
-    def __init__(self, cursor: WorldCursor, geometry: ViewGeometry,
-                 window: WindowLevel | None = None) -> None:
+    def __init__(
+        self, cursor: WorldCursor, geometry: ViewGeometry, window: WindowLevel | None = None
+    ) -> None:
         self.cursor, self.geometry = cursor, geometry
         self.window = window or WindowLevel()
         self.volume: Volume | None = None
@@ -69,8 +70,11 @@ class SliceViewModel:
         self._slice_key, self._slice, self._pixels = None, None, None
         self._axes = aligned_axes(volume.affine) if volume is not None else None
         self._to_voxel = np.linalg.inv(volume.affine) if volume is not None else None
-        window_changes = (volume is not None and reset_window
-                          and tuple(volume.window) != (self.window.low, self.window.high))
+        window_changes = (
+            volume is not None
+            and reset_window
+            and tuple(volume.window) != (self.window.low, self.window.high)
+        )
         if window_changes:
             self.window.set_range(*volume.window)  # every view of this window redraws, this one too
         else:
@@ -95,8 +99,13 @@ class SliceViewModel:
             return None
         key = self._key(self.cursor.position)
         if key != self._slice_key:
-            self._slice = extract_plane(self.volume.data, self.volume.affine, self.plane,
-                                        self.cursor.position, max_side=self.max_side)
+            self._slice = extract_plane(
+                self.volume.data,
+                self.volume.affine,
+                self.plane,
+                self.cursor.position,
+                max_side=self.max_side,
+            )
             self._slice_key, self._pixels = key, None
         return self._slice
 
@@ -143,7 +152,10 @@ class SliceViewModel:
         if self._axes is None:
             return self.geometry.orientation, round(self.plane.depth(position), 6)
         axis_n = self._axes[int(np.argmax(np.abs(self.plane.normal)))]
-        voxel = self._to_voxel[axis_n, :3] @ np.asarray(position, dtype=float) + self._to_voxel[axis_n, 3]
+        voxel = (
+            self._to_voxel[axis_n, :3] @ np.asarray(position, dtype=float)
+            + self._to_voxel[axis_n, 3]
+        )
         return self.geometry.orientation, int(np.floor(voxel + 0.5))
 
     def _on_cursor(self, position, source=None) -> None:

@@ -91,15 +91,24 @@ def normal_step(affine: np.ndarray, plane: Plane) -> float:
 
 def plane_extent(shape, affine: np.ndarray, plane: Plane) -> tuple[float, float, float, float]:
     """``(u0, v0, width, height)`` of the volume's bounding box projected on the plane."""
-    corners = np.array(np.meshgrid(*[(-0.5, n - 0.5) for n in shape[:3]], indexing="ij")).reshape(3, -1).T
+    corners = (
+        np.array(np.meshgrid(*[(-0.5, n - 0.5) for n in shape[:3]], indexing="ij")).reshape(3, -1).T
+    )
     world = voxel_to_world(affine, corners)
     u, v = world @ plane.u, world @ plane.v
     return float(u.min()), float(v.min()), float(np.ptp(u)), float(np.ptp(v))
 
 
-def extract_plane(volume: np.ndarray, affine: np.ndarray, plane: Plane, position,
-                  *, resample: bool | None = None, max_side: int | None = None,
-                  order: int = 1) -> PlaneSlice:
+def extract_plane(
+    volume: np.ndarray,
+    affine: np.ndarray,
+    plane: Plane,
+    position,
+    *,
+    resample: bool | None = None,
+    max_side: int | None = None,
+    order: int = 1,
+) -> PlaneSlice:
     """The slice of ``volume`` on ``plane`` through world ``position``.
 
     Parameters
@@ -131,12 +140,22 @@ def extract_plane(volume: np.ndarray, affine: np.ndarray, plane: Plane, position
     if resample is None:
         resample = axes is None
     if not resample and axes is not None:
-        return _straight_slice(volume, affine, axes, plane, np.asarray(position, dtype=float), order)
-    return _resampled_slice(volume, affine, plane, np.asarray(position, dtype=float),
-                            min(MAX_OBLIQUE_SIDE, max_side or MAX_OBLIQUE_SIDE), order)
+        return _straight_slice(
+            volume, affine, axes, plane, np.asarray(position, dtype=float), order
+        )
+    return _resampled_slice(
+        volume,
+        affine,
+        plane,
+        np.asarray(position, dtype=float),
+        min(MAX_OBLIQUE_SIDE, max_side or MAX_OBLIQUE_SIDE),
+        order,
+    )
 
 
-def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position, order: int = 1) -> PlaneSlice:
+def _straight_slice(
+    volume, affine, voxel_of_world, plane: Plane, position, order: int = 1
+) -> PlaneSlice:
     axis_u = voxel_of_world[int(np.argmax(np.abs(plane.u)))]
     axis_v = voxel_of_world[int(np.argmax(np.abs(plane.v)))]
     axis_n = voxel_of_world[int(np.argmax(np.abs(plane.normal)))]
@@ -152,8 +171,10 @@ def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position, orde
     first[axis_n] = index
     last = first.copy()
     last[axis_u], last[axis_v] = volume.shape[axis_u] - 1, volume.shape[axis_v] - 1
-    (u_first, v_first), (u_last, v_last) = plane.to_plane(voxel_to_world(affine, first)), \
-        plane.to_plane(voxel_to_world(affine, last))
+    (u_first, v_first), (u_last, v_last) = (
+        plane.to_plane(voxel_to_world(affine, first)),
+        plane.to_plane(voxel_to_world(affine, last)),
+    )
     if u_last < u_first:
         pixels = pixels[:, ::-1]
     if v_last < v_first:
@@ -163,12 +184,20 @@ def _straight_slice(volume, affine, voxel_of_world, plane: Plane, position, orde
     data = np.ascontiguousarray(pixels, dtype=np.float32 if order else pixels.dtype)
     if not inside:
         data = np.zeros_like(data)
-    return PlaneSlice(data, min(u_first, u_last) - du / 2, min(v_first, v_last) - dv / 2, du, dv,
-                      plane.depth(voxel_to_world(affine, first)), inside)
+    return PlaneSlice(
+        data,
+        min(u_first, u_last) - du / 2,
+        min(v_first, v_last) - dv / 2,
+        du,
+        dv,
+        plane.depth(voxel_to_world(affine, first)),
+        inside,
+    )
 
 
-def _resampled_slice(volume, affine, plane: Plane, position, max_side: int = MAX_OBLIQUE_SIDE,
-                     order: int = 1) -> PlaneSlice:
+def _resampled_slice(
+    volume, affine, plane: Plane, position, max_side: int = MAX_OBLIQUE_SIDE, order: int = 1
+) -> PlaneSlice:
     spacing = float(np.sqrt((np.asarray(affine)[:3, :3] ** 2).sum(axis=0)).min())
     u0, v0, width, height = plane_extent(volume.shape, affine, plane)
     spacing = max(spacing, max(width, height) / max_side)
@@ -178,7 +207,9 @@ def _resampled_slice(volume, affine, plane: Plane, position, max_side: int = MAX
     depth = plane.depth(position)
     # voxel coordinates are linear in (row, col): base + col * per_col + row * per_row
     to_voxel = np.linalg.inv(np.asarray(affine, dtype=float))
-    base = apply_affine(to_voxel, (u0 + du / 2) * plane.u + (v0 + dv / 2) * plane.v + depth * plane.normal)
+    base = apply_affine(
+        to_voxel, (u0 + du / 2) * plane.u + (v0 + dv / 2) * plane.v + depth * plane.normal
+    )
     per_col, per_row = to_voxel[:3, :3] @ (du * plane.u), to_voxel[:3, :3] @ (dv * plane.v)
     col, row = np.arange(cols, dtype=float), np.arange(rows, dtype=float)[:, None]
     voxels = np.stack([base[a] + col * per_col[a] + row * per_row[a] for a in range(3)])
@@ -189,8 +220,17 @@ def _resampled_slice(volume, affine, plane: Plane, position, max_side: int = MAX
         within &= (voxels[axis] >= -0.5) & (voxels[axis] <= volume.shape[axis] - 0.5)
     values[~within] = 0.0
     inside = bool(within.any())
-    return PlaneSlice(np.ascontiguousarray(values.reshape(rows, cols), dtype=np.float32 if order else source.dtype),
-                      u0, v0, du, dv, depth, inside)
+    return PlaneSlice(
+        np.ascontiguousarray(
+            values.reshape(rows, cols), dtype=np.float32 if order else source.dtype
+        ),
+        u0,
+        v0,
+        du,
+        dv,
+        depth,
+        inside,
+    )
 
 
 def _column_norm(affine, axis: int) -> float:

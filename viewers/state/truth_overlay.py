@@ -10,8 +10,8 @@ for the DWI of its onset visit (the first visit for lesions without onset).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -54,8 +54,9 @@ def lesion_names(truth) -> dict[int, str]:
     return names
 
 
-def truth_lesions(truth, participant: Participant,
-                  placement: Callable[[str, str], Placement]) -> list[Lesion]:
+def truth_lesions(
+    truth, participant: Participant, placement: Callable[[str, str], Placement]
+) -> list[Lesion]:
     """Every planted lesion with its centre in the reference space (see the module docstring)."""
     sessions = [v.session for v in participant.visits]
     lesions = []
@@ -66,6 +67,14 @@ def truth_lesions(truth, participant: Participant,
             continue
         world = entry.world_from_anatomy @ np.append(np.asarray(item.centre_mm, dtype=float), 1.0)
         centre = (placement(session, "dwi").matrix @ world)[:3]
-        lesions.append(Lesion(item.id, item.type, centre, float(np.max(item.radii_mm)),
-                              item.onset_session, "truth"))
+        lesions.append(
+            Lesion(
+                item.id,
+                item.type,
+                centre,
+                float(np.max(item.radii_mm)),
+                item.onset_session,
+                "truth",
+            )
+        )
     return lesions

@@ -74,7 +74,9 @@ class UndoHistory:
         """Record a new step; clears what was undone."""
         self._done.append(item)
         self._undone.clear()
-        while len(self._done) > self.max_items or (len(self._done) > 1 and self.nbytes > self.max_bytes):
+        while len(self._done) > self.max_items or (
+            len(self._done) > 1 and self.nbytes > self.max_bytes
+        ):
             self._done.popleft()
         self.changed.emit(can_undo=self.can_undo, can_redo=self.can_redo)
 

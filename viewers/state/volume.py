@@ -48,10 +48,10 @@ class Volume:
     modality: str = ""
     label: str = ""
     window: tuple[float, float] = field(default=(0.0, 1.0))
-    source: "Volume | None" = None
+    source: Volume | None = None
 
     @property
-    def native(self) -> "Volume":
+    def native(self) -> Volume:
         """The image as read (``source``, or this volume itself)."""
         return self.source if self.source is not None else self
 
@@ -61,12 +61,14 @@ class Volume:
         return self.data.nbytes + (self.source.nbytes if self.source is not None else 0)
 
     @classmethod
-    def from_array(cls, data: np.ndarray, affine: np.ndarray, modality: str = "",
-                   label: str = "") -> "Volume":
+    def from_array(
+        cls, data: np.ndarray, affine: np.ndarray, modality: str = "", label: str = ""
+    ) -> Volume:
         """Build a volume and choose its initial window (preset or automatic)."""
         data = np.asarray(data, dtype=np.float32)
-        return cls(data, np.asarray(affine, dtype=float), modality, label,
-                   initial_window(data, modality))
+        return cls(
+            data, np.asarray(affine, dtype=float), modality, label, initial_window(data, modality)
+        )
 
     @property
     def centre(self) -> np.ndarray:
@@ -103,8 +105,11 @@ def first_b0_index(bval_path: Path | None) -> int:
     try:
         bvals = np.loadtxt(bval_path, ndmin=1)
     except ValueError as exc:
-        raise FerretError(f"cannot read the b-values ({exc}).", bval_path,
-                          "the file must hold one line of numbers, one per volume.") from exc
+        raise FerretError(
+            f"cannot read the b-values ({exc}).",
+            bval_path,
+            "the file must hold one line of numbers, one per volume.",
+        ) from exc
     low = np.flatnonzero(bvals < B0_THRESHOLD)
     return int(low[0]) if low.size else 0
 
@@ -131,7 +136,9 @@ def load_volume_file(path: Path, modality: str = "", index: int = 0) -> Volume:
 
 def _read_volume(path: Path, index: int) -> tuple[np.ndarray, np.ndarray]:
     try:
-        image = nib.load(str(path), mmap=False)  # in memory: slicing a memory map costs ~40 ms a plane
+        image = nib.load(
+            str(path), mmap=False
+        )  # in memory: slicing a memory map costs ~40 ms a plane
         proxy = image.dataobj
         if len(image.shape) > 3:
             index = min(index, image.shape[3] - 1)
@@ -142,8 +149,11 @@ def _read_volume(path: Path, index: int) -> tuple[np.ndarray, np.ndarray]:
     except FileNotFoundError as exc:
         raise FerretError("image file not found.", path, "check the study folder.") from exc
     except Exception as exc:  # nibabel raises many kinds on corrupt files
-        raise FerretError(f"cannot read this image ({exc}).", path,
-                          "the file is truncated or corrupt: copy or convert it again.") from exc
+        raise FerretError(
+            f"cannot read this image ({exc}).",
+            path,
+            "the file is truncated or corrupt: copy or convert it again.",
+        ) from exc
     if data.ndim == 2:
         data = data[:, :, None]
     return data, image.affine.copy()

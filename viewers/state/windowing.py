@@ -61,8 +61,9 @@ def preset_for(modality: str | None) -> Preset | None:
     return None
 
 
-def auto_window(data: np.ndarray, *, percentiles: tuple[float, float] = (0.5, 99.5),
-                max_samples: int = 200_000) -> tuple[float, float]:
+def auto_window(
+    data: np.ndarray, *, percentiles: tuple[float, float] = (0.5, 99.5), max_samples: int = 200_000
+) -> tuple[float, float]:
     """A robust display range from percentiles of the finite, non-zero voxels.
 
     Large volumes are subsampled with a fixed stride (deterministic). Returns
@@ -86,7 +87,9 @@ def auto_window(data: np.ndarray, *, percentiles: tuple[float, float] = (0.5, 99
 CENTRAL_FRACTION = 0.5
 
 
-def brain_window(data: np.ndarray, *, percentiles: tuple[float, float] = (1.0, 99.5)) -> tuple[float, float]:
+def brain_window(
+    data: np.ndarray, *, percentiles: tuple[float, float] = (1.0, 99.5)
+) -> tuple[float, float]:
     """An automatic window focused on the brain: percentiles of the volume's central region.
 
     The middle ``CENTRAL_FRACTION`` of every axis of a head image holds brain,
@@ -97,8 +100,10 @@ def brain_window(data: np.ndarray, *, percentiles: tuple[float, float] = (1.0, 9
     data = np.asarray(data)
     if data.ndim < 3 or min(data.shape[:3]) < 4:
         return auto_window(data, percentiles=percentiles)
-    box = tuple(slice(int(n * (1 - CENTRAL_FRACTION) / 2), max(int(n * (1 + CENTRAL_FRACTION) / 2), 1))
-                for n in data.shape[:3])
+    box = tuple(
+        slice(int(n * (1 - CENTRAL_FRACTION) / 2), max(int(n * (1 + CENTRAL_FRACTION) / 2), 1))
+        for n in data.shape[:3]
+    )
     central = data[box]
     if not np.any(central):
         return auto_window(data, percentiles=percentiles)
@@ -107,7 +112,8 @@ def brain_window(data: np.ndarray, *, percentiles: tuple[float, float] = (1.0, 9
 
 def initial_window(data: np.ndarray, modality: str | None) -> tuple[float, float]:
     """The window a freshly opened image gets: its preset if it fits the data, else
-    :func:`brain_window`."""
+    :func:`brain_window`.
+    """
     auto = brain_window(data)
     preset = preset_for(modality)
     if preset is None or auto[1] > UNIT_MISMATCH_FACTOR * preset.high:
@@ -181,7 +187,8 @@ class WindowLevel:
 
     def drag(self, dx: float, dy: float) -> None:
         """Contrast by mouse drag: ``dx`` view widths right multiply the width by ``e**dx``;
-        ``dy`` view heights up raise the level by ``dy`` window widths."""
+        ``dy`` view heights up raise the level by ``dy`` window widths.
+        """
         self.set_window_level(self.window * float(np.exp(dx)), self.level + float(dy) * self.window)
 
     def apply(self, data: np.ndarray) -> np.ndarray:

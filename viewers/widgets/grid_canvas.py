@@ -17,7 +17,7 @@ world, for the annotation tools.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -51,8 +51,13 @@ class GridCanvas(QtWidgets.QWidget):
         ``(QImage, plane rect)`` drawn over every tile (the rater's mask), see :meth:`set_top_overlay`.
     """
 
-    def __init__(self, model: GridModel, style: OverlayStyle, on_focus: Callable[[str, str], None] | None = None,
-                 parent=None) -> None:
+    def __init__(
+        self,
+        model: GridModel,
+        style: OverlayStyle,
+        on_focus: Callable[[str, str], None] | None = None,
+        parent=None,
+    ) -> None:
         super().__init__(parent)
         self.model, self.style, self.on_focus = model, style, on_focus
         self.tiles: dict[tuple[str, str], CellTile] = {}
@@ -70,8 +75,11 @@ class GridCanvas(QtWidgets.QWidget):
         """Make one tile per visible cell (after a structure change)."""
         for tile in self.tiles.values():
             tile.close()
-        self.tiles = {(v.session, c.key): CellTile(self, self.model.cell(v.session, c.key))
-                      for v in self.model.visible_visits() for c in self.model.visible_columns()}
+        self.tiles = {
+            (v.session, c.key): CellTile(self, self.model.cell(v.session, c.key))
+            for v in self.model.visible_visits()
+            for c in self.model.visible_columns()
+        }
         across = self.model.layout.visits_across
         rows = len(self.model.visible_columns() if across else self.model.visible_visits())
         lowest = MIN_ACROSS_CELL_HEIGHT if across else MIN_CELL_HEIGHT
@@ -128,7 +136,9 @@ class GridCanvas(QtWidgets.QWidget):
             self._headers_stale = True
             for tile in self.tiles.values():
                 tile._stale = True
-        stale = [t for t in self.tiles.values() if t._stale and QtCore.QRect(*t.rect).intersects(exposed)]
+        stale = [
+            t for t in self.tiles.values() if t._stale and QtCore.QRect(*t.rect).intersects(exposed)
+        ]
         if stale or self._headers_stale:
             painter = QtGui.QPainter(self._backing)
             if self._headers_stale:
@@ -144,9 +154,18 @@ class GridCanvas(QtWidgets.QWidget):
     def _place_tiles(self) -> None:
         columns, visits = self.model.visible_columns(), self.model.visible_visits()
         across = self.model.layout.visits_across
-        across_count, down_count = (len(visits), len(columns)) if across else (len(columns), len(visits))
-        rects = tile_grid(self.width(), self.height(), across_count, down_count, left=ROW_HEADER_WIDTH,
-                          top=HEADER_HEIGHT, spacing=SPACING)
+        across_count, down_count = (
+            (len(visits), len(columns)) if across else (len(columns), len(visits))
+        )
+        rects = tile_grid(
+            self.width(),
+            self.height(),
+            across_count,
+            down_count,
+            left=ROW_HEADER_WIDTH,
+            top=HEADER_HEIGHT,
+            spacing=SPACING,
+        )
         for row, visit in enumerate(visits):
             for number, column in enumerate(columns):
                 tile = self.tiles.get((visit.session, column.key))
@@ -167,16 +186,18 @@ class GridCanvas(QtWidgets.QWidget):
         for tile in self.tiles.values():
             x, y, width, height = tile.rect
             visit = tile.cell.visit
-            top_text, side_text = ((self.model.row_title(visit, with_date=False), tile.cell.column.title)
-                                   if across else
-                                   (tile.cell.column.title, self.model.row_title(visit).replace("  ", "\n")))
+            top_text, side_text = (
+                (self.model.row_title(visit, with_date=False), tile.cell.column.title)
+                if across
+                else (tile.cell.column.title, self.model.row_title(visit).replace("  ", "\n"))
+            )
             first_visit = tile.cell.visit is self.model.visible_visits()[0]
             first_column = tile.cell.column.key == self.model.layout.visible_columns()[0]
-            if (first_column if across else first_visit):
+            if first_column if across else first_visit:
                 header = QtCore.QRect(x, 0, width, HEADER_HEIGHT)
                 painter.fillRect(header, HEADER_BACKGROUND)
                 painter.drawText(header, centre, top_text)
-            if (first_visit if across else first_column):
+            if first_visit if across else first_column:
                 header = QtCore.QRect(0, y, ROW_HEADER_WIDTH, height)
                 painter.fillRect(header, HEADER_BACKGROUND)
                 painter.drawText(header, centre, side_text)
@@ -194,11 +215,16 @@ class GridCanvas(QtWidgets.QWidget):
             for image, plane_rect in tile.overlays(self.style):
                 painter.drawImage(QtCore.QRectF(*frame.target(plane_rect)), image)
             if self.top_overlay is not None:
-                painter.drawImage(QtCore.QRectF(*frame.target(self.top_overlay[2])), self.top_overlay[1])
+                painter.drawImage(
+                    QtCore.QRectF(*frame.target(self.top_overlay[2])), self.top_overlay[1]
+                )
             self._draw_markers(painter, tile, frame)
         painter.setPen(QtGui.QColor("#f0a040") if tile.cell.badges() else QtGui.QColor("#dddddd"))
-        painter.drawText(rect.adjusted(4, 3, -4, -3), QtCore.Qt.AlignmentFlag.AlignLeft
-                         | QtCore.Qt.AlignmentFlag.AlignTop, tile.cell.title())
+        painter.drawText(
+            rect.adjusted(4, 3, -4, -3),
+            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop,
+            tile.cell.title(),
+        )
         painter.setClipping(False)
         tile._stale = False
 
@@ -255,7 +281,9 @@ class GridCanvas(QtWidgets.QWidget):
             tile.model.geometry.pan_by(-moved.x() / frame.scale, moved.y() / frame.scale)
         elif buttons & _BUTTON.RightButton:
             moved = position - last
-            tile.model.window.drag(moved.x() / max(frame.width, 1), -moved.y() / max(frame.height, 1))
+            tile.model.window.drag(
+                moved.x() / max(frame.width, 1), -moved.y() / max(frame.height, 1)
+            )
         self._press = (tile, position)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
@@ -271,6 +299,6 @@ class GridCanvas(QtWidgets.QWidget):
         event.accept()
         steps = 1 if event.angleDelta().y() > 0 else -1
         if event.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier:
-            tile.model.geometry.zoom_by(ZOOM_PER_WHEEL_STEP ** steps)
+            tile.model.geometry.zoom_by(ZOOM_PER_WHEEL_STEP**steps)
         else:
             tile.model.scroll(steps)

@@ -25,8 +25,14 @@ MARKER_SLAB_MM = 4.0
 class OverlayStyle:
     """How overlays are drawn: ``mode`` ``"outline"`` or ``"fill"``, ``opacity`` 0..1, truth shown or not."""
 
-    def __init__(self, mode: str = "outline", opacity: float = 0.6, show_truth: bool = True,
-                 show_raters: bool = True, show_points: bool = True) -> None:
+    def __init__(
+        self,
+        mode: str = "outline",
+        opacity: float = 0.6,
+        show_truth: bool = True,
+        show_raters: bool = True,
+        show_points: bool = True,
+    ) -> None:
         self.mode, self.opacity = mode, float(opacity)
         self.show_truth, self.show_raters, self.show_points = show_truth, show_raters, show_points
 
@@ -41,8 +47,13 @@ def indexed_image(pixels: np.ndarray, table: list[int]) -> tuple[np.ndarray, QtG
     which Qt scales several times faster than an indexed image at every paint.
     """
     flipped = np.ascontiguousarray(pixels[::-1])
-    image = QtGui.QImage(flipped.data, flipped.shape[1], flipped.shape[0], flipped.strides[0],
-                         QtGui.QImage.Format.Format_Indexed8)
+    image = QtGui.QImage(
+        flipped.data,
+        flipped.shape[1],
+        flipped.shape[0],
+        flipped.strides[0],
+        QtGui.QImage.Format.Format_Indexed8,
+    )
     image.setColorTable(table)
     return flipped, image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
 
@@ -50,8 +61,13 @@ def indexed_image(pixels: np.ndarray, table: list[int]) -> tuple[np.ndarray, QtG
 def rgba_image(rgba: np.ndarray) -> tuple[np.ndarray, QtGui.QImage]:
     """An RGBA QImage of an (rows, cols, 4) uint8 array (row 0 at the bottom), and the array it borrows."""
     flipped = np.ascontiguousarray(rgba[::-1])
-    image = QtGui.QImage(flipped.data, flipped.shape[1], flipped.shape[0], flipped.strides[0],
-                         QtGui.QImage.Format.Format_RGBA8888)
+    image = QtGui.QImage(
+        flipped.data,
+        flipped.shape[1],
+        flipped.shape[0],
+        flipped.strides[0],
+        QtGui.QImage.Format.Format_RGBA8888,
+    )
     return flipped, image
 
 
@@ -92,7 +108,9 @@ class CellTile:
 
     def exposed(self) -> bool:
         """True when some of the tile is on screen (not scrolled away)."""
-        return self.canvas.isVisible() and self.canvas.visibleRegion().intersects(QtCore.QRect(*self.rect))
+        return self.canvas.isVisible() and self.canvas.visibleRegion().intersects(
+            QtCore.QRect(*self.rect)
+        )
 
     def invalidate(self, pictures: bool = True) -> None:
         """Render again at the next paint (``pictures``: re-make the cached QImages too)."""
@@ -146,11 +164,15 @@ class CellTile:
         """Plane points of the point markers near the shown slice."""
         if not style.show_points or self.model.volume is None:
             return []
-        return [(u, v) for u, v, _ in markers_near(points, self.model.plane, self.model.cursor.position,
-                                                   MARKER_SLAB_MM)]
+        return [
+            (u, v)
+            for u, v, _ in markers_near(
+                points, self.model.plane, self.model.cursor.position, MARKER_SLAB_MM
+            )
+        ]
 
     def _on_model(self, what: str) -> None:
         if what == "cursor":
             self.canvas.cursor_moved(self)
-        else:   # image (slice, window, volume) or range (zoom, pan)
+        else:  # image (slice, window, volume) or range (zoom, pan)
             self.invalidate(pictures=what == "image")

@@ -58,7 +58,8 @@ class ReadoutPanel(QtWidgets.QWidget):
         if self.model.focus is not None:
             voxel = self.model.voxel_at_cursor(*self.model.focus)
             text += f"\n{self.model.focus[1]} {self.model.focus[0]}: voxel " + (
-                "outside" if voxel is None else "(%d, %d, %d)" % voxel)
+                "outside" if voxel is None else "(%d, %d, %d)" % voxel
+            )
         self.coordinates.setText(text)
         lesions = self.model.lesions_at_cursor()
         self.lesion.setText("Lesion here: " + (", ".join(lesions) if lesions else "none"))

@@ -76,13 +76,15 @@ class _InteractionViewBox(pg.ViewBox):
             self.model.geometry.pan_by(before.x() - now.x(), before.y() - now.y())
         elif ev.button() == QtCore.Qt.MouseButton.RightButton:
             moved, size = ev.pos() - ev.lastPos(), self.boundingRect()
-            self.model.window.drag(moved.x() / max(size.width(), 1.0), -moved.y() / max(size.height(), 1.0))
+            self.model.window.drag(
+                moved.x() / max(size.width(), 1.0), -moved.y() / max(size.height(), 1.0)
+            )
 
     def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802
         ev.accept()
         steps = 1 if ev.delta() > 0 else -1
         if ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier:
-            self.model.geometry.zoom_by(ZOOM_PER_WHEEL_STEP ** steps)
+            self.model.geometry.zoom_by(ZOOM_PER_WHEEL_STEP**steps)
         else:
             self.model.scroll(steps)
 
@@ -109,8 +111,10 @@ class SliceView(pg.GraphicsView):
         self.setCentralItem(self.view_box)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.view_box.addItem(self.image_item)
-        self.crosshair = (pg.InfiniteLine(angle=90, pen=CROSSHAIR_PEN, movable=False),
-                          pg.InfiniteLine(angle=0, pen=CROSSHAIR_PEN, movable=False))
+        self.crosshair = (
+            pg.InfiniteLine(angle=90, pen=CROSSHAIR_PEN, movable=False),
+            pg.InfiniteLine(angle=0, pen=CROSSHAIR_PEN, movable=False),
+        )
         for line in self.crosshair:
             self.view_box.addItem(line, ignoreBounds=True)
         self.title = QtWidgets.QLabel(title, self)
@@ -135,7 +139,9 @@ class SliceView(pg.GraphicsView):
         super().closeEvent(event)
 
     def _on_model(self, what: str) -> None:
-        {"image": self._draw_image, "cursor": self._draw_crosshair, "range": self._apply_range}[what]()
+        {"image": self._draw_image, "cursor": self._draw_crosshair, "range": self._apply_range}[
+            what
+        ]()
 
     def _draw_image(self) -> None:
         pixels = self.model.pixels()

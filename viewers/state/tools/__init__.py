@@ -25,7 +25,17 @@ from viewers.state.tools.rating_form import RatingFormModel
 from viewers.state.tools.toolbox import ToolBox
 
 __all__ = [
-    "BrushTool", "EraserTool", "LesionSelection", "ToolEvent", "event", "FloodFillTool",
+    "BrushTool",
+    "EraserTool",
+    "LesionSelection",
+    "ToolEvent",
+    "event",
+    "FloodFillTool",
     "ViewFillTool",
-    "LesionTableModel", "LesionPicker", "lesion_at", "PolygonTool", "RatingFormModel", "ToolBox",
+    "LesionTableModel",
+    "LesionPicker",
+    "lesion_at",
+    "PolygonTool",
+    "RatingFormModel",
+    "ToolBox",
 ]

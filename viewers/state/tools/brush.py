@@ -37,11 +37,21 @@ class BrushTool:
 
     erases = False
 
-    def __init__(self, labels: LabelVolume, selection: LesionSelection, size_mm: float = 2.0,
-                 mode: str = "2d"):
+    def __init__(
+        self,
+        labels: LabelVolume,
+        selection: LesionSelection,
+        size_mm: float = 2.0,
+        mode: str = "2d",
+    ):
         if mode not in ("2d", "3d"):
             raise ValueError(f"brush mode must be '2d' or '3d', not {mode!r}")
-        self.labels, self.selection, self.size_mm, self.mode = labels, selection, float(size_mm), mode
+        self.labels, self.selection, self.size_mm, self.mode = (
+            labels,
+            selection,
+            float(size_mm),
+            mode,
+        )
         self._stroke: contextlib.ExitStack | None = None
         self._last: np.ndarray | None = None
         self._value = 0
@@ -88,13 +98,19 @@ class BrushTool:
         stroke.close()
 
     def _footprint(self, point: np.ndarray, plane):
-        return footprint.ball(self.labels.grid, point, self.size_mm / 2,
-                              plane if self.mode == "2d" else None)
+        return footprint.ball(
+            self.labels.grid, point, self.size_mm / 2, plane if self.mode == "2d" else None
+        )
 
     def _dab(self, dab) -> None:
         if dab is not None:
-            paint(self.labels, *dab, self._value, only=self._only,
-                  source="erase" if self._value == 0 else "paint")
+            paint(
+                self.labels,
+                *dab,
+                self._value,
+                only=self._only,
+                source="erase" if self._value == 0 else "paint",
+            )
 
 
 class EraserTool(BrushTool):

@@ -50,7 +50,9 @@ class ToolEvent:
 
 def event(world, orientation: str = "axial", button: str = "left", *modifiers: str) -> ToolEvent:
     """Shorthand: ``event((x, y, z), "coronal", "right", "ctrl")``."""
-    return ToolEvent(tuple(float(c) for c in world), plane_for(orientation), button, frozenset(modifiers))
+    return ToolEvent(
+        tuple(float(c) for c in world), plane_for(orientation), button, frozenset(modifiers)
+    )
 
 
 class LesionSelection:

@@ -29,10 +29,20 @@ from viewers.state.tools.labelling import choose_label, paint
 class FloodFillTool:
     """Fill the connected in-range region under the cursor with one lesion ID."""
 
-    def __init__(self, labels: LabelVolume, selection: LesionSelection, image: np.ndarray,
-                 low: float, high: float, mode: str = "2d", max_radius_mm: float = 15.0):
+    def __init__(
+        self,
+        labels: LabelVolume,
+        selection: LesionSelection,
+        image: np.ndarray,
+        low: float,
+        high: float,
+        mode: str = "2d",
+        max_radius_mm: float = 15.0,
+    ):
         if np.shape(image) != labels.grid.shape:
-            raise ValueError(f"image of shape {np.shape(image)} is not on the label grid {labels.grid.shape}")
+            raise ValueError(
+                f"image of shape {np.shape(image)} is not on the label grid {labels.grid.shape}"
+            )
         self.labels, self.selection, self.image = labels, selection, image
         self.low, self.high, self.mode, self.max_radius_mm = low, high, mode, max_radius_mm
 
@@ -91,8 +101,13 @@ class ViewFillTool:
 
     TOLERANCE_FRACTION = 0.1
 
-    def __init__(self, labels: LabelVolume, selection: LesionSelection, mode: str = "2d",
-                 max_radius_mm: float = 15.0):
+    def __init__(
+        self,
+        labels: LabelVolume,
+        selection: LesionSelection,
+        mode: str = "2d",
+        max_radius_mm: float = 15.0,
+    ):
         self.labels, self.selection = labels, selection
         self.low: float | None = None
         self.high: float | None = None
@@ -104,7 +119,10 @@ class ViewFillTool:
     def image_on_grid(self, volume) -> np.ndarray:
         """``volume`` (data + reference-space affine) resampled onto the label grid, cached."""
         if self._cache is None or self._cache[0] is not volume:
-            self._cache = (volume, resample_image(volume.data, volume.affine, self.labels.grid, order=1))
+            self._cache = (
+                volume,
+                resample_image(volume.data, volume.affine, self.labels.grid, order=1),
+            )
         return self._cache[1]
 
     def value_at(self, image: np.ndarray, point) -> float | None:
@@ -129,8 +147,9 @@ class ViewFillTool:
             self.changed.emit(low=self.low, high=self.high)
         if self.low is None or self.high is None:
             return
-        FloodFillTool(self.labels, self.selection, image, self.low, self.high, self.mode,
-                      self.max_radius_mm).press(event)
+        FloodFillTool(
+            self.labels, self.selection, image, self.low, self.high, self.mode, self.max_radius_mm
+        ).press(event)
 
     def move(self, event: ToolEvent) -> None:
         """Nothing: a fill happens on press."""

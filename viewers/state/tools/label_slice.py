@@ -18,8 +18,19 @@ from viewers.state.geometry import Plane
 from viewers.state.slicing import PlaneSlice, aligned_axes, extract_plane
 
 #: Lesion colours, cycled by label value.
-PALETTE = np.array([(255, 70, 70), (70, 200, 255), (255, 190, 0), (120, 255, 120), (220, 100, 255),
-                    (255, 130, 200), (0, 230, 200), (255, 255, 110)], dtype=np.uint8)
+PALETTE = np.array(
+    [
+        (255, 70, 70),
+        (70, 200, 255),
+        (255, 190, 0),
+        (120, 255, 120),
+        (220, 100, 255),
+        (255, 130, 200),
+        (0, 230, 200),
+        (255, 255, 110),
+    ],
+    dtype=np.uint8,
+)
 SELECTED_COLOUR = (255, 255, 255)
 OVERLAY_MODES = ("outline", "fill")
 
@@ -45,13 +56,18 @@ def boundary(ids: np.ndarray) -> np.ndarray:
     """Pixels of a lesion with a 4-neighbour of another value (or at the image edge)."""
     padded = np.pad(ids, 1, mode="constant", constant_values=0)
     centre = padded[1:-1, 1:-1]
-    edge = ((padded[:-2, 1:-1] != centre) | (padded[2:, 1:-1] != centre)
-            | (padded[1:-1, :-2] != centre) | (padded[1:-1, 2:] != centre))
+    edge = (
+        (padded[:-2, 1:-1] != centre)
+        | (padded[2:, 1:-1] != centre)
+        | (padded[1:-1, :-2] != centre)
+        | (padded[1:-1, 2:] != centre)
+    )
     return edge & (centre != 0)
 
 
-def overlay_rgba(ids: np.ndarray, mode: str = "outline", opacity: float = 0.6,
-                 selected: int | None = None) -> np.ndarray:
+def overlay_rgba(
+    ids: np.ndarray, mode: str = "outline", opacity: float = 0.6, selected: int | None = None
+) -> np.ndarray:
     """RGBA uint8 pixels of a label slice: each lesion in its colour, outlined or filled.
 
     The selected lesion is white and drawn at full opacity in outline mode (its
@@ -82,7 +98,9 @@ class MaskStyle:
         self.mode, self.opacity, self.visible = mode, float(opacity), bool(visible)
         self.changed = EventEmitter()
 
-    def set(self, *, mode: str | None = None, opacity: float | None = None, visible: bool | None = None) -> None:
+    def set(
+        self, *, mode: str | None = None, opacity: float | None = None, visible: bool | None = None
+    ) -> None:
         """Change any of the settings and tell the views."""
         if mode is not None and mode not in OVERLAY_MODES:
             raise ValueError(f"overlay mode must be one of {OVERLAY_MODES}, not {mode!r}")

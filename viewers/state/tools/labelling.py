@@ -36,7 +36,9 @@ def choose_label(labels: LabelVolume, selection: LesionSelection, box, mask: np.
 
 def _touched_ids(labels: LabelVolume, box, mask: np.ndarray) -> dict[int, int]:
     """``{id: voxels}`` of lesions under the footprint grown by one voxel."""
-    grown_box = tuple(slice(max(s.start - 1, 0), min(s.stop + 1, n)) for s, n in zip(box, labels.data.shape))
+    grown_box = tuple(
+        slice(max(s.start - 1, 0), min(s.stop + 1, n)) for s, n in zip(box, labels.data.shape)
+    )
     grown = np.zeros([s.stop - s.start for s in grown_box], bool)
     grown[tuple(slice(s.start - g.start, s.stop - g.start) for s, g in zip(box, grown_box))] = mask
     grown = ndimage.binary_dilation(grown, structure=np.ones((3, 3, 3), bool))
@@ -45,8 +47,16 @@ def _touched_ids(labels: LabelVolume, box, mask: np.ndarray) -> dict[int, int]:
     return {int(i): int(c) for i, c in zip(ids, counts)}
 
 
-def paint(labels: LabelVolume, box, mask: np.ndarray, value: int, *, only: int | None = None,
-          preserve_others: bool = True, source: str = "paint") -> None:
+def paint(
+    labels: LabelVolume,
+    box,
+    mask: np.ndarray,
+    value: int,
+    *,
+    only: int | None = None,
+    preserve_others: bool = True,
+    source: str = "paint",
+) -> None:
     """Write ``value`` where ``mask`` is set.
 
     ``only`` restricts the write to voxels holding that value (erasing one

@@ -10,12 +10,21 @@ next/previous lesion, ``Ctrl+PageDown`` to the next unrated one.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from processing.annotations.schema import RatingSchema
 from viewers.state.events import EventEmitter
 
-COLUMNS = ("lesion_id", "type", "visit", "onset_visit", "volume_mm3", "diameter_mm", "in_cortex", "rated")
+COLUMNS = (
+    "lesion_id",
+    "type",
+    "visit",
+    "onset_visit",
+    "volume_mm3",
+    "diameter_mm",
+    "in_cortex",
+    "rated",
+)
 
 
 class LesionTableModel:
@@ -31,7 +40,9 @@ class LesionTableModel:
         Moved to a lesion's centre when it becomes current.
     """
 
-    def __init__(self, load_rows: Callable[[], list[dict]], schemas: dict[str, RatingSchema], cursor=None):
+    def __init__(
+        self, load_rows: Callable[[], list[dict]], schemas: dict[str, RatingSchema], cursor=None
+    ):
         self.load_rows, self.schemas, self.cursor = load_rows, schemas, cursor
         self.sort_column, self.descending = "lesion_id", False
         self.type_filter: str | None = None
@@ -54,14 +65,19 @@ class LesionTableModel:
         if schema is None:
             return False
         ratings = row.get("ratings", {})
-        return all(spec.id in ratings for spec in schema.fields
-                   if spec.kind == "choice" and spec.is_shown(ratings))
+        return all(
+            spec.id in ratings
+            for spec in schema.fields
+            if spec.kind == "choice" and spec.is_shown(ratings)
+        )
 
     @property
     def rows(self) -> list[dict]:
         """Rows after filtering, in sort order."""
         rows = [row for row in self._all if self._passes(row)]
-        return sorted(rows, key=lambda r: _sort_key(r.get(self.sort_column)), reverse=self.descending)
+        return sorted(
+            rows, key=lambda r: _sort_key(r.get(self.sort_column)), reverse=self.descending
+        )
 
     def _passes(self, row: dict) -> bool:
         if self.type_filter and row["type"] != self.type_filter:
@@ -81,7 +97,9 @@ class LesionTableModel:
         self.sort_column, self.descending = column, descending
         self.changed.emit(current=self.current_id)
 
-    def set_filter(self, *, lesion_type: str | None = None, text: str = "", unrated_only: bool = False) -> None:
+    def set_filter(
+        self, *, lesion_type: str | None = None, text: str = "", unrated_only: bool = False
+    ) -> None:
         """Show only one type, rows containing ``text``, and/or unrated rows."""
         self.type_filter, self.text_filter, self.unrated_only = lesion_type, text, unrated_only
         self.changed.emit(current=self.current_id)
@@ -128,8 +146,11 @@ class LesionTableModel:
 
     def press(self, key: str) -> bool:
         """Keyboard navigation; True when the key was used."""
-        actions = {"PageDown": lambda: self.next(1), "PageUp": lambda: self.next(-1),
-                   "Ctrl+PageDown": self.next_unrated}
+        actions = {
+            "PageDown": lambda: self.next(1),
+            "PageUp": lambda: self.next(-1),
+            "Ctrl+PageDown": self.next_unrated,
+        }
         if key not in actions:
             return False
         actions[key]()

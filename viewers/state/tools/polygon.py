@@ -20,7 +20,9 @@ from viewers.state.tools.labelling import choose_label, paint
 class PolygonTool:
     """Outline a lesion in one plane."""
 
-    def __init__(self, labels: LabelVolume, selection: LesionSelection, close_distance_mm: float = 1.0):
+    def __init__(
+        self, labels: LabelVolume, selection: LesionSelection, close_distance_mm: float = 1.0
+    ):
         self.labels, self.selection, self.close_distance_mm = labels, selection, close_distance_mm
         self.vertices: list[np.ndarray] = []
         self.plane = None
@@ -29,7 +31,10 @@ class PolygonTool:
         """Add a vertex, or close the polygon when back at the first one."""
         if self.vertices and not self._same_plane(event):
             self.cancel()
-        if len(self.vertices) >= 3 and np.linalg.norm(event.point - self.vertices[0]) <= self.close_distance_mm:
+        if (
+            len(self.vertices) >= 3
+            and np.linalg.norm(event.point - self.vertices[0]) <= self.close_distance_mm
+        ):
             self.close()
             return
         if not self.vertices:
@@ -63,4 +68,7 @@ class PolygonTool:
         first = self.vertices[0]
         same_normal = np.allclose(event.plane.normal, self.plane.normal)
         thickness = footprint.slab_thickness(self.labels.grid, self.plane.normal)
-        return same_normal and abs(self.plane.depth(event.point) - self.plane.depth(first)) < thickness / 2
+        return (
+            same_normal
+            and abs(self.plane.depth(event.point) - self.plane.depth(first)) < thickness / 2
+        )

@@ -14,7 +14,7 @@ too, each through ``on_change(field_id, None)``, so no stale answer survives.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from processing.annotations.schema import FieldSpec, RatingSchema
 from viewers.state.events import EventEmitter
@@ -27,8 +27,12 @@ CLEAR_KEYS = ("Delete", "Backspace")
 class RatingFormModel:
     """The answers of one lesion's rating form and the field with keyboard focus."""
 
-    def __init__(self, schema: RatingSchema, values: dict | None = None,
-                 on_change: Callable[[str, str | None], None] | None = None):
+    def __init__(
+        self,
+        schema: RatingSchema,
+        values: dict | None = None,
+        on_change: Callable[[str, str | None], None] | None = None,
+    ):
         self.schema = schema
         self.values: dict[str, str] = dict(values or {})
         self.on_change = on_change
@@ -78,7 +82,11 @@ class RatingFormModel:
             Unknown field; ValueError when ``value`` is not one of a choice field's options.
         """
         spec = self.schema.field(field_id)
-        if spec.kind == "choice" and value is not None and value not in [o.value for o in spec.options]:
+        if (
+            spec.kind == "choice"
+            and value is not None
+            and value not in [o.value for o in spec.options]
+        ):
             raise ValueError(f"{value!r} is not an option of {field_id!r}")
         self.current_id, self.draft = field_id, None
         return self._store(field_id, value or None)

@@ -14,8 +14,16 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from processing.annotations.schema import LESION_TYPES
 from viewers.state.tools.lesion_table import COLUMNS, LesionTableModel
 
-HEADERS = {"lesion_id": "ID", "type": "Type", "visit": "Visit", "onset_visit": "Onset", "volume_mm3": "mm³",
-           "diameter_mm": "Ø mm", "in_cortex": "Cortex", "rated": "Rated"}
+HEADERS = {
+    "lesion_id": "ID",
+    "type": "Type",
+    "visit": "Visit",
+    "onset_visit": "Onset",
+    "volume_mm3": "mm³",
+    "diameter_mm": "Ø mm",
+    "in_cortex": "Cortex",
+    "rated": "Rated",
+}
 ALL_TYPES = "all types"
 
 
@@ -67,7 +75,10 @@ class LesionRowsModel(QtCore.QAbstractTableModel):
         return None
 
     def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == QtCore.Qt.Orientation.Horizontal and role == QtCore.Qt.ItemDataRole.DisplayRole:
+        if (
+            orientation == QtCore.Qt.Orientation.Horizontal
+            and role == QtCore.Qt.ItemDataRole.DisplayRole
+        ):
             return HEADERS[COLUMNS[section]]
         return None
 
@@ -91,7 +102,9 @@ class LesionTableWidget(QtWidgets.QWidget):
         self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
-        self.view.clicked.connect(lambda index: self.table.go_to(self.rows_model.lesion_id(index.row())))
+        self.view.clicked.connect(
+            lambda index: self.table.go_to(self.rows_model.lesion_id(index.row()))
+        )
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._filter_bar())
@@ -115,8 +128,11 @@ class LesionTableWidget(QtWidgets.QWidget):
 
     def _navigation_actions(self) -> dict[str, QtGui.QAction]:
         actions = {}
-        for key, shortcut, text in (("PageDown", "PgDown", "Next lesion"), ("PageUp", "PgUp", "Previous lesion"),
-                                    ("Ctrl+PageDown", "Ctrl+PgDown", "Next unrated lesion")):
+        for key, shortcut, text in (
+            ("PageDown", "PgDown", "Next lesion"),
+            ("PageUp", "PgUp", "Previous lesion"),
+            ("Ctrl+PageDown", "Ctrl+PgDown", "Next unrated lesion"),
+        ):
             action = QtGui.QAction(text, self)
             action.setShortcut(QtGui.QKeySequence(shortcut))
             # while the lesion list has the focus: PgUp/PgDown of the image views stay theirs
@@ -128,8 +144,11 @@ class LesionTableWidget(QtWidgets.QWidget):
 
     def _apply_filter(self, *_) -> None:
         chosen = self.type_box.currentText()
-        self.table.set_filter(lesion_type=None if chosen == ALL_TYPES else chosen,
-                              text=self.text_box.text(), unrated_only=self.unrated_box.isChecked())
+        self.table.set_filter(
+            lesion_type=None if chosen == ALL_TYPES else chosen,
+            text=self.text_box.text(),
+            unrated_only=self.unrated_box.isChecked(),
+        )
 
     def _on_table(self, current=None) -> None:
         self.rows_model.reload()

@@ -72,14 +72,23 @@ class _CoalescedOverlay(QtCore.QObject):
 class MaskOverlay(_CoalescedOverlay):
     """Draw ``labels`` over ``view`` until :meth:`detach` (or the view's destruction)."""
 
-    def __init__(self, view, labels: LabelVolume, selection: LesionSelection, style: MaskStyle) -> None:
+    def __init__(
+        self, view, labels: LabelVolume, selection: LesionSelection, style: MaskStyle
+    ) -> None:
         super().__init__(view)
         self.view, self.labels, self.selection, self.style = view, labels, selection, style
         self.item = pg.ImageItem(axisOrder="row-major")
         self.item.setZValue(OVERLAY_Z)
         view.view_box.addItem(self.item, ignoreBounds=True)
-        self._listen(labels, [(view.model.changed, self._on_view), (selection.changed, self._on_any),
-                              (style.changed, self._on_any)], view)
+        self._listen(
+            labels,
+            [
+                (view.model.changed, self._on_view),
+                (selection.changed, self._on_any),
+                (style.changed, self._on_any),
+            ],
+            view,
+        )
 
     def redraw(self) -> None:
         """Cut, colour and show the label slice now."""
@@ -91,8 +100,11 @@ class MaskOverlay(_CoalescedOverlay):
             cut = label_plane(self.labels, plane, position)
         self._key = slice_key(self.labels, plane, position)
         ids = cut.data if cut.inside else np.zeros_like(cut.data)
-        self.item.setImage(overlay_rgba(ids, self.style.mode, self.style.opacity, self.selection.lesion_id),
-                           autoLevels=False, levels=(0, 255))
+        self.item.setImage(
+            overlay_rgba(ids, self.style.mode, self.style.opacity, self.selection.lesion_id),
+            autoLevels=False,
+            levels=(0, 255),
+        )
         self.item.setRect(QtCore.QRectF(*cut.rect))
         self.shown_ids = ids
 
@@ -102,20 +114,33 @@ class MaskOverlay(_CoalescedOverlay):
         self.view.view_box.removeItem(self.item)
 
     def _on_view(self, what: str) -> None:
-        if what == "image" or (what == "cursor" and self._key != slice_key(
-                self.labels, self.view.model.plane, self.view.model.cursor.position)):
+        if what == "image" or (
+            what == "cursor"
+            and self._key
+            != slice_key(self.labels, self.view.model.plane, self.view.model.cursor.position)
+        ):
             self.schedule()
 
 
 class GridMaskOverlay(_CoalescedOverlay):
     """Draw ``labels`` over every tile of a :class:`~viewers.widgets.grid_canvas.GridCanvas`."""
 
-    def __init__(self, canvas, labels: LabelVolume, selection: LesionSelection, style: MaskStyle) -> None:
+    def __init__(
+        self, canvas, labels: LabelVolume, selection: LesionSelection, style: MaskStyle
+    ) -> None:
         super().__init__(canvas)
         self.canvas, self.labels, self.selection, self.style = canvas, labels, selection, style
         self.cursor, self.geometry = canvas.model.cursor, canvas.model.geometry
-        self._listen(labels, [(self.cursor.changed, self._on_cursor), (self.geometry.changed, self._on_any),
-                              (selection.changed, self._on_any), (style.changed, self._on_any)], canvas)
+        self._listen(
+            labels,
+            [
+                (self.cursor.changed, self._on_cursor),
+                (self.geometry.changed, self._on_any),
+                (selection.changed, self._on_any),
+                (style.changed, self._on_any),
+            ],
+            canvas,
+        )
 
     def redraw(self) -> None:
         """Cut, colour and hand the label slice to the canvas now."""
@@ -129,8 +154,10 @@ class GridMaskOverlay(_CoalescedOverlay):
         self._key = slice_key(self.labels, plane, position)
         ids = cut.data if cut.inside else np.zeros_like(cut.data)
         self.shown_ids = ids
-        self.canvas.set_top_overlay(overlay_rgba(ids, self.style.mode, self.style.opacity,
-                                                 self.selection.lesion_id), cut.rect)
+        self.canvas.set_top_overlay(
+            overlay_rgba(ids, self.style.mode, self.style.opacity, self.selection.lesion_id),
+            cut.rect,
+        )
 
     def detach(self) -> None:
         """Stop drawing and listening."""

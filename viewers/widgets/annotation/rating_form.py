@@ -15,16 +15,26 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewers.state.tools.rating_form import RatingFormModel
 
-_NAMED_KEYS = {QtCore.Qt.Key.Key_Down: "Down", QtCore.Qt.Key.Key_Up: "Up", QtCore.Qt.Key.Key_Tab: "Tab",
-               QtCore.Qt.Key.Key_Backtab: "Shift+Tab", QtCore.Qt.Key.Key_Return: "Enter",
-               QtCore.Qt.Key.Key_Enter: "Enter", QtCore.Qt.Key.Key_Delete: "Delete",
-               QtCore.Qt.Key.Key_Backspace: "Backspace", QtCore.Qt.Key.Key_Escape: "Escape"}
+_NAMED_KEYS = {
+    QtCore.Qt.Key.Key_Down: "Down",
+    QtCore.Qt.Key.Key_Up: "Up",
+    QtCore.Qt.Key.Key_Tab: "Tab",
+    QtCore.Qt.Key.Key_Backtab: "Shift+Tab",
+    QtCore.Qt.Key.Key_Return: "Enter",
+    QtCore.Qt.Key.Key_Enter: "Enter",
+    QtCore.Qt.Key.Key_Delete: "Delete",
+    QtCore.Qt.Key.Key_Backspace: "Backspace",
+    QtCore.Qt.Key.Key_Escape: "Escape",
+}
 CURRENT_STYLE = "font-weight: bold; color: #ffb000;"
 
 
 def key_name(event: QtGui.QKeyEvent) -> str | None:
     """The model's name of a key press: ``"Down"``, ``"Enter"``, ... or the typed character."""
-    if event.key() == QtCore.Qt.Key.Key_Tab and event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
+    if (
+        event.key() == QtCore.Qt.Key.Key_Tab
+        and event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier
+    ):
         return "Shift+Tab"
     if event.key() in _NAMED_KEYS:
         return _NAMED_KEYS[event.key()]
@@ -32,8 +42,11 @@ def key_name(event: QtGui.QKeyEvent) -> str | None:
     return text if len(text) == 1 and text.isprintable() else None
 
 
-_COMMAND_MODIFIERS = (QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.AltModifier
-                      | QtCore.Qt.KeyboardModifier.MetaModifier)
+_COMMAND_MODIFIERS = (
+    QtCore.Qt.KeyboardModifier.ControlModifier
+    | QtCore.Qt.KeyboardModifier.AltModifier
+    | QtCore.Qt.KeyboardModifier.MetaModifier
+)
 
 
 def _is_form_key(event: QtGui.QKeyEvent) -> bool:
@@ -79,12 +92,19 @@ class RatingFormWidget(QtWidgets.QWidget):
     def event(self, event) -> bool:
         # The form's keys are the form's: a window shortcut on the same key (O, S, PgUp, ...) must not
         # take them (ShortcutOverride accepted -> Qt delivers the key here as a KeyPress)
-        if event.type() == QtCore.QEvent.Type.ShortcutOverride and self.form is not None and _is_form_key(event):
+        if (
+            event.type() == QtCore.QEvent.Type.ShortcutOverride
+            and self.form is not None
+            and _is_form_key(event)
+        ):
             event.accept()
             return True
         # Tab and Shift+Tab move between fields, not out of the form
-        if event.type() == QtCore.QEvent.Type.KeyPress and event.key() in (
-                QtCore.Qt.Key.Key_Tab, QtCore.Qt.Key.Key_Backtab) and self.form is not None:
+        if (
+            event.type() == QtCore.QEvent.Type.KeyPress
+            and event.key() in (QtCore.Qt.Key.Key_Tab, QtCore.Qt.Key.Key_Backtab)
+            and self.form is not None
+        ):
             self.keyPressEvent(event)
             return True
         return super().event(event)
@@ -140,7 +160,11 @@ class RatingFormWidget(QtWidgets.QWidget):
             value = form.values.get(spec.id)
             if spec.id in self.texts:
                 edit = self.texts[spec.id]
-                text = form.draft if spec.id == form.current_id and form.draft is not None else value or ""
+                text = (
+                    form.draft
+                    if spec.id == form.current_id and form.draft is not None
+                    else value or ""
+                )
                 if edit.text() != text:
                     edit.setText(text)
             else:

@@ -27,8 +27,11 @@ from viewers.state.events import EventEmitter
 from viewers.state.tools import ToolBox, ToolEvent
 
 _BUTTONS = {QtCore.Qt.MouseButton.LeftButton: "left", QtCore.Qt.MouseButton.RightButton: "right"}
-_MODIFIERS = {QtCore.Qt.KeyboardModifier.ControlModifier: "ctrl", QtCore.Qt.KeyboardModifier.ShiftModifier: "shift",
-              QtCore.Qt.KeyboardModifier.AltModifier: "alt"}
+_MODIFIERS = {
+    QtCore.Qt.KeyboardModifier.ControlModifier: "ctrl",
+    QtCore.Qt.KeyboardModifier.ShiftModifier: "shift",
+    QtCore.Qt.KeyboardModifier.AltModifier: "alt",
+}
 _PRESS, _MOVE = QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.MouseMove
 _RELEASE, _DOUBLE = QtCore.QEvent.Type.MouseButtonRelease, QtCore.QEvent.Type.MouseButtonDblClick
 
@@ -118,8 +121,8 @@ class ToolController(QtCore.QObject):
         if button is None or not (self.painting or "ctrl" in modifiers):
             return False
         if hasattr(view, "locate") and view.locate(event.position()) is None:
-            return False   # a grid canvas outside its cells (headers)
-        if self._stroke_view is not None:   # a press of the other button mid-stroke ends it
+            return False  # a grid canvas outside its cells (headers)
+        if self._stroke_view is not None:  # a press of the other button mid-stroke ends it
             self.toolbox.release(self._tool_event(self._stroke_view, event, self._button))
         self._stroke_tile = None
         if hasattr(view, "locate"):
@@ -154,8 +157,15 @@ class ToolController(QtCore.QObject):
                 unregistered = cell.source.acquisition
         else:
             world, plane, model = world_at(view, event.position()), view.model.plane, view.model
-        return ToolEvent(tuple(float(c) for c in world), plane, button, modifier_names(event.modifiers()),
-                         model.volume, visit, unregistered)
+        return ToolEvent(
+            tuple(float(c) for c in world),
+            plane,
+            button,
+            modifier_names(event.modifiers()),
+            model.volume,
+            visit,
+            unregistered,
+        )
 
 
 def _viewport(view):

@@ -21,8 +21,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from viewers.state.tools import ToolBox
 from viewers.state.tools.label_slice import OVERLAY_MODES, MaskStyle
 
-TOOL_NAMES = {"navigate": "Navigate", "brush": "Brush", "eraser": "Eraser", "polygon": "Polygon",
-              "fill": "Fill", "picker": "Pick"}
+TOOL_NAMES = {
+    "navigate": "Navigate",
+    "brush": "Brush",
+    "eraser": "Eraser",
+    "polygon": "Polygon",
+    "fill": "Fill",
+    "picker": "Pick",
+}
 
 
 def undo_actions(toolbox: ToolBox, parent: QtCore.QObject) -> tuple[QtGui.QAction, QtGui.QAction]:
@@ -129,12 +135,18 @@ class ToolPanel(QtWidgets.QWidget):
 
     def _fill_settings(self) -> QtWidgets.QGridLayout:
         fill = self.toolbox.tools["fill"]
-        self.fill_low_box, self.fill_high_box, self.fill_tolerance_box = (_number_box() for _ in range(3))
-        self.fill_tolerance_box.setSpecialValueText("auto")   # minimum = None: 10 % of the image span
+        self.fill_low_box, self.fill_high_box, self.fill_tolerance_box = (
+            _number_box() for _ in range(3)
+        )
+        self.fill_tolerance_box.setSpecialValueText(
+            "auto"
+        )  # minimum = None: 10 % of the image span
         self.fill_tolerance_box.setMinimum(-1.0)
         self.fill_tolerance_box.setValue(-1.0 if fill.tolerance is None else fill.tolerance)
         self.fill_auto_box = QtWidgets.QCheckBox("± click")
-        self.fill_auto_box.setToolTip("Each click sets the range to the value under it ± the tolerance")
+        self.fill_auto_box.setToolTip(
+            "Each click sets the range to the value under it ± the tolerance"
+        )
         self.fill_auto_box.setChecked(fill.auto_range)
         self.fill_mode_box = QtWidgets.QComboBox()
         self.fill_mode_box.addItems(["2d", "3d"])
@@ -142,10 +154,12 @@ class ToolPanel(QtWidgets.QWidget):
         self.fill_auto_box.toggled.connect(lambda on: setattr(fill, "auto_range", bool(on)))
         self.fill_mode_box.currentTextChanged.connect(lambda mode: setattr(fill, "mode", mode))
         self.fill_tolerance_box.valueChanged.connect(
-            lambda value: setattr(fill, "tolerance", None if value < 0 else float(value)))
+            lambda value: setattr(fill, "tolerance", None if value < 0 else float(value))
+        )
         for box in (self.fill_low_box, self.fill_high_box):
-            box.editingFinished.connect(lambda: self.set_fill_range(self.fill_low_box.value(),
-                                                                    self.fill_high_box.value()))
+            box.editingFinished.connect(
+                lambda: self.set_fill_range(self.fill_low_box.value(), self.fill_high_box.value())
+            )
         fill.changed.connect(self._show_fill_range)
         rows = QtWidgets.QGridLayout()
         rows.addWidget(QtWidgets.QLabel("Fill"), 0, 0)
