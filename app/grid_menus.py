@@ -27,7 +27,7 @@ class GridMenus:
         self.lesions = self._menu(bar, "Lesions").addMenu("Go to lesion")
         self.review = self._menu(bar, "Overlays").addAction("Review mode: every rater's masks")
         self.review.setCheckable(True)
-        self.review.setChecked(self.session.grid.overlay_mode == "review")
+        self.review.setChecked(self.session.grid.overlays.mode == "review")
         self.review.setEnabled(not window.rating.rating)  # blinding: never while rating
         self.review.toggled.connect(window.rating.set_review)
         self.colormaps = self._menu(bar, "View").addMenu("Colour map of the focused column")

@@ -92,7 +92,11 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.grid_view.setAccessibleName("image views")
         self.menus = GridMenus(self)
         self._apply_display_settings()
-        self.session.grid.changed.connect(self._grid_changed)
+        events = self.session.grid.events
+        events.lesions.connect(self.menus.rebuild_lesions)
+        events.structure.connect(self.rating.rescan)
+        events.cell.connect(self._cell_changed)
+        events.focus.connect(self._cell_changed)
         self.session.grid.cursor.changed.connect(self._show_cursor)
 
     def start(self, participant: str | None = None) -> None:
@@ -162,12 +166,9 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.presenter.select_cell(session, kind)
         self.grid_view.scroll_to_visit(session)
 
-    def _grid_changed(self, what: str, key=None) -> None:
-        if what == "lesions":
-            self.menus.rebuild_lesions()
-        elif what == "structure":
-            self.rating.rescan()
-        elif what in ("cell", "focus") and key == self.session.grid.focus:
+    def _cell_changed(self, key: tuple[str, str]) -> None:
+        """The focused cell changed (another cell focused, or its volume arrived)."""
+        if key == self.session.grid.focus:
             self.histogram.show_cell(*key)
             self._show_cursor()
 
@@ -179,7 +180,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         text = cursor_readout(volume, grid.cursor.position)
         self.status_label.setText(f"{grid.focus[0]} {grid.focus[1]}: {text}" if cell else text)
 
-    def _show_orientation(self, what: str) -> None:
+    def _show_orientation(self) -> None:
         current = ORIENTATIONS.index(self.presenter.geometry.orientation)
         self.orientation_buttons.buttons()[current].setChecked(True)
 
@@ -229,7 +230,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
             group.addButton(button)
             bar.addWidget(button)
         self.orientation_buttons = group
-        self.presenter.geometry.changed.connect(self._show_orientation)
+        self.presenter.geometry.events.orientation.connect(self._show_orientation)
         bar.addSpacing(12)
         bar.addWidget(self.image_title, 1)
         return bar

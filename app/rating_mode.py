@@ -121,7 +121,7 @@ class RatingMode:
             )
 
     def _own_labels_edited(self, edit=None) -> None:
-        self.window.session.grid.changed.emit(what="own-labels")
+        self.window.session.grid.own_labels_changed()
         if self.annotation is not None and self.annotation.session.relocation_deferred:
             self.outputs_arrived()  # a registration arrived during the stroke just committed
 

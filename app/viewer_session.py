@@ -62,7 +62,7 @@ class ViewerSession:
     def lesions(self) -> list[Lesion]:
         """Lesions to go to: raters' first, then the planted truth (demo), A-CMIs first."""
         return sorted(
-            self.grid.lesions, key=lambda l: (l.source != "truth", l.type != "acmi", l.id)
+            self.grid.overlays.lesions, key=lambda l: (l.source != "truth", l.type != "acmi", l.id)
         )
 
     def go_to_lesion(self, lesion: Lesion) -> None:

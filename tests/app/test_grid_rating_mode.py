@@ -35,18 +35,18 @@ def overlays_of(root, mode: str):
     grid.open(discover(root).participants["sub-01"])
     loader.wait()
     names = {layer.name for cell in grid.cells.values() for layer in cell.layers}
-    sources = {lesion.source for lesion in grid.lesions}
+    sources = {lesion.source for lesion in grid.overlays.lesions}
     return grid, loader, names, sources
 
 
 def test_rating_mode_hides_other_raters_and_the_truth_review_shows_them(phantom_copy):
     paint_a_lesion(phantom_copy, "B")
     grid, loader, names, sources = overlays_of(phantom_copy, "rating")
-    assert names == set() and sources == set() and grid.truth is None
+    assert names == set() and sources == set() and grid.overlays.truth is None
     grid.set_overlay_mode("review")  # an explicit switch re-reads the overlays
     loader.wait()
     assert "rater B" in {layer.name for cell in grid.cells.values() for layer in cell.layers}
-    assert "rater B" in {lesion.source for lesion in grid.lesions}
+    assert "rater B" in {lesion.source for lesion in grid.overlays.lesions}
     loader.shutdown()
     _, loader, names, sources = overlays_of(phantom_copy, "view")
     assert (
@@ -81,7 +81,7 @@ def test_painting_in_one_grid_cell_reaches_the_labels_and_every_cell_of_the_visi
     assert np.allclose(
         window.session.grid.cursor.position, cursor_before
     )  # painting, not navigating
-    world = canvas.locate(QtCore.QPointF(start), tile)[0]
+    world = canvas.hit(QtCore.QPointF(start), tile).world
     voxel = tuple(np.floor(session.labels.grid.world_to_voxel(world) + 0.5).astype(int))
     assert session.labels.data[voxel] > 0  # the stroke is in the one label volume
     overlay = attachment.overlays[canvas]

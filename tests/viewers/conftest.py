@@ -56,3 +56,11 @@ def phantom_participant(registered_phantom):
     from processing.study import discover
 
     return discover(registered_phantom).participants["sub-01"]
+
+
+def record_events(group) -> list[str]:
+    """Return a list that receives the names of ``group``'s events (``model.events``) as emitted."""
+    seen: list[str] = []
+    for name in group.names():
+        getattr(group, name).connect(lambda *_, _name=name, **__: seen.append(_name))
+    return seen

@@ -50,7 +50,7 @@ def click_in(qtbot, view, session, key, dx=15, dy=12):
         tile.rect[0] + tile.rect[2] // 2 + dx, tile.rect[1] + tile.rect[3] // 2 + dy
     )
     qtbot.mouseClick(view.canvas, LEFT, pos=point)
-    return tile, view.canvas.locate(QtCore.QPointF(point), tile)[0]
+    return tile, view.canvas.hit(QtCore.QPointF(point), tile).world
 
 
 def connected_in_range(image, seed, low, high):

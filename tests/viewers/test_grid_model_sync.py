@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.viewers.conftest import record_events
 from viewers.state.columns import COLUMNS, resolve_cell
 from viewers.state.grid import GridModel
 from viewers.state.loader import VolumeLoader
@@ -54,7 +55,7 @@ def test_orientation_applies_to_every_view(grid):
 
 
 def test_go_to_lesion_centres_every_view_on_it(grid):
-    lesion = next(item for item in grid.lesions if item.type == "acmi")
+    lesion = next(item for item in grid.overlays.lesions if item.type == "acmi")
     grid.go_to_lesion(lesion)
     assert grid.cursor.position == pytest.approx(lesion.centre)
     u, v = grid.geometry.plane.to_plane(lesion.centre)
@@ -66,7 +67,7 @@ def test_go_to_lesion_centres_every_view_on_it(grid):
 
 
 def test_truth_lesion_is_under_the_cursor_at_onset_and_dwi_is_bright(grid):
-    lesion = next(item for item in grid.lesions if item.type == "acmi")
+    lesion = next(item for item in grid.overlays.lesions if item.type == "acmi")
     grid.go_to_lesion(lesion)
     grid.set_focus(lesion.onset_session, "b1000")
     assert any(text.startswith(lesion.id) for text in grid.lesions_at_cursor())
@@ -102,8 +103,7 @@ def test_cells_prefer_derived_maps_and_fall_back_to_raw(phantom_participant):
 
 
 def test_hiding_a_column_and_a_visit_drops_their_cells(grid):
-    events = []
-    grid.changed.connect(lambda what, key=None: events.append(what))
+    events = record_events(grid.events)
     grid.layout.set_column_visible("SWI", False)
     grid.layout.set_row_visible("ses-02", False)
     assert not any(key[1] == "SWI" or key[0] == "ses-02" for key in grid.cells)
@@ -117,12 +117,12 @@ def test_every_cell_is_resampled_once_into_the_display_grid(grid):
     shapes = {
         cell.view.volume.data.shape for cell in grid.cells.values() if cell.view.volume is not None
     }
-    assert shapes == {grid.display_grid.shape}
+    assert shapes == {grid.placer.display_grid.shape}
     for cell in grid.cells.values():
         volume = cell.view.volume
         if volume is None:
             continue
-        assert np.allclose(volume.affine, grid.display_grid.affine)
+        assert np.allclose(volume.affine, grid.placer.display_grid.affine)
         assert (
             volume.native is not volume
             and volume.native.data.shape != ()
@@ -130,5 +130,5 @@ def test_every_cell_is_resampled_once_into_the_display_grid(grid):
         )
     plane_slice = next(iter(grid.cells.values())).view.current_slice()
     assert (
-        plane_slice.data.shape[::-1] == grid.display_grid.shape[:2]
+        plane_slice.data.shape[::-1] == grid.placer.display_grid.shape[:2]
     )  # axial: rows along y, columns along x

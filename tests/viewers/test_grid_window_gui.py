@@ -68,7 +68,9 @@ def test_go_to_acmi_shows_it_at_the_crosshair_at_onset(window, tmp_path):
         cell = grid.cell(lesion.onset_session, column.key)
         voxel = float(np.max(np.linalg.norm(cell.view.volume.affine[:3, :3], axis=0)))
         label = next(
-            item.label for item in window.session.grid.truth.lesions if item.id == lesion.id
+            item.label
+            for item in window.session.grid.overlays.truth.lesions
+            if item.id == lesion.id
         )
         distance = truth_distance_mm(cell, plane, position, u, v, label)
         drawn[column.key] = distance
@@ -106,7 +108,7 @@ def test_click_moves_every_crosshair_and_ctrl_wheel_zooms_all(qtbot, window):
     assert 4 <= len(exposed) < len(window.grid_view.views)  # later visits are scrolled out of sight
     canvas.repaint()
     for other in exposed:  # every crosshair drawn on the same plane point, offset by its tile
-        assert not other._stale
+        assert not other.stale
         x, y = other.crosshair_pixel()
         assert other.current_frame().to_plane(x, y) == pytest.approx((u, v))
         assert (x - other.rect[0], y - other.rect[1]) == pytest.approx(
@@ -115,9 +117,9 @@ def test_click_moves_every_crosshair_and_ctrl_wheel_zooms_all(qtbot, window):
     window.slice_up()
     canvas.repaint()
     hidden = next(other for other in window.grid_view.views.values() if not other.exposed())
-    assert hidden._stale  # not re-rendered while out of sight ...
+    assert hidden.stale  # not re-rendered while out of sight ...
     window.grid_view.scroll_to_visit(hidden.cell.visit.session)
-    qtbot.waitUntil(lambda: not hidden._stale)  # ... until it is scrolled into view
+    qtbot.waitUntil(lambda: not hidden.stale)  # ... until it is scrolled into view
     before = grid.geometry.zoom
     window.zoom_in()
     assert grid.geometry.zoom == pytest.approx(before * 1.25)

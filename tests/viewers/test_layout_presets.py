@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.viewers.conftest import record_events
 from viewers.state.columns import COLUMNS, DEFAULT_COLUMNS
 from viewers.state.layout import GridLayout
 from viewers.state.layout_presets import PRESETS, apply_preset
@@ -13,8 +14,7 @@ SESSIONS = [f"ses-{n:02d}" for n in range(1, 11)]
 
 def test_dwi_screening_shows_the_three_dwi_columns_at_every_visit_across():
     layout = GridLayout()
-    events = []
-    layout.changed.connect(lambda what: events.append(what))
+    events = record_events(layout.events)
     apply_preset(layout, "DWI screening", SESSIONS)
     assert layout.visible_columns() == ["b1000", "b3000", "MD"]
     assert layout.visible_rows(SESSIONS) == SESSIONS and layout.visits_across

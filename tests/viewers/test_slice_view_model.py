@@ -3,15 +3,14 @@
 import numpy as np
 import pytest
 
+from tests.viewers.conftest import record_events
 from viewers.state.readout import cursor_readout, format_value
 from viewers.state.slice_view_model import SliceViewModel
 from viewers.state.volume import Volume
 
 
 def collect(model):
-    events = []
-    model.changed.connect(lambda what: events.append(what))
-    return events
+    return record_events(model.events)
 
 
 def test_pixels_are_the_windowed_slice_through_the_cursor(view_model, ramp_volume):

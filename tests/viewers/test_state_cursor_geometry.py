@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.viewers.conftest import record_events
 from viewers.state import EventEmitter, ViewGeometry, WorldCursor, plane_for
 
 
@@ -84,8 +85,7 @@ def test_planes_are_right_handed_and_follow_display_conventions():
 
 def test_geometry_events_zoom_clip_and_visible_rect():
     geometry = ViewGeometry()
-    events = []
-    geometry.changed.connect(lambda what: events.append(what))
+    events = record_events(geometry.events)
     geometry.zoom_by(2.0)
     geometry.pan_by(5.0, -3.0)
     assert geometry.visible_rect((0, 0, 100, 80)) == (30.0, 17.0, 50.0, 40.0)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from viewers.state.events import EventEmitter
+from viewers.state.events import EventEmitter, EventGroup
 
 ORIENTATIONS = ("axial", "coronal", "sagittal")
 ZOOM_RANGE = (0.25, 64.0)
@@ -69,13 +69,22 @@ def plane_for(orientation: str) -> Plane:
         ) from None
 
 
+class GeometryEvents(EventGroup):
+    """What changed in a :class:`ViewGeometry` (each emitted without arguments)."""
+
+    orientation: EventEmitter
+    zoom: EventEmitter
+    pan: EventEmitter
+
+
 class ViewGeometry:
     """Orientation, zoom and pan of one or many linked views.
 
     Attributes
     ----------
-    changed : EventEmitter
-        Emits ``what`` (``"orientation"``, ``"zoom"`` or ``"pan"``) after a change.
+    events : GeometryEvents
+        ``orientation``, ``zoom`` (magnification, shared extent or a jump to a point)
+        and ``pan``, each emitted after its change.
     """
 
     def __init__(
@@ -86,7 +95,7 @@ class ViewGeometry:
         self._zoom = _clip_zoom(zoom)
         self._pan = (float(pan[0]), float(pan[1]))
         self._extent: np.ndarray | None = None
-        self.changed = EventEmitter()
+        self.events = GeometryEvents()
 
     @property
     def extent(self) -> np.ndarray | None:
@@ -101,7 +110,7 @@ class ViewGeometry:
         if box is not None and not np.all(box[1] > box[0]):
             raise ValueError(f"an extent needs upper > lower on every axis, got {box.tolist()}")
         self._extent = box
-        self.changed.emit(what="zoom")
+        self.events.zoom.emit()
 
     def shared_field_of_view(self) -> tuple[float, float, float, float] | None:
         """The shared box projected on the current plane ``(u0, v0, width, height)``, or None."""
@@ -121,7 +130,7 @@ class ViewGeometry:
         self._pan = (u - (fov[0] + fov[2] / 2), v - (fov[1] + fov[3] / 2))
         if zoom is not None:
             self._zoom = _clip_zoom(zoom)
-        self.changed.emit(what="zoom")
+        self.events.zoom.emit()
 
     @property
     def orientation(self) -> str:
@@ -149,14 +158,14 @@ class ViewGeometry:
         if orientation == self._orientation:
             return
         self._orientation, self._zoom, self._pan = orientation, 1.0, (0.0, 0.0)
-        self.changed.emit(what="orientation")
+        self.events.orientation.emit()
 
     def set_zoom(self, zoom: float) -> None:
         """Set the magnification, clipped to ``ZOOM_RANGE``."""
         zoom = _clip_zoom(zoom)
         if zoom != self._zoom:
             self._zoom = zoom
-            self.changed.emit(what="zoom")
+            self.events.zoom.emit()
 
     def zoom_by(self, factor: float) -> None:
         """Multiply the magnification by ``factor`` (e.g. 1.25 per wheel step)."""
@@ -166,14 +175,14 @@ class ViewGeometry:
         """Move the view centre by (du, dv) mm in the plane."""
         if du or dv:
             self._pan = (self._pan[0] + float(du), self._pan[1] + float(dv))
-            self.changed.emit(what="pan")
+            self.events.pan.emit()
 
     def reset(self) -> None:
         """Zoom 1, no pan."""
         changed = self._zoom != 1.0 or self._pan != (0.0, 0.0)
         self._zoom, self._pan = 1.0, (0.0, 0.0)
         if changed:
-            self.changed.emit(what="zoom")
+            self.events.zoom.emit()
 
     def visible_rect(self, fov: Sequence[float]) -> tuple[float, float, float, float]:
         """The plane rectangle ``(u0, v0, width, height)`` to show for a field of view.

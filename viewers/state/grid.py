@@ -17,15 +17,17 @@ shows neither (a rater sees only their own mask, which the annotation overlay
 draws, and never the truth); ``"review"`` shows every rater's labels and the
 truth (consensus; chosen explicitly, never while rating).
 
-Events (``changed``): ``what="structure"`` (rows or columns changed: rebuild
-the widgets), ``what="cell", key=(session, column)`` (a cell's volume, state
-or overlays changed), ``what="lesions"`` (the lesion list changed), ``what="own-labels"`` (the
-rater's own labels, named by the read-out, changed), ``what="focus", key=...`` (the rater clicked
-another cell).
+Events (:class:`GridEvents`, ``grid.events.<kind>``): ``structure`` (rows or
+columns changed: rebuild the widgets), ``cell(key=(session, column))`` (a
+cell's volume, state or overlays changed), ``lesions`` (the lesion list
+changed), ``own_labels`` (the rater's own labels, named by the read-out,
+changed) and ``focus(key=...)`` (the rater clicked another cell).
 
-The overlay modes and overlay reading are in :mod:`~viewers.state.grid_overlays`,
-the field of view, volume loading, windows and refresh in
-:mod:`~viewers.state.grid_loading`; :class:`GridModel` combines them.
+The model owns its parts: a :class:`~viewers.state.grid_placer.CellPlacer`
+(field of view, display grid, placement of delivered volumes), a
+:class:`~viewers.state.grid_placer.ColumnWindows` (one window per column) and a
+:class:`~viewers.state.grid_overlays.GridOverlaySet` (what the overlay mode
+allows: truth, raters' layers, lesions).
 """
 
 from __future__ import annotations
@@ -33,18 +35,22 @@ from __future__ import annotations
 from processing.study.model import Participant, Visit
 from viewers.state.columns import COLUMNS, Column, resolve_cell
 from viewers.state.cursor import WorldCursor
-from viewers.state.display_grid import DisplayGrid
-from viewers.state.events import EventEmitter
+from viewers.state.events import EventEmitter, EventGroup
 from viewers.state.geometry import ViewGeometry
 from viewers.state.grid_cell import GridCell
-from viewers.state.grid_loading import GridLoading
-from viewers.state.grid_overlays import OVERLAY_MODES, GridOverlays, check_overlay_mode
+from viewers.state.grid_overlays import (
+    OVERLAY_MODES,
+    Describe,
+    GridOverlaySet,
+    check_overlay_mode,
+)
+from viewers.state.grid_placer import CellPlacer, ColumnWindows, outdated
 from viewers.state.layout import GridLayout
 from viewers.state.loader import VolumeLoader
 from viewers.state.overlays import LabelLayer, Lesion
-from viewers.state.placement import placement_of
+from viewers.state.placement import Placement, placement_of
 from viewers.state.slice_view_model import SliceViewModel
-from viewers.state.windowing import WindowLevel
+from viewers.state.volume import Volume
 
 __all__ = [
     "GridModel",
@@ -61,7 +67,17 @@ MIN_LESION_VIEW_MM = 20.0
 GRID_MAX_SIDE = 256
 
 
-class GridModel(GridOverlays, GridLoading):
+class GridEvents(EventGroup):
+    """What changed in a :class:`GridModel` (see the module docstring)."""
+
+    structure: EventEmitter
+    cell: EventEmitter
+    lesions: EventEmitter
+    own_labels: EventEmitter
+    focus: EventEmitter
+
+
+class GridModel:
     """Display state of the participant grid (see the module docstring).
 
     Parameters
@@ -86,32 +102,19 @@ class GridModel(GridOverlays, GridLoading):
         overlay_mode: str = "view",
         display_spacing_mm: float | None = None,
     ) -> None:
-        check_overlay_mode(overlay_mode)
-        self.overlay_mode = overlay_mode
-        self.display_spacing_mm = display_spacing_mm
-        self.display_grid: DisplayGrid | None = None
         self.loader = loader
         self.layout = layout or GridLayout()
         self.cursor, self.geometry = WorldCursor(), ViewGeometry()
-        self.windows = {
-            key: WindowLevel(*windows[key]) if windows and key in windows else WindowLevel()
-            for key in COLUMNS
-        }
-        # Saved windows apply to quantitative maps only (R2*, MD, R1...: a display preset
-        # exists): physical units carry over between sessions and studies; the scanner
-        # units of raw images, DWI traces and SWI do not.
-        self._saved_windows = set(windows or ())
-        self._window_set: set[str] = set()
-        self._derived_columns: set[str] = set()
+        self.placer = CellPlacer(display_spacing_mm)
+        self.column_windows = ColumnWindows(windows)
+        self.windows = self.column_windows.windows
+        self.overlays = GridOverlaySet(overlay_mode, loader, self.placer)
         self.cells: dict[tuple[str, str], GridCell] = {}
         self.participant: Participant | None = None
-        self.truth = None
-        self.lesions: list[Lesion] = []
-        self.layers: list[LabelLayer] = []
-        self.own_labels = None
         self.focus: tuple[str, str] | None = None
-        self.changed = EventEmitter()
-        self.layout.changed.connect(self._on_layout)
+        self.events = GridEvents()
+        self.layout.events.columns.connect(self._on_layout)
+        self.layout.events.rows.connect(self._on_layout)
 
     # -- opening ---------------------------------------------------------------------
     def open(self, participant: Participant) -> None:
@@ -119,14 +122,40 @@ class GridModel(GridOverlays, GridLoading):
         self.loader.forget_pending()
         self._drop_cells()
         self.participant = participant
-        self._read_overlays()
+        self.overlays.read(participant, self.placement)
         self._place_field_of_view()
         self._ensure_cells()
-        self.changed.emit(what="structure")
-        self.changed.emit(what="lesions")
+        self.events.structure.emit()
+        self.events.lesions.emit()
 
-    def placement(self, session: str, acquisition_key: str):
-        """The placement of a visit's acquisition (see :func:`viewers.state.placement.placement_of`)."""
+    def refresh(self, participant: Participant) -> list[tuple[str, str]]:
+        """Take a re-discovered ``participant`` (new derivatives or transforms) without moving the view.
+
+        Cells whose source file or placement changed are made again (and load
+        their new volume); the others are kept. The cursor, zoom and pan stay.
+        Returns the keys of the cells that changed.
+        """
+        if self.participant is None or participant.label != self.participant.label:
+            self.open(participant)
+            return list(self.cells)
+        self.participant = participant
+        if self.placer.display_grid is None:
+            self._place_field_of_view()
+        changed = [
+            key
+            for key, cell in self.cells.items()
+            if outdated(cell, participant.visit(cell.visit.session))
+        ]
+        for key in changed:
+            self.column_windows.forget(key[1])  # raw -> map: the map's own window
+            self.cells.pop(key).view.close()
+        self._ensure_cells()
+        if changed:
+            self.events.structure.emit()
+        return changed
+
+    def placement(self, session: str, acquisition_key: str) -> Placement:
+        """Return the placement of a visit's acquisition (:func:`~viewers.state.placement.placement_of`)."""
         return placement_of(self.participant.visit(session), acquisition_key)
 
     def close(self) -> None:
@@ -151,8 +180,44 @@ class GridModel(GridOverlays, GridLoading):
         return self.cells[(session, column_key)]
 
     def has_window(self, column_key: str) -> bool:
-        """True when a column shows a quantitative map whose window is worth saving."""
-        return column_key in self._window_set and column_key in self._derived_columns
+        """Return True when a column shows a quantitative map whose window is worth saving."""
+        return self.column_windows.worth_saving(column_key)
+
+    # -- overlays ----------------------------------------------------------------------------
+    def set_overlay_mode(self, mode: str) -> None:
+        """Switch between ``"view"``, ``"rating"`` and ``"review"``: overlays and lesions are re-read."""
+        check_overlay_mode(mode)
+        if mode == self.overlays.mode:
+            return
+        self.overlays.mode = mode
+        if self.participant is None:
+            return
+        self.overlays.read(self.participant, self.placement)
+        for cell in self.cells.values():
+            cell.clear_layers()
+            self.overlays.add_to(cell, self._layer_arrived)
+            self.events.cell.emit(key=cell.key)
+        self.events.lesions.emit()
+
+    def show_own_labels(self, describe: Describe | None) -> None:
+        """Name the rater's own lesions in the read-out: ``describe(world) -> str | None`` (None: stop).
+
+        Emits ``own_labels``, as the caller should (:meth:`own_labels_changed`)
+        after every edit of those labels.
+        """
+        self.overlays.own_labels = describe
+        self.events.own_labels.emit()
+
+    def own_labels_changed(self) -> None:
+        """Tell the read-outs that the rater's own labels changed (an edit)."""
+        self.events.own_labels.emit()
+
+    def lesions_at_cursor(self) -> list[str]:
+        """Return the lesions under the cursor: the rater's own, then the focused cell's layers."""
+        cell = self.cells.get(self.focus) if self.focus is not None else None
+        if cell is None:
+            cell = next(iter(self.cells.values()), None)
+        return self.overlays.lesions_at(self.cursor.position, cell)
 
     def row_title(self, visit: Visit, *, with_date: bool = True) -> str:
         """``"ses-03  2023-06-13  week 8.3"`` (``with_date=False``: ``"ses-03  week 8.3"``, a column header)."""
@@ -221,7 +286,7 @@ class GridModel(GridOverlays, GridLoading):
         """The cell the rater works in (keyboard window/level, lesion read-out, histogram)."""
         if self.focus != (session, column_key):
             self.focus = (session, column_key)
-            self.changed.emit(what="focus", key=self.focus)
+            self.events.focus.emit(key=self.focus)
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -251,16 +316,44 @@ class GridModel(GridOverlays, GridLoading):
                 source.index,
                 column.modality,
                 lambda volume, error, c=cell: self._arrived(c, volume, error),
-                **self._preparation(cell.placement, order=1),
+                **self.placer.preparation(cell.placement, order=1),
             )
-        self._add_overlays(cell)
+        self.overlays.add_to(cell, self._layer_arrived)
+
+    def _arrived(self, cell: GridCell, volume: Volume | None, error: str | None) -> None:
+        if self.cells.get(cell.key) is not cell:
+            return  # the cell was dropped meanwhile
+        if volume is None:
+            cell.state, cell.error = "error", error or "unreadable"
+        else:
+            modality, label = cell.column.modality, cell.source.label
+            placed = self.placer.placed(cell.placement, volume, modality, label)
+            cell.state = "shown"
+            cell.view.set_volume(placed, reset_window=self.column_windows.needs_reset(cell))
+        self.events.cell.emit(key=cell.key)
+
+    def _layer_arrived(self, cell: GridCell, layer: LabelLayer) -> None:
+        if self.cells.get(cell.key) is not cell:
+            return  # the cell was dropped meanwhile
+        if any(shown.name == layer.name for shown in cell.layers):
+            return
+        cell.add_layer(layer)
+        self.events.cell.emit(key=cell.key)
+
+    def _place_field_of_view(self) -> None:
+        box = self.placer.place(self.participant)
+        if box is None:
+            self.geometry.set_extent(None)
+            return
+        self.geometry.set_extent(box[0], box[1])
+        self.cursor.set_position(box.mean(axis=0), source="open")
 
     def _drop_cells(self) -> None:
         for cell in self.cells.values():
             cell.view.close()
         self.cells.clear()
 
-    def _on_layout(self, what: str) -> None:
+    def _on_layout(self) -> None:
         if self.participant is not None:
             self._ensure_cells()
-            self.changed.emit(what="structure")
+            self.events.structure.emit()

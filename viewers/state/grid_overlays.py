@@ -5,20 +5,24 @@ shows neither (a rater sees only their own mask, which the annotation overlay
 draws, and never the truth); ``"review"`` shows every rater's labels and the
 truth (consensus; chosen explicitly, never while rating).
 
-:class:`GridOverlays` is a part of :class:`~viewers.state.grid.GridModel`
-(a mixin using its participant, cells, loader and events): it reads the
-truth and the raters' layers and lesions, adds them to each cell, and answers
-which lesions lie under the cursor. In rating mode the rater's own labels are
-not a layer (the annotation overlay draws them); :meth:`GridOverlays.show_own_labels`
-lets the read-out name them too.
+:class:`GridOverlaySet` is the part of :class:`~viewers.state.grid.GridModel`
+that knows this: a participant and a mode in; the truth, the raters' layers and
+lesions, and each cell's truth layer (loaded through the grid's loader and
+placer) out. In rating mode the rater's own labels are not a layer (the
+annotation overlay draws them); :attr:`GridOverlaySet.own_labels` lets the
+read-out name them too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from processing.study.model import Participant
 from viewers.state.grid_cell import GridCell
+from viewers.state.grid_placer import CellPlacer
+from viewers.state.loader import VolumeLoader
 from viewers.state.overlays import TRUTH_COLOUR, LabelLayer, Lesion, rater_layers
+from viewers.state.placement import Placement
 from viewers.state.truth_overlay import (
     POINT_TYPES,
     lesion_names,
@@ -31,90 +35,79 @@ from viewers.state.volume import Volume
 #: See the module docstring.
 OVERLAY_MODES = ("view", "rating", "review")
 
+#: ``describe(world) -> str | None``: the rater's own lesion at a world point.
+Describe = Callable[..., "str | None"]
 
-class GridOverlays:
-    """Overlay-mode switching, overlay reading and lesion read-outs of :class:`~viewers.state.grid.GridModel`."""
 
-    def set_overlay_mode(self, mode: str) -> None:
-        """Switch between ``"view"``, ``"rating"`` and ``"review"``: overlays and lesions are re-read."""
+class GridOverlaySet:
+    """The layers and lesions a grid may show in its overlay mode.
+
+    Parameters
+    ----------
+    mode : str
+        One of :data:`OVERLAY_MODES`.
+    loader : VolumeLoader
+        Reads each cell's truth labels in the background.
+    placer : CellPlacer
+        Places those labels like the cell's image.
+    """
+
+    def __init__(self, mode: str, loader: VolumeLoader, placer: CellPlacer) -> None:
         check_overlay_mode(mode)
-        if mode == self.overlay_mode:
-            return
-        self.overlay_mode = mode
-        if self.participant is None:
-            return
-        self._read_overlays()
-        for cell in self.cells.values():
-            cell.clear_layers()
-            self._add_overlays(cell)
-            self.changed.emit(what="cell", key=cell.key)
-        self.changed.emit(what="lesions")
+        self.mode, self.loader, self.placer = mode, loader, placer
+        self.truth = None
+        self.layers: list[LabelLayer] = []
+        self.lesions: list[Lesion] = []
+        self.own_labels: Describe | None = None
 
-    def show_own_labels(self, describe: Callable | None) -> None:
-        """Name the rater's own lesions in the read-out: ``describe(world) -> str | None`` (None: stop).
-
-        Emits ``what="own-labels"``, as the caller should after every edit of those labels.
-        """
-        self.own_labels = describe
-        self.changed.emit(what="own-labels")
-
-    def lesions_at_cursor(self) -> list[str]:
-        """Lesions under the cursor: the rater's own, then the focused cell's layers (truth, raters)."""
-        if self.focus is None or self.focus not in self.cells:
-            candidates = list(self.cells.values())[:1]
-        else:
-            candidates = [self.cells[self.focus]]
-        own = self.own_labels(self.cursor.position) if self.own_labels is not None else None
-        found = [own] if own else []
-        for cell in candidates:
-            found += [text for text in cell.lesions_at(self.cursor.position) if text not in found]
-        return found
-
-    def point_markers(self) -> list[Lesion]:
-        """Lesions drawn as points (microbleeds)."""
-        return [lesion for lesion in self.lesions if lesion.type in POINT_TYPES]
-
-    def _read_overlays(self) -> None:
-        """Truth and raters' layers and lesions allowed by the overlay mode (blinding)."""
-        participant = self.participant
+    def read(self, participant: Participant, placement: Callable[[str, str], Placement]) -> None:
+        """Read the truth and raters' layers and lesions the mode allows (blinding)."""
         study_root = participant.visits[0].study_root if participant.visits else None
-        showing_truth = study_root is not None and self.overlay_mode != "rating"
+        showing_truth = study_root is not None and self.mode != "rating"
         self.truth = (
             load_participant_truth(study_root, participant.label) if showing_truth else None
         )
-        reviewing = study_root is not None and self.overlay_mode == "review"
+        reviewing = study_root is not None and self.mode == "review"
         self.layers, rater_lesions = (
             rater_layers(study_root, participant.label) if reviewing else ([], [])
         )
-        self.lesions = rater_lesions + (
-            truth_lesions(self.truth, participant, self.placement) if self.truth is not None else []
-        )
+        truth = truth_lesions(self.truth, participant, placement) if self.truth is not None else []
+        self.lesions = rater_lesions + truth
 
-    def _add_overlays(self, cell: GridCell) -> None:
+    def add_to(self, cell: GridCell, on_layer: Callable[[GridCell, LabelLayer], None]) -> None:
+        """Give ``cell`` the raters' layers now and request its truth layer.
+
+        ``on_layer(cell, layer)`` receives the truth layer when it is loaded
+        (the grid adds it if the cell is still shown).
+        """
         for layer in self.layers:
             cell.add_layer(layer)
         truth_path = truth_map_path(self.truth, cell.visit.session, cell.source.acquisition)
-        if truth_path is not None and cell.source.loadable:
-            self.loader.request(
-                truth_path,
-                0,
-                "labels",
-                lambda volume, error, c=cell: self._truth_arrived(c, volume),
-                **self._preparation(cell.placement, order=0),
-            )
-
-    def _truth_arrived(self, cell: GridCell, volume: Volume | None) -> None:
-        if volume is None or self.cells.get(cell.key) is not cell or self.truth is None:
+        if truth_path is None or not cell.source.loadable:
             return
-        if any(layer.name == "truth" for layer in cell.layers):
-            return  # a request made before an overlay-mode switch
-        placed = self._placed(cell, volume, "labels", "truth")
-        cell.add_layer(
-            LabelLayer(
-                "truth", placed, TRUTH_COLOUR, lesion_names(self.truth), {cell.visit.session}
-            )
-        )
-        self.changed.emit(what="cell", key=cell.key)
+        truth = self.truth
+
+        def arrived(volume: Volume | None, _error: str | None) -> None:
+            if volume is None or self.truth is not truth:
+                return  # unreadable, or a request made before an overlay-mode switch
+            placed = self.placer.placed(cell.placement, volume, "labels", "truth")
+            names = lesion_names(truth)
+            on_layer(cell, LabelLayer("truth", placed, TRUTH_COLOUR, names, {cell.visit.session}))
+
+        options = self.placer.preparation(cell.placement, order=0)
+        self.loader.request(truth_path, 0, "labels", arrived, **options)
+
+    def lesions_at(self, world, cell: GridCell | None) -> list[str]:
+        """Return the lesions at ``world``: the rater's own, then ``cell``'s layers (truth, raters)."""
+        own = self.own_labels(world) if self.own_labels is not None else None
+        found = [own] if own else []
+        if cell is not None:
+            found += [text for text in cell.lesions_at(world) if text not in found]
+        return found
+
+    def point_markers(self) -> list[Lesion]:
+        """Return the lesions drawn as points (microbleeds)."""
+        return [lesion for lesion in self.lesions if lesion.type in POINT_TYPES]
 
 
 def check_overlay_mode(mode: str) -> None:

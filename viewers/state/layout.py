@@ -13,7 +13,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from viewers.state.columns import COLUMNS, DEFAULT_COLUMNS
-from viewers.state.events import EventEmitter
+from viewers.state.events import EventEmitter, EventGroup
+
+
+class LayoutEvents(EventGroup):
+    """What changed in a :class:`GridLayout` (each emitted without arguments)."""
+
+    columns: EventEmitter
+    rows: EventEmitter
 
 
 class GridLayout:
@@ -30,8 +37,9 @@ class GridLayout:
 
     Attributes
     ----------
-    changed : EventEmitter
-        Emits ``what`` (``"columns"`` or ``"rows"``) after a change.
+    events : LayoutEvents
+        ``columns`` (shown columns, their order or the placement changed) and
+        ``rows`` (shown visits changed), each emitted after its change.
     """
 
     def __init__(
@@ -45,7 +53,7 @@ class GridLayout:
         self.hidden_columns = {key for key in hidden_columns if key in self.columns}
         self.hidden_rows = set(hidden_rows)
         self.visits_across = bool(visits_across)
-        self.changed = EventEmitter()
+        self.events = LayoutEvents()
 
     def visible_columns(self) -> list[str]:
         """Keys of the shown columns, in order."""
@@ -66,7 +74,7 @@ class GridLayout:
         elif visible == (key not in self.hidden_columns):
             return
         (self.hidden_columns.discard if visible else self.hidden_columns.add)(key)
-        self.changed.emit(what="columns")
+        self.events.columns.emit()
 
     def move_column(self, key: str, steps: int) -> None:
         """Move a column ``steps`` places right (negative: left), clipped to the ends."""
@@ -74,21 +82,21 @@ class GridLayout:
         new = min(max(old + int(steps), 0), len(self.columns) - 1)
         if new != old:
             self.columns.insert(new, self.columns.pop(old))
-            self.changed.emit(what="columns")
+            self.events.columns.emit()
 
     def set_columns(self, keys: Sequence[str]) -> None:
         """Show exactly ``keys``, in this order (others hidden, kept at the end)."""
         keys = [key for key in dict.fromkeys(keys) if key in COLUMNS]
         self.columns = keys + [key for key in self.columns if key not in keys]
         self.hidden_columns = set(self.columns) - set(keys)
-        self.changed.emit(what="columns")
+        self.events.columns.emit()
 
     def set_row_visible(self, session: str, visible: bool) -> None:
         """Show or hide a visit."""
         if visible == (session not in self.hidden_rows):
             return
         (self.hidden_rows.discard if visible else self.hidden_rows.add)(session)
-        self.changed.emit(what="rows")
+        self.events.rows.emit()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for the settings file)."""
@@ -114,14 +122,14 @@ class GridLayout:
         )
 
     def assign(self, other: GridLayout) -> None:
-        """Take over another layout's choices (a named layout or a preset) with ONE ``"columns"`` event.
+        """Take over another layout's choices (a named layout or a preset) with ONE ``columns`` event.
 
         Columns, rows and orientation change together, so the grid rebuilds once.
         """
         self.columns, self.hidden_columns = list(other.columns), set(other.hidden_columns)
         self.hidden_rows = set(other.hidden_rows)
         self.visits_across = other.visits_across
-        self.changed.emit(what="columns")
+        self.events.columns.emit()
 
 
 def _strings(record: Any, field: str) -> list[str]:

@@ -19,11 +19,19 @@ from typing import Any
 import numpy as np
 
 from viewers.state.cursor import WorldCursor
-from viewers.state.events import EventEmitter
+from viewers.state.events import EventEmitter, EventGroup
 from viewers.state.geometry import Plane, ViewGeometry
 from viewers.state.slicing import PlaneSlice, aligned_axes, extract_plane, normal_step, plane_extent
 from viewers.state.volume import Volume
 from viewers.state.windowing import WindowLevel
+
+
+class SliceViewEvents(EventGroup):
+    """What changed in a :class:`SliceViewModel` (each emitted without arguments)."""
+
+    image: EventEmitter
+    cursor: EventEmitter
+    range: EventEmitter
 
 
 class SliceViewModel:
@@ -40,9 +48,9 @@ class SliceViewModel:
 
     Attributes
     ----------
-    changed : EventEmitter
-        Emits ``what``: ``"image"`` (pixels changed), ``"cursor"`` (crosshair
-        only) or ``"range"`` (the visible rectangle changed).
+    events : SliceViewEvents
+        ``image`` (pixels changed), ``cursor`` (the crosshair only) and
+        ``range`` (the visible rectangle changed).
     """
 
     def __init__(
@@ -51,7 +59,7 @@ class SliceViewModel:
         self.cursor, self.geometry = cursor, geometry
         self.window = window or WindowLevel()
         self.volume: Volume | None = None
-        self.changed = EventEmitter()
+        self.events = SliceViewEvents()
         self._slice_key: Any = None
         self._slice: PlaneSlice | None = None
         self._pixels: np.ndarray | None = None
@@ -60,7 +68,9 @@ class SliceViewModel:
         #: Resampled (oblique) slices get at most this many pixels per side (None: voxel size).
         self.max_side: int | None = None
         cursor.changed.connect(self._on_cursor)
-        geometry.changed.connect(self._on_geometry)
+        geometry.events.orientation.connect(self._on_orientation)
+        geometry.events.zoom.connect(self.events.range.emit)
+        geometry.events.pan.connect(self.events.range.emit)
         self.window.changed.connect(self._on_window)
 
     # -- inputs --------------------------------------------------------------
@@ -78,13 +88,15 @@ class SliceViewModel:
         if window_changes:
             self.window.set_range(*volume.window)  # every view of this window redraws, this one too
         else:
-            self.changed.emit(what="image")
-        self.changed.emit(what="range")
+            self.events.image.emit()
+        self.events.range.emit()
 
     def close(self) -> None:
         """Stop observing the shared models (before the view is deleted)."""
         self.cursor.changed.disconnect(self._on_cursor)
-        self.geometry.changed.disconnect(self._on_geometry)
+        self.geometry.events.orientation.disconnect(self._on_orientation)
+        self.geometry.events.zoom.disconnect(self.events.range.emit)
+        self.geometry.events.pan.disconnect(self.events.range.emit)
         self.window.changed.disconnect(self._on_window)
 
     # -- what the widget draws -------------------------------------------------
@@ -160,16 +172,15 @@ class SliceViewModel:
 
     def _on_cursor(self, position, source=None) -> None:
         if self.volume is not None and self._key(position) != self._slice_key:
-            self.changed.emit(what="image")
-        self.changed.emit(what="cursor")
+            self.events.image.emit()
+        self.events.cursor.emit()
 
-    def _on_geometry(self, what: str) -> None:
-        if what == "orientation":
-            self._slice_key = None
-            self.changed.emit(what="image")
-            self.changed.emit(what="cursor")
-        self.changed.emit(what="range")
+    def _on_orientation(self) -> None:
+        self._slice_key = None
+        self.events.image.emit()
+        self.events.cursor.emit()
+        self.events.range.emit()
 
     def _on_window(self, low: float, high: float) -> None:
         self._pixels = None
-        self.changed.emit(what="image")
+        self.events.image.emit()

@@ -11,8 +11,8 @@ scrolled into view.
 The mouse acts on the Qt-free models exactly as the single view does: left
 click or drag sets the shared cursor (drags coalesced), wheel moves a slice,
 Ctrl+wheel zooms and middle drag pans the shared geometry, right drag changes
-the column's window. :meth:`GridCanvas.locate` maps a canvas point to the
-world, for the annotation tools.
+the column's window. :meth:`GridCanvas.hit` maps a canvas point to a cell's
+world point, for the annotation tools (:mod:`viewers.widgets.pointer`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from viewers.state.grid import GridModel
 from viewers.state.mosaic import tile_grid
 from viewers.widgets.grid_tile import CellTile, OverlayStyle, colour_table, rgba_image
-from viewers.widgets.slice_view import DRAGS, ZOOM_PER_WHEEL_STEP
+from viewers.widgets.pointer import PointerHit, on_cursor_slice
+from viewers.widgets.coalesce import Coalescer
+from viewers.widgets.slice_view import ZOOM_PER_WHEEL_STEP, drag_to
 
 MIN_CELL_HEIGHT = 190
 #: Visits across: a few modality rows share the height with the docks under the grid.
@@ -66,6 +68,7 @@ class GridCanvas(QtWidgets.QWidget):
         self._backing = QtGui.QImage()
         self._headers_stale = True
         self._press: tuple | None = None
+        self._drags = Coalescer(drag_to, parent=self)  # the latest drag point, once per pass
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMouseTracking(False)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
@@ -111,17 +114,28 @@ class GridCanvas(QtWidgets.QWidget):
         """The tile under a canvas point."""
         return next((t for t in self.tiles.values() if QtCore.QRectF(*t.rect).contains(x, y)), None)
 
-    def locate(self, position: QtCore.QPointF, tile: CellTile | None = None):
-        """``(world point, plane, tile)`` under a canvas point, on the cursor's slice (None outside tiles).
+    # -- the pointer protocol (viewers.widgets.pointer) ---------------------------------------------
+    def pointer_surface(self) -> QtWidgets.QWidget:
+        """Return the widget that receives the mouse: the canvas itself."""
+        return self
 
-        ``tile`` maps through a given tile's frame (a stroke continues in the tile it began in).
+    def hit(self, position: QtCore.QPointF, region: CellTile | None = None) -> PointerHit | None:
+        """Return the cell point under a canvas point, on the cursor's slice (None outside tiles).
+
+        ``region`` maps through a given tile's frame (a stroke continues in the tile it began in).
         """
-        tile = tile or self.tile_at(position.x(), position.y())
+        tile = region or self.tile_at(position.x(), position.y())
         if tile is None:
             return None
         u, v = tile.current_frame().to_plane(position.x(), position.y())
-        plane = tile.model.plane
-        return plane.to_world(u, v, plane.depth(tile.model.cursor.position)), plane, tile
+        cell = tile.cell
+        unregistered = (
+            cell.source.acquisition
+            if cell.source.loadable and not cell.placement.registered
+            else None
+        )
+        world = on_cursor_slice(tile.model, u, v)
+        return PointerHit(world, tile.model.plane, tile.model, cell.key[0], unregistered, tile)
 
     # -- painting ------------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
@@ -135,9 +149,9 @@ class GridCanvas(QtWidgets.QWidget):
             self._backing.fill(QtGui.QColor("black"))
             self._headers_stale = True
             for tile in self.tiles.values():
-                tile._stale = True
+                tile.mark_stale()
         stale = [
-            t for t in self.tiles.values() if t._stale and QtCore.QRect(*t.rect).intersects(exposed)
+            t for t in self.tiles.values() if t.stale and QtCore.QRect(*t.rect).intersects(exposed)
         ]
         if stale or self._headers_stale:
             painter = QtGui.QPainter(self._backing)
@@ -171,7 +185,7 @@ class GridCanvas(QtWidgets.QWidget):
                 tile = self.tiles.get((visit.session, column.key))
                 if tile is not None:
                     tile.rect = rects[number][row] if across else rects[row][number]
-                    tile._stale = True
+                    tile.mark_stale()
         self._headers_stale = True
         self.update()
 
@@ -201,14 +215,14 @@ class GridCanvas(QtWidgets.QWidget):
                 header = QtCore.QRect(0, y, ROW_HEADER_WIDTH, height)
                 painter.fillRect(header, HEADER_BACKGROUND)
                 painter.drawText(header, centre, side_text)
-            tile._stale = True
+            tile.mark_stale()
         self._headers_stale = False
 
     def _render(self, painter: QtGui.QPainter, tile: CellTile) -> None:
         rect = QtCore.QRect(*tile.rect)
         painter.setClipRect(rect)
         painter.fillRect(rect, QtGui.QColor("black"))
-        frame = tile.frame = tile.current_frame()
+        frame = tile.current_frame()
         picture = tile.image(self.tables.get(tile.cell.column.key, colour_table(None)))
         if picture is not None:
             painter.drawImage(QtCore.QRectF(*frame.target(picture[1])), picture[0])
@@ -226,10 +240,10 @@ class GridCanvas(QtWidgets.QWidget):
             tile.cell.title(),
         )
         painter.setClipping(False)
-        tile._stale = False
+        tile.mark_rendered(frame)
 
     def _draw_markers(self, painter: QtGui.QPainter, tile: CellTile, frame) -> None:
-        points = tile.markers(self.model.point_markers(), self.style)
+        points = tile.markers(self.model.overlays.point_markers(), self.style)
         if points:
             painter.setPen(QtGui.QColor("white"))
             painter.setBrush(MARKER)
@@ -275,7 +289,7 @@ class GridCanvas(QtWidgets.QWidget):
         buttons = event.buttons()
         frame = tile.current_frame()
         if buttons & _BUTTON.LeftButton:
-            DRAGS.submit(tile.model, *frame.to_plane(position.x(), position.y()))
+            self._drags.submit(tile.model, *frame.to_plane(position.x(), position.y()))
         elif buttons & _BUTTON.MiddleButton:
             moved = position - last
             tile.model.geometry.pan_by(-moved.x() / frame.scale, moved.y() / frame.scale)
@@ -288,7 +302,7 @@ class GridCanvas(QtWidgets.QWidget):
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         if event.button() == _BUTTON.LeftButton:
-            DRAGS.flush()
+            self._drags.flush()
         self._press = None
 
     def wheelEvent(self, event) -> None:  # noqa: N802

@@ -100,17 +100,36 @@ class CellTile:
         self._stale = True
         self._image: tuple | None = None
         self._overlays: tuple | None = None
-        self.model.changed.connect(self._on_model)
+        events = self.model.events
+        events.cursor.connect(self._cursor_moved)
+        events.image.connect(self.invalidate)
+        events.range.connect(self._range_changed)
 
     # -- state ---------------------------------------------------------------------------------
     def close(self) -> None:
-        self.model.changed.disconnect(self._on_model)
+        events = self.model.events
+        events.cursor.disconnect(self._cursor_moved)
+        events.image.disconnect(self.invalidate)
+        events.range.disconnect(self._range_changed)
 
     def exposed(self) -> bool:
         """True when some of the tile is on screen (not scrolled away)."""
         return self.canvas.isVisible() and self.canvas.visibleRegion().intersects(
             QtCore.QRect(*self.rect)
         )
+
+    @property
+    def stale(self) -> bool:
+        """Whether the tile is rendered again at the next paint that exposes it."""
+        return self._stale
+
+    def mark_stale(self) -> None:
+        """Render again at the next paint (the canvas moved or repainted its background)."""
+        self._stale = True
+
+    def mark_rendered(self, frame: TileFrame) -> None:
+        """The canvas drew the tile through ``frame`` (crosshairs are placed by it until stale)."""
+        self.frame, self._stale = frame, False
 
     def invalidate(self, pictures: bool = True) -> None:
         """Render again at the next paint (``pictures``: re-make the cached QImages too)."""
@@ -171,8 +190,8 @@ class CellTile:
             )
         ]
 
-    def _on_model(self, what: str) -> None:
-        if what == "cursor":
-            self.canvas.cursor_moved(self)
-        else:  # image (slice, window, volume) or range (zoom, pan)
-            self.invalidate(pictures=what == "image")
+    def _cursor_moved(self) -> None:
+        self.canvas.cursor_moved(self)
+
+    def _range_changed(self) -> None:  # zoom or pan: the same pictures, placed elsewhere
+        self.invalidate(pictures=False)

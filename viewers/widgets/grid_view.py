@@ -61,7 +61,10 @@ class GridView(QtWidgets.QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(self.canvas)
-        self.model.changed.connect(self._on_model)
+        events = model.events
+        events.structure.connect(self.canvas.rebuild)
+        events.cell.connect(self._cell_changed)
+        events.focus.connect(lambda key: self.canvas.update())
         self.canvas.rebuild()
 
     @property
@@ -90,10 +93,6 @@ class GridView(QtWidgets.QScrollArea):
             self.verticalScrollBar().setValue(row.rect[1] - HEADER_HEIGHT)
 
     # -- model events ------------------------------------------------------------------------------
-    def _on_model(self, what: str, key=None) -> None:
-        if what == "structure":
-            self.canvas.rebuild()
-        elif what == "cell" and key in self.views:
+    def _cell_changed(self, key: tuple[str, str]) -> None:
+        if key in self.views:
             self.views[key].invalidate()
-        elif what == "focus":
-            self.canvas.update()

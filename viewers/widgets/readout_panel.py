@@ -7,27 +7,13 @@ changes within it are folded into the same refresh.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from viewers.state.grid import GridModel
 from viewers.state.readout import format_value
+from viewers.widgets.coalesce import Coalescer
 
 REFRESH_MS = 40
-
-
-class Throttle(QtCore.QObject):
-    """Call ``function`` once, ``delay_ms`` after the first of a burst of :meth:`poke` calls."""
-
-    def __init__(self, function, delay_ms: int = REFRESH_MS, parent=None) -> None:
-        super().__init__(parent)
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(delay_ms)
-        self._timer.timeout.connect(function)
-
-    def poke(self, **_ignored) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
 
 
 class ReadoutPanel(QtWidgets.QWidget):
@@ -47,9 +33,17 @@ class ReadoutPanel(QtWidgets.QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         for widget in (self.coordinates, self.lesion, self.table):
             layout.addWidget(widget)
-        self.throttle = Throttle(self.refresh, parent=self)
+        self.throttle = Coalescer(self.refresh, REFRESH_MS, parent=self)
         model.cursor.changed.connect(self.throttle.poke)
-        model.changed.connect(self.throttle.poke)
+        events = model.events
+        for event in (
+            events.structure,
+            events.cell,
+            events.focus,
+            events.lesions,
+            events.own_labels,
+        ):
+            event.connect(self.throttle.poke)
 
     def refresh(self) -> None:
         """Rebuild the texts and the table from the model."""

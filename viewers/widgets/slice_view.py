@@ -18,35 +18,16 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from viewers.state.slice_view_model import SliceViewModel
+from viewers.widgets.coalesce import Coalescer
+from viewers.widgets.pointer import PointerHit, on_cursor_slice
 
 CROSSHAIR_PEN = pg.mkPen((255, 200, 0, 170), width=1)
 ZOOM_PER_WHEEL_STEP = 1.25
 
 
-class _DragCoalescer:
-    """Apply only the latest drag point, once per event-loop pass, for every view."""
-
-    def __init__(self) -> None:
-        self._pending = None
-        self._timer = None
-
-    def submit(self, model: SliceViewModel, u: float, v: float) -> None:
-        self._pending = (model, u, v)
-        if self._timer is None:
-            self._timer = QtCore.QTimer()
-            self._timer.setSingleShot(True)
-            self._timer.setInterval(0)
-            self._timer.timeout.connect(self.flush)
-        if not self._timer.isActive():
-            self._timer.start()
-
-    def flush(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending[0].click(pending[1], pending[2])
-
-
-DRAGS = _DragCoalescer()
+def drag_to(model: SliceViewModel, u: float, v: float) -> None:
+    """Put ``model``'s cursor at a drag point (the function drag coalescers call)."""
+    model.click(u, v)
 
 
 class _InteractionViewBox(pg.ViewBox):
@@ -56,6 +37,9 @@ class _InteractionViewBox(pg.ViewBox):
         super().__init__(lockAspect=True, enableMenu=False, invertY=False)
         self.setMouseEnabled(False, False)
         self.model = model
+        self.drags = Coalescer(
+            drag_to
+        )  # the latest drag point, once per pass (no Qt parent: a ViewBox is a graphics item)
 
     def mouseClickEvent(self, ev, axis=None) -> None:  # noqa: N802 (Qt naming)
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
@@ -68,9 +52,9 @@ class _InteractionViewBox(pg.ViewBox):
         ev.accept()
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             point = self.mapToView(ev.pos())
-            DRAGS.submit(self.model, point.x(), point.y())
+            self.drags.submit(self.model, point.x(), point.y())
             if ev.isFinish():
-                DRAGS.flush()
+                self.drags.flush()
         elif ev.button() == QtCore.Qt.MouseButton.MiddleButton:
             now, before = self.mapToView(ev.pos()), self.mapToView(ev.lastPos())
             self.model.geometry.pan_by(before.x() - now.x(), before.y() - now.y())
@@ -120,8 +104,26 @@ class SliceView(pg.GraphicsView):
         self.title = QtWidgets.QLabel(title, self)
         self.title.setStyleSheet("color: #ddd; background: transparent; padding: 3px;")
         self.title.move(2, 2)
-        self.model.changed.connect(self._on_model)
+        self._listeners = (
+            (self.model.events.image, self._draw_image),
+            (self.model.events.cursor, self._draw_crosshair),
+            (self.model.events.range, self._apply_range),
+        )
+        for emitter, listener in self._listeners:
+            emitter.connect(listener)
         self.refresh()
+
+    # -- the pointer protocol (viewers.widgets.pointer) ---------------------------------------------
+    def pointer_surface(self) -> QtWidgets.QWidget:
+        """Return the widget that receives the mouse: the graphics view's viewport."""
+        return self.viewport()
+
+    def hit(self, position: QtCore.QPointF, region: None = None) -> PointerHit:
+        """Return the image point under a viewport position, on the cursor's slice."""
+        point = self.view_box.mapSceneToView(self.mapToScene(position.toPoint()))
+        return PointerHit(
+            on_cursor_slice(self.model, point.x(), point.y()), self.model.plane, self.model
+        )
 
     def set_title(self, text: str) -> None:
         """Change the corner label."""
@@ -135,13 +137,9 @@ class SliceView(pg.GraphicsView):
         self._apply_range()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        self.model.changed.disconnect(self._on_model)
+        for emitter, listener in self._listeners:
+            emitter.disconnect(listener)
         super().closeEvent(event)
-
-    def _on_model(self, what: str) -> None:
-        {"image": self._draw_image, "cursor": self._draw_crosshair, "range": self._apply_range}[
-            what
-        ]()
 
     def _draw_image(self) -> None:
         pixels = self.model.pixels()

@@ -10,7 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 
 from viewers.state.grid import GridModel
-from viewers.widgets.readout_panel import Throttle
+from viewers.widgets.coalesce import Coalescer
+from viewers.widgets.readout_panel import REFRESH_MS
 
 CURVE_PEN = pg.mkPen((90, 200, 255), width=2)
 
@@ -23,9 +24,10 @@ class TimeCourseStrip(pg.GraphicsLayoutWidget):
         self.model = model
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self.throttle = Throttle(self.refresh, parent=self)
+        self.throttle = Coalescer(self.refresh, REFRESH_MS, parent=self)
         model.cursor.changed.connect(self.throttle.poke)
-        model.changed.connect(self.throttle.poke)
+        model.events.structure.connect(self.throttle.poke)  # visits or columns shown
+        model.events.cell.connect(self.throttle.poke)  # a volume arrived
 
     def refresh(self) -> None:
         """Re-plot every column (rebuilding the plots when the columns changed)."""

@@ -7,7 +7,7 @@ nearest neighbour in the label grid's own affine). It redraws when the view's
 slice or orientation changes, when any voxel is written (every dab of a stroke,
 undo, redo), when the selected lesion changes and when the shared
 :class:`~viewers.state.tools.label_slice.MaskStyle` changes. A burst of those
-costs one redraw: requests are coalesced by a zero-delay timer.
+costs one redraw: requests are coalesced (:class:`~viewers.widgets.coalesce.Coalescer`).
 
 :class:`GridMaskOverlay` does the same for a whole grid canvas: every cell
 shows the same reference plane, so the label slice is cut once and the canvas
@@ -23,11 +23,12 @@ from PySide6 import QtCore
 from processing.annotations.labels import LabelVolume
 from viewers.state.tools.events import LesionSelection
 from viewers.state.tools.label_slice import MaskStyle, label_plane, overlay_rgba, slice_key
+from viewers.widgets.coalesce import Coalescer
 
 OVERLAY_Z = 20
 
 
-class _CoalescedOverlay(QtCore.QObject):
+class _LabelOverlay(QtCore.QObject):
     """What both overlays share: listen to the labels and models, redraw once per event-loop pass.
 
     Subclasses set their own attributes, then call :meth:`_listen` with the
@@ -36,10 +37,7 @@ class _CoalescedOverlay(QtCore.QObject):
     """
 
     def _listen(self, labels: LabelVolume, connections: list, widget) -> None:
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self.redraw)
+        self._redraws = Coalescer(self.redraw, parent=self)
         self._key = None
         self.shown_ids: np.ndarray | None = None
         self._connections = connections
@@ -52,8 +50,7 @@ class _CoalescedOverlay(QtCore.QObject):
 
     def schedule(self) -> None:
         """Redraw on the next pass of the event loop."""
-        if not self._timer.isActive():
-            self._timer.start()
+        self._redraws.poke()
 
     def redraw(self) -> None:  # pragma: no cover - implemented by subclasses
         raise NotImplementedError
@@ -62,14 +59,14 @@ class _CoalescedOverlay(QtCore.QObject):
         self.schedule()
 
     def _forget(self, *args) -> None:
-        self._timer.stop()
+        self._redraws.cancel()
         for emitter, callback in self._connections:
             emitter.disconnect(callback)
         self.labels.unsubscribe_live(self._on_any)
         self.labels.unsubscribe(self._on_any)
 
 
-class MaskOverlay(_CoalescedOverlay):
+class MaskOverlay(_LabelOverlay):
     """Draw ``labels`` over ``view`` until :meth:`detach` (or the view's destruction)."""
 
     def __init__(
@@ -83,7 +80,8 @@ class MaskOverlay(_CoalescedOverlay):
         self._listen(
             labels,
             [
-                (view.model.changed, self._on_view),
+                (view.model.events.image, self.schedule),
+                (view.model.events.cursor, self._on_cursor),
                 (selection.changed, self._on_any),
                 (style.changed, self._on_any),
             ],
@@ -113,16 +111,13 @@ class MaskOverlay(_CoalescedOverlay):
         self._forget()
         self.view.view_box.removeItem(self.item)
 
-    def _on_view(self, what: str) -> None:
-        if what == "image" or (
-            what == "cursor"
-            and self._key
-            != slice_key(self.labels, self.view.model.plane, self.view.model.cursor.position)
-        ):
+    def _on_cursor(self) -> None:
+        model = self.view.model
+        if self._key != slice_key(self.labels, model.plane, model.cursor.position):
             self.schedule()
 
 
-class GridMaskOverlay(_CoalescedOverlay):
+class GridMaskOverlay(_LabelOverlay):
     """Draw ``labels`` over every tile of a :class:`~viewers.widgets.grid_canvas.GridCanvas`."""
 
     def __init__(
@@ -135,7 +130,9 @@ class GridMaskOverlay(_CoalescedOverlay):
             labels,
             [
                 (self.cursor.changed, self._on_cursor),
-                (self.geometry.changed, self._on_any),
+                (self.geometry.events.orientation, self._on_any),
+                (self.geometry.events.zoom, self._on_any),
+                (self.geometry.events.pan, self._on_any),
                 (selection.changed, self._on_any),
                 (style.changed, self._on_any),
             ],

@@ -10,13 +10,13 @@ the pointer whatever the mode. The wheel, the middle button and, with painting
 off, everything else go on to the view as before: scrolling while holding the
 button paints across slices.
 
-Screen -> world: viewport pixel -> scene (``QGraphicsView.mapToScene``) ->
-plane millimetres (``view.view_box.mapSceneToView``) -> world
-(``plane.to_world(u, v, depth)``, depth of the cursor on the view's plane).
-A grid canvas (:class:`~viewers.widgets.grid_canvas.GridCanvas`, many cells in
-one widget) is attached the same way; it maps points itself (``locate``), and a
-stroke stays in the cell it began in. Each event carries the clicked view's (or
-cell's) volume, placed in the reference space: the image the flood fill fills on.
+Screen -> world is the view's business: every attached view implements the
+pointer protocol (:mod:`viewers.widgets.pointer`), a single
+:class:`~viewers.widgets.slice_view.SliceView` and a grid canvas
+(:class:`~viewers.widgets.grid_canvas.GridCanvas`, many cells in one widget)
+alike; a stroke stays in the region (grid cell) it began in. Each event carries
+the clicked view's (or cell's) volume, placed in the reference space: the image
+the flood fill fills on, and its visit.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from PySide6 import QtCore
 
 from viewers.state.events import EventEmitter
 from viewers.state.tools import ToolBox, ToolEvent
+from viewers.widgets.pointer import PointerTarget
 
 _BUTTONS = {QtCore.Qt.MouseButton.LeftButton: "left", QtCore.Qt.MouseButton.RightButton: "right"}
 _MODIFIERS = {
@@ -39,14 +40,6 @@ _RELEASE, _DOUBLE = QtCore.QEvent.Type.MouseButtonRelease, QtCore.QEvent.Type.Mo
 def modifier_names(modifiers) -> frozenset:
     """``{"ctrl", "shift", "alt"}`` subset held in a Qt modifier flag set."""
     return frozenset(name for flag, name in _MODIFIERS.items() if modifiers & flag)
-
-
-def world_at(view, position: QtCore.QPointF):
-    """World point (RAS mm) under a viewport position of ``view``, on the cursor's slice."""
-    scene = view.mapToScene(position.toPoint())
-    point = view.view_box.mapSceneToView(scene)
-    plane = view.model.plane
-    return plane.to_world(point.x(), point.y(), plane.depth(view.model.cursor.position))
 
 
 class ToolController(QtCore.QObject):
@@ -66,8 +59,8 @@ class ToolController(QtCore.QObject):
         self.painting = True
         self.changed = EventEmitter()
         self.views: dict[object, object] = {}
-        self._stroke_view = None
-        self._stroke_tile = None
+        self._stroke_view: PointerTarget | None = None
+        self._stroke_region = None
         self._button = "left"
 
     def set_painting(self, on: bool) -> None:
@@ -75,9 +68,9 @@ class ToolController(QtCore.QObject):
         self.painting = bool(on)
         self.changed.emit(painting=self.painting)
 
-    def attach(self, view) -> None:
-        """Start listening to a SliceView (idempotent)."""
-        viewport = _viewport(view)
+    def attach(self, view: PointerTarget) -> None:
+        """Start listening to a view (idempotent)."""
+        viewport = view.pointer_surface()
         if viewport in self.views:
             return
         self.views[viewport] = view
@@ -86,9 +79,9 @@ class ToolController(QtCore.QObject):
             view.installEventFilter(self)
         view.destroyed.connect(lambda *_, v=viewport: self.views.pop(v, None))
 
-    def detach(self, view) -> None:
+    def detach(self, view: PointerTarget) -> None:
         """Stop listening to a view."""
-        viewport = _viewport(view)
+        viewport = view.pointer_surface()
         if self.views.pop(viewport, None) is not None:
             viewport.removeEventFilter(self)
             view.removeEventFilter(self)
@@ -110,7 +103,7 @@ class ToolController(QtCore.QObject):
         if kind == _MOVE:
             self.toolbox.move(tool_event)
         else:
-            self._stroke_view = self._stroke_tile = None
+            self._stroke_view = self._stroke_region = None
             self.toolbox.release(tool_event)
         return True
 
@@ -120,13 +113,12 @@ class ToolController(QtCore.QObject):
         modifiers = modifier_names(event.modifiers())
         if button is None or not (self.painting or "ctrl" in modifiers):
             return False
-        if hasattr(view, "locate") and view.locate(event.position()) is None:
+        hit = view.hit(event.position())
+        if hit is None:
             return False  # a grid canvas outside its cells (headers)
         if self._stroke_view is not None:  # a press of the other button mid-stroke ends it
             self.toolbox.release(self._tool_event(self._stroke_view, event, self._button))
-        self._stroke_tile = None
-        if hasattr(view, "locate"):
-            self._stroke_tile = view.locate(event.position())[2]
+        self._stroke_region = hit.region
         self._button, self._stroke_view = button, view
         self.toolbox.press(self._tool_event(view, event, button))
         return True
@@ -148,26 +140,14 @@ class ToolController(QtCore.QObject):
             return True
         return False
 
-    def _tool_event(self, view, event, button: str) -> ToolEvent:
-        visit = unregistered = None
-        if hasattr(view, "locate"):
-            world, plane, tile = view.locate(event.position(), self._stroke_tile)
-            model, visit, cell = tile.model, tile.cell.key[0], tile.cell
-            if cell.source.loadable and not cell.placement.registered:
-                unregistered = cell.source.acquisition
-        else:
-            world, plane, model = world_at(view, event.position()), view.model.plane, view.model
+    def _tool_event(self, view: PointerTarget, event, button: str) -> ToolEvent:
+        hit = view.hit(event.position(), self._stroke_region)
         return ToolEvent(
-            tuple(float(c) for c in world),
-            plane,
+            tuple(float(c) for c in hit.world),
+            hit.plane,
             button,
             modifier_names(event.modifiers()),
-            model.volume,
-            visit,
-            unregistered,
+            hit.model.volume,
+            hit.visit,
+            hit.unregistered,
         )
-
-
-def _viewport(view):
-    """Where a view's mouse events arrive: a QGraphicsView's viewport, or the widget itself."""
-    return view.viewport() if hasattr(view, "viewport") else view

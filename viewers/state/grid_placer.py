@@ -1,0 +1,159 @@
+"""Where the participant grid's images go, and which window each column starts with.
+
+Two small parts that :class:`~viewers.state.grid.GridModel` owns:
+
+* :class:`CellPlacer`: the shared field of view and the
+  :class:`~viewers.state.display_grid.DisplayGrid` from visit 1's DWI (or its
+  first acquisition), placed in the reference space; the loader options that
+  place each volume and resample it once into the display grid; and whether a
+  cell's source or placement changed on disk.
+* :class:`ColumnWindows`: one :class:`~viewers.state.windowing.WindowLevel` per
+  column, taken from the column's first volume unless a saved window fits a
+  quantitative map.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from processing.study.model import Participant, Visit
+from viewers.state.columns import COLUMNS, resolve_cell
+from viewers.state.display_grid import DisplayGrid, resample_into
+from viewers.state.grid_cell import GridCell
+from viewers.state.placement import Placement, placement_of
+from viewers.state.volume import Volume
+from viewers.state.windowing import WindowLevel, preset_for
+
+
+class CellPlacer:
+    """The field of view, the display grid and the placement of every delivered volume.
+
+    Parameters
+    ----------
+    display_spacing_mm : float, optional
+        Voxel size of the display grid (default: the reference image's smallest voxel).
+    """
+
+    def __init__(self, display_spacing_mm: float | None = None) -> None:
+        self.display_spacing_mm = display_spacing_mm
+        self.display_grid: DisplayGrid | None = None
+
+    def place(self, participant: Participant) -> np.ndarray | None:
+        """Make the display grid of ``participant``; return its world box (2, 3), or None."""
+        found = reference_box(participant)
+        if found is None:
+            self.display_grid = None
+            return None
+        box, spacing = found
+        self.display_grid = DisplayGrid.covering(box, self.display_spacing_mm or spacing)
+        return box
+
+    def preparation(self, placement: Placement, order: int) -> dict[str, Any]:
+        """Return the loader options that place a volume and resample it once into the display grid."""
+        grid = self.display_grid
+        if grid is None:
+            return {}
+
+        def prepare(volume: Volume) -> Volume:
+            placed = Volume(
+                volume.data,
+                placement.display_affine(volume.affine),
+                volume.modality,
+                volume.label,
+                volume.window,
+            )
+            return resample_into(placed, grid, order=order)
+
+        return {
+            "prepare": prepare,
+            "variant": ("display", grid.key, placement.matrix.tobytes(), order),
+        }
+
+    def placed(self, placement: Placement, volume: Volume, modality: str, label: str) -> Volume:
+        """Return a delivered volume in the reference space (already so when resampled)."""
+        if self.display_grid is not None:
+            return Volume(volume.data, volume.affine, modality, label, volume.window, volume.source)
+        affine = placement.display_affine(volume.affine)
+        return Volume(volume.data, affine, modality, label, volume.window)
+
+
+def outdated(cell: GridCell, visit: Visit) -> bool:
+    """Return True when the cell's source file or placement changed at ``visit`` (re-discovered)."""
+    source = resolve_cell(visit, cell.column)
+    placement = placement_of(visit, source.acquisition)
+    return (
+        (source.path, source.index, source.status)
+        != (cell.source.path, cell.source.index, cell.source.status)
+        or placement.registered != cell.placement.registered
+        or not np.allclose(placement.matrix, cell.placement.matrix)
+    )
+
+
+def reference_box(participant: Participant | None) -> tuple[np.ndarray, float] | None:
+    """Return the placed world box of visit 1's DWI (or first acquisition) and its smallest voxel."""
+    from processing.registration.chain import header_grid
+
+    first = participant.visits[0] if participant and participant.visits else None
+    if first is None or not first.acquisitions:
+        return None
+    key = next(
+        (k for k in sorted(first.acquisitions) if k.startswith("dwi")),
+        next(iter(first.acquisitions)),
+    )
+    try:
+        grid = header_grid(first, key)
+    except Exception:  # noqa: BLE001 - an unreadable header: every view keeps its own field of view
+        return None
+    affine = placement_of(first, key).display_affine(grid.affine)
+    corners = (
+        np.array(np.meshgrid(*[(-0.5, n - 0.5) for n in grid.shape], indexing="ij"))
+        .reshape(3, -1)
+        .T
+    )
+    world = corners @ affine[:3, :3].T + affine[:3, 3]
+    spacing = float(np.linalg.norm(affine[:3, :3], axis=0).min())
+    return np.array([world.min(axis=0), world.max(axis=0)]), spacing
+
+
+class ColumnWindows:
+    """One window per column, and whether each column's window came from its first volume.
+
+    Saved windows apply to quantitative maps only (R2*, MD, R1...: a display
+    preset exists): physical units carry over between sessions and studies; the
+    scanner units of raw images, DWI traces and SWI do not.
+
+    Parameters
+    ----------
+    saved : dict, optional
+        ``column key -> (low, high)`` from the settings.
+    """
+
+    def __init__(self, saved: dict[str, tuple[float, float]] | None = None) -> None:
+        saved = saved or {}
+        self.windows = {
+            key: WindowLevel(*saved[key]) if key in saved else WindowLevel() for key in COLUMNS
+        }
+        self._saved = set(saved)
+        self._set: set[str] = set()
+        self._derived: set[str] = set()
+
+    def needs_reset(self, cell: GridCell) -> bool:
+        """Return True for a column's first volume (unless a saved window fits a derived map)."""
+        key = cell.column.key
+        derived = cell.source.status == "derived" and preset_for(cell.column.modality) is not None
+        if derived:
+            self._derived.add(key)
+        if key in self._set:
+            return False
+        self._set.add(key)
+        return not (derived and key in self._saved)
+
+    def forget(self, key: str) -> None:
+        """Let the column's next volume set its window again (raw -> map: the map's own window)."""
+        self._set.discard(key)
+
+    def worth_saving(self, key: str) -> bool:
+        """Return True when the column shows a quantitative map whose window is worth saving."""
+        return key in self._set and key in self._derived
