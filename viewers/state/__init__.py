@@ -3,7 +3,9 @@
 Nothing here imports Qt or pyqtgraph (``tests/test_layering.py`` checks it), so
 every model is tested without a screen.
 
-- :mod:`~viewers.state.events`: :class:`EventEmitter`, the tiny observer hub.
+- :mod:`~viewers.state.events`: :class:`EventEmitter`, the tiny observer hub, and
+  :class:`~viewers.state.events.EventGroup`, one named emitter per kind of change
+  (``model.events.image``, ``grid.events.structure``, ...).
 - :mod:`~viewers.state.cursor`: :class:`WorldCursor`, the one cursor in RAS mm.
 - :mod:`~viewers.state.geometry`: :class:`ViewGeometry` (orientation, zoom, pan)
   and the display planes of the three orientations.
@@ -16,7 +18,8 @@ every model is tested without a screen.
 - :mod:`~viewers.state.slice_view_model`: :class:`SliceViewModel`, everything one
   image view shows and every intent it sends, computed without Qt.
 - The grid of visits x modalities: :mod:`~viewers.state.grid` (:class:`GridModel`,
-  with its overlay and loading halves in ``grid_overlays`` and ``grid_loading``),
+  which owns a ``grid_placer.CellPlacer``, a ``grid_placer.ColumnWindows`` and a
+  ``grid_overlays.GridOverlaySet``),
   ``grid_cell``, ``columns`` (which file a cell shows), ``placement`` (the
   registration's ``to-ref`` transform of an acquisition), ``display_grid`` (the
   one resampling into the display grid), ``loader`` (background volume reads),
