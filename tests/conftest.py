@@ -2,6 +2,8 @@
 
 Qt runs offscreen; the real scans live in ``../shared/data/real`` beside the
 project and tests that need them skip with a reason when that folder is absent.
+Every test that uses a phantom study fixture (directly or through another
+fixture) is marked ``slow``, so that ``-m "not slow"`` never builds a phantom.
 """
 
 from __future__ import annotations
@@ -18,6 +20,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = Path(
     os.environ.get("FERRET_REAL_DATA", PROJECT_ROOT.parent / "shared" / "data" / "real")
 )
+
+
+# building either study takes seconds; its users are slow (see pytest_collection_modifyitems)
+PHANTOM_FIXTURES = frozenset({"phantom_study", "phantom_noiseless"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark ``slow`` every test whose fixture closure builds a phantom study."""
+    for item in items:
+        if PHANTOM_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

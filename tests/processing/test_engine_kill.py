@@ -85,6 +85,7 @@ def group_alive(group: int) -> bool:
         return False
 
 
+@pytest.mark.slow  # the orphaned workers take seconds to notice
 def test_workers_die_with_a_killed_runner(tmp_path, monkeypatch):
     """Kill -9 of the runner alone (not its process group): its worker processes must not live on."""
     jobs.make_raw(tmp_path)

@@ -63,6 +63,7 @@ def test_a_killed_holder_leaves_no_stale_lock(study, capsys):
     assert ferret(["process", str(study), "--steps", "maps"]) == 0
 
 
+@pytest.mark.slow  # the holder keeps the lock for 3 s
 def test_wait_runs_after_the_holder_finishes(study, capsys):
     holder = hold(study, 3)
     assert ferret(["process", str(study), "--steps", "maps", "--wait"]) == 0

@@ -94,6 +94,7 @@ def _reference_on_grid(raw, study, kind, image, grow_mm):
     )
 
 
+@pytest.mark.slow  # masks two real heads
 @pytest.mark.realdata
 @pytest.mark.parametrize("patient,study", [("patient01", "study1"), ("patient12", "study2")])
 def test_real_masks_are_intracranial_and_leave_the_scalp_out(real_data, patient, study):

@@ -86,6 +86,7 @@ def test_t1w_and_t2w_to_flair_are_close_to_dataset_intrastudy(patient01):
         assert stats["mean_mm"] < 2.0 and result.flags == [], (name, stats, result.flags)
 
 
+@pytest.mark.slow  # registers a real pair twice
 @pytest.mark.realdata
 def test_fixed_seed_gives_identical_results(patient01):
     params = RegistrationParams(
