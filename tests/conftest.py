@@ -9,6 +9,7 @@ fixture) is marked ``slow``, so that ``-m "not slow"`` never builds a phantom.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,22 @@ def phantom_noiseless(tmp_path_factory) -> Path:
         seed=0,
         noise=False,
     )
+
+
+def wait_until(condition, timeout: float = 30.0, message: str = "the condition") -> None:
+    """Poll ``condition()`` until it is true; fail the test after ``timeout`` seconds.
+
+    The non-Qt counterpart of ``qtbot.waitUntil``: the timeout bounds a hang,
+    it is not a speed requirement.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{message} did not happen within {timeout} s")
+        time.sleep(0.01)
+
+
+@pytest.fixture(name="wait_until")
+def wait_until_fixture():
+    """:func:`wait_until`, for tests (conftest modules cannot be imported by name)."""
+    return wait_until

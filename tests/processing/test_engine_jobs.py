@@ -62,8 +62,17 @@ def crash(*, label: str, output: Path, calls: Path, progress) -> None:
     import signal
 
     _mark_call(calls, label)
-    time.sleep(0.2)  # let the other worker pick up a job, which must not be lost
+    _wait_for_another_call(calls, label)  # the other worker's job, which must not be lost
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _wait_for_another_call(calls: Path, label: str, seconds: float = 30) -> None:
+    """Return once a job other than ``label`` has started (or after ``seconds``: never hang)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(not p.name.startswith(f"{label}.") for p in calls.glob("*.call")):
+            return
+        time.sleep(0.01)
 
 
 def _sleep(seconds: float, progress) -> None:

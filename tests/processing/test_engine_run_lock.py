@@ -76,12 +76,14 @@ def test_waiting_can_be_cancelled(study):
     holder = hold(study, 60)
     stop = threading.Event()
     seen = []
+
+    def waiting(holder: str) -> None:  # the run is waiting: now the user cancels it
+        seen.append(holder)
+        stop.set()
+
     try:
-        threading.Timer(1.5, stop.set).start()
         with pytest.raises(Cancelled):
-            with StudyRunLock(
-                study, "app", wait=None, on_wait=seen.append, should_stop=stop.is_set
-            ):
+            with StudyRunLock(study, "app", wait=None, on_wait=waiting, should_stop=stop.is_set):
                 pass
         assert len(seen) == 1 and "a test holder" in seen[0]
     finally:
