@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
-    """The folder of real scans; skips the test when it is absent (a user's fresh clone)."""
+    """Return the folder of real scans; skip the test when it is absent (a user's fresh clone)."""
     if not REAL_DATA.is_dir():
         pytest.skip(f"real scans not found at {REAL_DATA} (set FERRET_REAL_DATA to use them)")
     return REAL_DATA
@@ -44,7 +44,7 @@ def real_data() -> Path:
 
 @pytest.fixture(scope="session")
 def phantom_study(tmp_path_factory) -> Path:
-    """A tiny phantom study (1 participant, 4 visits, seed 0, with noise), made once per test worker."""
+    """Return a tiny phantom study (1 participant, 4 visits, seed 0, with noise), made once per test worker."""
     from processing.phantom import make_phantom_study
 
     return make_phantom_study(
@@ -54,7 +54,7 @@ def phantom_study(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def phantom_noiseless(tmp_path_factory) -> Path:
-    """A tiny phantom study without noise (3 visits, seed 0): exact signals for accuracy tests."""
+    """Return a tiny phantom study without noise (3 visits, seed 0): exact signals for accuracy tests."""
     from processing.phantom import make_phantom_study
 
     return make_phantom_study(

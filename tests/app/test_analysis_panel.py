@@ -33,7 +33,7 @@ def study(tmp_path):
     rng = np.random.default_rng(0)
     for visit, scale in VISITS:
         md = np.full(SHAPE, 0.5, dtype=np.float32) + rng.normal(0, 1e-3, SHAPE).astype(np.float32)
-        for centre, jump in zip(CENTRES + [NEW_CENTRE], ONSET_JUMP):
+        for centre, jump in zip(CENTRES + [NEW_CENTRE], ONSET_JUMP, strict=True):
             md[centre] += scale * jump
         base = root / "derivatives" / "ferret" / "sub-01" / visit
         save_nifti(
@@ -123,7 +123,7 @@ def test_event_loop_stays_responsive_during_recompute(qtbot, study, rater_sessio
     for run in ("cold", "warm"):
         ticks: list[float] = []
         timer = QtCore.QTimer(interval=5)
-        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        timer.timeout.connect(lambda ticks=ticks: ticks.append(time.perf_counter()))
         timer.start()
         started = time.perf_counter()
         generation = attachment.recompute()

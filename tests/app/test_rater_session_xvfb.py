@@ -141,7 +141,7 @@ def wait_for(condition, timeout: float = 20.0) -> float:
 
 
 def all_threads_gone(pid: int) -> bool:
-    """True when no thread of ``pid`` is still running (gone, or only a zombie left)."""
+    """Return True when no thread of ``pid`` is still running (gone, or only a zombie left)."""
     try:
         states = [
             (task / "stat").read_text().split(")")[-1].split()[0]

@@ -41,7 +41,10 @@ def patient01(real_data):
     return raw, images, masks, points, truth
 
 
-def _register(patient, moving, params, moved=np.eye(4)):
+IDENTITY = np.eye(4)
+
+
+def _register(patient, moving, params, moved=IDENTITY):
     _, images, masks, _, _ = patient
     array, affine = images[moving]
     return register_pair_images(

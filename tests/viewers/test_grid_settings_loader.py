@@ -1,6 +1,5 @@
 """Layouts and settings persistence; the threaded loader and its memory bound."""
 
-
 import nibabel as nib
 import numpy as np
 import pytest
