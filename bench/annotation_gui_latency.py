@@ -102,13 +102,13 @@ def bench(label: str, shape, spacing: float, strokes: int = 10) -> None:
             in_gui.append(time.perf_counter() - start)
             seq = session.annotation.store.journal_seq
             wait(
-                lambda: (
+                lambda seq=seq: (
                     reader.execute("SELECT COALESCE(MAX(seq), 0) FROM strokes").fetchone()[0] >= seq
                 )
             )
             journal.append(time.perf_counter() - start)
             wait(
-                lambda: (
+                lambda seq=seq: (
                     labels_path.exists()
                     and nib.load(labels_path).header["descrip"].tobytes().split(b"\0")[0]
                     == f"ferret-seq={seq}".encode()
@@ -118,7 +118,7 @@ def bench(label: str, shape, spacing: float, strokes: int = 10) -> None:
             start = time.perf_counter()
             session.form.press("h")
             wait(
-                lambda: (
+                lambda n=n: (
                     reader.execute(
                         "SELECT COUNT(*) FROM ratings WHERE value IS NOT NULL"
                     ).fetchone()[0]

@@ -34,7 +34,7 @@ STEPS = ("maps", "reg", "resample", "timecourse", "qc")
 
 
 def step(*, inputs: list[Path], output: Path, step: str, progress) -> None:
-    """A trivial job: hash the inputs, write one line."""
+    """Hash the inputs and write one line (a trivial job)."""
     digest = hashlib.sha256(step.encode())
     for path in inputs:
         digest.update(Path(path).read_bytes())
@@ -110,7 +110,7 @@ def emit(
 
 
 def atomic_write_cost(count: int = 20) -> None:
-    """The job's own share of a trivial job: one fsync'd atomic write of a small file."""
+    """Time the job's own share of a trivial job: one fsync'd atomic write of a small file."""
     root = Path(tempfile.mkdtemp(prefix="ferret-bench-engine-"))
     try:
         start = time.perf_counter()
@@ -187,7 +187,7 @@ def pipeline_run(raw: Path, label: str, executor) -> tuple[Path, float]:
 
 
 def real_pipeline(args) -> None:
-    """The real pipeline on one phantom participant: 1 and 2 workers, cached rerun, local Dask."""
+    """Time the real pipeline on one phantom participant: 1 and 2 workers, cached rerun, local Dask."""
     from processing.engine.pipeline import study_graph
     from processing.phantom import make_phantom_study
     from processing.study import discover

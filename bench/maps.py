@@ -74,7 +74,7 @@ def megre_maps(mag, phase, zooms, method="trapezoid"):
 
     mask = maps.brain_mask(mag[..., 0], zooms)
     fit = maps.R2starModel(tuple(synth.GRE_TE), method).fit(mag, mask)
-    fit.r2star, fit.t2star, fit.s0
+    _ = fit.r2star, fit.t2star, fit.s0  # the maps are computed on access: part of the timing
     swi = maps.SWIModel().fit(mag, phase)
     minimum_intensity_projection(swi.swi, slab=4)
     return mask, fit
@@ -92,7 +92,7 @@ def dwi_maps(data, bvals, bvecs, zooms, method="ols"):
         shell_trace(data, shell)
     volumes = tensor_volumes(shells)
     fit = maps.TensorModel(bvals[volumes], bvecs[volumes], method).fit(data[..., volumes], mask)
-    fit.md, fit.fa
+    _ = fit.md, fit.fa  # the maps are computed on access: part of the timing
     return mask, fit
 
 
@@ -100,7 +100,9 @@ def r1_maps(inv2, uni, zooms):
     from processing import maps
 
     mask = maps.brain_mask(inv2, zooms)
-    maps.R1Model(MP2RAGE).fit(uni, mask).r1
+    _ = (
+        maps.R1Model(MP2RAGE).fit(uni, mask).r1
+    )  # the maps are computed on access: part of the timing
     return mask
 
 
@@ -109,7 +111,7 @@ def r2_maps(data, zooms, method="nonlinear"):
 
     mask = maps.brain_mask(data[..., 0], zooms)
     fit = maps.R2Model(tuple(synth.MESE_TE), method).fit(data, mask)
-    fit.r2, fit.t2
+    _ = fit.r2, fit.t2  # the maps are computed on access: part of the timing
     return mask, fit
 
 
@@ -134,7 +136,7 @@ def run_one(name: str, scale: float, workdir: Path) -> dict:
             maps.SWIModel().fit(mag, phase)
         else:
             fit = maps.R2starModel(tuple(synth.GRE_TE), name.split("_")[1]).fit(mag, mask)
-            fit.r2star
+            _ = fit.r2star  # the maps are computed on access: part of the timing
         result["seconds"] = time.perf_counter() - start
         brain = labels == synth.BRAIN
         result["mask_dice"] = float(2 * (mask & brain).sum() / (mask.sum() + brain.sum()))
@@ -164,7 +166,7 @@ def run_one(name: str, scale: float, workdir: Path) -> dict:
                 shell_trace(data, shell)
         elif name.startswith("tensor"):
             fit = maps.TensorModel(b, g, name.split("_")[1]).fit(sub, mask)
-            fit.md, fit.fa
+            _ = fit.md, fit.fa  # the maps are computed on access: part of the timing
         else:
             import dipy.reconst.dti as dti
             from dipy.core.gradients import gradient_table
@@ -172,7 +174,7 @@ def run_one(name: str, scale: float, workdir: Path) -> dict:
             fit = dti.TensorModel(
                 gradient_table(b, bvecs=g), fit_method=name.split("_")[1].upper()
             ).fit(sub, mask)
-            fit.md, fit.fa
+            _ = fit.md, fit.fa  # the maps are computed on access: part of the timing
         result["seconds"] = time.perf_counter() - start
         if name != "trace":
             brain = (labels == synth.BRAIN) & mask
@@ -191,7 +193,7 @@ def run_one(name: str, scale: float, workdir: Path) -> dict:
         mask = maps.brain_mask(data[..., 0], zooms)
         start = time.perf_counter()
         fit = maps.R2Model(tuple(synth.MESE_TE), name.split("_")[1]).fit(data, mask)
-        fit.r2
+        _ = fit.r2  # the maps are computed on access: part of the timing
         result["seconds"] = time.perf_counter() - start
         result["median_error"] = _median_error(fit.r2, truth, (labels == synth.BRAIN) & mask)
         result["voxels"] = int(mask.sum())
@@ -215,7 +217,7 @@ def run_visit(scale, rng):
         (lambda: synth.mese(scale, rng), lambda d: r2_maps(d[0], d[3])),
     )
     total, cpu, peak, per_step = 0.0, 0.0, 0.0, {}
-    for name, (make, compute) in zip(("MEGRE", "DWI", "MP2RAGE", "MESE"), steps):
+    for name, (make, compute) in zip(("MEGRE", "DWI", "MP2RAGE", "MESE"), steps, strict=True):
         data = make()
         tracemalloc.reset_peak()
         start_cpu = time.process_time()
@@ -309,7 +311,9 @@ def measure(name, scale, workdir):
 
 
 def emit(name, value, unit, peer=None, peer_value=None):
-    rounded = lambda v: None if v is None else round(float(v), 4 if abs(float(v)) < 1 else 2)
+    def rounded(v):
+        return None if v is None else round(float(v), 4 if abs(float(v)) < 1 else 2)
+
     print(
         json.dumps(
             {

@@ -24,7 +24,7 @@ def grid_shape(base, scale):
 
 def head_labels(shape, zooms):
     """0 background, 1 scalp, 2 skull, 3 brain on a grid of ``shape`` voxels of ``zooms`` mm."""
-    axes = [(np.arange(n) - (n - 1) / 2) * z for n, z in zip(shape, zooms)]
+    axes = [(np.arange(n) - (n - 1) / 2) * z for n, z in zip(shape, zooms, strict=True)]
     x, y, z = np.meshgrid(*axes, indexing="ij", sparse=True)
     labels = np.zeros(shape, dtype=np.uint8)
     for label, grow in ((SCALP, 10.0), (SKULL, 5.0), (BRAIN, 0.0)):
@@ -63,7 +63,7 @@ def gre(scale, rng):
 
 
 def dwi(scale, rng):
-    """Data, b-values, b-vectors, true MD and FA (brain), labels, zooms."""
+    """Return data, b-values, b-vectors, true MD and FA (brain), labels, zooms."""
     zooms = (1.7 / scale,) * 3
     labels = head_labels(grid_shape((128, 128, 80), scale), zooms)
     dirs = rng.normal(size=(90, 3))

@@ -117,7 +117,10 @@ def ants_rigid(fixed, moving):
         return "antspyx Rigid", float(seconds), np.linalg.inv(read_itk_transform(xfm))
 
 
-def bench_pair(name, fixed, moving, truth, png=None, params=RegistrationParams()):
+DEFAULT_PARAMS = RegistrationParams()
+
+
+def bench_pair(name, fixed, moving, truth, png=None, params=DEFAULT_PARAMS):
     """Our registration (as the chain runs it) and the peer on one pair; returns our result."""
     fixed_mask, moving_mask = brain_mask(*fixed), brain_mask(*moving)
     points = mask_points(fixed_mask, fixed[1], max_points=10000)

@@ -70,7 +70,7 @@ def p50(times: list[float]) -> float:
 
 
 def head(shape, rng) -> np.ndarray:
-    """An ellipsoid with texture (values 0..1000), float32."""
+    """Return an ellipsoid with texture (values 0..1000), float32."""
     axes = [np.linspace(-1, 1, n, dtype=np.float32) for n in shape]
     x, y, z = np.meshgrid(*axes, indexing="ij", sparse=True)
     radius = x**2 + y**2 + z**2
@@ -79,7 +79,7 @@ def head(shape, rng) -> np.ndarray:
 
 
 def raw_dwi(folder: Path, prefix: str):
-    """A raw DWI image file on the DWI grid (its header defines the reference grid)."""
+    """Return a raw DWI image file on the DWI grid (its header defines the reference grid)."""
     from processing.study.model import ImageFile
 
     shape, voxel = GRIDS["b1000"][2], GRIDS["b1000"][3]
@@ -249,7 +249,7 @@ def bench_naive(participant, repeats: int, app) -> dict:
     depth = {"z": 0.5}
 
     def update_all():
-        for item, data in zip(items, volumes):
+        for item, data in zip(items, volumes, strict=True):
             item.setImage(data[:, :, int(depth["z"] * (data.shape[2] - 1))], autoLevels=True)
 
     slice_times, move_times = [], []

@@ -2,11 +2,14 @@
 
 Qt runs offscreen; the real scans live in ``../shared/data/real`` beside the
 project and tests that need them skip with a reason when that folder is absent.
+Every test that uses a phantom study fixture (directly or through another
+fixture) is marked ``slow``, so that ``-m "not slow"`` never builds a phantom.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +23,20 @@ REAL_DATA = Path(
 )
 
 
+# building either study takes seconds; its users are slow (see pytest_collection_modifyitems)
+PHANTOM_FIXTURES = frozenset({"phantom_study", "phantom_noiseless"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark ``slow`` every test whose fixture closure builds a phantom study."""
+    for item in items:
+        if PHANTOM_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
-    """The folder of real scans; skips the test when it is absent (a user's fresh clone)."""
+    """Return the folder of real scans; skip the test when it is absent (a user's fresh clone)."""
     if not REAL_DATA.is_dir():
         pytest.skip(f"real scans not found at {REAL_DATA} (set FERRET_REAL_DATA to use them)")
     return REAL_DATA
@@ -30,7 +44,7 @@ def real_data() -> Path:
 
 @pytest.fixture(scope="session")
 def phantom_study(tmp_path_factory) -> Path:
-    """A tiny phantom study (1 participant, 4 visits, seed 0, with noise), made once per test worker."""
+    """Return a tiny phantom study (1 participant, 4 visits, seed 0, with noise), made once per test worker."""
     from processing.phantom import make_phantom_study
 
     return make_phantom_study(
@@ -40,7 +54,7 @@ def phantom_study(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def phantom_noiseless(tmp_path_factory) -> Path:
-    """A tiny phantom study without noise (3 visits, seed 0): exact signals for accuracy tests."""
+    """Return a tiny phantom study without noise (3 visits, seed 0): exact signals for accuracy tests."""
     from processing.phantom import make_phantom_study
 
     return make_phantom_study(
@@ -50,3 +64,22 @@ def phantom_noiseless(tmp_path_factory) -> Path:
         seed=0,
         noise=False,
     )
+
+
+def wait_until(condition, timeout: float = 30.0, message: str = "the condition") -> None:
+    """Poll ``condition()`` until it is true; fail the test after ``timeout`` seconds.
+
+    The non-Qt counterpart of ``qtbot.waitUntil``: the timeout bounds a hang,
+    it is not a speed requirement.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{message} did not happen within {timeout} s")
+        time.sleep(0.01)
+
+
+@pytest.fixture(name="wait_until")
+def wait_until_fixture():
+    """:func:`wait_until`, for tests (conftest modules cannot be imported by name)."""
+    return wait_until

@@ -22,7 +22,7 @@ BVALS = (1000, 0, 1000)
 
 
 def head(shape=SHAPE, seed: int = 0) -> np.ndarray:
-    """An ellipsoidal 'head' with a dark core and smooth texture (many grey levels)."""
+    """Return an ellipsoidal 'head' with a dark core and smooth texture (many grey levels)."""
     grid = np.indices(shape, dtype=float)
     centre = (np.array(shape, dtype=float) - 1)[:, None, None, None] / 2
     radius = np.sqrt(
@@ -86,7 +86,7 @@ def write_small_study(root: Path, participants=("sub-01", "sub-02")) -> Path:
         "participant_id\tage\n" + "".join(f"{p}\t{60 + n}\n" for n, p in enumerate(participants))
     )
     for n, participant in enumerate(participants):
-        rows = "".join(f"{s}\t{d}\n" for s, d in zip(VISITS, DATES))
+        rows = "".join(f"{s}\t{d}\n" for s, d in zip(VISITS, DATES, strict=True))
         (root / participant).mkdir(parents=True, exist_ok=True)
         (root / participant / f"{participant}_sessions.tsv").write_text(
             "session_id\tacq_time\n" + rows
@@ -98,13 +98,13 @@ def write_small_study(root: Path, participants=("sub-01", "sub-02")) -> Path:
 
 @pytest.fixture(scope="session")
 def small_study(tmp_path_factory) -> Path:
-    """The root of the small study (shared, read-only: never write into it)."""
+    """Return the root of the small study (shared, read-only: never write into it)."""
     return write_small_study(tmp_path_factory.mktemp("study") / "small-study")
 
 
 @pytest.fixture
 def study_writer():
-    """The function that writes the small study, for tests that need their own copy."""
+    """Return the function that writes the small study, for tests that need their own copy."""
     return write_small_study
 
 
@@ -117,7 +117,7 @@ def private_settings(tmp_path, monkeypatch):
 
 @pytest.fixture
 def phantom_copy(phantom_study, tmp_path) -> Path:
-    """A writable copy of the session's tiny phantom study."""
+    """Return a writable copy of the session's tiny phantom study."""
     import shutil
 
     root = tmp_path / "study"

@@ -33,7 +33,7 @@ def study(tmp_path):
     rng = np.random.default_rng(0)
     for visit, scale in VISITS:
         md = np.full(SHAPE, 0.5, dtype=np.float32) + rng.normal(0, 1e-3, SHAPE).astype(np.float32)
-        for centre, jump in zip(CENTRES + [NEW_CENTRE], ONSET_JUMP):
+        for centre, jump in zip(CENTRES + [NEW_CENTRE], ONSET_JUMP, strict=True):
             md[centre] += scale * jump
         base = root / "derivatives" / "ferret" / "sub-01" / visit
         save_nifti(
@@ -102,7 +102,8 @@ def test_newer_request_supersedes_older(qtbot, study):
     second = runner.request(AnalysisRequest(study, "A", "sub-01", labels))
     assert second == first + 1 and runner.superseded == 1
     qtbot.waitUntil(lambda: not runner.busy, timeout=30000)
-    qtbot.wait(200)  # a superseded run finishing late must not be emitted
+    assert runner.pool.waitForDone(30000)  # the superseded run has finished too...
+    QtCore.QCoreApplication.processEvents()  # ...and anything it sent has been delivered
     assert len(results) == 1 and results[0].lesions == 1
 
 
@@ -122,7 +123,7 @@ def test_event_loop_stays_responsive_during_recompute(qtbot, study, rater_sessio
     for run in ("cold", "warm"):
         ticks: list[float] = []
         timer = QtCore.QTimer(interval=5)
-        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        timer.timeout.connect(lambda ticks=ticks: ticks.append(time.perf_counter()))
         timer.start()
         started = time.perf_counter()
         generation = attachment.recompute()

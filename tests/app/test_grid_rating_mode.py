@@ -86,8 +86,8 @@ def test_painting_in_one_grid_cell_reaches_the_labels_and_every_cell_of_the_visi
     assert session.labels.data[voxel] > 0  # the stroke is in the one label volume
     overlay = attachment.overlays[canvas]
     session.select(None)  # the new lesion is selected (drawn white): show it in its own colour
+    overlay.shown_ids = None  # forget the last drawing: the wait below sees the next redraw
     qtbot.waitUntil(lambda: attachment.session.toolbox.selection.lesion_id is None)
-    qtbot.wait(20)
     qtbot.waitUntil(lambda: overlay.shown_ids is not None and overlay.shown_ids.any())
     canvas.repaint()
     picture = canvas.grab().toImage()

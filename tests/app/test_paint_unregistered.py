@@ -100,7 +100,11 @@ def test_review_mode_draws_and_names_a_rater_mask_in_every_visit_row(
     assert {cell.visit.session for cell in shown} == {"ses-01", "ses-02", "ses-03", "ses-04"}
     for cell in shown:  # every row, registered or not, draws it ...
         ((slicer,),) = [
-            [s for s, layer in zip(cell.slicers, cell.layers) if layer.name == "rater K"]
+            [
+                s
+                for s, layer in zip(cell.slicers, cell.layers, strict=True)
+                if layer.name == "rater K"
+            ]
         ]
         assert slicer.mask(grid.geometry.plane, grid.cursor.position).data.any(), cell.key
         grid.set_focus(*cell.key)  # ... and the read-out names it there

@@ -16,6 +16,8 @@ from processing.engine.pipeline import study_graph
 from processing.phantom import make_phantom_study
 from processing.study import discover
 
+pytestmark = pytest.mark.slow  # runs the engine on a phantom study
+
 
 class LatencyProbe(QtCore.QObject):
     """A QTimer every ``interval_ms``; records how late each tick came."""

@@ -39,7 +39,7 @@ def make_study(root: Path) -> Path:
 
 
 def rater(study: Path, state_file: Path) -> None:
-    """The rater process: two strokes, ratings, then a third stroke it never finishes."""
+    """Run the rater process: two strokes, ratings, then a third stroke it never finishes."""
     from app.annotation import RaterSession
     from viewers.state.tools import event
 
@@ -136,8 +136,8 @@ def check_tables(out: Path) -> None:
         [("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)
     ]
     header = table[0]
-    for csv_row, xlsx_row in zip(rows, table[1:]):
-        for column, value in zip(header, xlsx_row):
+    for csv_row, xlsx_row in zip(rows, table[1:], strict=True):
+        for column, value in zip(header, xlsx_row, strict=True):
             assert normalise(csv_row[column]) == normalise(value), column
     with open(out / "rater-K_summary.csv", newline="") as handle:
         summary = {(r["type"], r["location"]): r["count"] for r in csv.DictReader(handle)}

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def damaged(tmp_path):
-    """A tiny study whose rater ``fz`` rated lesion 1 of sub-01, then the database was emptied."""
+    """Return a tiny study whose rater ``fz`` rated lesion 1 of sub-01, then the database was emptied."""
     root = write_tiny_study(tmp_path / "study", participants=1, visits=2)
     with RaterWorkspace(root, "fz") as workspace:
         session = workspace.open_session("sub-01", Grid((6, 6, 4), np.diag([1.0, 1.0, 2.0, 1.0])))

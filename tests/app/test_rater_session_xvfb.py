@@ -70,6 +70,7 @@ def window_process(study: Path) -> None:
     session = RaterSession(study, "X", "sub-01", visit="ses-01")
     attachment = attach_annotation(main, session)
     attachment.panel.tools.set_brush_size(3.0)
+    report_strokes(session.labels)
     main.setGeometry(0, 0, 1200, 700)
     main.show()
 
@@ -110,6 +111,22 @@ def window_process(study: Path) -> None:
     app.exec()
 
 
+def report_strokes(labels) -> None:
+    """Print ``painting`` at the first dab of every stroke, so that the test knows one is under way."""
+    fresh = [True]
+
+    def on_live(edit) -> None:
+        if fresh[0] and labels.in_stroke:
+            fresh[0] = False
+            print("painting", flush=True)
+
+    def on_change(edit) -> None:
+        fresh[0] = True
+
+    labels.subscribe_live(on_live)
+    labels.subscribe(on_change)
+
+
 def xdotool(info: dict, *args: str) -> None:
     env = dict(os.environ, DISPLAY=info["display"], XAUTHORITY=info["xauthority"])
     subprocess.run(["xdotool", *args], check=True, env=env, timeout=30)
@@ -124,7 +141,7 @@ def wait_for(condition, timeout: float = 20.0) -> float:
 
 
 def all_threads_gone(pid: int) -> bool:
-    """True when no thread of ``pid`` is still running (gone, or only a zombie left)."""
+    """Return True when no thread of ``pid`` is still running (gone, or only a zombie left)."""
     try:
         states = [
             (task / "stat").read_text().split(")")[-1].split()[0]
@@ -178,7 +195,8 @@ def test_real_window_paint_rate_kill_reopen_export(tmp_path):
         wait_for(lambda: ratings_on_disk(db) == {"dwi_onset": "hyper", "md_onset": "hypo"})
         xdotool(info, "mousemove", *map(str, second[0]), "mousedown", "1")
         xdotool(info, "mousemove", *map(str, second[1]))
-        time.sleep(0.5)  # the stroke is painted in memory, not released
+        strokes = [process.stdout.readline().strip() for _ in range(2)]
+        assert strokes == ["painting"] * 2  # the second stroke is painted in memory, not released
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # the window process and its Xvfb
         process.wait(30)

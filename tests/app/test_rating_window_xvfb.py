@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +107,15 @@ def screen_patch(info: dict, centre: list[int], half: int = 6) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(2 * half, 2 * half, 3)
 
 
+def drawn(info: dict, before: list[np.ndarray]) -> list[bool]:
+    """Whether the screen around the dab and the other point changed since ``before``."""
+    after = [screen_patch(info, info[name]) for name in ("dab", "other")]
+    return [
+        np.abs(new.astype(int) - old.astype(int)).sum(axis=2).max() > 60
+        for old, new in zip(before, after, strict=True)
+    ]
+
+
 def xdotool_keys(info: dict, keys: list[str]) -> None:
     for key in keys:
         if key == "Enter":
@@ -159,10 +167,8 @@ def test_paint_unregistered_rate_from_the_keyboard_quit_and_export(phantom_copy,
             / "sub-01_annotations.sqlite"
         )
         wait_for(lambda: db.exists())
-        time.sleep(1.0)  # the overlay redraws on the next pass
-        after = [screen_patch(info, info[name]) for name in ("dab", "other")]
-        for old, new in zip(before, after):  # drawn on its tile and another row's
-            assert np.abs(new.astype(int) - old.astype(int)).sum(axis=2).max() > 60
+        wait_for(lambda: all(drawn(info, before)))  # the overlay redraws on the next pass
+        assert all(drawn(info, before))  # drawn on its tile and another row's
         keys = keys_for(load_schemas(phantom_copy)["A-CMI"])
         xdotool(info, "mousemove", *map(str, info["form"]), "click", "1")
         xdotool_keys(info, keys)

@@ -25,7 +25,7 @@ def study(tmp_path):
     root = write_tiny_study(tmp_path / "study", participants=1, visits=3)
     for visit, scale in (("ses-01", 0.0), ("ses-02", 1.0), ("ses-03", 0.5)):
         md = np.full(SHAPE, 0.5, dtype=np.float32)
-        for centre, jump in zip(CENTRES, ONSET_JUMP):
+        for centre, jump in zip(CENTRES, ONSET_JUMP, strict=True):
             md[centre] += scale * jump
         base = root / "derivatives" / "ferret" / "sub-01" / visit
         save_nifti(
@@ -85,7 +85,10 @@ def test_stats_timecourses_command(study, tmp_path, capsys):
     assert main(["stats", "timecourses", str(study), "--rater", "A", "--out", str(out)]) == 0
     sheet = load_workbook(out)["statistics"]
     header = [c.value for c in sheet[1]]
-    rows = [dict(zip(header, [c.value for c in line])) for line in sheet.iter_rows(min_row=2)]
+    rows = [
+        dict(zip(header, [c.value for c in line], strict=True))
+        for line in sheet.iter_rows(min_row=2)
+    ]
     md = [r for r in rows if r["parameter"] == "MD"]
     assert md[0]["test"] == "repeated-measures ANOVA" and md[0]["n"] == 3
     onset = next(r for r in md if r["comparison"] == "lesional - pre-lesional")

@@ -15,7 +15,7 @@ from fuzz_harness import FuzzCase, check_case  # noqa: E402
 
 @pytest.fixture(scope="session")
 def pristine_studies(tmp_path_factory) -> dict[str, Path]:
-    """Valid studies made once per worker, copied per case."""
+    """Return valid studies made once per worker, copied per case."""
     from processing.study import validate
     from processing.study.example import write_tiny_study
 

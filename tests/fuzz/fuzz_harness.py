@@ -98,7 +98,7 @@ def check_case(case: FuzzCase, pristine: Path, workdir: Path) -> None:
 
 
 def command_line(command, study: Path, out: Path, case: FuzzCase) -> tuple[list[str], int]:
-    """The argument list of ``command`` and its expected exit status."""
+    """Return the argument list of ``command`` and its expected exit status."""
     template = COMMANDS[command] if isinstance(command, str) else list(command)
     argv = [part.format(study=study, out=out) for part in template]
     key = command if isinstance(command, str) else argv[0]
@@ -144,7 +144,7 @@ def _thread_errors(buffer: io.StringIO):
 
 
 def names_file_with_fix(output: str, named: Path, study: Path) -> bool:
-    """True when one printed line names ``named`` (absolute or study-relative) and gives a fix."""
+    """Return True when one printed line names ``named`` (absolute or study-relative) and gives a fix."""
     spellings = {str(named), os.path.relpath(named, study)}
     return any("Fix:" in line and any(s in line for s in spellings) for line in output.splitlines())
 
@@ -185,7 +185,7 @@ def file_digest(path: Path) -> str:
 def rewritten(
     path_of: Callable[[Path], Path], change: Callable[[bytes], bytes]
 ) -> Callable[[Path], Path]:
-    """A damage: replace the bytes of ``path_of(study)`` with ``change(bytes)``; names that file."""
+    """Return a damage: replace the bytes of ``path_of(study)`` with ``change(bytes)``; names that file."""
 
     def damage(study: Path) -> Path:
         path = path_of(study)
@@ -198,7 +198,7 @@ def rewritten(
 def replaced(
     path_of: Callable[[Path], Path], make: Callable[[Path], object]
 ) -> Callable[[Path], Path]:
-    """A damage: remove ``path_of(study)`` (file, link or folder) and call ``make(path)`` there (may make nothing)."""
+    """Return a damage: remove ``path_of(study)`` (file, link or folder) and call ``make(path)`` there (may make nothing)."""
 
     def damage(study: Path) -> Path:
         path = path_of(study)

@@ -56,7 +56,7 @@ def sql(statement: str):
 
 
 def older_copy(study: Path) -> Path:
-    """The database replaced by its first backup (taken before anything was painted)."""
+    """Replace the database by its first backup (taken before anything was painted)."""
     from processing.annotations.backup import backups_of
 
     oldest = backups_of(folder(study))[-1]
@@ -65,7 +65,7 @@ def older_copy(study: Path) -> Path:
 
 
 def lost_wal(study: Path) -> Path:
-    """A later rating committed while the session is open, then the folder copied without its -wal."""
+    """Commit a later rating while the session is open, then copy the folder without its -wal."""
     from processing.annotations import RaterWorkspace
 
     scratch = study.parent / "scratch"
@@ -93,7 +93,7 @@ def missing_db(study: Path) -> Path:
 
 
 def relabelled(study: Path) -> Path:
-    """A label volume holding an ID the database has no record of."""
+    """Write a label volume holding an ID the database has no record of."""
     import nibabel as nib
 
     image = nib.load(str(labels(study)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 
@@ -61,13 +60,11 @@ def test_flushes_from_two_threads_never_write_at_once_and_end_on_the_newest():
     assert store.calls == [1, 2] and checkpointer.written_seq == 2
 
 
-def test_a_failed_background_write_is_kept_and_retried():
+def test_a_failed_background_write_is_kept_and_retried(wait_until):
     store = RecordingStore(failures=1)
     checkpointer = Checkpointer(_labels(), store, delay=0.01, max_wait=0.05)
     checkpointer.request()
-    deadline = time.monotonic() + 10
-    while checkpointer.written_seq != 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: checkpointer.written_seq == 1, timeout=10, message="the retried write")
     assert checkpointer.written_seq == 1 and store.calls == [1]
     assert checkpointer.last_error is None and checkpointer._thread.is_alive()
     checkpointer.stop()

@@ -39,7 +39,7 @@ def paint(session, voxels: dict) -> None:
 
 @pytest.fixture
 def study(tmp_path) -> Path:
-    """A tiny study whose rater ``fz`` has lesions 1 (A-CMI, rated) and 2 (C-CMI) of sub-01."""
+    """Return a tiny study whose rater ``fz`` has lesions 1 (A-CMI, rated) and 2 (C-CMI) of sub-01."""
     root = write_tiny_study(tmp_path / "study", participants=1, visits=2)
     with RaterWorkspace(root, "fz") as workspace:
         session = workspace.open_session("sub-01", GRID, visit="ses-01")
@@ -214,7 +214,7 @@ def test_rebuild_from_labels_keeps_voxels_and_says_what_it_loses(study, capsys):
 
 @pytest.fixture
 def readonly_mount(tmp_path):
-    """A real read-only file system (tmpfs remounted ro), or a skip when mounting is not allowed."""
+    """Return a real read-only file system (tmpfs remounted ro), or a skip when mounting is not allowed."""
     point = tmp_path / "ro"
     point.mkdir()
     if (

@@ -19,7 +19,7 @@ REF_AFFINE = np.array([[-2.0, 0, 0, 30.0], [0, 2.0, 0, -30.0], [0, 0, 2.0, -20.0
 
 
 def make_study(root):
-    """A minimal BIDS study: sub-01 with two visits, each with a DWI (the second on another grid)."""
+    """Return a minimal BIDS study: sub-01 with two visits, each with a DWI (the second on another grid)."""
     grids = {
         "ses-01": ((30, 30, 20), REF_AFFINE),
         "ses-02": (
@@ -147,8 +147,8 @@ def test_export_voxel_by_voxel_and_cell_by_cell(tmp_path):
     assert header == list(rows[0].keys())
     definitions = {row[0]: row[1] for row in book["columns"].iter_rows(min_row=2, values_only=True)}
     assert "edge of a cube" in definitions["diameter_mm"] and set(definitions) <= set(header)
-    for excel_row, csv_row in zip(sheet.iter_rows(min_row=2, values_only=True), rows):
-        for column, value in zip(header, excel_row):
+    for excel_row, csv_row in zip(sheet.iter_rows(min_row=2, values_only=True), rows, strict=True):
+        for column, value in zip(header, excel_row, strict=True):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 assert float(csv_row[column]) == value, column
             else:

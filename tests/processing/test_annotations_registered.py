@@ -31,7 +31,7 @@ def registered(phantom_study, tmp_path_factory):
 
 
 def flair_lesion_mask(root, tmp_path, session="ses-03"):
-    """The truth mask of the biggest WMH on that visit's FLAIR grid, saved as a NIfTI."""
+    """Return the truth mask of the biggest WMH on that visit's FLAIR grid, saved as a NIfTI."""
     truth = load_truth(root, "sub-01")
     flair = truth.acquisition(session, "FLAIR")
     labels = flair.load_map("lesions")

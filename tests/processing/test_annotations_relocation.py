@@ -24,7 +24,7 @@ GRID = Grid(
 def head_movement(
     degrees=(4.0, -3.0, 6.0), shift=(2.6, -1.9, 3.1), centre=(0.0, 0.0, 0.0)
 ) -> np.ndarray:
-    """A rigid world transform like the head movement between two sessions (rotation about ``centre``)."""
+    """Return a rigid world transform like the head movement between two sessions (rotation about ``centre``)."""
     matrix = np.eye(4)
     matrix[:3, :3] = Rotation.from_euler("xyz", degrees, degrees=True).as_matrix()
     matrix[:3, 3] = np.asarray(centre) - matrix[:3, :3] @ np.asarray(centre) + np.asarray(shift)

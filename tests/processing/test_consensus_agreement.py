@@ -33,7 +33,7 @@ FAR, SPLIT_PART = 20, 21
 
 @pytest.fixture(scope="module")
 def raters(phantom_study, tmp_path_factory):
-    """A copy of the tiny phantom with raters A, B and C; returns (study, labels per rater, grid)."""
+    """Return a copy of the tiny phantom with raters A, B and C: (study, labels per rater, grid)."""
     root = tmp_path_factory.mktemp("consensus") / "study"
     shutil.copytree(
         phantom_study, root, ignore=shutil.ignore_patterns("ferret", "ferret-annotations")
@@ -128,7 +128,7 @@ def test_kappas_equal_statsmodels_on_the_matched_answers(raters):
     answers_a = [DWI[n] for n in (1, 3, 4, 5)]  # lesion 2 is only A's
     answers_b = [{**DWI, 1: "iso"}[n] for n in (1, 3, 4, 5)]
     table = np.zeros((2, 2))
-    for x, y in zip(answers_a, answers_b):
+    for x, y in zip(answers_a, answers_b, strict=True):
         table[["hyper", "iso"].index(x), ["hyper", "iso"].index(y)] += 1
     expected = inter_rater.cohens_kappa(table)
     assert cohen[("A,B", "dwi_onset")]["n"] == 4

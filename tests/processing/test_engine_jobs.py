@@ -53,17 +53,26 @@ def slow_combine(*, label: str, inputs: list[Path], output: Path, calls: Path, p
 
 
 def forgetful(*, label: str, output: Path, calls: Path, progress) -> None:
-    """A buggy step: declares an output but never writes it."""
+    """Declare an output but never write it (a buggy step)."""
     _mark_call(calls, label)
 
 
 def crash(*, label: str, output: Path, calls: Path, progress) -> None:
-    """A step that kills its own process, as a segfault or the out-of-memory killer would."""
+    """Kill this worker process, as a segfault or the out-of-memory killer would."""
     import signal
 
     _mark_call(calls, label)
-    time.sleep(0.2)  # let the other worker pick up a job, which must not be lost
+    _wait_for_another_call(calls, label)  # the other worker's job, which must not be lost
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _wait_for_another_call(calls: Path, label: str, seconds: float = 30) -> None:
+    """Return once a job other than ``label`` has started (or after ``seconds``: never hang)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(not p.name.startswith(f"{label}.") for p in calls.glob("*.call")):
+            return
+        time.sleep(0.01)
 
 
 def _sleep(seconds: float, progress) -> None:
@@ -99,7 +108,7 @@ def make_raw(root: Path, visits: int = 3) -> None:
 
 
 def study_graph(root: Path, visits: int = 3, scale: int = 1, slow: str | None = None) -> Graph:
-    """A small longitudinal pipeline: per visit maps -> registration to v0 -> resampled; one summary.
+    """Return a small longitudinal pipeline: per visit maps -> registration to v0 -> resampled; one summary.
 
     ``slow`` names a job that uses :func:`slow_combine`.
     """
@@ -138,7 +147,7 @@ def study_graph(root: Path, visits: int = 3, scale: int = 1, slow: str | None = 
 
 
 def cache_for(root: Path) -> Cache:
-    """The test cache: manifests in ``<root>/cache``, paths relative to ``root``."""
+    """Return the test cache: manifests in ``<root>/cache``, paths relative to ``root``."""
     return Cache(root / "cache", root=root)
 
 

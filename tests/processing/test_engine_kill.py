@@ -44,7 +44,12 @@ def wait_for(path: Path, process: subprocess.Popen, seconds: float = 60) -> None
         time.sleep(0.05)
 
 
-def test_kill_9_mid_run_then_rerun_matches_a_clean_run(tmp_path, monkeypatch):
+def half_written(derivatives: Path) -> bool:
+    """Whether the slow job's hidden temporary holds the first half of its text."""
+    return any(p.read_text().startswith(SLOW) for p in derivatives.glob(f".{SLOW}.*.part.txt"))
+
+
+def test_kill_9_mid_run_then_rerun_matches_a_clean_run(tmp_path, monkeypatch, wait_until):
     monkeypatch.setenv("FERRET_TEST_SLEEP", "0")
     clean, killed = tmp_path / "clean", tmp_path / "killed"
     jobs.make_raw(clean)
@@ -53,7 +58,9 @@ def test_kill_9_mid_run_then_rerun_matches_a_clean_run(tmp_path, monkeypatch):
     jobs.make_raw(killed)
     process = start_run_in_a_process_group(killed)
     wait_for(killed / "calls" / f"{SLOW}.started", process)
-    time.sleep(0.2)  # the slow job is now inside its atomic write, half the text written
+    wait_until(
+        lambda: half_written(killed / "derivatives"), message="the slow job's half-written output"
+    )  # the slow job is now inside its atomic write, half the text written and flushed
     os.killpg(process.pid, signal.SIGKILL)  # the runner and its worker processes, like a power cut
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
@@ -85,6 +92,7 @@ def group_alive(group: int) -> bool:
         return False
 
 
+@pytest.mark.slow  # the orphaned workers take seconds to notice
 def test_workers_die_with_a_killed_runner(tmp_path, monkeypatch):
     """Kill -9 of the runner alone (not its process group): its worker processes must not live on."""
     jobs.make_raw(tmp_path)

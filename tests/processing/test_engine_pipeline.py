@@ -44,7 +44,7 @@ def raw_study(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def clean(raw_study, tmp_path_factory) -> Path:
-    """The reference: a serial ``ferret process`` of a copy of the raw study."""
+    """Return the reference: a serial ``ferret process`` of a copy of the raw study."""
     root = copy_study(raw_study, tmp_path_factory.mktemp("engine_clean") / "study")
     assert ferret(["process", str(root)]) == 0
     return root
@@ -84,7 +84,7 @@ def comparable_json(path: Path, root: Path):
 
 
 def assert_same_outputs(root: Path, reference: Path) -> None:
-    """Same set of files; NIfTI arrays equal; sidecars equal but for times; transforms equal."""
+    """Assert the same files, NIfTI arrays, sidecars (but for times) and transforms."""
     ours, theirs = outputs(root), outputs(reference)
     assert sorted(ours) == sorted(theirs)
     for name, path in ours.items():

@@ -63,6 +63,7 @@ def test_a_killed_holder_leaves_no_stale_lock(study, capsys):
     assert ferret(["process", str(study), "--steps", "maps"]) == 0
 
 
+@pytest.mark.slow  # the holder keeps the lock for 3 s
 def test_wait_runs_after_the_holder_finishes(study, capsys):
     holder = hold(study, 3)
     assert ferret(["process", str(study), "--steps", "maps", "--wait"]) == 0
@@ -75,12 +76,14 @@ def test_waiting_can_be_cancelled(study):
     holder = hold(study, 60)
     stop = threading.Event()
     seen = []
+
+    def waiting(holder: str) -> None:  # the run is waiting: now the user cancels it
+        seen.append(holder)
+        stop.set()
+
     try:
-        threading.Timer(1.5, stop.set).start()
         with pytest.raises(Cancelled):
-            with StudyRunLock(
-                study, "app", wait=None, on_wait=seen.append, should_stop=stop.is_set
-            ):
+            with StudyRunLock(study, "app", wait=None, on_wait=waiting, should_stop=stop.is_set):
                 pass
         assert len(seen) == 1 and "a test holder" in seen[0]
     finally:

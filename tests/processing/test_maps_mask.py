@@ -64,7 +64,7 @@ def test_phantom_mask_is_the_intracranial_volume(phantom_images, name):
 
 
 def _reference_on_grid(raw, study, kind, image, grow_mm):
-    """The dataset's brain mask grown by ``grow_mm``, on the native grid of ``image``."""
+    """Return the dataset's brain mask grown by ``grow_mm``, on the native grid of ``image``."""
     import nibabel as nib
 
     from processing.registration import read_itk_transform
@@ -94,6 +94,7 @@ def _reference_on_grid(raw, study, kind, image, grow_mm):
     )
 
 
+@pytest.mark.slow  # masks two real heads
 @pytest.mark.realdata
 @pytest.mark.parametrize("patient,study", [("patient01", "study1"), ("patient12", "study2")])
 def test_real_masks_are_intracranial_and_leave_the_scalp_out(real_data, patient, study):

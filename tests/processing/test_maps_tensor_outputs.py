@@ -32,7 +32,7 @@ def plant_tensors(study, seed: int = 0) -> np.ndarray:
     third = np.cross(directions, second)
     tensors = sum(
         value * a[..., :, None] * a[..., None, :]
-        for value, a in zip(EIGENVALUES, (directions, second, third))
+        for value, a in zip(EIGENVALUES, (directions, second, third), strict=True)
     )
     head = np.full(
         shape, 10.0
@@ -68,7 +68,7 @@ def test_v1_is_the_planted_direction_in_fsl_voxel_axes(processed):
     mask = _mask(study)
     assert agreement[mask].min() > 0.9999, agreement[mask].min()
     l1, l2, l3 = (_map(study, p)[0][mask] for p in ("l1", "l2", "l3"))
-    for values, true in zip((l1, l2, l3), EIGENVALUES):
+    for values, true in zip((l1, l2, l3), EIGENVALUES, strict=True):
         np.testing.assert_allclose(values, true, rtol=1e-3)
 
 

@@ -50,7 +50,7 @@ def test_cohen_kappa_equals_statsmodels_on_the_table():
     result = cohen_kappa(a, b)
     categories = sorted({"hyper", "iso", "hypo"})
     direct = np.zeros((3, 3))
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if x is not None and y is not None:
             direct[categories.index(x), categories.index(y)] += 1
     expected = inter_rater.cohens_kappa(direct)

@@ -77,9 +77,11 @@ def test_assignment_maximises_total_dice_where_greedy_would_not():
     assert kept == {(1, 1), (2, 2)}
     brute = max(
         itertools.permutations([1, 2]),
-        key=lambda perm: sum(direct_dice(a == i, b == j) for i, j in zip([1, 2], perm)),
+        key=lambda perm: sum(
+            direct_dice(a == i, b == j) for i, j in zip([1, 2], perm, strict=True)
+        ),
     )
-    assert kept == set(zip([1, 2], brute))
+    assert kept == set(zip([1, 2], brute, strict=True))
 
 
 def test_overlap_counts_equal_a_direct_loop_on_random_blobs():
@@ -92,7 +94,10 @@ def test_overlap_counts_equal_a_direct_loop_on_random_blobs():
         for i in np.unique(a[a > 0])
         for j in np.unique(b[(a == i) & (b > 0)])
     }
-    assert dict(zip(zip(ids_a.tolist(), ids_b.tolist()), shared.tolist())) == direct
+    assert (
+        dict(zip(zip(ids_a.tolist(), ids_b.tolist(), strict=True), shared.tolist(), strict=True))
+        == direct
+    )
     matching = match_by_overlap(a, b, AFFINE)
     seen_a = {r.a for r in matching.rows if r.a is not None}
     seen_b = {r.b for r in matching.rows if r.b is not None}

@@ -20,6 +20,8 @@ from processing.phantom.protocol import protocol
 from processing.phantom.sampling import sample_grid
 from processing.phantom.study import ACQUISITION_ORDER
 
+pytestmark = pytest.mark.slow  # samples phantom participants
+
 CMI_KINDS = ("acmi", "ccmi")
 DWI_INDEX = ACQUISITION_ORDER.index(
     "dwi"

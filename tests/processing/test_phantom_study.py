@@ -20,6 +20,7 @@ def _files(root):
     return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow  # builds phantom studies
 def test_same_seed_same_bytes_other_seed_differs(tmp_path):
     a = make_phantom_study(tmp_path / "a", visits=1, scale="tiny", seed=3)
     b = make_phantom_study(tmp_path / "b", visits=1, scale="tiny", seed=3)
@@ -126,6 +127,7 @@ def test_refuses_foreign_folder_and_replaces_an_old_phantom(tmp_path):
         make_phantom_study(tmp_path / "x", scale="huge")
 
 
+@pytest.mark.slow  # builds phantom studies
 def test_progress_reports_and_cancels(tmp_path):
     seen = []
     progress = Progress(lambda fraction, message: seen.append(fraction))
@@ -139,6 +141,7 @@ def test_progress_reports_and_cancels(tmp_path):
         make_phantom_study(tmp_path / "q", visits=1, scale="tiny", progress=cancelled)
 
 
+@pytest.mark.slow  # builds phantom studies
 def test_command_line_end_to_end(tmp_path, capsys):
     out = tmp_path / "cli"
     assert (
@@ -176,6 +179,7 @@ def test_command_line_end_to_end(tmp_path, capsys):
     assert "not a phantom study" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # builds phantom studies
 def test_no_motion_keeps_the_head_still_and_changes_nothing_else(tmp_path):
     assert (
         main(

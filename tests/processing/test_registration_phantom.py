@@ -33,7 +33,7 @@ def _brain_points(truth, session, acquisition):
 
 @pytest.fixture(scope="module")
 def chain_study(phantom_noiseless, tmp_path_factory):
-    """A private copy of the noiseless 3-visit phantom (the chain writes derivatives)."""
+    """Return a private copy of the noiseless 3-visit phantom (the chain writes derivatives)."""
     root = tmp_path_factory.mktemp("regchain") / "study"
     shutil.copytree(phantom_noiseless, root, ignore=shutil.ignore_patterns("ferret"))
     return root, load_truth(root, "sub-01")

@@ -41,7 +41,10 @@ def patient01(real_data):
     return raw, images, masks, points, truth
 
 
-def _register(patient, moving, params, moved=np.eye(4)):
+IDENTITY = np.eye(4)
+
+
+def _register(patient, moving, params, moved=IDENTITY):
     _, images, masks, _, _ = patient
     array, affine = images[moving]
     return register_pair_images(
@@ -86,6 +89,7 @@ def test_t1w_and_t2w_to_flair_are_close_to_dataset_intrastudy(patient01):
         assert stats["mean_mm"] < 2.0 and result.flags == [], (name, stats, result.flags)
 
 
+@pytest.mark.slow  # registers a real pair twice
 @pytest.mark.realdata
 def test_fixed_seed_gives_identical_results(patient01):
     params = RegistrationParams(

@@ -17,7 +17,7 @@ from processing.registration.resample import (
 
 def _blob(shape=(40, 40, 40), centre=(20, 20, 20), radius=8.0):
     grid = np.indices(shape).astype(float)
-    distance = np.sqrt(sum((g - c) ** 2 for g, c in zip(grid, centre)))
+    distance = np.sqrt(sum((g - c) ** 2 for g, c in zip(grid, centre, strict=True)))
     return (distance <= radius).astype(np.float32)
 
 
@@ -76,7 +76,10 @@ def test_isotropic_grid_keeps_field_of_view():
     grid = Grid((100, 100, 20), np.diag([0.5, 0.5, 3.0, 1.0]))
     iso = grid.isotropic(1.0)
     assert iso.shape == (50, 50, 60)
-    corner = lambda g: g.affine[:3, :3] @ [-0.5, -0.5, -0.5] + g.affine[:3, 3]
+
+    def corner(g):
+        return g.affine[:3, :3] @ [-0.5, -0.5, -0.5] + g.affine[:3, 3]
+
     np.testing.assert_allclose(corner(iso), corner(grid))
 
 

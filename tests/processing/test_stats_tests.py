@@ -73,7 +73,7 @@ def _rows(lesion, values, excluded=False, parameter="MD"):
             "excluded": excluded,
             "normalised_difference": value,
         }
-        for name, value in zip(CLASSES, values)
+        for name, value in zip(CLASSES, values, strict=True)
     ]
 
 

@@ -23,7 +23,7 @@ Plant = Callable[[Path], tuple[Path, str, str]]
 
 @pytest.fixture(scope="module")
 def clean_study(phantom_study) -> Path:
-    """The phantom (1 participant, 4 visits of every acquisition kind), never modified here."""
+    """Return the phantom (1 participant, 4 visits of every acquisition kind), never modified here."""
     return phantom_study
 
 
@@ -249,7 +249,7 @@ PLANTS: list[Plant] = [
 
 @pytest.fixture(scope="module")
 def broken(clean_study, tmp_path_factory):
-    """A copy of the clean study with every plant applied, and what each must report."""
+    """Return a copy of the clean study with every plant applied, and what each must report."""
     root = tmp_path_factory.mktemp("broken") / "study"
     shutil.copytree(clean_study, root)
     expected = {plant.__name__: plant(root) for plant in PLANTS}

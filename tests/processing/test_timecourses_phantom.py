@@ -56,7 +56,7 @@ ONSET_SIGN = {"MD": -1, "R1": -1, "R2": -1, "R2star": -1}
 
 @pytest.fixture(scope="module")
 def moving_phantom(tmp_path_factory):
-    """A tiny phantom of 6 visits with head movement and noise; maps computed, truth-registered, truth-annotated."""
+    """Return a tiny phantom of 6 visits with head movement and noise; maps computed, truth-registered, truth-annotated."""
     from app.cli import main
     from processing.phantom import make_phantom_study
 
@@ -74,7 +74,7 @@ def moving_phantom(tmp_path_factory):
 
 
 def truth_chain(root, participant: str = "sub-01"):
-    """A registration chain made of the true ``to-ref`` transforms (reference: visit 1's DWI grid)."""
+    """Return a registration chain made of the true ``to-ref`` transforms (reference: visit 1's DWI grid)."""
     from processing.phantom import load_truth
     from processing.registration import store
     from processing.registration.chain import ChainResult, header_grid
@@ -168,7 +168,7 @@ def expected_rows(root, *, measured_filter: bool):
     acmis = truth.lesions_of("acmi")
     labels = np.where(np.isin(labels, [lesion.label for lesion in acmis]), labels, 0)
     return compute_timecourses(
-        volumes, labels, [LesionInfo(l.label, l.onset_session) for l in acmis]
+        volumes, labels, [LesionInfo(a.label, a.onset_session) for a in acmis]
     )
 
 
@@ -201,7 +201,7 @@ def last_visit(values: dict[int, float]) -> int:
 
 @pytest.fixture(scope="module")
 def measured(moving_phantom, tmp_path_factory):
-    """The CSV of ``ferret timecourses`` and the table of ``ferret stats timecourses``."""
+    """Return the CSV of ``ferret timecourses`` and the table of ``ferret stats timecourses``."""
     from app.cli import main
 
     out = tmp_path_factory.mktemp("outputs")

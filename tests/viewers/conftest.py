@@ -21,13 +21,13 @@ def ramp_volume() -> Volume:
 
 @pytest.fixture
 def shared_models():
-    """A cursor, a geometry and a window shared by the views of one test."""
+    """Return a cursor, a geometry and a window shared by the views of one test."""
     return WorldCursor(), ViewGeometry(), WindowLevel()
 
 
 @pytest.fixture
 def view_model(shared_models, ramp_volume) -> SliceViewModel:
-    """A view model showing the ramp volume, cursor at its centre."""
+    """Return a view model showing the ramp volume, cursor at its centre."""
     cursor, geometry, window = shared_models
     model = SliceViewModel(cursor, geometry, window)
     model.set_volume(ramp_volume)
@@ -37,7 +37,7 @@ def view_model(shared_models, ramp_volume) -> SliceViewModel:
 
 @pytest.fixture(scope="session")
 def registered_phantom(phantom_study, tmp_path_factory):
-    """A copy of the phantom study with maps at every visit and truth-perfect ``to-ref`` transforms."""
+    """Return a copy of the phantom study with maps at every visit and truth-perfect ``to-ref`` transforms."""
     import shutil
 
     from app.cli import main

@@ -96,7 +96,7 @@ def test_go_to_acmi_shows_it_at_the_crosshair_at_onset(window, tmp_path):
 def test_click_moves_every_crosshair_and_ctrl_wheel_zooms_all(qtbot, window):
     grid = window.session.grid
     window.resize(1400, 560)  # four visits no longer fit: the last rows scroll out of sight
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not all(other.exposed() for other in window.grid_view.views.values()))
     view = window.grid_view.view("ses-01", "FLAIR")
     canvas = window.grid_view.canvas
     clicked = QtCore.QPoint(view.rect[0] + 40, view.rect[1] + 50)
