@@ -48,7 +48,7 @@ QT_LIBS = [
     "libxkbcommon-x11-0",
 ]
 # the tests also drive a real window under Xvfb with xdotool
-TEST_TOOLS = ["xvfb", "xauth", "xdotool"]
+TEST_TOOLS = ["xvfb", "xauth", "xdotool", "imagemagick"]  # import: screenshots of the real window
 TEST_ARGS = ["-q", "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider"]
 NO_LINT = "--no-lint"
 # (name, arguments of ``python -m``, what to do when it fails); mypy's files are in pyproject.toml
