@@ -127,9 +127,9 @@ def phantom_copy(phantom_study, tmp_path) -> Path:
 
 @pytest.fixture
 def open_rating_window(qtbot, tmp_path):
-    """``open_rating_window(root, rater, visit=None, *, size=(1600, 900), settings_file=None)``: the main
-    window, shown, images loaded.
+    """Return an opener of the main window, shown, with its images loaded.
 
+    ``open_rating_window(root, rater, visit=None, *, size=(1600, 900), settings_file=None)``;
     ``rater=None`` opens the viewing mode; ``settings_file`` defaults to one per test.
     """
 

@@ -42,8 +42,10 @@ def paint(window) -> int:
 
 
 def keys_for(schema) -> list[str]:
-    """Every shown field once, in the form's order: a choice key (a view shortcut's letter where the
-    field offers one), or the comment typed and Enter.
+    """Return the keys that answer every shown field once, in the form's order.
+
+    A choice key (a view shortcut's letter where the field offers one), or the
+    comment typed and Enter.
     """
     model, keys, seen = RatingFormModel(schema), [], set()
     while model.current_id not in seen:

@@ -198,7 +198,10 @@ def rewritten(
 def replaced(
     path_of: Callable[[Path], Path], make: Callable[[Path], object]
 ) -> Callable[[Path], Path]:
-    """Return a damage: remove ``path_of(study)`` (file, link or folder) and call ``make(path)`` there (may make nothing)."""
+    """Return a damage: remove ``path_of(study)`` (file, link or folder), then ``make(path)`` there.
+
+    ``make`` may make nothing.
+    """
 
     def damage(study: Path) -> Path:
         path = path_of(study)

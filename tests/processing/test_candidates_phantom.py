@@ -19,14 +19,10 @@ from flooding the list).
 from __future__ import annotations
 
 import csv
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_timecourses_phantom import resample_with_truth  # noqa: E402
+from test_timecourses_phantom import resample_with_truth
 
 pytestmark = pytest.mark.slow
 

@@ -94,7 +94,9 @@ def test_a_three_mm_focus_is_found_first_at_its_visit_and_not_at_others():
 
 
 def test_noise_alone_never_scores_like_a_real_focus():
-    """z-maps are calibrated: over ~2e5 brain voxels x 6 visits the largest of standard normal noise is
+    """Z-maps are calibrated: pure noise stays far below a real focus.
+
+    Over ~2e5 brain voxels x 6 visits the largest of standard normal noise is
     about 4.6 (a little more through the 26-neighbour maximum); a 3 mm focus scores ~17 here.
     """
     noise = detect_candidates(make_series(seed=1, with_lesions=False))

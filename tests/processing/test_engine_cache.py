@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import test_engine_jobs as jobs  # noqa: E402
+import test_engine_jobs as jobs
 
-from processing.engine import run  # noqa: E402
+from processing.engine import run
 
 ALL = ["maps-v0", "maps-v1", "maps-v2", "reg-v1", "reg-v2", "resample-v1", "resample-v2", "summary"]
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+import test_engine_jobs as jobs
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import test_engine_jobs as jobs  # noqa: E402
-
-from processing.engine import ProcessExecutor, SerialExecutor, run  # noqa: E402
-from processing.engine.status import RUNNING  # noqa: E402
-from processing.progress import Progress  # noqa: E402
+from processing.engine import ProcessExecutor, SerialExecutor, run
+from processing.engine.status import RUNNING
+from processing.progress import Progress
 
 
 def run_with(root: Path, executor, corrupt: bool = True, **options):

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import test_engine_jobs as jobs
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import test_engine_jobs as jobs  # noqa: E402
-
-from processing.engine import Graph, Job, run  # noqa: E402
-from processing.engine.status import DONE  # noqa: E402
-from processing.progress import Progress  # noqa: E402
+from processing.engine import Graph, Job, run
+from processing.engine.status import DONE
+from processing.progress import Progress
 
 
 def test_a_corrupt_visit_fails_alone_with_its_cause(tmp_path):

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+import test_engine_jobs as jobs
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import test_engine_jobs as jobs  # noqa: E402
-
-from processing.engine import Graph, GraphError, Job  # noqa: E402
+from processing.engine import Graph, GraphError, Job
 
 
 def job(name, inputs, outputs, **params):

@@ -10,11 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+import test_engine_jobs as jobs
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import test_engine_jobs as jobs  # noqa: E402
-
-from processing.engine import run  # noqa: E402
+from processing.engine import run
 
 SLOW = "resample-v2"
 

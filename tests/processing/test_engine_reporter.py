@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import test_engine_jobs as jobs  # noqa: E402
+import test_engine_jobs as jobs
 
-from processing.engine import RunStatus, TerminalReporter, run  # noqa: E402
-from processing.engine.reporter import bar, format_seconds  # noqa: E402
-from processing.engine.status import DONE, RUNNING  # noqa: E402
+from processing.engine import RunStatus, TerminalReporter, run
+from processing.engine.reporter import bar, format_seconds
+from processing.engine.status import DONE, RUNNING
 
 
 def test_plain_lines_name_each_finished_job_and_each_failure(tmp_path):

@@ -112,8 +112,10 @@ def test_microbleeds_bloom_more_at_later_echoes(phantom_noiseless, truth):
 
 
 def test_coarse_scale_cmis_fill_whole_voxels_inside_a_cortical_patch(phantom_noiseless, truth):
-    """Tiny scale: each CMI is ~1.2x the coarsest voxel, holds whole voxels of the anatomical grids,
-    and sits in cortex with a cortex ring around it (the testability compromise of lesions.py).
+    """Tiny scale: each CMI is ~1.2x the coarsest voxel and holds whole voxels of it.
+
+    It holds whole voxels of the anatomical grids and sits in cortex with a
+    cortex ring around it (the testability compromise of lesions.py).
     """
     from processing.phantom.lesions import CMI_GEOMETRY
 

@@ -1,5 +1,7 @@
-"""Validation: the phantom passes; a broken copy of it with one planted problem of each kind
-reports every one of them, naming the file. Visits 1-4 each carry several plants on
+"""Validation: the phantom passes; every planted problem of a broken copy is reported.
+
+A broken copy of the phantom with one planted problem of each kind reports
+every one of them, naming the file. Visits 1-4 each carry several plants on
 different files so that they do not mask each other.
 """
 

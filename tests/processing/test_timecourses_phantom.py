@@ -56,7 +56,10 @@ ONSET_SIGN = {"MD": -1, "R1": -1, "R2": -1, "R2star": -1}
 
 @pytest.fixture(scope="module")
 def moving_phantom(tmp_path_factory):
-    """Return a tiny phantom of 6 visits with head movement and noise; maps computed, truth-registered, truth-annotated."""
+    """Return a tiny phantom of 6 visits with head movement and noise.
+
+    Maps computed, registered and annotated with the truth.
+    """
     from app.cli import main
     from processing.phantom import make_phantom_study
 
