@@ -11,7 +11,7 @@ import queue as queue_module
 import time
 import uuid
 
-from processing.engine.executors import drain
+from processing.engine.channels import drain
 from processing.engine.worker import JobCall, execute
 from processing.errors import FerretError
 from processing.progress import Progress

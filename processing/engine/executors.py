@@ -4,7 +4,9 @@ Every executor has the same small interface used by the runner:
 ``start(on_event, progress)``, ``submit(call) -> future``, ``wait(futures,
 timeout) -> done``, ``poll()`` (deliver pending progress events),
 ``cancel()`` (ask running jobs to stop) and ``close()``. ``capacity`` is how
-many jobs may run at once. Dask lives in :mod:`processing.engine.dask_executor`.
+many jobs may run at once. Dask lives in :mod:`processing.engine.dask_executor`
+(which loads ``distributed`` only when one is made), the channels carrying
+progress events in :mod:`processing.engine.channels`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
-import queue as queue_module
-from collections.abc import Callable
 
-from processing.engine.worker import JobCall, LocalChannel, execute, install_channel
+from processing.engine.channels import EventSink, LocalChannel, drain
+from processing.engine.dask_executor import DaskExecutor
+from processing.engine.worker import JobCall, execute, install_channel
 from processing.progress import Progress
-
-EventSink = Callable[[tuple], None]
 
 
 class ProgressFlag:
@@ -32,16 +32,6 @@ class ProgressFlag:
 
     def set(self) -> None:
         self._progress.cancel()
-
-
-def drain(events, on_event) -> None:
-    """Hand every event waiting in ``events`` (a queue) to ``on_event``, without blocking."""
-    while True:
-        try:
-            event = events.get_nowait()
-        except queue_module.Empty:
-            return
-        on_event(event)
 
 
 class SerialExecutor:
@@ -150,7 +140,5 @@ def make_executor(jobs: int = 1, scheduler: str | None = None, dask_local: int |
         If Dask is requested but not installed.
     """
     if scheduler or dask_local:
-        from processing.engine.dask_executor import DaskExecutor
-
         return DaskExecutor(scheduler=scheduler, n_workers=dask_local)
     return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)
