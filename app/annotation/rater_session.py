@@ -24,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from processing.annotations import RaterWorkspace, load_schemas, spaces
+from processing.annotations import RaterWorkspace, load_schemas
 from processing.annotations.cortex import cortex_inputs, cortex_mask
 from processing.annotations.geometry import measure_lesions
 from processing.annotations.labels import LabelEdit
 from processing.annotations.relocation import relocate, unregistered_origin
 from processing.annotations.session import lesion_row
 from processing.registration import store as registration_store
+from processing.spaces import reference as spaces
 from viewers.state.cursor import WorldCursor
 from viewers.state.events import EventEmitter
 from viewers.state.tools import LesionTableModel, RatingFormModel, ToolBox

@@ -26,9 +26,10 @@ import numpy as np
 from scipy import ndimage
 from skimage.filters import threshold_multiotsu
 
-from processing.annotations import spaces
-from processing.annotations.grid import Grid, resample_image
+from processing.annotations.grid import resample_image
 from processing.fileio import load_nifti
+from processing.spaces import reference
+from processing.spaces.grid import Grid
 from processing.study.model import DERIVATIVES_DIRNAME
 
 EDGE_MM = 2.0
@@ -38,7 +39,7 @@ BRAIN_NAME = "space-ref_desc-brain_mask.nii.gz"
 
 def cortex_inputs(study_root: str | Path, participant: str) -> tuple[Path, Path] | None:
     """``(R1 map, brain mask)`` in the reference space of the first visit having both, or None."""
-    for visit in spaces.visits_of(study_root, participant):
+    for visit in reference.visits_of(study_root, participant):
         folder = Path(study_root) / "derivatives" / DERIVATIVES_DIRNAME / participant / visit
         r1 = folder / "anat" / f"{participant}_{visit}_{R1_NAME}"
         brain = folder / "dwi" / f"{participant}_{visit}_{BRAIN_NAME}"

@@ -10,7 +10,7 @@ Output folder layout (``--out DIR``)::
 A rating whose field the lesion's form hides (e.g. an exclusion reason left
 from before ``excluded`` went back to "no") is not exported. Every mask gets a provenance sidecar. Masks go to each visit's native DWI grid
 through ``native_from_reference`` = inverse of ``reference_from_native``
-(:mod:`processing.annotations.spaces`), by nearest neighbour so IDs survive.
+(:mod:`processing.spaces.reference`), by nearest neighbour so IDs survive.
 The ``in_cortex`` / ``location`` columns use the participant's cortex mask
 (:mod:`processing.annotations.cortex`; "unknown" without an R1 map).
 """
@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from processing.annotations import spaces
 from processing.annotations.cortex import cortex_mask
 from processing.annotations.grid import resample_labels
 from processing.annotations.schema import load_schemas
@@ -40,6 +39,7 @@ from processing.annotations.workspace import ReviewWorkspace, rater_folder
 from processing.errors import FerretError
 from processing.fileio import save_nifti, write_provenance
 from processing.progress import Progress, null_progress
+from processing.spaces import reference
 from processing.study import Study, discover
 from processing.study.outputs import check_output_location
 
@@ -124,13 +124,13 @@ def _shown_ratings(row: dict, schemas: dict) -> dict:
 
 def _export_native(study: Study, participant: str, labels, out: Path, source: Path) -> list[Path]:
     study_root, paths = study.root, []
-    for visit in spaces.visits_of(study_root, participant):
-        dwi = spaces.native_dwi_image(study_root, participant, visit)
+    for visit in reference.visits_of(study_root, participant):
+        dwi = reference.native_dwi_image(study_root, participant, visit)
         if dwi is None:
             continue
-        native_grid = spaces.grid_of_image(dwi)
+        native_grid = reference.grid_of_image(dwi)
         native_from_reference = np.linalg.inv(
-            spaces.reference_from_native(study_root, participant, visit, study=study)
+            reference.reference_from_native(study_root, participant, visit, study=study)
         )
         data = resample_labels(labels.data, labels.grid, native_grid, native_from_reference)
         target = (

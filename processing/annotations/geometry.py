@@ -20,7 +20,7 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 from scipy.spatial.distance import pdist
 
-from processing.annotations.grid import Grid
+from processing.spaces.grid import Grid
 
 CMI_TYPES = ("A-CMI", "C-CMI")
 CMI_DIAMETER_LIMIT_MM = 5.0

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from processing.annotations.grid import Grid
+from processing.spaces.grid import Grid
 
 Box = tuple[slice, slice, slice]
 

@@ -19,12 +19,12 @@ import numpy as np
 from processing.annotations.backup import INTERVAL_S, BackupTimer, make_backup
 from processing.annotations.checkpoint import Checkpointer
 from processing.annotations.geometry import diameter_warning, measure_lesions
-from processing.annotations.grid import Grid
 from processing.annotations.labels import LabelEdit, LabelVolume
 from processing.annotations.relocation import unregistered_acquisition
 from processing.annotations.schema import LESION_TYPES
 from processing.annotations.store import LesionRecord, RaterStore
 from processing.errors import FerretError
+from processing.spaces.grid import Grid
 
 ACTIONS = {"paint": "paint", "erase": "erase", "undo": "undo", "redo": "redo", "import": "import"}
 

@@ -31,11 +31,11 @@ import nibabel as nib
 import numpy as np
 
 from processing.annotations.database import Transaction, connect, now_iso, store_state
-from processing.annotations.grid import Grid
 from processing.annotations.integrity import DamagedStoreError, inspect_store, state_path
 from processing.annotations.labels import LabelEdit, LabelVolume
 from processing.errors import FerretError
 from processing.fileio import atomic_path, write_json
+from processing.spaces.grid import Grid
 
 _SEQ_TAG = "ferret-seq="
 

@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from processing.annotations.geometry import measure_lesions
-from processing.annotations.grid import Grid
 from processing.annotations.labels import LabelVolume
 from processing.annotations.lock import RaterLock
 from processing.annotations.session import AnnotationSession, lesion_row
-from processing.annotations.spaces import grid_of_image
 from processing.annotations.store import RaterStore
 from processing.errors import FerretError
+from processing.spaces.grid import Grid
+from processing.spaces.reference import grid_of_image
 from processing.study.model import ANNOTATIONS_DIRNAME
 
 _LABEL = re.compile(r"^[A-Za-z0-9]+$")

@@ -68,7 +68,7 @@ def participant_candidates(
 ) -> list[Candidate]:
     """Read a participant's maps (and cortex mask) and detect its candidates."""
     from processing.annotations.cortex import cortex_mask
-    from processing.annotations.grid import Grid
+    from processing.spaces.grid import Grid
 
     names = [c.name for c in settings.channels] + (
         [settings.confirm.name] if settings.confirm else []

@@ -56,9 +56,9 @@ from processing.registration.chain_results import (
 )
 from processing.registration.masks import brain_mask
 from processing.registration.pairing import register_pair_images
-from processing.registration.resample import Grid
 from processing.registration.rigid import RegistrationParams
 from processing.registration.volumes import registration_volume, representative_file, volume_key
+from processing.spaces.grid import Grid
 from processing.study.model import Participant, Visit
 
 __all__ = [

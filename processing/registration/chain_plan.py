@@ -21,9 +21,9 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.registration import store
-from processing.registration.resample import Grid
 from processing.registration.rigid import RegistrationParams
 from processing.registration.volumes import representative_file
+from processing.spaces.grid import Grid
 from processing.study.model import Participant, Visit
 
 #: Acquisitions read out in one scan with the anchor (no motion between them).

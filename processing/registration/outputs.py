@@ -15,13 +15,13 @@ import numpy as np
 from processing.fileio import load_nifti, save_nifti, write_provenance
 from processing.registration.chain import ChainResult
 from processing.registration.resample import (
-    Grid,
     resample_image,
     resample_mask_fraction,
     resample_mask_nearest,
 )
 from processing.registration.store import is_cached
 from processing.registration.volumes import representative_file
+from processing.spaces.grid import Grid
 from processing.study.model import Visit
 
 #: Derived map suffix -> the acquisitions (first present) on whose grid the maps package writes it.

@@ -29,7 +29,6 @@ import numpy as np
 
 from processing.fileio import file_checksum, write_provenance
 from processing.fileio.provenance import sidecar_path
-from processing.registration.spaces import write_itk_transform
 from processing.study.model import Visit
 
 ITK_DIRECTION = "the .txt file maps LPS points of the 'to' image to LPS points of the 'from' image (ITK resampling convention)"
@@ -62,6 +61,9 @@ def write_transform(
     **fields: Any,
 ) -> Path:
     """Write the ITK file and its sidecar (matrix, direction in words, provenance, QC)."""
+    # SimpleITK only when a transform is written: readers of the chain stay light
+    from processing.registration.spaces import write_itk_transform
+
     to_from_from = np.asarray(to_from_from, dtype=float)
     write_itk_transform(path, np.linalg.inv(to_from_from))
     try:

@@ -18,10 +18,11 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from processing.annotations.grid import Grid
 from processing.errors import FerretError
 from processing.registration import store
-from processing.study import Study, Visit, discover
+from processing.spaces.grid import Grid
+from processing.study.discovery import discover
+from processing.study.model import Study, Visit
 
 
 def grid_of_image(path: str | Path) -> Grid:
@@ -68,8 +69,7 @@ def reference_grid(
             Path(study_root) / participant,
             "name a reference image with --reference, or add the visit's images.",
         )
-    grid = header_grid(visits[0], reference_key(visits[0], ChainSettings()))
-    return Grid(tuple(grid.shape), np.asarray(grid.affine))
+    return header_grid(visits[0], reference_key(visits[0], ChainSettings()))
 
 
 def reference_from_native(
