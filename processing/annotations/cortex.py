@@ -51,7 +51,7 @@ def cortex_inputs(study_root: str | Path, participant: str) -> tuple[Path, Path]
 def cortex_mask(
     study_root: str | Path, participant: str, grid: Grid, edge_mm: float = EDGE_MM
 ) -> np.ndarray | None:
-    """The participant's cortical grey-matter mask on ``grid`` (the labels' grid), or None.
+    """Return the participant's cortical grey-matter mask on ``grid`` (the labels' grid), or None.
 
     Returns None when no R1 map (or brain mask) exists in the reference space.
     """
@@ -97,7 +97,7 @@ def cortex_from_r1(
 
 
 def _grown_from(region: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """The face-connected parts of ``region`` that contain a seed."""
+    """Return the face-connected parts of ``region`` that contain a seed."""
     parts, _ = ndimage.label(region)
     found = np.unique(parts[seeds])
     return np.isin(parts, found[found > 0])

@@ -17,7 +17,9 @@ The ``in_cortex`` / ``location`` columns use the participant's cortex mask
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -111,13 +113,13 @@ def export_rater(
 
 
 def _cortex(study_root: Path, participant: str, review: ReviewWorkspace, rater: str):
-    """The participant's cortex mask on the rater's label grid (None without an R1 map)."""
+    """Return the participant's cortex mask on the rater's label grid (None without an R1 map)."""
     grid = review.grid_of(rater, participant)
     return None if grid is None else cortex_mask(study_root, participant, grid)
 
 
-def _shown_ratings(row: dict, schemas: dict) -> dict:
-    """The row with only the ratings its type's form shows (stale hidden answers dropped)."""
+def _shown_ratings(row: Mapping[str, Any], schemas: dict) -> Mapping[str, Any]:
+    """Return the row with only the ratings its type's form shows (stale hidden answers dropped)."""
     schema = schemas.get(row["type"])
     return row if schema is None else {**row, "ratings": schema.visible_values(row["ratings"])}
 

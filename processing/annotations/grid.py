@@ -66,7 +66,7 @@ def resample_labels(
 def resample_image(
     data: np.ndarray, affine: np.ndarray, target: Grid, order: int = 1
 ) -> np.ndarray:
-    """An intensity image (voxel -> reference RAS ``affine``) sampled at every ``target`` voxel centre.
+    """Return an intensity image (voxel -> reference RAS ``affine``) sampled at every ``target`` voxel centre.
 
     Parameters
     ----------

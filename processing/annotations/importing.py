@@ -63,7 +63,9 @@ def import_mask(
         )
     with RaterWorkspace(study_root, rater) as workspace:
         existing = (workspace.folder / participant).exists()
-        grid = None if existing else reference.reference_grid(study_root, participant, reference_image)
+        grid = (
+            None if existing else reference.reference_grid(study_root, participant, reference_image)
+        )
         session = workspace.open_session(participant, grid, lesion_type=lesion_type, visit=visit)
         session.origin = f"import:{mask_path.name}"
         placed = _placed(data, affine, session.labels.grid, transform, mask_path)
@@ -72,7 +74,7 @@ def import_mask(
 
 
 def _read_mask(mask_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The mask as a 3D boolean array and its affine; an empty or 4D mask is an error."""
+    """Return the mask as a 3D boolean array and its affine; an empty or 4D mask is an error."""
     data, affine, _ = load_nifti(mask_path, dtype=None)
     data = np.squeeze(np.asarray(data))
     if data.ndim != 3:
@@ -94,7 +96,7 @@ def _read_mask(mask_path: Path) -> tuple[np.ndarray, np.ndarray]:
 def _placed(
     mask: np.ndarray, affine: np.ndarray, grid: Grid, transform: np.ndarray, mask_path: Path
 ) -> np.ndarray:
-    """The mask resampled into the reference grid; an error when nothing lands inside it."""
+    """Return the mask resampled into the reference grid; an error when nothing lands inside it."""
     placed = resample_labels(mask.astype(np.int32), Grid(mask.shape, affine), grid, transform)
     if not placed.any():
         raise FerretError(

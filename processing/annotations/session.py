@@ -129,7 +129,10 @@ class AnnotationSession:
         self.checkpointer.flush()
 
     def back_up(self) -> None:
-        """Take a backup now if anything changed since the newest (a failure is kept in ``backup_error``)."""
+        """Take a backup now if anything changed since the newest.
+
+        A failure is kept in ``backup_error``.
+        """
         try:
             make_backup(self.store.folder, self.store.participant)
             self.backup_error = None

@@ -19,9 +19,11 @@ EventSink = Callable[[tuple], None]
 class Channel(Protocol):
     """Worker-side link to the run: post events, read the cancel flag."""
 
-    def post(self, event: tuple) -> None: ...
+    def post(self, event: tuple) -> None:
+        """Send ``event`` to the run."""
 
-    def cancel_flag(self) -> Any: ...
+    def cancel_flag(self) -> Any:
+        """Return the run's cancel flag (an object with ``is_set()``)."""
 
 
 class LocalChannel:
@@ -32,9 +34,11 @@ class LocalChannel:
         self._flag = cancel_flag
 
     def post(self, event: tuple) -> None:
+        """Hand ``event`` to the callback at once."""
         self._sink(event)
 
     def cancel_flag(self):
+        """Return the cancel flag given at construction."""
         return self._flag
 
 
@@ -46,9 +50,11 @@ class QueueChannel:
         self._event = event
 
     def post(self, event: tuple) -> None:
+        """Put ``event`` on the queue the parent drains."""
         self._queue.put(event)
 
     def cancel_flag(self):
+        """Return the multiprocessing event shared with the parent."""
         return self._event
 
 

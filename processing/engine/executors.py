@@ -28,9 +28,11 @@ class ProgressFlag:
         self._progress = progress
 
     def is_set(self) -> bool:
+        """Return True once the run was cancelled."""
         return self._progress.cancelled
 
     def set(self) -> None:
+        """Cancel the run."""
         self._progress.cancel()
 
 
@@ -41,20 +43,24 @@ class SerialExecutor:
     description = "serial"
 
     def start(self, on_event: EventSink, progress: Progress) -> None:
+        """Route job events to ``on_event`` and the cancel flag to ``progress``."""
         self._channel = LocalChannel(on_event, ProgressFlag(progress))
 
     def submit(self, call: JobCall) -> cf.Future:
+        """Run the job now and return a future that is already done."""
         future: cf.Future = cf.Future()
         future.set_result(execute(call, self._channel))
         return future
 
     def wait(self, futures, timeout: float) -> set:
+        """Return the futures that are done (all of them: jobs ran on submit)."""
         return {f for f in futures if f.done()}
 
     def poll(self) -> None:
         """Nothing to do: events were delivered as they happened."""
 
     def cancel(self) -> None:
+        """Ask the running job to stop."""
         self._channel.cancel_flag().set()
 
     def close(self) -> None:
@@ -91,6 +97,7 @@ class ProcessExecutor:
         self._pool: cf.ProcessPoolExecutor | None = None
 
     def start(self, on_event: EventSink, progress: Progress) -> None:
+        """Start the worker pool with the event queue and the shared cancel flag."""
         self._on_event = on_event
         self._queue = self._context.Queue()
         self._cancel = self._context.Event()
@@ -105,6 +112,7 @@ class ProcessExecutor:
         )
 
     def submit(self, call: JobCall) -> cf.Future:
+        """Submit one job to the pool and return its future."""
         try:
             return self._pool.submit(execute, call)
         except cf.process.BrokenProcessPool:
@@ -114,16 +122,20 @@ class ProcessExecutor:
             return self._pool.submit(execute, call)
 
     def wait(self, futures, timeout: float) -> set:
+        """Return the futures done within ``timeout`` seconds (at least one if any finish)."""
         done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
         return done
 
     def poll(self) -> None:
+        """Deliver the progress events the workers have queued."""
         drain(self._queue, self._on_event)
 
     def cancel(self) -> None:
+        """Ask the running jobs to stop (set the shared cancel flag)."""
         self._cancel.set()
 
     def close(self) -> None:
+        """Shut the pool down and deliver the last events."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -132,7 +144,7 @@ class ProcessExecutor:
 
 
 def make_executor(jobs: int = 1, scheduler: str | None = None, dask_local: int | None = None):
-    """The executor for the command-line options ``--jobs``, ``--scheduler``, ``--dask-local``.
+    """Return the executor for the command-line options ``--jobs``, ``--scheduler``, ``--dask-local``.
 
     Raises
     ------
