@@ -150,7 +150,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.screen.adopt_docks()
 
     def _start_processing(self) -> None:
-        from app.processing import attach_processing
+        from app.jobs import attach_processing
 
         self.processing = attach_processing(self, self.study)
         self.processing.outputs_ready.connect(self.take_outputs)

@@ -38,7 +38,8 @@ from processing.registration.geometry import displacement_stats, mask_points, ri
 from processing.registration.masks import brain_mask  # noqa: E402
 from processing.registration.pairing import register_pair_images  # noqa: E402
 from processing.registration.qc import write_checkerboard_png  # noqa: E402
-from processing.registration.resample import Grid, resample_image  # noqa: E402
+from processing.registration.resample import resample_image  # noqa: E402
+from processing.spaces.grid import Grid  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data" / "real" / "open_ms_longitudinal"
 QC = Path("/tmp/ferret-qc")
@@ -161,7 +162,7 @@ def bench_pair(name, fixed, moving, truth, png=None, params=DEFAULT_PARAMS):
             fixed[0],
             resample_image(*moving, grid, result.fixed_from_moving),
             title=f"{name}: fixed (even tiles, red edges) / registered moving",
-            zooms=grid.zooms,
+            zooms=grid.spacing,
         )
     return result, points
 
@@ -305,7 +306,7 @@ def phantom_chain(visits, skip_chain, scale):
         QC / f"checkerboard_phantom_{scale}_visit1_visit{visits}.png",
         *ref_images,
         title=f"phantom UNIT1 {first.session} / {last.session} in the reference space",
-        zooms=chain.reference.zooms,
+        zooms=chain.reference.spacing,
     )
 
 

@@ -71,5 +71,5 @@ class Progress:
 
 
 def null_progress() -> Progress:
-    """A progress object nobody listens to (the default for library calls)."""
+    """Return a progress object nobody listens to (the default for library calls)."""
     return Progress()

@@ -24,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from processing.annotations import RaterWorkspace, load_schemas, spaces
+from processing.annotations import RaterWorkspace, load_schemas
 from processing.annotations.cortex import cortex_inputs, cortex_mask
 from processing.annotations.geometry import measure_lesions
 from processing.annotations.labels import LabelEdit
 from processing.annotations.relocation import relocate, unregistered_origin
-from processing.annotations.session import lesion_row
+from processing.annotations.rows import LesionRow, read_lesion_rows
 from processing.registration import store as registration_store
+from processing.spaces import reference as spaces
 from viewers.state.cursor import WorldCursor
 from viewers.state.events import EventEmitter
 from viewers.state.tools import LesionTableModel, RatingFormModel, ToolBox
@@ -148,18 +149,13 @@ class RaterSession:
         self.table.refresh()
         return True
 
-    def lesion_rows(self) -> list[dict]:
+    def lesion_rows(self) -> list[LesionRow]:
         """Every live lesion: metadata, measurements (cached until the labels change), ratings."""
         if self._geometry is None:
             cortex = self.cortex
             with self.labels.lock:
                 self._geometry = measure_lesions(self.labels.data, self.labels.grid, cortex)
-        ratings = self.annotation.store.ratings()
-        return [
-            lesion_row(record, self._geometry[record.lesion_id], ratings.get(record.lesion_id, {}))
-            for record in self.annotation.store.lesions()
-            if record.lesion_id in self._geometry
-        ]
+        return read_lesion_rows(self.annotation.store, self._geometry)
 
     def describe_at(self, world) -> str | None:
         """``"A-CMI 2 (yours)"``: the rater's lesion at a world point (reference mm), or None."""

@@ -34,7 +34,10 @@ INFO_NAME = "backup.json"
 
 @dataclass(frozen=True)
 class Backup:
-    """One backup folder and what it holds (``info``: audit_seq, lesions, ratings, time of last change)."""
+    """One backup folder and what it holds.
+
+    ``info``: audit_seq, lesions, ratings, time of last change.
+    """
 
     folder: Path
     info: dict
@@ -45,11 +48,11 @@ class Backup:
         return str(self.info.get("taken", self.folder.name))
 
     def database(self, participant: str) -> Path:
-        """The database copy."""
+        """Return the database copy."""
         return self.folder / f"{participant}_annotations.sqlite"
 
     def labels(self, participant: str) -> Path:
-        """The label checkpoint copy (may be absent: nothing painted yet)."""
+        """Return the label checkpoint copy (may be absent: nothing painted yet)."""
         return self.folder / f"{participant}_space-ref_desc-lesions_dseg.nii.gz"
 
 
@@ -66,7 +69,10 @@ def backups_of(folder: Path) -> list[Backup]:
 
 
 def make_backup(folder: Path, participant: str) -> Backup | None:
-    """Back up a healthy store (from any thread); None when the newest backup already holds its state."""
+    """Back up a healthy store (from any thread).
+
+    None when the newest backup already holds its state.
+    """
     folder = Path(folder)
     source = sqlite3.connect(
         f"file:{folder / f'{participant}_annotations.sqlite'}?mode=ro", uri=True, timeout=10
@@ -91,9 +97,7 @@ def _backup_from(source: sqlite3.Connection, folder: Path, participant: str) -> 
         if labels.exists():
             shutil.copy2(labels, partial / labels.name)
         _copy_database(source, partial / f"{participant}_annotations.sqlite")
-        write_json(
-            partial / INFO_NAME, {**state, "taken": _dt.datetime.now(_dt.UTC).isoformat()}
-        )
+        write_json(partial / INFO_NAME, {**state, "taken": _dt.datetime.now(_dt.UTC).isoformat()})
         partial.rename(final)
     finally:
         shutil.rmtree(partial, ignore_errors=True)

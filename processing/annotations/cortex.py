@@ -26,9 +26,10 @@ import numpy as np
 from scipy import ndimage
 from skimage.filters import threshold_multiotsu
 
-from processing.annotations import spaces
-from processing.annotations.grid import Grid, resample_image
+from processing.annotations.grid import resample_image
 from processing.fileio import load_nifti
+from processing.spaces import reference
+from processing.spaces.grid import Grid
 from processing.study.model import DERIVATIVES_DIRNAME
 
 EDGE_MM = 2.0
@@ -38,7 +39,7 @@ BRAIN_NAME = "space-ref_desc-brain_mask.nii.gz"
 
 def cortex_inputs(study_root: str | Path, participant: str) -> tuple[Path, Path] | None:
     """``(R1 map, brain mask)`` in the reference space of the first visit having both, or None."""
-    for visit in spaces.visits_of(study_root, participant):
+    for visit in reference.visits_of(study_root, participant):
         folder = Path(study_root) / "derivatives" / DERIVATIVES_DIRNAME / participant / visit
         r1 = folder / "anat" / f"{participant}_{visit}_{R1_NAME}"
         brain = folder / "dwi" / f"{participant}_{visit}_{BRAIN_NAME}"
@@ -50,7 +51,7 @@ def cortex_inputs(study_root: str | Path, participant: str) -> tuple[Path, Path]
 def cortex_mask(
     study_root: str | Path, participant: str, grid: Grid, edge_mm: float = EDGE_MM
 ) -> np.ndarray | None:
-    """The participant's cortical grey-matter mask on ``grid`` (the labels' grid), or None.
+    """Return the participant's cortical grey-matter mask on ``grid`` (the labels' grid), or None.
 
     Returns None when no R1 map (or brain mask) exists in the reference space.
     """
@@ -96,7 +97,7 @@ def cortex_from_r1(
 
 
 def _grown_from(region: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """The face-connected parts of ``region`` that contain a seed."""
+    """Return the face-connected parts of ``region`` that contain a seed."""
     parts, _ = ndimage.label(region)
     found = np.unique(parts[seeds])
     return np.isin(parts, found[found > 0])

@@ -56,7 +56,7 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 
 
 def now_iso() -> str:
-    """The current UTC time, ISO 8601 with milliseconds."""
+    """Return the current UTC time, ISO 8601 with milliseconds."""
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
 
 
@@ -140,7 +140,7 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 
 
 def _read_only_mount(folder: Path) -> bool:
-    """True when ``folder`` lies on a file system mounted read-only."""
+    """Return True when ``folder`` lies on a file system mounted read-only."""
     try:
         return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
     except OSError:

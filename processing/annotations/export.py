@@ -10,18 +10,19 @@ Output folder layout (``--out DIR``)::
 A rating whose field the lesion's form hides (e.g. an exclusion reason left
 from before ``excluded`` went back to "no") is not exported. Every mask gets a provenance sidecar. Masks go to each visit's native DWI grid
 through ``native_from_reference`` = inverse of ``reference_from_native``
-(:mod:`processing.annotations.spaces`), by nearest neighbour so IDs survive.
+(:mod:`processing.spaces.reference`), by nearest neighbour so IDs survive.
 The ``in_cortex`` / ``location`` columns use the participant's cortex mask
 (:mod:`processing.annotations.cortex`; "unknown" without an R1 map).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from processing.annotations import spaces
 from processing.annotations.cortex import cortex_mask
 from processing.annotations.grid import resample_labels
 from processing.annotations.schema import load_schemas
@@ -40,6 +41,7 @@ from processing.annotations.workspace import ReviewWorkspace, rater_folder
 from processing.errors import FerretError
 from processing.fileio import save_nifti, write_provenance
 from processing.progress import Progress, null_progress
+from processing.spaces import reference
 from processing.study import Study, discover
 from processing.study.outputs import check_output_location
 
@@ -111,26 +113,26 @@ def export_rater(
 
 
 def _cortex(study_root: Path, participant: str, review: ReviewWorkspace, rater: str):
-    """The participant's cortex mask on the rater's label grid (None without an R1 map)."""
+    """Return the participant's cortex mask on the rater's label grid (None without an R1 map)."""
     grid = review.grid_of(rater, participant)
     return None if grid is None else cortex_mask(study_root, participant, grid)
 
 
-def _shown_ratings(row: dict, schemas: dict) -> dict:
-    """The row with only the ratings its type's form shows (stale hidden answers dropped)."""
+def _shown_ratings(row: Mapping[str, Any], schemas: dict) -> Mapping[str, Any]:
+    """Return the row with only the ratings its type's form shows (stale hidden answers dropped)."""
     schema = schemas.get(row["type"])
     return row if schema is None else {**row, "ratings": schema.visible_values(row["ratings"])}
 
 
 def _export_native(study: Study, participant: str, labels, out: Path, source: Path) -> list[Path]:
     study_root, paths = study.root, []
-    for visit in spaces.visits_of(study_root, participant):
-        dwi = spaces.native_dwi_image(study_root, participant, visit)
+    for visit in reference.visits_of(study_root, participant):
+        dwi = reference.native_dwi_image(study_root, participant, visit)
         if dwi is None:
             continue
-        native_grid = spaces.grid_of_image(dwi)
+        native_grid = reference.grid_of_image(dwi)
         native_from_reference = np.linalg.inv(
-            spaces.reference_from_native(study_root, participant, visit, study=study)
+            reference.reference_from_native(study_root, participant, visit, study=study)
         )
         data = resample_labels(labels.data, labels.grid, native_grid, native_from_reference)
         target = (

@@ -20,7 +20,7 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 from scipy.spatial.distance import pdist
 
-from processing.annotations.grid import Grid
+from processing.spaces.grid import Grid
 
 CMI_TYPES = ("A-CMI", "C-CMI")
 CMI_DIAMETER_LIMIT_MM = 5.0
@@ -88,7 +88,10 @@ def measure_voxels(
 
 
 def largest_diameter(points: np.ndarray, volume_mm3: float) -> float:
-    """Largest diameter (mm): max(voxel-centre Feret diameter of ``points`` (n, 3), cube root of the volume)."""
+    """Largest diameter (mm).
+
+    Max(voxel-centre Feret diameter of ``points`` (n, 3), cube root of the volume).
+    """
     cube_edge = float(volume_mm3) ** (1.0 / 3.0)
     if len(points) == 1:
         return cube_edge
@@ -97,7 +100,7 @@ def largest_diameter(points: np.ndarray, volume_mm3: float) -> float:
 
 
 def diameter_warning(lesion_type: str, diameter_mm: float) -> str | None:
-    """The warning for a microinfarct above 5 mm, else None."""
+    """Return the warning for a microinfarct above 5 mm, else None."""
     if lesion_type in CMI_TYPES and diameter_mm > CMI_DIAMETER_LIMIT_MM:
         return (
             f"{lesion_type} measures {diameter_mm:.1f} mm: microinfarcts are smaller than "

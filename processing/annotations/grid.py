@@ -1,76 +1,25 @@
-"""Grids (shape + RAS affine) and nearest-neighbour resampling of label volumes.
+"""Nearest-neighbour resampling of label volumes (and display resampling of images).
 
-A grid is where a label volume lives: ``Grid(shape, affine)``, with
-``affine @ [i, j, k, 1]`` the RAS millimetre centre of voxel ``[i, j, k]``.
-Masks travel between grids by nearest neighbour so that label values (lesion
-IDs) are never blended.
+A label volume lives on a :class:`~processing.spaces.grid.Grid` (shape + RAS
+affine, ``affine @ [i, j, k, 1]`` the centre of voxel ``[i, j, k]``). Masks
+travel between grids by nearest neighbour so that label values (lesion IDs)
+are never blended.
 
 Registration plug-in point
 --------------------------
 :func:`resample_labels` takes ``target_from_source``, a 4x4 RAS transform from
 the source image's world to the target's world (identity when both share the
 scanner world). The registration chain (``processing.registration``) provides
-``reference_from_native`` per visit; :mod:`processing.annotations.spaces` is the
+``reference_from_native`` per visit; :mod:`processing.spaces.reference` is the
 one place that asks for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy import ndimage
 
-
-@dataclass(frozen=True, eq=False)
-class Grid:
-    """A voxel grid: ``shape`` (3 ints) and the 4x4 voxel-to-RAS ``affine``."""
-
-    shape: tuple[int, int, int]
-    affine: np.ndarray
-
-    def __post_init__(self):
-        object.__setattr__(self, "shape", tuple(int(n) for n in self.shape[:3]))
-        object.__setattr__(self, "affine", np.asarray(self.affine, dtype=float).copy())
-
-    @property
-    def spacing(self) -> np.ndarray:
-        """Voxel size along each array axis, in mm."""
-        return np.linalg.norm(self.affine[:3, :3], axis=0)
-
-    @property
-    def voxel_volume(self) -> float:
-        """Volume of one voxel in mm^3."""
-        return float(abs(np.linalg.det(self.affine[:3, :3])))
-
-    def world_to_voxel(self, points: np.ndarray) -> np.ndarray:
-        """Continuous voxel coordinates of RAS points ``(..., 3)``."""
-        inverse = np.linalg.inv(self.affine)
-        points = np.asarray(points, dtype=float)
-        return points @ inverse[:3, :3].T + inverse[:3, 3]
-
-    def voxel_to_world(self, indices: np.ndarray) -> np.ndarray:
-        """RAS centres of voxel coordinates ``(..., 3)``."""
-        indices = np.asarray(indices, dtype=float)
-        return indices @ self.affine[:3, :3].T + self.affine[:3, 3]
-
-    def same_as(self, other: Grid, atol: float = 1e-4) -> bool:
-        """True when both grids have the same shape and (nearly) the same affine."""
-        return self.shape == other.shape and np.allclose(self.affine, other.affine, atol=atol)
-
-    def clip_box(self, lower: np.ndarray, upper: np.ndarray) -> tuple[slice, ...] | None:
-        """Slices of the integer box ``[lower, upper]`` (inclusive) inside the grid, or None."""
-        lo = np.maximum(np.floor(lower).astype(int), 0)
-        hi = np.minimum(np.ceil(upper).astype(int) + 1, self.shape)
-        if np.any(hi <= lo):
-            return None
-        return tuple(slice(int(a), int(b)) for a, b in zip(lo, hi))
-
-    def box_centres(self, box: tuple[slice, ...]) -> np.ndarray:
-        """RAS centres ``(ni, nj, nk, 3)`` of every voxel of ``box``."""
-        axes = [np.arange(s.start, s.stop, dtype=float) for s in box]
-        ijk = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
-        return self.voxel_to_world(ijk)
+from processing.spaces.grid import Grid
 
 
 def resample_labels(
@@ -117,7 +66,7 @@ def resample_labels(
 def resample_image(
     data: np.ndarray, affine: np.ndarray, target: Grid, order: int = 1
 ) -> np.ndarray:
-    """An intensity image (voxel -> reference RAS ``affine``) sampled at every ``target`` voxel centre.
+    """Return an intensity image (voxel -> reference RAS ``affine``) sampled at every ``target`` voxel centre.
 
     Parameters
     ----------

@@ -2,7 +2,7 @@
 
 The mask may be on any grid the registrations can place: it is resampled by
 nearest neighbour into the participant's reference grid through
-``reference_from_native`` of its visit (:mod:`processing.annotations.spaces`:
+``reference_from_native`` of its visit (:mod:`processing.spaces.reference`:
 the registration chain's transform of the acquisition whose grid the mask
 shares, or of the one named, else of the visit's DWI), and each connected component becomes a new
 lesion of the given type with a fresh, stable ID. Voxels already labelled by
@@ -15,13 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from processing.annotations import spaces
 from processing.annotations.editing import components_as_lesions
-from processing.annotations.grid import Grid, resample_labels
+from processing.annotations.grid import resample_labels
 from processing.annotations.schema import LESION_TYPES
 from processing.annotations.workspace import RaterWorkspace, rater_folder
 from processing.errors import FerretError
 from processing.fileio import load_nifti
+from processing.spaces import reference
+from processing.spaces.grid import Grid
 
 
 def import_mask(
@@ -47,7 +48,7 @@ def import_mask(
     study_root, mask_path = Path(study_root), Path(mask_path)
     _check_target(study_root, participant, visit, lesion_type)
     data, affine = _read_mask(mask_path)
-    transform = spaces.reference_from_native(
+    transform = reference.reference_from_native(
         study_root, participant, visit, grid=Grid(data.shape, affine), acquisition=acquisition
     )
     if not (
@@ -56,13 +57,15 @@ def import_mask(
         _placed(
             data,
             affine,
-            spaces.reference_grid(study_root, participant, reference_image),
+            reference.reference_grid(study_root, participant, reference_image),
             transform,
             mask_path,
         )
     with RaterWorkspace(study_root, rater) as workspace:
         existing = (workspace.folder / participant).exists()
-        grid = None if existing else spaces.reference_grid(study_root, participant, reference_image)
+        grid = (
+            None if existing else reference.reference_grid(study_root, participant, reference_image)
+        )
         session = workspace.open_session(participant, grid, lesion_type=lesion_type, visit=visit)
         session.origin = f"import:{mask_path.name}"
         placed = _placed(data, affine, session.labels.grid, transform, mask_path)
@@ -71,7 +74,7 @@ def import_mask(
 
 
 def _read_mask(mask_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The mask as a 3D boolean array and its affine; an empty or 4D mask is an error."""
+    """Return the mask as a 3D boolean array and its affine; an empty or 4D mask is an error."""
     data, affine, _ = load_nifti(mask_path, dtype=None)
     data = np.squeeze(np.asarray(data))
     if data.ndim != 3:
@@ -93,7 +96,7 @@ def _read_mask(mask_path: Path) -> tuple[np.ndarray, np.ndarray]:
 def _placed(
     mask: np.ndarray, affine: np.ndarray, grid: Grid, transform: np.ndarray, mask_path: Path
 ) -> np.ndarray:
-    """The mask resampled into the reference grid; an error when nothing lands inside it."""
+    """Return the mask resampled into the reference grid; an error when nothing lands inside it."""
     placed = resample_labels(mask.astype(np.int32), Grid(mask.shape, affine), grid, transform)
     if not placed.any():
         raise FerretError(

@@ -69,12 +69,12 @@ class DamagedStoreError(FerretError):
 
 
 def state_path(folder: Path, participant: str) -> Path:
-    """The state file written after every commit."""
+    """Return the state file written after every commit."""
     return Path(folder) / f"{participant}{STATE_SUFFIX}"
 
 
 def read_state(folder: Path, participant: str) -> dict | None:
-    """The last committed state (``audit_seq``, ``strokes_seq``, counts, time), or None."""
+    """Return the last committed state (``audit_seq``, ``strokes_seq``, counts, time), or None."""
     try:
         state = json.loads(state_path(folder, participant).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -103,7 +103,7 @@ def inspect_store(folder: Path, participant: str) -> list[Finding]:
 
 
 def file_problem(db_path: Path) -> str | None:
-    """What is wrong with the database file as a file (empty, not SQLite, truncated), or None."""
+    """Return what is wrong with the database file as a file (empty, not SQLite, truncated), or None."""
     if not db_path.is_file():
         return f"{db_path.name} is not a file (a folder or a special file is in its place)"
     size = db_path.stat().st_size
@@ -166,7 +166,7 @@ def content_problems(db_path: Path, labels_path: Path, state: dict | None) -> li
 
 
 def _first_finding(check: list[str]) -> str:
-    """The first line of ``quick_check`` output that says something (on one line)."""
+    """Return the first line of ``quick_check`` output that says something (on one line)."""
     lines = [line.strip() for text in check for line in str(text).splitlines()]
     useful = [line for line in lines if line and not line.startswith("***")]
     return (useful or lines or ["unknown"])[0][:200]
@@ -211,7 +211,10 @@ def _checkpoint_problems(
 
 
 class _read_only:
-    """A read-only SQLite connection that never creates or changes a file (``immutable`` when alone)."""
+    """A read-only SQLite connection that never creates or changes a file.
+
+    ``immutable`` when alone.
+    """
 
     def __init__(self, path: Path):
         self.path = path
@@ -227,6 +230,6 @@ class _read_only:
 
 
 def _study_of(folder: Path) -> Path:
-    """The study root of ``<study>/derivatives/ferret-annotations/rater-X/sub-XX``."""
+    """Return the study root of ``<study>/derivatives/ferret-annotations/rater-X/sub-XX``."""
     parents = list(folder.parents)
     return parents[3] if len(parents) > 3 else folder

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from processing.annotations.grid import Grid
+from processing.spaces.grid import Grid
 
 Box = tuple[slice, slice, slice]
 
@@ -55,7 +55,7 @@ class LabelEdit:
     def changed_voxels(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices (into ``shape``) and new values of the voxels that changed."""
         local = np.nonzero(self.old != self.new)
-        full = tuple(idx + s.start for idx, s in zip(local, self.box))
+        full = tuple(idx + s.start for idx, s in zip(local, self.box, strict=True))
         return np.ravel_multi_index(full, shape).astype(np.int64), self.new[local].astype(np.int32)
 
 
@@ -172,7 +172,7 @@ class LabelVolume:
         ijk = np.unravel_index(flat_indices, self.grid.shape)
         box = tuple(slice(int(a.min()), int(a.max()) + 1) for a in ijk)
         block = self.data[box].copy()
-        block[tuple(a - s.start for a, s in zip(ijk, box))] = values
+        block[tuple(a - s.start for a, s in zip(ijk, box, strict=True))] = values
         return self.write(box, block, source)
 
     def _notify(self, edit: LabelEdit) -> None:
@@ -188,19 +188,24 @@ def _combine(
         return None
     starts = np.min([[s.start for s in box] for box, _ in pieces], axis=0)
     stops = np.max([[s.stop for s in box] for box, _ in pieces], axis=0)
-    union = tuple(slice(int(a), int(b)) for a, b in zip(starts, stops))
+    union = tuple(slice(int(a), int(b)) for a, b in zip(starts, stops, strict=True))
     new = data[union].copy()
     old = new.copy()
     for box, values in reversed(pieces):
-        old[tuple(slice(s.start - a, s.stop - a) for s, a in zip(box, starts))] = values
+        old[tuple(slice(s.start - a, s.stop - a) for s, a in zip(box, starts, strict=True))] = (
+            values
+        )
     if np.array_equal(old, new):
         return None
     return _cropped(union, old, new, source)
 
 
 def _cropped(box: Box, old: np.ndarray, new: np.ndarray, source: str) -> LabelEdit:
-    """The edit restricted to the bounding box of the voxels that changed."""
+    """Return the edit restricted to the bounding box of the voxels that changed."""
     changed = np.nonzero(old != new)
     local = tuple(slice(int(c.min()), int(c.max()) + 1) for c in changed)
-    tight = tuple(slice(s.start + l.start, s.start + l.stop) for s, l in zip(box, local))
+    tight = tuple(
+        slice(s.start + inner.start, s.start + inner.stop)
+        for s, inner in zip(box, local, strict=True)
+    )
     return LabelEdit(box=tight, old=old[local].copy(), new=new[local].copy(), source=source)

@@ -39,10 +39,12 @@ class StoreFiles:
 
     @property
     def database(self) -> Path:
+        """The backup's copy of the database."""
         return self.folder / f"{self.participant}_annotations.sqlite"
 
     @property
     def labels(self) -> Path:
+        """The backup's copy of the label checkpoint (may be absent: nothing painted yet)."""
         return self.folder / f"{self.participant}_space-ref_desc-lesions_dseg.nii.gz"
 
     def all(self) -> list[Path]:
@@ -58,7 +60,10 @@ class StoreFiles:
 
 
 def last_known_state(files: StoreFiles) -> dict | None:
-    """What the store last held: the state file, else whatever the damaged database still shows."""
+    """Return what the store last held.
+
+    The state file, else whatever the damaged database still shows.
+    """
     state = read_state(files.folder, files.participant)
     if state is not None or not files.database.exists() or file_problem(files.database):
         return state
@@ -92,7 +97,10 @@ def loss_of(files: StoreFiles, backup: Backup) -> str:
 
 
 def restore_backup(files: StoreFiles, backup: Backup | None = None) -> Path:
-    """Put ``backup`` (default: the newest) in place of the store; return the folder holding the old files."""
+    """Put ``backup`` (default: the newest) in place of the store.
+
+    Return the folder holding the old files.
+    """
     choices = backups_of(files.folder)
     backup = backup or (choices[0] if choices else None)
     if backup is None:
@@ -111,7 +119,10 @@ def restore_backup(files: StoreFiles, backup: Backup | None = None) -> Path:
 
 
 def rebuild_labels_from_journal(files: StoreFiles) -> Path:
-    """Move the label volume aside so that opening replays the whole journal; the database must be healthy."""
+    """Move the label volume aside so that opening replays the whole journal.
+
+    The database must be healthy.
+    """
     if not files.database.exists() or file_problem(files.database):
         raise FerretError(
             "the database is damaged too, so its journal cannot rebuild the labels.",

@@ -39,12 +39,15 @@ RELOCATE_SOURCE = "relocate"
 
 
 def unregistered_origin(acquisition: str | None) -> str:
-    """The origin of a lesion painted on a view of ``acquisition`` without a transform (None: registered)."""
+    """Return the origin of a lesion painted on a view of ``acquisition`` without a transform.
+
+    None: registered.
+    """
     return PAINTED if acquisition is None else UNREGISTERED_PREFIX + acquisition
 
 
 def unregistered_acquisition(origin: str | None) -> str | None:
-    """The acquisition a lesion was painted on before its registration, or None."""
+    """Return the acquisition a lesion was painted on before its registration, or None."""
     if origin and origin.startswith(UNREGISTERED_PREFIX):
         return origin[len(UNREGISTERED_PREFIX) :] or None
     if origin and origin.startswith(RELOCATING_PREFIX):
@@ -59,7 +62,10 @@ def _centre(labels: LabelVolume, lesion_id: int) -> np.ndarray | None:
 
 
 def _moved_already(origin: str, centre: np.ndarray | None) -> bool:
-    """True when a move recorded as started has reached the labels (the centre is no longer the old one)."""
+    """Return True when a move recorded as started has reached the labels.
+
+    That is, the lesion's centre is no longer the old one.
+    """
     if centre is None:
         return True
     before = np.array([float(c) for c in origin.rsplit(":", 1)[1].split(",")])
@@ -67,7 +73,9 @@ def _moved_already(origin: str, centre: np.ndarray | None) -> bool:
 
 
 def moved_block(labels: LabelVolume, lesion_id: int, matrix: np.ndarray):
-    """``(box, block)``: the labels of a box with lesion ``lesion_id`` moved by world transform ``matrix``.
+    """``(box, block)``.
+
+    The labels of a box with lesion ``lesion_id`` moved by world transform ``matrix``.
 
     Nearest neighbour by inverse mapping (no holes under rotation); voxels of
     other lesions are never overwritten. None when the lesion has no voxels.
@@ -88,7 +96,7 @@ def _moved_block(labels: LabelVolume, lesion_id: int, matrix: np.ndarray):
     moved = box_corners @ voxel_move[:3, :3].T + voxel_move[:3, 3]
     start = np.maximum(np.minimum(low, np.floor(moved.min(0))).astype(int) - 1, 0)
     stop = np.minimum(np.maximum(high, np.ceil(moved.max(0))).astype(int) + 2, grid.shape)
-    box = tuple(slice(int(a), int(b)) for a, b in zip(start, stop))
+    box = tuple(slice(int(a), int(b)) for a, b in zip(start, stop, strict=True))
     block = labels.data[box].copy()
     target = np.indices(block.shape).reshape(3, -1).T + start
     back = np.linalg.inv(voxel_move)

@@ -53,14 +53,14 @@ class FieldSpec:
     when: dict = field(default_factory=dict)
 
     def option_for_key(self, key: str) -> Option | None:
-        """The option chosen by pressing ``key`` (case-insensitive), or None."""
+        """Return the option chosen by pressing ``key`` (case-insensitive), or None."""
         for option in self.options:
             if option.key.lower() == key.lower():
                 return option
         return None
 
     def is_shown(self, values: dict) -> bool:
-        """True when every ``when`` condition holds in ``values``."""
+        """Return True when every ``when`` condition holds in ``values``."""
         return all(values.get(name) == wanted for name, wanted in self.when.items())
 
 
@@ -75,7 +75,7 @@ class RatingSchema:
     path: Path | None = None
 
     def field(self, field_id: str) -> FieldSpec:
-        """The field called ``field_id`` (KeyError if absent)."""
+        """Return the field called ``field_id`` (KeyError if absent)."""
         for spec in self.fields:
             if spec.id == field_id:
                 return spec
@@ -87,7 +87,7 @@ class RatingSchema:
         return [spec.id for spec in self.fields]
 
     def visible_values(self, values: dict) -> dict:
-        """The values of this form's fields that are shown, dropping hidden (stale) answers.
+        """Return the values of this form's fields that are shown, dropping hidden (stale) answers.
 
         A field is shown when its ``when`` conditions hold among the values
         kept, so hiding cascades: clearing ``excluded`` hides
@@ -175,7 +175,7 @@ def _parse_schema(raw: object, path: Path) -> RatingSchema:
 
 
 def _parse_version(version: object, fail) -> int:
-    """The schema version: a whole number >= 1 (not text, not a fraction, not true/false)."""
+    """Return the schema version: a whole number >= 1 (not text, not a fraction, not true/false)."""
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise fail(f"version must be a whole number of 1 or more, not {version!r}.")
     return version

@@ -18,15 +18,12 @@ import numpy as np
 
 from processing.annotations.backup import INTERVAL_S, BackupTimer, make_backup
 from processing.annotations.checkpoint import Checkpointer
-from processing.annotations.geometry import diameter_warning, measure_lesions
-from processing.annotations.grid import Grid
 from processing.annotations.labels import LabelEdit, LabelVolume
-from processing.annotations.relocation import unregistered_acquisition
+from processing.annotations.rows import LesionRow, measure_labels, read_lesion_rows
 from processing.annotations.schema import LESION_TYPES
-from processing.annotations.store import LesionRecord, RaterStore
+from processing.annotations.store import RaterStore
 from processing.errors import FerretError
-
-ACTIONS = {"paint": "paint", "erase": "erase", "undo": "undo", "redo": "redo", "import": "import"}
+from processing.spaces.grid import Grid
 
 
 class AnnotationSession:
@@ -75,7 +72,7 @@ class AnnotationSession:
 
     # -- editing ---------------------------------------------------------------
     def _on_edit(self, edit: LabelEdit) -> None:
-        self.store.journal_edit(edit, self.labels.grid.shape, ACTIONS.get(edit.source, edit.source))
+        self.store.journal_edit(edit, self.labels.grid.shape, edit.source)
         self._adopt_orphans(set(np.unique(edit.new).tolist()) - {0})
         self.last_saved = time.monotonic()
         self.checkpointer.request()
@@ -122,18 +119,9 @@ class AnnotationSession:
                 self.store.update_lesion(lesion_id, deleted=1)
 
     # -- reading -----------------------------------------------------------------
-    def lesions(self, cortex=None) -> list[dict]:
-        """Every live lesion as a dict: metadata, geometry, ratings and warnings."""
-        with self.labels.lock:
-            geometry = measure_lesions(self.labels.data, self.labels.grid, cortex)
-        ratings = self.store.ratings()
-        rows = []
-        for record in self.store.lesions():
-            shape = geometry.get(record.lesion_id)
-            if shape is None:
-                continue
-            rows.append(lesion_row(record, shape, ratings.get(record.lesion_id, {})))
-        return rows
+    def lesions(self, cortex=None) -> list[LesionRow]:
+        """Return every live lesion's row: metadata, geometry, ratings and warning."""
+        return read_lesion_rows(self.store, measure_labels(self.labels, cortex))
 
     # -- lifetime ------------------------------------------------------------------
     def flush(self) -> None:
@@ -141,7 +129,10 @@ class AnnotationSession:
         self.checkpointer.flush()
 
     def back_up(self) -> None:
-        """Take a backup now if anything changed since the newest (a failure is kept in ``backup_error``)."""
+        """Take a backup now if anything changed since the newest.
+
+        A failure is kept in ``backup_error``.
+        """
         try:
             make_backup(self.store.folder, self.store.participant)
             self.backup_error = None
@@ -155,35 +146,3 @@ class AnnotationSession:
         self.checkpointer.stop()
         self.back_up()
         self.store.close()
-
-
-def lesion_row(record: LesionRecord, shape, ratings: dict) -> dict:
-    """One lesion's table row: metadata, measurements, ratings, warning."""
-    return {
-        "lesion_id": record.lesion_id,
-        "type": record.type,
-        "visit": record.visit,
-        "onset_visit": record.onset_visit,
-        "origin": record.origin,
-        "centre": shape.centre,
-        "voxels": shape.voxels,
-        "volume_mm3": shape.volume_mm3,
-        "diameter_mm": shape.diameter_mm,
-        "in_cortex": shape.in_cortex,
-        "ratings": dict(ratings),
-        "created": record.created,
-        "modified": record.modified,
-        "warning": lesion_warning(record, shape),
-    }
-
-
-def lesion_warning(record: LesionRecord, shape) -> str | None:
-    """What the rater should know about a lesion: its size, or that it waits for a registration."""
-    notes = [diameter_warning(record.type, shape.diameter_mm)]
-    acquisition = unregistered_acquisition(record.origin)
-    if acquisition is not None:
-        notes.append(
-            f"painted on {record.visit} {acquisition} before its registration: the mask moves "
-            "with that image when the registration arrives."
-        )
-    return "\n".join(note for note in notes if note) or None

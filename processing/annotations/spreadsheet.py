@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -53,7 +55,7 @@ COLUMN_DEFINITIONS = {
 
 
 def definition_sheet() -> tuple[list[str], list[dict]]:
-    """The ``columns`` sheet: ``(columns, records)`` of :data:`COLUMN_DEFINITIONS`."""
+    """Return the ``columns`` sheet: ``(columns, records)`` of :data:`COLUMN_DEFINITIONS`."""
     return ["column", "definition"], [
         {"column": c, "definition": d} for c, d in COLUMN_DEFINITIONS.items()
     ]
@@ -68,7 +70,7 @@ def rating_columns(schemas: dict[str, RatingSchema]) -> list[str]:
     return list(seen)
 
 
-def location_of(row: dict) -> str:
+def location_of(row: Mapping[str, Any]) -> str:
     """Where a lesion lies, in words (see the module docstring)."""
     ratings = row.get("ratings", {})
     region = ratings.get("mars_region")
@@ -80,7 +82,7 @@ def location_of(row: dict) -> str:
     return {True: "cortical", False: "non-cortical"}.get(row.get("in_cortex"), "unknown")
 
 
-def lesion_record(participant: str, rater: str, row: dict, columns: list[str]) -> dict:
+def lesion_record(participant: str, rater: str, row: Mapping[str, Any], columns: list[str]) -> dict:
     """One spreadsheet row of a lesion dict from the session or review reader."""
     record = {
         "participant": participant,
@@ -106,7 +108,7 @@ def lesion_record(participant: str, rater: str, row: dict, columns: list[str]) -
 
 
 def summary_records(records: list[dict]) -> list[dict]:
-    """Counts per participant by type (location ``all``) and by type and location."""
+    """Return the counts per participant by type (location ``all``) and by type and location."""
     by_type = Counter((r["participant"], r["type"]) for r in records)
     by_location = Counter((r["participant"], r["type"], r["location"]) for r in records)
     rows = [

@@ -31,11 +31,11 @@ import nibabel as nib
 import numpy as np
 
 from processing.annotations.database import Transaction, connect, now_iso, store_state
-from processing.annotations.grid import Grid
 from processing.annotations.integrity import DamagedStoreError, inspect_store, state_path
 from processing.annotations.labels import LabelEdit, LabelVolume
 from processing.errors import FerretError
 from processing.fileio import atomic_path, write_json
+from processing.spaces.grid import Grid
 
 _SEQ_TAG = "ferret-seq="
 
@@ -111,7 +111,10 @@ class RaterStore:
 
     # -- labels ---------------------------------------------------------------
     def load_labels(self, grid: Grid | None) -> LabelVolume:
-        """The label volume: checkpoint plus newer journal entries (``grid`` used when new)."""
+        """Return the label volume.
+
+        Checkpoint plus newer journal entries (``grid`` used when new).
+        """
         checkpoint_seq, volume = 0, None
         if self.labels_path.exists():
             volume, checkpoint_seq = self._read_checkpoint(grid)
@@ -159,7 +162,7 @@ class RaterStore:
         return self.journal_seq
 
     def last_seq(self) -> int:
-        """The newest journal entry's sequence number (0 when empty)."""
+        """Return the newest journal entry's sequence number (0 when empty)."""
         return int(self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM strokes").fetchone()[0])
 
     def write_checkpoint(self, data: np.ndarray, grid: Grid, seq: int) -> Path:
@@ -264,7 +267,7 @@ class RaterStore:
         return rows
 
     def state(self) -> dict:
-        """The newest committed audit and journal sequence numbers, counts and time."""
+        """Return the newest committed audit and journal sequence numbers, counts and time."""
         return store_state(self.db)
 
     # -- internals ---------------------------------------------------------------

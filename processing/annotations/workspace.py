@@ -15,14 +15,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from processing.annotations.geometry import measure_lesions
-from processing.annotations.grid import Grid
 from processing.annotations.labels import LabelVolume
 from processing.annotations.lock import RaterLock
-from processing.annotations.session import AnnotationSession, lesion_row
-from processing.annotations.spaces import grid_of_image
+from processing.annotations.rows import LesionRow, measure_labels, read_lesion_rows
+from processing.annotations.session import AnnotationSession
 from processing.annotations.store import RaterStore
 from processing.errors import FerretError
+from processing.spaces.grid import Grid
+from processing.spaces.reference import grid_of_image
 from processing.study.model import ANNOTATIONS_DIRNAME
 
 _LABEL = re.compile(r"^[A-Za-z0-9]+$")
@@ -94,7 +94,7 @@ class RaterWorkspace:
 
 @contextlib.contextmanager
 def read_only_store(study_root: str | Path, rater: str, participant: str) -> Iterator[RaterStore]:
-    """A rater's store of one participant, opened read-only and closed afterwards.
+    """Yield a rater's store of one participant, opened read-only and closed afterwards.
 
     Raises
     ------
@@ -137,7 +137,7 @@ class ReviewWorkspace:
         return read_participants(self.study_root)
 
     def grid_of(self, rater: str, participant: str) -> Grid | None:
-        """The grid of a rater's saved labels of a participant (header only), or None."""
+        """Return the grid of a rater's saved labels of a participant (header only), or None."""
         path = (
             rater_folder(self.study_root, rater)
             / participant
@@ -147,15 +147,11 @@ class ReviewWorkspace:
             return None
         return grid_of_image(path)
 
-    def read(self, rater: str, participant: str, cortex=None) -> tuple[LabelVolume, list[dict]]:
-        """A rater's labels and lesion rows of one participant, read-only."""
+    def read(
+        self, rater: str, participant: str, cortex=None
+    ) -> tuple[LabelVolume, list[LesionRow]]:
+        """Return a rater's labels and lesion rows of one participant, read-only."""
         with read_only_store(self.study_root, rater, participant) as store:
             labels = store.load_labels(None)
-            geometry = measure_lesions(labels.data, labels.grid, cortex)
-            ratings = store.ratings()
-            rows = [
-                lesion_row(r, geometry[r.lesion_id], ratings.get(r.lesion_id, {}))
-                for r in store.lesions()
-                if r.lesion_id in geometry
-            ]
+            rows = read_lesion_rows(store, measure_labels(labels, cortex))
         return labels, rows

@@ -28,7 +28,7 @@ class Blob:
 
 
 def sigmas_mm(min_diameter_mm: float, max_diameter_mm: float) -> tuple[float, float]:
-    """The LoG sigma range (mm) for a diameter range."""
+    """Return the LoG sigma range (mm) for a diameter range."""
     return min_diameter_mm / (2 * SQRT3), max_diameter_mm / (2 * SQRT3)
 
 
@@ -69,4 +69,4 @@ def _bounding_box(mask: np.ndarray) -> tuple[slice, ...] | None:
     where = np.argwhere(mask)
     if not len(where):
         return None
-    return tuple(slice(int(a), int(b) + 1) for a, b in zip(where.min(0), where.max(0)))
+    return tuple(slice(int(a), int(b) + 1) for a, b in zip(where.min(0), where.max(0), strict=True))

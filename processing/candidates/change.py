@@ -23,7 +23,10 @@ MAD_TO_SD = 1.4826
 
 @dataclass(frozen=True)
 class Change:
-    """Baseline, noise level and signed z-map of one channel at every visit (arrays (visits, x, y, z))."""
+    """Baseline, noise level and signed z-map of one channel at every visit.
+
+    Each is an array of shape (visits, x, y, z).
+    """
 
     baseline: np.ndarray
     noise: np.ndarray

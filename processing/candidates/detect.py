@@ -68,7 +68,7 @@ def participant_candidates(
 ) -> list[Candidate]:
     """Read a participant's maps (and cortex mask) and detect its candidates."""
     from processing.annotations.cortex import cortex_mask
-    from processing.annotations.grid import Grid
+    from processing.spaces.grid import Grid
 
     names = [c.name for c in settings.channels] + (
         [settings.confirm.name] if settings.confirm else []
@@ -79,7 +79,10 @@ def participant_candidates(
 
 
 def _confirming(series: Series, settings: CandidateSettings):
-    """``(name, values, baseline)`` of the confirming map and the CSF mask per visit (None when unused)."""
+    """``(name, values, baseline)`` of the confirming map and the CSF mask per visit.
+
+    None when unused.
+    """
     if settings.confirm is None or settings.confirm.name not in series.maps:
         return None, None
     values = series.maps[settings.confirm.name]
@@ -120,8 +123,11 @@ def _candidate(
 
 
 def _one_per_focus(candidates: list[Candidate], spacing) -> list[Candidate]:
-    """Keep the best-scoring candidate of each focus: one visit, closer than two voxels or than half the
-    larger focus's diameter plus a voxel (the blob scales overlap on one lesion).
+    """Keep the best-scoring candidate of each focus.
+
+    Candidates of one visit closer than two voxels, or than half the larger
+    focus's diameter plus a voxel, are one focus (the blob scales overlap on
+    one lesion).
     """
     kept: list[Candidate] = []
     voxel = float(np.max(spacing))

@@ -18,15 +18,22 @@ from processing.candidates.change import Change
 
 
 def neighbourhood(shape, ijk, radius: int = 1) -> tuple[slice, ...]:
-    """The box of ``radius`` voxels around ``ijk``, clipped to ``shape``."""
-    return tuple(slice(max(0, c - radius), min(n, c + radius + 1)) for c, n in zip(ijk, shape))
+    """Return the box of ``radius`` voxels around ``ijk``, clipped to ``shape``."""
+    return tuple(
+        slice(max(0, c - radius), min(n, c + radius + 1)) for c, n in zip(ijk, shape, strict=True)
+    )
 
 
 def sphere(shape, ijk, radius_mm: float, spacing) -> tuple[np.ndarray, ...]:
-    """Indices of the voxels whose centres lie within ``radius_mm`` of ``ijk`` (at least the voxel itself)."""
+    """Return the indices of the voxels whose centres lie within ``radius_mm`` of ``ijk``.
+
+    At least the voxel itself.
+    """
     spacing = np.asarray(spacing, float)
     reach = np.maximum(1, np.ceil(radius_mm / spacing)).astype(int)
-    box = tuple(slice(max(0, c - r), min(n, c + r + 1)) for c, r, n in zip(ijk, reach, shape))
+    box = tuple(
+        slice(max(0, c - r), min(n, c + r + 1)) for c, r, n in zip(ijk, reach, shape, strict=True)
+    )
     grid = np.stack(np.meshgrid(*[np.arange(s.start, s.stop) for s in box], indexing="ij"), -1)
     inside = np.linalg.norm((grid - np.asarray(ijk)) * spacing, axis=-1) <= max(
         radius_mm, 0.5 * spacing.min()
@@ -74,7 +81,10 @@ def blob_features(
 
 
 def cortex_distances(cortex: np.ndarray | None, spacing) -> np.ndarray | None:
-    """Distance (mm) of every voxel to the nearest cortex voxel (0 inside); None without a cortex mask."""
+    """Distance (mm) of every voxel to the nearest cortex voxel (0 inside).
+
+    None without a cortex mask.
+    """
     if cortex is None or not cortex.any():
         return None
     return ndimage.distance_transform_edt(~cortex, sampling=np.asarray(spacing, float)).astype(
@@ -83,15 +93,19 @@ def cortex_distances(cortex: np.ndarray | None, spacing) -> np.ndarray | None:
 
 
 def focus_size(z: np.ndarray, ijk, spacing, reach_mm: float = 12.0) -> tuple[int, float]:
-    """Voxels and equivalent-sphere diameter (mm) of the focus: its connected part above half its peak.
+    """Voxels and equivalent-sphere diameter (mm) of the focus.
+
+    Its connected part above half its peak.
 
     Looked for within ``reach_mm`` of the focus (a larger bright region is
     reported at that size, which is already beyond any microinfarct).
     """
     spacing = np.asarray(spacing, float)
     reach = np.ceil(reach_mm / spacing).astype(int)
-    box = tuple(slice(max(0, c - r), min(n, c + r + 1)) for c, r, n in zip(ijk, reach, z.shape))
-    local, centre = z[box], tuple(c - s.start for c, s in zip(ijk, box))
+    box = tuple(
+        slice(max(0, c - r), min(n, c + r + 1)) for c, r, n in zip(ijk, reach, z.shape, strict=True)
+    )
+    local, centre = z[box], tuple(c - s.start for c, s in zip(ijk, box, strict=True))
     peak = local[neighbourhood(local.shape, centre)].max()
     labels, _ = ndimage.label(local >= 0.5 * peak, structure=np.ones((3, 3, 3), bool))
     label = (

@@ -40,7 +40,7 @@ def drop_reason(features: dict, settings: CandidateSettings) -> str | None:
 def score(
     features: dict, diameter_mm: float, settings: CandidateSettings
 ) -> tuple[float, list[str]]:
-    """The ranking score and the down-ranking findings."""
+    """Return the ranking score and the down-ranking findings."""
     findings = []
     if settings.confirm is not None:
         change = features.get(f"{settings.confirm.name}_change", math.nan)

@@ -34,7 +34,10 @@ ALWAYS_READ = ("space-ref_desc-brain_mask", "space-ref_R1map")
 
 
 def reads(settings, path: Path) -> bool:
-    """True when detection with ``settings`` reads the reference-space file ``path`` (cache inputs)."""
+    """Return True when detection with ``settings`` reads the reference-space file ``path``.
+
+    The engine lists these files as the step's cache inputs.
+    """
     names = [c.name for c in settings.channels] + (
         [settings.confirm.name] if settings.confirm else []
     )
@@ -79,17 +82,20 @@ class Series:
 
 
 def map_files(visit) -> dict[str, Path]:
-    """A visit's reference-space maps by name (time-course names plus ``SWI``)."""
+    """Return a visit's reference-space maps by name (time-course names plus ``SWI``)."""
     found = parameter_files(visit)
     for name, pattern in _EXTRA.items():
-        found.update(
-            {name: Path(p) for key, p in visit.derived.items() if pattern.match(Path(key).name)}
-        )
+        matches = [Path(p) for key, p in visit.derived.items() if pattern.match(Path(key).name)]
+        if matches:
+            found[name] = matches[-1]  # the last match, as before
     return found
 
 
 def load_series(participant: Participant, names: list[str]) -> Series:
-    """Read ``names`` at every visit of ``participant`` (FerretError when none exists or grids differ)."""
+    """Read ``names`` at every visit of ``participant``.
+
+    FerretError when none exists or grids differ.
+    """
     visits = list(participant.visits)
     files = [map_files(visit) for visit in visits]
     first = next((f[n] for f in files for n in names if n in f), None)

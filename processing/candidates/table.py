@@ -46,7 +46,7 @@ class Candidate:
     rank: int = 0
 
     def record(self) -> dict:
-        """The table row."""
+        """Return the table row."""
         x, y, z = (round(float(c), 2) for c in self.position)
         row = {
             "participant_id": self.participant_id,
@@ -68,7 +68,7 @@ class Candidate:
 
 
 def columns_of(candidates: list[Candidate]) -> list[str]:
-    """Base columns, then every feature in first-seen order."""
+    """Return the base columns, then every feature in first-seen order."""
     names: dict[str, None] = {}
     for candidate in candidates:
         names.update(dict.fromkeys(candidate.features))
@@ -76,7 +76,10 @@ def columns_of(candidates: list[Candidate]) -> list[str]:
 
 
 def candidates_file(study_root: str | Path, participant: str, kind: str) -> Path:
-    """``derivatives/ferret/sub-XX/candidates/sub-XX_kind-<kind>_candidates.csv`` (the engine step's output)."""
+    """``derivatives/ferret/sub-XX/candidates/sub-XX_kind-<kind>_candidates.csv``.
+
+    The engine step's output.
+    """
     return (
         Path(study_root)
         / "derivatives"

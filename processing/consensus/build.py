@@ -20,7 +20,6 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from processing.annotations.grid import Grid
 from processing.annotations.workspace import RaterWorkspace, ReviewWorkspace
 from processing.consensus.carry import CarriedLesion, carry_records
 from processing.consensus.fusion import fuse_masks
@@ -28,6 +27,7 @@ from processing.consensus.sources import check_same_grid, common_participants, l
 from processing.errors import FerretError
 from processing.fileio import write_json
 from processing.matching.lesions import label_components
+from processing.spaces.grid import Grid
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,10 @@ class CarriedLesion:
 
 
 def carry_records(fused: np.ndarray, raters: dict[str, RaterLesions]) -> list[CarriedLesion]:
-    """Records of every lesion of ``fused`` (a label volume of components) from the raters' lesions."""
+    """Return a record of every lesion of ``fused`` (a label volume of components).
+
+    Each record is carried over from the raters' lesions that overlap it.
+    """
     carried = []
     for lesion_id in np.unique(fused[fused > 0]).tolist():
         inside = fused == lesion_id

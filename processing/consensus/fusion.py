@@ -48,13 +48,16 @@ def fuse_masks(masks: dict[str, np.ndarray], rule: str) -> Fusion:
 
 
 def _staple(masks: dict[str, np.ndarray]) -> Fusion:
-    """STAPLE through SimpleITK: probability >= 0.5, plus each rater's sensitivity and specificity."""
+    """STAPLE through SimpleITK.
+
+    Probability >= 0.5, plus each rater's sensitivity and specificity.
+    """
     images = [sitk.GetImageFromArray((np.asarray(m) != 0).astype(np.uint8)) for m in masks.values()]
     staple = sitk.STAPLEImageFilter()
     staple.SetForegroundValue(1.0)
     probability = sitk.GetArrayFromImage(staple.Execute(images))
     performance = {
         rater: {"sensitivity": float(s), "specificity": float(p)}
-        for rater, s, p in zip(masks, staple.GetSensitivity(), staple.GetSpecificity())
+        for rater, s, p in zip(masks, staple.GetSensitivity(), staple.GetSpecificity(), strict=True)
     }
     return Fusion(probability >= STAPLE_THRESHOLD, "staple", performance)

@@ -92,7 +92,10 @@ def lesion_records(agreement: PairAgreement, fields: list[str]) -> list[dict]:
 
 
 def summary_record(agreements: list[PairAgreement], participant_id: str) -> dict:
-    """The summary row of several participants' agreements of one rater pair (one for a participant)."""
+    """Return the summary row of several participants' agreements of one rater pair.
+
+    Given one participant's agreement, it is that participant's row.
+    """
     n_a = sum(len(g.matching.table_a) for g in agreements)
     n_b = sum(len(g.matching.table_b) for g in agreements)
     pairs = sum(len(g.matching.assigned) for g in agreements)

@@ -50,7 +50,10 @@ def pair_kappas(agreements: list[PairAgreement], fields: list[str]) -> list[dict
 
 
 def fleiss_kappas(participants: list[dict[str, RaterLesions]], fields: list[str]) -> list[dict]:
-    """Fleiss' kappa per field over the complete clusters of every participant (``{rater: lesions}`` each)."""
+    """Fleiss' kappa per field over the complete clusters of every participant.
+
+    Each participant's lesions come as ``{rater: lesions}``.
+    """
     if not participants:
         return []
     raters = list(participants[0])
@@ -71,15 +74,19 @@ def fleiss_kappas(participants: list[dict[str, RaterLesions]], fields: list[str]
     ]
 
 
+def _clean(value: float) -> float | None:
+    """Return ``value`` rounded to 4 decimals, None for NaN (an empty cell)."""
+    return None if value != value else round(value, 4)
+
+
 def _record(field: str, raters: str, method: str, kappa: Kappa) -> dict:
-    clean = lambda v: None if v != v else round(v, 4)  # NaN -> empty cell
     return {
         "field": field,
         "raters": raters,
         "method": method,
         "n": kappa.n,
-        "kappa": clean(kappa.kappa),
-        "ci_low": clean(kappa.low),
-        "ci_high": clean(kappa.high),
+        "kappa": _clean(kappa.kappa),
+        "ci_low": _clean(kappa.low),
+        "ci_high": _clean(kappa.high),
         "note": kappa.note,
     }

@@ -24,6 +24,7 @@ from processing.annotations.workspace import ReviewWorkspace
 from processing.consensus import pairs as pair_tables
 from processing.consensus.ratings import RATING_COLUMNS, choice_fields, fleiss_kappas, pair_kappas
 from processing.consensus.sources import (
+    ALL_LESIONS,
     LesionFilter,
     check_same_grid,
     common_participants,
@@ -52,7 +53,7 @@ class AgreementReport:
 def study_agreement(
     study_root: str | Path,
     raters: list[str],
-    selection: LesionFilter = LesionFilter(),
+    selection: LesionFilter = ALL_LESIONS,
     participant: str | None = None,
 ) -> AgreementReport:
     """Compare every pair of ``raters`` on every participant they all annotated."""
@@ -107,7 +108,7 @@ def volume_figure(volumes: dict):
     """Bland-Altman plots of matched lesions' volumes, one panel per pair of raters."""
     figure = new_figure(4.5 * max(len(volumes), 1), 4.0)
     axes = figure.subplots(1, max(len(volumes), 1), squeeze=False)[0]
-    for ax, (raters, (a, b)) in zip(axes, volumes.items()):
+    for ax, (raters, (a, b)) in zip(axes, volumes.items(), strict=False):
         first, second = raters.split(",")
         _bland_altman_panel(ax, np.asarray(a, float), np.asarray(b, float))
         ax.set_title(f"lesion volume, {first} vs {second}", fontsize=10)

@@ -7,7 +7,9 @@ too, so that they neither pair nor count in voxel Dice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,12 +25,16 @@ class LesionFilter:
     lesion_type: str | None = None
     visit: str | None = None
 
-    def keeps(self, row: dict) -> bool:
-        """True when the lesion row passes the filter."""
+    def keeps(self, row: Mapping[str, Any]) -> bool:
+        """Return True when the lesion row passes the filter."""
         visit = row.get("onset_visit") or row.get("visit")
         return (self.lesion_type is None or row["type"] == self.lesion_type) and (
             self.visit is None or visit == self.visit
         )
+
+
+#: Every lesion (the filter keeping all; a frozen value shared as a default).
+ALL_LESIONS = LesionFilter()
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class RaterLesions:
     rows: dict
 
     def same_grid(self, other: RaterLesions) -> bool:
-        """True when both label volumes lie on the same grid."""
+        """Return True when both label volumes lie on the same grid."""
         return self.labels.shape == other.labels.shape and np.allclose(
             self.affine, other.affine, atol=1e-4
         )

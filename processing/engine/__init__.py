@@ -21,8 +21,9 @@ dask_executor  DaskExecutor (optional ``dask`` extra).
 status      JobState, RunStatus (aggregate fraction, ETA), RunSummary.
 runner      run(): scheduling, failure isolation, cancellation.
 reporter    TerminalReporter: bars on a terminal, plain lines otherwise.
-pipeline    study_graph(study, PipelineOptions): the real pipeline as jobs (maps per visit and
-            step, one job per registration link, a composition per visit, resampling per visit and step).
+pipeline    study_graph(study, PipelineOptions): the real pipeline as jobs (maps per visit
+            and step, one job per registration link, a composition per visit,
+            resampling per visit and step).
 plan        Each step's inputs and outputs, listed from the study's layout before running.
 steps       The pipeline's job functions and the VisitRef/ParticipantRef they receive.
 
@@ -34,13 +35,37 @@ Examples
 >>> print(summary.text()); exit(summary.exit_status)
 """
 
-from processing.engine.cache import Cache
-from processing.engine.executors import ProcessExecutor, SerialExecutor, make_executor
-from processing.engine.graph import Graph, GraphError
-from processing.engine.job import Job
-from processing.engine.reporter import TerminalReporter
-from processing.engine.runner import run
-from processing.engine.status import JobState, RunStatus, RunSummary
+from typing import TYPE_CHECKING
+
+from processing._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from processing.engine.cache import Cache
+    from processing.engine.executors import ProcessExecutor, SerialExecutor, make_executor
+    from processing.engine.graph import Graph, GraphError
+    from processing.engine.job import Job
+    from processing.engine.reporter import TerminalReporter
+    from processing.engine.runner import run
+    from processing.engine.status import JobState, RunStatus, RunSummary
+
+# public names, imported on first use (importing a submodule stays light)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Cache": "cache",
+        "ProcessExecutor": "executors",
+        "SerialExecutor": "executors",
+        "make_executor": "executors",
+        "Graph": "graph",
+        "GraphError": "graph",
+        "Job": "job",
+        "TerminalReporter": "reporter",
+        "run": "runner",
+        "JobState": "status",
+        "RunStatus": "status",
+        "RunSummary": "status",
+    },
+)
 
 __all__ = [
     "Cache",

@@ -58,7 +58,7 @@ class Cache:
 
     @classmethod
     def for_study(cls, study_root: str | Path) -> Cache:
-        """The cache of a study: manifests in ``derivatives/ferret/.ferret-cache``."""
+        """Return the cache of a study: manifests in ``derivatives/ferret/.ferret-cache``."""
         study_root = normalise_path(study_root)
         return cls(
             study_root / "derivatives" / DERIVATIVES_DIRNAME / CACHE_DIRNAME, root=study_root
@@ -71,7 +71,7 @@ class Cache:
         return self.folder / f"{slug}-{digest}.json"
 
     def load(self, job: Job) -> dict | None:
-        """The job's manifest, or ``None`` when absent or unreadable."""
+        """Return the job's manifest, or ``None`` when absent or unreadable."""
         try:
             manifest = json.loads(self.manifest_path(job).read_text(encoding="utf-8"))
         except (OSError, ValueError):

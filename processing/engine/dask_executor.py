@@ -11,7 +11,7 @@ import queue as queue_module
 import time
 import uuid
 
-from processing.engine.executors import drain
+from processing.engine.channels import drain
 from processing.engine.worker import JobCall, execute
 from processing.errors import FerretError
 from processing.progress import Progress
@@ -38,11 +38,13 @@ class DaskChannel:
         self.event_name = event_name
 
     def post(self, event: tuple) -> None:
+        """Log ``event`` on the Dask topic the client listens to."""
         from distributed import get_worker
 
         get_worker().log_event(self.topic, list(event))
 
     def cancel_flag(self):
+        """Return the run's Dask cancel event, read at most every poll interval."""
         return _ThrottledDaskEvent(self.event_name)
 
 
@@ -99,6 +101,7 @@ class DaskExecutor:
         self._client = None
 
     def start(self, on_event, progress: Progress) -> None:
+        """Connect to (or start) the cluster and listen for the run's events."""
         distributed = self._distributed
         if self.scheduler:
             self._client = distributed.Client(self.scheduler)
@@ -123,11 +126,13 @@ class DaskExecutor:
         self._events.put(tuple(event))
 
     def submit(self, call: JobCall):
+        """Submit one job to the cluster and return its Dask future."""
         return self._client.submit(
             run_on_dask, call, self._channel, key=f"ferret-{uuid.uuid4().hex}", pure=False
         )
 
     def wait(self, futures, timeout: float) -> set:
+        """Return the futures done within ``timeout`` seconds."""
         try:
             self._distributed.wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
@@ -135,12 +140,15 @@ class DaskExecutor:
         return {f for f in futures if f.done()}
 
     def poll(self) -> None:
+        """Deliver the progress events received so far."""
         drain(self._events, self._on_event)
 
     def cancel(self) -> None:
+        """Ask the running jobs to stop (set the run's cancel event)."""
         self._cancel.set()
 
     def close(self) -> None:
+        """Close the client (and the local cluster when this executor started one)."""
         if self._client is not None:
             self._client.unsubscribe_topic(self._channel.topic)
             self._client.close()

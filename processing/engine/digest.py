@@ -25,7 +25,7 @@ class FileDigest:
     checksum: str
 
     def same_stat(self, stat: os.stat_result) -> bool:
-        """True when ``stat`` shows the file as it was when hashed."""
+        """Return True when ``stat`` shows the file as it was when hashed."""
         return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == (
             self.size,
             self.mtime_ns,

@@ -4,7 +4,9 @@ Every executor has the same small interface used by the runner:
 ``start(on_event, progress)``, ``submit(call) -> future``, ``wait(futures,
 timeout) -> done``, ``poll()`` (deliver pending progress events),
 ``cancel()`` (ask running jobs to stop) and ``close()``. ``capacity`` is how
-many jobs may run at once. Dask lives in :mod:`processing.engine.dask_executor`.
+many jobs may run at once. Dask lives in :mod:`processing.engine.dask_executor`
+(which loads ``distributed`` only when one is made), the channels carrying
+progress events in :mod:`processing.engine.channels`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
-import queue as queue_module
-from collections.abc import Callable
 
-from processing.engine.worker import JobCall, LocalChannel, execute, install_channel
+from processing.engine.channels import EventSink, LocalChannel, drain
+from processing.engine.dask_executor import DaskExecutor
+from processing.engine.worker import JobCall, execute, install_channel
 from processing.progress import Progress
-
-EventSink = Callable[[tuple], None]
 
 
 class ProgressFlag:
@@ -28,20 +28,12 @@ class ProgressFlag:
         self._progress = progress
 
     def is_set(self) -> bool:
+        """Return True once the run was cancelled."""
         return self._progress.cancelled
 
     def set(self) -> None:
+        """Cancel the run."""
         self._progress.cancel()
-
-
-def drain(events, on_event) -> None:
-    """Hand every event waiting in ``events`` (a queue) to ``on_event``, without blocking."""
-    while True:
-        try:
-            event = events.get_nowait()
-        except queue_module.Empty:
-            return
-        on_event(event)
 
 
 class SerialExecutor:
@@ -51,20 +43,24 @@ class SerialExecutor:
     description = "serial"
 
     def start(self, on_event: EventSink, progress: Progress) -> None:
+        """Route job events to ``on_event`` and the cancel flag to ``progress``."""
         self._channel = LocalChannel(on_event, ProgressFlag(progress))
 
     def submit(self, call: JobCall) -> cf.Future:
+        """Run the job now and return a future that is already done."""
         future: cf.Future = cf.Future()
         future.set_result(execute(call, self._channel))
         return future
 
     def wait(self, futures, timeout: float) -> set:
+        """Return the futures that are done (all of them: jobs ran on submit)."""
         return {f for f in futures if f.done()}
 
     def poll(self) -> None:
         """Nothing to do: events were delivered as they happened."""
 
     def cancel(self) -> None:
+        """Ask the running job to stop."""
         self._channel.cancel_flag().set()
 
     def close(self) -> None:
@@ -101,6 +97,7 @@ class ProcessExecutor:
         self._pool: cf.ProcessPoolExecutor | None = None
 
     def start(self, on_event: EventSink, progress: Progress) -> None:
+        """Start the worker pool with the event queue and the shared cancel flag."""
         self._on_event = on_event
         self._queue = self._context.Queue()
         self._cancel = self._context.Event()
@@ -115,6 +112,7 @@ class ProcessExecutor:
         )
 
     def submit(self, call: JobCall) -> cf.Future:
+        """Submit one job to the pool and return its future."""
         try:
             return self._pool.submit(execute, call)
         except cf.process.BrokenProcessPool:
@@ -124,16 +122,20 @@ class ProcessExecutor:
             return self._pool.submit(execute, call)
 
     def wait(self, futures, timeout: float) -> set:
+        """Return the futures done within ``timeout`` seconds (at least one if any finish)."""
         done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
         return done
 
     def poll(self) -> None:
+        """Deliver the progress events the workers have queued."""
         drain(self._queue, self._on_event)
 
     def cancel(self) -> None:
+        """Ask the running jobs to stop (set the shared cancel flag)."""
         self._cancel.set()
 
     def close(self) -> None:
+        """Shut the pool down and deliver the last events."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -142,7 +144,7 @@ class ProcessExecutor:
 
 
 def make_executor(jobs: int = 1, scheduler: str | None = None, dask_local: int | None = None):
-    """The executor for the command-line options ``--jobs``, ``--scheduler``, ``--dask-local``.
+    """Return the executor for the command-line options ``--jobs``, ``--scheduler``, ``--dask-local``.
 
     Raises
     ------
@@ -150,7 +152,5 @@ def make_executor(jobs: int = 1, scheduler: str | None = None, dask_local: int |
         If Dask is requested but not installed.
     """
     if scheduler or dask_local:
-        from processing.engine.dask_executor import DaskExecutor
-
         return DaskExecutor(scheduler=scheduler, n_workers=dask_local)
     return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)

@@ -90,11 +90,11 @@ class Graph:
         return self.jobs[name]
 
     def upstream(self, names: Iterable[str]) -> set[str]:
-        """The given jobs and everything they depend on, transitively."""
+        """Return the given jobs and everything they depend on, transitively."""
         return self._closure(names, self.dependencies)
 
     def downstream(self, names: Iterable[str]) -> set[str]:
-        """The given jobs and everything that depends on them, transitively."""
+        """Return the given jobs and everything that depends on them, transitively."""
         return self._closure(names, self.dependants)
 
     def _closure(self, names: Iterable[str], edges: dict[str, set[str]]) -> set[str]:
@@ -108,7 +108,7 @@ class Graph:
         return seen
 
     def subgraph(self, targets: Iterable[str | Path]) -> Graph:
-        """The graph needed to make ``targets`` (job names or output paths)."""
+        """Return the graph needed to make ``targets`` (job names or output paths)."""
         names = [self._target_name(t) for t in targets]
         keep = self.upstream(names)
         return Graph(self.jobs[name] for name in self.order if name in keep)
@@ -122,5 +122,5 @@ class Graph:
         raise GraphError(f"no job named or writing {target!s}.", fix="check the target's spelling.")
 
     def external_inputs(self) -> set[Path]:
-        """Inputs that no job of the graph writes (raw data)."""
+        """Return the inputs that no job of the graph writes (raw data)."""
         return {p for job in self.jobs.values() for p in job.inputs if p not in self.producer}

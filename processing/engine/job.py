@@ -89,7 +89,7 @@ class Job:
 
 
 def module_name(func: Callable[..., Any]) -> str:
-    """The importable name of ``func``'s module, also when it runs as a script.
+    """Return the importable name of ``func``'s module, also when it runs as a script.
 
     A function of a script run as ``python step.py`` lives in ``__main__``;
     its identity uses the script's module name so that importing the same

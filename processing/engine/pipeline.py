@@ -113,7 +113,10 @@ class PipelineOptions:
     order: int = 1
 
     def map_settings(self, step: str) -> dict:
-        """Every setting one maps step reads, defaults filled in (so an explicit default changes nothing)."""
+        """Every setting one maps step reads, defaults filled in.
+
+        An explicit default then changes nothing.
+        """
         from processing.maps import MapOptions
 
         unknown = set(self.maps) - {k for keys in MAP_SETTINGS.values() for k in keys}
@@ -150,7 +153,7 @@ def study_graph(
 def participant_jobs(
     root: Path, participant: Participant, visits: list[Visit], options: PipelineOptions
 ) -> list[Job]:
-    """The chain of ``participant`` and the maps and resampling jobs of ``visits``."""
+    """Return the chain of ``participant`` and the maps and resampling jobs of ``visits``."""
     jobs, chain_outputs = _chain_jobs(root, participant, visits, options)
     for visit in visits:
         ref = VisitRef.of(visit, participant)
@@ -181,7 +184,7 @@ def participant_jobs(
 
 
 def resampled_maps(participant: Participant, jobs: list[Job]) -> list[Path]:
-    """The reference-space images the resampling jobs of ``participant`` write."""
+    """Return the reference-space images the resampling jobs of ``participant`` write."""
     return [
         path
         for job in jobs
@@ -227,7 +230,9 @@ def timecourse_jobs(root: Path, participant: Participant, jobs: list[Job]) -> li
 
 
 def candidate_jobs(root: Path, participant: Participant, jobs: list[Job]) -> list[Job]:
-    """One candidates job per kind (``acmi``, ``cmb``) of ``participant``; inputs: its resampled maps.
+    """One candidates job per kind (``acmi``, ``cmb``) of ``participant``.
+
+    Inputs: its resampled maps.
 
     Images only (no rater's work is an input): blinding holds. The settings
     are a parameter (the cache key), so changing one reruns exactly these jobs.
@@ -268,8 +273,14 @@ def annotation_digest(root: Path, rater: str, participant: str) -> str:
     digest.update(
         repr(
             [
-                (l.lesion_id, l.onset, l.excluded, l.exclusion_reason, l.kind)
-                for l in lesions.lesions
+                (
+                    lesion.lesion_id,
+                    lesion.onset,
+                    lesion.excluded,
+                    lesion.exclusion_reason,
+                    lesion.kind,
+                )
+                for lesion in lesions.lesions
             ]
         ).encode()
     )
@@ -296,7 +307,10 @@ def _maps_job(root: Path, ref: VisitRef, visit: Visit, step: str, options: Pipel
 def _chain_jobs(
     root: Path, participant: Participant, visits: list[Visit], options: PipelineOptions
 ) -> tuple[list[Job], list[Path]]:
-    """The link jobs ``visits`` need and their composition jobs; or one failing job when unplannable."""
+    """Return the link jobs ``visits`` need and their composition jobs.
+
+    Or one failing job when unplannable.
+    """
     settings, ref = options.chain, ParticipantRef.of(participant, root)
     try:
         tasks = pair_tasks(participant, anchors_of(participant, settings))
@@ -373,7 +387,7 @@ def _failed(root: Path, name: str, reason: str) -> Job:
 
 
 def step_of(name: str) -> str:
-    """The pipeline step (``maps``, ``register``, ``resample``, ``timecourses``, ``candidates``) of a job name."""
+    """Return the pipeline step (``maps``, ``register``, ``resample``, ``timecourses``, ``candidates``) of a job name."""
     return name.split(" ", 1)[0]
 
 

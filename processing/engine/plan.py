@@ -54,7 +54,7 @@ def acquisition_files(acq: Acquisition) -> list[Path]:
 
 
 def map_steps_of(visit: Visit) -> list[str]:
-    """The maps steps whose acquisitions exist in ``visit``."""
+    """Return the maps steps whose acquisitions exist in ``visit``."""
     return [
         step
         for step, kinds in MAP_STEP_KINDS.items()
@@ -63,7 +63,7 @@ def map_steps_of(visit: Visit) -> list[str]:
 
 
 def map_step_files(visit: Visit, step: str) -> tuple[list[Path], list[Path]]:
-    """``(inputs, images)`` of one maps step; ``images`` are the NIfTI outputs (no sidecars).
+    """Return ``(inputs, images)`` of one maps step; ``images`` are the NIfTI outputs (no sidecars).
 
     Raises
     ------
@@ -115,7 +115,9 @@ def _r1_files(visit: Visit) -> tuple[list[Path], list[Path]]:
 
 
 def link_files(task: PairTask) -> tuple[list[Path], list[Path]]:
-    """``(inputs, outputs)`` of one registration link: the two registered images, its transform and sidecar.
+    """Return ``(inputs, outputs)`` of one registration link.
+
+    The two registered images, its transform and sidecar.
 
     A DWI is registered by its b=0 mean, so its .bval is an input too.
     """
@@ -131,8 +133,10 @@ def link_files(task: PairTask) -> tuple[list[Path], list[Path]]:
 def compose_files(
     participant: Participant, visit: Visit, settings: ChainSettings, tasks: list[PairTask]
 ) -> tuple[list[Path], list[Path]]:
-    """``(inputs, outputs)`` of a visit's composition: its links' transforms, the reference grid's header,
-    and the ``to-ref`` transforms of every acquisition of the visit.
+    """Return ``(inputs, outputs)`` of a visit's composition.
+
+    The inputs are its links' transforms and the reference grid's header, the
+    outputs the ``to-ref`` transforms of every acquisition of the visit.
     """
     links = with_sidecars([task.path for task in visit_links(participant, visit, settings, tasks)])
     inputs = links + reference_inputs(participant, settings)
@@ -169,7 +173,10 @@ def map_resample_items(visit: Visit, images: list[Path]) -> list[tuple[Path, str
 def anatomical_resample_items(
     visit: Visit, settings: ChainSettings
 ) -> list[tuple[Path, str, str, Path]]:
-    """The same for raw anatomical images: FLAIR, T1w, T2w and the visit's anchor (as ``resample_visit``)."""
+    """Return the same for raw anatomical images.
+
+    FLAIR, T1w, T2w and the visit's anchor (as ``resample_visit``).
+    """
     anchor = anchor_key(visit, settings)
     items = []
     for key in dict.fromkeys(ANATOMICAL + (anchor,)):
@@ -182,5 +189,5 @@ def anatomical_resample_items(
 
 
 def to_ref_files(visit: Visit, keys) -> list[Path]:
-    """The composed ``to-ref`` transforms (ITK file and sidecar) of the given acquisitions."""
+    """Return the composed ``to-ref`` transforms (ITK file and sidecar) of the given acquisitions."""
     return with_sidecars([store.xfm_path(visit, key, "ref") for key in dict.fromkeys(keys)])

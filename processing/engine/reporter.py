@@ -26,7 +26,7 @@ def format_seconds(seconds: float | None) -> str:
 
 
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:
-    """A text bar such as ``[#########---------------]``."""
+    """Return a text bar such as ``[#########---------------]``."""
     filled = int(round(max(0.0, min(1.0, fraction)) * width))
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
@@ -51,6 +51,7 @@ class TerminalReporter:
         self._reported: set[str] = set()
 
     def __call__(self, status: RunStatus, job: JobState | None) -> None:
+        """Take a status change: report a newly finished job, redraw the bars now and then."""
         self._status = status
         if job is not None and job.state in FINISHED and job.name not in self._reported:
             self._reported.add(job.name)
@@ -106,7 +107,7 @@ class TerminalReporter:
         return f"  {bar(job.fraction, 12)} {job.fraction:4.0%} {job.name}{message} ETA {format_seconds(job.eta(time.time()))}"
 
     def close(self) -> None:
-        """Final drawing (bars) so the terminal shows the end state."""
+        """Draw the bars a last time so that the terminal shows the end state."""
         if self.tty and self._status is not None:
             self._erase()
             self.stream.write(self.overall_line(self._status) + "\n")

@@ -59,6 +59,7 @@ class RunStatus:
 
     @classmethod
     def for_names(cls, names) -> RunStatus:
+        """Return a run status with one waiting job per name."""
         return cls({name: JobState(name) for name in names})
 
     def set(self, name: str, state: str, **changes) -> JobState:
@@ -77,15 +78,16 @@ class RunStatus:
         return job
 
     def notify(self, job: JobState | None = None) -> None:
+        """Call every listener with this status and the job that changed."""
         for listener in list(self.listeners):
             listener(self, job)
 
     def count(self, *states: str) -> int:
-        """Number of jobs in any of ``states``."""
+        """Return the number of jobs in any of ``states``."""
         return sum(self._counts[state] for state in states)
 
     def running(self) -> list[JobState]:
-        """The running jobs, in the order they started."""
+        """Return the running jobs, in the order they started."""
         return [self.jobs[name] for name in self._running]
 
     @property
@@ -106,6 +108,7 @@ class RunStatus:
         return (now - self.started) * (work - done) / done
 
     def summary(self) -> RunSummary:
+        """Return the run's summary: jobs counted by state, failures and time."""
         by_state = {
             s: [n for n, j in self.jobs.items() if j.state == s]
             for s in (DONE, CACHED, FAILED, SKIPPED, CANCELLED, PENDING)
@@ -159,7 +162,7 @@ class RunSummary:
         return 130 if self.cancelled else 0
 
     def text(self) -> str:
-        """A short human summary, one line per failed or skipped job."""
+        """Return a short human summary, one line per failed or skipped job."""
         lines = [
             f"{len(self.done)} done, {len(self.cached)} up to date, {len(self.failed)} failed, "
             f"{len(self.skipped)} skipped, {len(self.cancelled)} cancelled in {self.seconds:.1f} s"

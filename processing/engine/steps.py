@@ -40,11 +40,13 @@ class ParticipantRef:
 
     @classmethod
     def of(cls, participant: Participant, study_root: Path) -> ParticipantRef:
+        """Return the reference to ``participant``, keeping the object for this process."""
         ref = cls(Path(study_root), participant.label)
         object.__setattr__(ref, "_resolved", participant)  # not a field: carried, not hashed
         return ref
 
     def resolve(self) -> Participant:
+        """Return the participant, discovering the study again when needed (in a worker)."""
         resolved = self.__dict__.get("_resolved")
         if resolved is None:
             from processing.study import discover
@@ -64,14 +66,17 @@ class VisitRef:
 
     @classmethod
     def of(cls, visit: Visit, participant: Participant) -> VisitRef:
+        """Return the reference to ``visit``, keeping the objects for this process."""
         ref = cls(Path(visit.study_root), visit.participant, visit.session)
         object.__setattr__(ref, "_resolved", participant)
         return ref
 
     def participant_of(self) -> Participant:
+        """Return the visit's participant (resolved as :meth:`ParticipantRef.resolve` does)."""
         return ParticipantRef.resolve(self)  # same lookup: the participant is what is carried
 
     def resolve(self) -> Visit:
+        """Return the visit, discovering the study again when needed (in a worker)."""
         return self.participant_of().visit(self.session)
 
 
@@ -91,7 +96,9 @@ maps_job.engine_version = "1"
 def link_job(
     ref: ParticipantRef, *, link: dict, params: RegistrationParams, progress: Progress
 ) -> None:
-    """One registration link of a participant's chain (``link`` is :meth:`PairTask.spec`); writes its transform.
+    """One registration link of a participant's chain (``link`` is :meth:`PairTask.spec`).
+
+    Writes its transform.
 
     Links run as separate jobs, in parallel; ITK's thread count is pinned
     inside the registration (:mod:`processing.registration.threads`).
@@ -103,7 +110,7 @@ link_job.engine_version = "1"
 
 
 def compose_job(ref: VisitRef, *, settings: ChainSettings, progress: Progress) -> None:
-    """The composed ``to-ref`` transforms of one visit, from the stored link transforms."""
+    """Compose the ``to-ref`` transforms of one visit from the stored link transforms."""
     progress.update(0.0, f"{ref.session}: composing the registration chain")
     compose_visit(ref.participant_of(), ref.resolve(), settings)
 
@@ -133,7 +140,7 @@ resample_job.engine_version = "1"
 def saved_chain(
     participant: Participant, visit: Visit, keys, settings: ChainSettings
 ) -> ChainResult:
-    """The part of a participant's chain that resampling ``keys`` of ``visit`` needs, read from disk.
+    """Return the part of a participant's chain that resampling ``keys`` of ``visit`` needs, read from disk.
 
     Reads the ``to-ref`` transforms written by :func:`compose_job` and rebuilds
     the reference grid (from the first visit's image headers) without
@@ -159,7 +166,10 @@ def planning_failed(*, reason: str, progress: Progress) -> None:
 def timecourses_job(
     ref: ParticipantRef, *, rater: str, annotations: str, output: str, progress: Progress
 ) -> None:
-    """Write one rater's per-lesion time courses of a participant (``annotations`` keys the cache)."""
+    """Write one rater's per-lesion time courses of a participant.
+
+    ``annotations`` keys the cache.
+    """
     from processing.fileio import write_provenance
     from processing.stats import write_table
     from processing.study import discover

@@ -18,21 +18,14 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from processing.engine.channels import Channel, QueueChannel
 from processing.engine.digest import FileDigest, digest_file
 from processing.errors import Cancelled, FerretError
 from processing.progress import Progress
 
 UPDATE_INTERVAL = 0.1  # seconds between forwarded progress updates of one job
-
-
-class Channel(Protocol):
-    """Worker-side link to the run: post events, read the cancel flag."""
-
-    def post(self, event: tuple) -> None: ...
-
-    def cancel_flag(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -153,34 +146,6 @@ def remove_stale_temporaries(output: Path) -> list[Path]:
                 Path(entry.path).unlink(missing_ok=True)
                 removed.append(Path(entry.path))
     return removed
-
-
-class LocalChannel:
-    """In-process channel: events go straight to a callback."""
-
-    def __init__(self, sink: Callable[[tuple], None], cancel_flag) -> None:
-        self._sink = sink
-        self._flag = cancel_flag
-
-    def post(self, event: tuple) -> None:
-        self._sink(event)
-
-    def cancel_flag(self):
-        return self._flag
-
-
-class QueueChannel:
-    """Process-pool channel: a multiprocessing queue and event inherited at worker start."""
-
-    def __init__(self, queue, event) -> None:
-        self._queue = queue
-        self._event = event
-
-    def post(self, event: tuple) -> None:
-        self._queue.put(event)
-
-    def cancel_flag(self):
-        return self._event
 
 
 _INSTALLED: list[Channel | None] = [None]

@@ -11,14 +11,38 @@ canvas, never through pyplot: no global backend is selected, no GUI toolkit is
 imported, and figures can be drawn in worker threads.
 """
 
-from processing.figures.montage import crop_slice, lesion_centre, lesion_montage
-from processing.figures.output import FORMATS, new_figure, render_rgba, save_figure
-from processing.figures.timecourse_panel import (
-    PARAMETER_LABELS,
-    PanelSeries,
-    draw_timecourse_panel,
-    panel_series,
-    timecourse_figure,
+from typing import TYPE_CHECKING
+
+from processing._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from processing.figures.montage import crop_slice, lesion_centre, lesion_montage
+    from processing.figures.output import FORMATS, new_figure, render_rgba, save_figure
+    from processing.figures.timecourse_panel import (
+        PARAMETER_LABELS,
+        PanelSeries,
+        draw_timecourse_panel,
+        panel_series,
+        timecourse_figure,
+    )
+
+# public names, imported on first use (importing a submodule stays light)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "crop_slice": "montage",
+        "lesion_centre": "montage",
+        "lesion_montage": "montage",
+        "FORMATS": "output",
+        "new_figure": "output",
+        "render_rgba": "output",
+        "save_figure": "output",
+        "PARAMETER_LABELS": "timecourse_panel",
+        "PanelSeries": "timecourse_panel",
+        "draw_timecourse_panel": "timecourse_panel",
+        "panel_series": "timecourse_panel",
+        "timecourse_figure": "timecourse_panel",
+    },
 )
 
 __all__ = [

@@ -27,14 +27,19 @@ def lesion_centre(labels: np.ndarray, lesion_id: int) -> tuple[int, int, int]:
 
 
 def crop_slice(volume: np.ndarray, centre: Sequence[int], axis: int, half_width: int) -> np.ndarray:
-    """The plane ``axis = centre[axis]`` cropped to (2 h + 1)^2 around ``centre``; NaN outside the volume."""
+    """Return the plane ``axis = centre[axis]`` cropped to (2 h + 1)^2 around ``centre``.
+
+    NaN outside the volume.
+    """
     plane = np.take(np.asarray(volume, dtype=float), centre[axis], axis=axis)
     in_plane = [c for i, c in enumerate(centre) if i != axis]
     size = 2 * half_width + 1
     out = np.full((size, size), np.nan)
     lo = [c - half_width for c in in_plane]
-    src = tuple(slice(max(l, 0), min(l + size, n)) for l, n in zip(lo, plane.shape))
-    dst = tuple(slice(s.start - l, s.stop - l) for s, l in zip(src, lo))
+    src = tuple(
+        slice(max(low, 0), min(low + size, n)) for low, n in zip(lo, plane.shape, strict=True)
+    )
+    dst = tuple(slice(s.start - low, s.stop - low) for s, low in zip(src, lo, strict=True))
     out[dst] = plane[src]
     return out
 

@@ -20,7 +20,7 @@ FORMATS = ("png", "svg", "pdf")
 
 
 def new_figure(width_in: float, height_in: float) -> Figure:
-    """A figure bound to an Agg canvas (no pyplot, no window)."""
+    """Return a figure bound to an Agg canvas (no pyplot, no window)."""
     figure = Figure(figsize=(width_in, height_in), layout="constrained")
     FigureCanvasAgg(figure)
     return figure

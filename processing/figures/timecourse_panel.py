@@ -71,11 +71,12 @@ def panel_series(
         if math.isfinite(number):
             lines[(row["participant"], row["rater"], row["lesion_id"])].append((time, number))
     arrays = {
-        key: tuple(np.array(v) for v in zip(*sorted(points))) for key, points in lines.items()
+        key: tuple(np.array(v) for v in zip(*sorted(points), strict=True))
+        for key, points in lines.items()
     }
     by_time: dict[float, list[float]] = defaultdict(list)
     for times, values in arrays.values():
-        for t, v in zip(times, values):
+        for t, v in zip(times, values, strict=True):
             by_time[round(t, 1)].append(v)
     times = np.array(sorted(by_time))
     groups = [np.array(by_time[t]) for t in times]
@@ -123,7 +124,7 @@ def timecourse_figure(
     x: str = "visits_from_onset",
     columns: int = 3,
 ) -> Figure:
-    """A grid of panels, one per parameter (default: every parameter in ``rows``)."""
+    """Return a grid of panels, one per parameter (default: every parameter in ``rows``)."""
     if parameters is None:
         parameters = ordered_parameters({as_row_dict(r)["parameter"] for r in rows})
     parameters = list(parameters) or ["(no parameter)"]
@@ -131,7 +132,7 @@ def timecourse_figure(
     n_rows = math.ceil(len(parameters) / columns)
     figure = new_figure(3.6 * columns, 2.9 * n_rows)
     axes = np.atleast_1d(figure.subplots(n_rows, columns, squeeze=False).ravel())
-    for ax, parameter in zip(axes, parameters):
+    for ax, parameter in zip(axes, parameters, strict=False):
         draw_timecourse_panel(ax, rows, parameter, x=x)
     for ax in axes[len(parameters) :]:
         ax.set_visible(False)

@@ -61,7 +61,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 
 
 def output_error(exc: OSError, target: Path) -> FerretError:
-    """A :class:`FerretError` naming ``target`` and the fix for why it could not be written."""
+    """Return a :class:`FerretError` naming ``target`` and the fix for why it could not be written."""
     code = exc.errno
     if code in (errno.ENOSPC, errno.EDQUOT):
         return FerretError(
@@ -130,7 +130,10 @@ def _json_default(value: Any) -> Any:
 
 
 def _read_umask() -> int:
-    """The process's file-creation mask (read once, at import, by setting and restoring it)."""
+    """Return the process's file-creation mask.
+
+    It is read once, at import, by setting and restoring it.
+    """
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

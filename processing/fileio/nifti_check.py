@@ -44,7 +44,7 @@ _AGAIN = "copy or convert this image again (an interrupted copy or a damaged dis
 
 
 def read_verified(path: str | Path, *, finite: bool = True) -> nib.Nifti1Image:
-    """The image at ``path`` with its voxels in memory, after every check above.
+    """Return the image at ``path`` with its voxels in memory, after every check above.
 
     Raises
     ------
@@ -74,7 +74,7 @@ def read_verified_header(path: str | Path) -> nib.Nifti1Header:
 
 
 def parse_header(head: bytes, path: Path) -> nib.Nifti1Header:
-    """A NIfTI-1 or -2 header from the file's first bytes, or a FerretError saying what is wrong."""
+    """Return a NIfTI-1 or -2 header from the file's first bytes, or a FerretError saying what is wrong."""
     header = _header_from_bytes(head)
     if header is None:
         raise FerretError(
@@ -157,7 +157,9 @@ def _shape_text(header) -> str:
 
 
 def _read_bytes(path: Path):
-    """``(bytes, header)``: the file's (decompressed) bytes up to what its header promises, all of them.
+    """``(bytes, header)``.
+
+    The file's (decompressed) bytes up to what its header promises, all of them.
 
     A ``.nii`` is measured against its size on disk before it is read; a
     ``.nii.gz`` is read to its end (so gzip verifies it), keeping no more
@@ -219,7 +221,10 @@ def _stream_error(path: Path, exc: Exception) -> FerretError:
 
 
 def check_finite(path: Path, data: np.ndarray) -> None:
-    """Raise when floating-point voxels are NaN or infinite (maps computed from them would be invalid)."""
+    """Raise when floating-point voxels are NaN or infinite.
+
+    Maps computed from them would be invalid.
+    """
     if data.dtype.kind != "f":
         return
     bad = int(data.size - np.count_nonzero(np.isfinite(data)))

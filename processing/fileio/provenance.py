@@ -56,7 +56,7 @@ def provenance(
 
 
 def sidecar_path(output: str | Path) -> Path:
-    """The JSON sidecar beside an output: ``a.nii.gz`` -> ``a.json``."""
+    """Return the JSON sidecar beside an output: ``a.nii.gz`` -> ``a.json``."""
     output = Path(output)
     name = output.name
     for suffix in (".nii.gz", ".nii", ".txt", ".tsv", ".csv"):

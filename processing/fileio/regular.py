@@ -16,7 +16,7 @@ from processing.errors import FerretError
 
 
 def require_regular_file(path: str | Path, role: str = "a file") -> os.stat_result:
-    """The ``os.stat`` of ``path``, or a FerretError unless it is a readable regular file.
+    """Return the ``os.stat`` of ``path``, or a FerretError unless it is a readable regular file.
 
     Parameters
     ----------
@@ -67,7 +67,10 @@ def require_regular_file(path: str | Path, role: str = "a file") -> os.stat_resu
 
 
 def is_reachable_dir(path: str | Path) -> bool:
-    """A folder, or a link to one; False for files, broken links and link loops (never raises)."""
+    """Return a folder, or a link to one.
+
+    False for files, broken links and link loops (never raises).
+    """
     try:
         return stat.S_ISDIR(os.stat(path).st_mode)
     except OSError:

@@ -41,17 +41,17 @@ def wrap_phase(phase):
 
 
 def gre_phase(delta_b_ppm, echo_times, *, b0_tesla=3.0, phase_offset=0.0):
-    """Wrapped phase of each echo (echoes on a new last axis) for a field offset in ppm."""
+    """Return the wrapped phase of each echo (echoes on a new last axis) for a field offset in ppm."""
     te = np.asarray(echo_times, dtype=float)
     omega = -2 * np.pi * GAMMABAR_HZ_PER_T * b0_tesla * 1e-6 * np.asarray(delta_b_ppm, dtype=float)
     return wrap_phase(omega[..., None] * te + np.asarray(phase_offset, dtype=float)[..., None])
 
 
 def dipole_kernel(shape, voxel_size, b0_direction=(0.0, 0.0, 1.0)):
-    """The unit dipole kernel ``1/3 - (k.b)^2/|k|^2`` on the FFT grid (``D(0) = 0``)."""
+    """Return the unit dipole kernel ``1/3 - (k.b)^2/|k|^2`` on the FFT grid (``D(0) = 0``)."""
     b = np.asarray(b0_direction, dtype=float)
     b = b / np.linalg.norm(b)
-    axes = [np.fft.fftfreq(n, d=d) for n, d in zip(shape, voxel_size)]
+    axes = [np.fft.fftfreq(n, d=d) for n, d in zip(shape, voxel_size, strict=True)]
     kx, ky, kz = np.meshgrid(*axes, indexing="ij", sparse=True)
     k2 = kx**2 + ky**2 + kz**2
     kb = kx * b[0] + ky * b[1] + kz * b[2]

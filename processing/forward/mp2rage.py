@@ -151,7 +151,7 @@ def mp2rage_signals(
 
 
 def mp2rage_uni(gre1, gre2):
-    """The MP2RAGE uniform image ``gre1 gre2 / (gre1^2 + gre2^2)`` in [-0.5, 0.5].
+    """Return the MP2RAGE uniform image ``gre1 gre2 / (gre1^2 + gre2^2)`` in [-0.5, 0.5].
 
     Voxels where both signals are zero give 0.
     """

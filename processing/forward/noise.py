@@ -6,7 +6,7 @@ import numpy as np
 
 
 def noise_sigma(reference_signal: float, snr: float) -> float:
-    """Standard deviation per channel giving ``snr = reference_signal / sigma``."""
+    """Return the standard deviation per channel giving ``snr = reference_signal / sigma``."""
     if snr <= 0:
         raise ValueError(f"SNR must be positive, got {snr}")
     return float(reference_signal) / float(snr)

@@ -42,15 +42,41 @@ Derivative names (``Visit.derivative``, DESIGN section 4), per visit under
 Units: R2*, R2, R1 in 1/s; T2*, T2, T1 in s; MD in mm^2/s.
 """
 
-from processing.maps.mask import brain_mask
-from processing.maps.outputs import MapsReport
-from processing.maps.pipeline import compute_visit_maps
-from processing.maps.r1 import R1Fit, R1Model
-from processing.maps.r2 import R2Fit, R2Model
-from processing.maps.r2star import R2starFit, R2starModel
-from processing.maps.steps import MapOptions
-from processing.maps.swi import SWIFit, SWIModel
-from processing.maps.tensor import TensorFit, TensorModel
+from typing import TYPE_CHECKING
+
+from processing._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from processing.maps.mask import brain_mask
+    from processing.maps.outputs import MapsReport
+    from processing.maps.pipeline import compute_visit_maps
+    from processing.maps.r1 import R1Fit, R1Model
+    from processing.maps.r2 import R2Fit, R2Model
+    from processing.maps.r2star import R2starFit, R2starModel
+    from processing.maps.steps import MapOptions
+    from processing.maps.swi import SWIFit, SWIModel
+    from processing.maps.tensor import TensorFit, TensorModel
+
+# public names, imported on first use (importing a submodule stays light)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "brain_mask": "mask",
+        "MapsReport": "outputs",
+        "compute_visit_maps": "pipeline",
+        "R1Fit": "r1",
+        "R1Model": "r1",
+        "R2Fit": "r2",
+        "R2Model": "r2",
+        "R2starFit": "r2star",
+        "R2starModel": "r2star",
+        "MapOptions": "steps",
+        "SWIFit": "swi",
+        "SWIModel": "swi",
+        "TensorFit": "tensor",
+        "TensorModel": "tensor",
+    },
+)
 
 __all__ = [
     "compute_visit_maps",

@@ -47,7 +47,7 @@ def resolve_mask(data: np.ndarray, mask: np.ndarray | None, *, n_spatial: int = 
 
 
 def masked_values(data: np.ndarray, keep: np.ndarray, dtype=np.float64) -> np.ndarray:
-    """The masked voxels as ``(voxels, measurements)`` of ``dtype``."""
+    """Return the masked voxels as ``(voxels, measurements)`` of ``dtype``."""
     if keep.all():  # no copy by fancy indexing when every voxel is fitted
         values = data.reshape((-1,) + data.shape[keep.ndim :])
     else:

@@ -35,7 +35,7 @@ def load_image(image: ImageFile) -> Loaded:
 
 
 def load_echoes(acq: Acquisition, part: str = "mag") -> Loaded:
-    """The echoes of a multi-echo acquisition stacked on a last axis (x, y, z, echo).
+    """Return the echoes of a multi-echo acquisition stacked on a last axis (x, y, z, echo).
 
     Raises
     ------
@@ -99,7 +99,10 @@ def gradients_of(
 
 
 def inversion_two(acq: Acquisition) -> ImageFile | None:
-    """The INV2 magnitude image of an MP2RAGE acquisition (the best image for a brain mask)."""
+    """Return the INV2 magnitude image of an MP2RAGE acquisition.
+
+    The best image for a brain mask.
+    """
     for image in acq.files:
         if image.entities.get("inv") == "2" and image.entities.get("part", "mag") == "mag":
             return image

@@ -151,10 +151,10 @@ def _threshold(image):
 
 
 def _block_mean(image, factors):
-    pads = [(0, (-n) % f) for n, f in zip(image.shape, factors)]
+    pads = [(0, (-n) % f) for n, f in zip(image.shape, factors, strict=True)]
     padded = np.pad(image, pads, mode="edge")
     shape = []
-    for n, f in zip(padded.shape, factors):
+    for n, f in zip(padded.shape, factors, strict=True):
         shape += [n // f, f]
     return padded.reshape(shape).mean(axis=(1, 3, 5))
 

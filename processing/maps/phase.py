@@ -69,7 +69,9 @@ def phase_to_radians(phase: np.ndarray, *, units: str = "auto") -> tuple[np.ndar
 
 
 def units_from_sidecar(metadata: dict | None) -> str | None:
-    """``"radians"`` or ``"arbitrary"`` from a phase sidecar's BIDS ``Units``; None when it says nothing.
+    """``"radians"`` or ``"arbitrary"`` from a phase sidecar's BIDS ``Units``.
+
+    None when it says nothing.
 
     ``"rad"``/``"radian(s)"`` give radians; ``"arbitrary"``/``"a.u."`` give arbitrary
     (a known scanner integer range is still used when the data have one).

@@ -18,7 +18,8 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.forward.mp2rage import mp2rage_signals, mp2rage_uni, scanner_to_uni
-from processing.maps._voxels import resolve_mask, unmask
+from processing.maps._voxels import resolve_mask
+from processing.maps.ratefit import RateFit
 
 PARAMETER_NAMES = ("tr", "ti1", "ti2", "flip1_deg", "flip2_deg", "echo_spacing", "slices_per_slab")
 T1_RANGE_S = (0.05, 5.0)
@@ -107,21 +108,19 @@ class R1Model:
         return R1Fit(self, keep, t1_from_uni(unit, self.table), note)
 
 
-class R1Fit:
+class R1Fit(RateFit):
     """Result of :meth:`R1Model.fit`: ``t1`` (s) and ``r1`` (1/s)."""
 
     def __init__(self, model: R1Model, mask: np.ndarray, t1: np.ndarray, note: str):
-        self.model = model
-        self.mask = mask
-        self._t1 = t1
+        super().__init__(model, mask, t1)
         self.uni_note = note
 
     @cached_property
     def t1(self) -> np.ndarray:
         """T1 in s."""
-        return unmask(self._t1, self.mask)
+        return self._full(self._fitted)
 
     @cached_property
     def r1(self) -> np.ndarray:
         """R1 in 1/s."""
-        return unmask(1.0 / self._t1, self.mask)
+        return self._reciprocal()

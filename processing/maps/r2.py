@@ -23,8 +23,8 @@ from processing.maps._voxels import (
     masked_values,
     resolve_mask,
     single_threaded_blas,
-    unmask,
 )
+from processing.maps.ratefit import RateFit
 
 R2_METHODS = ("nonlinear", "loglinear")
 
@@ -45,7 +45,7 @@ class R2Model:
             )
 
     def used_echoes(self, n_echoes: int) -> np.ndarray:
-        """Indices of the echoes that enter the fit."""
+        """Return the indices of the echoes that enter the fit."""
         first = 1 if self.drop_first_echo and n_echoes > 2 else 0
         return np.arange(first, n_echoes)
 
@@ -74,28 +74,23 @@ class R2Model:
         return R2Fit(self, keep, rate, amplitude)
 
 
-class R2Fit:
+class R2Fit(RateFit):
     """Result of :meth:`R2Model.fit`: ``r2`` (1/s), ``t2`` (s), ``m0`` (signal at t = 0)."""
 
     def __init__(self, model: R2Model, mask: np.ndarray, r2: np.ndarray, m0: np.ndarray):
-        self.model = model
-        self.mask = mask
-        self._r2 = r2
-        self._m0 = m0
+        super().__init__(model, mask, r2, m0)
 
     @cached_property
     def r2(self) -> np.ndarray:
         """R2 in 1/s."""
-        return unmask(self._r2, self.mask)
+        return self._full(self._fitted)
 
     @cached_property
     def t2(self) -> np.ndarray:
         """T2 in s (0 where R2 is 0)."""
-        with np.errstate(divide="ignore"):
-            t2 = np.where(self._r2 > 0, 1.0 / self._r2, 0.0)
-        return unmask(t2, self.mask)
+        return self._reciprocal(zero_where_not_positive=True)
 
     @cached_property
     def m0(self) -> np.ndarray:
         """Fitted amplitude."""
-        return unmask(np.nan_to_num(self._m0, nan=0.0, posinf=0.0, neginf=0.0), self.mask)
+        return self._amplitude_map()

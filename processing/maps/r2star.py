@@ -34,8 +34,8 @@ from processing.maps._voxels import (
     masked_values,
     resolve_mask,
     single_threaded_blas,
-    unmask,
 )
+from processing.maps.ratefit import RateFit
 
 METHODS = ("trapezoid", "arlo", "loglinear", "nonlinear")
 
@@ -70,7 +70,7 @@ def r2star_trapezoid(magnitude: np.ndarray, te: np.ndarray, *, clip: bool = True
 
 
 def applicable_method(method: str, te, rtol: float = 1e-3) -> tuple[str, str | None]:
-    """The method to use for echo times ``te`` and a warning when it is not ``method``.
+    """Return the method to use for echo times ``te`` and a warning when it is not ``method``.
 
     ARLO needs at least 3 equally spaced echoes; real protocols often space
     the first echoes unequally (e.g. 3.53 ms then 3.94 ms), and failing the
@@ -205,27 +205,23 @@ class R2starModel:
         return R2starFit(self, keep, r2star, s0)
 
 
-class R2starFit:
+class R2starFit(RateFit):
     """Result of :meth:`R2starModel.fit`; maps are full-grid float32 arrays."""
 
     def __init__(self, model: R2starModel, mask: np.ndarray, r2star: np.ndarray, s0: np.ndarray):
-        self.model = model
-        self.mask = mask
-        self._r2star = r2star
-        self._s0 = s0
+        super().__init__(model, mask, r2star, s0)
 
     @cached_property
     def r2star(self) -> np.ndarray:
         """R2* in 1/s (0 outside the mask)."""
-        return unmask(self._r2star, self.mask)
+        return self._full(self._fitted)
 
     @cached_property
     def t2star(self) -> np.ndarray:
         """T2* in s (0 outside the mask)."""
-        with np.errstate(divide="ignore"):
-            return unmask(1.0 / self._r2star, self.mask)
+        return self._reciprocal()
 
     @cached_property
     def s0(self) -> np.ndarray:
         """Extrapolated signal at TE = 0 (0 outside the mask)."""
-        return unmask(np.nan_to_num(self._s0, nan=0.0, posinf=0.0, neginf=0.0), self.mask)
+        return self._amplitude_map()

@@ -40,7 +40,7 @@ CLEAR_FRACTION = 0.02
 def choose_threshold(
     image: np.ndarray, zooms, *, erode_mm: float, low: float, high: float
 ) -> tuple[float, float, float] | None:
-    """The threshold and erosion depth of the skull strip, searched on a coarse grid.
+    """Return the threshold and erosion depth of the skull strip, searched on a coarse grid.
 
     Parameters
     ----------
@@ -138,7 +138,7 @@ def ball(radius_mm: float, zooms) -> np.ndarray:
     ``radius_mm``, as a distance transform would, at a fraction of the cost.
     """
     half = [int(np.floor(radius_mm / z)) for z in zooms]
-    axes = [np.arange(-h, h + 1) * z for h, z in zip(half, zooms)]
+    axes = [np.arange(-h, h + 1) * z for h, z in zip(half, zooms, strict=True)]
     x, y, z = np.meshgrid(*axes, indexing="ij", sparse=True)
     return x * x + y * y + z * z <= radius_mm * radius_mm
 
@@ -162,7 +162,7 @@ def take_in_dark_csf(brain: np.ndarray, head: np.ndarray, zooms, radius_mm: floa
 
 
 def largest_component(mask: np.ndarray) -> np.ndarray:
-    """The largest 6-connected component of a boolean volume (empty stays empty)."""
+    """Return the largest 6-connected component of a boolean volume (empty stays empty)."""
     labels, count = ndimage.label(mask)
     if count <= 1:
         return labels > 0
@@ -172,7 +172,10 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
 
 
 def fill_holes(mask: np.ndarray) -> np.ndarray:
-    """Fill holes in 3-D, then slice by slice along each axis (holes open to the field of view's edge)."""
+    """Fill holes in 3-D, then slice by slice along each axis.
+
+    Slice by slice, holes open to the field of view's edge are filled too.
+    """
     filled = ndimage.binary_fill_holes(mask)
     for axis in range(3):
         planes = np.moveaxis(filled, axis, 0)

@@ -136,7 +136,10 @@ def megre_step(visit, options: MapOptions, writer, progress, masks):
 
 
 def _phase_units(acq, setting):
-    """The phase units to use and where they came from: the option, the sidecar's Units, or auto."""
+    """Return the phase units to use and where they came from.
+
+    The option, the sidecar's Units, or auto.
+    """
     if setting != "auto":
         return setting, f"phase_units={setting} (explicit)"
     sidecar = units_from_sidecar(acq.part("phase")[0].metadata)
@@ -347,5 +350,5 @@ STEPS = (
 
 
 def options_record(options: MapOptions) -> dict:
-    """The options as a plain dict (for reports)."""
+    """Return the options as a plain dict (for reports)."""
     return asdict(options)

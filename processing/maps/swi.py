@@ -181,7 +181,10 @@ class SWIFit:
 
     @cached_property
     def minip(self) -> np.ndarray:
-        """Minimum-intensity projection over 4 slices (use :func:`minimum_intensity_projection` for others)."""
+        """Minimum-intensity projection over 4 slices.
+
+        For other numbers of slices use :func:`minimum_intensity_projection`.
+        """
         return minimum_intensity_projection(self.swi, slab=4)
 
 

@@ -97,7 +97,10 @@ def _predicted_weights(coefficients: np.ndarray, design: np.ndarray) -> np.ndarr
 
 
 def _weighted_solve(y: np.ndarray, w2: np.ndarray, design: np.ndarray) -> np.ndarray:
-    """Per-voxel solution of the normal equations with squared weights ``w2`` (voxels, measurements)."""
+    """Per-voxel solution of the normal equations with squared weights ``w2``.
+
+    ``w2`` has the shape (voxels, measurements).
+    """
     normal = np.einsum("vn,ni,nj->vij", w2, design, design, optimize=True)
     rhs = np.einsum("vn,ni,vn->vi", w2, design, y, optimize=True)
     diagonal = np.einsum("vii->vi", normal)  # a writable view

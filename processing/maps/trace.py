@@ -22,12 +22,12 @@ def shell_trace(data: np.ndarray, shell: Shell) -> np.ndarray:
 
 
 def weighted_shells(shells: list[Shell]) -> list[Shell]:
-    """The diffusion-weighted shells (b > 0), in increasing b."""
+    """Return the diffusion-weighted shells (b > 0), in increasing b."""
     return [s for s in shells if s.bvalue > 0]
 
 
 def tensor_volumes(shells: list[Shell], path=None) -> np.ndarray:
-    """Indices of b=0 and the inner (lowest non-zero) shell, sorted.
+    """Return the indices of b=0 and the inner (lowest non-zero) shell, sorted.
 
     Raises
     ------

@@ -93,7 +93,10 @@ def _terms(y, powers, rate):
 
 
 def _newton_step(p, p1, p2, q, q1, q2, rate, span):
-    """Newton step on ``phi`` where ``h`` is concave, else a bounded step uphill; and the step scale."""
+    """Newton step on ``phi`` where ``h`` is concave, else a bounded step uphill.
+
+    And the step scale.
+    """
     phi = 2.0 * p1 * q - p * q1
     dphi = 2.0 * p2 * q + p1 * q1 - p * q2
     limit = np.maximum(0.5 * np.abs(rate), 1.0 / span)

@@ -20,10 +20,28 @@ the lesions (:func:`~processing.matching.lesions.label_components`).
   kappa (statsmodels), Bland-Altman limits of volumes.
 """
 
-from processing.matching.distance import match_by_distance
-from processing.matching.lesions import LesionTable, label_components
-from processing.matching.overlap import match_by_overlap
-from processing.matching.result import Matching, Pair
+from typing import TYPE_CHECKING
+
+from processing._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from processing.matching.distance import match_by_distance
+    from processing.matching.lesions import LesionTable, label_components
+    from processing.matching.overlap import match_by_overlap
+    from processing.matching.result import Matching, Pair
+
+# public names, imported on first use (importing a submodule stays light)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "match_by_distance": "distance",
+        "LesionTable": "lesions",
+        "label_components": "lesions",
+        "match_by_overlap": "overlap",
+        "Matching": "result",
+        "Pair": "result",
+    },
+)
 
 __all__ = [
     "LesionTable",

@@ -80,7 +80,9 @@ def dice_summary(dices) -> tuple[float, float, float]:
 
 def cohen_kappa(values_a, values_b) -> Kappa:
     """Cohen's kappa of two raters' categories on the same items (None = not answered, dropped)."""
-    kept = [(a, b) for a, b in zip(values_a, values_b) if a is not None and b is not None]
+    kept = [
+        (a, b) for a, b in zip(values_a, values_b, strict=True) if a is not None and b is not None
+    ]
     categories = sorted({v for pair in kept for v in pair})
     if len(kept) < 2 or len(categories) < 2:
         return Kappa(math.nan, math.nan, math.nan, len(kept), _undefined(len(kept), categories))
@@ -99,7 +101,10 @@ def cohen_kappa(values_a, values_b) -> Kappa:
 
 
 def fleiss_kappa(items, seed: int = 0) -> Kappa:
-    """Fleiss' kappa of ``items`` (each a sequence of every rater's category; items with a gap dropped)."""
+    """Fleiss' kappa of ``items``.
+
+    Each item is a sequence of every rater's category; items with a gap are dropped.
+    """
     kept = [list(item) for item in items if all(v is not None for v in item)]
     categories = sorted({v for item in kept for v in item})
     if len(kept) < 2 or len(categories) < 2:

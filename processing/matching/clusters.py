@@ -24,7 +24,7 @@ class Cluster:
     members: dict
 
     def complete(self) -> bool:
-        """True when every source has exactly one lesion here."""
+        """Return True when every source has exactly one lesion here."""
         return all(len(ids) == 1 for ids in self.members.values())
 
 
@@ -42,6 +42,6 @@ def cluster_sources(labels: dict[str, np.ndarray]) -> list[Cluster]:
     graph = coo_matrix((np.ones(len(edges_from)), (edges_from, edges_to)), shape=(len(nodes),) * 2)
     count, component = connected_components(graph, directed=False)
     grouped: list[dict] = [{name: [] for name in names} for _ in range(count)]
-    for (name, lesion), c in zip(nodes, component):
+    for (name, lesion), c in zip(nodes, component, strict=True):
         grouped[c][name].append(lesion)
     return [Cluster({name: tuple(ids) for name, ids in g.items()}) for g in grouped]

@@ -52,7 +52,10 @@ def match_by_distance(table_a: LesionTable, table_b: LesionTable, tolerance_mm: 
 
 
 def _candidate_pairs(centres_a: np.ndarray, centres_b: np.ndarray, tolerance: float) -> list[tuple]:
-    """``(distance, row_a, row_b)`` of every pair within ``tolerance``, nearest first (ties by rows)."""
+    """``(distance, row_a, row_b)`` of every pair within ``tolerance``, nearest first.
+
+    Ties are ordered by rows.
+    """
     if not len(centres_a) or not len(centres_b):
         return []
     near = cKDTree(centres_a).sparse_distance_matrix(

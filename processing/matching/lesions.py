@@ -23,7 +23,7 @@ def label_components(mask: np.ndarray) -> np.ndarray:
 
 
 def keep_lesions(labels: np.ndarray, lesion_ids) -> np.ndarray:
-    """A copy of ``labels`` with every lesion not in ``lesion_ids`` set to 0."""
+    """Return a copy of ``labels`` with every lesion not in ``lesion_ids`` set to 0."""
     labels = np.asarray(labels)
     kept = np.isin(labels, np.fromiter(lesion_ids, dtype=np.int64))
     return np.where(kept, labels, 0).astype(labels.dtype, copy=False)

@@ -85,8 +85,12 @@ def match_by_overlap(labels_a: np.ndarray, labels_b: np.ndarray, affine: np.ndar
                 assigned=bool(assigned[k]),
             )
         )
-    rows += [Pair(int(i), None, "only-a") for i, n in zip(table_a.ids, partners_a) if n == 0]
-    rows += [Pair(None, int(i), "only-b") for i, n in zip(table_b.ids, partners_b) if n == 0]
+    rows += [
+        Pair(int(i), None, "only-a") for i, n in zip(table_a.ids, partners_a, strict=True) if n == 0
+    ]
+    rows += [
+        Pair(None, int(i), "only-b") for i, n in zip(table_b.ids, partners_b, strict=True) if n == 0
+    ]
     return Matching(table_a, table_b, sorted(rows, key=_row_order))
 
 
@@ -110,8 +114,8 @@ def _assign(
         weights = np.zeros((len(local_a), len(local_b)))
         weights[ia, ib] = dice[edges]
         chosen_a, chosen_b = linear_sum_assignment(weights, maximize=True)
-        chosen = {(x, y) for x, y in zip(chosen_a, chosen_b) if weights[x, y] > 0}
-        kept[edges] = [(x, y) in chosen for x, y in zip(ia, ib)]
+        chosen = {(x, y) for x, y in zip(chosen_a, chosen_b, strict=True) if weights[x, y] > 0}
+        kept[edges] = [(x, y) in chosen for x, y in zip(ia, ib, strict=True)]
     return kept
 
 

@@ -82,7 +82,7 @@ class Matching:
         return [row.b for row in self.rows if row.status == "only-b"]
 
     def count(self, status: str) -> int:
-        """Number of rows with ``status``."""
+        """Return the number of rows with ``status``."""
         return sum(row.status == status for row in self.rows)
 
     def split_merged_groups(self) -> int:

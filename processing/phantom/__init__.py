@@ -18,13 +18,31 @@ Modules: tissues, trajectories (data tables); anatomy, lesions, participant
 acquire_anat, acquire_dwi (simulation); bids, truth, study (output).
 """
 
-from processing.phantom.study import make_phantom_study
-from processing.phantom.truth import (
-    AcquisitionTruth,
-    LesionTruth,
-    ParticipantTruth,
-    load_truth,
-    truth_root,
+from typing import TYPE_CHECKING
+
+from processing._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from processing.phantom.study import make_phantom_study
+    from processing.phantom.truth import (
+        AcquisitionTruth,
+        LesionTruth,
+        ParticipantTruth,
+        load_truth,
+        truth_root,
+    )
+
+# public names, imported on first use (importing a submodule stays light)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "make_phantom_study": "study",
+        "AcquisitionTruth": "truth",
+        "LesionTruth": "truth",
+        "ParticipantTruth": "truth",
+        "load_truth": "truth",
+        "truth_root": "truth",
+    },
 )
 
 __all__ = [

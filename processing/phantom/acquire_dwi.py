@@ -70,7 +70,7 @@ def _sidecar(direction: str) -> dict:
 
 
 def acquire_dwi(grid: SampledGrid, spec, rng, noise: bool, world_from_anatomy, affine):
-    """The 4D DWI with its .bval/.bvec, and the true MD/FA maps."""
+    """Return the 4D DWI with its .bval/.bvec, and the true MD/FA maps."""
     bvals, dirs_world = gradient_table(spec.extra["directions"])
     dirs_anatomy = dirs_world @ world_from_anatomy[:3, :3]
     props = grid.properties
@@ -80,7 +80,7 @@ def acquire_dwi(grid: SampledGrid, spec, rng, noise: bool, world_from_anatomy, a
     s0 = _b0_signal(props).astype(np.float32)
     data = np.empty(grid.shape + (len(bvals),), dtype=np.uint16 if noise else np.float32)
     sigma = REFERENCE_SIGNAL / spec.snr
-    for k, (b, g) in enumerate(zip(bvals, dirs_anatomy)):
+    for k, (b, g) in enumerate(zip(bvals, dirs_anatomy, strict=True)):
         adc = radial + excess * (fibre @ g.astype(np.float32)) ** 2  # g^T D g
         volume = s0 * np.exp(np.float32(-b) * adc)
         if noise:

@@ -111,7 +111,7 @@ def bids_name(prefix: str, entities: dict[str, str], suffix: str) -> str:
 def write_dataset_description(
     root: Path, *, seed: int, scale: str, noise: bool, motion: bool = True
 ) -> None:
-    """The raw dataset's description, marked as made by the phantom generator."""
+    """Write the raw dataset's description, marked as made by the phantom generator."""
     write_json(
         root / "dataset_description.json",
         {
@@ -129,13 +129,13 @@ def write_dataset_description(
 
 
 def write_tsv(path: Path, header: list[str], rows: list[list]) -> None:
-    """A tab-separated table with a header line; values written with ``str``."""
+    """Write a tab-separated table with a header line; values written with ``str``."""
     lines = ["\t".join(header)] + ["\t".join(str(v) for v in row) for row in rows]
     write_text(path, "\n".join(lines) + "\n")
 
 
 def is_phantom(root: Path) -> bool:
-    """True when ``root`` holds a dataset written by this generator."""
+    """Return True when ``root`` holds a dataset written by this generator."""
     description = root / "dataset_description.json"
     if not description.is_file():
         return False

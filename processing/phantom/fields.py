@@ -38,7 +38,7 @@ class SusceptibilityGrid:
 
 
 def background_field(points_world) -> np.ndarray:
-    """A smooth shim residual: 0.1 ppm per 10 cm along z plus a weak x^2 term."""
+    """Return a smooth shim residual: 0.1 ppm per 10 cm along z plus a weak x^2 term."""
     x, z = points_world[..., 0] / 100.0, points_world[..., 2] / 100.0
     return 0.1 * z + 0.05 * x**2
 

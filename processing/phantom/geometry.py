@@ -33,13 +33,13 @@ def rigid(angles_deg, translation_mm) -> np.ndarray:
 
 
 def random_motion(rng: np.random.Generator, degrees: float, mm: float) -> np.ndarray:
-    """A random rigid movement with normal angles (sd ``degrees``) and shifts (sd ``mm``)."""
+    """Return a random rigid movement with normal angles (sd ``degrees``) and shifts (sd ``mm``)."""
     return rigid(rng.normal(0.0, degrees, 3), rng.normal(0.0, mm, 3))
 
 
 def grid_shape(spec: AcquisitionSpec) -> tuple[int, int, int]:
     """Voxels along each stored axis: the field of view divided by the voxel size."""
-    return tuple(int(round(f / v)) for f, v in zip(spec.fov, spec.voxel_size))
+    return tuple(int(round(f / v)) for f, v in zip(spec.fov, spec.voxel_size, strict=True))
 
 
 def acquisition_affine(spec: AcquisitionSpec) -> np.ndarray:

@@ -70,6 +70,7 @@ class CmiGeometry:
 
     @property
     def largest_radius(self) -> float:
+        """The largest semi-axis in mm (the largest radius times the elongation)."""
         return self.radius_mm[1] * (1 + self.aspect)
 
 
@@ -98,6 +99,7 @@ class Lesion:
 
     @property
     def id(self) -> str:
+        """The lesion's name, ``<type>-<label>`` (e.g. ``CMI-03``)."""
         return f"{self.type}-{self.label:02d}"
 
     @property
@@ -115,7 +117,10 @@ class Lesion:
         return max(float(np.max(self.radii)), self.patch_radius)
 
     def in_patch(self, points) -> np.ndarray:
-        """Boolean: points ``(..., 3)`` (anatomy mm) inside the cortical patch (never without one)."""
+        """Boolean: points ``(..., 3)`` (anatomy mm) inside the cortical patch.
+
+        All False for a lesion without a patch.
+        """
         if self.patch_radius <= 0:
             return np.zeros(np.shape(points)[:-1], dtype=bool)
         return np.sum((np.asarray(points) - self.centre) ** 2, axis=-1) <= self.patch_radius**2
@@ -140,7 +145,10 @@ def patch_radius(geometry: CmiGeometry) -> float:
 
 
 def _cortical_centre(anatomy: Anatomy, rng, depth_mm: float) -> np.ndarray:
-    """A point ``depth_mm`` below the pial surface of a gyral crown in the upper brain (shallow folds)."""
+    """Return a point ``depth_mm`` below the pial surface of a gyral crown in the upper brain.
+
+    Such crowns have shallow folds.
+    """
     while True:
         u = rng.standard_normal(3)
         u /= np.linalg.norm(u)
@@ -149,7 +157,10 @@ def _cortical_centre(anatomy: Anatomy, rng, depth_mm: float) -> np.ndarray:
 
 
 def _cmi_depth(geometry: CmiGeometry) -> float:
-    """Depth of a CMI centre below the pial surface: mid-ribbon, or one patch radius (patch within the brain)."""
+    """Depth of a CMI centre below the pial surface.
+
+    Mid-ribbon, or one patch radius (patch within the brain).
+    """
     return max(CORTEX_THICKNESS / 2, patch_radius(geometry))
 
 
@@ -235,6 +246,7 @@ def lesion_to_dict(lesion: Lesion, sessions: list[str]) -> dict:
         "onset_session": sessions[lesion.onset_visit - 1] if lesion.onset_visit else None,
         "susceptibility_ppm": lesion.extra_chi,
         "values": {
-            ses: dict(v, R1=1 / v["T1"], R2=1 / v["T2"]) for ses, v in zip(sessions, lesion.values)
+            ses: dict(v, R1=1 / v["T1"], R2=1 / v["T2"])
+            for ses, v in zip(sessions, lesion.values, strict=True)
         },
     }

@@ -67,10 +67,14 @@ class PhantomParticipant:
 
     @property
     def sessions(self) -> list[str]:
+        """The session labels (``ses-01``, ...), one per visit date."""
         return [f"ses-{k + 1:02d}" for k in range(len(self.visit_dates))]
 
     def world_from_anatomy(self, visit: int, acquisition_index: int) -> np.ndarray:
-        """Head position in acquisition ``acquisition_index`` of ``visit`` (1-based); identity without motion."""
+        """Head position in acquisition ``acquisition_index`` of ``visit`` (1-based).
+
+        Identity without motion.
+        """
         if not self.motion:
             return np.eye(4)
         visit_motion = random_motion(
@@ -80,5 +84,5 @@ class PhantomParticipant:
         return random_motion(rng, *ACQUISITION_MOTION) @ visit_motion
 
     def noise_rng(self, visit: int, acquisition_index: int) -> np.random.Generator:
-        """Generator for the noise of one acquisition."""
+        """Return the random generator for the noise of one acquisition."""
         return np.random.default_rng([self.seed, self.index, visit, acquisition_index, 2])

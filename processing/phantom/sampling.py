@@ -32,10 +32,11 @@ class SampledGrid:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of the sampled grid."""
         return self.tissue.shape
 
     def fibre_direction(self) -> np.ndarray:
-        """Unit principal diffusion direction per voxel (anatomy axes)."""
+        """Return the unit principal diffusion direction per voxel (anatomy axes)."""
         radial = self.points / np.maximum(np.linalg.norm(self.points, axis=-1, keepdims=True), 1e-6)
         circ = np.stack(
             [-self.points[..., 1], self.points[..., 0], 0.3 * self.points[..., 2] + 1.0], axis=-1
@@ -55,7 +56,7 @@ def _lesion_box(lesion: Lesion, shape, grid_from_anatomy, radii=None) -> tuple[s
     ijk = corners @ grid_from_anatomy[:3, :3].T + grid_from_anatomy[:3, 3]
     low = np.clip(np.floor(ijk.min(axis=0)).astype(int) - 1, 0, shape)
     high = np.clip(np.ceil(ijk.max(axis=0)).astype(int) + 2, 0, shape)
-    return tuple(slice(a, b) for a, b in zip(low, high))
+    return tuple(slice(a, b) for a, b in zip(low, high, strict=True))
 
 
 def add_cortical_patches(lesions, tissue, points, anatomy_from_grid) -> np.ndarray:

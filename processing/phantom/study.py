@@ -164,7 +164,10 @@ def _write_participant(
     bids.write_tsv(
         out / person.label / f"{person.label}_sessions.tsv",
         ["session_id", "acq_time"],
-        [[s, d.isoformat(timespec="seconds")] for s, d in zip(sessions, person.visit_dates)],
+        [
+            [s, d.isoformat(timespec="seconds")]
+            for s, d in zip(sessions, person.visit_dates, strict=True)
+        ],
     )
     specs = P.protocol(scale)
     chi_grid = SusceptibilityGrid(person.anatomy, FIELD_GRID_MM[scale])

@@ -39,16 +39,16 @@ TISSUE_PROPERTIES = {
 
 
 def property_table() -> np.ndarray:
-    """The table as an array ``(n_labels, n_parameters)`` indexed by label."""
+    """Return the table as an array ``(n_labels, n_parameters)`` indexed by label."""
     labels = sorted(TISSUE_PROPERTIES)
     return np.array([TISSUE_PROPERTIES[label] for label in labels], dtype=float)
 
 
 def baseline(label: int) -> dict[str, float]:
     """Properties of one tissue as a dict keyed by :data:`PARAMETERS`."""
-    return dict(zip(PARAMETERS, TISSUE_PROPERTIES[label]))
+    return dict(zip(PARAMETERS, TISSUE_PROPERTIES[label], strict=True))
 
 
 def table_as_dict() -> dict[str, dict[str, float]]:
-    """The whole table keyed by tissue name (for the truth JSON)."""
+    """Return the whole table keyed by tissue name (for the truth JSON)."""
     return {TISSUE_NAMES[label]: baseline(label) for label in sorted(TISSUE_PROPERTIES)}

@@ -92,7 +92,7 @@ LESION_COUNTS = {
 def factor(
     lesion_type: str, subtype: str, parameter: str, visits_since_onset: int | None
 ) -> float | str:
-    """The factor on the host baseline (or ``"csf"``) at a visit.
+    """Return the factor on the host baseline (or ``"csf"``) at a visit.
 
     ``visits_since_onset`` is None for lesions present from the start and
     negative before an A-CMI's onset.

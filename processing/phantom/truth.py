@@ -113,7 +113,7 @@ class ParticipantTruth:
         return self.acquisitions[(session, name)]
 
     def world_transform(self, source: tuple[str, str], target: tuple[str, str]) -> np.ndarray:
-        """True 4x4 map from ``source``'s world to ``target``'s world (RAS mm).
+        """Return the true 4x4 map from ``source``'s world to ``target``'s world (RAS mm).
 
         ``source`` and ``target`` are ``(session, acquisition)`` pairs. A
         point ``x`` in the source scan's world is the same anatomy as
@@ -125,7 +125,7 @@ class ParticipantTruth:
         )
 
     def lesion(self, lesion_id: str) -> LesionTruth:
-        """The lesion with this id (e.g. ``acmi-01``)."""
+        """Return the lesion with this id (e.g. ``acmi-01``)."""
         return next(item for item in self.lesions if item.id == lesion_id)
 
     def lesions_of(self, lesion_type: str) -> list[LesionTruth]:

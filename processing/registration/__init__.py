@@ -27,16 +27,53 @@ Transforms are 4x4 RAS matrices named ``<to>_from_<from>``: ``mp2rage_from_flair
 maps a point's RAS coordinates in FLAIR's world to MP2RAGE's world.
 """
 
-from processing.registration.geometry import displacement_stats, rigid_matrix, rotation_angle_deg
-from processing.registration.pairing import register_pair_images
-from processing.registration.qc import checkerboard, edges, quality_flags, write_checkerboard_png
-from processing.registration.rigid import RegistrationParams, RegistrationResult, register_rigid
-from processing.registration.spaces import (
-    affine_from_sitk,
-    image_to_sitk,
-    read_itk_transform,
-    sitk_to_image,
-    write_itk_transform,
+from typing import TYPE_CHECKING
+
+from processing._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from processing.registration.geometry import (
+        displacement_stats,
+        rigid_matrix,
+        rotation_angle_deg,
+    )
+    from processing.registration.pairing import register_pair_images
+    from processing.registration.qc import (
+        checkerboard,
+        edges,
+        quality_flags,
+        write_checkerboard_png,
+    )
+    from processing.registration.rigid import RegistrationParams, RegistrationResult, register_rigid
+    from processing.registration.spaces import (
+        affine_from_sitk,
+        image_to_sitk,
+        read_itk_transform,
+        sitk_to_image,
+        write_itk_transform,
+    )
+
+# public names, imported on first use (importing a submodule stays light)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "displacement_stats": "geometry",
+        "rigid_matrix": "geometry",
+        "rotation_angle_deg": "geometry",
+        "register_pair_images": "pairing",
+        "checkerboard": "qc",
+        "edges": "qc",
+        "quality_flags": "qc",
+        "write_checkerboard_png": "qc",
+        "RegistrationParams": "rigid",
+        "RegistrationResult": "rigid",
+        "register_rigid": "rigid",
+        "affine_from_sitk": "spaces",
+        "image_to_sitk": "spaces",
+        "read_itk_transform": "spaces",
+        "sitk_to_image": "spaces",
+        "write_itk_transform": "spaces",
+    },
 )
 
 __all__ = [

@@ -36,6 +36,7 @@ from processing.errors import FerretError
 from processing.progress import Progress, null_progress
 from processing.registration import store
 from processing.registration.chain_plan import (
+    DEFAULT_SETTINGS,
     MP2RAGE_FAMILY,
     ChainSettings,
     PairTask,
@@ -56,9 +57,9 @@ from processing.registration.chain_results import (
 )
 from processing.registration.masks import brain_mask
 from processing.registration.pairing import register_pair_images
-from processing.registration.resample import Grid
 from processing.registration.rigid import RegistrationParams
 from processing.registration.volumes import registration_volume, representative_file, volume_key
+from processing.spaces.grid import Grid
 from processing.study.model import Participant, Visit
 
 __all__ = [
@@ -97,7 +98,10 @@ class _Volumes:
         self._masks: dict[tuple[str, str], np.ndarray] = {}
 
     def get(self, visit: Visit, key: str):
-        """``(array, affine, inputs)`` of the volume registered for ``key`` (see :func:`volume_key`)."""
+        """``(array, affine, inputs)`` of the volume registered for ``key``.
+
+        The volume is chosen by :func:`volume_key`.
+        """
         key = volume_key(visit, key)
         if (visit.session, key) not in self._cache:
             self._cache[(visit.session, key)] = registration_volume(visit.acquisitions[key])
@@ -112,7 +116,7 @@ class _Volumes:
 
     @staticmethod
     def inputs(visit: Visit, key: str) -> list[Path]:
-        """The files the registration volume is made from (without reading them)."""
+        """Return the files the registration volume is made from (without reading them)."""
         acquisition = visit.acquisitions[volume_key(visit, key)]
         paths = [representative_file(acquisition).path]
         return paths + (
@@ -126,7 +130,9 @@ def register_link(
     volumes: _Volumes | None = None,
     progress: Progress | None = None,
 ) -> PairRecord:
-    """Register one link unless its transform is stored for the same inputs; write it; return the record.
+    """Register one link unless its transform is stored for the same inputs.
+
+    Write it; return the record.
 
     The stored transform is reused when its sidecar lists the same parameters
     and the same input files (relative to the study) with the same checksums,
@@ -173,7 +179,7 @@ register_pair = register_link
 
 
 def stored_link(task: PairTask, cached: bool = True) -> PairRecord:
-    """The record of a link read from its stored transform, or a FerretError when it is missing."""
+    """Return the record of a link read from its stored transform, or a FerretError when it is missing."""
     record = store.read_sidecar(task.path)
     if record is None or "MatrixRAS" not in record:
         raise FerretError(
@@ -193,7 +199,7 @@ def stored_link(task: PairTask, cached: bool = True) -> PairRecord:
 
 def register_participant(
     participant: Participant,
-    settings: ChainSettings = ChainSettings(),
+    settings: ChainSettings = DEFAULT_SETTINGS,
     progress: Progress | None = None,
 ) -> ChainResult:
     """Run (or reuse) every link of a participant, then compose and write every ``to-ref`` transform."""
@@ -227,7 +233,7 @@ def register_participant(
 def compose_visit(
     participant: Participant,
     visit: Visit,
-    settings: ChainSettings = ChainSettings(),
+    settings: ChainSettings = DEFAULT_SETTINGS,
     pairs: dict[tuple[str, str], PairRecord] | None = None,
     tasks: list[PairTask] | None = None,
 ) -> ChainResult:
@@ -270,7 +276,7 @@ def compose_visit(
 def reference_space(
     first: Visit, anchor: str, settings: ChainSettings, pairs: dict[tuple[str, str], PairRecord]
 ) -> tuple[Grid, np.ndarray, str, tuple | None]:
-    """The reference grid, ``ref_from_anchor1``, its description and the pair it comes from."""
+    """Return the reference grid, ``ref_from_anchor1``, its description and the pair it comes from."""
     ref_link = reference_link_key(first, settings)
     if ref_link is not None:
         dwi = ref_link[1]

@@ -21,9 +21,9 @@ import numpy as np
 
 from processing.errors import FerretError
 from processing.registration import store
-from processing.registration.resample import Grid
 from processing.registration.rigid import RegistrationParams
 from processing.registration.volumes import representative_file
+from processing.spaces.grid import Grid
 from processing.study.model import Participant, Visit
 
 #: Acquisitions read out in one scan with the anchor (no motion between them).
@@ -41,12 +41,15 @@ class ChainSettings:
     params: RegistrationParams = field(default_factory=RegistrationParams)
 
 
+#: The default chain settings (a frozen value shared as the functions' default).
+DEFAULT_SETTINGS = ChainSettings()
+
 #: When a visit has none of the anchor kinds, the first present of these anchors it (a DWI-only study too).
 FALLBACK_ORDER = ("T1map", "FLAIR", "T2w", "MESE", "MEGRE", "dwi", "epi")
 
 
 def anchor_key(visit: Visit, settings: ChainSettings) -> str:
-    """The acquisition key of the visit's anchor (README, "The reference space": one rule everywhere).
+    """Return the acquisition key of the visit's anchor (README, "The reference space": one rule everywhere).
 
     The first of ``settings.anchor_kinds`` present (UNIT1, MP2RAGE, T1w), else
     the configured fallback, else the first present in :data:`FALLBACK_ORDER`,
@@ -69,7 +72,10 @@ def anchor_key(visit: Visit, settings: ChainSettings) -> str:
 
 
 def reference_key(first: Visit, settings: ChainSettings) -> str:
-    """The acquisition of visit 1 whose grid is the reference space: its DWI if present, else its anchor."""
+    """Return the acquisition of visit 1 whose grid is the reference space.
+
+    Its DWI if present, else its anchor.
+    """
     dwi = next((key for key in sorted(first.acquisitions) if key.startswith("dwi")), None)
     return dwi if settings.reference == "dwi" and dwi is not None else anchor_key(first, settings)
 
@@ -86,6 +92,7 @@ class PairTask:
 
     @property
     def path(self) -> Path:
+        """The path of the link's ITK transform file."""
         return store.xfm_path(self.moving[0], self.source, self.target)
 
     @property
@@ -94,7 +101,7 @@ class PairTask:
         return (self.fixed[0].session, self.fixed[1]), (self.moving[0].session, self.moving[1])
 
     def spec(self) -> dict:
-        """The link in plain values (a job parameter); :meth:`from_spec` rebuilds it."""
+        """Return the link in plain values (a job parameter); :meth:`from_spec` rebuilds it."""
         (fixed_session, fixed_key), (moving_session, moving_key) = self.ends
         return {
             "fixed": [fixed_session, fixed_key],
@@ -106,6 +113,7 @@ class PairTask:
 
     @classmethod
     def from_spec(cls, participant: Participant, spec: dict) -> PairTask:
+        """Return the task described by ``spec`` (a job's JSON-able description)."""
         return cls(
             (participant.visit(spec["fixed"][0]), spec["fixed"][1]),
             (participant.visit(spec["moving"][0]), spec["moving"][1]),
@@ -146,7 +154,7 @@ def pair_tasks(participant: Participant, anchors: dict[str, str]) -> list[PairTa
 
 
 def reference_link_key(first: Visit, settings: ChainSettings) -> tuple[str, str] | None:
-    """The link defining the reference grid's position (visit 1's DWI to its anchor), if any.
+    """Return the link defining the reference grid's position (visit 1's DWI to its anchor), if any.
 
     None when the reference is the anchor itself (no DWI, another reference
     setting, or a DWI that anchors its visit).
@@ -161,7 +169,10 @@ def visit_links(
     settings: ChainSettings,
     tasks: list[PairTask] | None = None,
 ) -> list[PairTask]:
-    """The links composed into a visit's ``to-ref`` transforms: its own, its anchor's, the reference's."""
+    """Return the links composed into a visit's ``to-ref`` transforms.
+
+    Its own, its anchor's, the reference's.
+    """
     tasks = (
         tasks if tasks is not None else pair_tasks(participant, anchors_of(participant, settings))
     )
@@ -172,13 +183,16 @@ def visit_links(
 
 
 def header_grid(visit: Visit, key: str) -> Grid:
-    """The voxel grid of an acquisition's representative image (header only)."""
+    """Return the voxel grid of an acquisition's representative image (header only)."""
     header = representative_file(visit.acquisitions[key]).header
     return Grid(tuple(int(n) for n in header.get_data_shape()[:3]), header.get_best_affine())
 
 
 def _same_scan(visit: Visit, key: str, anchor: str) -> bool:
-    """True for MP2RAGE images sharing the anchor's scan (same grid: no motion between them)."""
+    """Return True for MP2RAGE images sharing the anchor's scan.
+
+    Same grid: no motion between them.
+    """
     if key not in MP2RAGE_FAMILY or anchor not in MP2RAGE_FAMILY:
         return False
     grid, anchor_grid = header_grid(visit, key), header_grid(visit, anchor)

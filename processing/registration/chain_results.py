@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from processing.registration import store
-from processing.registration.resample import Grid
+from processing.spaces.grid import Grid
 from processing.study.model import Visit
 
 CHAIN_NOTE = (

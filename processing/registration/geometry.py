@@ -13,7 +13,7 @@ from scipy.spatial.transform import Rotation
 def rigid_matrix(
     angles_deg=(0.0, 0.0, 0.0), translation_mm=(0.0, 0.0, 0.0), centre_mm=(0.0, 0.0, 0.0)
 ) -> np.ndarray:
-    """A rigid 4x4 matrix: rotate by x-y-z Euler angles about ``centre_mm``, then translate.
+    """Return a rigid 4x4 matrix: rotate by x-y-z Euler angles about ``centre_mm``, then translate.
 
     Examples
     --------

@@ -28,7 +28,7 @@ MIN_BRAIN_ML = 50.0
 def auto_brain_mask(
     array: np.ndarray, affine: np.ndarray, *, smoothing_mm: float = 2.0, closing_mm: float = 4.0
 ) -> np.ndarray:
-    """A boolean foreground (head/brain) mask of a 3D image.
+    """Return a boolean foreground (head/brain) mask of a 3D image.
 
     Parameters
     ----------
@@ -51,7 +51,7 @@ def auto_brain_mask(
     structure = _ellipsoid(radius)
     padded = np.pad(mask, [(r, r) for r in radius])
     closed = ndimage.binary_closing(padded, structure=structure)
-    closed = closed[tuple(slice(r, r + n) for r, n in zip(radius, mask.shape))]
+    closed = closed[tuple(slice(r, r + n) for r, n in zip(radius, mask.shape, strict=True))]
     return _fill_holes_per_slice(closed)
 
 
@@ -66,7 +66,7 @@ def _largest_component(mask: np.ndarray) -> np.ndarray:
 
 def _ellipsoid(radius: np.ndarray) -> np.ndarray:
     grids = np.ogrid[tuple(slice(-r, r + 1) for r in radius)]
-    return sum((g / max(r, 1)) ** 2 for g, r in zip(grids, radius)) <= 1.0
+    return sum((g / max(r, 1)) ** 2 for g, r in zip(grids, radius, strict=True)) <= 1.0
 
 
 def _fill_holes_per_slice(mask: np.ndarray) -> np.ndarray:
@@ -77,7 +77,7 @@ def _fill_holes_per_slice(mask: np.ndarray) -> np.ndarray:
 
 
 def brain_mask(array: np.ndarray, affine: np.ndarray) -> np.ndarray:
-    """The brain mask used for registration (maps package's mask, or the fallback).
+    """Return the brain mask used for registration (maps package's mask, or the fallback).
 
     Parameters
     ----------

@@ -15,13 +15,13 @@ import numpy as np
 from processing.fileio import load_nifti, save_nifti, write_provenance
 from processing.registration.chain import ChainResult
 from processing.registration.resample import (
-    Grid,
     resample_image,
     resample_mask_fraction,
     resample_mask_nearest,
 )
 from processing.registration.store import is_cached
 from processing.registration.volumes import representative_file
+from processing.spaces.grid import Grid
 from processing.study.model import Visit
 
 #: Derived map suffix -> the acquisitions (first present) on whose grid the maps package writes it.
@@ -44,7 +44,7 @@ ANATOMICAL = ("FLAIR", "T1w", "T2w")
 
 
 def space_ref_name(visit: Visit, source: Path) -> str:
-    """The name (without the visit prefix) of ``source`` resampled into the reference space.
+    """Return the name (without the visit prefix) of ``source`` resampled into the reference space.
 
     ``R2starmap.nii.gz`` -> ``space-ref_R2starmap.nii.gz``; a ``space-<X>``
     entity becomes part of the description so names stay unique
@@ -68,7 +68,10 @@ NATIVE_ONLY = frozenset({"param-v1", "param-colorfa", "param-l1", "param-l2", "p
 
 
 def source_key(visit: Visit, path: Path) -> str | None:
-    """The acquisition on whose grid a derivative of the maps package lies (None: not resampled)."""
+    """Return the acquisition on whose grid a derivative of the maps package lies.
+
+    None: not resampled.
+    """
     entities = path.name.split(".")[0].split("_")
     if NATIVE_ONLY.intersection(entities):
         return None
@@ -135,7 +138,7 @@ def mask_to_native(
     *,
     mode: str = "nearest",
 ) -> np.ndarray:
-    """A mask drawn in the reference grid, on acquisition ``key``'s native grid.
+    """Return a mask drawn in the reference grid, on acquisition ``key``'s native grid.
 
     ``mode`` is ``nearest`` (labels kept) or ``fraction`` (coverage 0..1).
     """
@@ -154,7 +157,7 @@ def mask_to_reference(
     *,
     mode: str = "nearest",
 ) -> np.ndarray:
-    """A mask drawn on acquisition ``key``'s native grid, on the reference grid."""
+    """Return a mask drawn on acquisition ``key``'s native grid, on the reference grid."""
     matrix = chain.ref_from[(visit.session, key)]
     if mode == "fraction":
         return resample_mask_fraction(mask, affine, chain.reference, matrix)

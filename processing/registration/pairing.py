@@ -33,6 +33,7 @@ from scipy import ndimage
 from processing.progress import Progress, null_progress
 from processing.registration.qc import header_deviation, quality_flags
 from processing.registration.rigid import (
+    DEFAULT_PARAMS,
     Image,
     RegistrationParams,
     RegistrationResult,
@@ -89,7 +90,7 @@ def dilate_mask(mask: np.ndarray, affine: np.ndarray, distance_mm: float) -> np.
 def source_should_be_fixed(
     target: Image, source: Image, target_mask: np.ndarray, source_mask: np.ndarray
 ) -> bool:
-    """True when the source's brain is better covered by the target than the reverse."""
+    """Return True when the source's brain is better covered by the target than the reverse."""
     target_covered = fov_coverage(target_mask, target[1], source[0].shape, source[1])
     source_covered = fov_coverage(source_mask, source[1], target[0].shape, target[1])
     return source_covered > target_covered + COVERAGE_MARGIN
@@ -100,10 +101,12 @@ def register_pair_images(
     source: Image,
     target_mask: np.ndarray,
     source_mask: np.ndarray,
-    params: RegistrationParams = RegistrationParams(),
+    params: RegistrationParams = DEFAULT_PARAMS,
     progress: Progress | None = None,
 ) -> RegistrationResult:
-    """Register ``source`` onto ``target``; ``fixed_from_moving`` of the result is target_from_source.
+    """Register ``source`` onto ``target``.
+
+    ``fixed_from_moving`` of the result is target_from_source.
 
     The fixed image is chosen by field-of-view coverage (module docstring);
     ``result.swapped`` says whether the target was moved onto the source.
@@ -181,7 +184,7 @@ def register_multistart(
 
 
 def retry_variants(params: RegistrationParams) -> list[RegistrationParams]:
-    """The settings tried in turn until a result is not flagged.
+    """Return the settings tried in turn until a result is not flagged.
 
     The given settings; then a coarser working grid (twice the spacing, at
     least 2.5 mm: on real T2w -> FLAIR with 0.5 x 0.5 x 4 mm voxels, 1.5 mm
@@ -197,7 +200,7 @@ def retry_variants(params: RegistrationParams) -> list[RegistrationParams]:
 def _inverted(
     result: RegistrationResult, target: Image, target_mask: np.ndarray
 ) -> RegistrationResult:
-    """The result of a swapped registration expressed as target_from_source, QC recomputed."""
+    """Return the result of a swapped registration expressed as target_from_source, QC recomputed."""
     matrix = np.linalg.inv(result.fixed_from_moving)
     shift, angle = header_deviation(matrix, mask_centre(target, target_mask))
     params = result.params

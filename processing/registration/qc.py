@@ -73,7 +73,7 @@ def checkerboard(a: np.ndarray, b: np.ndarray, tiles: int | tuple[int, ...] = 8)
         )
     counts = (tiles,) * a.ndim if np.isscalar(tiles) else tuple(tiles)
     parity = np.zeros(a.shape, dtype=int)
-    for axis, (size, count) in enumerate(zip(a.shape, counts)):
+    for axis, (size, count) in enumerate(zip(a.shape, counts, strict=True)):
         tile_index = (np.arange(size) * count) // size
         shape = [1] * a.ndim
         shape[axis] = size

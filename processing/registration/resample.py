@@ -9,34 +9,10 @@ drawn in the reference space back into any acquisition's native grid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy import ndimage
 
-
-@dataclass(frozen=True)
-class Grid:
-    """A voxel grid: 3D ``shape`` and RAS ``affine`` (voxel index -> world mm)."""
-
-    shape: tuple[int, int, int]
-    affine: np.ndarray
-
-    @property
-    def zooms(self) -> np.ndarray:
-        """Voxel sizes in mm along the three axes."""
-        return np.linalg.norm(self.affine[:3, :3], axis=0)
-
-    def isotropic(self, voxel_mm: float) -> Grid:
-        """Same orientation and field of view with cubic voxels of ``voxel_mm``."""
-        zooms = self.zooms
-        extent = np.array(self.shape) * zooms
-        shape = tuple(int(max(1, round(e / voxel_mm))) for e in extent)
-        affine = self.affine.copy()
-        affine[:3, :3] = self.affine[:3, :3] / zooms * voxel_mm
-        corner = self.affine[:3, :3] @ (-0.5 * np.ones(3)) + self.affine[:3, 3]
-        affine[:3, 3] = corner + affine[:3, :3] @ (0.5 * np.ones(3))
-        return Grid(shape, affine)
+from processing.spaces.grid import Grid
 
 
 def voxel_mapping(

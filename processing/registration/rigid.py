@@ -26,7 +26,12 @@ from processing.errors import FerretError
 from processing.progress import Progress, null_progress
 from processing.registration import spaces
 from processing.registration.qc import header_deviation, quality_flags
-from processing.registration.rigid_params import Image, RegistrationParams, RegistrationResult
+from processing.registration.rigid_params import (
+    DEFAULT_PARAMS,
+    Image,
+    RegistrationParams,
+    RegistrationResult,
+)
 from processing.registration.rigid_setup import (
     prepare_image,
     registration_method,
@@ -50,7 +55,7 @@ def register_rigid(
     *,
     fixed_mask: np.ndarray | None = None,
     moving_mask: np.ndarray | None = None,
-    params: RegistrationParams = RegistrationParams(),
+    params: RegistrationParams = DEFAULT_PARAMS,
     initial_fixed_from_moving: np.ndarray | None = None,
     progress: Progress | None = None,
 ) -> RegistrationResult:

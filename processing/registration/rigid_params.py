@@ -57,6 +57,10 @@ class RegistrationParams:
         return {key: list(v) if isinstance(v, tuple) else v for key, v in asdict(self).items()}
 
 
+#: The default registration parameters (a frozen value shared as the functions' default).
+DEFAULT_PARAMS = RegistrationParams()
+
+
 @dataclass
 class RegistrationResult:
     """Outcome of one registration.

@@ -68,7 +68,7 @@ def _coarsen(image: sitk.Image, mask: sitk.Image | None, spacing_mm: float):
 def registration_method(
     params: RegistrationParams, fixed, moving, initial: np.ndarray | None, progress: Progress
 ) -> sitk.ImageRegistrationMethod:
-    """The registration method of ``params``, started from ``initial`` or the images, reporting to ``progress``."""
+    """Return the registration method of ``params``, started from ``initial`` or the images, reporting to ``progress``."""
     method = _metric_method(params, fixed)
     if moving[1] is not None:
         method.SetMetricMovingMask(moving[1])
@@ -95,7 +95,7 @@ def registration_method(
 
 
 def _metric_method(params: RegistrationParams, fixed, shrinks=None) -> sitk.ImageRegistrationMethod:
-    """A registration method with the metric, sampling, seed, mask and thread count set.
+    """Return a registration method with the metric, sampling, seed, mask and thread count set.
 
     Sampling uses the fixed seed and, per level (``shrinks``), the larger of
     ``sampling_fraction`` and what gives ``min_samples`` inside the fixed mask
@@ -148,7 +148,10 @@ def _stop_if_cancelled(method: sitk.ImageRegistrationMethod, progress: Progress)
 def _initial_transform(
     params: RegistrationParams, fixed, moving, initial: np.ndarray | None
 ) -> sitk.Transform:
-    """The start: a given matrix, the headers, the centres of mass, or the better of the two."""
+    """Return the start.
+
+    A given matrix, the headers, the centres of mass, or the better of the two.
+    """
     kinds = {"rigid": sitk.Euler3DTransform, "affine": lambda: sitk.AffineTransform(3)}
     if params.transform not in kinds:
         raise FerretError(

@@ -83,7 +83,7 @@ def image_to_sitk(array: np.ndarray, affine: np.ndarray) -> sitk.Image:
 
 
 def affine_from_sitk(image: sitk.Image) -> np.ndarray:
-    """The RAS voxel-to-world 4x4 matrix of a SimpleITK image."""
+    """Return the RAS voxel-to-world 4x4 matrix of a SimpleITK image."""
     direction = np.array(image.GetDirection(), dtype=float).reshape(3, 3)
     lps = np.eye(4)
     lps[:3, :3] = direction * np.array(image.GetSpacing(), dtype=float)
@@ -110,7 +110,7 @@ def matrix_from_sitk_transform(transform: sitk.Transform) -> np.ndarray:
 
 
 def sitk_transform_from_matrix(matrix_lps: np.ndarray) -> sitk.AffineTransform:
-    """A SimpleITK affine transform that applies the 4x4 LPS point matrix."""
+    """Return a SimpleITK affine transform that applies the 4x4 LPS point matrix."""
     matrix_lps = np.asarray(matrix_lps, dtype=float)
     transform = sitk.AffineTransform(3)
     transform.SetMatrix(tuple(matrix_lps[:3, :3].ravel()))

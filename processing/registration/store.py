@@ -29,14 +29,13 @@ import numpy as np
 
 from processing.fileio import file_checksum, write_provenance
 from processing.fileio.provenance import sidecar_path
-from processing.registration.spaces import write_itk_transform
 from processing.study.model import Visit
 
 ITK_DIRECTION = "the .txt file maps LPS points of the 'to' image to LPS points of the 'from' image (ITK resampling convention)"
 
 
 def label(text: str) -> str:
-    """A BIDS entity value: letters and digits only (``dwi_dir-AP`` -> ``dwidirAP``)."""
+    """Return a BIDS entity value: letters and digits only (``dwi_dir-AP`` -> ``dwidirAP``)."""
     return re.sub(r"[^A-Za-z0-9]", "", text)
 
 
@@ -46,7 +45,10 @@ def xfm_path(visit: Visit, source: str, target: str) -> Path:
 
 
 def sidecar_of(path: Path) -> Path:
-    """The JSON beside an output (``x_xfm.txt`` -> ``x_xfm.json``, ``x.nii.gz`` -> ``x.json``)."""
+    """Return the JSON beside an output.
+
+    ``x_xfm.txt`` -> ``x_xfm.json``, ``x.nii.gz`` -> ``x.json``.
+    """
     return sidecar_path(path)
 
 
@@ -62,6 +64,9 @@ def write_transform(
     **fields: Any,
 ) -> Path:
     """Write the ITK file and its sidecar (matrix, direction in words, provenance, QC)."""
+    # SimpleITK only when a transform is written: readers of the chain stay light
+    from processing.registration.spaces import write_itk_transform
+
     to_from_from = np.asarray(to_from_from, dtype=float)
     write_itk_transform(path, np.linalg.inv(to_from_from))
     try:
@@ -87,13 +92,13 @@ def write_transform(
 
 
 def read_matrix(path: Path) -> np.ndarray:
-    """The ``MatrixRAS`` (<to>_from_<from>) stored in a transform's sidecar."""
+    """Return the ``MatrixRAS`` (<to>_from_<from>) stored in a transform's sidecar."""
     record = json.loads(sidecar_of(path).read_text(encoding="utf-8"))
     return np.array(record["MatrixRAS"], dtype=float)
 
 
 def ref_from(visit: Visit, key: str) -> np.ndarray | None:
-    """The composed ``ref_from_<key>`` matrix of a visit's acquisition, or None when not registered.
+    """Return the composed ``ref_from_<key>`` matrix of a visit's acquisition, or None when not registered.
 
     This is the public reader of the chain's result: 4x4, RAS mm of the
     acquisition's world -> RAS mm of the participant's reference space.
@@ -110,7 +115,7 @@ def ref_from(visit: Visit, key: str) -> np.ndarray | None:
 
 
 def read_sidecar(path: Path) -> dict[str, Any] | None:
-    """The sidecar's content, or None when missing or unreadable."""
+    """Return the sidecar's content, or None when missing or unreadable."""
     try:
         return json.loads(sidecar_of(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -120,7 +125,7 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
 def is_cached(
     path: Path, parameters: dict[str, Any], inputs: Iterable[Path], root: Path | None = None
 ) -> bool:
-    """True when the transform exists with the same parameters and input checksums.
+    """Return True when the transform exists with the same parameters and input checksums.
 
     With ``root`` (the study folder), input paths are compared relative to it:
     a stored ``/old/place/study/sub-01/...`` matches ``<root>/sub-01/...``, so
@@ -135,7 +140,7 @@ def is_cached(
         return False
     return all(
         _same_path(old, Path(new), root) and checksum == file_checksum(new)
-        for (old, checksum), new in zip(stored, inputs)
+        for (old, checksum), new in zip(stored, inputs, strict=True)
     )
 
 

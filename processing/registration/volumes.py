@@ -27,7 +27,7 @@ B0_THRESHOLD = 50.0
 
 
 def representative_file(acquisition: Acquisition) -> ImageFile:
-    """The file whose (first) volume stands for the acquisition."""
+    """Return the file whose (first) volume stands for the acquisition."""
     files = acquisition.part("mag") or acquisition.files
     if acquisition.kind == "MP2RAGE":
         second = [f for f in files if f.entities.get("inv") == "2"]
@@ -79,7 +79,9 @@ def b0_mean(data: np.ndarray, bval_path: Path) -> np.ndarray:
 
 
 def volume_key(visit: Visit, key: str) -> str:
-    """The acquisition whose volume is registered for ``key``: ``MP2RAGE`` (inv-2) for a UNIT1.
+    """Return the acquisition whose volume is registered for ``key``.
+
+    ``MP2RAGE`` (inv-2) for a UNIT1.
 
     A UNIT1 shares its scan and grid with the MP2RAGE inversions; the second
     inversion has a dark, smooth background and the brain boundary, where the

@@ -15,21 +15,50 @@ dicts. pandas is used in one place only, to hand statsmodels' ``AnovaRM`` the
 DataFrame it requires (pandas is a dependency of statsmodels itself).
 """
 
-from processing.stats.groups import categorical_test, continuous_test, group_table, median_iqr
-from processing.stats.proportions import (
-    CrossTab,
-    cross_tabulate,
-    format_proportion,
-    wilson_interval,
+from typing import TYPE_CHECKING
+
+from processing._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from processing.stats.groups import categorical_test, continuous_test, group_table, median_iqr
+    from processing.stats.proportions import (
+        CrossTab,
+        cross_tabulate,
+        format_proportion,
+        wilson_interval,
+    )
+    from processing.stats.repeated import (
+        STATS_COLUMNS,
+        class_values,
+        paired_ttest,
+        rm_anova,
+        timecourse_statistics,
+    )
+    from processing.stats.tables import format_text_table, read_tsv, to_csv, write_table
+
+# public names, imported on first use (importing a submodule stays light)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "categorical_test": "groups",
+        "continuous_test": "groups",
+        "group_table": "groups",
+        "median_iqr": "groups",
+        "CrossTab": "proportions",
+        "cross_tabulate": "proportions",
+        "format_proportion": "proportions",
+        "wilson_interval": "proportions",
+        "STATS_COLUMNS": "repeated",
+        "class_values": "repeated",
+        "paired_ttest": "repeated",
+        "rm_anova": "repeated",
+        "timecourse_statistics": "repeated",
+        "format_text_table": "tables",
+        "read_tsv": "tables",
+        "to_csv": "tables",
+        "write_table": "tables",
+    },
 )
-from processing.stats.repeated import (
-    STATS_COLUMNS,
-    class_values,
-    paired_ttest,
-    rm_anova,
-    timecourse_statistics,
-)
-from processing.stats.tables import format_text_table, read_tsv, to_csv, write_table
 
 __all__ = [
     "group_table",

@@ -29,7 +29,10 @@ MONTE_CARLO_SEED = 20240101
 
 
 def is_missing(value: Any) -> bool:
-    """True for None, NaN, an empty cell and BIDS's ``n/a`` (``none``, ``NA`` ... are values)."""
+    """Return True for None, NaN, an empty cell and BIDS's ``n/a``.
+
+    ``none``, ``NA`` ... are values.
+    """
     if value is None:
         return True
     if isinstance(value, float):
@@ -38,7 +41,7 @@ def is_missing(value: Any) -> bool:
 
 
 def group_levels(rows: Sequence[Mapping[str, Any]], group: str) -> list[str]:
-    """The group values present, sorted (rows without a group are left out)."""
+    """Return the group values present, sorted (rows without a group are left out)."""
     return sorted({str(row[group]).strip() for row in rows if not is_missing(row.get(group))})
 
 
@@ -112,7 +115,9 @@ def _continuous_row(rows, group, levels, heads, name, source) -> dict[str, Any]:
     grouped, missing = _values_by_group(rows, group, levels, name)
     numbers = {level: _numbers(values, name, source) for level, values in grouped.items()}
     row = {"variable": name, "type": "continuous", "missing": missing}
-    row.update({head: median_iqr(numbers[level]) for head, level in zip(heads, levels)})
+    row.update(
+        {head: median_iqr(numbers[level]) for head, level in zip(heads, levels, strict=True)}
+    )
     row.update(continuous_test([numbers[level] for level in levels]))
     return row
 
@@ -176,7 +181,7 @@ def _categorical_row(rows, group, levels, heads, name) -> dict[str, Any]:
         total = int(counts[:, column].sum())
         row[head] = "; ".join(
             f"{category}: {format_proportion(int(count), total, with_total=False)}"
-            for category, count in zip(categories, counts[:, column])
+            for category, count in zip(categories, counts[:, column], strict=True)
         )
     row.update(categorical_test(counts))
     return row

@@ -58,16 +58,16 @@ class CrossTab:
         rows = [
             {
                 corner: level,
-                **dict(zip(self.column_levels, map(int, counts))),
+                **dict(zip(self.column_levels, map(int, counts), strict=True)),
                 "total": int(counts.sum()),
             }
-            for level, counts in zip(self.row_levels, self.counts)
+            for level, counts in zip(self.row_levels, self.counts, strict=True)
         ]
         totals = self.counts.sum(axis=0)
         rows.append(
             {
                 corner: "total",
-                **dict(zip(self.column_levels, map(int, totals))),
+                **dict(zip(self.column_levels, map(int, totals), strict=True)),
                 "total": int(totals.sum()),
             }
         )
@@ -89,7 +89,9 @@ def cross_tabulate(
     """
     if len(first) != len(second):
         raise ValueError(f"ratings differ in length: {len(first)} vs {len(second)}")
-    pairs = [(str(a), str(b)) for a, b in zip(first, second) if _present(a) and _present(b)]
+    pairs = [
+        (str(a), str(b)) for a, b in zip(first, second, strict=True) if _present(a) and _present(b)
+    ]
     rows = tuple(first_levels) if first_levels is not None else tuple(sorted({a for a, _ in pairs}))
     cols = (
         tuple(second_levels) if second_levels is not None else tuple(sorted({b for _, b in pairs}))

@@ -54,7 +54,7 @@ def rated_lesions(
 
 
 def schema_levels(study_root: str | Path, lesion_types: set[str], field: str) -> list[str] | None:
-    """The field's choices in schema order (union over the types), or None when it has none."""
+    """Return the field's choices in schema order (union over the types), or None when it has none."""
     from processing.annotations.schema import load_schemas
 
     schemas = load_schemas(study_root)

@@ -68,7 +68,7 @@ def rm_anova(
         [
             {"subject": str(subject), "condition": condition, "value": float(value)}
             for subject, row in values.items()
-            for condition, value in zip(conditions, row)
+            for condition, value in zip(conditions, row, strict=True)
         ]
     )
     with (
@@ -212,7 +212,7 @@ def _posthoc_rows(parameter: str, values: dict) -> list[dict[str, Any]]:
             ci_high=r["ci_high"],
             note="" if r["n"] >= 2 else "fewer than two complete lesions",
         )
-        for (first, second, r), adjusted in zip(results, holm)
+        for (first, second, r), adjusted in zip(results, holm, strict=True)
     ]
 
 

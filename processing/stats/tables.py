@@ -50,7 +50,7 @@ def read_tsv(path: str | Path) -> list[dict[str, str]]:
                 path,
                 "separate columns with single tabs, one per column.",
             )
-        rows.append(dict(zip(header, (field.strip() for field in fields))))
+        rows.append(dict(zip(header, (field.strip() for field in fields), strict=True)))
     return rows
 
 
@@ -132,11 +132,12 @@ def format_text_table(
     cells = [[_clip(format_value(row.get(name)), max_width) for name in columns] for row in rows]
     widths = [max([len(name)] + [len(line[i]) for line in cells]) for i, name in enumerate(columns)]
     lines = [
-        "  ".join(name.ljust(width) for name, width in zip(columns, widths)).rstrip(),
+        "  ".join(name.ljust(width) for name, width in zip(columns, widths, strict=True)).rstrip(),
         "  ".join("-" * width for width in widths),
     ]
     lines += [
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in cells
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in cells
     ]
     return "\n".join(lines)
 

@@ -11,17 +11,39 @@
   one reads voxel data.
 """
 
-from processing.study.discovery import discover
-from processing.study.model import (
-    ACQUISITION_KINDS,
-    Acquisition,
-    ImageFile,
-    Participant,
-    Study,
-    Visit,
+from typing import TYPE_CHECKING
+
+from processing._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from processing.study.discovery import discover
+    from processing.study.model import (
+        ACQUISITION_KINDS,
+        Acquisition,
+        ImageFile,
+        Participant,
+        Study,
+        Visit,
+    )
+    from processing.study.problems import Problem
+    from processing.study.validation import has_errors, validate
+
+# public names, imported on first use (importing a submodule stays light)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "discover": "discovery",
+        "ACQUISITION_KINDS": "model",
+        "Acquisition": "model",
+        "ImageFile": "model",
+        "Participant": "model",
+        "Study": "model",
+        "Visit": "model",
+        "Problem": "problems",
+        "has_errors": "validation",
+        "validate": "validation",
+    },
 )
-from processing.study.problems import Problem
-from processing.study.validation import has_errors, validate
 
 __all__ = [
     "ACQUISITION_KINDS",

@@ -120,7 +120,7 @@ class BidsName:
         return "_".join(parts + [self.suffix])
 
     def group_key(self) -> tuple[tuple[str, str], ...]:
-        """The entities that separate acquisitions of the same kind (run, acq, dir...)."""
+        """Return the entities that separate acquisitions of the same kind (run, acq, dir...)."""
         skip = WITHIN_ACQUISITION_ENTITIES + (("dir",) if self.suffix == "epi" else ())
         return tuple((k, v) for k, v in self.entities.items() if k not in skip)
 
@@ -147,7 +147,7 @@ _LABEL = re.compile(r"^[A-Za-z0-9]+$")
 
 
 def is_valid_label(text: str, prefix: str) -> bool:
-    """True for ``<prefix>-<alphanumeric label>``, e.g. ``sub-01`` (never ``sub-../x`` or ``sub-a_b``).
+    """Return True for ``<prefix>-<alphanumeric label>``, e.g. ``sub-01`` (never ``sub-../x`` or ``sub-a_b``).
 
     >>> is_valid_label("sub-01", "sub"), is_valid_label("ses-../../x", "ses")
     (True, False)
@@ -157,7 +157,10 @@ def is_valid_label(text: str, prefix: str) -> bool:
 
 
 def is_ignored(name: str) -> bool:
-    """True for names discovery and validation skip: dotfiles and atomic-write temporaries."""
+    """Return True for names discovery and validation skip.
+
+    Dotfiles and atomic-write temporaries.
+    """
     return name.startswith(".") or ".part" in name
 
 

@@ -37,18 +37,21 @@ def check_acquisition(acq: Acquisition, visit: Visit) -> Iterator[Problem]:
 
 
 def check_sidecar_json(image: ImageFile) -> Iterator[Problem]:
-    """The JSON sidecar parses to an object; a broken one is reported and then read as empty."""
+    """Check that the JSON sidecar parses to an object (a broken one is then read as empty)."""
     if image.sidecar is None:
         return
     try:
-        image.metadata
+        _ = image.metadata  # parsed (and cached) here: a broken sidecar raises
     except SidecarError as exc:
         image.__dict__["metadata"] = {}  # later checks then report the keys as missing
         yield error(image.sidecar, exc.problem, exc.fix or "")
 
 
 def shape_of(image: ImageFile) -> tuple[int, ...] | None:
-    """The image's shape from its header; None when unreadable (reported by the image checks)."""
+    """Return the image's shape from its header.
+
+    None when unreadable (reported by the image checks).
+    """
     try:
         return tuple(int(n) for n in image.header.get_data_shape())
     except Exception:  # noqa: BLE001 - any header failure is reported by check_images
@@ -204,7 +207,10 @@ def check_mp2rage_parameters(acq: Acquisition, *, has_t1map: bool) -> Iterator[P
 
 
 def check_gradients(acq: Acquisition) -> Iterator[Problem]:
-    """The gradient table as the maps will read it: present, readable, one entry per volume, unit vectors."""
+    """Check the gradient table as the maps will read it.
+
+    It must be present and readable, with one unit vector per volume.
+    """
     shape = shape_of(acq.files[0])
     try:
         _, _, problems = gradient_problems(

@@ -53,7 +53,10 @@ def check_image_data(image: ImageFile) -> Iterator[Problem]:
 
 
 def check_finite(path: Path, data: np.ndarray) -> Iterator[Problem]:
-    """No NaN or infinite voxels (the check ``process`` applies, :func:`processing.fileio.nifti_check.check_finite`)."""
+    """No NaN or infinite voxels.
+
+    This is the check ``process`` applies (:func:`processing.fileio.nifti_check.check_finite`).
+    """
     try:
         nifti_check.check_finite(path, data)
     except FerretError as exc:

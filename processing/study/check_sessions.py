@@ -16,7 +16,7 @@ from processing.study.problems import Problem, error, warning
 
 
 def read_table(path: Path) -> tuple[list[dict[str, str]] | None, list[Problem]]:
-    """A TSV table's rows (None when absent or unreadable) and the problems found reading it.
+    """Return a TSV table's rows (None when absent or unreadable) and the problems found reading it.
 
     A row with more or fewer fields than the header is an error: its values
     would land under the wrong column.

@@ -103,7 +103,7 @@ def dates_from_sessions_table(participant_dir: Path) -> dict[str, _dt.datetime]:
 
 
 def date_from_scans_table(session_dir: Path) -> _dt.datetime | None:
-    """The earliest ``acq_time`` of a session's scans.tsv (None when absent)."""
+    """Return the earliest ``acq_time`` of a session's scans.tsv (None when absent)."""
     path = scans_table_path(session_dir)
     if not path.is_file():
         return None
@@ -115,7 +115,7 @@ def date_from_scans_table(session_dir: Path) -> _dt.datetime | None:
 
 
 def date_from_sidecars(images: Iterable[ImageFile]) -> _dt.datetime | None:
-    """The earliest ``AcquisitionDateTime`` among the images' JSON sidecars."""
+    """Return the earliest ``AcquisitionDateTime`` among the images' JSON sidecars."""
 
     def read(image: ImageFile):
         try:

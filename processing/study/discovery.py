@@ -102,7 +102,7 @@ def participant_labels(root: Path, table: list[dict[str, str]]) -> list[str]:
 
 
 def discover_visits(root: Path, participant_dir: Path) -> list[Visit]:
-    """The ``ses-*`` visits of one participant, dated and in chronological order."""
+    """Return the ``ses-*`` visits of one participant, dated and in chronological order."""
     sessions_dates = dates_from_sessions_table(participant_dir)
     visits = []
     for entry in os.scandir(participant_dir):
@@ -146,7 +146,7 @@ def discover_acquisitions(session_dir: Path) -> dict[str, Acquisition]:
 
 
 def usable_image_name(name: str, session_dir: Path, datatype: str) -> BidsName | None:
-    """The parsed name of an image Ferret uses in this folder, else None."""
+    """Return the parsed name of an image Ferret uses in this folder, else None."""
     if not name.endswith(IMAGE_EXTENSIONS):
         return None
     parsed = parse_name(name)

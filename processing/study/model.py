@@ -65,7 +65,7 @@ MAX_SIDECAR_BYTES = 4 << 20  # a BIDS sidecar is a few kB; more is not a sidecar
 
 
 def read_sidecar(path: Path) -> dict[str, Any]:
-    """A JSON sidecar's object, or a :class:`SidecarError` saying in plain words what is wrong.
+    """Return a JSON sidecar's object, or a :class:`SidecarError` saying in plain words what is wrong.
 
     Never shows the json module's own exception text; refuses folders, FIFOs
     and files far larger than any sidecar before reading, and nesting deep
@@ -225,7 +225,7 @@ class Participant:
     """Ferret derivatives of the participant outside any visit folder: relative path -> path."""
 
     def visit(self, session: str) -> Visit:
-        """The visit with session label ``ses-YY`` (KeyError if absent)."""
+        """Return the visit with session label ``ses-YY`` (KeyError if absent)."""
         for visit in self.visits:
             if visit.session == session:
                 return visit
@@ -234,7 +234,10 @@ class Participant:
 
 @dataclass(eq=False)
 class Study:
-    """A BIDS study. ``participants_table`` holds participants.tsv rows (blinded columns included)."""
+    """A BIDS study. ``participants_table`` holds participants.tsv rows.
+
+    Blinded columns are included.
+    """
 
     root: Path
     participants: dict[str, Participant] = field(default_factory=dict)
@@ -253,10 +256,13 @@ class Study:
 
     @property
     def listed_without_folder(self) -> list[str]:
-        """participant_id values of participants.tsv that have no participant folder (nothing to process)."""
+        """participant_id values of participants.tsv that have no participant folder.
+
+        They have nothing to process.
+        """
         listed = [str(row.get("participant_id") or "") for row in self.participants_table]
         return [label for label in listed if label and label not in self.participants]
 
     def participant(self, label: str) -> Participant:
-        """The participant ``sub-XX`` (KeyError if absent)."""
+        """Return the participant ``sub-XX`` (KeyError if absent)."""
         return self.participants[label]

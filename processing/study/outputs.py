@@ -16,7 +16,7 @@ DESCRIPTION = "dataset_description.json"
 
 
 def raw_study_holding(path: str | Path) -> Path | None:
-    """The BIDS study whose raw part (outside ``derivatives/``) would hold ``path``, else None.
+    """Return the BIDS study whose raw part (outside ``derivatives/``) would hold ``path``, else None.
 
     A study is recognised by its ``dataset_description.json``; derivative
     datasets (folders inside some ``derivatives/``) do not count as raw studies.

@@ -36,10 +36,10 @@ class Problem:
 
 
 def error(path: Path, message: str, fix: str) -> Problem:
-    """An error problem."""
+    """Return an error problem."""
     return Problem("error", Path(path), message, fix)
 
 
 def warning(path: Path, message: str, fix: str) -> Problem:
-    """A warning problem."""
+    """Return a warning problem."""
     return Problem("warning", Path(path), message, fix)

@@ -32,6 +32,7 @@ the preparation TR (e.g. 5 s), which is why it is an accepted fallback.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ _MP2RAGE_KEYS: dict[str, tuple[tuple[str, ...], int | None]] = {
 
 
 def sidecar_or_expected(image: ImageFile) -> Path:
-    """The image's JSON sidecar, or the path where it is expected."""
+    """Return the image's JSON sidecar, or the path where it is expected."""
     if image.sidecar is not None:
         return image.sidecar
     name = image.path.name
@@ -67,7 +68,7 @@ def sidecar_or_expected(image: ImageFile) -> Path:
 
 
 def inversion_images(acq: Acquisition) -> dict[int, ImageFile]:
-    """The magnitude image of each inversion of an MP2RAGE acquisition, keyed 1 and 2."""
+    """Return the magnitude image of each inversion of an MP2RAGE acquisition, keyed 1 and 2."""
     found: dict[int, ImageFile] = {}
     for image in acq.files:
         inv = image.entities.get("inv")
@@ -77,12 +78,15 @@ def inversion_images(acq: Acquisition) -> dict[int, ImageFile]:
 
 
 def is_number(value: Any) -> bool:
-    """True for a finite JSON number (booleans, text and lists are not numbers)."""
+    """Return True for a finite JSON number (booleans, text and lists are not numbers)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
 
 
 def _lookup(images: list[ImageFile], keys: tuple[str, ...]) -> tuple[Any, ImageFile | None, str]:
-    """``(value, image, key)`` of the first of ``keys`` present in ``images``; value None if absent."""
+    """``(value, image, key)`` of the first of ``keys`` present in ``images``.
+
+    Value None if absent.
+    """
     for key in keys:
         for image in images:
             value = image.metadata.get(key)
@@ -204,7 +208,9 @@ def echo_times(acq: Acquisition) -> list[float]:
 
 
 def checked_echo_times(times: list[float], images: list[ImageFile]) -> list[float]:
-    """``times`` (s) if they are in seconds and strictly increase; else a FerretError naming the sidecar.
+    """Return ``times`` (s) if they are in seconds and strictly increase.
+
+    Else a FerretError naming the sidecar.
 
     ``images`` are the echoes' files in echo order (one file for a 4D image).
     """
@@ -219,7 +225,7 @@ def checked_echo_times(times: list[float], images: list[ImageFile]) -> list[floa
             sidecar(0),
             f"BIDS EchoTime is in seconds: divide by 1000; {also}",
         )
-    for n, (a, b) in enumerate(zip(times, times[1:])):
+    for n, (a, b) in enumerate(itertools.pairwise(times)):
         if b <= a:
             what = "repeat" if a == b else "do not increase with the echo number"
             raise FerretError(

@@ -73,7 +73,7 @@ def validate(root_or_study: str | Path | Study, progress: Progress | None = None
 
 
 def has_errors(problems: list[Problem]) -> bool:
-    """True when any problem is an error (the study is not usable as it is)."""
+    """Return True when any problem is an error (the study is not usable as it is)."""
     return any(p.severity == "error" for p in problems)
 
 

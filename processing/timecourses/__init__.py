@@ -16,20 +16,47 @@ reason. Everything works on arrays already in one reference grid:
 * :mod:`.loader` - reads a study's resampled maps and a rater's lesions.
 """
 
-from processing.timecourses.compute import compute_timecourses, visits_from_dicts
-from processing.timecourses.model import (
-    CLASSES,
-    COLUMNS,
-    ONSET,
-    PARAMETER_ORDER,
-    POST,
-    PRE,
-    R2STAR_RANGE,
-    LesionInfo,
-    TimecourseRow,
-    VisitVolumes,
+from typing import TYPE_CHECKING
+
+from processing._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from processing.timecourses.compute import compute_timecourses, visits_from_dicts
+    from processing.timecourses.model import (
+        CLASSES,
+        COLUMNS,
+        ONSET,
+        PARAMETER_ORDER,
+        POST,
+        PRE,
+        R2STAR_RANGE,
+        LesionInfo,
+        TimecourseRow,
+        VisitVolumes,
+    )
+    from processing.timecourses.rois import lesion_rois, r2star_keep, roi_mean
+
+# public names, imported on first use (importing a submodule stays light)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "compute_timecourses": "compute",
+        "visits_from_dicts": "compute",
+        "CLASSES": "model",
+        "COLUMNS": "model",
+        "ONSET": "model",
+        "PARAMETER_ORDER": "model",
+        "POST": "model",
+        "PRE": "model",
+        "R2STAR_RANGE": "model",
+        "LesionInfo": "model",
+        "TimecourseRow": "model",
+        "VisitVolumes": "model",
+        "lesion_rois": "rois",
+        "r2star_keep": "rois",
+        "roi_mean": "rois",
+    },
 )
-from processing.timecourses.rois import lesion_rois, r2star_keep, roi_mean
 
 __all__ = [
     "compute_timecourses",

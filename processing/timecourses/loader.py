@@ -52,7 +52,7 @@ AFFINE_TOLERANCE_MM = 1e-3
 
 
 def parameter_files(visit: Visit) -> dict[str, Path]:
-    """The visit's resampled parameter maps, by parameter name."""
+    """Return the visit's resampled parameter maps, by parameter name."""
     found = {}
     for name, path in sorted(visit.derived.items()):
         for pattern, parameter in MAP_PATTERNS:
@@ -125,7 +125,7 @@ def _lesion_info(record, ratings: dict[str, str]) -> LesionInfo:
 
 
 def participant_visits(study: Study, participant: str, shape, affine) -> list[VisitVolumes]:
-    """The participant's visits in order, with lazily read resampled maps."""
+    """Return the participant's visits in order, with lazily read resampled maps."""
     return [
         VisitVolumes(visit.session, NiftiMaps(parameter_files(visit), shape, affine), visit.date)
         for visit in study.participant(participant).visits
@@ -166,7 +166,10 @@ def chosen_participants(
 
 
 def input_files(study: Study, rater: str, participants: list[str]) -> list[Path]:
-    """Every file the time courses of ``participants`` read: the rater's annotations and the maps."""
+    """Every file the time courses of ``participants`` read.
+
+    The rater's annotations and the maps.
+    """
     from processing.annotations.workspace import rater_folder
 
     files: list[Path] = []

@@ -111,7 +111,7 @@ class TimecourseRow:
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """The row as a plain dict (NaN kept as float NaN)."""
+        """Return the row as a plain dict (NaN kept as float NaN)."""
         return asdict(self)
 
 
@@ -127,12 +127,12 @@ def ordered_parameters(names) -> list[str]:
 
 
 def is_number(value: Any) -> bool:
-    """True for a finite int or float (NaN, None and text are not numbers)."""
+    """Return True for a finite int or float (NaN, None and text are not numbers)."""
     return isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(float(value))
 
 
 def as_float(value: Any) -> float:
-    """A cell as a float: numbers and numeric text; NaN for None, empty or other text."""
+    """Return a cell as a float: numbers and numeric text; NaN for None, empty or other text."""
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -140,12 +140,15 @@ def as_float(value: Any) -> float:
 
 
 def as_bool(value: Any) -> bool:
-    """A cell as a flag: ``True``/``"true"``/``"yes"``/``"1"``; ``"False"`` and ``""`` read as False."""
+    """Return a cell as a flag.
+
+    ``True``/``"true"``/``"yes"``/``"1"``; ``"False"`` and ``""`` read as False.
+    """
     if isinstance(value, str):
         return value.strip().lower() in {"true", "1", "yes"}
     return bool(value)
 
 
 def as_row_dict(row: Any) -> dict[str, Any]:
-    """A :class:`TimecourseRow` or a dict with its keys (e.g. read back from the CSV) as a dict."""
+    """Return a :class:`TimecourseRow` or a dict with its keys (e.g. read back from the CSV) as a dict."""
     return row if isinstance(row, Mapping) else row.as_dict()

@@ -68,7 +68,10 @@ def _roi_in_box(labels: np.ndarray, lesion_id: int, found) -> LesionRoi:
     if found is None:
         empty = np.zeros((0, 0, 0), dtype=bool)
         return LesionRoi((slice(0, 0),) * 3, empty, empty)
-    box = tuple(slice(max(s.start - 1, 0), min(s.stop + 1, n)) for s, n in zip(found, labels.shape))
+    box = tuple(
+        slice(max(s.start - 1, 0), min(s.stop + 1, n))
+        for s, n in zip(found, labels.shape, strict=True)
+    )
     crop = labels[box]
     lesion = crop == lesion_id
     # Pad before dilating so a lesion touching the volume's edge dilates correctly.

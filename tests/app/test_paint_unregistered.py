@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from app.processing import refresh_participant
+from app.jobs import refresh_participant
 from processing.annotations.relocation import PAINTED, unregistered_origin
 from processing.annotations.workspace import read_only_store
 from processing.registration import store as registration_store

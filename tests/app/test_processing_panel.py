@@ -11,7 +11,7 @@ import time
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from app.processing import attach_processing
+from app.jobs import attach_processing
 from processing.engine.pipeline import study_graph
 from processing.phantom import make_phantom_study
 from processing.study import discover

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from app.processing.presenter import ProcessingPresenter
+from app.jobs.presenter import ProcessingPresenter
 from processing.engine.status import CACHED, DONE, FAILED, RUNNING, SKIPPED, RunStatus
 
 

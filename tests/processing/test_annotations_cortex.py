@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 
 from app.cli import main as ferret
-from processing.annotations import spaces
 from processing.annotations.cortex import cortex_from_r1, cortex_mask
 from processing.annotations.geometry import measure_lesions
-from processing.annotations.grid import Grid, resample_labels
+from processing.annotations.grid import resample_labels
 from processing.phantom import load_truth, make_phantom_study, tissues
 from processing.phantom.perfect_registration import write_truth_registrations
+from processing.spaces import reference as spaces
+from processing.spaces.grid import Grid
 
 DICE_FLOOR = 0.6  # measured 0.69
 

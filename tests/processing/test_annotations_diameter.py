@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from processing.annotations.geometry import diameter_warning, measure_lesions
-from processing.annotations.grid import Grid
+from processing.spaces.grid import Grid
 
 
 def grid(spacing, shape=(40, 40, 40)) -> Grid:

@@ -13,12 +13,13 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from processing.annotations import spaces
 from processing.annotations.export import export_rater
-from processing.annotations.grid import Grid, resample_labels
+from processing.annotations.grid import resample_labels
 from processing.annotations.importing import import_mask
 from processing.phantom import load_truth
 from processing.phantom.perfect_registration import write_truth_registrations
+from processing.spaces import reference as spaces
+from processing.spaces.grid import Grid
 from processing.study import discover
 
 

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from processing.annotations.geometry import CMI_DIAMETER_LIMIT_MM, measure_lesions
-from processing.annotations.grid import Grid
 from processing.phantom.geometry import acquisition_affine, grid_shape
 from processing.phantom.participant import PhantomParticipant
 from processing.phantom.protocol import protocol
 from processing.phantom.sampling import sample_grid
 from processing.phantom.study import ACQUISITION_ORDER
+from processing.spaces.grid import Grid
 
 pytestmark = pytest.mark.slow  # samples phantom participants
 

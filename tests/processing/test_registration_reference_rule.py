@@ -9,7 +9,6 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from processing.annotations.spaces import reference_grid
 from processing.errors import FerretError
 from processing.registration.chain import (
     ChainSettings,
@@ -19,6 +18,7 @@ from processing.registration.chain import (
     reference_key,
     reference_link_key,
 )
+from processing.spaces.reference import reference_grid
 from processing.study import discover
 from processing.study.example import write_tiny_study
 

@@ -8,11 +8,11 @@ from processing.registration import spaces
 from processing.registration.geometry import displacement_stats, rigid_matrix, rotation_angle_deg
 from processing.registration.qc import checkerboard, edges, header_deviation, quality_flags
 from processing.registration.resample import (
-    Grid,
     resample_image,
     resample_mask_fraction,
     resample_mask_nearest,
 )
+from processing.spaces.grid import Grid
 
 
 def _blob(shape=(40, 40, 40), centre=(20, 20, 20), radius=8.0):

@@ -7,8 +7,9 @@ import pytest
 from PySide6 import QtCore
 from scipy import ndimage
 
-from processing.annotations import LabelVolume, spaces
+from processing.annotations import LabelVolume
 from processing.annotations.grid import resample_image
+from processing.spaces import reference as spaces
 from processing.study import discover
 from viewers.state.grid import GridModel
 from viewers.state.loader import VolumeLoader

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from skimage.measure import points_in_poly
 
-from processing.annotations.grid import Grid
+from processing.spaces.grid import Grid
 
 Box = tuple[slice, slice, slice]
 

@@ -18,14 +18,15 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from processing.annotations.grid import Grid
 from processing.errors import FerretError
 from processing.registration import store
-from processing.study import Study, Visit, discover
+from processing.spaces.grid import Grid
+from processing.study.discovery import discover
+from processing.study.model import Study, Visit
 
 
 def grid_of_image(path: str | Path) -> Grid:
-    """The grid (shape, affine) of a NIfTI file, read from its header only."""
+    """Return the grid (shape, affine) of a NIfTI file, read from its header only."""
     path = Path(path)
     try:
         image = nib.load(str(path))
@@ -37,21 +38,23 @@ def grid_of_image(path: str | Path) -> Grid:
 
 
 def native_dwi_image(study_root: str | Path, participant: str, visit: str) -> Path | None:
-    """The visit's DWI NIfTI (the first, sorted by name), or None."""
+    """Return the visit's DWI NIfTI (the first, sorted by name), or None."""
     folder = Path(study_root) / participant / visit / "dwi"
     found = sorted(folder.glob(f"{participant}_{visit}*_dwi.nii*"))
     return found[0] if found else None
 
 
 def visits_of(study_root: str | Path, participant: str) -> list[str]:
-    """The participant's ``ses-`` folders, sorted."""
+    """Return the participant's ``ses-`` folders, sorted."""
     return sorted(p.name for p in (Path(study_root) / participant).glob("ses-*") if p.is_dir())
 
 
 def reference_grid(
     study_root: str | Path, participant: str, reference_image: str | Path | None = None
 ) -> Grid:
-    """The participant's reference grid: the registration's one rule, unless an image is given.
+    """Return the participant's reference grid.
+
+    The registration's one rule, unless an image is given.
 
     Visit 1's DWI if present, else visit 1's anchor (README, "The reference
     space"; :func:`processing.registration.chain.reference_key`).
@@ -68,8 +71,7 @@ def reference_grid(
             Path(study_root) / participant,
             "name a reference image with --reference, or add the visit's images.",
         )
-    grid = header_grid(visits[0], reference_key(visits[0], ChainSettings()))
-    return Grid(tuple(grid.shape), np.asarray(grid.affine))
+    return header_grid(visits[0], reference_key(visits[0], ChainSettings()))
 
 
 def reference_from_native(

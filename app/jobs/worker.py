@@ -11,7 +11,7 @@ import threading
 
 from PySide6 import QtCore
 
-from app.processing.presenter import ProcessingPresenter
+from app.jobs.presenter import ProcessingPresenter
 from processing.engine import Cache, ProcessExecutor, run
 from processing.engine.graph import Graph
 from processing.engine.run_lock import StudyRunLock

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from app.processing.panel import ProcessingPanel
-from app.processing.worker import EngineWorker
+from app.jobs.panel import ProcessingPanel
+from app.jobs.worker import EngineWorker
 from processing.engine import Cache
 from processing.engine.pipeline import PipelineOptions, study_graph
 from processing.study.model import Study

@@ -9,10 +9,10 @@
   opened participant's missing jobs, emit ``outputs_ready`` as results arrive.
 """
 
-from app.processing.attach import ProcessingAttachment, attach_processing, refresh_participant
-from app.processing.panel import ProcessingPanel
-from app.processing.presenter import JobRow, ProcessingPresenter, Snapshot
-from app.processing.worker import EngineWorker
+from app.jobs.attach import ProcessingAttachment, attach_processing, refresh_participant
+from app.jobs.panel import ProcessingPanel
+from app.jobs.presenter import JobRow, ProcessingPresenter, Snapshot
+from app.jobs.worker import EngineWorker
 
 __all__ = [
     "EngineWorker",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from app.processing.presenter import COLUMNS, Snapshot
-from app.processing.worker import EngineWorker
+from app.jobs.presenter import COLUMNS, Snapshot
+from app.jobs.worker import EngineWorker
 
 REFRESH_MS = 200
 
