@@ -1,9 +1,11 @@
-"""Lazy re-exports for package ``__init__`` files (PEP 562).
+"""Lazy re-exports for package ``__init__`` files (PEP 562), through scientific Python's lazy_loader.
 
 A package lists its public names and the submodule defining each; a name is
 imported on first access, so that importing the package (or any of its
 submodules) loads only what is used. Type checkers read the same names from an
-``if TYPE_CHECKING:`` block of ordinary imports beside the table.
+``if TYPE_CHECKING:`` block of ordinary imports beside the table. The loading
+itself is ``lazy_loader.attach`` (SPEC 1, as scikit-image and napari do it);
+this module only turns Ferret's ``name -> submodule`` table into its argument.
 
 >>> getattr_, dir_ = lazy_exports("processing.fileio", {"write_json": "atomic"})
 >>> getattr_("write_json").__module__
@@ -12,9 +14,9 @@ submodules) loads only what is used. Type checkers read the same names from an
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Callable
+
+import lazy_loader
 
 
 def lazy_exports(
@@ -27,25 +29,15 @@ def lazy_exports(
     package : str
         The package's ``__name__``.
     names : dict of str to str
-        Public name -> submodule that defines it: relative to ``package``, or
-        absolute when it starts with ``processing.``.
+        Public name -> the submodule of ``package`` that defines (or imports) it.
 
     Returns
     -------
     tuple of callables
         ``(__getattr__, __dir__)`` to assign at the package's top level.
     """
-
-    def __getattr__(name: str) -> object:
-        if name not in names:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        where = names[name]
-        module = where if where.startswith("processing.") else f"{package}.{where}"
-        value = getattr(importlib.import_module(module), name)
-        setattr(sys.modules[package], name, value)  # the next access skips this hook
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted(names)
-
-    return __getattr__, __dir__
+    by_submodule: dict[str, list[str]] = {}
+    for name, submodule in names.items():
+        by_submodule.setdefault(submodule, []).append(name)
+    getattr_, dir_, _ = lazy_loader.attach(package, submod_attrs=by_submodule)
+    return getattr_, dir_

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "Grid": "processing.spaces.grid",
+        "Grid": "grid",  # processing.spaces.grid, imported there
         "resample_labels": "grid",
         "LabelEdit": "labels",
         "LabelVolume": "labels",

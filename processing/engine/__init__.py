@@ -27,12 +27,13 @@ pipeline    study_graph(study, PipelineOptions): the real pipeline as jobs (maps
 plan        Each step's inputs and outputs, listed from the study's layout before running.
 steps       The pipeline's job functions and the VisitRef/ParticipantRef they receive.
 
-Examples
---------
->>> from processing.engine import Cache, Graph, Job, run   # doctest: +SKIP
->>> graph = Graph([Job("maps sub-01 ses-01", compute, inputs=[...], outputs=[...])])
->>> summary = run(graph, Cache.for_study(study.root), ProcessExecutor(2))
->>> print(summary.text()); exit(summary.exit_status)
+A run, in outline (``compute`` is a job function, ``study`` a discovered study)::
+
+    from processing.engine import Cache, Graph, Job, ProcessExecutor, run
+
+    graph = Graph([Job("maps sub-01 ses-01", compute, inputs=[...], outputs=[...])])
+    summary = run(graph, Cache.for_study(study.root), ProcessExecutor(2))
+    print(summary.text())
 """
 
 from typing import TYPE_CHECKING
