@@ -81,7 +81,7 @@ class ScreenLayouts(QtCore.QObject):
             if dock.windowTitle() in self.closed:
                 dock.hide()
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+    def eventFilter(self, watched, event) -> bool:
         if (
             event.type() == QtCore.QEvent.Type.Close
             and isinstance(watched, QtWidgets.QDockWidget)
@@ -148,7 +148,7 @@ class ScreenLayouts(QtCore.QObject):
         window.resizeDocks(stack[:1], [max(free, MIN_DOCK_HEIGHT)], QtCore.Qt.Orientation.Vertical)
 
     def _onset(self) -> str | None:
-        """The onset of the rater's selected lesion, else the focused visit."""
+        """Return the onset of the rater's selected lesion, else the focused visit."""
         annotation = self.window.rating.annotation
         if annotation is not None:
             row = annotation.session.table.row_of(annotation.session.toolbox.selection.lesion_id)

@@ -31,7 +31,7 @@ SHOWN = (
 
 
 def pixmap_from_rgba(image: np.ndarray) -> QtGui.QPixmap:
-    """A pixmap of an (H, W, 4) uint8 RGBA array (copied)."""
+    """Return a pixmap of an (H, W, 4) uint8 RGBA array (copied)."""
     image = np.ascontiguousarray(image, dtype=np.uint8)
     height, width = image.shape[:2]
     qimage = QtGui.QImage(image.data, width, height, 4 * width, QtGui.QImage.Format.Format_RGBA8888)

@@ -95,7 +95,7 @@ def parse_steps(text: str) -> list[str]:
 
 
 def pipeline_options(args: argparse.Namespace):
-    """The job parameters from the command-line settings."""
+    """Return the job parameters from the command-line settings."""
     from processing.engine.pipeline import PipelineOptions
 
     maps = {

@@ -44,7 +44,7 @@ class Plane:
         return float(np.asarray(world, dtype=float) @ self.normal)
 
     def to_world(self, u: float, v: float, depth: float) -> np.ndarray:
-        """The world point at plane coordinates (u, v) and ``depth``."""
+        """Return the world point at plane coordinates (u, v) and ``depth``."""
         return u * self.u + v * self.v + depth * self.normal
 
 
@@ -60,7 +60,7 @@ _PLANES = {
 
 
 def plane_for(orientation: str) -> Plane:
-    """The display plane of ``"axial"``, ``"coronal"`` or ``"sagittal"``."""
+    """Return the display plane of ``"axial"``, ``"coronal"`` or ``"sagittal"``."""
     try:
         return _PLANES[orientation]
     except KeyError:
@@ -113,7 +113,7 @@ class ViewGeometry:
         self.events.zoom.emit()
 
     def shared_field_of_view(self) -> tuple[float, float, float, float] | None:
-        """The shared box projected on the current plane ``(u0, v0, width, height)``, or None."""
+        """Return the shared box projected on the current plane ``(u0, v0, width, height)``, or None."""
         if self._extent is None:
             return None
         plane = self.plane
@@ -185,7 +185,7 @@ class ViewGeometry:
             self.events.zoom.emit()
 
     def visible_rect(self, fov: Sequence[float]) -> tuple[float, float, float, float]:
-        """The plane rectangle ``(u0, v0, width, height)`` to show for a field of view.
+        """Return the plane rectangle ``(u0, v0, width, height)`` to show for a field of view.
 
         Parameters
         ----------

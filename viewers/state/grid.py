@@ -176,7 +176,7 @@ class GridModel:
         return [COLUMNS[key] for key in self.layout.visible_columns()]
 
     def cell(self, session: str, column_key: str) -> GridCell:
-        """The cell of a visit and column (KeyError when not shown)."""
+        """Return the cell of a visit and column (KeyError when not shown)."""
         return self.cells[(session, column_key)]
 
     def has_window(self, column_key: str) -> bool:
@@ -257,7 +257,7 @@ class GridModel:
         return weeks
 
     def voxel_at_cursor(self, session: str, column_key: str) -> tuple[int, int, int] | None:
-        """The voxel (of that cell's own image) under the cursor."""
+        """Return the voxel (of that cell's own image) under the cursor."""
         cell = self.cells.get((session, column_key))
         return (
             None
@@ -283,7 +283,7 @@ class GridModel:
             )
 
     def set_focus(self, session: str, column_key: str) -> None:
-        """The cell the rater works in (keyboard window/level, lesion read-out, histogram)."""
+        """Return the cell the rater works in (keyboard window/level, lesion read-out, histogram)."""
         if self.focus != (session, column_key):
             self.focus = (session, column_key)
             self.events.focus.emit(key=self.focus)

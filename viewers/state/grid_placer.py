@@ -104,7 +104,7 @@ def reference_box(participant: Participant | None) -> tuple[np.ndarray, float] |
     )
     try:
         grid = header_grid(first, key)
-    except Exception:  # noqa: BLE001 - an unreadable header: every view keeps its own field of view
+    except Exception:  # an unreadable header: every view keeps its own field of view
         return None
     affine = placement_of(first, key).display_affine(grid.affine)
     corners = (

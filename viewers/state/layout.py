@@ -60,7 +60,7 @@ class GridLayout:
         return [key for key in self.columns if key not in self.hidden_columns]
 
     def visible_rows(self, sessions: Sequence[str]) -> list[str]:
-        """The shown sessions among ``sessions`` (chronological order kept)."""
+        """Return the shown sessions among ``sessions`` (chronological order kept)."""
         return [s for s in sessions if s not in self.hidden_rows]
 
     def set_column_visible(self, key: str, visible: bool) -> None:

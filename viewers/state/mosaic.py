@@ -64,7 +64,7 @@ class TileFrame:
         return left, top, width * self.scale, height * self.scale
 
     def contains(self, x: float, y: float) -> bool:
-        """True when canvas pixel (x, y) lies in the tile."""
+        """Return True when canvas pixel (x, y) lies in the tile."""
         return self.x <= x < self.x + self.width and self.y <= y < self.y + self.height
 
 

@@ -64,7 +64,7 @@ class LabelLayer:
     sessions: set[str] | None = None
 
     def label_at(self, world) -> int:
-        """The label of the voxel nearest to a world point (0 outside or background)."""
+        """Return the label of the voxel nearest to a world point (0 outside or background)."""
         value = self.volume.value_at(world)
         return 0 if value is None or not np.isfinite(value) else int(round(value))
 
@@ -86,7 +86,7 @@ class MaskSlicer:
         self._mask = (layer.volume.data > 0).astype(np.float32)
 
     def mask(self, plane: Plane, position) -> PlaneSlice:
-        """The mask (1 inside a lesion, 0 outside) of the slice through ``position``."""
+        """Return the mask (1 inside a lesion, 0 outside) of the slice through ``position``."""
         key = self._slice_key(plane, position)
         if key != self._key:
             cut = extract_plane(
@@ -108,7 +108,7 @@ class MaskSlicer:
 
 
 def outline(mask: np.ndarray) -> np.ndarray:
-    """The boundary pixels of a boolean mask (inside pixels with an outside 4-neighbour)."""
+    """Return the boundary pixels of a boolean mask (inside pixels with an outside 4-neighbour)."""
     mask = np.asarray(mask, dtype=bool)
     inner = mask.copy()
     inner[1:, :] &= mask[:-1, :]
@@ -146,7 +146,7 @@ def rater_layers(study_root: str | Path, participant: str) -> tuple[list[LabelLa
             continue
         try:
             labels, rows = review.read(rater, participant)
-        except Exception:  # noqa: BLE001 - a broken store must not stop the viewer
+        except Exception:  # a broken store must not stop the viewer
             continue
         volume = Volume(
             labels.data.astype(np.float32), labels.grid.affine, "labels", f"rater {rater}"

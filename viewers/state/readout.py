@@ -8,7 +8,7 @@ from viewers.state.volume import Volume
 
 
 def format_value(value: float | None) -> str:
-    """A voxel value with sensible precision (``"-"`` outside the image)."""
+    """Return a voxel value with sensible precision (``"-"`` outside the image)."""
     if value is None or not np.isfinite(value):
         return "-"
     magnitude = abs(value)

@@ -106,7 +106,7 @@ class SliceViewModel:
         return self.geometry.plane
 
     def current_slice(self) -> PlaneSlice | None:
-        """The slice through the cursor (cached), or None without a volume."""
+        """Return the slice through the cursor (cached), or None without a volume."""
         if self.volume is None:
             return None
         key = self._key(self.cursor.position)
@@ -122,7 +122,7 @@ class SliceViewModel:
         return self._slice
 
     def pixels(self) -> np.ndarray | None:
-        """The current slice windowed into contiguous uint8 (rows along v)."""
+        """Return the current slice windowed into contiguous uint8 (rows along v)."""
         plane_slice = self.current_slice()
         if plane_slice is None:
             return None
@@ -135,13 +135,13 @@ class SliceViewModel:
         return self.plane.to_plane(self.cursor.position)
 
     def field_of_view(self) -> tuple[float, float, float, float] | None:
-        """The volume's extent on the plane ``(u0, v0, width, height)``, or None."""
+        """Return the volume's extent on the plane ``(u0, v0, width, height)``, or None."""
         if self.volume is None:
             return None
         return plane_extent(self.volume.data.shape, self.volume.affine, self.plane)
 
     def visible_rect(self) -> tuple[float, float, float, float] | None:
-        """The rectangle to show after the shared zoom and pan (of the shared field of view if set)."""
+        """Return the rectangle to show after the shared zoom and pan (of the shared field of view if set)."""
         fov = self.geometry.shared_field_of_view() or self.field_of_view()
         return None if fov is None else self.geometry.visible_rect(fov)
 
@@ -160,7 +160,7 @@ class SliceViewModel:
 
     # -- observers --------------------------------------------------------------
     def _key(self, position) -> Any:
-        """What identifies the slice through ``position``: its voxel index, or its depth if oblique."""
+        """Return what identifies the slice through ``position``: its voxel index, or its depth if oblique."""
         if self._axes is None:
             return self.geometry.orientation, round(self.plane.depth(position), 6)
         axis_n = self._axes[int(np.argmax(np.abs(self.plane.normal)))]

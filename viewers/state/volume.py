@@ -77,20 +77,20 @@ class Volume:
         return (self.affine @ np.append(middle, 1.0))[:3]
 
     def voxel_at(self, world) -> tuple[int, int, int] | None:
-        """The voxel index nearest to a world point, or None outside the volume."""
+        """Return the voxel index nearest to a world point, or None outside the volume."""
         index = np.floor(world_to_voxel(self.affine, world) + 0.5).astype(int)
         if np.any(index < 0) or np.any(index >= self.data.shape):
             return None
         return tuple(int(i) for i in index)
 
     def value_at(self, world) -> float | None:
-        """The value of the voxel nearest to a world point, or None outside."""
+        """Return the value of the voxel nearest to a world point, or None outside."""
         index = self.voxel_at(world)
         return None if index is None else float(self.data[index])
 
 
 def display_file(acquisition: Acquisition, part: str = "mag") -> ImageFile:
-    """The file a rater sees first for this acquisition (first magnitude, or ``part``, first echo)."""
+    """Return the file a rater sees first for this acquisition (first magnitude, or ``part``, first echo)."""
     chosen = acquisition.part(part)
     files = chosen or acquisition.files
     if not files:

@@ -24,9 +24,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewers.state.grid import GridModel
 from viewers.state.mosaic import tile_grid
+from viewers.widgets.coalesce import Coalescer
 from viewers.widgets.grid_tile import CellTile, OverlayStyle, colour_table, rgba_image
 from viewers.widgets.pointer import PointerHit, on_cursor_slice
-from viewers.widgets.coalesce import Coalescer
 from viewers.widgets.slice_view import ZOOM_PER_WHEEL_STEP, drag_to
 
 MIN_CELL_HEIGHT = 190
@@ -107,11 +107,11 @@ class GridCanvas(QtWidgets.QWidget):
         self.invalidate_all(pictures=False)
 
     def cursor_moved(self, tile: CellTile) -> None:
-        """The crosshair moved: repaint the tile (its pixels stay)."""
+        """Repaint the tile whose crosshair moved (its pixels stay)."""
         self.update(QtCore.QRect(*tile.rect))
 
     def tile_at(self, x: float, y: float) -> CellTile | None:
-        """The tile under a canvas point."""
+        """Return the tile under a canvas point."""
         return next((t for t in self.tiles.values() if QtCore.QRectF(*t.rect).contains(x, y)), None)
 
     # -- the pointer protocol (viewers.widgets.pointer) ---------------------------------------------
@@ -138,11 +138,11 @@ class GridCanvas(QtWidgets.QWidget):
         return PointerHit(world, tile.model.plane, tile.model, cell.key[0], unregistered, tile)
 
     # -- painting ------------------------------------------------------------------------------------
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._place_tiles()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         exposed = event.rect()
         if self._backing.size() != self.size():
             self._backing = QtGui.QImage(self.size(), QtGui.QImage.Format.Format_RGB32)
@@ -270,7 +270,7 @@ class GridCanvas(QtWidgets.QWidget):
         painter.setClipping(False)
 
     # -- mouse ------------------------------------------------------------------------------------------
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event) -> None:
         position = event.position()
         tile = self.tile_at(position.x(), position.y())
         if tile is None:
@@ -281,7 +281,7 @@ class GridCanvas(QtWidgets.QWidget):
         if event.button() == _BUTTON.LeftButton:
             tile.model.click(*tile.current_frame().to_plane(position.x(), position.y()))
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event) -> None:
         if self._press is None:
             return
         tile, last = self._press
@@ -300,12 +300,12 @@ class GridCanvas(QtWidgets.QWidget):
             )
         self._press = (tile, position)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event) -> None:
         if event.button() == _BUTTON.LeftButton:
             self._drags.flush()
         self._press = None
 
-    def wheelEvent(self, event) -> None:  # noqa: N802
+    def wheelEvent(self, event) -> None:
         position = event.position()
         tile = self.tile_at(position.x(), position.y())
         if tile is None:

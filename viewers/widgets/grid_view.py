@@ -73,7 +73,7 @@ class GridView(QtWidgets.QScrollArea):
 
     # -- public -------------------------------------------------------------------------------
     def view(self, session: str, column_key: str) -> CellTile:
-        """The tile of a cell."""
+        """Return the tile of a cell."""
         return self.views[(session, column_key)]
 
     def refresh_overlays(self) -> None:

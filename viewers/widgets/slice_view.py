@@ -41,14 +41,14 @@ class _InteractionViewBox(pg.ViewBox):
             drag_to
         )  # the latest drag point, once per pass (no Qt parent: a ViewBox is a graphics item)
 
-    def mouseClickEvent(self, ev, axis=None) -> None:  # noqa: N802 (Qt naming)
+    def mouseClickEvent(self, ev, axis=None) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
             self._set_cursor(ev.pos())
         else:
             ev.ignore()
 
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802
+    def mouseDragEvent(self, ev, axis=None) -> None:
         ev.accept()
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             point = self.mapToView(ev.pos())
@@ -64,7 +64,7 @@ class _InteractionViewBox(pg.ViewBox):
                 moved.x() / max(size.width(), 1.0), -moved.y() / max(size.height(), 1.0)
             )
 
-    def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802
+    def wheelEvent(self, ev, axis=None) -> None:
         ev.accept()
         steps = 1 if ev.delta() > 0 else -1
         if ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier:
@@ -136,7 +136,7 @@ class SliceView(pg.GraphicsView):
         self._draw_crosshair()
         self._apply_range()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         for emitter, listener in self._listeners:
             emitter.disconnect(listener)
         super().closeEvent(event)

@@ -43,7 +43,7 @@ class TimeCourseStrip(pg.GraphicsLayoutWidget):
                 self.curves[key].setData([], [])
 
     def data(self, column_key: str) -> tuple[np.ndarray, np.ndarray]:
-        """The plotted (weeks, values) of a column."""
+        """Return the plotted (weeks, values) of a column."""
         return self.curves[column_key].getData()
 
     def _build(self, columns) -> None:

@@ -44,7 +44,7 @@ class ToolEvent:
         return self.plane.depth(self.world)
 
     def has(self, modifier: str) -> bool:
-        """True when ``modifier`` (``"ctrl"``, ``"shift"``, ``"alt"``) is held."""
+        """Return True when ``modifier`` (``"ctrl"``, ``"shift"``, ``"alt"``) is held."""
         return modifier in self.modifiers
 
 

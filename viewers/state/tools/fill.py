@@ -126,7 +126,7 @@ class ViewFillTool:
         return self._cache[1]
 
     def value_at(self, image: np.ndarray, point) -> float | None:
-        """The resampled image's value at the label voxel under ``point`` (None outside)."""
+        """Return the resampled image's value at the label voxel under ``point`` (None outside)."""
         index = footprint.nearest_voxel(self.labels.grid, point)
         if np.any(index < 0) or np.any(index >= self.labels.grid.shape):
             return None

@@ -58,10 +58,10 @@ class LesionRowsModel(QtCore.QAbstractTableModel):
     def row_of(self, lesion_id) -> int | None:
         return next((n for n, r in enumerate(self._rows) if r["lesion_id"] == lesion_id), None)
 
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
@@ -74,7 +74,7 @@ class LesionRowsModel(QtCore.QAbstractTableModel):
             return QtGui.QBrush(QtGui.QColor(230, 120, 0))
         return None
 
-    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if (
             orientation == QtCore.Qt.Orientation.Horizontal
             and role == QtCore.Qt.ItemDataRole.DisplayRole
