@@ -44,6 +44,7 @@ class ScreenLayouts(QtCore.QObject):
 
     @property
     def closed(self) -> list[str]:
+        """Return the titles of the docks the rater closed (kept in the display settings)."""
         value = self.window.session.settings.display.get("closed_docks", [])
         return value if isinstance(value, list) else []
 
@@ -82,6 +83,7 @@ class ScreenLayouts(QtCore.QObject):
                 dock.hide()
 
     def eventFilter(self, watched, event) -> bool:
+        """Remember a dock the rater closes; never filter the event out."""
         if (
             event.type() == QtCore.QEvent.Type.Close
             and isinstance(watched, QtWidgets.QDockWidget)

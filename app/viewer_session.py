@@ -62,7 +62,8 @@ class ViewerSession:
     def lesions(self) -> list[Lesion]:
         """Lesions to go to: raters' first, then the planted truth (demo), A-CMIs first."""
         return sorted(
-            self.grid.overlays.lesions, key=lambda l: (l.source != "truth", l.type != "acmi", l.id)
+            self.grid.overlays.lesions,
+            key=lambda lesion: (lesion.source != "truth", lesion.type != "acmi", lesion.id),
         )
 
     def go_to_lesion(self, lesion: Lesion) -> None:
@@ -131,6 +132,7 @@ class ViewerSession:
         self.settings.current_layout = name
 
     def layout_names(self) -> list[str]:
+        """Return the names of the saved layouts, sorted."""
         return sorted(self.settings.layouts)
 
     def save(self) -> Path:

@@ -74,6 +74,7 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.status.setText("computing…" if self.result is None else "updating…")
 
     def show_error(self, text: str) -> None:
+        """Show that the analysis failed, with its error ``text``."""
         self.status.setText(f"analysis failed: {text}")
 
     def show_result(self, result) -> None:

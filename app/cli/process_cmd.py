@@ -14,6 +14,7 @@ written into the raw study; outputs go to ``<study>/derivatives/ferret``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -118,7 +119,7 @@ def parse_echo_times(text: str) -> list[float]:
             f"--megre-echo-times {text!r} is not a list of numbers.", fix=fix
         ) from None
     if not all(t > 0 and t < float("inf") for t in times) or any(
-        b <= a for a, b in zip(times, times[1:])
+        b <= a for a, b in itertools.pairwise(times)
     ):
         raise FerretError(
             f"--megre-echo-times {text!r}: echo times must be positive and increase.", fix=fix
@@ -183,9 +184,10 @@ def run(args: argparse.Namespace) -> int:
     reporter = TerminalReporter(sys.stderr)
     print(f"{len(graph)} jobs on {executor.description}", file=sys.stderr)
     kept = {}
-    waiting = lambda holder: print(
-        f"waiting for the run that holds this study ({holder}) to finish", file=sys.stderr
-    )
+
+    def waiting(holder) -> None:
+        print(f"waiting for the run that holds this study ({holder}) to finish", file=sys.stderr)
+
     with StudyRunLock(
         study.root, "ferret process", wait=None if args.wait else 0.0, on_wait=waiting
     ):

@@ -44,6 +44,7 @@ class VolumeCache:
         self._lock = threading.Lock()
 
     def get(self, key: Key) -> Volume | None:
+        """Return the cached volume of ``key`` (now the most recent), or None."""
         with self._lock:
             volume = self._items.get(key)
             if volume is not None:
@@ -51,6 +52,7 @@ class VolumeCache:
             return volume
 
     def put(self, key: Key, volume: Volume) -> None:
+        """Cache ``volume`` under ``key``, dropping the oldest volumes over the memory cap."""
         with self._lock:
             self._items[key] = volume
             self._items.move_to_end(key)
@@ -66,6 +68,7 @@ class VolumeCache:
         return len(self._items)
 
     def clear(self) -> None:
+        """Drop every cached volume."""
         with self._lock:
             self._items.clear()
 

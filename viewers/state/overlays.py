@@ -174,7 +174,7 @@ def _lesions_of(volume: Volume, names: dict[int, str], source: str) -> list[Lesi
     counts = ndimage.sum_labels(np.ones_like(labels), labels, ids)
     voxel_mm3 = abs(np.linalg.det(volume.affine[:3, :3]))
     found = []
-    for lesion_id, centre, count in zip(ids, centres, counts):
+    for lesion_id, centre, count in zip(ids, centres, counts, strict=True):
         world = (volume.affine @ np.append(centre, 1.0))[:3]
         radius = float((3 * count * voxel_mm3 / (4 * np.pi)) ** (1 / 3))
         found.append(

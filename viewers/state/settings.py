@@ -68,6 +68,7 @@ class ViewerSettings:
         self.current_layout = name.strip()
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the settings as a JSON-ready record (see :meth:`from_dict`)."""
         return {
             "version": VERSION,
             "current_layout": self.current_layout,

@@ -139,10 +139,12 @@ class GridCanvas(QtWidgets.QWidget):
 
     # -- painting ------------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:
+        """Place the tiles again for the new size."""
         super().resizeEvent(event)
         self._place_tiles()
 
     def paintEvent(self, event) -> None:
+        """Paint the exposed part: the tiles that are stale, then the crosshairs."""
         exposed = event.rect()
         if self._backing.size() != self.size():
             self._backing = QtGui.QImage(self.size(), QtGui.QImage.Format.Format_RGB32)
@@ -271,6 +273,7 @@ class GridCanvas(QtWidgets.QWidget):
 
     # -- mouse ------------------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
+        """Focus the tile under the mouse; a left click moves the cursor there."""
         position = event.position()
         tile = self.tile_at(position.x(), position.y())
         if tile is None:
@@ -282,6 +285,7 @@ class GridCanvas(QtWidgets.QWidget):
             tile.model.click(*tile.current_frame().to_plane(position.x(), position.y()))
 
     def mouseMoveEvent(self, event) -> None:
+        """Drag: left moves the cursor, middle pans, right changes the contrast."""
         if self._press is None:
             return
         tile, last = self._press
@@ -301,11 +305,13 @@ class GridCanvas(QtWidgets.QWidget):
         self._press = (tile, position)
 
     def mouseReleaseEvent(self, event) -> None:
+        """End a drag (the last cursor move is delivered now)."""
         if event.button() == _BUTTON.LeftButton:
             self._drags.flush()
         self._press = None
 
     def wheelEvent(self, event) -> None:
+        """Scroll through the slices of the tile under the mouse."""
         position = event.position()
         tile = self.tile_at(position.x(), position.y())
         if tile is None:

@@ -37,6 +37,7 @@ class OverlayStyle:
         self.show_truth, self.show_raters, self.show_points = show_truth, show_raters, show_points
 
     def shows(self, layer_name: str) -> bool:
+        """Return True when the overlay layer ``layer_name`` is shown."""
         return self.show_truth if layer_name == "truth" else self.show_raters
 
 
@@ -107,6 +108,7 @@ class CellTile:
 
     # -- state ---------------------------------------------------------------------------------
     def close(self) -> None:
+        """Stop listening to the model's events."""
         events = self.model.events
         events.cursor.disconnect(self._cursor_moved)
         events.image.disconnect(self.invalidate)
@@ -169,7 +171,7 @@ class CellTile:
         if self._overlays is None:
             made = []
             position, plane = self.model.cursor.position, self.model.plane
-            for slicer, layer in zip(self.cell.slicers, self.cell.layers):
+            for slicer, layer in zip(self.cell.slicers, self.cell.layers, strict=True):
                 if not style.shows(layer.name):
                     continue
                 cut = slicer.mask(plane, position)

@@ -69,6 +69,7 @@ class GridView(QtWidgets.QScrollArea):
 
     @property
     def views(self) -> dict[tuple[str, str], CellTile]:
+        """Return the tile of every shown cell, by (session, column key)."""
         return self.canvas.tiles
 
     # -- public -------------------------------------------------------------------------------

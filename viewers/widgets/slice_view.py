@@ -137,6 +137,7 @@ class SliceView(pg.GraphicsView):
         self._apply_range()
 
     def closeEvent(self, event) -> None:
+        """Stop listening to the model before the view closes."""
         for emitter, listener in self._listeners:
             emitter.disconnect(listener)
         super().closeEvent(event)

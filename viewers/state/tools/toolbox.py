@@ -63,6 +63,7 @@ class ToolBox:
         self.changed.emit(tool=name)
 
     def press(self, event: ToolEvent) -> None:
+        """Start a stroke with the active tool, or with the picker while Ctrl is held."""
         self._target = self.tools["picker"] if event.has("ctrl") else self.active
         if self._target is not self.tools["picker"]:
             # before the stroke: a new lesion gets this visit and placement
@@ -70,10 +71,12 @@ class ToolBox:
         self._target.press(event)
 
     def move(self, event: ToolEvent) -> None:
+        """Continue the current stroke, if any."""
         if self._target is not None:
             self._target.move(event)
 
     def release(self, event: ToolEvent) -> None:
+        """End the current stroke, if any."""
         if self._target is not None:
             self._target.release(event)
         self._target = None

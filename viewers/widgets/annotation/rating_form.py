@@ -93,6 +93,7 @@ class RatingFormWidget(QtWidgets.QWidget):
 
     # -- keyboard ------------------------------------------------------------------------
     def event(self, event) -> bool:
+        """Take the form's keys before the window's shortcuts (see the comment)."""
         # The form's keys are the form's: a window shortcut on the same key (O, S, PgUp, ...) must not
         # take them (ShortcutOverride accepted -> Qt delivers the key here as a KeyPress)
         if (
@@ -113,6 +114,7 @@ class RatingFormWidget(QtWidgets.QWidget):
         return super().event(event)
 
     def keyPressEvent(self, event) -> None:
+        """Pass a key to the form; a key it does not handle goes to the widget."""
         name = key_name(event)
         if self.form is None or name is None or not self.form.press(name):
             super().keyPressEvent(event)
