@@ -75,7 +75,7 @@ def visit_rows(participant: Participant, kinds: list[str]) -> list[VisitRow]:
 
 
 def default_kind(visit: Visit, preferred: str | None = None) -> str | None:
-    """Return the kind to show at a visit: ``preferred`` if present, else the first by preference."""
+    """Return the kind to show at a visit: ``preferred`` if present, else the first preferred."""
     if preferred is not None and has_image(visit, preferred):
         return preferred
     for kind in DEFAULT_KIND_ORDER:

@@ -35,7 +35,8 @@ def can_show_window(env: Mapping[str, str] | None = None, platform: str | None =
 def no_display_message(command: str, screenshot: str) -> str:
     """Return what to do without a display, for ``ferret <command>``."""
     return (
-        "ferret: no display found (DISPLAY and WAYLAND_DISPLAY are not set), so no window can open.\n"
+        "ferret: no display found (DISPLAY and WAYLAND_DISPLAY are not set), "
+        "so no window can open.\n"
         f"  To get a picture of the window instead:  ferret {command} --screenshot window.png\n"
         f"  To run the window on a virtual display:  xvfb-run -a ferret {command}\n"
         f"  A screenshot of what the window would show was written to: {screenshot}"

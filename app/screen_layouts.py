@@ -28,7 +28,8 @@ _AREA = QtCore.Qt.DockWidgetArea
 DOCKS_BELOW = ("DWI screening", "A-CMI check", "CMB")
 #: Where each dock lives when the panels are back (by title).
 HOME = {"Annotation": _AREA.RightDockWidgetArea}
-#: Height of the grid's tab bar and frames, of the smallest useful dock and of docks under a visits-down grid, pixels.
+#: Height of the grid's tab bar and frames, of the smallest useful dock and of docks under a
+#: visits-down grid, pixels.
 TAB_BAR, MIN_DOCK_HEIGHT, BOTTOM_DOCK_HEIGHT = 48, 150, 240
 
 

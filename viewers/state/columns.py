@@ -156,7 +156,10 @@ def _acquisition_key(visit: Visit, kind: str) -> str | None:
 
 
 def _raw_index(acquisition, shell: float | None) -> int:
-    """Return the volume to show of a raw series: the first of the wanted DWI shell, else the usual one."""
+    """Return the volume to show of a raw series.
+
+    The first of the wanted DWI shell, else the usual one.
+    """
     if acquisition.kind != "dwi":
         return 0
     if shell is None or acquisition.bval is None or not Path(acquisition.bval).exists():

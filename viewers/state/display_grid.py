@@ -40,7 +40,10 @@ class DisplayGrid:
 
     @classmethod
     def covering(cls, box: np.ndarray, spacing_mm: float) -> DisplayGrid:
-        """Return the grid of ``spacing_mm`` voxels covering the world box ``box`` (2 x 3: min, max corners)."""
+        """Return the grid of ``spacing_mm`` voxels covering the world box ``box``.
+
+        ``box`` is 2 x 3: the min and max corners.
+        """
         if not spacing_mm > 0:
             raise ValueError(f"display grid spacing must be positive, got {spacing_mm!r}")
         box = np.asarray(box, dtype=float)

@@ -113,7 +113,7 @@ class ViewGeometry:
         self.events.zoom.emit()
 
     def shared_field_of_view(self) -> tuple[float, float, float, float] | None:
-        """Return the shared box projected on the current plane ``(u0, v0, width, height)``, or None."""
+        """Return the shared box on the current plane ``(u0, v0, width, height)``, or None."""
         if self._extent is None:
             return None
         plane = self.plane

@@ -118,7 +118,7 @@ class GridModel:
 
     # -- opening ---------------------------------------------------------------------
     def open(self, participant: Participant) -> None:
-        """Show ``participant``: place the field of view, then request every visible cell's volume."""
+        """Show ``participant``: place the field of view, then request every visible volume."""
         self.loader.forget_pending()
         self._drop_cells()
         self.participant = participant
@@ -129,7 +129,9 @@ class GridModel:
         self.events.lesions.emit()
 
     def refresh(self, participant: Participant) -> list[tuple[str, str]]:
-        """Take a re-discovered ``participant`` (new derivatives or transforms) without moving the view.
+        """Take a re-discovered ``participant`` without moving the view.
+
+        It may have new derivatives or transforms.
 
         Cells whose source file or placement changed are made again (and load
         their new volume); the others are kept. The cursor, zoom and pan stay.
@@ -155,7 +157,10 @@ class GridModel:
         return changed
 
     def placement(self, session: str, acquisition_key: str) -> Placement:
-        """Return the placement of a visit's acquisition (:func:`~viewers.state.placement.placement_of`)."""
+        """Return the placement of a visit's acquisition.
+
+        See :func:`~viewers.state.placement.placement_of`.
+        """
         return placement_of(self.participant.visit(session), acquisition_key)
 
     def close(self) -> None:
@@ -185,7 +190,10 @@ class GridModel:
 
     # -- overlays ----------------------------------------------------------------------------
     def set_overlay_mode(self, mode: str) -> None:
-        """Switch between ``"view"``, ``"rating"`` and ``"review"``: overlays and lesions are re-read."""
+        """Switch between ``"view"``, ``"rating"`` and ``"review"``.
+
+        The overlays and lesions are read again.
+        """
         check_overlay_mode(mode)
         if mode == self.overlays.mode:
             return
@@ -200,7 +208,9 @@ class GridModel:
         self.events.lesions.emit()
 
     def show_own_labels(self, describe: Describe | None) -> None:
-        """Name the rater's own lesions in the read-out: ``describe(world) -> str | None`` (None: stop).
+        """Name the rater's own lesions in the read-out (None: stop).
+
+        ``describe(world) -> str | None`` names the lesion at a world point.
 
         Emits ``own_labels``, as the caller should (:meth:`own_labels_changed`)
         after every edit of those labels.
@@ -220,7 +230,10 @@ class GridModel:
         return self.overlays.lesions_at(self.cursor.position, cell)
 
     def row_title(self, visit: Visit, *, with_date: bool = True) -> str:
-        """``"ses-03  2023-06-13  week 8.3"`` (``with_date=False``: ``"ses-03  week 8.3"``, a column header)."""
+        """Return the title of a visit: ``"ses-03  2023-06-13  week 8.3"``.
+
+        ``with_date=False``: ``"ses-03  week 8.3"``, a column header.
+        """
         date = visit.date.strftime("%Y-%m-%d") if visit.date else "no date"
         weeks = (
             "" if visit.weeks_since_baseline is None else f"  week {visit.weeks_since_baseline:.1f}"
@@ -233,7 +246,10 @@ class GridModel:
 
     # -- read-outs ---------------------------------------------------------------------------
     def values_at_cursor(self) -> dict[str, list[float | None]]:
-        """Column key -> the value at the cursor at every visible visit (None: nothing shown there)."""
+        """Return column key -> the value at the cursor at every visible visit.
+
+        None where nothing is shown.
+        """
         position = self.cursor.position
         table = {}
         for column in self.visible_columns():
@@ -283,7 +299,7 @@ class GridModel:
             )
 
     def set_focus(self, session: str, column_key: str) -> None:
-        """Return the cell the rater works in (keyboard window/level, lesion read-out, histogram)."""
+        """Return the cell the rater works in (window/level keys, lesion read-out, histogram)."""
         if self.focus != (session, column_key):
             self.focus = (session, column_key)
             self.events.focus.emit(key=self.focus)

@@ -98,7 +98,7 @@ class GridOverlaySet:
         self.loader.request(truth_path, 0, "labels", arrived, **options)
 
     def lesions_at(self, world, cell: GridCell | None) -> list[str]:
-        """Return the lesions at ``world``: the rater's own, then ``cell``'s layers (truth, raters)."""
+        """Return the lesions at ``world``: the rater's, then ``cell``'s layers (truth, raters)."""
         own = self.own_labels(world) if self.own_labels is not None else None
         found = [own] if own else []
         if cell is not None:

@@ -59,7 +59,10 @@ PRESETS: dict[str, LayoutPreset] = {
 def preset_visits(
     preset: LayoutPreset, sessions: Sequence[str], onset: str | None = None
 ) -> list[str]:
-    """Return the visits a preset shows among ``sessions`` (chronological); ``onset`` defaults to the first."""
+    """Return the visits a preset shows among ``sessions`` (chronological).
+
+    ``onset`` defaults to the first.
+    """
     if preset.visits == "all" or not sessions:
         return list(sessions)
     onset = onset if onset in sessions else sessions[0]

@@ -148,7 +148,7 @@ class VolumeLoader:
                 ran += 1
 
     def wait(self, timeout: float = 30.0) -> int:
-        """Block until every outstanding request is queued, then :meth:`drain`; for tests and scripts."""
+        """Block until every outstanding request is queued, then :meth:`drain` (tests, scripts)."""
         futures = list(self._in_flight.values())
         for future in futures:
             future.exception(timeout=timeout)

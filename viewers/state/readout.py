@@ -26,4 +26,5 @@ def cursor_readout(volume: Volume | None, position) -> str:
     voxel = volume.voxel_at(position)
     if voxel is None:
         return f"{text} | outside the image"
-    return f"{text} | voxel ({voxel[0]}, {voxel[1]}, {voxel[2]}) | value {format_value(volume.value_at(position))}"
+    value = format_value(volume.value_at(position))
+    return f"{text} | voxel ({voxel[0]}, {voxel[1]}, {voxel[2]}) | value {value}"

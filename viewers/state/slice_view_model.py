@@ -141,7 +141,10 @@ class SliceViewModel:
         return plane_extent(self.volume.data.shape, self.volume.affine, self.plane)
 
     def visible_rect(self) -> tuple[float, float, float, float] | None:
-        """Return the rectangle to show after the shared zoom and pan (of the shared field of view if set)."""
+        """Return the rectangle to show after the shared zoom and pan.
+
+        The shared field of view's, if one is set.
+        """
         fov = self.geometry.shared_field_of_view() or self.field_of_view()
         return None if fov is None else self.geometry.visible_rect(fov)
 
@@ -160,7 +163,10 @@ class SliceViewModel:
 
     # -- observers --------------------------------------------------------------
     def _key(self, position) -> Any:
-        """Return what identifies the slice through ``position``: its voxel index, or its depth if oblique."""
+        """Return what identifies the slice through ``position``.
+
+        Its voxel index, or its depth if oblique.
+        """
         if self._axes is None:
             return self.geometry.orientation, round(self.plane.depth(position), 6)
         axis_n = self._axes[int(np.argmax(np.abs(self.plane.normal)))]

@@ -90,7 +90,10 @@ class Volume:
 
 
 def display_file(acquisition: Acquisition, part: str = "mag") -> ImageFile:
-    """Return the file a rater sees first for this acquisition (first magnitude, or ``part``, first echo)."""
+    """Return the file a rater sees first for this acquisition.
+
+    The first magnitude (or ``part``), first echo.
+    """
     chosen = acquisition.part(part)
     files = chosen or acquisition.files
     if not files:

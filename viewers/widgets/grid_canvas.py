@@ -50,7 +50,8 @@ class GridCanvas(QtWidgets.QWidget):
     tiles : dict
         ``(session, column key) -> CellTile``.
     top_overlay : tuple or None
-        ``(QImage, plane rect)`` drawn over every tile (the rater's mask), see :meth:`set_top_overlay`.
+        ``(QImage, plane rect)`` drawn over every tile (the rater's mask), see
+        :meth:`set_top_overlay`.
     """
 
     def __init__(
@@ -73,7 +74,7 @@ class GridCanvas(QtWidgets.QWidget):
         self.setMouseTracking(False)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
 
-    # -- building and state -------------------------------------------------------------------------
+    # -- building and state ------------------------------------------------------------------------
     def rebuild(self) -> None:
         """Make one tile per visible cell (after a structure change)."""
         for tile in self.tiles.values():
@@ -114,7 +115,7 @@ class GridCanvas(QtWidgets.QWidget):
         """Return the tile under a canvas point."""
         return next((t for t in self.tiles.values() if QtCore.QRectF(*t.rect).contains(x, y)), None)
 
-    # -- the pointer protocol (viewers.widgets.pointer) ---------------------------------------------
+    # -- the pointer protocol (viewers.widgets.pointer) --------------------------------------------
     def pointer_surface(self) -> QtWidgets.QWidget:
         """Return the widget that receives the mouse: the canvas itself."""
         return self
@@ -137,7 +138,7 @@ class GridCanvas(QtWidgets.QWidget):
         world = on_cursor_slice(tile.model, u, v)
         return PointerHit(world, tile.model.plane, tile.model, cell.key[0], unregistered, tile)
 
-    # -- painting ------------------------------------------------------------------------------------
+    # -- painting ----------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:
         """Place the tiles again for the new size."""
         super().resizeEvent(event)
@@ -271,7 +272,7 @@ class GridCanvas(QtWidgets.QWidget):
                 painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.setClipping(False)
 
-    # -- mouse ------------------------------------------------------------------------------------------
+    # -- mouse -------------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
         """Focus the tile under the mouse; a left click moves the cursor there."""
         position = event.position()

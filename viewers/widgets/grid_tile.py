@@ -23,7 +23,10 @@ MARKER_SLAB_MM = 4.0
 
 
 class OverlayStyle:
-    """How overlays are drawn: ``mode`` ``"outline"`` or ``"fill"``, ``opacity`` 0..1, truth shown or not."""
+    """How overlays are drawn.
+
+    ``mode`` is ``"outline"`` or ``"fill"``, ``opacity`` 0..1; truth and raters shown or not.
+    """
 
     def __init__(
         self,
@@ -60,7 +63,10 @@ def indexed_image(pixels: np.ndarray, table: list[int]) -> tuple[np.ndarray, QtG
 
 
 def rgba_image(rgba: np.ndarray) -> tuple[np.ndarray, QtGui.QImage]:
-    """Return an RGBA QImage of an (rows, cols, 4) uint8 array (row 0 at the bottom), and the array it borrows."""
+    """Return an RGBA QImage of an (rows, cols, 4) uint8 array, and the array it borrows.
+
+    Row 0 is at the bottom.
+    """
     flipped = np.ascontiguousarray(rgba[::-1])
     image = QtGui.QImage(
         flipped.data,

@@ -17,7 +17,7 @@ REFRESH_MS = 40
 
 
 class ReadoutPanel(QtWidgets.QWidget):
-    """World and voxel coordinates, the value table (modalities x visits) and the lesion under the cursor."""
+    """World and voxel coordinates, values (modalities x visits) and lesion under the cursor."""
 
     def __init__(self, model: GridModel, parent=None) -> None:
         super().__init__(parent)

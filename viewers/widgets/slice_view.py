@@ -3,7 +3,8 @@
 The view draws what its :class:`~viewers.state.slice_view_model.SliceViewModel`
 says and forwards the mouse to it: a left click or drag sets the shared cursor,
 the wheel moves one slice, Ctrl+wheel zooms and a middle drag pans the shared
-geometry, a right drag changes the shared window (right: wider, up: higher level). pyqtgraph's own mouse zoom and pan are off, so the shared
+geometry, a right drag changes the shared window (right: wider, up: higher level).
+pyqtgraph's own mouse zoom and pan are off, so the shared
 model is the only place the visible range comes from (linking views pairwise
 drifts, pyqtgraph issue 1348).
 
@@ -113,7 +114,7 @@ class SliceView(pg.GraphicsView):
             emitter.connect(listener)
         self.refresh()
 
-    # -- the pointer protocol (viewers.widgets.pointer) ---------------------------------------------
+    # -- the pointer protocol (viewers.widgets.pointer) --------------------------------------------
     def pointer_surface(self) -> QtWidgets.QWidget:
         """Return the widget that receives the mouse: the graphics view's viewport."""
         return self.viewport()

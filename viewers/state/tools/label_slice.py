@@ -43,7 +43,10 @@ def label_plane(labels: LabelVolume, plane: Plane, position) -> PlaneSlice:
 
 
 def slice_key(labels: LabelVolume, plane: Plane, position) -> tuple:
-    """Return what identifies the label slice through ``position``: voxel index (aligned) or depth."""
+    """Return what identifies the label slice through ``position``: voxel index or depth.
+
+    The voxel index when the plane is aligned with the label grid, else the depth.
+    """
     axes = aligned_axes(labels.grid.affine)
     if axes is None:
         return plane.name, round(plane.depth(position), 6)

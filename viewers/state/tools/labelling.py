@@ -19,7 +19,10 @@ from viewers.state.tools.events import LesionSelection
 
 
 def choose_label(labels: LabelVolume, selection: LesionSelection, box, mask: np.ndarray) -> int:
-    """Return the ID a stroke starting with footprint ``mask`` in ``box`` paints (selects it too)."""
+    """Return the ID a stroke starting with footprint ``mask`` in ``box`` paints.
+
+    The ID is selected too.
+    """
     if selection.new_lesion:
         lesion_id = labels.reserve_id()
     else:

@@ -30,7 +30,7 @@ CURRENT_STYLE = "font-weight: bold; color: #ffb000;"
 
 
 def key_name(event: QtGui.QKeyEvent) -> str | None:
-    """Return the model's name of a key press: ``"Down"``, ``"Enter"``, ... or the typed character."""
+    """Return the model's name of a key press: ``"Down"``, ``"Enter"``, ... or the character."""
     if (
         event.key() == QtCore.Qt.Key.Key_Tab
         and event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier
@@ -94,8 +94,8 @@ class RatingFormWidget(QtWidgets.QWidget):
     # -- keyboard ------------------------------------------------------------------------
     def event(self, event) -> bool:
         """Take the form's keys before the window's shortcuts (see the comment)."""
-        # The form's keys are the form's: a window shortcut on the same key (O, S, PgUp, ...) must not
-        # take them (ShortcutOverride accepted -> Qt delivers the key here as a KeyPress)
+        # The form's keys are the form's: a window shortcut on the same key (O, S, PgUp, ...)
+        # must not take them (ShortcutOverride accepted -> Qt delivers the key here as a KeyPress)
         if (
             event.type() == QtCore.QEvent.Type.ShortcutOverride
             and self.form is not None
