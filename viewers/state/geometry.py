@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from viewers.state.events import EventEmitter, EventGroup
 
@@ -34,12 +35,12 @@ class Plane:
     v: np.ndarray
     normal: np.ndarray
 
-    def to_plane(self, world: Sequence[float]) -> tuple[float, float]:
+    def to_plane(self, world: ArrayLike) -> tuple[float, float]:
         """Plane coordinates (u, v) in mm of a world point."""
         point = np.asarray(world, dtype=float)
         return float(point @ self.u), float(point @ self.v)
 
-    def depth(self, world: Sequence[float]) -> float:
+    def depth(self, world: ArrayLike) -> float:
         """Position of a world point along the normal, in mm."""
         return float(np.asarray(world, dtype=float) @ self.normal)
 
@@ -121,7 +122,7 @@ class ViewGeometry:
         u, v = corners @ plane.u, corners @ plane.v
         return float(u.min()), float(v.min()), float(np.ptp(u)), float(np.ptp(v))
 
-    def look_at(self, world: Sequence[float], zoom: float | None = None) -> None:
+    def look_at(self, world: ArrayLike, zoom: float | None = None) -> None:
         """Centre the shared field of view on a world point (and set the zoom), one event."""
         fov = self.shared_field_of_view()
         if fov is None:

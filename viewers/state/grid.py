@@ -32,6 +32,8 @@ allows: truth, raters' layers, lesions).
 
 from __future__ import annotations
 
+import functools
+
 from processing.study.model import Participant, Visit
 from viewers.state.columns import COLUMNS, Column, resolve_cell
 from viewers.state.cursor import WorldCursor
@@ -123,7 +125,7 @@ class GridModel:
         self._drop_cells()
         self.participant = participant
         self.overlays.read(participant, self.placement)
-        self._place_field_of_view()
+        self._place_field_of_view(participant)
         self._ensure_cells()
         self.events.structure.emit()
         self.events.lesions.emit()
@@ -142,7 +144,7 @@ class GridModel:
             return list(self.cells)
         self.participant = participant
         if self.placer.display_grid is None:
-            self._place_field_of_view()
+            self._place_field_of_view(participant)
         changed = [
             key
             for key, cell in self.cells.items()
@@ -161,6 +163,7 @@ class GridModel:
 
         See :func:`~viewers.state.placement.placement_of`.
         """
+        assert self.participant is not None, "placement needs a participant shown"
         return placement_of(self.participant.visit(session), acquisition_key)
 
     def close(self) -> None:
@@ -324,14 +327,14 @@ class GridModel:
         view.max_side = GRID_MAX_SIDE
         cell = GridCell(visit, column, view, source, placement_of(visit, source.acquisition))
         self.cells[cell.key] = cell
-        if not source.loadable:
+        if source.path is None:  # not loadable
             cell.state = "empty"
         else:
             self.loader.request(
                 source.path,
                 source.index,
                 column.modality,
-                lambda volume, error, c=cell: self._arrived(c, volume, error),
+                functools.partial(self._arrived, cell),
                 **self.placer.preparation(cell.placement, order=1),
             )
         self.overlays.add_to(cell, self._layer_arrived)
@@ -356,8 +359,8 @@ class GridModel:
         cell.add_layer(layer)
         self.events.cell.emit(key=cell.key)
 
-    def _place_field_of_view(self) -> None:
-        box = self.placer.place(self.participant)
+    def _place_field_of_view(self, participant: Participant) -> None:
+        box = self.placer.place(participant)
         if box is None:
             self.geometry.set_extent(None)
             return

@@ -65,8 +65,8 @@ def preset_visits(
     """
     if preset.visits == "all" or not sessions:
         return list(sessions)
-    onset = onset if onset in sessions else sessions[0]
-    return list(dict.fromkeys([onset, sessions[-1]]))
+    first = onset if onset is not None and onset in sessions else sessions[0]
+    return list(dict.fromkeys([first, sessions[-1]]))
 
 
 def apply_preset(

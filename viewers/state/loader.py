@@ -183,12 +183,13 @@ class VolumeLoader:
     ) -> None:
         with self._lock:
             self._in_flight.pop((key, modality), None)
+        exception = None if future.cancelled() else future.exception()
         if future.cancelled():
             volume, error = None, "loading cancelled"
-        elif isinstance(future.exception(), FerretError):
-            volume, error = None, future.exception().message()
-        elif future.exception() is not None:
-            volume, error = None, f"cannot read {Path(key[0]).name}: {future.exception()}"
+        elif isinstance(exception, FerretError):
+            volume, error = None, exception.message()
+        elif exception is not None:
+            volume, error = None, f"cannot read {Path(key[0]).name}: {exception}"
         else:
             volume, error = future.result(), None
         self._done.put((generation, callback, volume, error))

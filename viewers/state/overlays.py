@@ -95,6 +95,7 @@ class MaskSlicer:
             data = np.ascontiguousarray(cut.data >= 0.5)
             self._slice = PlaneSlice(data, cut.u0, cut.v0, cut.du, cut.dv, cut.depth, cut.inside)
             self._key = key
+        assert self._slice is not None  # cut with the first key
         return self._slice
 
     def _slice_key(self, plane: Plane, position) -> Any:

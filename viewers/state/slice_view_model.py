@@ -80,12 +80,11 @@ class SliceViewModel:
         self._slice_key, self._slice, self._pixels = None, None, None
         self._axes = aligned_axes(volume.affine) if volume is not None else None
         self._to_voxel = np.linalg.inv(volume.affine) if volume is not None else None
-        window_changes = (
+        if (
             volume is not None
             and reset_window
             and tuple(volume.window) != (self.window.low, self.window.high)
-        )
-        if window_changes:
+        ):
             self.window.set_range(*volume.window)  # every view of this window redraws, this one too
         else:
             self.events.image.emit()
@@ -167,7 +166,7 @@ class SliceViewModel:
 
         Its voxel index, or its depth if oblique.
         """
-        if self._axes is None:
+        if self._axes is None or self._to_voxel is None:  # both set with a volume
             return self.geometry.orientation, round(self.plane.depth(position), 6)
         axis_n = self._axes[int(np.argmax(np.abs(self.plane.normal)))]
         voxel = (

@@ -50,9 +50,8 @@ class ToolEvent:
 
 def event(world, orientation: str = "axial", button: str = "left", *modifiers: str) -> ToolEvent:
     """Shorthand: ``event((x, y, z), "coronal", "right", "ctrl")``."""
-    return ToolEvent(
-        tuple(float(c) for c in world), plane_for(orientation), button, frozenset(modifiers)
-    )
+    x, y, z = (float(c) for c in world)
+    return ToolEvent((x, y, z), plane_for(orientation), button, frozenset(modifiers))
 
 
 class LesionSelection:

@@ -73,7 +73,8 @@ class FloodFillTool:
         if found is None:
             return
         with self.labels.stroke("paint"):
-            paint(self.labels, *found, choose_label(self.labels, self.selection, *found))
+            box, mask = found
+            paint(self.labels, box, mask, choose_label(self.labels, self.selection, box, mask))
 
     def move(self, event: ToolEvent) -> None:
         """Nothing: a fill happens on press."""

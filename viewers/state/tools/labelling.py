@@ -30,7 +30,7 @@ def choose_label(labels: LabelVolume, selection: LesionSelection, box, mask: np.
         if selection.lesion_id in touched:
             lesion_id = selection.lesion_id
         elif touched:
-            lesion_id = max(touched, key=touched.get)
+            lesion_id = max(touched, key=lambda i: touched[i])
         else:
             lesion_id = labels.reserve_id()
     selection.select(lesion_id)
