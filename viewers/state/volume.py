@@ -142,7 +142,7 @@ def load_volume_file(path: Path, modality: str = "", index: int = 0) -> Volume:
 def _read_volume(path: Path, index: int) -> tuple[np.ndarray, np.ndarray]:
     try:
         # in memory: slicing a memory map costs ~40 ms a plane
-        image = cast(SpatialImage, nib.load(str(path), mmap=False))  # NIfTI, MGH, ...: spatial
+        image = cast(SpatialImage, nib.load(str(path), mmap=False))  # NIfTI and MGH are spatial
         proxy = image.dataobj
         if len(image.shape) > 3:
             index = min(index, image.shape[3] - 1)
