@@ -67,7 +67,7 @@ def has_image(visit: Visit, kind: str) -> bool:
 
 
 def visit_rows(participant: Participant, kinds: list[str]) -> list[VisitRow]:
-    """The browser rows of a participant's visits, in chronological order."""
+    """Return the browser rows of a participant's visits, in chronological order."""
     return [
         VisitRow(v.session, _date_text(v), _weeks_text(v), tuple(has_image(v, k) for k in kinds))
         for v in participant.visits
@@ -75,7 +75,7 @@ def visit_rows(participant: Participant, kinds: list[str]) -> list[VisitRow]:
 
 
 def default_kind(visit: Visit, preferred: str | None = None) -> str | None:
-    """The kind to show at a visit: ``preferred`` if present, else the first by preference."""
+    """Return the kind to show at a visit: ``preferred`` if present, else the first preferred."""
     if preferred is not None and has_image(visit, preferred):
         return preferred
     for kind in DEFAULT_KIND_ORDER:
@@ -85,7 +85,7 @@ def default_kind(visit: Visit, preferred: str | None = None) -> str | None:
 
 
 def find_participant(study: Study, label: str | None) -> Participant:
-    """The participant ``label`` (``sub-`` optional), or the first one with visits.
+    """Return the participant ``label`` (``sub-`` optional), or the first one with visits.
 
     Raises
     ------

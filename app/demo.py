@@ -27,7 +27,7 @@ def demo_folder() -> Path:
 
 
 def phantom_maker() -> Callable[..., Path]:
-    """The phantom study generator, with a clear error if this installation lacks it."""
+    """Return the phantom study generator, with a clear error if this installation lacks it."""
     try:
         from processing.phantom import make_phantom_study
     except ImportError as exc:

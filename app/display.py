@@ -13,7 +13,7 @@ SERVERLESS_PLATFORMS = ("eglfs", "linuxfb", "vnc", "vkkhrdisplay", "directfb")
 
 
 def can_show_window(env: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
-    """True when a window opened now would appear on a screen.
+    """Return True when a window opened now would appear on a screen.
 
     Parameters
     ----------
@@ -33,9 +33,10 @@ def can_show_window(env: Mapping[str, str] | None = None, platform: str | None =
 
 
 def no_display_message(command: str, screenshot: str) -> str:
-    """What to do without a display, for ``ferret <command>``."""
+    """Return what to do without a display, for ``ferret <command>``."""
     return (
-        "ferret: no display found (DISPLAY and WAYLAND_DISPLAY are not set), so no window can open.\n"
+        "ferret: no display found (DISPLAY and WAYLAND_DISPLAY are not set), "
+        "so no window can open.\n"
         f"  To get a picture of the window instead:  ferret {command} --screenshot window.png\n"
         f"  To run the window on a virtual display:  xvfb-run -a ferret {command}\n"
         f"  A screenshot of what the window would show was written to: {screenshot}"

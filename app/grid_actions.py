@@ -110,7 +110,10 @@ def install_actions(
 
 
 def other_shortcuts(window: QtWidgets.QWidget) -> list[tuple[str, str, str]]:
-    """``(key, where, text)`` of the window's shortcuts outside :data:`SHORTCUTS` (tools, lesion list, ...)."""
+    """Return ``(key, where, text)`` of the window's shortcuts outside :data:`SHORTCUTS`.
+
+    Those of the tools, the lesion list, ...
+    """
     own = set(getattr(window, "actions_by_name", {}).values())
     rows = []
     for action in window.findChildren(QtGui.QAction):

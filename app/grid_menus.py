@@ -59,7 +59,7 @@ class GridMenus:
             )
 
     def rebuild_layouts(self) -> None:
-        """The saved layouts."""
+        """Return the saved layouts."""
         self.layouts.clear()
         for name in self.session.layout_names() or ["default"]:
             action = self.layouts.addAction(name)
@@ -98,7 +98,7 @@ class GridMenus:
 
 
 def menu_named(bar: QtWidgets.QMenuBar, title: str) -> QtWidgets.QMenu:
-    """The menu bar's menu with this title, made when there is none yet."""
+    """Return the menu bar's menu with this title, made when there is none yet."""
     for action in bar.actions():
         if action.menu() is not None and action.text() == title:
             return action.menu()

@@ -28,7 +28,8 @@ _AREA = QtCore.Qt.DockWidgetArea
 DOCKS_BELOW = ("DWI screening", "A-CMI check", "CMB")
 #: Where each dock lives when the panels are back (by title).
 HOME = {"Annotation": _AREA.RightDockWidgetArea}
-#: Height of the grid's tab bar and frames, of the smallest useful dock and of docks under a visits-down grid, pixels.
+#: Height of the grid's tab bar and frames, of the smallest useful dock and of docks under a
+#: visits-down grid, pixels.
 TAB_BAR, MIN_DOCK_HEIGHT, BOTTOM_DOCK_HEIGHT = 48, 150, 240
 
 
@@ -44,6 +45,7 @@ class ScreenLayouts(QtCore.QObject):
 
     @property
     def closed(self) -> list[str]:
+        """Return the titles of the docks the rater closed (kept in the display settings)."""
         value = self.window.session.settings.display.get("closed_docks", [])
         return value if isinstance(value, list) else []
 
@@ -81,7 +83,8 @@ class ScreenLayouts(QtCore.QObject):
             if dock.windowTitle() in self.closed:
                 dock.hide()
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+    def eventFilter(self, watched, event) -> bool:
+        """Remember a dock the rater closes; never filter the event out."""
         if (
             event.type() == QtCore.QEvent.Type.Close
             and isinstance(watched, QtWidgets.QDockWidget)
@@ -148,7 +151,7 @@ class ScreenLayouts(QtCore.QObject):
         window.resizeDocks(stack[:1], [max(free, MIN_DOCK_HEIGHT)], QtCore.Qt.Orientation.Vertical)
 
     def _onset(self) -> str | None:
-        """The onset of the rater's selected lesion, else the focused visit."""
+        """Return the onset of the rater's selected lesion, else the focused visit."""
         annotation = self.window.rating.annotation
         if annotation is not None:
             row = annotation.session.table.row_of(annotation.session.toolbox.selection.lesion_id)

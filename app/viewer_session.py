@@ -62,7 +62,8 @@ class ViewerSession:
     def lesions(self) -> list[Lesion]:
         """Lesions to go to: raters' first, then the planted truth (demo), A-CMIs first."""
         return sorted(
-            self.grid.overlays.lesions, key=lambda l: (l.source != "truth", l.type != "acmi", l.id)
+            self.grid.overlays.lesions,
+            key=lambda lesion: (lesion.source != "truth", lesion.type != "acmi", lesion.id),
         )
 
     def go_to_lesion(self, lesion: Lesion) -> None:
@@ -78,7 +79,7 @@ class ViewerSession:
         self.go_to_lesion(lesions[self.lesion_index])
         return lesions[self.lesion_index]
 
-    # -- navigation ---------------------------------------------------------------------------------
+    # -- navigation --------------------------------------------------------------------------------
     def step_slice(self, steps: int) -> None:
         """Move every view ``steps`` slices along the normal: a slice of the focused image.
 
@@ -113,13 +114,13 @@ class ViewerSession:
         self.settings.display["orientation"] = orientation
 
     def reset_window(self) -> None:
-        """Give the focused column its image's initial window (preset or brain-focused automatic)."""
+        """Give the focused column its image's initial window (preset or brain-focused)."""
         focus = self.grid.cells.get(self.grid.focus) if self.grid.focus else None
         if focus is not None and focus.view.volume is not None:
             focus.view.window.set_range(*focus.view.volume.window)
             self.settings.windows.pop(focus.column.key, None)
 
-    # -- layouts and settings --------------------------------------------------------------------------
+    # -- layouts and settings ----------------------------------------------------------------------
     def save_layout(self, name: str) -> None:
         """Remember the grid's columns and rows under ``name`` (and save the settings)."""
         self.settings.save_layout(name, self.grid.layout)
@@ -131,6 +132,7 @@ class ViewerSession:
         self.settings.current_layout = name
 
     def layout_names(self) -> list[str]:
+        """Return the names of the saved layouts, sorted."""
         return sorted(self.settings.layouts)
 
     def save(self) -> Path:

@@ -75,7 +75,8 @@ class AnalysisAttachment(QtCore.QObject):
             self.dock.deleteLater()
 
     def _on_edit(self, _edit) -> None:
-        self.edited.emit()  # label listeners run in the editing thread; the signal reaches the timer in ours
+        # label listeners run in the editing thread; the signal reaches the timer in ours
+        self.edited.emit()
 
     def _label_stamp(self):
         from processing.annotations.workspace import rater_folder

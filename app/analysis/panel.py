@@ -31,7 +31,7 @@ SHOWN = (
 
 
 def pixmap_from_rgba(image: np.ndarray) -> QtGui.QPixmap:
-    """A pixmap of an (H, W, 4) uint8 RGBA array (copied)."""
+    """Return a pixmap of an (H, W, 4) uint8 RGBA array (copied)."""
     image = np.ascontiguousarray(image, dtype=np.uint8)
     height, width = image.shape[:2]
     qimage = QtGui.QImage(image.data, width, height, 4 * width, QtGui.QImage.Format.Format_RGBA8888)
@@ -74,6 +74,7 @@ class AnalysisPanel(QtWidgets.QWidget):
         self.status.setText("computing…" if self.result is None else "updating…")
 
     def show_error(self, text: str) -> None:
+        """Show that the analysis failed, with its error ``text``."""
         self.status.setText(f"analysis failed: {text}")
 
     def show_result(self, result) -> None:

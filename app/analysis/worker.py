@@ -39,7 +39,7 @@ class _Run(QtCore.QRunnable):
             result, error = compute_analysis(self.request, self.progress), None
         except Cancelled:
             return
-        except Exception as exc:  # noqa: BLE001 - shown in the panel, never lost in a thread
+        except Exception as exc:  # shown in the panel, never lost in a thread
             result, error = None, exc
         if self.progress.cancelled:
             return  # superseded or cancelled while finishing: nobody waits for this result

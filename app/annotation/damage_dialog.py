@@ -14,7 +14,10 @@ RESTORE, VIEW, QUIT = "restore", "view", "quit"
 
 
 def damage_text(error, backups: list, losses: list[str]) -> str:
-    """The dialog's text: findings, then the newest backup and its loss (or that there is none)."""
+    """Return the dialog's text: findings, then the newest backup and its loss.
+
+    Without a backup, the text says that there is none.
+    """
     lines = [
         f"The annotations of {error.participant} by rater {error.rater} are damaged:",
         *[f"  - {finding}" for finding in error.findings],

@@ -69,7 +69,10 @@ class AnnotationPanel(QtWidgets.QWidget):
         session.changed.connect(self._on_session)
 
     def set_wide(self, wide: bool) -> None:
-        """Tools, lesion table and rating form side by side (a dock under the grid) or stacked (beside it)."""
+        """Place tools, lesion table and rating form side by side or stacked.
+
+        Side by side in a dock under the grid, stacked in a dock beside it.
+        """
         orientation, direction = QtCore.Qt.Orientation, QtWidgets.QBoxLayout.Direction
         self.splitter.setOrientation(orientation.Horizontal if wide else orientation.Vertical)
         self.box.setDirection(direction.LeftToRight if wide else direction.TopToBottom)

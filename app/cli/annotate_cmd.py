@@ -1,4 +1,4 @@
-"""``ferret annotate import|recover``: bring masks made elsewhere in; recover a damaged rater store."""
+"""``ferret annotate import|recover``: bring masks made elsewhere in; recover a damaged store."""
 
 from __future__ import annotations
 
@@ -72,8 +72,9 @@ def register_recover(actions) -> None:
     recover = actions.add_parser(
         "recover",
         help="list backups of a rater's damaged annotations, or restore one",
-        description="Without a choice, list the damage found, every backup with what restoring it would "
-        "lose, and the other ways back. With --backup, --from-journal or --from-labels, do it: "
+        description="Without a choice, list the damage found, every backup with what restoring it "
+        "would lose, and the other ways back. "
+        "With --backup, --from-journal or --from-labels, do it: "
         "the replaced files are moved into damaged-<time>/ beside the store, never deleted.",
     )
     recover.add_argument("study", help="the BIDS study folder")
@@ -153,7 +154,8 @@ def _list_recovery(files, findings: list[str], backups: list) -> int:
     if not backups:
         print("  no backups")
     print(
-        "Choose with --backup [NAME], --from-journal (label volume damaged only) or --from-labels TYPE."
+        "Choose with --backup [NAME], --from-journal (label volume damaged only) "
+        "or --from-labels TYPE."
     )
     return 0
 

@@ -27,7 +27,8 @@ def register(subparsers) -> None:
     agreement = actions.add_parser(
         "agreement",
         help="lesion matching and agreement statistics between raters",
-        description="Pair every rater's lesions by overlap (one to one, maximal Dice; splits and merges named), "
+        description="Pair every rater's lesions by overlap "
+        "(one to one, maximal Dice; splits and merges named), "
         "then write agreement_lesions.csv, agreement_summary.csv, agreement_ratings.csv, "
         "agreement.xlsx and agreement_volumes.png/svg/pdf into --out.",
     )
@@ -47,7 +48,8 @@ def register(subparsers) -> None:
     build = actions.add_parser(
         "build",
         help="fuse raters' masks into a consensus rater",
-        description="Fuse the raters' lesion masks per participant (union, intersection, majority vote or STAPLE), "
+        description="Fuse the raters' lesion masks per participant "
+        "(union, intersection, majority vote or STAPLE), "
         "make each connected component a lesion and carry over type, onset visit and ratings where "
         "the raters agree. The result is a rater of its own (--into), usable by export, "
         "timecourses and the app.",
@@ -97,8 +99,9 @@ def run_agreement(args) -> int:
         print(f"note: {note}")
     for row in (r for r in report.summary if r["participant_id"] == "all"):
         print(
-            f"{row['rater_A']} vs {row['rater_B']}: {row['n_A']} and {row['n_B']} lesions, {row['matched']} "
-            f"matched, {row['only_A']} only {row['rater_A']}, {row['only_B']} only {row['rater_B']}, "
+            f"{row['rater_A']} vs {row['rater_B']}: {row['n_A']} and {row['n_B']} lesions, "
+            f"{row['matched']} matched, {row['only_A']} only {row['rater_A']}, "
+            f"{row['only_B']} only {row['rater_B']}, "
             f"{row['split_merged']} split/merged; lesion F1 {_fmt(row['lesion_f1'])}, voxel Dice "
             f"{_fmt(row['voxel_dice'])}, per-lesion Dice {_fmt(row['dice_median'])} "
             f"[{_fmt(row['dice_q1'])}-{_fmt(row['dice_q3'])}]"
@@ -121,7 +124,8 @@ def run_build(args) -> int:
     for result in built:
         undecided = [str(lesion.lesion_id) for lesion in result.lesions if lesion.conflicts]
         print(
-            f"{result.participant}: {len(result.lesions)} lesion(s) by {args.rule} into rater {args.into}; "
+            f"{result.participant}: {len(result.lesions)} lesion(s) by {args.rule} "
+            f"into rater {args.into}; "
             f"{result.conflicts} with values the raters disagree on"
             + (f" (lesions {', '.join(undecided)}; see {result.record})" if undecided else "")
         )

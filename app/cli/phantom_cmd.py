@@ -108,13 +108,16 @@ def run(args: argparse.Namespace) -> int:
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     print(f"wrote phantom study {root}")
     print(
-        f"  {args.participants} participant(s) x {args.visits} visit(s), scale {args.scale}, seed {args.seed}, "
+        f"  {args.participants} participant(s) x {args.visits} visit(s), "
+        f"scale {args.scale}, seed {args.seed}, "
         f"noise {'on' if args.noise else 'off'}, motion {'on' if args.motion else 'off'}"
     )
     print(
-        f"  {len(images)} images, {len(truth)} truth maps, {size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s"
+        f"  {len(images)} images, {len(truth)} truth maps, {size / 1e6:.1f} MB "
+        f"in {time.perf_counter() - start:.1f} s"
     )
     print(
-        f"  truth: {root / 'derivatives' / 'phantom-truth'} (read with processing.phantom.load_truth)"
+        f"  truth: {root / 'derivatives' / 'phantom-truth'} "
+        "(read with processing.phantom.load_truth)"
     )
     return 0

@@ -1,4 +1,7 @@
-"""``ferret process STUDY [--steps maps,register,resample,timecourses] [--jobs N | --scheduler ADDR | --dask-local N]``.
+"""``ferret process STUDY``: compute the study's derivatives without the GUI.
+
+Usage: ``ferret process STUDY [--steps maps,register,resample,timecourses]
+[--jobs N | --scheduler ADDR | --dask-local N]``.
 
 Runs the study's job graph (:mod:`processing.engine.pipeline`) on the engine:
 each job is cached by the checksums of its inputs and its parameters, so a
@@ -14,6 +17,7 @@ written into the raw study; outputs go to ``<study>/derivatives/ferret``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -33,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "process",
         help="compute derivatives (maps, registrations, resampling) without the GUI",
-        description="Run processing steps on a BIDS study; outputs go to <study>/derivatives/ferret.",
+        description=(
+            "Run processing steps on a BIDS study; outputs go to <study>/derivatives/ferret."
+        ),
     )
     parser.add_argument("study", help="the BIDS root folder of the study")
     parser.add_argument(
@@ -95,7 +101,7 @@ def parse_steps(text: str) -> list[str]:
 
 
 def pipeline_options(args: argparse.Namespace):
-    """The job parameters from the command-line settings."""
+    """Return the job parameters from the command-line settings."""
     from processing.engine.pipeline import PipelineOptions
 
     maps = {
@@ -118,7 +124,7 @@ def parse_echo_times(text: str) -> list[float]:
             f"--megre-echo-times {text!r} is not a list of numbers.", fix=fix
         ) from None
     if not all(t > 0 and t < float("inf") for t in times) or any(
-        b <= a for a, b in zip(times, times[1:])
+        b <= a for a, b in itertools.pairwise(times)
     ):
         raise FerretError(
             f"--megre-echo-times {text!r}: echo times must be positive and increase.", fix=fix
@@ -127,7 +133,10 @@ def parse_echo_times(text: str) -> list[float]:
 
 
 def check_selection(study, participant: str | None, session: str | None) -> None:
-    """Raise FerretError when the study has no participant or ``--participant`` / ``--visit`` match nothing."""
+    """Raise FerretError when the study has no participant or the selection matches nothing.
+
+    The selection is ``--participant`` and ``--visit``.
+    """
     if not study.root.is_dir():
         raise FerretError("this study folder does not exist.", study.root, "check the path.")
     if not study.participants:
@@ -172,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
     check_selection(study, args.participant, args.visit)
     for label in study.listed_without_folder:
         print(
-            f"WARNING {study.root / 'participants.tsv'}: {label} is listed but has no folder: skipped. "
+            f"WARNING {study.root / 'participants.tsv'}: {label} is listed but has no folder: "
+            "skipped. "
             f"Fix: add {label}/ with its visits, or remove the row.",
             file=sys.stderr,
         )
@@ -183,9 +193,10 @@ def run(args: argparse.Namespace) -> int:
     reporter = TerminalReporter(sys.stderr)
     print(f"{len(graph)} jobs on {executor.description}", file=sys.stderr)
     kept = {}
-    waiting = lambda holder: print(
-        f"waiting for the run that holds this study ({holder}) to finish", file=sys.stderr
-    )
+
+    def waiting(holder) -> None:
+        print(f"waiting for the run that holds this study ({holder}) to finish", file=sys.stderr)
+
     with StudyRunLock(
         study.root, "ferret process", wait=None if args.wait else 0.0, on_wait=waiting
     ):
@@ -224,7 +235,10 @@ def print_written(graph, done: list[str], root: Path) -> None:
 
 
 def print_qc_warnings(graph, finished: list[str]) -> None:
-    """``QC WARNING:`` lines (stderr): flagged registrations behind this run's transforms, DWI voxels with zeros."""
+    """Print ``QC WARNING:`` lines to stderr.
+
+    They name the flagged registrations behind this run's transforms and the DWI voxels with zeros.
+    """
     from processing.maps.outputs import tensor_warnings
     from processing.registration.chain import stored_warnings
 

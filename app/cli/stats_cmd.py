@@ -1,7 +1,7 @@
 """``ferret stats``: group tables and the time-course statistics.
 
-``ferret stats groups TABLE.tsv --group COL [--continuous COL ...] [--categorical COL ...] --out FILE``
-writes a Table-1-like comparison (one row per variable, a column ``p``);
+``ferret stats groups TABLE.tsv --group COL [--continuous COL ...] [--categorical COL ...]
+--out FILE`` writes a Table-1-like comparison (one row per variable, a column ``p``);
 ``ferret stats timecourses STUDY --rater R --out FILE`` writes the
 repeated-measures ANOVA and post-hoc paired t-tests per parameter;
 ``ferret stats crosstab STUDY --rater R --rows FIELD --cols FIELD --out FILE``

@@ -73,7 +73,7 @@ class StudyBrowser(QtWidgets.QWidget):
         self._fit_width()
 
     def _fit_width(self) -> None:
-        """Ask for enough width to show every column (up to MAX_WIDTH) so the visit column stays visible."""
+        """Ask for the width of every column (up to MAX_WIDTH): the visit column stays visible."""
         columns = sum(self.table.columnWidth(c) for c in range(self.table.columnCount()))
         needed = (
             columns

@@ -108,7 +108,7 @@ class CellSource:
 
 
 def derived_path(visit: Visit, name: str) -> Path | None:
-    """The derived map ``name`` (without extension) of a visit, or None."""
+    """Return the derived map ``name`` (without extension) of a visit, or None."""
     for suffix in NIFTI_SUFFIXES:
         path = visit.derived.get(name + suffix)
         if path is not None:
@@ -117,7 +117,7 @@ def derived_path(visit: Visit, name: str) -> Path | None:
 
 
 def being_computed(visit: Visit, name: str) -> bool:
-    """True when a ``.part`` temporary of the derived map is being written now."""
+    """Return True when a ``.part`` temporary of the derived map is being written now."""
     for datatype in ("anat", "dwi"):
         folder = visit.derivative(name + ".nii.gz", datatype).parent
         if folder.is_dir() and any(folder.glob(f".{visit.prefix}_{name}.nii*.part*")):
@@ -126,7 +126,7 @@ def being_computed(visit: Visit, name: str) -> bool:
 
 
 def resolve_cell(visit: Visit, column: Column) -> CellSource:
-    """The file, volume and status of ``column`` at ``visit`` (see the module docstring)."""
+    """Return the file, volume and status of ``column`` at ``visit`` (see the module docstring)."""
     for name in column.derived:
         path = derived_path(visit, name)
         if path is not None:
@@ -156,7 +156,10 @@ def _acquisition_key(visit: Visit, kind: str) -> str | None:
 
 
 def _raw_index(acquisition, shell: float | None) -> int:
-    """The volume to show of a raw series: the first of the wanted DWI shell, else the usual one."""
+    """Return the volume to show of a raw series.
+
+    The first of the wanted DWI shell, else the usual one.
+    """
     if acquisition.kind != "dwi":
         return 0
     if shell is None or acquisition.bval is None or not Path(acquisition.bval).exists():

@@ -10,10 +10,10 @@ voxels and back, and sets what it got: nothing happens).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from viewers.state.events import EventEmitter
 
@@ -35,7 +35,7 @@ class WorldCursor:
         Emits ``position`` (a copy, shape (3,)) and ``source`` (whoever set it).
     """
 
-    def __init__(self, position: Sequence[float] = (0.0, 0.0, 0.0)) -> None:
+    def __init__(self, position: ArrayLike = (0.0, 0.0, 0.0)) -> None:
         self._position = _as_point(position)
         self.changed = EventEmitter()
         self._pending: list[tuple[np.ndarray, Any]] = []
@@ -46,7 +46,7 @@ class WorldCursor:
         """The current position (a copy: mutate it freely)."""
         return self._position.copy()
 
-    def set_position(self, position: Sequence[float], source: Any = None) -> bool:
+    def set_position(self, position: ArrayLike, source: Any = None) -> bool:
         """Move the cursor; return True if the request was accepted as a change.
 
         Parameters
@@ -66,7 +66,7 @@ class WorldCursor:
             self._deliver()
         return True
 
-    def move_by(self, delta: Sequence[float], source: Any = None) -> bool:
+    def move_by(self, delta: ArrayLike, source: Any = None) -> bool:
         """Shift the cursor by ``delta`` mm (e.g. one slice along a view's normal)."""
         return self.set_position(self._position + _as_point(delta), source)
 
@@ -84,7 +84,7 @@ class WorldCursor:
             self._pending.clear()
 
 
-def _as_point(values: Sequence[float]) -> np.ndarray:
+def _as_point(values: ArrayLike) -> np.ndarray:
     point = np.asarray(values, dtype=float).reshape(-1)
     if point.shape != (3,) or not np.all(np.isfinite(point)):
         raise ValueError(f"a cursor position needs 3 finite numbers, got {values!r}")

@@ -40,16 +40,19 @@ class DisplayGrid:
 
     @classmethod
     def covering(cls, box: np.ndarray, spacing_mm: float) -> DisplayGrid:
-        """The grid of ``spacing_mm`` voxels covering the world box ``box`` (2 x 3: min, max corners)."""
+        """Return the grid of ``spacing_mm`` voxels covering the world box ``box``.
+
+        ``box`` is 2 x 3: the min and max corners.
+        """
         if not spacing_mm > 0:
             raise ValueError(f"display grid spacing must be positive, got {spacing_mm!r}")
         box = np.asarray(box, dtype=float)
-        shape = tuple(
+        nx, ny, nz = (
             int(max(1, np.ceil((box[1, a] - box[0, a]) / spacing_mm - 1e-6))) for a in range(3)
         )
         affine = np.diag([spacing_mm] * 3 + [1.0])
         affine[:3, 3] = box[0] + spacing_mm / 2
-        return cls(shape, affine)
+        return cls((nx, ny, nz), affine)
 
 
 def resample_into(volume: Volume, grid: DisplayGrid, *, order: int = 1) -> Volume:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from viewers.state.events import EventEmitter, EventGroup
 
@@ -34,17 +35,17 @@ class Plane:
     v: np.ndarray
     normal: np.ndarray
 
-    def to_plane(self, world: Sequence[float]) -> tuple[float, float]:
+    def to_plane(self, world: ArrayLike) -> tuple[float, float]:
         """Plane coordinates (u, v) in mm of a world point."""
         point = np.asarray(world, dtype=float)
         return float(point @ self.u), float(point @ self.v)
 
-    def depth(self, world: Sequence[float]) -> float:
+    def depth(self, world: ArrayLike) -> float:
         """Position of a world point along the normal, in mm."""
         return float(np.asarray(world, dtype=float) @ self.normal)
 
     def to_world(self, u: float, v: float, depth: float) -> np.ndarray:
-        """The world point at plane coordinates (u, v) and ``depth``."""
+        """Return the world point at plane coordinates (u, v) and ``depth``."""
         return u * self.u + v * self.v + depth * self.normal
 
 
@@ -60,7 +61,7 @@ _PLANES = {
 
 
 def plane_for(orientation: str) -> Plane:
-    """The display plane of ``"axial"``, ``"coronal"`` or ``"sagittal"``."""
+    """Return the display plane of ``"axial"``, ``"coronal"`` or ``"sagittal"``."""
     try:
         return _PLANES[orientation]
     except KeyError:
@@ -113,7 +114,7 @@ class ViewGeometry:
         self.events.zoom.emit()
 
     def shared_field_of_view(self) -> tuple[float, float, float, float] | None:
-        """The shared box projected on the current plane ``(u0, v0, width, height)``, or None."""
+        """Return the shared box on the current plane ``(u0, v0, width, height)``, or None."""
         if self._extent is None:
             return None
         plane = self.plane
@@ -121,7 +122,7 @@ class ViewGeometry:
         u, v = corners @ plane.u, corners @ plane.v
         return float(u.min()), float(v.min()), float(np.ptp(u)), float(np.ptp(v))
 
-    def look_at(self, world: Sequence[float], zoom: float | None = None) -> None:
+    def look_at(self, world: ArrayLike, zoom: float | None = None) -> None:
         """Centre the shared field of view on a world point (and set the zoom), one event."""
         fov = self.shared_field_of_view()
         if fov is None:
@@ -185,7 +186,7 @@ class ViewGeometry:
             self.events.zoom.emit()
 
     def visible_rect(self, fov: Sequence[float]) -> tuple[float, float, float, float]:
-        """The plane rectangle ``(u0, v0, width, height)`` to show for a field of view.
+        """Return the plane rectangle ``(u0, v0, width, height)`` to show for a field of view.
 
         Parameters
         ----------

@@ -32,6 +32,8 @@ allows: truth, raters' layers, lesions).
 
 from __future__ import annotations
 
+import functools
+
 from processing.study.model import Participant, Visit
 from viewers.state.columns import COLUMNS, Column, resolve_cell
 from viewers.state.cursor import WorldCursor
@@ -118,18 +120,20 @@ class GridModel:
 
     # -- opening ---------------------------------------------------------------------
     def open(self, participant: Participant) -> None:
-        """Show ``participant``: place the field of view, then request every visible cell's volume."""
+        """Show ``participant``: place the field of view, then request every visible volume."""
         self.loader.forget_pending()
         self._drop_cells()
         self.participant = participant
         self.overlays.read(participant, self.placement)
-        self._place_field_of_view()
+        self._place_field_of_view(participant)
         self._ensure_cells()
         self.events.structure.emit()
         self.events.lesions.emit()
 
     def refresh(self, participant: Participant) -> list[tuple[str, str]]:
-        """Take a re-discovered ``participant`` (new derivatives or transforms) without moving the view.
+        """Take a re-discovered ``participant`` without moving the view.
+
+        It may have new derivatives or transforms.
 
         Cells whose source file or placement changed are made again (and load
         their new volume); the others are kept. The cursor, zoom and pan stay.
@@ -140,7 +144,7 @@ class GridModel:
             return list(self.cells)
         self.participant = participant
         if self.placer.display_grid is None:
-            self._place_field_of_view()
+            self._place_field_of_view(participant)
         changed = [
             key
             for key, cell in self.cells.items()
@@ -155,7 +159,11 @@ class GridModel:
         return changed
 
     def placement(self, session: str, acquisition_key: str) -> Placement:
-        """Return the placement of a visit's acquisition (:func:`~viewers.state.placement.placement_of`)."""
+        """Return the placement of a visit's acquisition.
+
+        See :func:`~viewers.state.placement.placement_of`.
+        """
+        assert self.participant is not None, "placement needs a participant shown"
         return placement_of(self.participant.visit(session), acquisition_key)
 
     def close(self) -> None:
@@ -176,7 +184,7 @@ class GridModel:
         return [COLUMNS[key] for key in self.layout.visible_columns()]
 
     def cell(self, session: str, column_key: str) -> GridCell:
-        """The cell of a visit and column (KeyError when not shown)."""
+        """Return the cell of a visit and column (KeyError when not shown)."""
         return self.cells[(session, column_key)]
 
     def has_window(self, column_key: str) -> bool:
@@ -185,7 +193,10 @@ class GridModel:
 
     # -- overlays ----------------------------------------------------------------------------
     def set_overlay_mode(self, mode: str) -> None:
-        """Switch between ``"view"``, ``"rating"`` and ``"review"``: overlays and lesions are re-read."""
+        """Switch between ``"view"``, ``"rating"`` and ``"review"``.
+
+        The overlays and lesions are read again.
+        """
         check_overlay_mode(mode)
         if mode == self.overlays.mode:
             return
@@ -200,7 +211,9 @@ class GridModel:
         self.events.lesions.emit()
 
     def show_own_labels(self, describe: Describe | None) -> None:
-        """Name the rater's own lesions in the read-out: ``describe(world) -> str | None`` (None: stop).
+        """Name the rater's own lesions in the read-out (None: stop).
+
+        ``describe(world) -> str | None`` names the lesion at a world point.
 
         Emits ``own_labels``, as the caller should (:meth:`own_labels_changed`)
         after every edit of those labels.
@@ -220,7 +233,10 @@ class GridModel:
         return self.overlays.lesions_at(self.cursor.position, cell)
 
     def row_title(self, visit: Visit, *, with_date: bool = True) -> str:
-        """``"ses-03  2023-06-13  week 8.3"`` (``with_date=False``: ``"ses-03  week 8.3"``, a column header)."""
+        """Return the title of a visit: ``"ses-03  2023-06-13  week 8.3"``.
+
+        ``with_date=False``: ``"ses-03  week 8.3"``, a column header.
+        """
         date = visit.date.strftime("%Y-%m-%d") if visit.date else "no date"
         weeks = (
             "" if visit.weeks_since_baseline is None else f"  week {visit.weeks_since_baseline:.1f}"
@@ -233,7 +249,10 @@ class GridModel:
 
     # -- read-outs ---------------------------------------------------------------------------
     def values_at_cursor(self) -> dict[str, list[float | None]]:
-        """Column key -> the value at the cursor at every visible visit (None: nothing shown there)."""
+        """Return column key -> the value at the cursor at every visible visit.
+
+        None where nothing is shown.
+        """
         position = self.cursor.position
         table = {}
         for column in self.visible_columns():
@@ -257,7 +276,7 @@ class GridModel:
         return weeks
 
     def voxel_at_cursor(self, session: str, column_key: str) -> tuple[int, int, int] | None:
-        """The voxel (of that cell's own image) under the cursor."""
+        """Return the voxel (of that cell's own image) under the cursor."""
         cell = self.cells.get((session, column_key))
         return (
             None
@@ -283,7 +302,7 @@ class GridModel:
             )
 
     def set_focus(self, session: str, column_key: str) -> None:
-        """The cell the rater works in (keyboard window/level, lesion read-out, histogram)."""
+        """Return the cell the rater works in (window/level keys, lesion read-out, histogram)."""
         if self.focus != (session, column_key):
             self.focus = (session, column_key)
             self.events.focus.emit(key=self.focus)
@@ -308,14 +327,14 @@ class GridModel:
         view.max_side = GRID_MAX_SIDE
         cell = GridCell(visit, column, view, source, placement_of(visit, source.acquisition))
         self.cells[cell.key] = cell
-        if not source.loadable:
+        if source.path is None:  # not loadable
             cell.state = "empty"
         else:
             self.loader.request(
                 source.path,
                 source.index,
                 column.modality,
-                lambda volume, error, c=cell: self._arrived(c, volume, error),
+                functools.partial(self._arrived, cell),
                 **self.placer.preparation(cell.placement, order=1),
             )
         self.overlays.add_to(cell, self._layer_arrived)
@@ -340,8 +359,8 @@ class GridModel:
         cell.add_layer(layer)
         self.events.cell.emit(key=cell.key)
 
-    def _place_field_of_view(self) -> None:
-        box = self.placer.place(self.participant)
+    def _place_field_of_view(self, participant: Participant) -> None:
+        box = self.placer.place(participant)
         if box is None:
             self.geometry.set_extent(None)
             return

@@ -65,7 +65,7 @@ class GridCell:
         self.slicers.clear()
 
     def badges(self) -> list[str]:
-        """What the view must say about itself (missing, raw fallback, not registered, ...)."""
+        """Return what the view must say of itself (missing, raw fallback, not registered, ...)."""
         marks = []
         if self.source.status in STATUS_BADGES:
             marks.append(STATUS_BADGES[self.source.status])

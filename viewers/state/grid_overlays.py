@@ -63,15 +63,15 @@ class GridOverlaySet:
     def read(self, participant: Participant, placement: Callable[[str, str], Placement]) -> None:
         """Read the truth and raters' layers and lesions the mode allows (blinding)."""
         study_root = participant.visits[0].study_root if participant.visits else None
-        showing_truth = study_root is not None and self.mode != "rating"
-        self.truth = (
-            load_participant_truth(study_root, participant.label) if showing_truth else None
+        self.truth, self.layers = None, []
+        rater_lesions: list[Lesion] = []
+        if study_root is not None and self.mode != "rating":
+            self.truth = load_participant_truth(study_root, participant.label)
+        if study_root is not None and self.mode == "review":
+            self.layers, rater_lesions = rater_layers(study_root, participant.label)
+        truth: list[Lesion] = (
+            truth_lesions(self.truth, participant, placement) if self.truth is not None else []
         )
-        reviewing = study_root is not None and self.mode == "review"
-        self.layers, rater_lesions = (
-            rater_layers(study_root, participant.label) if reviewing else ([], [])
-        )
-        truth = truth_lesions(self.truth, participant, placement) if self.truth is not None else []
         self.lesions = rater_lesions + truth
 
     def add_to(self, cell: GridCell, on_layer: Callable[[GridCell, LabelLayer], None]) -> None:
@@ -98,7 +98,7 @@ class GridOverlaySet:
         self.loader.request(truth_path, 0, "labels", arrived, **options)
 
     def lesions_at(self, world, cell: GridCell | None) -> list[str]:
-        """Return the lesions at ``world``: the rater's own, then ``cell``'s layers (truth, raters)."""
+        """Return the lesions at ``world``: the rater's, then ``cell``'s layers (truth, raters)."""
         own = self.own_labels(world) if self.own_labels is not None else None
         found = [own] if own else []
         if cell is not None:

@@ -51,7 +51,7 @@ class CellPlacer:
         return box
 
     def preparation(self, placement: Placement, order: int) -> dict[str, Any]:
-        """Return the loader options that place a volume and resample it once into the display grid."""
+        """Return the loader options that place a volume and resample it once into the grid."""
         grid = self.display_grid
         if grid is None:
             return {}
@@ -92,7 +92,7 @@ def outdated(cell: GridCell, visit: Visit) -> bool:
 
 
 def reference_box(participant: Participant | None) -> tuple[np.ndarray, float] | None:
-    """Return the placed world box of visit 1's DWI (or first acquisition) and its smallest voxel."""
+    """Return the placed world box of visit 1's DWI (or first image) and its smallest voxel."""
     from processing.registration.chain import header_grid
 
     first = participant.visits[0] if participant and participant.visits else None
@@ -104,7 +104,7 @@ def reference_box(participant: Participant | None) -> tuple[np.ndarray, float] |
     )
     try:
         grid = header_grid(first, key)
-    except Exception:  # noqa: BLE001 - an unreadable header: every view keeps its own field of view
+    except Exception:  # an unreadable header: every view keeps its own field of view
         return None
     affine = placement_of(first, key).display_affine(grid.affine)
     corners = (

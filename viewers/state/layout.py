@@ -4,7 +4,8 @@ A :class:`GridLayout` is the rater's choice: column order, hidden columns,
 hidden visits, and whether visits run down (rows, the default) or across
 (``visits_across``: one column per visit, one row per modality, so ten visits
 of three modalities fit a 1920 x 1080 screen at tiles of 180 px). It is
-plain data with events, saved under a name in the settings (:mod:`viewers.state.settings`) and restored from a dict.
+plain data with events, saved under a name in the settings
+(:mod:`viewers.state.settings`) and restored from a dict.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class GridLayout:
         return [key for key in self.columns if key not in self.hidden_columns]
 
     def visible_rows(self, sessions: Sequence[str]) -> list[str]:
-        """The shown sessions among ``sessions`` (chronological order kept)."""
+        """Return the shown sessions among ``sessions`` (chronological order kept)."""
         return [s for s in sessions if s not in self.hidden_rows]
 
     def set_column_visible(self, key: str, visible: bool) -> None:
@@ -122,7 +123,9 @@ class GridLayout:
         )
 
     def assign(self, other: GridLayout) -> None:
-        """Take over another layout's choices (a named layout or a preset) with ONE ``columns`` event.
+        """Take over another layout's choices with ONE ``columns`` event.
+
+        ``other`` is a named layout or a preset.
 
         Columns, rows and orientation change together, so the grid rebuilds once.
         """

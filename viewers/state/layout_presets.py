@@ -59,11 +59,14 @@ PRESETS: dict[str, LayoutPreset] = {
 def preset_visits(
     preset: LayoutPreset, sessions: Sequence[str], onset: str | None = None
 ) -> list[str]:
-    """The visits a preset shows among ``sessions`` (chronological); ``onset`` defaults to the first."""
+    """Return the visits a preset shows among ``sessions`` (chronological).
+
+    ``onset`` defaults to the first.
+    """
     if preset.visits == "all" or not sessions:
         return list(sessions)
-    onset = onset if onset in sessions else sessions[0]
-    return list(dict.fromkeys([onset, sessions[-1]]))
+    first = onset if onset is not None and onset in sessions else sessions[0]
+    return list(dict.fromkeys([first, sessions[-1]]))
 
 
 def apply_preset(

@@ -44,6 +44,7 @@ class VolumeCache:
         self._lock = threading.Lock()
 
     def get(self, key: Key) -> Volume | None:
+        """Return the cached volume of ``key`` (now the most recent), or None."""
         with self._lock:
             volume = self._items.get(key)
             if volume is not None:
@@ -51,6 +52,7 @@ class VolumeCache:
             return volume
 
     def put(self, key: Key, volume: Volume) -> None:
+        """Cache ``volume`` under ``key``, dropping the oldest volumes over the memory cap."""
         with self._lock:
             self._items[key] = volume
             self._items.move_to_end(key)
@@ -66,6 +68,7 @@ class VolumeCache:
         return len(self._items)
 
     def clear(self) -> None:
+        """Drop every cached volume."""
         with self._lock:
             self._items.clear()
 
@@ -145,7 +148,7 @@ class VolumeLoader:
                 ran += 1
 
     def wait(self, timeout: float = 30.0) -> int:
-        """Block until every outstanding request is queued, then :meth:`drain`; for tests and scripts."""
+        """Block until every outstanding request is queued, then :meth:`drain` (tests, scripts)."""
         futures = list(self._in_flight.values())
         for future in futures:
             future.exception(timeout=timeout)
@@ -180,12 +183,13 @@ class VolumeLoader:
     ) -> None:
         with self._lock:
             self._in_flight.pop((key, modality), None)
+        exception = None if future.cancelled() else future.exception()
         if future.cancelled():
             volume, error = None, "loading cancelled"
-        elif isinstance(future.exception(), FerretError):
-            volume, error = None, future.exception().message()
-        elif future.exception() is not None:
-            volume, error = None, f"cannot read {Path(key[0]).name}: {future.exception()}"
+        elif isinstance(exception, FerretError):
+            volume, error = None, exception.message()
+        elif exception is not None:
+            volume, error = None, f"cannot read {Path(key[0]).name}: {exception}"
         else:
             volume, error = future.result(), None
         self._done.put((generation, callback, volume, error))

@@ -1,4 +1,4 @@
-"""Where each cell of the grid mosaic lies on screen and how its pixels map to plane millimetres (no Qt).
+"""Where each cell of the grid mosaic lies on screen, how its pixels map to plane mm (no Qt).
 
 The grid is drawn as ONE picture (:class:`viewers.widgets.grid_canvas.GridCanvas`):
 every visible cell is a tile of it. A :class:`TileFrame` is one tile: its
@@ -58,20 +58,26 @@ class TileFrame:
         )
 
     def target(self, rect: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        """Canvas rectangle ``(left, top, width, height)`` of a plane rectangle ``(u0, v0, w, h)``."""
+        """Return the canvas rectangle ``(left, top, width, height)`` of a plane rectangle.
+
+        The plane rectangle is ``(u0, v0, w, h)``.
+        """
         u0, v0, width, height = rect
         left, top = self.to_pixel(u0, v0 + height)
         return left, top, width * self.scale, height * self.scale
 
     def contains(self, x: float, y: float) -> bool:
-        """True when canvas pixel (x, y) lies in the tile."""
+        """Return True when canvas pixel (x, y) lies in the tile."""
         return self.x <= x < self.x + self.width and self.y <= y < self.y + self.height
 
 
 def tile_grid(
     width: int, height: int, columns: int, rows: int, *, left: int, top: int, spacing: int
 ) -> list[list[tuple[int, int, int, int]]]:
-    """Pixel rectangles ``[row][column]`` of equal tiles filling ``width`` x ``height`` after the headers."""
+    """Return the pixel rectangles ``[row][column]`` of equal tiles.
+
+    They fill ``width`` x ``height`` after the headers.
+    """
     cell_w = max(1, (width - left - spacing * columns) // max(columns, 1))
     cell_h = max(1, (height - top - spacing * rows) // max(rows, 1))
     return [

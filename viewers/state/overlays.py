@@ -64,7 +64,7 @@ class LabelLayer:
     sessions: set[str] | None = None
 
     def label_at(self, world) -> int:
-        """The label of the voxel nearest to a world point (0 outside or background)."""
+        """Return the label of the voxel nearest to a world point (0 outside or background)."""
         value = self.volume.value_at(world)
         return 0 if value is None or not np.isfinite(value) else int(round(value))
 
@@ -86,7 +86,7 @@ class MaskSlicer:
         self._mask = (layer.volume.data > 0).astype(np.float32)
 
     def mask(self, plane: Plane, position) -> PlaneSlice:
-        """The mask (1 inside a lesion, 0 outside) of the slice through ``position``."""
+        """Return the mask (1 inside a lesion, 0 outside) of the slice through ``position``."""
         key = self._slice_key(plane, position)
         if key != self._key:
             cut = extract_plane(
@@ -95,6 +95,7 @@ class MaskSlicer:
             data = np.ascontiguousarray(cut.data >= 0.5)
             self._slice = PlaneSlice(data, cut.u0, cut.v0, cut.du, cut.dv, cut.depth, cut.inside)
             self._key = key
+        assert self._slice is not None  # cut with the first key
         return self._slice
 
     def _slice_key(self, plane: Plane, position) -> Any:
@@ -108,7 +109,7 @@ class MaskSlicer:
 
 
 def outline(mask: np.ndarray) -> np.ndarray:
-    """The boundary pixels of a boolean mask (inside pixels with an outside 4-neighbour)."""
+    """Return the boundary pixels of a boolean mask (inside pixels with an outside 4-neighbour)."""
     mask = np.asarray(mask, dtype=bool)
     inner = mask.copy()
     inner[1:, :] &= mask[:-1, :]
@@ -146,7 +147,7 @@ def rater_layers(study_root: str | Path, participant: str) -> tuple[list[LabelLa
             continue
         try:
             labels, rows = review.read(rater, participant)
-        except Exception:  # noqa: BLE001 - a broken store must not stop the viewer
+        except Exception:  # a broken store must not stop the viewer
             continue
         volume = Volume(
             labels.data.astype(np.float32), labels.grid.affine, "labels", f"rater {rater}"
@@ -174,7 +175,7 @@ def _lesions_of(volume: Volume, names: dict[int, str], source: str) -> list[Lesi
     counts = ndimage.sum_labels(np.ones_like(labels), labels, ids)
     voxel_mm3 = abs(np.linalg.det(volume.affine[:3, :3]))
     found = []
-    for lesion_id, centre, count in zip(ids, centres, counts):
+    for lesion_id, centre, count in zip(ids, centres, counts, strict=True):
         world = (volume.affine @ np.append(centre, 1.0))[:3]
         radius = float((3 * count * voxel_mm3 / (4 * np.pi)) ** (1 / 3))
         found.append(

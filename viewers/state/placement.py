@@ -46,7 +46,7 @@ class Placement:
     note: str = ""
 
     def display_affine(self, affine: np.ndarray) -> np.ndarray:
-        """The voxel -> reference affine of an image with voxel -> world ``affine``."""
+        """Return the voxel -> reference affine of an image with voxel -> world ``affine``."""
         return display_affine(self.matrix, affine)
 
 
@@ -61,7 +61,7 @@ def transform_path(visit: Visit, acquisition_key: str) -> Path:
 
 
 def placement_of(visit: Visit, acquisition_key: str | None) -> Placement:
-    """The placement of an acquisition in the reference space (identity when unregistered).
+    """Return the placement of an acquisition in the reference space (identity when unregistered).
 
     Never raises: a missing or unreadable transform gives the identity with a
     note saying why, so the image is still shown (marked).

@@ -8,7 +8,7 @@ from viewers.state.volume import Volume
 
 
 def format_value(value: float | None) -> str:
-    """A voxel value with sensible precision (``"-"`` outside the image)."""
+    """Return a voxel value with sensible precision (``"-"`` outside the image)."""
     if value is None or not np.isfinite(value):
         return "-"
     magnitude = abs(value)
@@ -26,4 +26,5 @@ def cursor_readout(volume: Volume | None, position) -> str:
     voxel = volume.voxel_at(position)
     if voxel is None:
         return f"{text} | outside the image"
-    return f"{text} | voxel ({voxel[0]}, {voxel[1]}, {voxel[2]}) | value {format_value(volume.value_at(position))}"
+    value = format_value(volume.value_at(position))
+    return f"{text} | voxel ({voxel[0]}, {voxel[1]}, {voxel[2]}) | value {value}"

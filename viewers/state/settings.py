@@ -57,7 +57,7 @@ class ViewerSettings:
     display: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_DISPLAY))
 
     def layout(self, name: str | None = None) -> GridLayout:
-        """The named layout (default the current one); the default layout when unknown."""
+        """Return the named layout (default the current one); the default layout when unknown."""
         return GridLayout.from_dict(self.layouts.get(name or self.current_layout, {}))
 
     def save_layout(self, name: str, layout: GridLayout) -> None:
@@ -68,6 +68,7 @@ class ViewerSettings:
         self.current_layout = name.strip()
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the settings as a JSON-ready record (see :meth:`from_dict`)."""
         return {
             "version": VERSION,
             "current_layout": self.current_layout,

@@ -80,12 +80,11 @@ class SliceViewModel:
         self._slice_key, self._slice, self._pixels = None, None, None
         self._axes = aligned_axes(volume.affine) if volume is not None else None
         self._to_voxel = np.linalg.inv(volume.affine) if volume is not None else None
-        window_changes = (
+        if (
             volume is not None
             and reset_window
             and tuple(volume.window) != (self.window.low, self.window.high)
-        )
-        if window_changes:
+        ):
             self.window.set_range(*volume.window)  # every view of this window redraws, this one too
         else:
             self.events.image.emit()
@@ -106,7 +105,7 @@ class SliceViewModel:
         return self.geometry.plane
 
     def current_slice(self) -> PlaneSlice | None:
-        """The slice through the cursor (cached), or None without a volume."""
+        """Return the slice through the cursor (cached), or None without a volume."""
         if self.volume is None:
             return None
         key = self._key(self.cursor.position)
@@ -122,7 +121,7 @@ class SliceViewModel:
         return self._slice
 
     def pixels(self) -> np.ndarray | None:
-        """The current slice windowed into contiguous uint8 (rows along v)."""
+        """Return the current slice windowed into contiguous uint8 (rows along v)."""
         plane_slice = self.current_slice()
         if plane_slice is None:
             return None
@@ -135,13 +134,16 @@ class SliceViewModel:
         return self.plane.to_plane(self.cursor.position)
 
     def field_of_view(self) -> tuple[float, float, float, float] | None:
-        """The volume's extent on the plane ``(u0, v0, width, height)``, or None."""
+        """Return the volume's extent on the plane ``(u0, v0, width, height)``, or None."""
         if self.volume is None:
             return None
         return plane_extent(self.volume.data.shape, self.volume.affine, self.plane)
 
     def visible_rect(self) -> tuple[float, float, float, float] | None:
-        """The rectangle to show after the shared zoom and pan (of the shared field of view if set)."""
+        """Return the rectangle to show after the shared zoom and pan.
+
+        The shared field of view's, if one is set.
+        """
         fov = self.geometry.shared_field_of_view() or self.field_of_view()
         return None if fov is None else self.geometry.visible_rect(fov)
 
@@ -160,8 +162,11 @@ class SliceViewModel:
 
     # -- observers --------------------------------------------------------------
     def _key(self, position) -> Any:
-        """What identifies the slice through ``position``: its voxel index, or its depth if oblique."""
-        if self._axes is None:
+        """Return what identifies the slice through ``position``.
+
+        Its voxel index, or its depth if oblique.
+        """
+        if self._axes is None or self._to_voxel is None:  # both set with a volume
             return self.geometry.orientation, round(self.plane.depth(position), 6)
         axis_n = self._axes[int(np.argmax(np.abs(self.plane.normal)))]
         voxel = (

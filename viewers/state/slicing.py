@@ -109,7 +109,7 @@ def extract_plane(
     max_side: int | None = None,
     order: int = 1,
 ) -> PlaneSlice:
-    """The slice of ``volume`` on ``plane`` through world ``position``.
+    """Return the slice of ``volume`` on ``plane`` through world ``position``.
 
     Parameters
     ----------

@@ -26,7 +26,7 @@ POINT_TYPES = ("microbleed",)
 
 
 def load_participant_truth(study_root: str | Path, participant: str):
-    """The participant's truth, or None for a study that is not a phantom."""
+    """Return the participant's truth, or None for a study that is not a phantom."""
     from processing.phantom import load_truth
 
     try:
@@ -36,7 +36,7 @@ def load_participant_truth(study_root: str | Path, participant: str):
 
 
 def truth_map_path(truth, session: str, acquisition_key: str | None) -> Path | None:
-    """The lesion label map of an acquisition at a visit, or None."""
+    """Return the lesion label map of an acquisition at a visit, or None."""
     if truth is None or acquisition_key is None:
         return None
     entry = truth.acquisitions.get((session, TRUTH_NAME.get(acquisition_key, acquisition_key)))

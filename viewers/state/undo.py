@@ -30,11 +30,18 @@ CLEARS_HISTORY = ("relocate",)
 class UndoItem(Protocol):
     """What the history needs of an item."""
 
-    nbytes: int
+    @property
+    def nbytes(self) -> int:
+        """Return the memory the item takes, in bytes."""
+        ...
 
-    def undo(self) -> None: ...
+    def undo(self) -> None:
+        """Put back the state before the item."""
+        ...
 
-    def redo(self) -> None: ...
+    def redo(self) -> None:
+        """Do the item again."""
+        ...
 
 
 class UndoHistory:
@@ -56,10 +63,12 @@ class UndoHistory:
 
     @property
     def can_undo(self) -> bool:
+        """Return True when there is a step to undo."""
         return bool(self._done)
 
     @property
     def can_redo(self) -> bool:
+        """Return True when there is an undone step to redo."""
         return bool(self._undone)
 
     @property
@@ -113,6 +122,7 @@ class RegionSwap:
 
     @property
     def nbytes(self) -> int:
+        """Return the memory the saved values take, in bytes."""
         return int(self.values.nbytes)
 
     def _swap(self, source: str) -> None:
@@ -121,9 +131,11 @@ class RegionSwap:
         self.values = current
 
     def undo(self) -> None:
+        """Put the saved voxel values back (the current ones are saved for redo)."""
         self._swap("undo")
 
     def redo(self) -> None:
+        """Put the undone voxel values back (the current ones are saved for undo)."""
         self._swap("redo")
 
 

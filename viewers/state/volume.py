@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import nibabel as nib
 import numpy as np
+from nibabel.spatialimages import SpatialImage
 
 from processing.errors import FerretError
 from processing.study.model import Acquisition, ImageFile
@@ -77,20 +79,23 @@ class Volume:
         return (self.affine @ np.append(middle, 1.0))[:3]
 
     def voxel_at(self, world) -> tuple[int, int, int] | None:
-        """The voxel index nearest to a world point, or None outside the volume."""
+        """Return the voxel index nearest to a world point, or None outside the volume."""
         index = np.floor(world_to_voxel(self.affine, world) + 0.5).astype(int)
         if np.any(index < 0) or np.any(index >= self.data.shape):
             return None
-        return tuple(int(i) for i in index)
+        return int(index[0]), int(index[1]), int(index[2])
 
     def value_at(self, world) -> float | None:
-        """The value of the voxel nearest to a world point, or None outside."""
+        """Return the value of the voxel nearest to a world point, or None outside."""
         index = self.voxel_at(world)
         return None if index is None else float(self.data[index])
 
 
 def display_file(acquisition: Acquisition, part: str = "mag") -> ImageFile:
-    """The file a rater sees first for this acquisition (first magnitude, or ``part``, first echo)."""
+    """Return the file a rater sees first for this acquisition.
+
+    The first magnitude (or ``part``), first echo.
+    """
     chosen = acquisition.part(part)
     files = chosen or acquisition.files
     if not files:
@@ -136,9 +141,8 @@ def load_volume_file(path: Path, modality: str = "", index: int = 0) -> Volume:
 
 def _read_volume(path: Path, index: int) -> tuple[np.ndarray, np.ndarray]:
     try:
-        image = nib.load(
-            str(path), mmap=False
-        )  # in memory: slicing a memory map costs ~40 ms a plane
+        # in memory: slicing a memory map costs ~40 ms a plane
+        image = cast(SpatialImage, nib.load(str(path), mmap=False))  # NIfTI and MGH are spatial
         proxy = image.dataobj
         if len(image.shape) > 3:
             index = min(index, image.shape[3] - 1)

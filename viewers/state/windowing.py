@@ -46,7 +46,7 @@ UNIT_MISMATCH_FACTOR = 20.0
 
 
 def preset_for(modality: str | None) -> Preset | None:
-    """The preset of a modality name, or None for raw images (use :func:`auto_window`).
+    """Return the preset of a modality name, or None for raw images (use :func:`auto_window`).
 
     ``"md"`` and ``"model-tensor_param-md_dwimap"`` both find the MD preset.
     """
@@ -64,7 +64,7 @@ def preset_for(modality: str | None) -> Preset | None:
 def auto_window(
     data: np.ndarray, *, percentiles: tuple[float, float] = (0.5, 99.5), max_samples: int = 200_000
 ) -> tuple[float, float]:
-    """A robust display range from percentiles of the finite, non-zero voxels.
+    """Return a robust display range from percentiles of the finite, non-zero voxels.
 
     Large volumes are subsampled with a fixed stride (deterministic). Returns
     ``(0, 1)`` for an empty or constant image.
@@ -90,7 +90,7 @@ CENTRAL_FRACTION = 0.5
 def brain_window(
     data: np.ndarray, *, percentiles: tuple[float, float] = (1.0, 99.5)
 ) -> tuple[float, float]:
-    """An automatic window focused on the brain: percentiles of the volume's central region.
+    """Return an automatic window focused on the brain: percentiles of the volume's central region.
 
     The middle ``CENTRAL_FRACTION`` of every axis of a head image holds brain,
     not skull or scalp (whose bright fat would otherwise set the upper end).
@@ -111,8 +111,9 @@ def brain_window(
 
 
 def initial_window(data: np.ndarray, modality: str | None) -> tuple[float, float]:
-    """The window a freshly opened image gets: its preset if it fits the data, else
-    :func:`brain_window`.
+    """Return the window a freshly opened image gets.
+
+    Its modality's preset if that fits the data, else :func:`brain_window`.
     """
     auto = brain_window(data)
     preset = preset_for(modality)
@@ -186,8 +187,10 @@ class WindowLevel:
         self.set_range(level - window / 2, level + window / 2)
 
     def drag(self, dx: float, dy: float) -> None:
-        """Contrast by mouse drag: ``dx`` view widths right multiply the width by ``e**dx``;
-        ``dy`` view heights up raise the level by ``dy`` window widths.
+        """Change the contrast by a mouse drag.
+
+        ``dx`` view widths right multiply the width by ``e**dx``; ``dy`` view heights up raise
+        the level by ``dy`` window widths.
         """
         self.set_window_level(self.window * float(np.exp(dx)), self.level + float(dy) * self.window)
 

@@ -24,9 +24,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewers.state.grid import GridModel
 from viewers.state.mosaic import tile_grid
+from viewers.widgets.coalesce import Coalescer
 from viewers.widgets.grid_tile import CellTile, OverlayStyle, colour_table, rgba_image
 from viewers.widgets.pointer import PointerHit, on_cursor_slice
-from viewers.widgets.coalesce import Coalescer
 from viewers.widgets.slice_view import ZOOM_PER_WHEEL_STEP, drag_to
 
 MIN_CELL_HEIGHT = 190
@@ -50,7 +50,8 @@ class GridCanvas(QtWidgets.QWidget):
     tiles : dict
         ``(session, column key) -> CellTile``.
     top_overlay : tuple or None
-        ``(QImage, plane rect)`` drawn over every tile (the rater's mask), see :meth:`set_top_overlay`.
+        ``(QImage, plane rect)`` drawn over every tile (the rater's mask), see
+        :meth:`set_top_overlay`.
     """
 
     def __init__(
@@ -73,7 +74,7 @@ class GridCanvas(QtWidgets.QWidget):
         self.setMouseTracking(False)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
 
-    # -- building and state -------------------------------------------------------------------------
+    # -- building and state ------------------------------------------------------------------------
     def rebuild(self) -> None:
         """Make one tile per visible cell (after a structure change)."""
         for tile in self.tiles.values():
@@ -107,14 +108,14 @@ class GridCanvas(QtWidgets.QWidget):
         self.invalidate_all(pictures=False)
 
     def cursor_moved(self, tile: CellTile) -> None:
-        """The crosshair moved: repaint the tile (its pixels stay)."""
+        """Repaint the tile whose crosshair moved (its pixels stay)."""
         self.update(QtCore.QRect(*tile.rect))
 
     def tile_at(self, x: float, y: float) -> CellTile | None:
-        """The tile under a canvas point."""
+        """Return the tile under a canvas point."""
         return next((t for t in self.tiles.values() if QtCore.QRectF(*t.rect).contains(x, y)), None)
 
-    # -- the pointer protocol (viewers.widgets.pointer) ---------------------------------------------
+    # -- the pointer protocol (viewers.widgets.pointer) --------------------------------------------
     def pointer_surface(self) -> QtWidgets.QWidget:
         """Return the widget that receives the mouse: the canvas itself."""
         return self
@@ -137,12 +138,14 @@ class GridCanvas(QtWidgets.QWidget):
         world = on_cursor_slice(tile.model, u, v)
         return PointerHit(world, tile.model.plane, tile.model, cell.key[0], unregistered, tile)
 
-    # -- painting ------------------------------------------------------------------------------------
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    # -- painting ----------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        """Place the tiles again for the new size."""
         super().resizeEvent(event)
         self._place_tiles()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
+        """Paint the exposed part: the tiles that are stale, then the crosshairs."""
         exposed = event.rect()
         if self._backing.size() != self.size():
             self._backing = QtGui.QImage(self.size(), QtGui.QImage.Format.Format_RGB32)
@@ -269,8 +272,9 @@ class GridCanvas(QtWidgets.QWidget):
                 painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.setClipping(False)
 
-    # -- mouse ------------------------------------------------------------------------------------------
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    # -- mouse -------------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        """Focus the tile under the mouse; a left click moves the cursor there."""
         position = event.position()
         tile = self.tile_at(position.x(), position.y())
         if tile is None:
@@ -281,7 +285,8 @@ class GridCanvas(QtWidgets.QWidget):
         if event.button() == _BUTTON.LeftButton:
             tile.model.click(*tile.current_frame().to_plane(position.x(), position.y()))
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event) -> None:
+        """Drag: left moves the cursor, middle pans, right changes the contrast."""
         if self._press is None:
             return
         tile, last = self._press
@@ -300,12 +305,14 @@ class GridCanvas(QtWidgets.QWidget):
             )
         self._press = (tile, position)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event) -> None:
+        """End a drag (the last cursor move is delivered now)."""
         if event.button() == _BUTTON.LeftButton:
             self._drags.flush()
         self._press = None
 
-    def wheelEvent(self, event) -> None:  # noqa: N802
+    def wheelEvent(self, event) -> None:
+        """Scroll through the slices of the tile under the mouse."""
         position = event.position()
         tile = self.tile_at(position.x(), position.y())
         if tile is None:

@@ -23,7 +23,10 @@ MARKER_SLAB_MM = 4.0
 
 
 class OverlayStyle:
-    """How overlays are drawn: ``mode`` ``"outline"`` or ``"fill"``, ``opacity`` 0..1, truth shown or not."""
+    """How overlays are drawn.
+
+    ``mode`` is ``"outline"`` or ``"fill"``, ``opacity`` 0..1; truth and raters shown or not.
+    """
 
     def __init__(
         self,
@@ -37,11 +40,12 @@ class OverlayStyle:
         self.show_truth, self.show_raters, self.show_points = show_truth, show_raters, show_points
 
     def shows(self, layer_name: str) -> bool:
+        """Return True when the overlay layer ``layer_name`` is shown."""
         return self.show_truth if layer_name == "truth" else self.show_raters
 
 
 def indexed_image(pixels: np.ndarray, table: list[int]) -> tuple[np.ndarray, QtGui.QImage]:
-    """A 32-bit QImage of a uint8 slice (row 0 at the bottom) through a colour table.
+    """Return a 32-bit QImage of a uint8 slice (row 0 at the bottom) through a colour table.
 
     Made as 8-bit indexed (Qt applies the table) and converted once to RGB32,
     which Qt scales several times faster than an indexed image at every paint.
@@ -59,7 +63,10 @@ def indexed_image(pixels: np.ndarray, table: list[int]) -> tuple[np.ndarray, QtG
 
 
 def rgba_image(rgba: np.ndarray) -> tuple[np.ndarray, QtGui.QImage]:
-    """An RGBA QImage of an (rows, cols, 4) uint8 array (row 0 at the bottom), and the array it borrows."""
+    """Return an RGBA QImage of an (rows, cols, 4) uint8 array, and the array it borrows.
+
+    Row 0 is at the bottom.
+    """
     flipped = np.ascontiguousarray(rgba[::-1])
     image = QtGui.QImage(
         flipped.data,
@@ -72,7 +79,7 @@ def rgba_image(rgba: np.ndarray) -> tuple[np.ndarray, QtGui.QImage]:
 
 
 def colour_table(lut: np.ndarray | None) -> list[int]:
-    """A QImage colour table from a (256, 3 or 4) lookup table (None: grey)."""
+    """Return a QImage colour table from a (256, 3 or 4) lookup table (None: grey)."""
     if lut is None:
         return GREY_TABLE
     lut = np.asarray(lut)
@@ -107,13 +114,14 @@ class CellTile:
 
     # -- state ---------------------------------------------------------------------------------
     def close(self) -> None:
+        """Stop listening to the model's events."""
         events = self.model.events
         events.cursor.disconnect(self._cursor_moved)
         events.image.disconnect(self.invalidate)
         events.range.disconnect(self._range_changed)
 
     def exposed(self) -> bool:
-        """True when some of the tile is on screen (not scrolled away)."""
+        """Return True when some of the tile is on screen (not scrolled away)."""
         return self.canvas.isVisible() and self.canvas.visibleRegion().intersects(
             QtCore.QRect(*self.rect)
         )
@@ -128,7 +136,10 @@ class CellTile:
         self._stale = True
 
     def mark_rendered(self, frame: TileFrame) -> None:
-        """The canvas drew the tile through ``frame`` (crosshairs are placed by it until stale)."""
+        """Record that the canvas drew the tile through ``frame``.
+
+        Crosshairs are placed through that frame until the tile is stale.
+        """
         self.frame, self._stale = frame, False
 
     def invalidate(self, pictures: bool = True) -> None:
@@ -139,7 +150,7 @@ class CellTile:
         self.canvas.update(QtCore.QRect(*self.rect))
 
     def current_frame(self) -> TileFrame:
-        """The frame of the tile now (the shared zoom and pan applied)."""
+        """Return the frame of the tile now (the shared zoom and pan applied)."""
         return TileFrame(*self.rect, self.model.visible_rect() or (0.0, 0.0, 1.0, 1.0))
 
     def crosshair_pixel(self) -> tuple[float, float]:
@@ -148,7 +159,7 @@ class CellTile:
         return frame.to_pixel(*self.model.crosshair())
 
     def grab(self) -> QtGui.QPixmap:
-        """This tile as a picture (screenshots of one view)."""
+        """Return this tile as a picture (screenshots of one view)."""
         return self.canvas.grab(QtCore.QRect(*self.rect))
 
     # -- pictures ----------------------------------------------------------------------------------
@@ -166,7 +177,7 @@ class CellTile:
         if self._overlays is None:
             made = []
             position, plane = self.model.cursor.position, self.model.plane
-            for slicer, layer in zip(self.cell.slicers, self.cell.layers):
+            for slicer, layer in zip(self.cell.slicers, self.cell.layers, strict=True):
                 if not style.shows(layer.name):
                     continue
                 cut = slicer.mask(plane, position)

@@ -69,11 +69,12 @@ class GridView(QtWidgets.QScrollArea):
 
     @property
     def views(self) -> dict[tuple[str, str], CellTile]:
+        """Return the tile of every shown cell, by (session, column key)."""
         return self.canvas.tiles
 
     # -- public -------------------------------------------------------------------------------
     def view(self, session: str, column_key: str) -> CellTile:
-        """The tile of a cell."""
+        """Return the tile of a cell."""
         return self.views[(session, column_key)]
 
     def refresh_overlays(self) -> None:

@@ -17,7 +17,7 @@ MAX_SAMPLES = 400_000
 
 
 def histogram(data: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and edges of the finite, non-zero values (subsampled for large volumes)."""
+    """Return the counts and edges of the finite, non-zero values (subsampled for large volumes)."""
     flat = np.asarray(data).reshape(-1)
     flat = flat[:: max(1, flat.size // MAX_SAMPLES)]
     flat = flat[np.isfinite(flat) & (flat != 0)]

@@ -17,7 +17,7 @@ REFRESH_MS = 40
 
 
 class ReadoutPanel(QtWidgets.QWidget):
-    """World and voxel coordinates, the value table (modalities x visits) and the lesion under the cursor."""
+    """World and voxel coordinates, values (modalities x visits) and lesion under the cursor."""
 
     def __init__(self, model: GridModel, parent=None) -> None:
         super().__init__(parent)
@@ -52,7 +52,7 @@ class ReadoutPanel(QtWidgets.QWidget):
         if self.model.focus is not None:
             voxel = self.model.voxel_at_cursor(*self.model.focus)
             text += f"\n{self.model.focus[1]} {self.model.focus[0]}: voxel " + (
-                "outside" if voxel is None else "(%d, %d, %d)" % voxel
+                "outside" if voxel is None else "({}, {}, {})".format(*voxel)
             )
         self.coordinates.setText(text)
         lesions = self.model.lesions_at_cursor()
@@ -66,7 +66,7 @@ class ReadoutPanel(QtWidgets.QWidget):
         self.table.setColumnCount(len(visits))
         self.table.setHorizontalHeaderLabels([v.session for v in visits])
         self.table.setVerticalHeaderLabels([self._title(key) for key in values])
-        for row, (key, column_values) in enumerate(values.items()):
+        for row, column_values in enumerate(values.values()):
             for col, value in enumerate(column_values):
                 self.table.setItem(row, col, QtWidgets.QTableWidgetItem(format_value(value)))
 

@@ -3,7 +3,8 @@
 The view draws what its :class:`~viewers.state.slice_view_model.SliceViewModel`
 says and forwards the mouse to it: a left click or drag sets the shared cursor,
 the wheel moves one slice, Ctrl+wheel zooms and a middle drag pans the shared
-geometry, a right drag changes the shared window (right: wider, up: higher level). pyqtgraph's own mouse zoom and pan are off, so the shared
+geometry, a right drag changes the shared window (right: wider, up: higher level).
+pyqtgraph's own mouse zoom and pan are off, so the shared
 model is the only place the visible range comes from (linking views pairwise
 drifts, pyqtgraph issue 1348).
 
@@ -41,14 +42,14 @@ class _InteractionViewBox(pg.ViewBox):
             drag_to
         )  # the latest drag point, once per pass (no Qt parent: a ViewBox is a graphics item)
 
-    def mouseClickEvent(self, ev, axis=None) -> None:  # noqa: N802 (Qt naming)
+    def mouseClickEvent(self, ev, axis=None) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
             self._set_cursor(ev.pos())
         else:
             ev.ignore()
 
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802
+    def mouseDragEvent(self, ev, axis=None) -> None:
         ev.accept()
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             point = self.mapToView(ev.pos())
@@ -64,7 +65,7 @@ class _InteractionViewBox(pg.ViewBox):
                 moved.x() / max(size.width(), 1.0), -moved.y() / max(size.height(), 1.0)
             )
 
-    def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802
+    def wheelEvent(self, ev, axis=None) -> None:
         ev.accept()
         steps = 1 if ev.delta() > 0 else -1
         if ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier:
@@ -113,7 +114,7 @@ class SliceView(pg.GraphicsView):
             emitter.connect(listener)
         self.refresh()
 
-    # -- the pointer protocol (viewers.widgets.pointer) ---------------------------------------------
+    # -- the pointer protocol (viewers.widgets.pointer) --------------------------------------------
     def pointer_surface(self) -> QtWidgets.QWidget:
         """Return the widget that receives the mouse: the graphics view's viewport."""
         return self.viewport()
@@ -136,7 +137,8 @@ class SliceView(pg.GraphicsView):
         self._draw_crosshair()
         self._apply_range()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
+        """Stop listening to the model before the view closes."""
         for emitter, listener in self._listeners:
             emitter.disconnect(listener)
         super().closeEvent(event)

@@ -39,11 +39,12 @@ class TimeCourseStrip(pg.GraphicsLayoutWidget):
             y = np.array([np.nan if v is None else v for v in values], dtype=float)
             if np.isfinite(y).any():
                 self.curves[key].setData(weeks, y, connect="finite")
-            else:  # the cursor is outside every image: nothing to plot (pyqtgraph cannot bound all-NaN)
+            else:  # the cursor is outside every image: nothing to plot
+                # (pyqtgraph cannot bound all-NaN)
                 self.curves[key].setData([], [])
 
     def data(self, column_key: str) -> tuple[np.ndarray, np.ndarray]:
-        """The plotted (weeks, values) of a column."""
+        """Return the plotted (weeks, values) of a column."""
         return self.curves[column_key].getData()
 
     def _build(self, columns) -> None:

@@ -5,7 +5,8 @@ Tools are plain objects driven by ``press(event)``, ``move(event)`` and
 view's plane); they edit a :class:`processing.annotations.LabelVolume` in the
 reference space, one stroke = one committed edit = one undo step.
 
-- :mod:`.brush`: :class:`BrushTool` (2D disc / 3D ball, mm; right button erases), :class:`EraserTool`.
+- :mod:`.brush`: :class:`BrushTool` (2D disc / 3D ball, mm; right button erases),
+  :class:`EraserTool`.
 - :mod:`.fill`: :class:`FloodFillTool` within an intensity range; :class:`ViewFillTool`, the
   same on the clicked view's image with a click-relative range.
 - :mod:`.polygon`: :class:`PolygonTool`.

@@ -84,6 +84,7 @@ class BrushTool:
         if not self.painting:
             return
         step = float(self.labels.grid.spacing.min()) / 3
+        assert self._last is not None  # set with the stroke
         for point in footprint.segment_points(self._last, event.point, step):
             self._dab(self._footprint(point, event.plane))
         self._last = event.point
@@ -95,6 +96,7 @@ class BrushTool:
         if event is not None:
             self.move(event)
         stroke, self._stroke, self._last = self._stroke, None, None
+        assert stroke is not None  # painting
         stroke.close()
 
     def _footprint(self, point: np.ndarray, plane):
@@ -102,11 +104,13 @@ class BrushTool:
             self.labels.grid, point, self.size_mm / 2, plane if self.mode == "2d" else None
         )
 
-    def _dab(self, dab) -> None:
+    def _dab(self, dab: tuple[footprint.Box, np.ndarray] | None) -> None:
         if dab is not None:
+            box, mask = dab
             paint(
                 self.labels,
-                *dab,
+                box,
+                mask,
                 self._value,
                 only=self._only,
                 source="erase" if self._value == 0 else "paint",

@@ -44,15 +44,14 @@ class ToolEvent:
         return self.plane.depth(self.world)
 
     def has(self, modifier: str) -> bool:
-        """True when ``modifier`` (``"ctrl"``, ``"shift"``, ``"alt"``) is held."""
+        """Return True when ``modifier`` (``"ctrl"``, ``"shift"``, ``"alt"``) is held."""
         return modifier in self.modifiers
 
 
 def event(world, orientation: str = "axial", button: str = "left", *modifiers: str) -> ToolEvent:
     """Shorthand: ``event((x, y, z), "coronal", "right", "ctrl")``."""
-    return ToolEvent(
-        tuple(float(c) for c in world), plane_for(orientation), button, frozenset(modifiers)
-    )
+    x, y, z = (float(c) for c in world)
+    return ToolEvent((x, y, z), plane_for(orientation), button, frozenset(modifiers))
 
 
 class LesionSelection:

@@ -73,7 +73,8 @@ class FloodFillTool:
         if found is None:
             return
         with self.labels.stroke("paint"):
-            paint(self.labels, *found, choose_label(self.labels, self.selection, *found))
+            box, mask = found
+            paint(self.labels, box, mask, choose_label(self.labels, self.selection, box, mask))
 
     def move(self, event: ToolEvent) -> None:
         """Nothing: a fill happens on press."""
@@ -126,7 +127,7 @@ class ViewFillTool:
         return self._cache[1]
 
     def value_at(self, image: np.ndarray, point) -> float | None:
-        """The resampled image's value at the label voxel under ``point`` (None outside)."""
+        """Return the resampled image's value at the label voxel under ``point`` (None outside)."""
         index = footprint.nearest_voxel(self.labels.grid, point)
         if np.any(index < 0) or np.any(index >= self.labels.grid.shape):
             return None

@@ -13,6 +13,8 @@ way between two label voxels (a 2 mm image over a 1 mm label grid).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from skimage.measure import points_in_poly
 
@@ -35,7 +37,7 @@ def box_around(grid: Grid, centre: np.ndarray, radius_mm: float) -> Box | None:
     """Voxel box covering a ball of ``radius_mm`` around ``centre`` (clipped to the grid)."""
     middle = grid.world_to_voxel(centre)
     reach = radius_mm / grid.spacing + 1
-    return grid.clip_box(middle - reach, middle + reach)
+    return cast(Box | None, grid.clip_box(middle - reach, middle + reach))  # a 3-D grid's box
 
 
 def in_slab(centres: np.ndarray, grid: Grid, normal: np.ndarray, depth: float) -> np.ndarray:
@@ -70,7 +72,7 @@ def polygon(grid: Grid, vertices: np.ndarray, plane) -> tuple[Box, np.ndarray] |
     vertices = np.asarray(vertices, float)
     depth = plane.depth(vertices[0])
     corners = grid.world_to_voxel(vertices)
-    box = grid.clip_box(corners.min(axis=0) - 1, corners.max(axis=0) + 1)
+    box = cast(Box | None, grid.clip_box(corners.min(axis=0) - 1, corners.max(axis=0) + 1))
     if box is None:
         return None
     centres = grid.box_centres(box)

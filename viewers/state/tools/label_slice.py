@@ -36,14 +36,17 @@ OVERLAY_MODES = ("outline", "fill")
 
 
 def label_plane(labels: LabelVolume, plane: Plane, position) -> PlaneSlice:
-    """The lesion IDs (int32) of the label slice on ``plane`` through world ``position``."""
+    """Return the lesion IDs (int32) of the label slice on ``plane`` through world ``position``."""
     cut = extract_plane(labels.data, labels.grid.affine, plane, position, order=0)
     ids = np.ascontiguousarray(cut.data, dtype=np.int32)
     return PlaneSlice(ids, cut.u0, cut.v0, cut.du, cut.dv, cut.depth, cut.inside)
 
 
 def slice_key(labels: LabelVolume, plane: Plane, position) -> tuple:
-    """What identifies the label slice through ``position``: voxel index (aligned) or depth."""
+    """Return what identifies the label slice through ``position``: voxel index or depth.
+
+    The voxel index when the plane is aligned with the label grid, else the depth.
+    """
     axes = aligned_axes(labels.grid.affine)
     if axes is None:
         return plane.name, round(plane.depth(position), 6)

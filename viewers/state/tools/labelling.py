@@ -19,7 +19,10 @@ from viewers.state.tools.events import LesionSelection
 
 
 def choose_label(labels: LabelVolume, selection: LesionSelection, box, mask: np.ndarray) -> int:
-    """The ID a stroke starting with footprint ``mask`` in ``box`` paints (selects it too)."""
+    """Return the ID a stroke starting with footprint ``mask`` in ``box`` paints.
+
+    The ID is selected too.
+    """
     if selection.new_lesion:
         lesion_id = labels.reserve_id()
     else:
@@ -27,7 +30,7 @@ def choose_label(labels: LabelVolume, selection: LesionSelection, box, mask: np.
         if selection.lesion_id in touched:
             lesion_id = selection.lesion_id
         elif touched:
-            lesion_id = max(touched, key=touched.get)
+            lesion_id = max(touched, key=lambda i: touched[i])
         else:
             lesion_id = labels.reserve_id()
     selection.select(lesion_id)
@@ -37,14 +40,19 @@ def choose_label(labels: LabelVolume, selection: LesionSelection, box, mask: np.
 def _touched_ids(labels: LabelVolume, box, mask: np.ndarray) -> dict[int, int]:
     """``{id: voxels}`` of lesions under the footprint grown by one voxel."""
     grown_box = tuple(
-        slice(max(s.start - 1, 0), min(s.stop + 1, n)) for s, n in zip(box, labels.data.shape)
+        slice(max(s.start - 1, 0), min(s.stop + 1, n))
+        for s, n in zip(box, labels.data.shape, strict=True)
     )
     grown = np.zeros([s.stop - s.start for s in grown_box], bool)
-    grown[tuple(slice(s.start - g.start, s.stop - g.start) for s, g in zip(box, grown_box))] = mask
+    grown[
+        tuple(
+            slice(s.start - g.start, s.stop - g.start) for s, g in zip(box, grown_box, strict=True)
+        )
+    ] = mask
     grown = ndimage.binary_dilation(grown, structure=np.ones((3, 3, 3), bool))
     values = labels.data[grown_box][grown]
     ids, counts = np.unique(values[values != 0], return_counts=True)
-    return {int(i): int(c) for i, c in zip(ids, counts)}
+    return {int(i): int(c) for i, c in zip(ids, counts, strict=True)}
 
 
 def paint(

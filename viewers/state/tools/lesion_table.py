@@ -60,7 +60,7 @@ class LesionTableModel:
         self.changed.emit(current=self.current_id)
 
     def is_rated(self, row: dict) -> bool:
-        """True when every shown choice field of the row's schema has a value."""
+        """Return True when every shown choice field of the row's schema has a value."""
         schema = self.schemas.get(row["type"])
         if schema is None:
             return False
@@ -105,7 +105,7 @@ class LesionTableModel:
         self.changed.emit(current=self.current_id)
 
     def row_of(self, lesion_id: int | None) -> dict | None:
-        """A lesion's row whatever the filters (None when unknown)."""
+        """Return a lesion's row whatever the filters (None when unknown)."""
         return next((r for r in self._all if r["lesion_id"] == lesion_id), None)
 
     # -- navigation ------------------------------------------------------------------

@@ -10,7 +10,10 @@ from viewers.state.tools.footprint import nearest_voxel
 
 
 def lesion_at(labels: LabelVolume, world) -> int:
-    """The lesion ID of the voxel containing ``world`` (0 outside lesions and outside the grid)."""
+    """Return the lesion ID of the voxel containing ``world``.
+
+    0 outside lesions and outside the grid.
+    """
     index = nearest_voxel(labels.grid, world)
     if np.any(index < 0) or np.any(index >= labels.grid.shape):
         return 0

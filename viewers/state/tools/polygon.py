@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from processing.annotations.labels import LabelVolume
+from viewers.state.geometry import Plane
 from viewers.state.tools import footprint
 from viewers.state.tools.events import LesionSelection, ToolEvent
 from viewers.state.tools.labelling import choose_label, paint
@@ -25,7 +26,7 @@ class PolygonTool:
     ):
         self.labels, self.selection, self.close_distance_mm = labels, selection, close_distance_mm
         self.vertices: list[np.ndarray] = []
-        self.plane = None
+        self.plane: Plane | None = None
 
     def press(self, event: ToolEvent) -> None:
         """Add a vertex, or close the polygon when back at the first one."""
@@ -65,6 +66,7 @@ class PolygonTool:
         self.vertices, self.plane = [], None
 
     def _same_plane(self, event: ToolEvent) -> bool:
+        assert self.plane is not None  # set with the first vertex
         first = self.vertices[0]
         same_normal = np.allclose(event.plane.normal, self.plane.normal)
         thickness = footprint.slab_thickness(self.labels.grid, self.plane.normal)

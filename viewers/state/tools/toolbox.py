@@ -7,6 +7,8 @@ picker); otherwise the active tool gets the events.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from processing.annotations.labels import LabelVolume
 from viewers.state.events import EventEmitter
 from viewers.state.tools.brush import BrushTool, EraserTool
@@ -15,6 +17,22 @@ from viewers.state.tools.fill import ViewFillTool
 from viewers.state.tools.picker import LesionPicker
 from viewers.state.tools.polygon import PolygonTool
 from viewers.state.undo import LabelHistory
+
+
+class Tool(Protocol):
+    """What the tool box needs of a tool: the three pointer events."""
+
+    def press(self, event: ToolEvent) -> None:
+        """Start a stroke (or act at once) at the event's position."""
+        ...
+
+    def move(self, event: ToolEvent) -> None:
+        """Continue the stroke."""
+        ...
+
+    def release(self, event: ToolEvent) -> None:
+        """End the stroke."""
+        ...
 
 
 class ToolBox:
@@ -32,7 +50,7 @@ class ToolBox:
         self.labels = labels
         self.selection = LesionSelection()
         self.history = LabelHistory(labels, max_items=history_steps)
-        self.tools = {
+        self.tools: dict[str, Tool] = {
             "brush": BrushTool(labels, self.selection),
             "eraser": EraserTool(labels, self.selection),
             "polygon": PolygonTool(labels, self.selection),
@@ -44,14 +62,14 @@ class ToolBox:
         # visit= the grid row a stroke starts on (None: not a visit's view); unregistered= the
         # acquisition key of a header-aligned view (None: registered)
         self.stroke_started = EventEmitter()
-        self._target = None
+        self._target: Tool | None = None
 
     @property
-    def active(self):
+    def active(self) -> Tool:
         """The active tool object."""
         return self.tools[self.active_name]
 
-    def add_tool(self, name: str, tool) -> None:
+    def add_tool(self, name: str, tool: Tool) -> None:
         """Register a tool (e.g. a :class:`FloodFillTool`, which needs an image)."""
         self.tools[name] = tool
 
@@ -63,17 +81,21 @@ class ToolBox:
         self.changed.emit(tool=name)
 
     def press(self, event: ToolEvent) -> None:
-        self._target = self.tools["picker"] if event.has("ctrl") else self.active
-        if self._target is not self.tools["picker"]:
+        """Start a stroke with the active tool, or with the picker while Ctrl is held."""
+        target = self.tools["picker"] if event.has("ctrl") else self.active
+        self._target = target
+        if target is not self.tools["picker"]:
             # before the stroke: a new lesion gets this visit and placement
             self.stroke_started.emit(visit=event.visit, unregistered=event.unregistered)
-        self._target.press(event)
+        target.press(event)
 
     def move(self, event: ToolEvent) -> None:
+        """Continue the current stroke, if any."""
         if self._target is not None:
             self._target.move(event)
 
     def release(self, event: ToolEvent) -> None:
+        """End the current stroke, if any."""
         if self._target is not None:
             self._target.release(event)
         self._target = None

@@ -25,6 +25,8 @@ HEADERS = {
     "rated": "Rated",
 }
 ALL_TYPES = "all types"
+#: The invalid index: the parent of a flat table's rows (Qt's default argument).
+_ROOT = QtCore.QModelIndex()
 
 
 def cell_text(value) -> str:
@@ -53,18 +55,23 @@ class LesionRowsModel(QtCore.QAbstractTableModel):
         self.endResetModel()
 
     def lesion_id(self, row: int) -> int:
+        """Return the lesion ID of a table row."""
         return int(self._rows[row]["lesion_id"])
 
     def row_of(self, lesion_id) -> int | None:
+        """Return the table row of a lesion, or None when it is not shown."""
         return next((n for n, r in enumerate(self._rows) if r["lesion_id"] == lesion_id), None)
 
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+    def rowCount(self, parent=_ROOT) -> int:
+        """Return the number of shown lesions (none under a valid parent: a flat table)."""
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent=_ROOT) -> int:
+        """Return the number of columns (none under a valid parent: a flat table)."""
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        """Return a cell's text, or its warning as tooltip and colour."""
         row = self._rows[index.row()]
         if role == QtCore.Qt.ItemDataRole.DisplayRole:
             return cell_text(row.get(COLUMNS[index.column()]))
@@ -74,7 +81,8 @@ class LesionRowsModel(QtCore.QAbstractTableModel):
             return QtGui.QBrush(QtGui.QColor(230, 120, 0))
         return None
 
-    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        """Return the title of a column."""
         if (
             orientation == QtCore.Qt.Orientation.Horizontal
             and role == QtCore.Qt.ItemDataRole.DisplayRole
@@ -83,6 +91,7 @@ class LesionRowsModel(QtCore.QAbstractTableModel):
         return None
 
     def sort(self, column: int, order=QtCore.Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the table by a column."""
         self.table.sort_by(COLUMNS[column], descending=order == QtCore.Qt.SortOrder.DescendingOrder)
 
 

@@ -30,7 +30,7 @@ CURRENT_STYLE = "font-weight: bold; color: #ffb000;"
 
 
 def key_name(event: QtGui.QKeyEvent) -> str | None:
-    """The model's name of a key press: ``"Down"``, ``"Enter"``, ... or the typed character."""
+    """Return the model's name of a key press: ``"Down"``, ``"Enter"``, ... or the character."""
     if (
         event.key() == QtCore.Qt.Key.Key_Tab
         and event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier
@@ -50,7 +50,10 @@ _COMMAND_MODIFIERS = (
 
 
 def _is_form_key(event: QtGui.QKeyEvent) -> bool:
-    """A key the form handles (typed characters, arrows, Tab, Enter, Delete), not Ctrl/Alt commands or F-keys."""
+    """Return True for a key the form handles, False for Ctrl/Alt commands and F-keys.
+
+    The form handles typed characters, arrows, Tab, Enter and Delete.
+    """
     return not event.modifiers() & _COMMAND_MODIFIERS and key_name(event) is not None
 
 
@@ -90,8 +93,9 @@ class RatingFormWidget(QtWidgets.QWidget):
 
     # -- keyboard ------------------------------------------------------------------------
     def event(self, event) -> bool:
-        # The form's keys are the form's: a window shortcut on the same key (O, S, PgUp, ...) must not
-        # take them (ShortcutOverride accepted -> Qt delivers the key here as a KeyPress)
+        """Take the form's keys before the window's shortcuts (see the comment)."""
+        # The form's keys are the form's: a window shortcut on the same key (O, S, PgUp, ...)
+        # must not take them (ShortcutOverride accepted -> Qt delivers the key here as a KeyPress)
         if (
             event.type() == QtCore.QEvent.Type.ShortcutOverride
             and self.form is not None
@@ -109,7 +113,8 @@ class RatingFormWidget(QtWidgets.QWidget):
             return True
         return super().event(event)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+    def keyPressEvent(self, event) -> None:
+        """Pass a key to the form; a key it does not handle goes to the widget."""
         name = key_name(event)
         if self.form is None or name is None or not self.form.press(name):
             super().keyPressEvent(event)

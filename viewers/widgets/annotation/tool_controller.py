@@ -86,7 +86,8 @@ class ToolController(QtCore.QObject):
             viewport.removeEventFilter(self)
             view.removeEventFilter(self)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+    def eventFilter(self, watched, event) -> bool:
+        """Turn key and mouse events of the views into tool events; True when consumed."""
         kind = event.type()
         if kind == QtCore.QEvent.Type.KeyPress and watched in self.views.values():
             return self._key(event)

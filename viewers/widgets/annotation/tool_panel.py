@@ -127,7 +127,7 @@ class ToolPanel(QtWidgets.QWidget):
         return row
 
     def set_fill_range(self, low: float, high: float) -> None:
-        """A fixed fill range (turns the click-relative range off)."""
+        """Set a fixed fill range (turns the click-relative range off)."""
         fill = self.toolbox.tools["fill"]
         fill.low, fill.high = float(min(low, high)), float(max(low, high))
         self.fill_auto_box.setChecked(False)
