@@ -202,6 +202,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.session.grid.cursor.changed.disconnect(self._show_cursor)
+        self.tabs.blockSignals(True)  # no read-out hand-over while the window is taken down
         if self.processing is not None:
             self.processing.outputs_ready.disconnect(self.take_outputs)
             self.processing.close()
