@@ -148,7 +148,8 @@ def test_views_made_after_attach_are_painted_in_at_once_without_polling(
     canvas = window.grid_view.canvas
     qtbot.mousePress(canvas, LEFT, pos=point)
     qtbot.mouseRelease(canvas, LEFT, pos=point)
-    world = canvas.locate(QtCore.QPointF(point), tile)[0]
+    u, v = tile.current_frame().to_plane(point.x(), point.y())  # the tile's plane point
+    world = tile.model.plane.to_world(u, v, tile.model.plane.depth(grid.cursor.position))
     labels = attachment.session.labels
     voxel = tuple(np.floor(labels.grid.world_to_voxel(world) + 0.5).astype(int))
     assert labels.data[voxel] > 0  # painted in the new tile
