@@ -1,14 +1,21 @@
 """The main window's presenter: study browsing and the image view, without Qt.
 
-The presenter owns the shared display models (cursor, geometry, window) and
-one :class:`~viewers.state.slice_view_model.SliceViewModel`; it tells a view
-(any object with the methods of :class:`MainView`) what to show and reacts to
-the user's choices. Tests drive it with a mock view.
+The presenter shows one acquisition or computed map in one
+:class:`~viewers.state.slice_view_model.SliceViewModel` over the cursor and
+geometry it is given (the main window gives the grid's: every view of the
+window reads one cursor and one geometry) and a window of its own. The image
+is placed in the participant's reference space like a grid cell
+(:mod:`viewers.state.placement`, no resampling), so the shared cursor points
+at the same anatomy in the single view and in the grid. It tells a view (any
+object with the methods of :class:`MainView`) what to show and reacts to the
+user's choices. Tests drive it with a mock view.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
+
+import numpy as np
 
 from app.browser_model import (
     VisitRow,
@@ -20,11 +27,16 @@ from app.browser_model import (
     visit_rows,
 )
 from processing.errors import FerretError
+from processing.registration.outputs import source_key
 from processing.study.model import Participant, Study, Visit
 from viewers.state import ViewGeometry, WindowLevel, WorldCursor
+from viewers.state.placement import Placement, placement_of
 from viewers.state.readout import cursor_readout
 from viewers.state.slice_view_model import SliceViewModel
 from viewers.state.volume import Volume, load_display_volume, load_volume_file
+
+#: The entity of a derived map written into the reference space (already placed).
+REFERENCE_ENTITY = "space-ref"
 
 
 class MainView(Protocol):
@@ -45,16 +57,30 @@ class MainPresenter:
     ----------
     view : MainView
     study : Study
+    cursor : WorldCursor
+        The shared cursor (the main window's grid's).
+    geometry : ViewGeometry
+        The shared orientation, zoom and pan (the grid's).
+
+    Attributes
+    ----------
+    owns_status : bool
+        Whether the cursor read-out of the status bar is this view's (the main
+        window gives it to the tab shown; see :meth:`set_owns_status`).
     """
 
-    def __init__(self, view: MainView, study: Study) -> None:
+    def __init__(
+        self, view: MainView, study: Study, cursor: WorldCursor, geometry: ViewGeometry
+    ) -> None:
         self.view, self.study = view, study
         self.kinds = study_kinds(study)
-        self.cursor, self.geometry, self.window = WorldCursor(), ViewGeometry(), WindowLevel()
+        self.cursor, self.geometry, self.window = cursor, geometry, WindowLevel()
         self.slice_model = SliceViewModel(self.cursor, self.geometry, self.window)
         self.participant: Participant | None = None
         self.selection: tuple[str, str] | None = None
-        self.cursor.changed.connect(lambda position, source: self._update_status())
+        self.placement: Placement | None = None
+        self.owns_status = True
+        self.cursor.changed.connect(self._on_cursor)
 
     def start(self, participant: str | None = None) -> None:
         """Show the participant list and open ``participant`` (default: the first)."""
@@ -94,10 +120,11 @@ class MainPresenter:
         """Load and show the display volume of one acquisition or computed map."""
         visit = self._visit(session)
         try:
-            volume = self._load(visit, kind)
+            volume, placement = self._load(visit, kind)
         except FerretError as exc:
             self.view.show_error(exc.message())
             return
+        self.placement = placement
         keep_cursor = self.slice_model.volume is not None and volume.voxel_at(self.cursor.position)
         self.slice_model.set_volume(volume)
         if not keep_cursor:
@@ -109,21 +136,69 @@ class MainPresenter:
             if visit.weeks_since_baseline is not None
             else ""
         )
-        self.view.set_image_title(f"{kind}  {visit.participant} {session}{weeks}  ({volume.label})")
+        title = f"{kind}  {visit.participant} {session}{weeks}  ({volume.label})"
+        self.view.set_image_title(title + placement_mark(placement))
         self._update_status()
 
     def set_orientation(self, orientation: str) -> None:
         """Look along another axis (all linked views follow)."""
         self.geometry.set_orientation(orientation)
 
+    def set_owns_status(self, owns: bool) -> None:
+        """Write the cursor read-out from now on (True) or leave the status bar to another view."""
+        self.owns_status = owns
+        self._update_status()
+
+    def readout(self) -> str:
+        """Describe the cursor: RAS mm, the shown image's own voxel and its value."""
+        volume = self.slice_model.volume
+        return cursor_readout(None if volume is None else volume.native, self.cursor.position)
+
     @staticmethod
-    def _load(visit: Visit, kind: str) -> Volume:
+    def _load(visit: Visit, kind: str) -> tuple[Volume, Placement]:
+        """Read ``kind`` at ``visit`` placed in the reference space, with its placement.
+
+        Only the affine changes (the view slices an oblique affine itself), so
+        the placed volume holds the image's own voxels: read-outs at the cursor
+        give the image's own voxel index and value.
+        """
         if kind in visit.acquisitions:
-            return load_display_volume(visit.acquisitions[kind])
-        return load_volume_file(visit_maps(visit)[kind], kind)
+            native = load_display_volume(visit.acquisitions[kind])
+            placement = placement_of(visit, kind)
+        else:
+            path = visit_maps(visit)[kind]
+            native = load_volume_file(path, kind)
+            placement = map_placement(visit, path)
+        placed = Volume(
+            native.data,
+            placement.display_affine(native.affine),
+            native.modality,
+            native.label,
+            native.window,
+        )
+        return placed, placement
 
     def _visit(self, session: str) -> Visit:
         return self.participant.visit(session)
 
+    def _on_cursor(self, position=None, source=None) -> None:
+        self._update_status()
+
     def _update_status(self) -> None:
-        self.view.set_status(cursor_readout(self.slice_model.volume, self.cursor.position))
+        if self.owns_status:
+            self.view.set_status(self.readout())
+
+
+def placement_mark(placement: Placement) -> str:
+    """Mark a title ``"  [not registered]"`` (with another reason if any); empty when registered."""
+    if placement.registered:
+        return ""
+    note = placement.note or "not registered"
+    return f"  [{note if note == 'not registered' else 'not registered: ' + note}]"
+
+
+def map_placement(visit: Visit, path) -> Placement:
+    """Place a derived map as a grid cell does: by its acquisition (identity for ``space-ref``)."""
+    if REFERENCE_ENTITY in path.name.split(".")[0].split("_"):
+        return Placement(np.eye(4), True)
+    return placement_of(visit, source_key(visit, path))

@@ -4,8 +4,10 @@ Wiring only. :class:`~app.viewer_session.ViewerSession` (Qt-free) owns the
 grid model, settings and lesion navigation; :class:`~viewers.widgets.grid_view.GridView`
 draws the grid; the "Single image" tab keeps the browser's one-acquisition
 view (:class:`~app.main_presenter.MainPresenter`) for raw files that are not
-a grid column. Menus and shortcuts come from :mod:`app.grid_actions`; rating
-and review modes from :mod:`app.rating_mode`.
+a grid column, over the grid's one cursor and one geometry (placed in the
+reference space like the grid's cells). The status bar's cursor read-out
+belongs to the tab shown. Menus and shortcuts come from
+:mod:`app.grid_actions`; rating and review modes from :mod:`app.rating_mode`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from viewers.widgets.timecourse_strip import TimeCourseStrip
 
 #: Width of the browser and of the read-out column, pixels.
 SIDE_WIDTH = 330
+#: Index of the "Single image" tab (the grid's is 0).
+SINGLE_TAB = 1
 
 
 class MainWindow(WindowCommands, QtWidgets.QMainWindow):
@@ -71,8 +75,10 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.setWindowTitle(
             f"Ferret - {study.name or study.root.name}" + (f" - rating as {rater}" if rater else "")
         )
-        self.presenter = MainPresenter(self, study)
         self.session = ViewerSession(settings_file, overlay_mode=mode)
+        grid = self.session.grid
+        self.presenter = MainPresenter(self, study, grid.cursor, grid.geometry)
+        self.presenter.set_owns_status(False)  # the grid tab is shown first
         self.rating = RatingMode(self, rater, visit, interactive=process)
         self.processing = None
         self._process = process
@@ -98,6 +104,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         events.cell.connect(self._cell_changed)
         events.focus.connect(self._cell_changed)
         self.session.grid.cursor.changed.connect(self._show_cursor)
+        self.tabs.currentChanged.connect(self._tab_changed)
 
     def start(self, participant: str | None = None) -> None:
         """Open ``participant`` (default: the first); raises FerretError if unknown."""
@@ -172,8 +179,18 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
             self.histogram.show_cell(*key)
             self._show_cursor()
 
+    def _tab_changed(self, index: int) -> None:
+        """Give the status bar's cursor read-out to the tab shown."""
+        self.presenter.set_owns_status(index == SINGLE_TAB)
+        self._show_cursor()
+
     def _show_cursor(self, *_, **__) -> None:
-        """The status bar: the grid cursor in RAS mm, with the focused image's own voxel and value (as the read-out)."""
+        """The status bar: the grid cursor in RAS mm, with the focused image's own voxel and value (as the read-out).
+
+        Only while the grid tab is shown: the single-image tab writes its own read-out.
+        """
+        if self.tabs.currentIndex() == SINGLE_TAB:
+            return
         grid = self.session.grid
         cell = grid.cells.get(grid.focus) if grid.focus else None
         volume = cell.view.volume.native if cell and cell.view.volume is not None else None
@@ -186,6 +203,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.session.grid.cursor.changed.disconnect(self._show_cursor)
+        self.tabs.blockSignals(True)  # no read-out hand-over while the window is taken down
         if self.processing is not None:
             self.processing.outputs_ready.disconnect(self.take_outputs)
             self.processing.close()

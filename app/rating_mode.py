@@ -58,7 +58,8 @@ class RatingMode:
         session = self._open_session(participant.label, grid.cursor)
         if session is None:
             return
-        self.annotation = attach_annotation(self.window, session, cursor=grid.cursor)
+        # the single-image tab shares the cursor but is not painted in (no visit, no placement)
+        self.annotation = attach_annotation(self.window, session, skip=[self.window.slice_view])
         grid.show_own_labels(session.describe_at)
         session.labels.subscribe(self._own_labels_edited)
         self.outputs_arrived()

@@ -16,7 +16,7 @@ OPACITY_STEP = 0.15
 
 
 class WindowCommands:
-    """Shortcut handlers; expects ``self.session``, ``self.grid_view`` and ``self.presenter``."""
+    """Shortcut handlers on ``self.session``, ``.grid_view``, ``.screen`` and ``.menus``."""
 
     # -- slices, orientation, zoom ----------------------------------------------------------------
     def slice_up(self) -> None:
@@ -32,9 +32,8 @@ class WindowCommands:
         self.session.step_slice(-5)
 
     def set_orientation(self, orientation: str) -> None:
-        """Axial, coronal or sagittal for the grid and the single-image view."""
+        """Axial, coronal or sagittal for every view (one geometry: the grid's)."""
         self.session.set_orientation(orientation)
-        self.presenter.set_orientation(orientation)
 
     def show_axial(self) -> None:
         self.set_orientation("axial")

@@ -8,7 +8,8 @@
 
 Wiring into the main window::
 
-    session = RaterSession(study.root, rater, participant, visit=visit)
+    cursor = window.session.grid.cursor          # the one cursor of every view
+    session = RaterSession(study.root, rater, participant, visit=visit, cursor=cursor)
     attach_annotation(window, session)          # and session.close() on quit
 """
 

@@ -4,18 +4,21 @@
 :class:`~viewers.widgets.SliceView` under the window (grid cells included),
 routes their mouse to the session's tools (:class:`ToolController`), draws the
 rater's mask over each (:class:`MaskOverlay`), adds the :class:`AnnotationPanel`
-as a dock on the right, and points the lesion table at the views' shared
-cursor. Views made later (the grid rebuilds its cells when the layout changes)
-are picked up by :meth:`AnnotationAttachment.rescan`, which a window may call
-after a rebuild and which also runs by itself every ``RESCAN_MS``.
-It accepts a plain list of views too (then no dock is added; use ``.panel``).
-A grid canvas (the main window's grid, every cell one tile) is attached as a
-whole: painting in any tile paints the one mask, drawn over every tile.
-With ``cursor=`` only views on that cursor are attached (the grid's, not a
-single-image view of a raw file in its own space).
+as a dock on the right. The views and the session share one cursor (the
+session is made with it: going to a lesion moves every view). Views made
+later are picked up by :meth:`AnnotationAttachment.rescan`, which the window
+calls when its views change (the main window: on the grid's structure event);
+nothing polls. It accepts a plain list of views too (then no dock is added;
+use ``.panel``). A grid canvas (the main window's grid, every cell one tile)
+is attached as a whole: painting in any tile paints the one mask, drawn over
+every tile, new tiles of a rebuilt grid included. Views in ``skip`` are left
+alone (the main window's single-image tab: a stroke there would record
+neither the visit nor how the image is placed).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from PySide6 import QtCore, QtWidgets
 
@@ -26,17 +29,13 @@ from viewers.widgets.annotation import GridMaskOverlay, MaskOverlay, ToolControl
 from viewers.widgets.grid_canvas import GridCanvas
 from viewers.widgets.slice_view import SliceView
 
-RESCAN_MS = 1000
-
 
 class AnnotationAttachment(QtCore.QObject):
     """What :func:`attach_annotation` made: controller, overlays, panel, dock."""
 
-    def __init__(self, session: RaterSession, target, style: MaskStyle, cursor=None) -> None:
+    def __init__(self, session: RaterSession, target, style: MaskStyle, skip=()) -> None:
         super().__init__(target if isinstance(target, QtWidgets.QWidget) else None)
-        self.session, self.target, self.style, self.cursor = session, target, style, cursor
-        if cursor is not None:
-            session.use_cursor(cursor)
+        self.session, self.target, self.style, self.skip = session, target, style, list(skip)
         self.controller = ToolController(session.toolbox, self)
         self.overlays: dict[SliceView, MaskOverlay] = {}
         self.panel = AnnotationPanel(session, self.controller, style)
@@ -44,12 +43,8 @@ class AnnotationAttachment(QtCore.QObject):
 
     def attach_view(self, view: SliceView) -> None:
         """Paint in and draw over one more view (idempotent)."""
-        if view in self.overlays:
+        if view in self.overlays or any(view is skipped for skipped in self.skip):
             return
-        if self.cursor is not None and view.model.cursor is not self.cursor:
-            return
-        if not self.overlays and self.cursor is None:
-            self.session.use_cursor(view.model.cursor)
         self.controller.attach(view)
         overlay = GridMaskOverlay if isinstance(view, GridCanvas) else MaskOverlay
         self.overlays[view] = overlay(
@@ -75,18 +70,19 @@ class AnnotationAttachment(QtCore.QObject):
 
 
 def attach_annotation(
-    main_window_or_views, session: RaterSession, style: MaskStyle | None = None, cursor=None
+    main_window_or_views,
+    session: RaterSession,
+    style: MaskStyle | None = None,
+    skip: Iterable[QtWidgets.QWidget] = (),
 ) -> AnnotationAttachment:
     """Attach ``session`` to a main window (dock + every view) or to a list of views.
 
-    ``cursor``: attach only the views on this cursor, and go to lesions with it.
+    The session must have been made with the views' cursor. ``skip``: views
+    not to paint in nor draw over.
     """
-    attachment = AnnotationAttachment(session, main_window_or_views, style or MaskStyle(), cursor)
+    attachment = AnnotationAttachment(session, main_window_or_views, style or MaskStyle(), skip)
     if isinstance(main_window_or_views, QtWidgets.QWidget):
         attachment.rescan()
-        timer = QtCore.QTimer(attachment)
-        timer.timeout.connect(attachment.rescan)
-        timer.start(RESCAN_MS)
     else:
         for view in main_window_or_views:
             attachment.attach_view(view)

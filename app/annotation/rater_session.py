@@ -52,7 +52,8 @@ class RaterSession:
         Defines the reference grid of a participant new to this rater
         (default: the first visit's DWI).
     cursor : WorldCursor, optional
-        The shared cursor (default: a new one at the grid's centre); see :meth:`use_cursor`.
+        The views' shared cursor, which going to a lesion moves (default: a new
+        one at the label grid's centre, for scripts without views).
 
     Raises
     ------
@@ -173,10 +174,6 @@ class RaterSession:
         return f"{row['type'] if row else 'lesion'} {lesion_id} (yours)"
 
     # -- acting ------------------------------------------------------------------------------
-    def use_cursor(self, cursor: WorldCursor) -> None:
-        """Go to lesions with this (the views') shared cursor."""
-        self.cursor = self.table.cursor = cursor
-
     def select(self, lesion_id: int | None) -> None:
         """Select a lesion (its form opens); None closes the form."""
         self.toolbox.selection.select(lesion_id)

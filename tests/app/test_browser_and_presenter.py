@@ -6,6 +6,7 @@ from app.browser_model import default_kind, find_participant, study_kinds, visit
 from app.main_presenter import MainPresenter
 from processing.errors import FerretError
 from processing.study import discover
+from viewers.state import ViewGeometry, WorldCursor
 
 
 class RecordingView:
@@ -43,7 +44,7 @@ def study(small_study):
 @pytest.fixture
 def presenter(study):
     view = RecordingView()
-    presenter = MainPresenter(view, study)
+    presenter = MainPresenter(view, study, WorldCursor(), ViewGeometry())
     presenter.start()
     return presenter
 
@@ -128,7 +129,7 @@ def test_unreadable_image_is_shown_as_an_error_not_raised(tmp_path, small_study)
     broken.write_bytes(b"not a nifti")
     acquisition.files[0].path = broken
     view = RecordingView()
-    presenter = MainPresenter(view, study)
+    presenter = MainPresenter(view, study, WorldCursor(), ViewGeometry())
     presenter.start()
     presenter.select_cell("ses-02", "FLAIR")
     errors = [c for c in view.calls if c[0] == "error"]
@@ -162,7 +163,7 @@ def test_computed_maps_are_columns_and_open_with_their_preset(tmp_path, study_wr
         False,
     ]
     view = RecordingView()
-    presenter = MainPresenter(view, study)
+    presenter = MainPresenter(view, study, WorldCursor(), ViewGeometry())
     presenter.start()
     presenter.select_cell("ses-02", "R2starmap")
     assert presenter.selection == ("ses-02", "R2starmap")

@@ -47,6 +47,9 @@ def test_clicking_a_modality_cell_shows_that_image(qtbot, window):
 def test_participant_chooser_and_orientation_buttons(qtbot, window):
     window.browser.participants.setCurrentText("sub-02")
     assert window.presenter.participant.label == "sub-02"
+    window.tabs.setCurrentIndex(
+        1
+    )  # the buttons are on the single-image tab, which owns the status bar
     coronal = window.orientation_buttons.buttons()[1]
     qtbot.mouseClick(coronal, QtCore.Qt.MouseButton.LeftButton)
     assert window.presenter.geometry.orientation == "coronal"

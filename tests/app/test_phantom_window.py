@@ -7,6 +7,7 @@ from PIL import Image
 from app.cli import main
 from app.main_presenter import MainPresenter
 from processing.study import discover
+from viewers.state import ViewGeometry, WorldCursor
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 
@@ -32,7 +33,7 @@ class QuietView:
 
 def test_every_phantom_acquisition_displays_with_content(phantom_study):
     study = discover(phantom_study)
-    presenter = MainPresenter(QuietView(), study)
+    presenter = MainPresenter(QuietView(), study, WorldCursor(), ViewGeometry())
     presenter.start()
     for visit in presenter.participant.visits:
         for kind in visit.acquisitions:

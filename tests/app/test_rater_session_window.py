@@ -35,7 +35,7 @@ def window(qtbot, tmp_path, study_writer):
     for view in views:
         row.addWidget(view)
     main.setCentralWidget(grid)
-    session = RaterSession(study, "A", "sub-01", visit="ses-01")
+    session = RaterSession(study, "A", "sub-01", visit="ses-01", cursor=cursor)
     attachment = attach_annotation(main, session)
     main.resize(1200, 600)
     main.show()

@@ -67,7 +67,7 @@ def window_process(study: Path) -> None:
         views.append(SliceView(model, orientation))
         row.addWidget(views[-1])
     main.setCentralWidget(grid)
-    session = RaterSession(study, "X", "sub-01", visit="ses-01")
+    session = RaterSession(study, "X", "sub-01", visit="ses-01", cursor=cursor)
     attachment = attach_annotation(main, session)
     attachment.panel.tools.set_brush_size(3.0)
     report_strokes(session.labels)
