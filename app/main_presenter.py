@@ -42,12 +42,23 @@ REFERENCE_ENTITY = "space-ref"
 class MainView(Protocol):
     """What the presenter needs from the window."""
 
-    def show_participants(self, labels: list[str], current: str) -> None: ...
-    def show_visits(self, rows: list[VisitRow], kinds: list[str]) -> None: ...
-    def mark_selection(self, session: str, kind: str) -> None: ...
-    def set_image_title(self, text: str) -> None: ...
-    def set_status(self, text: str) -> None: ...
-    def show_error(self, text: str) -> None: ...
+    def show_participants(self, labels: list[str], current: str) -> None:
+        """List the study's participants, ``current`` chosen."""
+
+    def show_visits(self, rows: list[VisitRow], kinds: list[str]) -> None:
+        """List the participant's visits and which kinds each has."""
+
+    def mark_selection(self, session: str, kind: str) -> None:
+        """Mark the shown visit and kind."""
+
+    def set_image_title(self, text: str) -> None:
+        """Show ``text`` above the image."""
+
+    def set_status(self, text: str) -> None:
+        """Show ``text`` as the cursor read-out."""
+
+    def show_error(self, text: str) -> None:
+        """Say why an image cannot be shown."""
 
 
 class MainPresenter:
@@ -103,7 +114,7 @@ class MainPresenter:
         self.view.set_image_title(f"{label}: no images")
 
     def select_cell(self, session: str, kind: str | None) -> None:
-        """The user clicked a visit (``kind`` None) or a modality cell of the table."""
+        """Show what the user clicked: a visit (``kind`` None) or a modality cell of the table."""
         visit = self._visit(session)
         wanted = kind or (self.selection[1] if self.selection else None)
         chosen = (

@@ -55,7 +55,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         Show every rater's labels (not with ``rater``).
     process : bool
         Compute the opened participant's missing derivatives in the background
-        (:mod:`app.processing`) and fill the views in as results arrive.
+        (:mod:`app.jobs`) and fill the views in as results arrive.
     """
 
     def __init__(
@@ -124,21 +124,27 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
 
     # -- MainView (the single-image tab's presenter) -------------------------------------------------
     def show_participants(self, labels: list[str], current: str) -> None:
+        """List the study's participants, ``current`` chosen."""
         self.browser.show_participants(labels, current)
 
     def show_visits(self, rows, kinds) -> None:
+        """List the participant's visits and which kinds each has."""
         self.browser.show_visits(rows, kinds)
 
     def mark_selection(self, session: str, kind: str) -> None:
+        """Mark the shown visit and kind in the browser."""
         self.browser.mark_selection(session, kind)
 
     def set_image_title(self, text: str) -> None:
+        """Show ``text`` above the single image."""
         self.image_title.setText(text)
 
     def set_status(self, text: str) -> None:
+        """Show ``text`` in the status bar."""
         self.status_label.setText(text)
 
     def show_error(self, text: str) -> None:
+        """Say why an image cannot be shown (status bar and title, not modal)."""
         # not modal: a dialog would block an offscreen screenshot run forever
         self.statusBar().showMessage(text, 15_000)
         self.image_title.setText(f"Cannot show this image: {text}")
@@ -152,7 +158,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
             self.processing.process(label)
 
     def _open_rating(self) -> None:
-        """The rater's session on the shown participant, its docks placed as the screen layout wants."""
+        """Open the rater's session on the shown participant, its docks placed as the layout wants."""
         self.rating.open(self.presenter.participant)
         self.screen.adopt_docks()
 
@@ -164,7 +170,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.screen.adopt_docks()
 
     def take_outputs(self, label: str, _paths: list) -> None:
-        """New maps or transforms on disk: the grid takes them without moving the view, the rater's lesions too."""
+        """Take new maps or transforms from disk without moving the view (the rater's lesions too)."""
         if self.presenter.participant is not None and label == self.presenter.participant.label:
             self.session.grid.refresh(self.study.participants[label])
             self.rating.outputs_arrived()
@@ -174,7 +180,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.grid_view.scroll_to_visit(session)
 
     def _cell_changed(self, key: tuple[str, str]) -> None:
-        """The focused cell changed (another cell focused, or its volume arrived)."""
+        """Follow the focused cell (another cell focused, or its volume arrived)."""
         if key == self.session.grid.focus:
             self.histogram.show_cell(*key)
             self._show_cursor()
@@ -185,7 +191,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self._show_cursor()
 
     def _show_cursor(self, *_, **__) -> None:
-        """The status bar: the grid cursor in RAS mm, with the focused image's own voxel and value (as the read-out).
+        """Show the grid cursor in the status bar: RAS mm, the focused image's own voxel and value.
 
         Only while the grid tab is shown: the single-image tab writes its own read-out.
         """
@@ -201,7 +207,8 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         current = ORIENTATIONS.index(self.presenter.geometry.orientation)
         self.orientation_buttons.buttons()[current].setChecked(True)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
+        """Stop listening, close the rater's session and the background run, then close."""
         self.session.grid.cursor.changed.disconnect(self._show_cursor)
         self.tabs.blockSignals(True)  # no read-out hand-over while the window is taken down
         if self.processing is not None:

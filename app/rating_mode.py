@@ -45,6 +45,7 @@ class RatingMode:
 
     @property
     def rating(self) -> bool:
+        """Whether the window rates (a rater was given)."""
         return self.rater is not None
 
     def open(self, participant) -> None:
@@ -68,7 +69,7 @@ class RatingMode:
         self.analysis = attach_analysis(self.window, self.window.study, session)
 
     def _open_session(self, label: str, cursor) -> RaterSession | None:
-        """The rater's session; on damage, what the rater chose (None: not rating this participant)."""
+        """Return the rater's session; on damage, what the rater chose (None: not rating here)."""
         try:
             return RaterSession(
                 self.window.study.root, self.rater, label, visit=self.visit, cursor=cursor
@@ -109,7 +110,7 @@ class RatingMode:
         return (self.ask or damage_dialog.ask_what_to_do)(self.window, damage, backups, losses)
 
     def outputs_arrived(self) -> None:
-        """New derivatives: move lesions whose registration arrived, measure the cortex flag once it can be."""
+        """Move lesions whose registration arrived and measure the cortex flag once it can be."""
         participant = self.window.session.grid.participant
         if self.annotation is None or participant is None:
             return

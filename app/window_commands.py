@@ -20,15 +20,19 @@ class WindowCommands:
 
     # -- slices, orientation, zoom ----------------------------------------------------------------
     def slice_up(self) -> None:
+        """Move every view one slice up."""
         self.session.step_slice(1)
 
     def slice_down(self) -> None:
+        """Move every view one slice down."""
         self.session.step_slice(-1)
 
     def slice_up_5(self) -> None:
+        """Move every view five slices up."""
         self.session.step_slice(5)
 
     def slice_down_5(self) -> None:
+        """Move every view five slices down."""
         self.session.step_slice(-5)
 
     def set_orientation(self, orientation: str) -> None:
@@ -36,47 +40,61 @@ class WindowCommands:
         self.session.set_orientation(orientation)
 
     def show_axial(self) -> None:
+        """Look along the axial axis."""
         self.set_orientation("axial")
 
     def show_coronal(self) -> None:
+        """Look along the coronal axis."""
         self.set_orientation("coronal")
 
     def show_sagittal(self) -> None:
+        """Look along the sagittal axis."""
         self.set_orientation("sagittal")
 
     def zoom_in(self) -> None:
+        """Zoom every view in one step."""
         self.session.zoom(1)
 
     def zoom_out(self) -> None:
+        """Zoom every view out one step."""
         self.session.zoom(-1)
 
     def reset_view(self) -> None:
+        """Show the whole field of view, without pan."""
         self.session.reset_view()
 
     def reset_window(self) -> None:
+        """Give the focused column its image's initial window."""
         self.session.reset_window()
 
     # -- screen layouts (app.screen_layouts) -----------------------------------------------------------
     def layout_dwi_screening(self) -> None:
+        """Show the DWI screening layout (F5)."""
         self.screen.apply("DWI screening")
 
     def layout_acmi_check(self) -> None:
+        """Show the A-CMI check layout (F6)."""
         self.screen.apply("A-CMI check")
 
     def layout_cmb(self) -> None:
+        """Show the microbleed layout (F7)."""
         self.screen.apply("CMB")
 
     def layout_all(self) -> None:
+        """Show every modality (F8)."""
         self.screen.apply("All modalities")
 
     # -- lesions ---------------------------------------------------------------------------------------
     def next_lesion(self) -> None:
+        """Go to the next lesion of the list."""
         self._went_to(self.session.next_lesion(1))
 
     def previous_lesion(self) -> None:
+        """Go to the previous lesion of the list."""
         self._went_to(self.session.next_lesion(-1))
 
     def go_to_lesion(self, lesion) -> None:
+        """Centre and zoom every view on ``lesion``."""
         self.session.go_to_lesion(lesion)
         self._went_to(lesion)
 
@@ -91,21 +109,27 @@ class WindowCommands:
 
     # -- overlays ----------------------------------------------------------------------------------------
     def toggle_truth(self) -> None:
+        """Show or hide the planted truth (demo)."""
         self._restyle(show_truth=not self.grid_view.style.show_truth)
 
     def toggle_raters(self) -> None:
+        """Show or hide the raters' masks (review)."""
         self._restyle(show_raters=not self.grid_view.style.show_raters)
 
     def toggle_points(self) -> None:
+        """Show or hide the microbleed point markers."""
         self._restyle(show_points=not self.grid_view.style.show_points)
 
     def toggle_fill(self) -> None:
+        """Switch the overlays between outline and fill."""
         self._restyle(mode="fill" if self.grid_view.style.mode == "outline" else "outline")
 
     def opacity_down(self) -> None:
+        """Make the overlays more transparent."""
         self._restyle(opacity=max(0.1, self.grid_view.style.opacity - OPACITY_STEP))
 
     def opacity_up(self) -> None:
+        """Make the overlays more opaque."""
         self._restyle(opacity=min(1.0, self.grid_view.style.opacity + OPACITY_STEP))
 
     def _restyle(self, **changes) -> None:
@@ -167,6 +191,7 @@ class WindowCommands:
         self.menus.rebuild_layouts()
 
     def show_help(self) -> None:
+        """Show the shortcuts of the current mode."""
         from app.grid_actions import HelpDialog, help_text
 
         self.help_dialog = self.help_dialog or HelpDialog(self)

@@ -118,6 +118,7 @@ class RaterSession:
 
     @property
     def visit(self) -> str | None:
+        """The visit being screened (new lesions record it), or None."""
         return self.annotation.visit
 
     @property

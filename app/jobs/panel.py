@@ -54,6 +54,7 @@ class ProcessingPanel(QtWidgets.QWidget):
         self.show_snapshot(snapshot)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Show the run's summary, and enable Cancel while it runs."""
         self.summary.setText(snapshot.summary)
         self.cancel_button.setEnabled(snapshot.running)
         self.retry_button.setEnabled(
@@ -73,7 +74,7 @@ class ProcessingPanel(QtWidgets.QWidget):
                     self.table.item(row, column).setToolTip(text)
 
     def cell_text(self, name: str, column: str) -> str | None:
-        """The text shown for job ``name`` in ``column`` (tests, accessibility)."""
+        """Return the text shown for job ``name`` in ``column`` (tests, accessibility)."""
         index = COLUMNS.index(column)
         for row in range(self.table.rowCount()):
             if self.table.item(row, 0) and self.table.item(row, 0).text() == name:

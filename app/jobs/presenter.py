@@ -29,6 +29,7 @@ class JobRow:
     message: str
 
     def cells(self) -> tuple[str, str, str, str, str]:
+        """Return the row's cells: name, state, percent, duration, message."""
         return self.name, self.state, f"{self.percent}%", self.duration, self.message
 
 
@@ -60,6 +61,7 @@ class ProcessingPresenter:
             self._version += 1
 
     def started(self) -> None:
+        """Note that a run started (the panel redraws)."""
         with self._lock:
             self._running, self._version = True, self._version + 1
             self._summary_text = "Processing..."
@@ -71,7 +73,7 @@ class ProcessingPresenter:
             self._summary_text = f"Waiting for another run on this study to finish ({holder})..."
 
     def finished(self, summary) -> None:
-        """The run ended: keep its summary text."""
+        """Keep the summary text of the run that ended."""
         with self._lock:
             self._running, self._version = False, self._version + 1
             self._summary_text = summary.text()

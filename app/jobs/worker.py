@@ -53,6 +53,7 @@ class EngineWorker(QtCore.QObject):
 
     @property
     def running(self) -> bool:
+        """Whether the background run's thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
     def start(self, graph: Graph, targets=None) -> bool:
