@@ -68,7 +68,10 @@ def _coarsen(image: sitk.Image, mask: sitk.Image | None, spacing_mm: float):
 def registration_method(
     params: RegistrationParams, fixed, moving, initial: np.ndarray | None, progress: Progress
 ) -> sitk.ImageRegistrationMethod:
-    """Return the registration method of ``params``, started from ``initial`` or the images, reporting to ``progress``."""
+    """Return the registration method of ``params``.
+
+    It starts from ``initial`` or the images and reports to ``progress``.
+    """
     method = _metric_method(params, fixed)
     if moving[1] is not None:
         method.SetMetricMovingMask(moving[1])
