@@ -31,7 +31,7 @@ def read_table(path: Path) -> tuple[list[dict[str, str]] | None, list[Problem]]:
     problems = []
     for line, row in enumerate(rows, start=2):
         columns = [key for key in row if key is not None]
-        fields = sum(row[key] is not None for key in columns) + len(row.get(None) or [])
+        fields = sum(row[key] is not None for key in columns)
         if fields != len(columns):
             problems.append(
                 error(
