@@ -66,8 +66,11 @@ class Checkpointer:
                     self._wake.wait()
                 if self._stopping:
                     return
+                since = self._pending_since
+                if since is None:  # never: the wait above ends only on a pending write or a stop
+                    continue
                 now = time.monotonic()
-                due = min(self._last_request + self.delay, self._pending_since + self.max_wait)
+                due = min(self._last_request + self.delay, since + self.max_wait)
                 if now < due:
                     self._wake.wait(due - now)
                     continue

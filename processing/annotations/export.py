@@ -8,7 +8,8 @@ Output folder layout (``--out DIR``)::
     DIR/rater-<id>_ratings.xlsx   (sheets "lesions" and "summary")
 
 A rating whose field the lesion's form hides (e.g. an exclusion reason left
-from before ``excluded`` went back to "no") is not exported. Every mask gets a provenance sidecar. Masks go to each visit's native DWI grid
+from before ``excluded`` went back to "no") is not exported. Every mask gets
+a provenance sidecar. Masks go to each visit's native DWI grid
 through ``native_from_reference`` = inverse of ``reference_from_native``
 (:mod:`processing.spaces.reference`), by nearest neighbour so IDs survive.
 The ``in_cortex`` / ``location`` columns use the participant's cortex mask

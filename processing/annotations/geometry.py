@@ -75,12 +75,12 @@ def measure_voxels(
 ) -> LesionGeometry:
     """Measure one lesion given its voxel indices ``(n, 3)``."""
     points = grid.voxel_to_world(ijk)
-    centre = tuple(float(c) for c in points.mean(axis=0))
+    x, y, z = (float(c) for c in points.mean(axis=0))
     volume = len(ijk) * grid.voxel_volume
     return LesionGeometry(
         lesion_id=int(lesion_id),
         voxels=len(ijk),
-        centre=centre,
+        centre=(x, y, z),
         volume_mm3=volume,
         diameter_mm=largest_diameter(points, volume),
         in_cortex=in_cortex,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import nibabel as nib
 import numpy as np
@@ -178,7 +178,8 @@ def _checkpoint_problems(
     if not labels_path.exists():
         return []
     try:
-        image = nib.load(str(labels_path))
+        # the checkpoint is written as NIfTI: its header has the ``descrip`` field
+        image = cast(nib.Nifti1Image, nib.load(str(labels_path)))
         descrip = image.header["descrip"].tobytes().split(b"\0")[0].decode(errors="replace")
         ids = set(np.unique(np.asarray(image.dataobj)).astype(int).tolist()) - {0}
     except Exception:  # noqa: BLE001 - any unreadable checkpoint is one finding

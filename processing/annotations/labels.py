@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +26,12 @@ import numpy as np
 from processing.spaces.grid import Grid
 
 Box = tuple[slice, slice, slice]
+
+
+def as_box(slices: Iterable[slice]) -> Box:
+    """Return the three slices of ``slices`` as a :data:`Box` (ValueError unless exactly three)."""
+    first, second, third = slices
+    return first, second, third
 
 
 @dataclass(eq=False)
@@ -170,7 +176,7 @@ class LabelVolume:
         if len(flat_indices) == 0:
             return None
         ijk = np.unravel_index(flat_indices, self.grid.shape)
-        box = tuple(slice(int(a.min()), int(a.max()) + 1) for a in ijk)
+        box = as_box(slice(int(a.min()), int(a.max()) + 1) for a in ijk)
         block = self.data[box].copy()
         block[tuple(a - s.start for a, s in zip(ijk, box, strict=True))] = values
         return self.write(box, block, source)
@@ -188,7 +194,7 @@ def _combine(
         return None
     starts = np.min([[s.start for s in box] for box, _ in pieces], axis=0)
     stops = np.max([[s.stop for s in box] for box, _ in pieces], axis=0)
-    union = tuple(slice(int(a), int(b)) for a, b in zip(starts, stops, strict=True))
+    union = as_box(slice(int(a), int(b)) for a, b in zip(starts, stops, strict=True))
     new = data[union].copy()
     old = new.copy()
     for box, values in reversed(pieces):
@@ -204,7 +210,7 @@ def _cropped(box: Box, old: np.ndarray, new: np.ndarray, source: str) -> LabelEd
     """Return the edit restricted to the bounding box of the voxels that changed."""
     changed = np.nonzero(old != new)
     local = tuple(slice(int(c.min()), int(c.max()) + 1) for c in changed)
-    tight = tuple(
+    tight = as_box(
         slice(s.start + inner.start, s.start + inner.stop)
         for s, inner in zip(box, local, strict=True)
     )

@@ -104,9 +104,9 @@ def _moved_block(labels: LabelVolume, lesion_id: int, matrix: np.ndarray):
     inside = np.all((source >= 0) & (source < grid.shape), axis=1)
     hits = np.zeros(len(target), bool)
     hits[inside] = labels.data[tuple(source[inside].T)] == lesion_id
-    hits = hits.reshape(block.shape)
+    moved_here = hits.reshape(block.shape)
     block[block == lesion_id] = 0
-    block[hits & (block == 0)] = lesion_id
+    block[moved_here & (block == 0)] = lesion_id
     return box, block
 
 

@@ -79,7 +79,8 @@ def location_of(row: Mapping[str, Any]) -> str:
         return f"{region}:{structure}" if structure else region
     if ratings.get("location"):
         return ratings["location"]
-    return {True: "cortical", False: "non-cortical"}.get(row.get("in_cortex"), "unknown")
+    words: dict[Any, str] = {True: "cortical", False: "non-cortical"}  # None: no cortex mask
+    return words.get(row.get("in_cortex"), "unknown")
 
 
 def lesion_record(participant: str, rater: str, row: Mapping[str, Any], columns: list[str]) -> dict:

@@ -26,6 +26,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import nibabel as nib
 import numpy as np
@@ -296,7 +297,8 @@ class RaterStore:
 
     def _read_checkpoint(self, grid: Grid | None) -> tuple[LabelVolume, int]:
         try:
-            image = nib.load(str(self.labels_path))
+            # the checkpoint is written as NIfTI: its header has the ``descrip`` field
+            image = cast(nib.Nifti1Image, nib.load(str(self.labels_path)))
             data = np.asarray(image.dataobj, dtype=np.int32)
         except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint is reported the same way
             raise FerretError(

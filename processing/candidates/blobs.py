@@ -59,9 +59,9 @@ def find_blobs(
     offset = np.array([s.start for s in box])
     blobs = []
     for row in found:
-        ijk = tuple(int(round(c)) for c in row[:3] + offset)
+        i, j, k = (int(round(c)) for c in row[:3] + offset)
         sigma_vox = np.asarray(row[3:6] if len(row) > 4 else [row[3]] * 3, float)
-        blobs.append(Blob(visit, ijk, float(2 * SQRT3 * np.mean(sigma_vox * spacing))))
+        blobs.append(Blob(visit, (i, j, k), float(2 * SQRT3 * np.mean(sigma_vox * spacing))))
     return blobs
 
 

@@ -105,14 +105,17 @@ def load_series(participant: Participant, names: list[str]) -> Series:
             visits[0].path.parent if visits else None,
             "run `ferret process STUDY --steps resample` first.",
         )
-    _, affine, _ = load_nifti(first, dtype=None)
-    shape = None
+    first_data, affine, _ = load_nifti(first, dtype=None)
+    shape: tuple[int, ...] | None = None
     maps = {}
     for name in names:
         volumes = [_load_on_grid(f.get(name), affine) for f in files]
         shape = shape or next((v.shape for v in volumes if v is not None), None)
         maps[name] = np.stack(
-            [v if v is not None else np.full(shape, np.nan, np.float32) for v in volumes]
+            [
+                v if v is not None else np.full(shape or first_data.shape, np.nan, np.float32)
+                for v in volumes
+            ]
         )
     brain_path = visits[0].derived.get(BRAIN_MASK)
     brain = _load_on_grid(brain_path, affine) if brain_path else None

@@ -20,6 +20,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from processing.annotations.labels import as_box
 from processing.annotations.workspace import RaterWorkspace, ReviewWorkspace
 from processing.consensus.carry import CarriedLesion, carry_records
 from processing.consensus.fusion import fuse_masks
@@ -77,7 +78,7 @@ def _build_one(
     first = next(iter(lesions.values()))
     session = target.open_session(participant, Grid(fused.shape, first.affine))
     session.origin = f"consensus-{rule}"
-    session.labels.write(tuple(slice(0, n) for n in fused.shape), fused, "import")
+    session.labels.write(as_box(slice(0, n) for n in fused.shape), fused, "import")
     for lesion in carried:
         session.set_lesion_type(lesion.lesion_id, lesion.type)
         session.set_onset(lesion.lesion_id, lesion.onset_visit)

@@ -10,7 +10,9 @@ most frequent one) and the disagreement is listed as a conflict.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -71,12 +73,20 @@ def _carry(
     return record
 
 
-def _properties(rows: list[dict]) -> dict:
+def _properties(rows: list[dict]) -> dict[str, Callable[[dict], Any]]:
     """``{name: function(row) -> value}`` for type, onset visit and every rating field present."""
     fields = sorted({f for row in rows for f in row["ratings"]})
-    props = {"type": lambda row: row["type"], "onset_visit": lambda row: row.get("onset_visit")}
-    props.update({f"rating:{f}": (lambda row, f=f: row["ratings"].get(f)) for f in fields})
+    props: dict[str, Callable[[dict], Any]] = {
+        "type": lambda row: row["type"],
+        "onset_visit": lambda row: row.get("onset_visit"),
+    }
+    props.update({f"rating:{f}": _rating(f) for f in fields})
     return props
+
+
+def _rating(field: str) -> Callable[[dict], Any]:
+    """Return the function reading rating ``field`` of a row (None when absent)."""
+    return lambda row: row["ratings"].get(field)
 
 
 def _set(record: CarriedLesion, what: str, value) -> None:

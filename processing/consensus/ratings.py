@@ -61,8 +61,10 @@ def fleiss_kappas(participants: list[dict[str, RaterLesions]], fields: list[str]
     for by_rater in participants:
         clusters = cluster_sources({r: lesions.labels for r, lesions in by_rater.items()})
         for cluster in (c for c in clusters if c.complete()):
-            items.append([by_rater[r].rows.get(cluster.members[r][0]) for r in raters])
-    items = [item for item in items if all(row is not None for row in item)]
+            rows = [by_rater[r].rows.get(cluster.members[r][0]) for r in raters]
+            found = [row for row in rows if row is not None]
+            if len(found) == len(rows):  # every rater's row is there
+                items.append(found)
     return [
         _record(
             field,

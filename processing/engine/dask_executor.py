@@ -10,11 +10,15 @@ from __future__ import annotations
 import queue as queue_module
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from processing.engine.channels import drain
 from processing.engine.worker import JobCall, execute
 from processing.errors import FerretError
 from processing.progress import Progress
+
+if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
 
 CANCEL_POLL_SECONDS = 0.5
 
@@ -97,14 +101,14 @@ class DaskExecutor:
             if scheduler
             else f"local Dask cluster of {self.n_workers}"
         )
-        self._cluster = None
-        self._client = None
+        self._cluster: LocalCluster | None = None
+        self._client: Client | None = None
 
     def start(self, on_event, progress: Progress) -> None:
         """Connect to (or start) the cluster and listen for the run's events."""
         distributed = self._distributed
         if self.scheduler:
-            self._client = distributed.Client(self.scheduler)
+            client = distributed.Client(self.scheduler)
         else:
             self._cluster = distributed.LocalCluster(
                 n_workers=self.n_workers,
@@ -112,14 +116,15 @@ class DaskExecutor:
                 processes=True,
                 dashboard_address=None,
             )
-            self._client = distributed.Client(self._cluster)
-        self.capacity = max(1, sum(self._client.nthreads().values()))
+            client = distributed.Client(self._cluster)
+        self._client = client
+        self.capacity = max(1, sum(client.nthreads().values()))
         self._on_event = on_event
         self._events: queue_module.Queue = queue_module.Queue()
         run_id = uuid.uuid4().hex
         self._channel = DaskChannel(f"ferret-progress-{run_id}", f"ferret-cancel-{run_id}")
-        self._cancel = distributed.Event(self._channel.event_name, client=self._client)
-        self._client.subscribe_topic(self._channel.topic, self._receive)
+        self._cancel = distributed.Event(self._channel.event_name, client=client)
+        client.subscribe_topic(self._channel.topic, self._receive)
 
     def _receive(self, record) -> None:
         _, event = record  # (timestamp, message)
@@ -127,6 +132,8 @@ class DaskExecutor:
 
     def submit(self, call: JobCall):
         """Submit one job to the cluster and return its Dask future."""
+        if self._client is None:
+            raise RuntimeError("submit() before start(): the executor has no Dask client.")
         return self._client.submit(
             run_on_dask, call, self._channel, key=f"ferret-{uuid.uuid4().hex}", pure=False
         )

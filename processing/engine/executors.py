@@ -113,6 +113,8 @@ class ProcessExecutor:
 
     def submit(self, call: JobCall) -> cf.Future:
         """Submit one job to the pool and return its future."""
+        if self._pool is None:
+            raise RuntimeError("submit() before start(): the executor has no worker pool.")
         try:
             return self._pool.submit(execute, call)
         except cf.process.BrokenProcessPool:

@@ -18,9 +18,27 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+ENGINE_VERSION = "engine_version"  # the attribute of a job function that :func:`versioned` sets
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def versioned(version: str) -> Callable[[F], F]:
+    """Return a decorator recording ``version`` as the job function's results version.
+
+    A :class:`Job` of the function without its own ``version`` uses it; bump it
+    when the function's results change. The function itself is returned unchanged.
+    """
+
+    def mark(func: F) -> F:
+        setattr(func, ENGINE_VERSION, version)
+        return func
+
+    return mark
 
 
 def normalise_path(path: str | Path) -> Path:
@@ -28,7 +46,7 @@ def normalise_path(path: str | Path) -> Path:
     return Path(os.path.abspath(os.fspath(path)))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Job:
     """One unit of work of the job graph.
 
@@ -46,33 +64,46 @@ class Job:
         Positional arguments (e.g. a :class:`~processing.study.model.Visit`),
         also part of the cache key; they must be JSON-like, paths or dataclasses.
     version : str, optional
-        Version of the function's results; defaults to ``func.engine_version``
-        or ``"1"``. Changing it reruns the job.
+        Version of the function's results; defaults to the function's
+        ``engine_version`` (see :func:`versioned`) or ``"1"``. Changing it reruns the job.
     """
 
     name: str
     func: Callable[..., Any]
-    inputs: Sequence[str | Path] = ()
-    outputs: Sequence[str | Path] = ()
-    params: Mapping[str, Any] = field(default_factory=dict)
-    args: Sequence[Any] = ()
-    version: str | None = None
+    inputs: tuple[Path, ...]
+    outputs: tuple[Path, ...]
+    params: dict[str, Any]
+    args: tuple[Any, ...]
+    version: str | None
 
-    def __post_init__(self) -> None:
-        check_importable(self.func, self.name)
-        if not self.outputs:
+    def __init__(
+        self,
+        name: str,
+        func: Callable[..., Any],
+        inputs: Sequence[str | Path] = (),
+        outputs: Sequence[str | Path] = (),
+        params: Mapping[str, Any] | None = None,
+        args: Sequence[Any] = (),
+        version: str | None = None,
+    ) -> None:
+        # Paths are normalised here, at the boundary, so that the fields hold only absolute Paths.
+        check_importable(func, name)
+        if not outputs:
             raise ValueError(
-                f"job {self.name!r} declares no outputs; a job without outputs cannot be cached."
+                f"job {name!r} declares no outputs; a job without outputs cannot be cached."
             )
-        object.__setattr__(self, "inputs", tuple(normalise_path(p) for p in self.inputs))
-        object.__setattr__(self, "outputs", tuple(normalise_path(p) for p in self.outputs))
-        object.__setattr__(self, "params", dict(self.params))
-        object.__setattr__(self, "args", tuple(self.args))
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "func", func)
+        object.__setattr__(self, "inputs", tuple(normalise_path(p) for p in inputs))
+        object.__setattr__(self, "outputs", tuple(normalise_path(p) for p in outputs))
+        object.__setattr__(self, "params", dict(params or {}))
+        object.__setattr__(self, "args", tuple(args))
+        object.__setattr__(self, "version", version)
 
     @property
     def identity(self) -> str:
         """``module:qualname@version`` of the function."""
-        version = self.version or str(getattr(self.func, "engine_version", "1"))
+        version = self.version or str(getattr(self.func, ENGINE_VERSION, "1"))
         return f"{module_name(self.func)}:{self.func.__qualname__}@{version}"
 
     def parameter_hash(self, root: Path | None = None) -> str:
@@ -101,8 +132,9 @@ def module_name(func: Callable[..., Any]) -> str:
         spec = getattr(main, "__spec__", None)
         if spec is not None and spec.name:
             return spec.name
-        if getattr(main, "__file__", None):
-            return Path(main.__file__).stem
+        file = getattr(main, "__file__", None)
+        if file:
+            return Path(file).stem
     return name
 
 

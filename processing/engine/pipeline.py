@@ -387,7 +387,10 @@ def _failed(root: Path, name: str, reason: str) -> Job:
 
 
 def step_of(name: str) -> str:
-    """Return the pipeline step (``maps``, ``register``, ``resample``, ``timecourses``, ``candidates``) of a job name."""
+    """Return the pipeline step of a job name.
+
+    One of ``maps``, ``register``, ``resample``, ``timecourses``, ``candidates``.
+    """
     return name.split(" ", 1)[0]
 
 

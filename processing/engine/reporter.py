@@ -104,7 +104,8 @@ class TerminalReporter:
     def job_line(job: JobState) -> str:
         """One running job: bar, percentage, message and ETA."""
         message = f" {job.message}" if job.message else ""
-        return f"  {bar(job.fraction, 12)} {job.fraction:4.0%} {job.name}{message} ETA {format_seconds(job.eta(time.time()))}"
+        eta = format_seconds(job.eta(time.time()))
+        return f"  {bar(job.fraction, 12)} {job.fraction:4.0%} {job.name}{message} ETA {eta}"
 
     def close(self) -> None:
         """Draw the bars a last time so that the terminal shows the end state."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from processing.engine.job import versioned
 from processing.errors import FerretError
 from processing.progress import Progress
 from processing.registration import store
@@ -47,13 +48,7 @@ class ParticipantRef:
 
     def resolve(self) -> Participant:
         """Return the participant, discovering the study again when needed (in a worker)."""
-        resolved = self.__dict__.get("_resolved")
-        if resolved is None:
-            from processing.study import discover
-
-            resolved = discover(self.study_root).participant(self.participant)
-            object.__setattr__(self, "_resolved", resolved)
-        return resolved
+        return _carried_participant(self)
 
 
 @dataclass(frozen=True)
@@ -73,13 +68,25 @@ class VisitRef:
 
     def participant_of(self) -> Participant:
         """Return the visit's participant (resolved as :meth:`ParticipantRef.resolve` does)."""
-        return ParticipantRef.resolve(self)  # same lookup: the participant is what is carried
+        return _carried_participant(self)  # same lookup: the participant is what is carried
 
     def resolve(self) -> Visit:
         """Return the visit, discovering the study again when needed (in a worker)."""
         return self.participant_of().visit(self.session)
 
 
+def _carried_participant(ref: ParticipantRef | VisitRef) -> Participant:
+    """Return the participant ``ref`` carries, or discover the study again (in a worker)."""
+    resolved = ref.__dict__.get("_resolved")
+    if resolved is None:
+        from processing.study import discover
+
+        resolved = discover(ref.study_root).participant(ref.participant)
+        object.__setattr__(ref, "_resolved", resolved)
+    return resolved
+
+
+@versioned("1")
 def maps_job(ref: VisitRef, *, step: str, settings: dict, progress: Progress) -> None:
     """One maps step (``MEGRE``, ``DWI``, ``R1``, ``R2``) of one visit; a skip is a failure here."""
     from processing.maps import compute_visit_maps
@@ -90,9 +97,7 @@ def maps_job(ref: VisitRef, *, step: str, settings: dict, progress: Progress) ->
         raise FerretError(report.skipped[step])
 
 
-maps_job.engine_version = "1"
-
-
+@versioned("1")
 def link_job(
     ref: ParticipantRef, *, link: dict, params: RegistrationParams, progress: Progress
 ) -> None:
@@ -106,18 +111,14 @@ def link_job(
     register_link(PairTask.from_spec(ref.resolve(), link), params, progress=progress)
 
 
-link_job.engine_version = "1"
-
-
+@versioned("1")
 def compose_job(ref: VisitRef, *, settings: ChainSettings, progress: Progress) -> None:
     """Compose the ``to-ref`` transforms of one visit from the stored link transforms."""
     progress.update(0.0, f"{ref.session}: composing the registration chain")
     compose_visit(ref.participant_of(), ref.resolve(), settings)
 
 
-compose_job.engine_version = "1"
-
-
+@versioned("1")
 def resample_job(
     ref: VisitRef, *, items: list, settings: ChainSettings, order: int, progress: Progress
 ) -> None:
@@ -132,9 +133,6 @@ def resample_job(
             index / len(items), f"{visit.prefix}: {Path(source).name} into the reference space"
         )
         write_in_reference(visit, Path(source), key, chain, order=order, datatype=datatype)
-
-
-resample_job.engine_version = "1"
 
 
 def saved_chain(

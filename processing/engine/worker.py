@@ -34,8 +34,8 @@ class JobCall:
 
     name: str
     func: Callable[..., Any]
-    args: tuple
-    params: dict
+    args: tuple[Any, ...]
+    params: dict[str, Any]
     outputs: tuple[Path, ...]
 
 
@@ -71,6 +71,8 @@ def execute(call: JobCall, channel: Channel | None = None) -> JobResult:
         :func:`install_channel` (process pools).
     """
     channel = channel or _INSTALLED[0]
+    if channel is None:
+        raise RuntimeError("no channel: pass one or run in a pool set up by install_channel().")
     started = time.perf_counter()
     channel.post(("start", call.name, time.time()))
     result = _run(call, channel)

@@ -23,7 +23,8 @@ def lesion_centre(labels: np.ndarray, lesion_id: int) -> tuple[int, int, int]:
     mask = np.asarray(labels) == lesion_id
     if not mask.any():
         raise ValueError(f"lesion {lesion_id} is not in the label volume")
-    return tuple(int(round(c)) for c in ndimage.center_of_mass(mask))
+    i, j, k = (int(round(c)) for c in ndimage.center_of_mass(mask))
+    return i, j, k
 
 
 def crop_slice(volume: np.ndarray, centre: Sequence[int], axis: int, half_width: int) -> np.ndarray:

@@ -70,10 +70,7 @@ def panel_series(
             continue
         if math.isfinite(number):
             lines[(row["participant"], row["rater"], row["lesion_id"])].append((time, number))
-    arrays = {
-        key: tuple(np.array(v) for v in zip(*sorted(points), strict=True))
-        for key, points in lines.items()
-    }
+    arrays = {key: _columns(points) for key, points in lines.items()}
     by_time: dict[float, list[float]] = defaultdict(list)
     for times, values in arrays.values():
         for t, v in zip(times, values, strict=True):
@@ -83,6 +80,12 @@ def panel_series(
     mean = np.array([g.mean() for g in groups])
     sd = np.array([g.std(ddof=1) if g.size > 1 else 0.0 for g in groups])
     return PanelSeries(arrays, times, mean, sd, np.array([g.size for g in groups]))
+
+
+def _columns(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the times and the values of ``(time, value)`` points, in time order."""
+    times, values = zip(*sorted(points), strict=True)
+    return np.array(times), np.array(values)
 
 
 def draw_timecourse_panel(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import socket
+import sys
 from pathlib import Path
 
 
@@ -66,9 +67,7 @@ class LockFile:
 
 
 def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":  # no fcntl on Windows
         import msvcrt
 
         try:
@@ -76,6 +75,8 @@ def _try_lock(fd: int) -> bool:
             return True
         except OSError:
             return False
+    import fcntl
+
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True

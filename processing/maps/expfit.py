@@ -55,8 +55,9 @@ def loglinear_fit(
 
 
 def _loglinear_unweighted(signal, t, floor):
-    """Ordinary least squares on ``log S`` by one matrix product per chunk (logs in the
-    signal's precision: float32 signals give float32 logs, ample for magnitudes).
+    """Ordinary least squares on ``log S`` by one matrix product per chunk.
+
+    Logs are in the signal's precision: float32 signals give float32 logs, ample for magnitudes.
     """
     centred = t - t.mean()
     dtype = np.float32 if np.asarray(signal).dtype == np.float32 else np.float64

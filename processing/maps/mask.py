@@ -138,8 +138,10 @@ def head_threshold(image: np.ndarray, *, fraction: float = 0.1) -> float:
 
 
 def _threshold(image):
-    """Otsu's threshold of the positive values, or :func:`head_threshold` when Otsu kept
-    under a third of what the robust range keeps (it split bright fluid from tissue).
+    """Return Otsu's threshold of the positive values, or :func:`head_threshold`.
+
+    :func:`head_threshold` is used when Otsu kept under a third of what the robust range keeps
+    (it split bright fluid from tissue).
     """
     from skimage.filters import threshold_otsu
 

@@ -83,8 +83,9 @@ def shell_depth(zooms) -> float:
 
 
 def _clear_candidates(image, zooms, erode_mm, near_surface, edges, low, high):
-    """``(surface edge strength, threshold, candidate)`` of the levels whose candidate keeps clear
-    of the head surface, from the lowest level up to two levels past the strongest edge.
+    """``(surface edge strength, threshold, candidate)`` of the levels whose candidate keeps clear of the head surface.
+
+    From the lowest level up to two levels past the strongest edge.
     """
     clear, falling = [], 0
     floor = ndimage.minimum_filter(image, footprint=ball(erode_mm, zooms), mode="nearest")
@@ -151,8 +152,9 @@ def surface_fraction(mask: np.ndarray, region: np.ndarray) -> float:
 
 
 def take_in_dark_csf(brain: np.ndarray, head: np.ndarray, zooms, radius_mm: float) -> np.ndarray:
-    """Close the brain with a ball of ``radius_mm`` (sulci, CSF between the lobes), never into the
-    head's outer layer, then fill holes.
+    """Close the brain with a ball of ``radius_mm``, never into the head's outer layer, then fill holes.
+
+    The closing takes in sulci and the CSF between the lobes.
     """
     element = ball(radius_mm, zooms)
     pad = max(element.shape)

@@ -74,12 +74,12 @@ class Matching:
     @property
     def only_a(self) -> list[int]:
         """IDs of A's lesions that nothing of B overlaps."""
-        return [row.a for row in self.rows if row.status == "only-a"]
+        return [row.a for row in self.rows if row.status == "only-a" and row.a is not None]
 
     @property
     def only_b(self) -> list[int]:
         """IDs of B's lesions that nothing of A overlaps."""
-        return [row.b for row in self.rows if row.status == "only-b"]
+        return [row.b for row in self.rows if row.status == "only-b" and row.b is not None]
 
     def count(self, status: str) -> int:
         """Return the number of rows with ``status``."""

@@ -24,7 +24,7 @@ from processing.phantom.sampling import SampledGrid
 def gradient_table(counts) -> tuple[np.ndarray, np.ndarray]:
     """b-values and world directions: ``counts = (n_b0, n_b1000, n_b3000)``, b=0 spread evenly."""
     n0, n1, n3 = counts
-    inner, outer = P.DWI["shells"]
+    inner, outer = P.DWI_SHELLS
     second = diffusion.sphere_directions(n3)[
         :, [1, 2, 0]
     ]  # a different lattice for the outer shell

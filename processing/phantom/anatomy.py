@@ -6,7 +6,8 @@ boundary, a cortical ribbon of :data:`CORTEX_THICKNESS` mm below the pial
 surface ``R(u) - fold(u)``, CSF (filling the sulci) up to ``R(u) + 3``, skull to
 ``R(u) + 9`` and scalp to ``R(u) + 14``. Folds are a smooth random radial
 modulation (a sum of random plane waves on the unit sphere squashed by tanh)
-reaching :data:`FOLD_DEPTH` mm where the wave sum exceeds :data:`SULCUS_LEVEL`. Deep grey nuclei and ventricles are ellipsoids.
+reaching :data:`FOLD_DEPTH` mm where the wave sum exceeds :data:`SULCUS_LEVEL`.
+Deep grey nuclei and ventricles are ellipsoids.
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ def random_motion(rng: np.random.Generator, degrees: float, mm: float) -> np.nda
 
 def grid_shape(spec: AcquisitionSpec) -> tuple[int, int, int]:
     """Voxels along each stored axis: the field of view divided by the voxel size."""
-    return tuple(int(round(f / v)) for f, v in zip(spec.fov, spec.voxel_size, strict=True))
+    nx, ny, nz = (int(round(f / v)) for f, v in zip(spec.fov, spec.voxel_size, strict=True))
+    return nx, ny, nz
 
 
 def acquisition_affine(spec: AcquisitionSpec) -> np.ndarray:

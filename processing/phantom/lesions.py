@@ -133,7 +133,7 @@ def visit_values(lesion_type, subtype, host_tissue, onset_visit, visit) -> dict[
     values = {}
     for name in T.PARAMETERS:
         f = factor(lesion_type, subtype, name, since)
-        values[name] = T.baseline(T.CSF)[name] if f == "csf" else base[name] * f
+        values[name] = T.baseline(T.CSF)[name] if isinstance(f, str) else base[name] * f  # "csf"
     return values
 
 

@@ -28,7 +28,8 @@ MEGRE = dict(repetition_time=0.035, flip_angle=15.0, b0_tesla=3.0)
 MESE_ECHO_TIMES = tuple(round(0.0115 * (k + 1), 5) for k in range(8))
 MESE = dict(repetition_time=4.0, flip_angle=90.0)
 FLAIR = dict(tr=9.0, ti=2.5, te=0.1)
-DWI = dict(repetition_time=4.2, echo_time=0.08, shells=(1000.0, 3000.0))
+DWI_SHELLS: tuple[float, float] = (1000.0, 3000.0)  # b-values of the two weighted shells, s/mm^2
+DWI = dict(repetition_time=4.2, echo_time=0.08, shells=DWI_SHELLS)
 
 
 @dataclass(frozen=True)

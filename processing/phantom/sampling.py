@@ -56,7 +56,8 @@ def _lesion_box(lesion: Lesion, shape, grid_from_anatomy, radii=None) -> tuple[s
     ijk = corners @ grid_from_anatomy[:3, :3].T + grid_from_anatomy[:3, 3]
     low = np.clip(np.floor(ijk.min(axis=0)).astype(int) - 1, 0, shape)
     high = np.clip(np.ceil(ijk.max(axis=0)).astype(int) + 2, 0, shape)
-    return tuple(slice(a, b) for a, b in zip(low, high, strict=True))
+    x, y, z = (slice(a, b) for a, b in zip(low, high, strict=True))
+    return x, y, z
 
 
 def add_cortical_patches(lesions, tissue, points, anatomy_from_grid) -> np.ndarray:

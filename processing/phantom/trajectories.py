@@ -15,8 +15,8 @@ subtype.
 
 from __future__ import annotations
 
-#: type -> subtype -> parameter -> factors (A-CMI: by visits since onset)
-TRAJECTORIES: dict[str, dict[str, dict[str, list[float] | float | str]]] = {
+#: type -> subtype -> parameter -> factors (A-CMI: by visits since onset), or ``"csf"`` for a subtype
+TRAJECTORIES: dict[str, dict[str, dict[str, list[float] | float | str] | str]] = {
     "acmi": {
         "plain": {
             "MD": [0.65, 0.85, 0.95, 1.0],
@@ -98,7 +98,7 @@ def factor(
     negative before an A-CMI's onset.
     """
     rule = TRAJECTORIES[lesion_type][subtype]
-    if rule == "csf":
+    if isinstance(rule, str):  # "csf", the only whole-subtype rule
         return "csf"
     value = rule[parameter]
     if not isinstance(value, list):

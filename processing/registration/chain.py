@@ -93,7 +93,7 @@ METHOD = "SimpleITK rigid registration, Mattes mutual information, fixed seed"
 class _Volumes:
     """Loads each acquisition's registration volume once per run."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._cache: dict[tuple[str, str], tuple] = {}
         self._masks: dict[tuple[str, str], np.ndarray] = {}
 
@@ -219,10 +219,11 @@ def register_participant(
         )
         child = progress.child(number / (len(tasks) + 1), (number + 1) / (len(tasks) + 1))
         pairs[task.key] = register_link(task, settings.params, volumes, child)
-    result = None
-    for visit in participant.visits:
-        composed = compose_visit(participant, visit, settings, pairs, tasks)
-        result = result or replace(composed, ref_from={}, ref_paths={})
+    visits = [
+        compose_visit(participant, visit, settings, pairs, tasks) for visit in participant.visits
+    ]
+    result = replace(visits[0], ref_from={}, ref_paths={})
+    for composed in visits:
         result.ref_from.update(composed.ref_from)
         result.ref_paths.update(composed.ref_paths)
     result.pairs, result.anchors = list(pairs.values()), anchors

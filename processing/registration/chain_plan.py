@@ -178,7 +178,9 @@ def visit_links(
     )
     by_key = {task.key: task for task in tasks}
     keys = [(visit.session, key) for key in visit.acquisitions] + [(visit.session, "anchor")]
-    keys.append(reference_link_key(participant.visits[0], settings))
+    reference_link = reference_link_key(participant.visits[0], settings)
+    if reference_link is not None:
+        keys.append(reference_link)
     return [by_key[key] for key in dict.fromkeys(keys) if key in by_key]
 
 

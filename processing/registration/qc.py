@@ -11,6 +11,7 @@ viewer can draw them and tests can check them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +72,7 @@ def checkerboard(a: np.ndarray, b: np.ndarray, tiles: int | tuple[int, ...] = 8)
         raise ValueError(
             f"checkerboard needs images of the same shape, got {a.shape} and {b.shape}"
         )
-    counts = (tiles,) * a.ndim if np.isscalar(tiles) else tuple(tiles)
+    counts = tuple(tiles) if isinstance(tiles, Iterable) else (tiles,) * a.ndim
     parity = np.zeros(a.shape, dtype=int)
     for axis, (size, count) in enumerate(zip(a.shape, counts, strict=True)):
         tile_index = (np.arange(size) * count) // size

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import SimpleITK as sitk
 
@@ -19,6 +21,8 @@ from processing.errors import FerretError
 from processing.progress import Progress
 from processing.registration import spaces
 from processing.registration.rigid_params import Image, RegistrationParams
+
+Settable = sitk.Euler3DTransform | sitk.AffineTransform  # the kinds whose centre and matrix are set
 
 
 def prepare_image(image: Image, mask: np.ndarray | None, working_spacing: float | None):
@@ -68,7 +72,10 @@ def _coarsen(image: sitk.Image, mask: sitk.Image | None, spacing_mm: float):
 def registration_method(
     params: RegistrationParams, fixed, moving, initial: np.ndarray | None, progress: Progress
 ) -> sitk.ImageRegistrationMethod:
-    """Return the registration method of ``params``, started from ``initial`` or the images, reporting to ``progress``."""
+    """Return the registration method of ``params``.
+
+    It starts from ``initial`` or the images and reports to ``progress``.
+    """
     method = _metric_method(params, fixed)
     if moving[1] is not None:
         method.SetMetricMovingMask(moving[1])
@@ -152,7 +159,10 @@ def _initial_transform(
 
     A given matrix, the headers, the centres of mass, or the better of the two.
     """
-    kinds = {"rigid": sitk.Euler3DTransform, "affine": lambda: sitk.AffineTransform(3)}
+    kinds: dict[str, Callable[[], Settable]] = {
+        "rigid": sitk.Euler3DTransform,
+        "affine": lambda: sitk.AffineTransform(3),
+    }
     if params.transform not in kinds:
         raise FerretError(
             f"unknown transform kind {params.transform!r}.", None, "use 'rigid' or 'affine'."
@@ -198,9 +208,7 @@ def _metric_at(params: RegistrationParams, fixed, moving, transform: sitk.Transf
     return float(method.MetricEvaluate(fixed[0], moving[0]))
 
 
-def _from_matrix(
-    transform: sitk.Transform, fixed_from_moving: np.ndarray, fixed: sitk.Image
-) -> sitk.Transform:
+def _from_matrix(transform: Settable, fixed_from_moving: np.ndarray, fixed: sitk.Image) -> Settable:
     """Set ``transform`` (ITK: fixed -> moving, LPS) from a RAS fixed_from_moving matrix."""
     lps = spaces.lps_from_ras_matrix(np.linalg.inv(fixed_from_moving))
     centre = fixed.TransformContinuousIndexToPhysicalPoint([(n - 1) / 2.0 for n in fixed.GetSize()])

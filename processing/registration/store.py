@@ -31,7 +31,10 @@ from processing.fileio import file_checksum, write_provenance
 from processing.fileio.provenance import sidecar_path
 from processing.study.model import Visit
 
-ITK_DIRECTION = "the .txt file maps LPS points of the 'to' image to LPS points of the 'from' image (ITK resampling convention)"
+ITK_DIRECTION = (
+    "the .txt file maps LPS points of the 'to' image to LPS points of the 'from' image"
+    " (ITK resampling convention)"
+)
 
 
 def label(text: str) -> str:

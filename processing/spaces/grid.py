@@ -13,22 +13,27 @@ targets and resampling outputs all live on one of these.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from nibabel.affines import apply_affine, voxel_sizes
+from numpy.typing import ArrayLike
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Grid:
-    """A voxel grid: ``shape`` (3 ints) and the 4x4 voxel-to-RAS ``affine``."""
+    """A voxel grid: ``shape`` (3 ints) and the 4x4 voxel-to-RAS ``affine``.
+
+    ``shape`` may be any sequence of ints (e.g. an array's shape); its first three are kept.
+    """
 
     shape: tuple[int, int, int]
     affine: np.ndarray
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "shape", tuple(int(n) for n in self.shape[:3]))
-        object.__setattr__(self, "affine", np.asarray(self.affine, dtype=float).copy())
+    def __init__(self, shape: Sequence[int], affine: ArrayLike) -> None:
+        object.__setattr__(self, "shape", tuple(int(n) for n in shape[:3]))
+        object.__setattr__(self, "affine", np.asarray(affine, dtype=float).copy())
 
     @property
     def spacing(self) -> np.ndarray:

@@ -14,9 +14,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import nibabel as nib
 import numpy as np
+from nibabel.spatialimages import SpatialImage
 
 from processing.errors import FerretError
 from processing.registration import store
@@ -29,7 +31,8 @@ def grid_of_image(path: str | Path) -> Grid:
     """Return the grid (shape, affine) of a NIfTI file, read from its header only."""
     path = Path(path)
     try:
-        image = nib.load(str(path))
+        # a NIfTI image (as any image nibabel reads here) is spatial: it has a shape and an affine
+        image = cast(SpatialImage, nib.load(str(path)))
     except Exception as exc:  # noqa: BLE001 - nibabel raises many kinds for bad files
         raise FerretError(
             f"cannot read this image ({exc}).", path, "check that it is a NIfTI file."

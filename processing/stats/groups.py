@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.stats.contingency import expected_freq
 
@@ -133,32 +134,32 @@ def _numbers(values, name, source) -> np.ndarray:
         ) from exc
 
 
-def median_iqr(values: Sequence[float]) -> str:
+def median_iqr(values: ArrayLike) -> str:
     """``"median [Q1-Q3]"`` with four significant digits; ``"-"`` when empty."""
-    values = np.asarray(values, dtype=float)
-    if values.size == 0:
+    numbers = np.asarray(values, dtype=float)
+    if numbers.size == 0:
         return "-"
-    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    q1, median, q3 = np.percentile(numbers, [25, 50, 75])
     return f"{median:.4g} [{q1:.4g}-{q3:.4g}]"
 
 
-def continuous_test(samples: Sequence[Sequence[float]]) -> dict[str, Any]:
+def continuous_test(samples: Sequence[ArrayLike]) -> dict[str, Any]:
     """Mann-Whitney U (two groups, two-sided) or Kruskal-Wallis H (more groups)."""
-    samples = [np.asarray(s, dtype=float) for s in samples]
-    if sum(s.size > 0 for s in samples) < 2:
+    arrays = [np.asarray(s, dtype=float) for s in samples]
+    if sum(s.size > 0 for s in arrays) < 2:
         return {
             "test": "not applicable (fewer than two groups with values)",
             "statistic": math.nan,
             "p": math.nan,
         }
-    if len(samples) == 2:
-        result = stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided")
+    if len(arrays) == 2:
+        result = stats.mannwhitneyu(arrays[0], arrays[1], alternative="two-sided")
         return {
             "test": "Mann-Whitney U",
             "statistic": float(result.statistic),
             "p": float(result.pvalue),
         }
-    result = stats.kruskal(*[s for s in samples if s.size])
+    result = stats.kruskal(*[s for s in arrays if s.size])
     return {
         "test": "Kruskal-Wallis H",
         "statistic": float(result.statistic),

@@ -17,6 +17,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
@@ -90,7 +91,7 @@ def rm_anova(
     }
 
 
-def paired_ttest(first: Sequence[float], second: Sequence[float]) -> dict[str, Any]:
+def paired_ttest(first: ArrayLike, second: ArrayLike) -> dict[str, Any]:
     """Two-tailed paired t-test of ``second - first`` with its 95 % CI.
 
     Returns
@@ -99,10 +100,10 @@ def paired_ttest(first: Sequence[float], second: Sequence[float]) -> dict[str, A
         ``t``, ``df``, ``p``, ``mean_difference`` (second minus first), ``ci_low``,
         ``ci_high`` and ``n``; NaN statistics when fewer than two pairs.
     """
-    first, second = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
-    n = int(first.size)
+    before, after = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    n = int(before.size)
     if n < 2:
-        mean = float(np.mean(second - first)) if n else math.nan
+        mean = float(np.mean(after - before)) if n else math.nan
         return {
             "t": math.nan,
             "df": math.nan,
@@ -112,13 +113,13 @@ def paired_ttest(first: Sequence[float], second: Sequence[float]) -> dict[str, A
             "ci_high": math.nan,
             "n": n,
         }
-    result = stats.ttest_rel(second, first)
+    result = stats.ttest_rel(after, before)
     interval = result.confidence_interval(0.95)
     return {
         "t": float(result.statistic),
         "df": float(result.df),
         "p": float(result.pvalue),
-        "mean_difference": float(np.mean(second - first)),
+        "mean_difference": float(np.mean(after - before)),
         "ci_low": float(interval.low),
         "ci_high": float(interval.high),
         "n": n,
@@ -217,7 +218,7 @@ def _posthoc_rows(parameter: str, values: dict) -> list[dict[str, Any]]:
 
 
 def _row(parameter, test, comparison, n, statistic, df_num, df_den, p, **extra) -> dict[str, Any]:
-    row = dict.fromkeys(STATS_COLUMNS, math.nan)
+    row: dict[str, Any] = dict.fromkeys(STATS_COLUMNS, math.nan)
     row.update(
         parameter=parameter,
         test=test,

@@ -147,7 +147,7 @@ def check_echo_files(acq: Acquisition) -> Iterator[Problem]:
                 "add the part-mag file of the same echo (R2* and SWI need both).",
             )
     for problem in missing_echoes(acq, acq.part("mag")):
-        yield error(problem.path, problem.problem, problem.fix)
+        yield error(problem.path or acq.files[0].path, problem.problem, problem.fix or "")
     if acq.kind == "MEGRE" and not phases:
         yield warning(
             acq.files[0].path,
@@ -218,5 +218,5 @@ def check_gradients(acq: Acquisition) -> Iterator[Problem]:
         )
     except FerretError as exc:
         problems = [exc]
-    for exc in problems:
-        yield error(exc.path or acq.files[0].path, exc.problem, exc.fix or "")
+    for problem in problems:
+        yield error(problem.path or acq.files[0].path, problem.problem, problem.fix or "")

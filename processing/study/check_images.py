@@ -38,14 +38,15 @@ def read_voxels(path: Path) -> tuple[np.ndarray | None, Problem | None]:
     try:
         return np.asanyarray(read_verified(path, finite=False).dataobj), None
     except FerretError as exc:
-        return None, error(path, exc.problem, exc.fix)
+        return None, error(path, exc.problem, exc.fix or "")
 
 
 def check_image_data(image: ImageFile) -> Iterator[Problem]:
     """Read one image and check that its voxels are usable."""
     data, problem = read_voxels(image.path)
-    if problem is not None:
-        yield problem
+    if data is None:  # unreadable: read_voxels gives the problem instead
+        if problem is not None:
+            yield problem
         return
     yield from check_finite(image.path, data)
     if image.entities.get("part") == "phase":
@@ -60,7 +61,7 @@ def check_finite(path: Path, data: np.ndarray) -> Iterator[Problem]:
     try:
         nifti_check.check_finite(path, data)
     except FerretError as exc:
-        yield error(path, exc.problem, exc.fix)
+        yield error(path, exc.problem, exc.fix or "")
 
 
 def check_phase_units(path: Path, data: np.ndarray) -> Iterator[Problem]:

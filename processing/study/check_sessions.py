@@ -6,6 +6,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 from processing.errors import FerretError
 from processing.fileio.regular import require_regular_file
@@ -31,7 +32,9 @@ def read_table(path: Path) -> tuple[list[dict[str, str]] | None, list[Problem]]:
     problems = []
     for line, row in enumerate(rows, start=2):
         columns = [key for key in row if key is not None]
-        fields = sum(row[key] is not None for key in columns) + len(row.get(None) or [])
+        # csv.DictReader (under read_tsv) files the fields past the header under the key None
+        overflow = cast("dict[str | None, Any]", row).get(None)
+        fields = sum(row[key] is not None for key in columns) + len(overflow or [])
         if fields != len(columns):
             problems.append(
                 error(

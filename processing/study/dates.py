@@ -94,7 +94,7 @@ def dates_from_sessions_table(participant_dir: Path) -> dict[str, _dt.datetime]:
         rows = read_tsv(path)
     except FerretError:
         return {}
-    dates = {}
+    dates: dict[str, _dt.datetime] = {}
     for row in rows:
         date = parse_acq_time(row.get("acq_time"))
         if date is not None and row.get("session_id"):
@@ -147,5 +147,6 @@ def order_visits(visits: list[Visit]) -> list[Visit]:
     undated = sorted((v for v in visits if v.date is None), key=lambda v: natural_key(v.session))
     baseline = dated[0].date if dated else None
     for visit in dated:
-        visit.weeks_since_baseline = (visit.date - baseline).total_seconds() / _SECONDS_PER_WEEK
+        if visit.date is not None and baseline is not None:  # always: these visits are dated
+            visit.weeks_since_baseline = (visit.date - baseline).total_seconds() / _SECONDS_PER_WEEK
     return dated + undated

@@ -85,7 +85,7 @@ def is_number(value: Any) -> bool:
 def _lookup(images: list[ImageFile], keys: tuple[str, ...]) -> tuple[Any, ImageFile | None, str]:
     """``(value, image, key)`` of the first of ``keys`` present in ``images``.
 
-    Value None if absent.
+    Value and image None if absent.
     """
     for key in keys:
         for image in images:
@@ -115,13 +115,13 @@ def mp2rage_missing(acq: Acquisition) -> list[str]:
             continue  # already reported as a missing image
         images = [inversions[which]] if which else list(inversions.values())
         value, image, key = _lookup(images, keys)
-        if value is None:
+        if image is None:  # no image has any of the keys (value is None)
             missing.append(_missing_text(keys, images, which))
         elif not is_number(value):
             missing.append(not_a_number(key, image, value))
     for key, _ in MP2RAGE_DEFAULTS.values():
         value, image, _ = _lookup(list(inversions.values()), (key,))
-        if value is not None and not is_number(value):
+        if image is not None and not is_number(value):
             missing.append(not_a_number(key, image, value))
     return missing
 

@@ -149,6 +149,6 @@ def as_bool(value: Any) -> bool:
     return bool(value)
 
 
-def as_row_dict(row: Any) -> dict[str, Any]:
-    """Return a :class:`TimecourseRow` or a dict with its keys (e.g. read back from the CSV) as a dict."""
+def as_row_dict(row: Any) -> Mapping[str, Any]:
+    """Return a :class:`TimecourseRow` as a dict, or a mapping with its keys (e.g. read back from the CSV) as it is."""
     return row if isinstance(row, Mapping) else row.as_dict()
