@@ -180,14 +180,7 @@ class MainPresenter:
             path = visit_maps(visit)[kind]
             native = load_volume_file(path, kind)
             placement = map_placement(visit, path)
-        placed = Volume(
-            native.data,
-            placement.display_affine(native.affine),
-            native.modality,
-            native.label,
-            native.window,
-        )
-        return placed, placement
+        return placement.place(native), placement
 
     def _visit(self, session: str) -> Visit:
         return self.participant.visit(session)

@@ -57,14 +57,7 @@ class CellPlacer:
             return {}
 
         def prepare(volume: Volume) -> Volume:
-            placed = Volume(
-                volume.data,
-                placement.display_affine(volume.affine),
-                volume.modality,
-                volume.label,
-                volume.window,
-            )
-            return resample_into(placed, grid, order=order)
+            return resample_into(placement.place(volume), grid, order=order)
 
         return {
             "prepare": prepare,
@@ -75,8 +68,7 @@ class CellPlacer:
         """Return a delivered volume in the reference space (already so when resampled)."""
         if self.display_grid is not None:
             return Volume(volume.data, volume.affine, modality, label, volume.window, volume.source)
-        affine = placement.display_affine(volume.affine)
-        return Volume(volume.data, affine, modality, label, volume.window)
+        return placement.place(volume, modality, label)
 
 
 def outdated(cell: GridCell, visit: Visit) -> bool:

@@ -23,6 +23,7 @@ import numpy as np
 
 from processing.registration import store
 from processing.study.model import Visit
+from viewers.state.volume import Volume
 
 REFERENCE = "ref"
 
@@ -48,6 +49,18 @@ class Placement:
     def display_affine(self, affine: np.ndarray) -> np.ndarray:
         """Return the voxel -> reference affine of an image with voxel -> world ``affine``."""
         return display_affine(self.matrix, affine)
+
+    def place(
+        self, volume: Volume, modality: str | None = None, label: str | None = None
+    ) -> Volume:
+        """Return ``volume`` in the reference space: the same voxels, the display affine."""
+        return Volume(
+            volume.data,
+            self.display_affine(volume.affine),
+            volume.modality if modality is None else modality,
+            volume.label if label is None else label,
+            volume.window,
+        )
 
 
 def display_affine(ref_from_acquisition: np.ndarray, affine: np.ndarray) -> np.ndarray:
