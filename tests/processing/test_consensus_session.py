@@ -10,6 +10,7 @@ others at ses-01.
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
@@ -305,3 +306,27 @@ def test_a_kill_loses_no_completed_decision_and_leaves_the_store_sound(study):
     assert len(rows) == len(np.unique(consensus[consensus > 0]))
     items = [r for r in audit_rows(study) if r["action"] == "consensus_decision"]
     assert len({r["field"] for r in items}) == len(items) == 9
+
+
+def test_the_queue_command_lists_the_planted_items_and_marks_the_decided(study, capsys):
+    from app.cli import main
+
+    with ConsensusSession(study, "sub-01", ["A", "B"], decider="lead", **OPTIONS) as session:
+        session.decide(by_sources(session)[((2,), ())], "accept-a")
+    out = study / "queue.csv"
+    args = ["consensus", "queue", str(study), "--raters", "A,B", "--participant", "sub-01"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert "6 of 7 left" in capsys.readouterr().out
+    with open(out, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    kinds = {
+        (tuple(map(int, r["lesions_A"].split())), tuple(map(int, r["lesions_B"].split()))): r[
+            "kind"
+        ]
+        for r in rows
+    }
+    assert kinds == EXPECTED
+    assert [r["item_id"] for r in rows if r["decided"] == "True"] == ["sub-01:A=2:B="]
+    assert (
+        next(r for r in rows if r["item_id"] == "sub-01:A=8:B=8")["differs"] == "rating:dwi_onset"
+    )
