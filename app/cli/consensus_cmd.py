@@ -5,7 +5,10 @@
 :mod:`processing.consensus.report` and prints the study-wide summary per pair of
 raters. ``ferret consensus build STUDY --raters A,B[,C] --rule
 union|intersection|majority|staple --into NAME [--replace]`` writes a rater store
-(:mod:`processing.consensus.build`). Every rater's annotations are read read-only.
+(:mod:`processing.consensus.build`). ``ferret consensus queue STUDY --raters A,B
+--participant sub-XX [--rater consensus] [--out FILE.csv]`` lists the
+disagreements a consensus session decides (:mod:`processing.consensus.listing`).
+Every rater's annotations are read read-only.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from processing.errors import FerretError
 
 
 def register(subparsers) -> None:
-    """Add ``consensus`` with its ``agreement`` action."""
+    """Add ``consensus`` with its ``agreement``, ``build`` and ``queue`` actions."""
     parser = subparsers.add_parser(
         "consensus",
         help="compare raters and build consensus annotations",
@@ -68,6 +71,27 @@ def register(subparsers) -> None:
         help="replace participants the target already holds (their old folder is moved aside)",
     )
     build.set_defaults(func=run_build)
+    queue = actions.add_parser(
+        "queue",
+        help="list the disagreements a consensus session decides",
+        description="List one participant's disagreement queue of two raters (only-A, only-B, "
+        "split, merged, pairs below the Dice threshold, pairs whose type, onset or ratings "
+        "differ), in session order; --out writes it as CSV. Nothing in the study is written.",
+    )
+    queue.add_argument("study", help="the BIDS study folder")
+    queue.add_argument("--raters", required=True, type=rater_pair, help="two rater IDs, e.g. AB,CD")
+    queue.add_argument("--participant", required=True, help="the participant, e.g. sub-01")
+    queue.add_argument(
+        "--rater",
+        dest="into",
+        default="consensus",
+        help="the consensus rater (marks decided items)",
+    )
+    queue.add_argument(
+        "--dice-threshold", type=float, default=0.5, help="queue pairs below this Dice (0.5)"
+    )
+    queue.add_argument("--out", help="write the queue to this CSV file")
+    queue.set_defaults(func=run_queue)
 
 
 def rater_list(text: str) -> list[str]:
@@ -78,6 +102,42 @@ def rater_list(text: str) -> list[str]:
             f"{text!r}: give two or more rater IDs separated by commas"
         )
     return raters
+
+
+def rater_pair(text: str) -> list[str]:
+    """Split ``--raters A,B`` (exactly two)."""
+    raters = rater_list(text)
+    if len(raters) != 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: give exactly two rater IDs, e.g. AB,CD")
+    return raters
+
+
+def run_queue(args) -> int:
+    """Print the participant's queue, one line per item; write it as CSV with ``--out``."""
+    from pathlib import Path
+
+    from processing.annotations.spreadsheet import write_csv
+    from processing.consensus.listing import QUEUE_COLUMNS, participant_queue
+
+    records = participant_queue(
+        args.study,
+        args.raters,
+        args.participant,
+        into=args.into,
+        dice_threshold=args.dice_threshold,
+    )
+    for row in records:
+        dice = "" if row["dice"] is None else f" Dice {row['dice']:.2f}"
+        differs = f" differ: {row['differs']}" if row["differs"] else ""
+        print(
+            f"{row['item_id']}  {row['kind']}  {row['visit'] or '-'}{dice}{differs}"
+            + ("  (decided)" if row["decided"] else "")
+        )
+    left = sum(not row["decided"] for row in records)
+    print(f"{left} of {len(records)} left")
+    if args.out:
+        print(f"wrote {write_csv(Path(args.out), QUEUE_COLUMNS, records)}")
+    return 0
 
 
 def run_agreement(args) -> int:

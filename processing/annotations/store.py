@@ -244,6 +244,13 @@ class RaterStore:
             )
             self._audit(db, "rate", lesion_id, field, before, value)
 
+    def log_event(
+        self, action: str, *, lesion_id=None, field=None, before=None, after=None
+    ) -> None:
+        """Append one audit row of its own (a consensus decision, an opening) in one transaction."""
+        with self._transaction() as db:
+            self._audit(db, action, lesion_id, field, before, after)
+
     def ratings(self) -> dict[int, dict[str, str]]:
         """``{lesion_id: {field: value}}`` of every rated field (cleared fields omitted)."""
         result: dict[int, dict[str, str]] = {}

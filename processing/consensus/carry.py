@@ -43,17 +43,16 @@ def carry_records(fused: np.ndarray, raters: dict[str, RaterLesions]) -> list[Ca
             r: sorted(set(np.unique(lesions.labels[inside]).tolist()) - {0})
             for r, lesions in raters.items()
         }
-        rows = [raters[r].rows[i] for r, ids in sources.items() for i in ids if i in raters[r].rows]
-        carried.append(_carry(lesion_id, sources, rows, raters))
+        carried.append(carry_sources(lesion_id, sources, raters))
     return carried
 
 
-def _carry(
-    lesion_id: int, sources: dict, rows: list[dict], raters: dict[str, RaterLesions]
-) -> CarriedLesion:
+def carry_sources(lesion_id: int, sources: dict, raters: dict[str, RaterLesions]) -> CarriedLesion:
+    """Return the record ``lesion_id`` inherits from ``sources`` (``{rater: [lesion IDs]}``)."""
     by_rater = {
         r: [raters[r].rows[i] for i in ids if i in raters[r].rows] for r, ids in sources.items()
     }
+    rows = [row for own in by_rater.values() for row in own]
     record = CarriedLesion(
         lesion_id,
         sources,
