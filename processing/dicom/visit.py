@@ -171,13 +171,20 @@ def _convert_and_move(dicom_dir: Path, study: Path, visit_dir: Path, plan: Plan)
         if visit_dir.exists():
             visit_dir.rename(aside)
         stage.rename(visit_dir)
-    except BaseException:
+    except BaseException as exc:
         if aside.exists() and not visit_dir.exists():
             aside.rename(visit_dir)
         shutil.rmtree(work, ignore_errors=True)
         for folder in reversed(made):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when still empty
+        if isinstance(exc, OSError):
+            raise FerretError(
+                f"could not write the visit into the study ({exc.strerror or exc}); "
+                "the study is as it was.",
+                visit_dir,
+                "check free space and write permission on the study folder.",
+            ) from None
         raise
     shutil.rmtree(work, ignore_errors=True)
 
