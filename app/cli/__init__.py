@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "app.cli.window_cmds",
     "app.cli.phantom_cmd",
     "app.cli.validate_cmd",
+    "app.cli.import_dicom_cmd",
     "app.cli.process_cmd",
     "app.cli.annotate_cmd",
     "app.cli.export_cmd",

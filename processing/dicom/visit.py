@@ -1,0 +1,270 @@
+"""Importing one visit: scan, plan, convert into a temporary folder, move in at once.
+
+Order of work, so that bad input leaves the study untouched and an interrupted
+import leaves no partial visit:
+
+1. check the labels, the configuration and that the visit is not already
+   there (unless ``overwrite``);
+2. scan pass of dcm2niix into a system temporary folder: one patient only, no
+   series missing slices, every series matched or skipped with its reason;
+3. conversion into ``<study>/.ferret-import-*/`` (the study's file system),
+   files renamed into a staged ``ses-YY`` folder there, then that folder
+   renamed into place in one step (an overwritten visit is set aside first and
+   put back if anything fails);
+4. ``participants.tsv``, ``sub-XX_sessions.tsv`` and
+   ``dataset_description.json`` updated;
+5. :func:`processing.study.validate` on the study, keeping the problems of the
+   new visit and of the tables the import touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from processing.dicom.config import load_config
+from processing.dicom.dcm2niix_run import Series, run_dcm2niix, version
+from processing.dicom.naming import Placement, Plan, plan_visit
+from processing.dicom.tables import (
+    acquisition_time,
+    ensure_dataset_description,
+    update_participants,
+    update_sessions,
+)
+from processing.errors import FerretError
+from processing.fileio.atomic import write_json
+from processing.study.bids_names import is_valid_label
+from processing.study.problems import Problem
+
+#: files dcm2niix writes beside an image, moved with it
+COMPANIONS = (".bval", ".bvec")
+
+
+@dataclass
+class ImportResult:
+    """What :func:`import_visit` found and did."""
+
+    dicom_dir: Path
+    visit_dir: Path
+    plan: Plan
+    acq_time: _dt.datetime | None
+    dry_run: bool
+    visit_existed: bool
+    problems: list[Problem] = field(default_factory=list)
+
+
+def import_visit(
+    dicom_dir: str | Path,
+    study: str | Path,
+    participant: str,
+    session: str,
+    *,
+    config: str | Path | None = None,
+    dry_run: bool = False,
+    overwrite: bool = False,
+) -> ImportResult:
+    """Convert one visit's DICOM into ``<study>/<participant>/<session>``.
+
+    Parameters
+    ----------
+    dicom_dir : str or Path
+        The folder of one visit of one participant.
+    study : str or Path
+        The BIDS root (created when absent).
+    participant, session : str
+        ``sub-XX`` and ``ses-YY``.
+    config : str or Path, optional
+        A dcm2bids configuration; the shipped Siemens one when None.
+    dry_run : bool
+        Only plan: nothing is converted or written.
+    overwrite : bool
+        Replace the visit when it is already in the study.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    FerretError
+        Bad labels, configuration or DICOM; the visit already there; nothing to import.
+    """
+    dicom_dir, study = Path(dicom_dir), Path(study)
+    for label, prefix, option in (
+        (participant, "sub", "--participant"),
+        (session, "ses", "--session"),
+    ):
+        if not is_valid_label(label, prefix):
+            raise FerretError(
+                f"{option} {label!r} is not a BIDS label.",
+                fix=f"write {prefix}- followed by letters and digits only, e.g. {prefix}-01.",
+            )
+    if not dicom_dir.is_dir():
+        raise FerretError("no such folder.", dicom_dir, "give the folder of one visit's DICOM.")
+    settings = load_config(config)
+    visit_dir = study / participant / session
+    existed = visit_dir.exists()
+    if existed and not overwrite and not dry_run:
+        raise FerretError(
+            "this visit is already in the study; nothing was changed.",
+            visit_dir,
+            "choose another --session, or give --overwrite to replace it.",
+        )
+    with tempfile.TemporaryDirectory(prefix="ferret-dicom-scan-") as scan:
+        series = run_dcm2niix(dicom_dir, Path(scan), sidecars_only=True)
+        check_one_patient(dicom_dir, series)
+        plan = plan_visit(Path(scan), series, settings, participant, session)
+    when = acquisition_time(p.series.sidecar for p in plan.placements)
+    result = ImportResult(dicom_dir, visit_dir, plan, when, dry_run, existed)
+    if dry_run:
+        return result
+    if not plan.placements:
+        raise FerretError(
+            f"none of the {len(series)} series matches the configuration; nothing was written.",
+            dicom_dir,
+            "run with --dry-run to see each series' description, and give --config with "
+            "descriptions matching them.",
+        )
+    _convert_and_move(dicom_dir, study, visit_dir, plan)
+    update_participants(study, participant)
+    update_sessions(study, participant, session, when)
+    ensure_dataset_description(study, generated_by())
+    result.problems = visit_problems(study, visit_dir)
+    return result
+
+
+def check_one_patient(dicom_dir: Path, series: list[Series]) -> None:
+    """Refuse a folder whose series belong to more than one patient (IDs are not printed)."""
+    who: dict[str, list[str]] = {}
+    for one in series:
+        key = str(one.sidecar.get("PatientID") or one.sidecar.get("PatientName") or "")
+        if key:
+            who.setdefault(key, []).append(str(one.sidecar.get("SeriesNumber", one.stem)))
+    if len(who) > 1:
+        groups = "; ".join(f"series {', '.join(sorted(set(n)))}" for n in who.values())
+        raise FerretError(
+            f"the series belong to {len(who)} different patients ({groups}).",
+            dicom_dir,
+            "give one folder per visit of one participant: move the other patients' series out.",
+        )
+
+
+def _convert_and_move(dicom_dir: Path, study: Path, visit_dir: Path, plan: Plan) -> None:
+    """Convert into a temporary folder in the study and rename the whole visit into place."""
+    made = [p for p in (study, visit_dir.parent) if not p.exists()]
+    for folder in made:
+        folder.mkdir()
+    work = Path(tempfile.mkdtemp(prefix=".ferret-import-", dir=study))
+    aside = work / "replaced"
+    try:
+        converted = work / "dcm2niix"
+        converted.mkdir()
+        run_dcm2niix(dicom_dir, converted, sidecars_only=False)
+        stage = work / visit_dir.name
+        for placement in plan.placements:
+            stage_placement(converted, stage, placement)
+        if visit_dir.exists():
+            visit_dir.rename(aside)
+        stage.rename(visit_dir)
+    except BaseException as exc:
+        if aside.exists() and not visit_dir.exists():
+            aside.rename(visit_dir)
+        shutil.rmtree(work, ignore_errors=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when still empty
+        if isinstance(exc, OSError):
+            raise FerretError(
+                f"could not write the visit into the study ({exc.strerror or exc}); "
+                "the study is as it was.",
+                visit_dir,
+                "check free space and write permission on the study folder.",
+            ) from None
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def stage_placement(converted: Path, stage: Path, placement: Placement) -> None:
+    """Move one converted image and its companions to its BIDS name under ``stage``."""
+    source = converted / placement.series.stem
+    image = source.with_name(source.name + ".nii.gz")
+    if not image.is_file():
+        raise FerretError(
+            f"dcm2niix did not write {image.name} in the conversion pass "
+            f"({placement.series.label}); nothing was written into the study.",
+            image.parent,
+            "run the import again; if it persists, convert the series with dcm2niix by hand "
+            "to see its messages.",
+        )
+    target = stage / placement.destination
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image.rename(target.with_name(target.name + ".nii.gz"))
+    for extension in COMPANIONS:
+        companion = source.with_name(source.name + extension)
+        if companion.is_file():
+            companion.rename(target.with_name(target.name + extension))
+    from processing.dicom.dcm2niix_run import read_sidecar
+
+    sidecar = read_sidecar(source.with_name(source.name + ".json"))
+    write_json(target.with_name(target.name + ".json"), finish_sidecar(sidecar, placement))
+
+
+def finish_sidecar(sidecar: dict[str, Any], placement: Placement) -> dict[str, Any]:
+    """Return the sidecar as written into the study.
+
+    Patient keys are dropped (dcm2niix's ``-ba y`` already leaves out name,
+    ID and birth date; this also catches any other ``Patient*`` key), the
+    description's ``sidecar_changes`` are applied (plain values), and an
+    MP2RAGE image without ``RepetitionTimePreparation`` gets dcm2niix's
+    ``RepetitionTime``, which for MP2RAGE is the preparation TR.
+
+    Examples
+    --------
+    >>> from processing.dicom.dcm2niix_run import Series
+    >>> p = Placement(Series("2_inv1", {}), "anat/sub-1_inv-1_MP2RAGE", {"suffix": "MP2RAGE"})
+    >>> finish_sidecar({"PatientName": "X", "RepetitionTime": 5.0}, p)
+    {'RepetitionTime': 5.0, 'RepetitionTimePreparation': 5.0}
+    """
+    data = {k: v for k, v in sidecar.items() if not k.startswith("Patient")}
+    for key, value in (placement.description.get("sidecar_changes") or {}).items():
+        if isinstance(value, (str, int, float, bool, list)) and key != "IntendedFor":
+            data[key] = value
+    suffix = placement.description.get("suffix")
+    if suffix in ("MP2RAGE", "UNIT1") and "RepetitionTime" in data:
+        data.setdefault("RepetitionTimePreparation", data["RepetitionTime"])
+    return data
+
+
+def generated_by() -> list[dict[str, str]]:
+    """``GeneratedBy`` of a new ``dataset_description.json``: Ferret, dcm2niix, dcm2bids."""
+    from importlib.metadata import version as dist_version
+
+    from processing import __version__
+
+    return [
+        {"Name": "ferret import-dicom", "Version": __version__},
+        {"Name": "dcm2niix", "Version": version()},
+        {"Name": "dcm2bids", "Version": dist_version("dcm2bids")},
+    ]
+
+
+def visit_problems(study: Path, visit_dir: Path) -> list[Problem]:
+    """Validate the study; keep the new visit's problems and those of the tables it touched."""
+    from processing.study import validate
+
+    touched = {
+        study / "participants.tsv",
+        study / "dataset_description.json",
+        visit_dir.parent / f"{visit_dir.parent.name}_sessions.tsv",
+        visit_dir.parent,
+    }
+    return [
+        p
+        for p in validate(study)
+        if p.path in touched or p.path == visit_dir or visit_dir in p.path.parents
+    ]
