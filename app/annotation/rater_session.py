@@ -30,6 +30,7 @@ from processing.annotations.geometry import measure_lesions
 from processing.annotations.labels import LabelEdit
 from processing.annotations.relocation import relocate, unregistered_origin
 from processing.annotations.rows import LesionRow, read_lesion_rows
+from processing.annotations.session import AnnotationSession
 from processing.registration import store as registration_store
 from processing.spaces import reference as spaces
 from viewers.state.cursor import WorldCursor
@@ -94,8 +95,37 @@ class RaterSession:
         except BaseException:
             self.workspace.close()
             raise
+        self._wire(cursor)
+
+    @classmethod
+    def around(
+        cls,
+        study_root: str | Path,
+        rater: str,
+        participant: str,
+        workspace: RaterWorkspace,
+        annotation: AnnotationSession,
+        *,
+        cursor: WorldCursor | None = None,
+    ) -> RaterSession:
+        """Return a rating session over an annotation session opened elsewhere.
+
+        The consensus session (:class:`~processing.consensus.session.ConsensusSession`)
+        holds the consensus rater's lock and annotation session; this gives its
+        labels the same tools, lesion table and form as a rater's own.
+        :meth:`close` closes ``workspace`` (idempotent, as is its owner's close).
+        """
+        self = cls.__new__(cls)
+        self.study_root, self.rater, self.participant = Path(study_root), rater, participant
+        self.mode = MODE
+        self.workspace, self.annotation = workspace, annotation
+        self._wire(cursor)
+        return self
+
+    def _wire(self, cursor: WorldCursor | None) -> None:
+        """Build the tools, table and form over :attr:`annotation` and listen to them."""
         self.labels = self.annotation.labels
-        self.schemas = load_schemas(study_root)
+        self.schemas = load_schemas(self.study_root)
         self.toolbox = ToolBox(self.labels)
         centre = self.labels.grid.voxel_to_world((np.array(self.labels.grid.shape) - 1) / 2)
         self.cursor = cursor or WorldCursor(centre)
