@@ -15,7 +15,8 @@ What the grid overlays depends on its ``overlay_mode`` (blinding, issue 6):
 ``"view"`` shows the demo's planted truth and no rater's labels; ``"rating"``
 shows neither (a rater sees only their own mask, which the annotation overlay
 draws, and never the truth); ``"review"`` shows every rater's labels and the
-truth (consensus; chosen explicitly, never while rating).
+truth (chosen explicitly, never while rating); ``"consensus"`` only the two
+compared raters' labels (a consensus session, :mod:`viewers.state.grid_overlays`).
 
 Events (:class:`GridEvents`, ``grid.events.<kind>``): ``structure`` (rows or
 columns changed: rebuild the widgets), ``cell(key=(session, column))`` (a
@@ -90,7 +91,7 @@ class GridModel:
         Saved ``column key -> (low, high)``; such columns keep their window
         instead of taking the first volume's.
     overlay_mode : str
-        ``"view"``, ``"rating"`` or ``"review"`` (see the module docstring).
+        ``"view"``, ``"rating"``, ``"review"`` or ``"consensus"`` (see the module docstring).
     display_spacing_mm : float, optional
         Voxel size of the display grid (default: the reference image's smallest voxel).
     """
@@ -193,7 +194,7 @@ class GridModel:
 
     # -- overlays ----------------------------------------------------------------------------
     def set_overlay_mode(self, mode: str) -> None:
-        """Switch between ``"view"``, ``"rating"`` and ``"review"``.
+        """Switch between the overlay modes (:data:`OVERLAY_MODES`).
 
         The overlays and lesions are read again.
         """

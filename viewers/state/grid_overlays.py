@@ -3,7 +3,9 @@
 ``"view"`` shows the demo's planted truth and no rater's labels; ``"rating"``
 shows neither (a rater sees only their own mask, which the annotation overlay
 draws, and never the truth); ``"review"`` shows every rater's labels and the
-truth (consensus; chosen explicitly, never while rating).
+truth (chosen explicitly, never while rating); ``"consensus"`` shows the labels
+of the two compared raters only (:attr:`GridOverlaySet.compared`) and no truth:
+the consensus mask itself is drawn by the annotation overlay, as a rater's own.
 
 :class:`GridOverlaySet` is the part of :class:`~viewers.state.grid.GridModel`
 that knows this: a participant and a mode in; the truth, the raters' layers and
@@ -33,7 +35,7 @@ from viewers.state.truth_overlay import (
 from viewers.state.volume import Volume
 
 #: See the module docstring.
-OVERLAY_MODES = ("view", "rating", "review")
+OVERLAY_MODES = ("view", "rating", "review", "consensus")
 
 #: ``describe(world) -> str | None``: the rater's own lesion at a world point.
 Describe = Callable[..., "str | None"]
@@ -59,16 +61,20 @@ class GridOverlaySet:
         self.layers: list[LabelLayer] = []
         self.lesions: list[Lesion] = []
         self.own_labels: Describe | None = None
+        #: The raters a ``"consensus"`` grid compares (A, B), shown in that order.
+        self.compared: tuple[str, ...] = ()
 
     def read(self, participant: Participant, placement: Callable[[str, str], Placement]) -> None:
         """Read the truth and raters' layers and lesions the mode allows (blinding)."""
         study_root = participant.visits[0].study_root if participant.visits else None
         self.truth, self.layers = None, []
         rater_lesions: list[Lesion] = []
-        if study_root is not None and self.mode != "rating":
+        if study_root is not None and self.mode in ("view", "review"):
             self.truth = load_participant_truth(study_root, participant.label)
         if study_root is not None and self.mode == "review":
             self.layers, rater_lesions = rater_layers(study_root, participant.label)
+        if study_root is not None and self.mode == "consensus" and self.compared:
+            self.layers, rater_lesions = rater_layers(study_root, participant.label, self.compared)
         truth: list[Lesion] = (
             truth_lesions(self.truth, participant, placement) if self.truth is not None else []
         )

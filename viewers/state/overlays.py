@@ -132,17 +132,22 @@ def markers_near(
     return near
 
 
-def rater_layers(study_root: str | Path, participant: str) -> tuple[list[LabelLayer], list[Lesion]]:
+def rater_layers(
+    study_root: str | Path, participant: str, raters: Sequence[str] | None = None
+) -> tuple[list[LabelLayer], list[Lesion]]:
     """Every rater's labels of ``participant`` (reference space) and their lesions.
 
-    Raters without labels for this participant are skipped; an unreadable
-    store is skipped too (the annotation code reports it where it is edited).
+    ``raters``: only these, in this order, coloured by their position (the
+    consensus session's A and B: :data:`RATER_COLOURS` 0 and 1); default every
+    rater of the study. Raters without labels for this participant are skipped;
+    an unreadable store is skipped too (the annotation code reports it where it
+    is edited).
     """
     from processing.annotations import ReviewWorkspace
 
     review = ReviewWorkspace(study_root)
     layers, lesions = [], []
-    for number, rater in enumerate(review.raters()):
+    for number, rater in enumerate(review.raters() if raters is None else raters):
         if participant not in review.participants_of(rater):
             continue
         try:
