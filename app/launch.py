@@ -54,13 +54,15 @@ def run_window(
     rater: str | None = None,
     visit: str | None = None,
     review: bool = False,
+    consensus: list[str] | None = None,
 ) -> int:
     """Show the main window on ``root``; return the exit status.
 
     With ``screenshot``, render offscreen at ``size``, write the PNG and return 0.
     ``lesion`` (an id of the lesion menu, e.g. ``acmi-01``) centres every view
     on it; ``orientation`` sets axial, coronal or sagittal. ``rater`` opens the
-    rating mode (``visit``: the visit screened), ``review`` the review mode.
+    rating mode (``visit``: the visit screened), ``review`` the review mode;
+    ``consensus`` (two raters) a consensus session into ``rater``.
     """
     study = load_study(root)
     chosen = find_participant(study, participant)
@@ -71,7 +73,13 @@ def run_window(
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     interactive = screenshot is None and not headless
     app, window = _make_window(
-        study, participant, rater=rater, visit=visit, review=review, process=interactive
+        study,
+        participant,
+        rater=rater,
+        visit=visit,
+        review=review,
+        process=interactive,
+        consensus=consensus,
     )
     _apply_view_options(window, lesion, orientation)
     if screenshot is not None or headless:

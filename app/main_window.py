@@ -12,6 +12,7 @@ belongs to the tab shown. Menus and shortcuts come from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -53,6 +54,9 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         The visit being screened in rating mode.
     review : bool
         Show every rater's labels (not with ``rater``).
+    consensus : sequence of str, optional
+        Two raters A, B: open a consensus session deciding their disagreements
+        into ``rater`` (default ``consensus``; see :mod:`app.consensus_mode`).
     process : bool
         Compute the opened participant's missing derivatives in the background
         (:mod:`app.jobs`) and fill the views in as results arrive.
@@ -68,18 +72,27 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         visit: str | None = None,
         review: bool = False,
         process: bool = False,
+        consensus: Sequence[str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.study = study
         mode = "rating" if rater else ("review" if review else "view")
-        self.setWindowTitle(
-            f"Ferret - {study.name or study.root.name}" + (f" - rating as {rater}" if rater else "")
-        )
+        title = f" - rating as {rater}" if rater else ""
+        if consensus:
+            mode, rater = "consensus", rater or "consensus"
+            title = f" - consensus of {' and '.join(consensus)} into {rater}"
+        self.setWindowTitle(f"Ferret - {study.name or study.root.name}{title}")
         self.session = ViewerSession(settings_file, overlay_mode=mode)
         grid = self.session.grid
         self.presenter = MainPresenter(self, study, grid.cursor, grid.geometry)
         self.presenter.set_owns_status(False)  # the grid tab is shown first
-        self.rating = RatingMode(self, rater, visit, interactive=process)
+        if consensus:
+            from app.consensus_mode import ConsensusMode
+
+            grid.overlays.compared = tuple(consensus)
+            self.rating = ConsensusMode(self, consensus, rater, interactive=process)
+        else:
+            self.rating = RatingMode(self, rater, visit, interactive=process)
         self.processing = None
         self._process = process
         self.grid_view = GridView(self.session.grid)

@@ -54,6 +54,12 @@ def _window_options(parser: argparse.ArgumentParser) -> None:
         "--review", action="store_true", help="review mode: show every rater's masks"
     )
     parser.add_argument("--visit", metavar="ses-YY", help="with --rater: the visit being screened")
+    parser.add_argument(
+        "--consensus",
+        metavar="A,B",
+        help="consensus session: raters A's and B's masks side by side, their disagreements "
+        "decided into --rater (default: consensus); the opening is logged",
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -101,4 +107,13 @@ def _mode(args: argparse.Namespace) -> dict:
         raise FerretError(
             "--visit names the visit a rater screens.", fix="give --rater R with --visit."
         )
-    return {"rater": args.rater, "visit": args.visit, "review": args.review}
+    if args.consensus is None:
+        return {"rater": args.rater, "visit": args.visit, "review": args.review}
+    raters = [r.strip() for r in args.consensus.split(",") if r.strip()]
+    if args.review or args.visit or len(raters) != 2:
+        raise FerretError(
+            "--consensus names two raters and opens their consensus session, "
+            "without --review or --visit.",
+            fix="use e.g. --consensus AB,CD [--rater consensus].",
+        )
+    return {"rater": args.rater or "consensus", "visit": None, "consensus": raters}

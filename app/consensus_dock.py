@@ -1,0 +1,144 @@
+"""The consensus session's dock: legend, progress line, the disagreement queue and its keys.
+
+:class:`QueuePanel` listens to a :class:`~processing.consensus.session.ConsensusSession`
+(``events.current``, ``.decided``, ``.progress``) and calls it: one button and
+one key per entry of :data:`CONSENSUS_KEYS`. The keys belong to the image
+views, like every plain key of :mod:`app.grid_actions` (none of which they
+reuse): letters typed into the rating form stay answers. The issue asked for
+N / P; P already shows or hides the point markers, so the previous item is
+Shift+N, as the previous lesion is Shift+L.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from processing.consensus.queue import QueueItem
+from processing.errors import FerretError
+from viewers.state.overlays import RATER_COLOURS
+
+#: (key, button text, ``"next"`` / ``"previous"`` or the decision rule)
+CONSENSUS_KEYS = (
+    ("N", "Next item", "next"),
+    ("Shift+N", "Previous item", "previous"),
+    ("1", "Accept A", "accept-a"),
+    ("2", "Accept B", "accept-b"),
+    ("U", "Union", "union"),
+    ("I", "Intersection", "intersection"),
+    ("X", "Reject", "reject"),
+    ("E", "Keep what was painted (edited)", "edited"),
+)
+WALK = ("next", "previous")
+
+
+def item_text(item: QueueItem, decided: bool) -> str:
+    """One row of the queue list: ``"[x] split  ses-01  Dice 0.71"``."""
+    dice = "-" if item.dice is None else f"{item.dice:.2f}"
+    return f"{'[x]' if decided else '[ ]'} {item.kind}  {item.visit or '-'}  Dice {dice}"
+
+
+def legend_html(raters, into: str) -> str:
+    """Which colour is whose: the two compared raters, then the consensus."""
+    rows = [
+        f'<span style="color: rgb{tuple(RATER_COLOURS[n])}">&#9632;</span> rater {rater} '
+        f"({'A' if n == 0 else 'B'})"
+        for n, rater in enumerate(raters)
+    ]
+    rows.append(f"consensus {into}: filled, one colour per lesion (selected: white)")
+    return "<br>".join(rows)
+
+
+class QueuePanel(QtWidgets.QWidget):
+    """Legend, progress, the queue list and the walk and decision buttons of one session."""
+
+    def __init__(self, consensus, views, parent=None) -> None:
+        super().__init__(parent)
+        self.consensus = consensus
+        self.setAccessibleName("consensus queue")
+        self.legend = QtWidgets.QLabel(legend_html(consensus.sources, consensus.workspace.rater))
+        self.progress = QtWidgets.QLabel(str(consensus.progress))
+        self.list = QtWidgets.QListWidget()
+        self.list.itemActivated.connect(self._activated)
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        self.buttons: dict[str, QtWidgets.QPushButton] = {}
+        self.actions_by_rule: dict[str, QtGui.QAction] = {}
+        column = QtWidgets.QVBoxLayout(self)
+        for widget in (self.legend, self.progress, self.list):
+            column.addWidget(widget)
+        grid = QtWidgets.QGridLayout()
+        for number, (key, text, rule) in enumerate(CONSENSUS_KEYS):
+            button = QtWidgets.QPushButton(f"{text} ({key})")
+            button.clicked.connect(lambda _=False, r=rule: self.act(r))
+            grid.addWidget(button, number // 2, number % 2)
+            self.buttons[rule] = button
+            action = QtGui.QAction(f"Consensus: {text}", self)
+            action.setShortcut(QtGui.QKeySequence(key))
+            action.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _=False, r=rule: self.act(r))
+            for view in views:
+                view.addAction(action)
+            self.actions_by_rule[rule] = action
+        column.addLayout(grid)
+        column.addWidget(self.message)
+        self._views = list(views)
+        self._fill()
+        consensus.events.current.subscribe(self._current)
+        consensus.events.decided.subscribe(self._decided)
+        consensus.events.progress.subscribe(self._progress)
+
+    def act(self, rule: str) -> None:
+        """Walk the queue (``next``, ``previous``) or decide the current item by ``rule``."""
+        if rule in WALK:
+            getattr(self.consensus, rule)()
+            return
+        item = self.consensus.current
+        if item is None:
+            self.message.setText("No item shown: N goes to the next undecided one.")
+            return
+        try:
+            self.consensus.decide(item, rule)
+        except FerretError as error:
+            self.message.setText(str(error))
+
+    def detach(self) -> None:
+        """Stop listening and take the keys off the views."""
+        events = self.consensus.events
+        events.current.unsubscribe(self._current)
+        events.decided.unsubscribe(self._decided)
+        events.progress.unsubscribe(self._progress)
+        for view in self._views:
+            for action in self.actions_by_rule.values():
+                view.removeAction(action)
+
+    # -- listeners ---------------------------------------------------------------------------
+    def _fill(self) -> None:
+        self.list.clear()
+        for item in self.consensus.items:
+            row = QtWidgets.QListWidgetItem(item_text(item, item.item_id in self.consensus.decided))
+            row.setData(QtCore.Qt.ItemDataRole.UserRole, item.item_id)
+            row.setToolTip(item.describe())
+            self.list.addItem(row)
+
+    def _current(self, item: QueueItem | None) -> None:
+        self.message.clear()
+        if item is None:
+            self.list.clearSelection()
+            self.message.setText("Every item is decided.")
+            return
+        self.list.setCurrentRow(self.consensus.items.index(item))
+        allowed = set(self.consensus.rules(item))
+        for rule, button in self.buttons.items():
+            button.setEnabled(rule in WALK or rule in allowed)
+
+    def _decided(self, decision) -> None:
+        for row in range(self.list.count()):
+            entry = self.list.item(row)
+            if entry.data(QtCore.Qt.ItemDataRole.UserRole) == decision.item_id:
+                entry.setText(item_text(self.consensus.item(decision.item_id), True))
+
+    def _progress(self, progress) -> None:
+        self.progress.setText(str(progress))
+
+    def _activated(self, entry: QtWidgets.QListWidgetItem) -> None:
+        self.consensus.go_to(entry.data(QtCore.Qt.ItemDataRole.UserRole))

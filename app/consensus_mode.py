@@ -1,0 +1,124 @@
+"""Consensus mode of the main window (issue 14 item 3), wiring only.
+
+``ferret open STUDY --consensus A,B [--rater C]``: the grid shows raters A's
+and B's labels, and no one else's nor the truth (``overlay_mode="consensus"``,
+:mod:`viewers.state.grid_overlays`); a
+:class:`~processing.consensus.session.ConsensusSession` of the shown
+participant decides their disagreements into C (default ``consensus``), whose
+labels are drawn and painted like a rater's own (the annotation tools over a
+:meth:`RaterSession.around <app.annotation.RaterSession.around>` of the
+session's labels). The queue dock (:mod:`app.consensus_dock`) walks the items:
+each new current item moves the grid to its centre, zoomed to its radius, at
+its visit, and lesions painted from then on get its agreed type and visit.
+Review mode stays off here as in rating mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from app.annotation import RaterSession
+from app.consensus_dock import QueuePanel
+from app.rating_mode import RatingMode
+from processing.consensus.queue import QueueItem
+from processing.consensus.session import ConsensusSession
+from processing.errors import FerretError
+from viewers.state.overlays import Lesion
+from viewers.state.tools.label_slice import MaskStyle
+
+
+class ConsensusMode(RatingMode):
+    """The consensus state of one main window.
+
+    Parameters
+    ----------
+    window : MainWindow
+    raters : sequence of str
+        The two raters compared, A first.
+    into : str
+        The consensus rater (its lock is held while a participant is open).
+    interactive : bool
+        A person uses the window (errors on switching participant go to the status bar).
+    """
+
+    def __init__(
+        self, window, raters: Sequence[str], into: str = "consensus", *, interactive: bool = False
+    ) -> None:
+        super().__init__(window, into, None, interactive=interactive)
+        self.raters = tuple(raters)
+        self.consensus: ConsensusSession | None = None
+        self.queue: QueuePanel | None = None
+        self.dock: QtWidgets.QDockWidget | None = None
+
+    def open(self, participant) -> None:
+        """Start (or restart) the consensus session on ``participant``."""
+        self.close()
+        from app.annotation import attach_annotation
+
+        window, grid = self.window, self.window.session.grid
+        try:
+            consensus = ConsensusSession(
+                window.study.root, participant.label, self.raters, into=self.rater
+            )
+        except FerretError as error:
+            if not window.isVisible():
+                raise  # still starting: `ferret open` ends with the one-line message
+            window.statusBar().showMessage(f"No consensus session for {participant.label}: {error}")
+            return
+        self.consensus = consensus
+        session = RaterSession.around(
+            window.study.root,
+            consensus.workspace.rater,
+            participant.label,
+            consensus.workspace,
+            consensus.annotation,
+            cursor=grid.cursor,
+        )
+        style = MaskStyle(mode="fill", opacity=0.5)  # the raters' layers are outlined
+        self.annotation = attach_annotation(window, session, style, skip=[window.slice_view])
+        grid.show_own_labels(session.describe_at)
+        session.labels.subscribe(self._own_labels_edited)
+        self.queue = QueuePanel(consensus, [window.grid_view])
+        self.dock = QtWidgets.QDockWidget("Consensus queue", window)
+        self.dock.setObjectName("consensus-dock")
+        self.dock.setWidget(self.queue)
+        window.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        consensus.events.current.subscribe(self._show_item)
+        consensus.events.decided.subscribe(self._decided)
+        consensus.next()
+
+    def _show_item(self, item: QueueItem | None) -> None:
+        """Move the grid to the item (centre, zoom, visit); painting takes its type and visit."""
+        if item is None:
+            self.window.statusBar().showMessage("Every item of the queue is decided.", 8000)
+            return
+        assert self.consensus is not None
+        self.consensus.prepare_edit(item)
+        self.window.go_to_lesion(
+            Lesion(item.item_id, item.kind, np.asarray(item.centre), item.radius_mm, item.visit)
+        )
+        self.window.statusBar().showMessage(item.describe(), 8000)
+
+    def _decided(self, _decision=None) -> None:
+        if self.annotation is not None:
+            self.annotation.session.table.refresh()  # the decision wrote lesion records
+
+    def close(self) -> None:
+        """Take the dock down, write everything and release the consensus lock (idempotent)."""
+        if self.queue is not None:
+            self.queue.detach()
+            self.queue = None
+        if self.dock is not None:
+            self.window.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+            self.dock = None
+        consensus, self.consensus = self.consensus, None
+        if consensus is not None:
+            consensus.events.current.unsubscribe(self._show_item)
+            consensus.events.decided.unsubscribe(self._decided)
+        super().close()
+        if consensus is not None:
+            consensus.close()
