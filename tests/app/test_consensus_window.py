@@ -1,0 +1,171 @@
+"""The consensus session in the main window: two planted raters, the queue walked and decided by key.
+
+The raters are those of :mod:`tests.processing.test_consensus_session` (planted
+differences, seven queue items), drawn over the app's small study; a third
+rater D must stay out of sight, and a rating window stays blind to all of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from app.cli import build_parser, main
+from app.cli.window_cmds import _mode
+from app.consensus_dock import CONSENSUS_KEYS
+from app.grid_actions import SHORTCUTS
+from processing.annotations import ReviewWorkspace
+from processing.errors import FerretError
+from tests.processing.test_consensus_session import (
+    EXPECTED,
+    audit_rows,
+    cube,
+    planted,
+    write_rater,
+)
+from viewers.state.overlays import RATER_COLOURS
+
+pytestmark = pytest.mark.gui
+Key = QtCore.Qt.Key
+#: The rule chosen per item kind (ratings-differ: lesion 8 by A, lesion 9 by B).
+RULES = {
+    "only-a": "accept-a",
+    "only-b": "reject",
+    "low-dice": "intersection",
+    "split": "union",
+    "merged": "accept-b",
+}
+KEYS = {"accept-a": Key.Key_1, "accept-b": Key.Key_2, "union": Key.Key_U}
+KEYS |= {"intersection": Key.Key_I, "reject": Key.Key_X}
+
+
+@pytest.fixture
+def study(tmp_path, study_writer):
+    root = study_writer(tmp_path / "study", participants=("sub-01",))
+    a, b = planted()
+    write_rater(root, "A", a)
+    write_rater(root, "B", b)
+    write_rater(root, "D", {1: cube((30, 4, 2))})  # not compared: never shown
+    return root
+
+
+@pytest.fixture
+def open_window(qtbot, tmp_path):
+    def opener(root, **mode):
+        from app.main_window import MainWindow
+        from processing.study import discover
+
+        window = MainWindow(discover(root), settings_file=tmp_path / "settings.json", **mode)
+        qtbot.addWidget(window)
+        window.resize(1600, 900)
+        window.start()
+        window.show()
+        qtbot.waitExposed(window)
+        window.wait_for_images()
+        return window
+
+    return opener
+
+
+def rule_of(item) -> str:
+    if item.kind == "ratings-differ":
+        return "accept-a" if item.sources["A"] == (8,) else "accept-b"
+    return RULES[item.kind]
+
+
+def shown_layers(window) -> dict[str, tuple]:
+    return {
+        layer.name: layer.colour
+        for cell in window.session.grid.cells.values()
+        for layer in cell.layers
+    }
+
+
+def test_the_queue_is_walked_and_decided_by_key_into_the_consensus(qtbot, study, open_window):
+    window = open_window(study, consensus=["A", "B"])
+    mode, grid, canvas = window.rating, window.session.grid, window.grid_view.canvas
+    consensus, panel = mode.consensus, mode.queue
+    assert "consensus of A and B into consensus" in window.windowTitle()
+    assert shown_layers(window) == {"rater A": RATER_COLOURS[0], "rater B": RATER_COLOURS[1]}
+    assert grid.overlays.truth is None and not window.menus.review.isEnabled()
+    assert "rater A" in panel.legend.text() and "rater B" in panel.legend.text()
+    attachment = mode.annotation  # the consensus mask is painted like a rater's own
+    assert attachment.session.labels is consensus.labels and canvas in attachment.overlays
+    assert panel.progress.text() == "7 of 7 left" and panel.list.count() == 7
+    items = consensus.items
+    assert consensus.current is items[0]
+    assert np.allclose(grid.cursor.position, items[0].centre)
+    assert grid.focus[0] == items[0].visit
+    qtbot.keyClick(canvas, Key.Key_N)
+    assert consensus.current is items[1] and panel.list.currentRow() == 1
+    assert np.allclose(grid.cursor.position, items[1].centre)
+    qtbot.keyClick(canvas, Key.Key_N, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert consensus.current is items[0]
+    chosen = {}
+    while consensus.current is not None:
+        item = consensus.current
+        chosen[item.item_id] = rule_of(item)
+        qtbot.keyClick(canvas, KEYS[chosen[item.item_id]])
+        assert item.item_id in consensus.decided, item.item_id
+    assert len(chosen) == 7 and panel.progress.text() == "0 of 7 left"
+    assert all(panel.list.item(r).text().startswith("[x]") for r in range(7))
+    window.close()  # the consensus is written and its lock released
+    check_store(study, chosen, {item.item_id: item for item in items})
+
+
+def check_store(study, chosen, items) -> None:
+    a, b = planted()
+    labels, rows = ReviewWorkspace(study).read("consensus", "sub-01")
+    decided = [r for r in audit_rows(study) if r["action"] == "consensus_decision"]
+    manual = {r["field"]: r["after"] for r in decided if not r["after"]["auto"]}
+    assert {item_id: after["rule"] for item_id, after in manual.items()} == chosen
+    assert {(items[i].sources["A"], items[i].sources["B"]) for i in manual} == set(EXPECTED)
+    assert sum(r["after"]["auto"] for r in decided) == 2  # the agreed pairs 1 and 4
+    masks = {
+        "accept-a": lambda ids: np.isin(labels_of(a), ids["A"]),
+        "accept-b": lambda ids: np.isin(labels_of(b), ids["B"]),
+        "union": lambda ids: np.isin(labels_of(a), ids["A"]) | np.isin(labels_of(b), ids["B"]),
+        "intersection": lambda ids: (
+            np.isin(labels_of(a), ids["A"]) & np.isin(labels_of(b), ids["B"])
+        ),
+    }
+    for item_id, after in manual.items():
+        if after["rule"] == "reject":
+            assert after["lesions"] == []
+            continue
+        (lesion,) = after["lesions"]
+        expected = masks[after["rule"]](items[item_id].sources)
+        assert np.array_equal(labels.data == lesion, expected), item_id
+    assert len(rows) == 8  # six decided lesions and the two agreed pairs
+    opened = [r for r in audit_rows(study) if r["action"] == "consensus_open"]
+    assert len(opened) == 1 and opened[0]["after"]["raters"] == ["A", "B"]
+
+
+def labels_of(lesions: dict[int, np.ndarray]) -> np.ndarray:
+    data = np.zeros(next(iter(lesions.values())).shape, np.int32)
+    for lesion, mask in lesions.items():
+        data[mask] = lesion
+    return data
+
+
+def test_a_rating_window_still_shows_no_other_rater(study, open_window):
+    window = open_window(study, rater="C", visit="ses-01")
+    assert shown_layers(window) == {}
+    assert {lesion.source for lesion in window.session.grid.overlays.lesions} == set()
+    assert not window.menus.review.isEnabled()
+    assert window.findChild(QtWidgets.QDockWidget, "consensus-dock") is None
+    window.close()
+
+
+def test_the_consensus_keys_are_free_and_the_command_line_opens_the_session(study, tmp_path):
+    taken = {key for key, *_ in SHORTCUTS}
+    assert not taken & {key for key, *_ in CONSENSUS_KEYS}
+    args = build_parser().parse_args(["open", str(study), "--consensus", "A,B"])
+    assert _mode(args) == {"rater": "consensus", "visit": None, "consensus": ["A", "B"]}
+    with pytest.raises(FerretError):
+        _mode(build_parser().parse_args(["open", str(study), "--consensus", "A"]))
+    shot = tmp_path / "consensus.png"
+    argv = ["open", str(study), "--consensus", "A,B", "--rater", "lead", "--screenshot", str(shot)]
+    assert main([*argv, "--size", "1200x700"]) == 0 and shot.exists()
+    assert "lead" in ReviewWorkspace(study).raters()  # opened, logged, and closed again
