@@ -103,7 +103,9 @@ class ConsensusMode(RatingMode):
         self.window.statusBar().showMessage(item.describe(), 8000)
 
     def _decided(self, _decision=None) -> None:
+        """Forget the undo steps: a decision is stored and audited, Ctrl+Z must not undo it."""
         if self.annotation is not None:
+            self.annotation.session.toolbox.history.clear()
             self.annotation.session.table.refresh()  # the decision wrote lesion records
 
     def close(self) -> None:

@@ -108,6 +108,7 @@ def test_the_queue_is_walked_and_decided_by_key_into_the_consensus(qtbot, study,
         chosen[item.item_id] = rule_of(item)
         qtbot.keyClick(canvas, KEYS[chosen[item.item_id]])
         assert item.item_id in consensus.decided, item.item_id
+        assert not attachment.session.toolbox.history.can_undo  # Ctrl+Z keeps decisions
     assert len(chosen) == 7 and panel.progress.text() == "0 of 7 left"
     assert all(panel.list.item(r).text().startswith("[x]") for r in range(7))
     window.close()  # the consensus is written and its lock released
