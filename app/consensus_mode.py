@@ -76,6 +76,7 @@ class ConsensusMode(RatingMode):
             consensus.workspace,
             consensus.annotation,
             cursor=grid.cursor,
+            mode=f"consensus of {' and '.join(consensus.sources)}",
         )
         style = MaskStyle(mode="fill", opacity=0.5)  # the raters' layers are outlined
         self.annotation = attach_annotation(window, session, style, skip=[window.slice_view])

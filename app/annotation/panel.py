@@ -26,7 +26,8 @@ class AnnotationPanel(QtWidgets.QWidget):
         self.session = session
         header = QtWidgets.QLabel(
             f"Rater {session.rater} - {session.participant}"
-            f"{' - ' + session.visit if session.visit else ''} - rating (blinded)"
+            f"{' - ' + session.visit if session.visit else ''} - "
+            + ("rating (blinded)" if session.mode == "rating" else session.mode)
         )
         header.setStyleSheet("font-weight: bold;")
         self.tools = ToolPanel(session.toolbox, controller, style)

@@ -107,6 +107,7 @@ class RaterSession:
         annotation: AnnotationSession,
         *,
         cursor: WorldCursor | None = None,
+        mode: str = MODE,
     ) -> RaterSession:
         """Return a rating session over an annotation session opened elsewhere.
 
@@ -114,10 +115,11 @@ class RaterSession:
         holds the consensus rater's lock and annotation session; this gives its
         labels the same tools, lesion table and form as a rater's own.
         :meth:`close` closes ``workspace`` (idempotent, as is its owner's close).
+        ``mode`` names what the panel says it is (``"consensus of A and B"``).
         """
         self = cls.__new__(cls)
         self.study_root, self.rater, self.participant = Path(study_root), rater, participant
-        self.mode = MODE
+        self.mode = mode
         self.workspace, self.annotation = workspace, annotation
         self._wire(cursor)
         return self

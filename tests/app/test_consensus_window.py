@@ -92,6 +92,9 @@ def test_the_queue_is_walked_and_decided_by_key_into_the_consensus(qtbot, study,
     assert "rater A" in panel.legend.text() and "rater B" in panel.legend.text()
     attachment = mode.annotation  # the consensus mask is painted like a rater's own
     assert attachment.session.labels is consensus.labels and canvas in attachment.overlays
+    headers = [label.text() for label in attachment.panel.findChildren(QtWidgets.QLabel)]
+    assert any("consensus of A and B" in text for text in headers)  # not "rating (blinded)"
+    assert not any("blinded" in text for text in headers)
     assert panel.progress.text() == "7 of 7 left" and panel.list.count() == 7
     items = consensus.items
     assert consensus.current is items[0]
