@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from processing.candidates.series import MAP_TOKENS, stored_names
+from processing.candidates.series import MAP_TOKENS
 from processing.candidates.settings import ACMI, CandidateSettings
 
 TOLERANCE_MM = 3.0
@@ -83,8 +83,10 @@ def prepare_phantom_participant(
         raise ValueError(f"transforms must be 'truth' or 'registered', not {transforms!r}")
     seconds["transforms"] = time.perf_counter() - start
     start = time.perf_counter()
-    names = settings.map_names()
-    tokens = [MAP_TOKENS[name] for name in stored_names(names)]
+    names = [c.name for c in settings.channels] + (
+        [settings.confirm.name] if settings.confirm else []
+    )
+    tokens = [MAP_TOKENS[name] for name in names]
     visits = discover(root).participants[participant].visits  # the maps are derivatives now
     for visit in visits:
         folder = visit.derivative("x", "anat").parent.parent

@@ -9,14 +9,12 @@ rater's annotations and no clinical data are read (blinding holds).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from processing.candidates import blobs as blob_finder
 from processing.candidates.change import channel_change, combined_z, leave_one_out
 from processing.candidates.features import blob_features, cortex_distances, focus_size
-from processing.candidates.score import cortex_limit, drop_reason, score
+from processing.candidates.score import drop_reason, score
 from processing.candidates.series import Series, load_series
 from processing.candidates.settings import ACMI, CandidateSettings
 from processing.candidates.table import Candidate
@@ -28,29 +26,14 @@ def detect_candidates(
 ) -> list[Candidate]:
     """Ranked candidates (rank 1 = most likely) of one participant, at most ``settings.max_candidates``."""
     progress = progress or null_progress()
-    series = interpolation_matched(series)
     spacing = series.spacing
     changes = {
         c.name: channel_change(
-            series.map(c.name), series.brain, spacing, c.sign, settings.noise_floor_mm
+            series.maps[c.name], series.brain, spacing, c.sign, settings.noise_floor_mm
         )
         for c in settings.channels
     }
     combined = combined_z(list(changes.values()))
-    if settings.support is not None:
-        support = settings.support
-        changes_read = {
-            **changes,
-            support.name: channel_change(
-                series.map(support.name),
-                series.brain,
-                spacing,
-                support.sign,
-                settings.noise_floor_mm,
-            ),
-        }
-    else:
-        changes_read = changes
     confirm, csf = _confirming(series, settings)
     distance = cortex_distances(series.cortex, spacing)
     found = []
@@ -67,7 +50,7 @@ def detect_candidates(
             settings.scales,
         ):
             candidate = _candidate(
-                series, blob, combined, changes_read, confirm, csf, distance, settings
+                series, blob, combined, changes, confirm, csf, distance, settings
             )
             if candidate is not None:
                 found.append(candidate)
@@ -80,39 +63,6 @@ def detect_candidates(
     return ranked
 
 
-#: Standard deviation (voxels) of the blur trilinear interpolation gives on average over the sub-voxel
-#: offsets (uniform): the variance of the weights (1 - u, u) about their mean position is u (1 - u), 1/6 on average.
-INTERPOLATION_SIGMA_VOXELS = float(np.sqrt(1 / 6))
-
-
-def interpolation_matched(series: Series) -> Series:
-    """Give the visits acquired on the reference grid the blur the other visits got from interpolation.
-
-    Every other visit reaches the reference grid through trilinear resampling,
-    which smooths it; the reference visit is copied. Compared with smoothed
-    baselines its sharper edges come out as bright foci along every tissue
-    boundary (on the phantom at 3 mm, more than half of all z > 6 voxels). Its
-    maps get a Gaussian of :data:`INTERPOLATION_SIGMA_VOXELS` per axis (NaN stays NaN).
-    """
-    if not series.native or not any(series.native):
-        return series
-    from scipy import ndimage
-
-    maps = {}
-    for name, stack in series.maps.items():
-        stack = stack.copy()
-        for visit, native in enumerate(series.native):
-            if native:
-                volume = stack[visit]
-                missing = ~np.isfinite(volume)
-                blurred = ndimage.gaussian_filter(
-                    np.where(missing, 0, volume).astype(np.float32), INTERPOLATION_SIGMA_VOXELS
-                )
-                stack[visit] = np.where(missing, np.nan, blurred)
-        maps[name] = stack
-    return dataclasses.replace(series, maps=maps)
-
-
 def participant_candidates(
     study_root, participant, settings: CandidateSettings = ACMI, progress: Progress | None = None
 ) -> list[Candidate]:
@@ -120,7 +70,9 @@ def participant_candidates(
     from processing.annotations.cortex import cortex_mask
     from processing.spaces.grid import Grid
 
-    names = settings.map_names()
+    names = [c.name for c in settings.channels] + (
+        [settings.confirm.name] if settings.confirm else []
+    )
     series = load_series(participant, names)
     series.cortex = cortex_mask(study_root, participant.label, Grid(series.shape, series.affine))
     return detect_candidates(series, settings, progress)
@@ -148,15 +100,14 @@ def _candidate(
     if drop_reason(features, settings):
         return None
     voxels, diameter = focus_size(combined[blob.visit], blob.ijk, series.spacing)
-    voxel = float(np.max(series.spacing))
-    value, findings = score(features, diameter, settings, voxel)
+    value, findings = score(features, diameter, settings)
     features.update(voxels=voxels, findings=findings)
     for flag in ("in_brain", "csf"):
         features.pop(flag)
     cortical = (
         None
         if series.cortex is None
-        else bool(features["cortex_distance_mm"] <= cortex_limit(settings, voxel))
+        else bool(features["cortex_distance_mm"] <= settings.cortex_distance_mm)
     )
     position = series.affine[:3, :3] @ np.asarray(blob.ijk, float) + series.affine[:3, 3]
     return Candidate(

@@ -8,8 +8,7 @@ finding                        factor   why
 =============================  =======  ==============================================
 confirming map contradicts     0.3      A-CMI: MD more than +10 % (restricted diffusion lowers it)
 bright at the visit before     0.3      not new
-supporting map does not agree  0.3      A-CMI: the diffusion between the shells does not fall
-farther than 2 mm from cortex  0.5      A-CMI are cortical (or one voxel, if larger)
+farther than 2 mm from cortex  0.5      A-CMI are cortical
 larger than the largest scale  0.5      A-CMI < 5 mm
 =============================  =======  ==============================================
 
@@ -22,18 +21,7 @@ import math
 
 from processing.candidates.settings import CandidateSettings
 
-PENALTY = {
-    "contradicts": 0.3,
-    "not_new": 0.3,
-    "unsupported": 0.3,
-    "not_cortical": 0.5,
-    "too_large": 0.5,
-}
-
-
-def cortex_limit(settings: CandidateSettings, voxel_mm: float) -> float:
-    """Distance (mm) from the cortex mask beyond which a focus is not cortical: the setting, or one voxel."""
-    return max(settings.cortex_distance_mm, voxel_mm)
+PENALTY = {"contradicts": 0.3, "not_new": 0.3, "not_cortical": 0.5, "too_large": 0.5}
 
 
 def drop_reason(features: dict, settings: CandidateSettings) -> str | None:
@@ -50,22 +38,18 @@ def drop_reason(features: dict, settings: CandidateSettings) -> str | None:
 
 
 def score(
-    features: dict, diameter_mm: float, settings: CandidateSettings, voxel_mm: float = 0.0
+    features: dict, diameter_mm: float, settings: CandidateSettings
 ) -> tuple[float, list[str]]:
-    """Return the ranking score and the down-ranking findings (``voxel_mm``: the grid's largest voxel size)."""
+    """Return the ranking score and the down-ranking findings."""
     findings = []
     if settings.confirm is not None:
         change = features.get(f"{settings.confirm.name}_change", math.nan)
         if math.isfinite(change) and settings.confirm.sign * change < -settings.confirm_tolerance:
             findings.append("contradicts")
-    if settings.support is not None:
-        support_z = features.get(f"z_{settings.support.name}", math.nan)
-        if not (math.isfinite(support_z) and support_z > settings.support_z):
-            findings.append("unsupported")
     if math.isfinite(features["z_previous"]) and features["z_previous"] >= settings.persistent_z:
         findings.append("not_new")
     distance = features["cortex_distance_mm"]
-    if math.isfinite(distance) and distance > cortex_limit(settings, voxel_mm):
+    if math.isfinite(distance) and distance > settings.cortex_distance_mm:
         findings.append("not_cortical")
     if diameter_mm > settings.max_diameter_mm * 1.001:
         findings.append("too_large")

@@ -31,35 +31,6 @@ MAP_TOKENS = {
     "R2star": "_R2starmap",
 }
 ALWAYS_READ = ("space-ref_desc-brain_mask", "space-ref_R1map")
-#: Maps computed from stored ones: name -> (the maps it is made of, what it is).
-DERIVED = {
-    "shell_adc": (
-        ("trace_b1000", "trace_b3000"),
-        "ln(trace_b1000 / trace_b3000) / 2000 s/mm2: the apparent diffusion between the shells",
-    ),
-}
-
-
-def stored_names(names) -> list[str]:
-    """Return ``names`` with each derived map replaced by the stored maps it is made of (in order, once)."""
-    out: dict[str, None] = {}
-    for name in names:
-        out.update(dict.fromkeys(DERIVED[name][0] if name in DERIVED else (name,)))
-    return list(out)
-
-
-def shell_adc(low: np.ndarray, high: np.ndarray, b_low: float = 1000.0, b_high: float = 3000.0):
-    """Apparent diffusion (mm2/s) between two shells' traces; NaN where either is not positive.
-
-    Restricted diffusion (an acute infarct) lowers it. A change of the CSF
-    partial volume of a voxel (head movement, interpolation at the cortex's
-    edge) brightens both traces by about the same factor, since CSF is dark at
-    both b-values, and leaves it unchanged (or raises it): what tells such
-    residue from a new focus of restricted diffusion.
-    """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where((low > 0) & (high > 0), low / high, np.nan)
-        return (np.log(ratio) / (b_high - b_low)).astype(np.float32)
 
 
 def reads(settings, path: Path) -> bool:
@@ -67,8 +38,10 @@ def reads(settings, path: Path) -> bool:
 
     The engine lists these files as the step's cache inputs.
     """
-    names = settings.map_names()
-    tokens = [MAP_TOKENS[name] for name in stored_names(names)] + list(ALWAYS_READ)
+    names = [c.name for c in settings.channels] + (
+        [settings.confirm.name] if settings.confirm else []
+    )
+    tokens = [MAP_TOKENS[name] for name in names] + list(ALWAYS_READ)
     return Path(path).name.endswith(".nii.gz") and any(token in Path(path).name for token in tokens)
 
 
@@ -88,9 +61,6 @@ class Series:
         Visit 1's brain mask in the reference grid.
     cortex : ndarray of bool or None
         The cortex mask (:mod:`processing.annotations.cortex`), None when it cannot be made.
-    native : list of bool or None
-        Per visit, True when its maps lie on the reference grid as acquired (the reference
-        visit's DWI: copied, not interpolated); None: all interpolated, or unknown.
     """
 
     participant: str
@@ -99,7 +69,6 @@ class Series:
     affine: np.ndarray
     brain: np.ndarray
     cortex: np.ndarray | None = None
-    native: list[bool] | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -110,13 +79,6 @@ class Series:
     def spacing(self) -> np.ndarray:
         """Voxel sizes (mm)."""
         return np.linalg.norm(self.affine[:3, :3], axis=0)
-
-    def map(self, name: str) -> np.ndarray:
-        """Return a map of every visit, a derived one (:data:`DERIVED`) computed from its stored maps."""
-        if name not in self.maps and name in DERIVED:
-            if name == "shell_adc":
-                self.maps[name] = shell_adc(self.maps["trace_b1000"], self.maps["trace_b3000"])
-        return self.maps[name]
 
 
 def map_files(visit) -> dict[str, Path]:
@@ -130,11 +92,10 @@ def map_files(visit) -> dict[str, Path]:
 
 
 def load_series(participant: Participant, names: list[str]) -> Series:
-    """Read ``names`` at every visit of ``participant`` (derived maps: the maps they are made of).
+    """Read ``names`` at every visit of ``participant``.
 
     FerretError when none exists or grids differ.
     """
-    names = stored_names(names)
     visits = list(participant.visits)
     files = [map_files(visit) for visit in visits]
     first = next((f[n] for f in files for n in names if n in f), None)
@@ -159,32 +120,7 @@ def load_series(participant: Participant, names: list[str]) -> Series:
     brain_path = visits[0].derived.get(BRAIN_MASK)
     brain = _load_on_grid(brain_path, affine) if brain_path else None
     brain = brain > 0 if brain is not None else np.isfinite(maps[names[0]]).all(axis=0)
-    native = [_native_dwi(visit, affine) for visit in visits]
-    return Series(participant.label, [v.session for v in visits], maps, affine, brain, None, native)
-
-
-def _native_dwi(visit, affine: np.ndarray) -> bool:
-    """Return True when the visit's DWI grid is the reference grid and its ``to-ref`` transform the identity."""
-    from processing.fileio.nifti_check import read_verified_header
-    from processing.registration import store
-
-    xfm = store.xfm_path(visit, "dwi", "ref")
-    native = next(
-        (
-            Path(p)
-            for key, p in visit.derived.items()
-            if Path(key).name == "desc-b1000_trace.nii.gz"
-        ),
-        None,
-    )
-    if native is None or not xfm.exists():
-        return False
-    try:
-        own = read_verified_header(native).get_best_affine()
-        same_grid = np.allclose(own, affine, atol=AFFINE_TOLERANCE_MM)
-        return bool(same_grid and np.allclose(store.read_matrix(xfm), np.eye(4), atol=1e-6))
-    except (OSError, ValueError, FerretError):
-        return False
+    return Series(participant.label, [v.session for v in visits], maps, affine, brain)
 
 
 def _load_on_grid(path: Path | None, affine: np.ndarray) -> np.ndarray | None:

@@ -6,16 +6,6 @@ z-map is the mean of the channels' signed z-maps scaled by sqrt(n), so that
 pure noise stays standard normal; a focus must also exceed ``min_channel_z``
 on every channel. The confirming map (MD for A-CMI) must not change against
 the expected sign by more than ``confirm_tolerance`` (relative).
-
-A-CMI's supporting map, ``shell_adc`` (the apparent diffusion between the b1000
-and b3000 traces, :func:`~processing.candidates.series.shell_adc`), must fall
-(z above ``support_z``, else the candidate is down-ranked as "unsupported"):
-restricted diffusion raises the b3000 trace several times more than the b1000
-one, whereas a voxel that simply holds less CSF at one visit (head movement,
-interpolation at the cortex's edge: the residue that dominates the z-maps of
-the phantom at 3 mm) brightens both by about the same factor. Without it the
-small-scale phantom's candidate lists were filled by such residue
-(``bench/candidates.py``).
 """
 
 from __future__ import annotations
@@ -40,16 +30,11 @@ class CandidateSettings:
     kind : str
         Written in the ``kind`` column (``acmi``, ``cmb``).
     channels : tuple of Channel
-        Maps that must change, with their signs (stored or derived: :data:`~processing.candidates.series.DERIVED`).
+        Maps that must change, with their signs.
     confirm : Channel or None
         A map whose change must not contradict (A-CMI: MD lower or equal, sign -1).
     confirm_tolerance : float
         Largest relative change of ``confirm`` against its sign still accepted (0.10: MD up to +10 %).
-    support : Channel or None
-        A map whose change must go the lesion's way (A-CMI: the diffusion between the shells
-        falls, sign -1), in z units; stored or derived.
-    support_z : float
-        Its signed z at the focus must exceed this (0: it changes the expected way at all).
     min_diameter_mm, max_diameter_mm : float
         Blob scales searched, as diameters (from one voxel up to 5 mm for A-CMI).
     scales : int
@@ -65,8 +50,7 @@ class CandidateSettings:
     csf_md : float or None
         Baseline MD (mm2/s) above which a voxel is CSF: candidates there are dropped.
     cortex_distance_mm : float
-        Farther than this (or than one voxel, when voxels are larger: a mask one voxel off
-        on a coarse grid is still the cortex) from the cortex mask: down-ranked as not cortical.
+        Farther than this from the cortex mask: down-ranked as not cortical.
     persistent_z : float
         A candidate also this bright at the visit before is not new (down-ranked).
     """
@@ -75,8 +59,6 @@ class CandidateSettings:
     channels: tuple[Channel, ...] = (Channel("trace_b1000", +1), Channel("trace_b3000", +1))
     confirm: Channel | None = Channel("MD", -1)
     confirm_tolerance: float = 0.10
-    support: Channel | None = Channel("shell_adc", -1)
-    support_z: float = 0.0
     min_diameter_mm: float = 1.0
     max_diameter_mm: float = 5.0
     scales: int = 5
@@ -88,14 +70,8 @@ class CandidateSettings:
     cortex_distance_mm: float = 2.0
     persistent_z: float = 3.0
 
-    def map_names(self) -> list[str]:
-        """Return every map detection reads: the channels, then the supporting and confirming maps."""
-        extra = [c.name for c in (self.support, self.confirm) if c is not None]
-        return [c.name for c in self.channels] + extra
 
-
-#: New acute cortical microinfarcts: bright on both DWI traces, lower diffusion between the shells, MD
-#: lower or equal, < 5 mm, cortical.
+#: New acute cortical microinfarcts: bright on both DWI traces, MD lower or equal, < 5 mm, cortical.
 ACMI = CandidateSettings()
 
 #: New microbleeds between visits: darker on SWI and brighter on R2*, 2-10 mm, anywhere in the brain.
@@ -103,7 +79,6 @@ NEW_CMB = CandidateSettings(
     kind="cmb",
     channels=(Channel("SWI", -1), Channel("R2star", +1)),
     confirm=None,
-    support=None,
     min_diameter_mm=2.0,
     max_diameter_mm=10.0,
     csf_md=None,
