@@ -1,0 +1,83 @@
+"""Candidates on phantom truth at the small scale, for seeds not used while tuning (issue 18, item 4).
+
+Each seed: one phantom participant of :data:`VISITS` visits with noise and
+head movement at the ``small`` scale (realistic A-CMI radii of 1.0-1.8 mm,
+seen by a 3 mm DWI as one or two partial-volume voxels), only the steps the
+candidates need (:func:`~processing.candidates.accuracy.prepare_phantom_participant`:
+DWI and R1 maps, the planted head movements as the ``to-ref`` transforms, so
+registration error is not part of this test, resampling into visit 1's DWI
+grid), then the default A-CMI detection.
+
+Goals (the issue's, not loosened): every planted A-CMI found at its onset
+visit (a candidate within 3 mm of its centre) within the first 20 of its
+participant; at most 15 false candidates per participant at the default
+threshold; no candidate on a chronic CMI, a microbleed or a white matter
+hyperintensity (within 3 mm of its extent), since those are never new.
+
+Seeds: the detector was tuned on the tiny phantom of seed 0 and the
+synthetic series of seeds 0-2; ``bench/candidates.py`` reports seeds 11-15;
+these are 21-25. :data:`VISITS` is 6, not 10, to keep the five participants
+to a few minutes (each takes about a minute: phantom, maps, detection).
+
+Not met yet (issue 18): with the detector as it is, none of these five
+participants has every A-CMI in its top 20 (2 of 25 A-CMIs found at all,
+each at rank 1, seeds 24 and 25) and every list holds 49-50 false candidates
+(of the 50 kept); no candidate lies on a chronic lesion (that test passes). At 3 mm
+most z > 6 voxels lie on tissue-CSF edges (interpolation and partial-volume
+residue), over half of them at the reference visit, which alone is not
+interpolated; see the lead's notes and ``bench/candidates.py``. Those two
+goals are therefore strict xfails: they fail the suite as soon as they pass,
+so that the marks go when the detector meets them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+SEEDS = (21, 22, 23, 24, 25)
+VISITS = 6
+TOP = 20
+MAX_FALSE = 15
+NOT_MET = pytest.mark.xfail(
+    strict=True, reason="issue 18 item 4 not met at the small scale: see the module docstring"
+)
+
+
+@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+def screened(request, tmp_path_factory):
+    """Return ``(assessment, rows)`` of one seed's participant."""
+    from processing.candidates.accuracy import assess, prepare_phantom_participant, truth_lesions
+    from processing.candidates.detect import participant_candidates
+    from processing.phantom import make_phantom_study
+    from processing.study import discover
+
+    root = make_phantom_study(
+        tmp_path_factory.mktemp(f"acc{request.param}") / "study",
+        visits=VISITS,
+        scale="small",
+        seed=request.param,
+    )
+    prepare_phantom_participant(root)
+    study = discover(root)
+    rows = [c.record() for c in participant_candidates(study.root, study.participants["sub-01"])]
+    return assess(rows, truth_lesions(root)), rows
+
+
+@NOT_MET
+def test_every_planted_acmi_is_within_the_top_20_at_its_onset(screened):
+    assessment, _ = screened
+    ranks = assessment["acmi_ranks"]
+    assert ranks and all(r is not None and r <= TOP for r in ranks.values()), str(ranks)
+
+
+@NOT_MET
+def test_at_most_15_false_candidates_per_participant(screened):
+    assessment, rows = screened
+    assert assessment["false"] <= MAX_FALSE, (assessment["false"], len(rows))
+
+
+def test_chronic_cmis_microbleeds_and_wmh_do_not_come_out_as_new_acmis(screened):
+    assessment, _ = screened
+    assert not assessment["confusions"], str(assessment["confusions"])
