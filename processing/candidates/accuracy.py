@@ -109,8 +109,7 @@ def _read(path: Path, datatype: str, tokens: list[str]) -> bool:
 
 def _truth_chain(root, participant: str):
     from processing.phantom import load_truth
-    from processing.phantom.perfect_registration import TRUTH_NAME
-    from processing.registration import store
+    from processing.phantom.perfect_registration import TRUTH_NAME, write_truth_transform
     from processing.registration.chain import ChainResult, header_grid
     from processing.study import discover
 
@@ -123,15 +122,7 @@ def _truth_chain(root, participant: str):
             entry = truth.acquisition(visit.session, TRUTH_NAME.get(key, key))
             matrix = world_ref @ np.linalg.inv(entry.world_from_anatomy)
             chain.ref_from[(visit.session, key)] = matrix
-            chain.ref_paths[(visit.session, key)] = store.write_transform(
-                store.xfm_path(visit, key, "ref"),
-                matrix,
-                source=key,
-                target="ref",
-                method="phantom truth (perfect registration)",
-                parameters={},
-                inputs=[],
-            )
+            chain.ref_paths[(visit.session, key)] = write_truth_transform(visit, key, matrix)
     return chain
 
 

@@ -36,15 +36,18 @@ def write_truth_registrations(root: str | Path, participant: str = "sub-01") -> 
             if entry is None:
                 continue
             matrix = reference @ np.linalg.inv(entry.world_from_anatomy)
-            written.append(
-                store.write_transform(
-                    store.xfm_path(visit, key, "ref"),
-                    matrix,
-                    source=key,
-                    target="ref",
-                    method="phantom truth (perfect registration)",
-                    parameters={},
-                    inputs=[],
-                )
-            )
+            written.append(write_truth_transform(visit, key, matrix))
     return written
+
+
+def write_truth_transform(visit, key: str, ref_from_acquisition: np.ndarray) -> Path:
+    """Write one acquisition's ``to-ref`` transform as the registration chain would; return its path."""
+    return store.write_transform(
+        store.xfm_path(visit, key, "ref"),
+        ref_from_acquisition,
+        source=key,
+        target="ref",
+        method="phantom truth (perfect registration)",
+        parameters={},
+        inputs=[],
+    )
