@@ -130,16 +130,18 @@ def open_rating_window(qtbot, tmp_path):
     """Return an opener of the main window, shown, with its images loaded.
 
     ``open_rating_window(root, rater, visit=None, *, size=(1600, 900), settings_file=None)``;
-    ``rater=None`` opens the viewing mode; ``settings_file`` defaults to one per test.
+    ``rater=None`` opens the viewing mode; other keywords (``consensus=``) go to the window;
+    ``settings_file`` defaults to one per test.
     """
 
     def open_window(
         root: Path,
-        rater: str | None,
+        rater: str | None = None,
         visit: str | None = None,
         *,
         size=(1600, 900),
         settings_file: Path | None = None,
+        **mode,
     ):
         from app.main_window import MainWindow
         from processing.study import discover
@@ -149,6 +151,7 @@ def open_rating_window(qtbot, tmp_path):
             settings_file=settings_file or tmp_path / "settings.json",
             rater=rater,
             visit=visit,
+            **mode,
         )
         qtbot.addWidget(window)
         window.resize(*size)

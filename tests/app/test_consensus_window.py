@@ -51,21 +51,9 @@ def study(tmp_path, study_writer):
 
 
 @pytest.fixture
-def open_window(qtbot, tmp_path):
-    def opener(root, **mode):
-        from app.main_window import MainWindow
-        from processing.study import discover
-
-        window = MainWindow(discover(root), settings_file=tmp_path / "settings.json", **mode)
-        qtbot.addWidget(window)
-        window.resize(1600, 900)
-        window.start()
-        window.show()
-        qtbot.waitExposed(window)
-        window.wait_for_images()
-        return window
-
-    return opener
+def open_window(open_rating_window):
+    """``open_window(root, **mode)``: the main window in that mode (``consensus=``, ``rater=``)."""
+    return lambda root, **mode: open_rating_window(root, **mode)
 
 
 def rule_of(item) -> str:
