@@ -29,6 +29,7 @@ from processing.study.model import Study
 from viewers.state import ORIENTATIONS
 from viewers.state.readout import cursor_readout
 from viewers.widgets import SliceView
+from viewers.widgets.collector import GuiThreadCollector
 from viewers.widgets.grid_view import GridView
 from viewers.widgets.histogram import WindowHistogram
 from viewers.widgets.readout_panel import ReadoutPanel
@@ -75,6 +76,8 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         consensus: Sequence[str] | None = None,
     ) -> None:
         super().__init__(parent)
+        # while the window lives, cyclic garbage is collected in this (the GUI) thread only
+        self._collector_token = GuiThreadCollector.shared().hold()
         self.study = study
         mode = "rating" if rater else ("review" if review else "view")
         title = f" - rating as {rater}" if rater else ""
@@ -231,6 +234,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.rating.close()
         self.session.close()
         super().closeEvent(event)
+        GuiThreadCollector.shared().release(self._collector_token)
 
     # -- layout ------------------------------------------------------------------------------------------
     def _build_layout(self) -> None:

@@ -9,6 +9,7 @@ fixture) is marked ``slow``, so that ``-m "not slow"`` never builds a phantom.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -77,6 +78,24 @@ def wait_until(condition, timeout: float = 30.0, message: str = "the condition")
         if time.monotonic() > deadline:
             pytest.fail(f"{message} did not happen within {timeout} s")
         time.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_collection(request):
+    """Around every Qt test, collect cyclic garbage in the GUI thread only.
+
+    A Qt object destroyed by the collector in another thread deadlocks against
+    the GUI thread (:mod:`viewers.widgets.collector`). After every test,
+    collection is automatic again, whatever windows the test left open.
+    """
+    if "qapp" in request.fixturenames:
+        from viewers.widgets.collector import GuiThreadCollector
+
+        GuiThreadCollector.shared().hold()
+    yield
+    module = sys.modules.get("viewers.widgets.collector")  # imported: some window may hold it
+    if module is not None:
+        module.GuiThreadCollector.shared().release_all()
 
 
 @pytest.fixture(name="wait_until")

@@ -9,8 +9,6 @@ if it finished before noticing its cancellation.
 
 from __future__ import annotations
 
-import gc
-
 from PySide6 import QtCore
 
 from app.analysis.compute import AnalysisRequest, compute_analysis
@@ -83,11 +81,6 @@ class AnalysisRunner(QtCore.QObject):
             self.superseded += 1
         self.generation += 1
         self.current = Progress()
-        # Collect cyclic garbage here, in the GUI thread: a Qt object left in a reference cycle
-        # (a closed window's pyqtgraph items) destroyed by the collector inside the worker
-        # thread takes Qt's connection lock there and waits for the GIL while the GUI thread
-        # waits for that lock (a deadlock seen in the test suite, py-spy stacks in the note).
-        gc.collect()
         self.pool.start(_Run(self.generation, request, self.current, self.relay))
         self.started.emit()
         return self.generation
