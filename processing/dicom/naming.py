@@ -8,8 +8,10 @@ matches each sidecar against the configuration's criteria and fills entities
 from the extractors, :class:`dcm2bids.acquisition.Acquisition` builds the BIDS
 name in the entity order of the BIDS schema, and ``find_runs`` adds ``run-``
 to repeated names. A sidecar that matches no description, several, or lacks a
-field an entity needs (``EchoNumber`` for ``echo``, ``PhaseEncodingDirection``
-for ``dir``) is skipped with the reason.
+field an entity needs (``PhaseEncodingDirection`` for ``dir``) is skipped with
+the reason; a multi-echo image without ``EchoNumber`` is echo 1 (dcm2niix
+leaves the key out for the first echo of a single-echo series, as in a Siemens
+export of one series per echo; :data:`FIRST_ECHO`).
 """
 
 from __future__ import annotations
@@ -118,6 +120,8 @@ def plan_visit(
                 plan.skipped.append(Skip(one, reason))
                 continue
             description = copy.deepcopy(matches[0])
+            if "echo" in wanted_entities(description):
+                sidecar.data.setdefault("EchoNumber", FIRST_ECHO)
             filled, sidecar = pairing.searchDcmTagEntity(sidecar, copy.deepcopy(description))
             acquisition = Acquisition(who, src_sidecar=sidecar, **filled)
             acquisition.setDstFile()
@@ -164,14 +168,25 @@ def _no_match_reason(series: Series) -> str:
     )
 
 
+#: the echo of an image whose sidecar has no ``EchoNumber``: dcm2niix writes that key for every
+#: echo of a series holding several and for any echo after the first, so an image without it
+#: is the first echo (a Siemens export with one series per echo gives echo 1 without it)
+FIRST_ECHO = 1
+
+
+def wanted_entities(description: dict[str, Any]) -> list[str]:
+    """Return the description's ``custom_entities`` as a list (dcm2bids allows one string)."""
+    wanted = description.get("custom_entities", [])
+    return [wanted] if isinstance(wanted, str) else list(wanted)
+
+
 #: the sidecar field an entity of the shipped extractors comes from
 _ENTITY_SOURCE = {"echo": "EchoNumber", "dir": "PhaseEncodingDirection"}
 
 
 def _unfilled_entities(description: dict[str, Any], name: str) -> str:
     """Return why an entity asked for without value was left out of ``name`` ('' when none)."""
-    wanted = description.get("custom_entities", [])
-    wanted = [wanted] if isinstance(wanted, str) else wanted
+    wanted = wanted_entities(description)
     present = {part.split("-", 1)[0] for part in name.split("_") if "-" in part}
     lacking = [e for e in wanted if "-" not in e and e not in present]
     if not lacking:

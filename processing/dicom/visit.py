@@ -29,7 +29,7 @@ from typing import Any
 
 from processing.dicom.config import load_config
 from processing.dicom.dcm2niix_run import Series, run_dcm2niix, version
-from processing.dicom.naming import Placement, Plan, plan_visit
+from processing.dicom.naming import FIRST_ECHO, Placement, Plan, plan_visit, wanted_entities
 from processing.dicom.tables import (
     acquisition_time,
     ensure_dataset_description,
@@ -219,7 +219,8 @@ def finish_sidecar(sidecar: dict[str, Any], placement: Placement) -> dict[str, A
 
     Patient keys are dropped (dcm2niix's ``-ba y`` already leaves out name,
     ID and birth date; this also catches any other ``Patient*`` key), the
-    description's ``sidecar_changes`` are applied (plain values), and an
+    description's ``sidecar_changes`` are applied (plain values), an image
+    named with ``echo-`` without ``EchoNumber`` gets echo 1 (its name's), and an
     MP2RAGE image without ``RepetitionTimePreparation`` gets dcm2niix's
     ``RepetitionTime``, which for MP2RAGE is the preparation TR.
 
@@ -234,6 +235,8 @@ def finish_sidecar(sidecar: dict[str, Any], placement: Placement) -> dict[str, A
     for key, value in (placement.description.get("sidecar_changes") or {}).items():
         if isinstance(value, (str, int, float, bool, list)) and key != "IntendedFor":
             data[key] = value
+    if "echo" in wanted_entities(placement.description):
+        data.setdefault("EchoNumber", FIRST_ECHO)  # as the name says (naming.FIRST_ECHO)
     suffix = placement.description.get("suffix")
     if suffix in ("MP2RAGE", "UNIT1") and "RepetitionTime" in data:
         data.setdefault("RepetitionTimePreparation", data["RepetitionTime"])

@@ -138,6 +138,29 @@ def test_reversed_b0_without_phase_direction_is_skipped_with_the_reason(tmp_path
     assert "PhaseEncodingDirection" in plan.skipped[0].reason
 
 
+def test_a_series_per_echo_gives_echo_1_to_the_image_without_echo_number(tmp_path):
+    """dcm2niix leaves EchoNumber out of a single-echo series' first echo (Siemens per-echo export)."""
+    for echo in (1, 2):
+        extra = {"EchoNumber": echo} if echo > 1 else {}
+        for number, image_type in ((4 + echo, MAG), (6 + echo, PHASE)):
+            write(
+                tmp_path,
+                f"{number}_gre_me_3d" + ("_ph" if image_type is PHASE else ""),
+                SeriesDescription="gre_me_3d",
+                SeriesNumber=number,
+                EchoTime=0.00492 * echo,
+                ImageType=image_type,
+                **extra,
+            )
+    plan = plan_of(tmp_path)
+    assert not plan.skipped
+    assert sorted(p.destination for p in plan.placements) == [
+        f"anat/sub-01_ses-02_echo-{e}_part-{part}_MEGRE"
+        for e in (1, 2)
+        for part in ("mag", "phase")
+    ]
+
+
 def test_two_matching_descriptions_are_listed_not_guessed(tmp_path):
     write(tmp_path, "3_flair", SeriesDescription="flair", SeriesNumber=3)
     config = {
