@@ -41,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Import the visit and print what happened; return the exit status."""
     from processing.dicom import import_visit
+    from processing.dicom.report import errors_of, result_lines
 
     result = import_visit(
         args.dicom_dir,
@@ -51,29 +52,6 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         overwrite=args.overwrite,
     )
-    plan = result.plan
-    verb = "would go to" if result.dry_run else "->"
-    print(
-        f"{result.dicom_dir}: {len(plan.placements)} image(s) placed, {len(plan.skipped)} skipped"
-    )
-    for placement in plan.placements:
-        target = result.visit_dir / f"{placement.destination}.nii.gz"
-        print(f"  {placement.series.label} {verb} {target}  [{placement.matched_by}]")
-    for skip in plan.skipped:
-        print(f"  SKIPPED {skip.series.label}: {skip.reason}")
-    when = result.acq_time.strftime("%Y-%m-%dT%H:%M:%S") if result.acq_time else "n/a (no date)"
-    print(f"acq_time: {when}")
-    if result.dry_run:
-        if result.visit_existed:
-            print(f"note: {result.visit_dir} exists; the import needs --overwrite to replace it.")
-        print("dry run: nothing was written.")
-        return 0
-    print(f"imported into {result.visit_dir}")
-    errors = [p for p in result.problems if p.severity == "error"]
-    for problem in result.problems:
-        print(problem)
-    warnings = len(result.problems) - len(errors)
-    verdict = "not usable until the errors are fixed" if errors else "usable"
-    print(f"validation: {len(errors)} error(s), {warnings} warning(s): the visit is {verdict}.")
+    print("\n".join(result_lines(result)))
     sys.stdout.flush()
-    return 1 if errors else 0
+    return 1 if errors_of(result) else 0

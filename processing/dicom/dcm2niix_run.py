@@ -6,7 +6,7 @@ name the files of the conversion pass. The scan pass keeps the identifying
 keys (``-ba n``) in a folder outside the study, only to read the patient
 identity (one patient per folder) and the acquisition date and time; the
 conversion pass anonymises (``-ba y``: no patient name, ID, birth date or
-dates in the sidecars).
+dates in the sidecars). Cancelling the progress object kills dcm2niix.
 """
 
 from __future__ import annotations
@@ -19,10 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from processing.errors import FerretError
+from processing.errors import Cancelled, FerretError
+from processing.progress import Progress
 
 #: file-name template of both passes: series number and description (dcm2niix adds _e2, _ph...)
 NAME_TEMPLATE = "%s_%d"
+
+#: seconds between looks at the cancel flag while dcm2niix runs
+POLL_SECONDS = 0.2
 
 _MISSING = re.compile(r"missing images\?", re.IGNORECASE)
 
@@ -75,7 +79,9 @@ def version() -> str:
     return match.group(0) if match else "unknown"
 
 
-def run_dcm2niix(dicom_dir: Path, out_dir: Path, *, sidecars_only: bool) -> list[Series]:
+def run_dcm2niix(
+    dicom_dir: Path, out_dir: Path, *, sidecars_only: bool, progress: Progress | None = None
+) -> list[Series]:
     """Convert every series of ``dicom_dir`` into ``out_dir``; return what came out.
 
     Parameters
@@ -87,6 +93,8 @@ def run_dcm2niix(dicom_dir: Path, out_dir: Path, *, sidecars_only: bool) -> list
     sidecars_only : bool
         True: the scan pass (``-b o -ba n``, sidecars with identity and dates,
         no images); False: the conversion (``-b y -ba y -z y``).
+    progress : Progress, optional
+        Cancelling it kills dcm2niix (within :data:`POLL_SECONDS`).
 
     Returns
     -------
@@ -97,18 +105,39 @@ def run_dcm2niix(dicom_dir: Path, out_dir: Path, *, sidecars_only: bool) -> list
     ------
     FerretError
         No DICOM in the folder, a series with missing slices, or dcm2niix failing.
+    Cancelled
+        When ``progress`` was cancelled while dcm2niix ran.
     """
     flags = ["-b", "o", "-ba", "n"] if sidecars_only else ["-b", "y", "-ba", "y", "-z", "y"]
     command = [executable(), *flags, "-f", NAME_TEMPLATE, "-w", "2", "-o", str(out_dir)]
-    result = subprocess.run(
-        [*command, str(dicom_dir)], capture_output=True, text=True, errors="replace"
-    )
-    output = result.stdout + result.stderr
-    check_output(dicom_dir, output, result.returncode)
+    output, returncode = _run_cancellable([*command, str(dicom_dir)], progress or Progress())
+    check_output(dicom_dir, output, returncode)
     series = [Series(p.name[: -len(".json")], read_sidecar(p)) for p in out_dir.glob("*.json")]
     if not series:
         raise _no_dicom(dicom_dir)
     return sorted(series, key=lambda s: s.stem)
+
+
+def _run_cancellable(command: list[str], progress: Progress) -> tuple[str, int]:
+    """Run ``command``; return its stdout + stderr and exit status.
+
+    Raises
+    ------
+    Cancelled
+        When ``progress`` is cancelled meanwhile: the process is killed first.
+    """
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace"
+    )
+    while True:
+        try:
+            out, err = process.communicate(timeout=POLL_SECONDS)
+            return out + err, process.returncode
+        except subprocess.TimeoutExpired:
+            if progress.cancelled:
+                process.kill()
+                process.communicate()
+                raise Cancelled("dcm2niix was stopped") from None
 
 
 def check_output(dicom_dir: Path, output: str, returncode: int) -> None:

@@ -38,6 +38,7 @@ from processing.dicom.tables import (
 )
 from processing.errors import FerretError
 from processing.fileio.atomic import write_json
+from processing.progress import Progress
 from processing.study.bids_names import is_valid_label
 from processing.study.problems import Problem
 
@@ -67,6 +68,7 @@ def import_visit(
     config: str | Path | None = None,
     dry_run: bool = False,
     overwrite: bool = False,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Convert one visit's DICOM into ``<study>/<participant>/<session>``.
 
@@ -84,6 +86,9 @@ def import_visit(
         Only plan: nothing is converted or written.
     overwrite : bool
         Replace the visit when it is already in the study.
+    progress : Progress, optional
+        Told each stage; cancelling it before the visit is moved into place
+        stops the import with the study as it was (dcm2niix is killed).
 
     Returns
     -------
@@ -93,7 +98,10 @@ def import_visit(
     ------
     FerretError
         Bad labels, configuration or DICOM; the visit already there; nothing to import.
+    Cancelled
+        When ``progress`` was cancelled before the visit was in place (nothing written).
     """
+    progress = progress or Progress()
     dicom_dir, study = Path(dicom_dir), Path(study)
     for label, prefix, option in (
         (participant, "sub", "--participant"),
@@ -115,9 +123,11 @@ def import_visit(
             visit_dir,
             "choose another --session, or give --overwrite to replace it.",
         )
+    progress.update(0.0, f"reading the DICOM in {dicom_dir.name} (dcm2niix)")
     with tempfile.TemporaryDirectory(prefix="ferret-dicom-scan-") as scan:
-        series = run_dcm2niix(dicom_dir, Path(scan), sidecars_only=True)
+        series = run_dcm2niix(dicom_dir, Path(scan), sidecars_only=True, progress=progress)
         check_one_patient(dicom_dir, series)
+        progress.update(0.3, f"naming {len(series)} series")
         plan = plan_visit(Path(scan), series, settings, participant, session)
     when = acquisition_time(p.series.sidecar for p in plan.placements)
     result = ImportResult(dicom_dir, visit_dir, plan, when, dry_run, existed)
@@ -130,11 +140,15 @@ def import_visit(
             "run with --dry-run to see each series' description, and give --config with "
             "descriptions matching them.",
         )
-    _convert_and_move(dicom_dir, study, visit_dir, plan)
+    progress.check()
+    progress.update(0.35, f"converting {len(plan.placements)} image(s) (dcm2niix)")
+    _convert_and_move(dicom_dir, study, visit_dir, plan, progress)
+    progress.update(0.9, f"validating {participant} {session}")  # no cancelling from here on
     update_participants(study, participant)
     update_sessions(study, participant, session, when)
     ensure_dataset_description(study, generated_by())
     result.problems = visit_problems(study, visit_dir)
+    progress.update(1.0, f"imported {participant} {session}")
     return result
 
 
@@ -154,8 +168,13 @@ def check_one_patient(dicom_dir: Path, series: list[Series]) -> None:
         )
 
 
-def _convert_and_move(dicom_dir: Path, study: Path, visit_dir: Path, plan: Plan) -> None:
-    """Convert into a temporary folder in the study and rename the whole visit into place."""
+def _convert_and_move(
+    dicom_dir: Path, study: Path, visit_dir: Path, plan: Plan, progress: Progress
+) -> None:
+    """Convert into a temporary folder in the study and rename the whole visit into place.
+
+    A cancel (``progress``) is honoured up to the rename, and undone like any failure.
+    """
     made = [p for p in (study, visit_dir.parent) if not p.exists()]
     for folder in made:
         folder.mkdir()
@@ -164,10 +183,11 @@ def _convert_and_move(dicom_dir: Path, study: Path, visit_dir: Path, plan: Plan)
     try:
         converted = work / "dcm2niix"
         converted.mkdir()
-        run_dcm2niix(dicom_dir, converted, sidecars_only=False)
+        run_dcm2niix(dicom_dir, converted, sidecars_only=False, progress=progress)
         stage = work / visit_dir.name
         for placement in plan.placements:
             stage_placement(converted, stage, placement)
+        progress.check()  # the last moment to stop: the visit moves into place next
         if visit_dir.exists():
             visit_dir.rename(aside)
         stage.rename(visit_dir)

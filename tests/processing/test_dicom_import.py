@@ -12,7 +12,8 @@ import pytest
 
 from app.cli import main
 from processing.dicom import import_visit
-from processing.errors import FerretError
+from processing.errors import Cancelled, FerretError
+from processing.progress import Progress
 
 pytestmark = pytest.mark.realdata
 
@@ -222,3 +223,27 @@ def test_a_failed_final_move_puts_the_old_visit_back(classic, tmp_path, monkeypa
         import_visit(classic, study, "sub-01", "ses-01", overwrite=True)
     assert (visit / "dwi" / "old.txt").read_text() == "old visit"
     assert not [p for p in study.iterdir() if p.name.startswith(".ferret-import")]
+
+
+def cancel_when(stage):
+    """Return a progress object cancelled as soon as a message starts with ``stage``."""
+    progress = Progress()
+    progress.subscribe(lambda _f, message: message.startswith(stage) and progress.cancel())
+    return progress
+
+
+@pytest.mark.parametrize("stage", ["reading the DICOM", "converting"])
+def test_a_cancelled_import_leaves_the_study_as_it_was(classic, tmp_path, stage):
+    study = tmp_path / "study"
+    import_visit(classic, study, "sub-01", "ses-01")
+    old = study / "sub-01" / "ses-01" / "dwi" / "old.txt"
+    old.write_text("old visit")
+    before = sorted(p.relative_to(study) for p in study.rglob("*"))
+    with pytest.raises(Cancelled):
+        import_visit(classic, study, "sub-01", "ses-02", progress=cancel_when(stage))
+    with pytest.raises(Cancelled):
+        import_visit(
+            classic, study, "sub-01", "ses-01", overwrite=True, progress=cancel_when(stage)
+        )
+    assert sorted(p.relative_to(study) for p in study.rglob("*")) == before
+    assert old.read_text() == "old visit"
