@@ -39,6 +39,7 @@ SHORTCUTS = (
     ("O", "Overlays", "Outline or fill lesion masks", "toggle_fill"),
     ("[", "Overlays", "Overlays more transparent", "opacity_down"),
     ("]", "Overlays", "Overlays more opaque", "opacity_up"),
+    ("Ctrl+I", "File", "Import DICOM visit...", "import_dicom_visit"),
     ("F12", "File", "Save a screenshot of the grid", "screenshot_grid"),
     ("Shift+F12", "File", "Save a screenshot of the focused view", "screenshot_view"),
     ("Ctrl+Q", "File", "Quit (the rater's work is saved; background jobs stop)", "quit_window"),

@@ -108,6 +108,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.status_label = QtWidgets.QLabel()
         self.statusBar().addWidget(self.status_label, 1)
         self.help_dialog: HelpDialog | None = None
+        self.import_dialog = None  # File -> Import DICOM visit... (app.dicom_import), made on use
         self._build_layout()
         self.actions_by_name = install_actions(self, views=[self.grid_view, self.slice_view])
         self.screen = ScreenLayouts(self)
@@ -231,6 +232,8 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
             self.processing.outputs_ready.disconnect(self.take_outputs)
             self.processing.close()
             self.processing = None
+        if self.import_dialog is not None:
+            self.import_dialog.shutdown()  # a running import is cancelled: nothing half-written
         self.rating.close()
         self.session.close()
         super().closeEvent(event)

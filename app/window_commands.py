@@ -153,6 +153,40 @@ class WindowCommands:
         """File -> Quit: close the window (its close event saves the rater's work and stops the background run)."""
         self.close()
 
+    # -- importing a visit (app.dicom_import) -----------------------------------------------------------
+    def import_dicom_visit(self) -> None:
+        """File -> Import DICOM visit...: show the import dialog (the shown participant chosen)."""
+        from app.dicom_import import ImportDicomDialog
+
+        shown = self.presenter.participant.label if self.presenter.participant else None
+        if self.import_dialog is None:
+            self.import_dialog = ImportDicomDialog(self.study, shown, parent=self)
+            self.import_dialog.imported.connect(self.reload_study)
+        elif not self.import_dialog.runner.running:
+            self.import_dialog.prefill(shown)
+        self.import_dialog.show()
+        self.import_dialog.raise_()
+        self.import_dialog.activateWindow()
+
+    def reload_study(self, participant: str, session: str | None = None) -> None:
+        """Re-discover the study (a visit was added) and show ``participant`` in the browser."""
+        from app.browser_model import study_kinds
+        from processing.study import discover
+
+        fresh = discover(self.study.root)
+        self.study.participants = fresh.participants
+        self.study.participants_table = fresh.participants_table
+        self.presenter.kinds = study_kinds(self.study)
+        shown = self.presenter.participant
+        self.presenter.start(participant)  # the chooser and the visits table, anew
+        if shown is not None and shown.label == participant:
+            self.session.grid.refresh(self.presenter.participant)  # the view stays where it was
+        else:
+            self.session.open(self.presenter.participant)
+            self._open_rating()
+        note = f" {session}" if session else ""
+        self.statusBar().showMessage(f"Imported {participant}{note}.", 8000)
+
     # -- screenshots, layouts, help ---------------------------------------------------------------------------
     def screenshot_grid(self, target: str | Path | None = None) -> Path | None:
         """Save the grid as PNG (asks for a file name when none is given)."""
