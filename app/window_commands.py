@@ -177,13 +177,10 @@ class WindowCommands:
         self.study.participants = fresh.participants
         self.study.participants_table = fresh.participants_table
         self.presenter.kinds = study_kinds(self.study)
-        shown = self.presenter.participant
-        self.presenter.start(participant)  # the chooser and the visits table, anew
-        if shown is not None and shown.label == participant:
-            self.session.grid.refresh(self.presenter.participant)  # the view stays where it was
-        else:
-            self.session.open(self.presenter.participant)
-            self._open_rating()
+        self.show_participants(list(self.study.participants), participant)
+        # opened anew, as when chosen: a visit dated earlier than the others becomes the first
+        # visit, and with it the reference space; the background run takes the new visit too
+        self._participant_chosen(participant)
         note = f" {session}" if session else ""
         self.statusBar().showMessage(f"Imported {participant}{note}.", 8000)
 

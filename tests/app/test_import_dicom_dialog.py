@@ -87,6 +87,7 @@ def test_the_menu_imports_the_canon_dwi_and_the_browser_shows_the_visit(
     # the browser lists visits by date
     assert window.browser.sessions == ["ses-04", "ses-01", "ses-02", "ses-03"]
     assert window.browser.table.item(0, 1).text() == "2021-10-06"
+    assert [v.session for v in window.session.grid.visible_visits()][0] == "ses-04"  # the grid too
     assert window.study.participants["sub-01"].visit("ses-04").acquisitions["dwi"]
     assert dialog.session.text() == "ses-05"  # ready for the next visit
     assert not [p for p in root.iterdir() if p.name.startswith(".ferret-import")]
