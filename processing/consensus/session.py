@@ -38,7 +38,7 @@ from processing.consensus.sources import (
     load_rater_lesions,
 )
 from processing.errors import FerretError
-from processing.review.walk import QueueWalk, decided_ids
+from processing.review.walk import QueueWalk, WalkingSession, decided_ids
 from processing.spaces.grid import Grid
 
 OPEN_ACTION = "consensus_open"
@@ -65,7 +65,7 @@ def decided_item_ids(store: RaterStore) -> set[str]:
     return decided_ids(store, DECISION_ACTION)
 
 
-class ConsensusSession:
+class ConsensusSession(WalkingSession):
     """Decide the disagreements of two raters on one participant into a consensus rater.
 
     Parameters
@@ -150,41 +150,15 @@ class ConsensusSession:
         return self.annotation.labels
 
     @property
-    def current(self) -> QueueItem | None:
-        """The item shown (None before the first move and when every item is decided)."""
-        return self.walk.current
-
-    @property
-    def remaining(self) -> list[QueueItem]:
-        """The items not decided yet, in queue order."""
-        return self.walk.remaining
-
-    @property
     def progress(self) -> Progress:
         """Decided and total items of the queue."""
         return Progress(*self.walk.counts())
-
-    def item(self, item_id: str) -> QueueItem:
-        """Return the queue item of ``item_id`` (KeyError when absent)."""
-        return self.walk.item(item_id)
 
     def rules(self, item: QueueItem) -> tuple[str, ...]:
         """Return the decisions offered for ``item``."""
         return allowed_rules(item)
 
-    # -- walking the queue ---------------------------------------------------------
-    def next(self) -> QueueItem | None:
-        """Show the next undecided item after the current one (wrapping); None when done."""
-        return self.walk.next()
-
-    def previous(self) -> QueueItem | None:
-        """Show the undecided item before the current one (wrapping); None when done."""
-        return self.walk.previous()
-
-    def go_to(self, item_id: str) -> QueueItem:
-        """Show the item ``item_id`` (decided or not)."""
-        return self.walk.go_to(item_id)
-
+    # -- walking the queue (next, previous, go_to: WalkingSession) ----------------------
     def prepare_edit(self, item: QueueItem) -> None:
         """Let lesions painted from now on get the item's agreed type and visit (``edited``)."""
         self.annotation.lesion_type = item.prefill.type

@@ -99,3 +99,38 @@ class QueueWalk:
             self.current = pool[0] if direction > 0 else pool[-1]
         self.events.current.notify(self.current)
         return self.current
+
+
+class WalkingSession:
+    """The walk's part of a review session's interface, for a session holding a :attr:`walk`.
+
+    The session sets ``self.walk`` (a :class:`QueueWalk`); the app calls these.
+    """
+
+    walk: QueueWalk
+
+    @property
+    def current(self) -> Any | None:
+        """The item shown (None before the first move and when every item is decided)."""
+        return self.walk.current
+
+    @property
+    def remaining(self) -> list[Any]:
+        """The items not decided yet, in queue order."""
+        return self.walk.remaining
+
+    def item(self, item_id: str) -> Any:
+        """Return the queue item of ``item_id`` (KeyError when absent)."""
+        return self.walk.item(item_id)
+
+    def next(self) -> Any | None:
+        """Show the next undecided item after the current one (wrapping); None when done."""
+        return self.walk.next()
+
+    def previous(self) -> Any | None:
+        """Show the undecided item before the current one (wrapping); None when done."""
+        return self.walk.previous()
+
+    def go_to(self, item_id: str) -> Any:
+        """Show the item ``item_id`` (decided or not)."""
+        return self.walk.go_to(item_id)
