@@ -48,11 +48,15 @@ class ScreeningPanel(QtWidgets.QWidget):
     intercept : callable, optional
         Called before Enter accepts; True means the key was used otherwise
         (an open polygon was closed) and nothing is decided.
+    home : QWidget, optional
+        Given the keyboard focus after a row of the list is chosen, so that the
+        keys work on at once (default: the first view).
     """
 
-    def __init__(self, screening, views, intercept=None, parent=None) -> None:
+    def __init__(self, screening, views, intercept=None, home=None, parent=None) -> None:
         super().__init__(parent)
         self.screening, self.intercept, self._views = screening, intercept, list(views)
+        self.home = home or (self._views[0] if self._views else None)
         self.setAccessibleName("screening queue")
         self.progress = QtWidgets.QLabel(str(screening.progress))
         self.list = QtWidgets.QListWidget()
@@ -142,3 +146,5 @@ class ScreeningPanel(QtWidgets.QWidget):
 
     def _activated(self, entry: QtWidgets.QListWidgetItem) -> None:
         self.screening.go_to(entry.data(QtCore.Qt.ItemDataRole.UserRole))
+        if self.home is not None:
+            self.home.setFocus()

@@ -81,7 +81,9 @@ class ScreeningMode(RatingMode):
         self.annotation = attach_annotation(window, session, skip=[window.slice_view])
         grid.show_own_labels(session.describe_at)
         session.labels.subscribe(self._own_labels_edited)
-        self.queue = ScreeningPanel(screening, [window.grid_view], self._close_polygon)
+        self.queue = ScreeningPanel(
+            screening, [window.grid_view], self._close_polygon, window.grid_view.canvas
+        )
         self.dock = QtWidgets.QDockWidget("Screening", window)
         self.dock.setObjectName("screening-dock")
         self.dock.setWidget(self.queue)

@@ -80,6 +80,16 @@ def test_candidates_are_walked_accepted_and_rejected_by_key_and_resumed(
     qtbot.keyClick(canvas, Key.Key_Delete)
     assert panel.progress.text() == "2 of 4 reviewed, 1 accepted"
     assert [panel.list.item(r).text()[:3] for r in range(4)] == ["[+]", "[-]", "[ ]", "[ ]"]
+    panel.list.setFocus()
+    qtbot.waitUntil(panel.list.hasFocus)
+    panel.list.setCurrentRow(0)
+    qtbot.keyClick(panel.list, Key.Key_Return)  # in the list: goes to the row, accepts nothing
+    assert screening.current is items[0] and panel.progress.text().startswith("2 of 4")
+    assert canvas.hasFocus()  # the keys work on at once
+    qtbot.keyClick(canvas, Key.Key_Return)  # already decided: said, not stored twice
+    assert "already decided" in panel.message.text()
+    qtbot.keyClick(canvas, Key.Key_N)
+    assert screening.current is items[2]
     window.close()  # written, lock released
     window = open_rating_window(study, "R", screen="candidates")
     screening, canvas = window.rating.screening, window.grid_view.canvas
