@@ -55,6 +55,7 @@ def run_window(
     visit: str | None = None,
     review: bool = False,
     consensus: list[str] | None = None,
+    screen: str | None = None,
 ) -> int:
     """Show the main window on ``root``; return the exit status.
 
@@ -62,7 +63,8 @@ def run_window(
     ``lesion`` (an id of the lesion menu, e.g. ``acmi-01``) centres every view
     on it; ``orientation`` sets axial, coronal or sagittal. ``rater`` opens the
     rating mode (``visit``: the visit screened), ``review`` the review mode;
-    ``consensus`` (two raters) a consensus session into ``rater``.
+    ``consensus`` (two raters) a consensus session into ``rater``; ``screen``
+    (``candidates`` or ``visits``) the screening mode of ``rater``.
     """
     study = load_study(root)
     chosen = find_participant(study, participant)
@@ -80,6 +82,7 @@ def run_window(
         review=review,
         process=interactive,
         consensus=consensus,
+        screen=screen,
     )
     _apply_view_options(window, lesion, orientation)
     if screenshot is not None or headless:

@@ -58,6 +58,9 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
     consensus : sequence of str, optional
         Two raters A, B: open a consensus session deciding their disagreements
         into ``rater`` (default ``consensus``; see :mod:`app.consensus_mode`).
+    screen : str, optional
+        ``candidates`` or ``visits``: screening mode for ``rater`` (blinded as
+        rating; see :mod:`app.screening_mode`).
     process : bool
         Compute the opened participant's missing derivatives in the background
         (:mod:`app.jobs`) and fill the views in as results arrive.
@@ -74,13 +77,14 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         review: bool = False,
         process: bool = False,
         consensus: Sequence[str] | None = None,
+        screen: str | None = None,
     ) -> None:
         super().__init__(parent)
         # while the window lives, cyclic garbage is collected in this (the GUI) thread only
         self._collector_token = GuiThreadCollector.shared().hold()
         self.study = study
         mode = "rating" if rater else ("review" if review else "view")
-        title = f" - rating as {rater}" if rater else ""
+        title = f" - {'screening' if screen else 'rating'} as {rater}" if rater else ""
         if consensus:
             mode, rater = "consensus", rater or "consensus"
             title = f" - consensus of {' and '.join(consensus)} into {rater}"
@@ -94,6 +98,10 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
 
             grid.overlays.compared = tuple(consensus)
             self.rating = ConsensusMode(self, consensus, rater, interactive=process)
+        elif screen and rater:
+            from app.screening_mode import ScreeningMode
+
+            self.rating = ScreeningMode(self, rater, screen, interactive=process)
         else:
             self.rating = RatingMode(self, rater, visit, interactive=process)
         self.processing = None

@@ -60,6 +60,15 @@ def _window_options(parser: argparse.ArgumentParser) -> None:
         help="consensus session: raters A's and B's masks side by side, their disagreements "
         "decided into --rater (default: consensus); the opening is logged",
     )
+    parser.add_argument(
+        "--screen",
+        nargs="?",
+        const="candidates",
+        choices=("candidates", "visits"),
+        help="with --rater: screening mode, a dock walking the participant's new-lesion "
+        "candidates (Enter accepts as an A-CMI, Delete rejects, N / Shift+N move); "
+        "'--screen visits' walks visit by visit instead",
+    )
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -107,6 +116,8 @@ def _mode(args: argparse.Namespace) -> dict:
         raise FerretError(
             "--visit names the visit a rater screens.", fix="give --rater R with --visit."
         )
+    if args.screen is not None:
+        return _screen_mode(args)
     if args.consensus is None:
         return {"rater": args.rater, "visit": args.visit, "review": args.review}
     raters = [r.strip() for r in args.consensus.split(",") if r.strip()]
@@ -117,3 +128,16 @@ def _mode(args: argparse.Namespace) -> dict:
             fix="use e.g. --consensus AB,CD [--rater consensus].",
         )
     return {"rater": args.rater or "consensus", "visit": None, "consensus": raters}
+
+
+def _screen_mode(args: argparse.Namespace) -> dict:
+    """Screening options: a rater, and neither a consensus, review nor a fixed visit."""
+    from processing.errors import FerretError
+
+    if not args.rater or args.consensus or args.review or args.visit:
+        raise FerretError(
+            "--screen opens a rater's screening of one participant, without --consensus, "
+            "--review or --visit.",
+            fix="use e.g. --screen --rater AB (or --screen visits --rater AB).",
+        )
+    return {"rater": args.rater, "visit": None, "screen": args.screen}

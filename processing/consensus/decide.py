@@ -19,7 +19,6 @@ mark, so an item without it is offered again on reopen.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +29,7 @@ from processing.consensus.prefill import Prefill, prefill_of
 from processing.consensus.queue import QueueItem, footprints
 from processing.consensus.sources import RaterLesions
 from processing.errors import FerretError
+from processing.review.writing import creating
 
 RULES = ("accept-a", "accept-b", "union", "intersection", "reject", "edited")
 DECISION_ACTION = "consensus_decision"
@@ -115,7 +115,7 @@ def _write_rule(
     record = _record(item, rule, sources)
     if new_id is not None:
         block[chosen] = new_id
-    with _creating(session, record, rule, item.visit):
+    with creating(session, record.type, item.visit, f"consensus-{rule}"):
         labels.write(item.box, block, f"consensus-{rule}")
     session.mark_deleted(sorted(replaced))
     if new_id is None:
@@ -167,14 +167,3 @@ def _set_records(
     for field_id, value in record.ratings().items():
         if overwrite or field_id not in rated:
             session.set_rating(lesion_id, field_id, value)
-
-
-@contextlib.contextmanager
-def _creating(session: AnnotationSession, record: Prefill, rule: str, visit: str | None):
-    """Give new lesions ``record``'s type, ``visit`` and origin ``consensus-<rule>``."""
-    saved = session.lesion_type, session.visit, session.origin
-    session.lesion_type, session.visit, session.origin = record.type, visit, f"consensus-{rule}"
-    try:
-        yield
-    finally:
-        session.lesion_type, session.visit, session.origin = saved

@@ -1,10 +1,8 @@
 """Named notifications of a consensus session, for the app to listen to.
 
-Processing may not import the viewers' ``EventGroup``; this is its plain
-counterpart, built like :class:`processing.annotations.labels.LabelVolume`'s
-listeners: a :class:`Notifier` holds callbacks and calls each with one value;
-:class:`ConsensusEvents` has one notifier per kind of change, so that a
-misspelt kind fails loudly (``AttributeError``).
+The notifiers are those every review session shares
+(:mod:`processing.review.events`); :class:`ConsensusEvents` names what each one
+carries in a consensus session.
 
 >>> seen = []
 >>> events = ConsensusEvents()
@@ -16,40 +14,15 @@ misspelt kind fails loudly (``AttributeError``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-Listener = Callable[[Any], None]
+from processing.review.events import Listener, Notifier, QueueEvents
 
-
-class Notifier:
-    """Call every subscribed ``listener(value)`` in subscription order."""
-
-    def __init__(self) -> None:
-        self._listeners: list[Listener] = []
-
-    def subscribe(self, listener: Listener) -> None:
-        """Call ``listener(value)`` on every notification."""
-        if listener not in self._listeners:
-            self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        """Stop calling ``listener`` (unknown listeners are ignored)."""
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def notify(self, value: Any) -> None:
-        """Call every listener with ``value`` (a listener may unsubscribe itself meanwhile)."""
-        for listener in list(self._listeners):
-            listener(value)
-
-    def __len__(self) -> int:
-        return len(self._listeners)
+__all__ = ["ConsensusEvents", "Listener", "Notifier"]
 
 
 @dataclass(frozen=True)
-class ConsensusEvents:
+class ConsensusEvents(QueueEvents):
     """The notifiers of a :class:`~processing.consensus.session.ConsensusSession`.
 
     Attributes
@@ -64,7 +37,3 @@ class ConsensusEvents:
     progress : Notifier
         The counts changed: called with the :class:`~processing.consensus.session.Progress`.
     """
-
-    current: Notifier = field(default_factory=Notifier)
-    decided: Notifier = field(default_factory=Notifier)
-    progress: Notifier = field(default_factory=Notifier)

@@ -38,6 +38,7 @@ from processing.consensus.sources import (
     load_rater_lesions,
 )
 from processing.errors import FerretError
+from processing.review.walk import QueueWalk, WalkingSession, decided_ids
 from processing.spaces.grid import Grid
 
 OPEN_ACTION = "consensus_open"
@@ -61,10 +62,10 @@ class Progress:
 
 def decided_item_ids(store: RaterStore) -> set[str]:
     """IDs of the items whose decision is in the consensus store's audit log."""
-    return {row["field"] for row in store.audit_log() if row["action"] == DECISION_ACTION}
+    return decided_ids(store, DECISION_ACTION)
 
 
-class ConsensusSession:
+class ConsensusSession(WalkingSession):
     """Decide the disagreements of two raters on one participant into a consensus rater.
 
     Parameters
@@ -134,9 +135,10 @@ class ConsensusSession:
         except BaseException:
             self.workspace.close()
             raise
-        self.decided = decided_item_ids(self.annotation.store)
-        self.events = ConsensusEvents()
-        self.current: QueueItem | None = None
+        self.walk = QueueWalk(
+            self.items, decided_item_ids(self.annotation.store), ConsensusEvents()
+        )
+        self.decided, self.events = self.walk.decided, self.walk.events
         self._log_open(list(raters), into, dice_threshold)
         if agreed_rule is not None:
             self._settle_agreed(agreed_rule)
@@ -148,42 +150,15 @@ class ConsensusSession:
         return self.annotation.labels
 
     @property
-    def remaining(self) -> list[QueueItem]:
-        """The items not decided yet, in queue order."""
-        return [item for item in self.items if item.item_id not in self.decided]
-
-    @property
     def progress(self) -> Progress:
         """Decided and total items of the queue."""
-        ids = {item.item_id for item in self.items}
-        return Progress(len(ids & self.decided), len(ids))
-
-    def item(self, item_id: str) -> QueueItem:
-        """Return the queue item of ``item_id`` (KeyError when absent)."""
-        for item in self.items:
-            if item.item_id == item_id:
-                return item
-        raise KeyError(item_id)
+        return Progress(*self.walk.counts())
 
     def rules(self, item: QueueItem) -> tuple[str, ...]:
         """Return the decisions offered for ``item``."""
         return allowed_rules(item)
 
-    # -- walking the queue ---------------------------------------------------------
-    def next(self) -> QueueItem | None:
-        """Show the next undecided item after the current one (wrapping); None when done."""
-        return self._step(+1)
-
-    def previous(self) -> QueueItem | None:
-        """Show the undecided item before the current one (wrapping); None when done."""
-        return self._step(-1)
-
-    def go_to(self, item_id: str) -> QueueItem:
-        """Show the item ``item_id`` (decided or not)."""
-        self.current = self.item(item_id)
-        self.events.current.notify(self.current)
-        return self.current
-
+    # -- walking the queue (next, previous, go_to: WalkingSession) ----------------------
     def prepare_edit(self, item: QueueItem) -> None:
         """Let lesions painted from now on get the item's agreed type and visit (``edited``)."""
         self.annotation.lesion_type = item.prefill.type
@@ -226,24 +201,6 @@ class ConsensusSession:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-    def _step(self, direction: int) -> QueueItem | None:
-        left = self.remaining
-        if not left:
-            self.current = None
-        elif self.current is None or self.current not in self.items:
-            self.current = left[0] if direction > 0 else left[-1]
-        else:
-            order = {item.item_id: k for k, item in enumerate(self.items)}
-            here = order[self.current.item_id]
-            after = [i for i in left if (order[i.item_id] - here) * direction > 0]
-            self.current = (
-                (after[0] if direction > 0 else after[-1])
-                if after
-                else left[0 if direction > 0 else -1]
-            )
-        self.events.current.notify(self.current)
-        return self.current
 
     def _settle_agreed(self, rule: str) -> None:
         """Write every agreeing pair not yet settled into the consensus by ``rule``."""

@@ -1,0 +1,252 @@
+"""A screening session: one rater decides one participant's candidates (or visits), one by one.
+
+:class:`ScreeningSession` holds the rater's lock and annotation session (as
+rating mode does, :class:`~processing.annotations.workspace.RaterWorkspace`),
+walks its queue with :class:`~processing.review.walk.QueueWalk` and decides:
+
+- ``accept`` (a candidate): seeded region growing on the visit's
+  reference-space b1000 trace (:mod:`~processing.screening.grow`) becomes an
+  A-CMI lesion with onset = that visit in the rater's labels
+  (:mod:`~processing.screening.accept`), journaled like a brush stroke;
+- ``reject`` (a candidate): nothing is painted;
+- ``screened`` (a visit of the visit-by-visit walk): the rater looked at it
+  and painted what they found (lesions painted while an item is shown get its
+  visit as onset, :meth:`ScreeningSession.prepare_edit`).
+
+Each decision ends with one ``screening_decision`` audit row (``field``: the
+item ID), its commit mark: on reopen the items with one are skipped, and a
+kill loses at most the decision in progress. Opening is audited as well
+(``screening_open``). The app listens to :attr:`ScreeningSession.events`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from processing.annotations.labels import LabelVolume
+from processing.annotations.session import AnnotationSession
+from processing.annotations.workspace import RaterWorkspace
+from processing.candidates.series import map_files
+from processing.errors import FerretError
+from processing.fileio import load_nifti
+from processing.review.events import QueueEvents
+from processing.review.walk import QueueWalk, WalkingSession
+from processing.screening.accept import LESION_TYPE, to_label_grid, write_accepted
+from processing.screening.grow import GrowSettings, grow_region
+from processing.screening.items import ScreeningItem, candidate_items, visit_items
+from processing.spaces.reference import reference_grid
+from processing.study import discover
+
+DECISION_ACTION, OPEN_ACTION = "screening_decision", "screening_open"
+WALKS = ("candidates", "visits")
+TRACE = "trace_b1000"
+DEFAULT_GROW = GrowSettings()
+
+
+@dataclass(frozen=True)
+class ScreeningProgress:
+    """How many items are reviewed, and how many of them accepted."""
+
+    reviewed: int
+    total: int
+    accepted: int
+
+    def __str__(self) -> str:
+        return f"{self.reviewed} of {self.total} reviewed, {self.accepted} accepted"
+
+
+@dataclass(frozen=True)
+class ScreeningDecision:
+    """A stored decision: the item, what was decided and the lesions written (or adopted)."""
+
+    item_id: str
+    decision: str
+    lesions: tuple[int, ...] = ()
+
+
+class ScreeningSession(WalkingSession):
+    """Screen ``participant``'s candidates of ``kind`` (or its visits) as ``rater``.
+
+    Parameters
+    ----------
+    study_root : str or Path
+    participant : str
+        ``sub-XX``.
+    rater : str
+        Whose annotations the accepted lesions go into (its lock is held until :meth:`close`).
+    kind : str
+        Candidate kind (the table ``..._kind-<kind>_candidates.csv``).
+    walk : str
+        ``candidates`` (the ranked table) or ``visits`` (visit by visit, no table needed).
+    grow : GrowSettings
+        Region growing of accepted candidates.
+    **options
+        Passed to :class:`AnnotationSession` (``checkpoint_delay``, ``backup_interval``).
+
+    Raises
+    ------
+    FerretError
+        Unknown participant or walk, missing or damaged candidate table, the
+        rater's annotations open elsewhere.
+    """
+
+    def __init__(
+        self,
+        study_root: str | Path,
+        participant: str,
+        rater: str,
+        kind: str = "acmi",
+        *,
+        walk: str = "candidates",
+        grow: GrowSettings = DEFAULT_GROW,
+        **options,
+    ):
+        if walk not in WALKS:
+            raise FerretError(f"unknown screening walk {walk!r}.", fix="use candidates or visits.")
+        study = discover(study_root)
+        if participant not in study.participants:
+            raise FerretError(f"{participant} is not in this study.", study_root)
+        self.visits = {v.session: v for v in study.participants[participant].visits}
+        items = (
+            candidate_items(study_root, participant, kind)
+            if walk == "candidates"
+            else visit_items(participant, list(self.visits))
+        )
+        self.participant, self.rater, self.kind, self.grow = participant, rater, kind, grow
+        self.workspace = RaterWorkspace(study_root, rater)
+        try:
+            new = not (self.workspace.folder / participant).exists()
+            grid = reference_grid(study_root, participant) if new else None
+            self.annotation: AnnotationSession = self.workspace.open_session(
+                participant, grid, lesion_type=LESION_TYPE, **options
+            )
+        except BaseException:
+            self.workspace.close()
+            raise
+        stored = {
+            row["field"]: row["after"]
+            for row in self.annotation.store.audit_log()
+            if row["action"] == DECISION_ACTION
+        }
+        self.walk = QueueWalk(items, stored, QueueEvents())
+        self.items, self.decided, self.events = self.walk.items, self.walk.decided, self.walk.events
+        self.accepted = {i for i, after in stored.items() if after.get("decision") == "accept"}
+        self._trace: tuple[str, np.ndarray, np.ndarray] | None = None
+        self.annotation.store.log_event(
+            OPEN_ACTION, after={"walk": walk, "kind": kind, "items": len(items), **self._counts()}
+        )
+
+    # -- what the app shows ------------------------------------------------------------
+    @property
+    def labels(self) -> LabelVolume:
+        """The rater's label volume (accepted lesions land here; the brush paints here)."""
+        return self.annotation.labels
+
+    @property
+    def progress(self) -> ScreeningProgress:
+        """Reviewed, total and accepted items of the queue."""
+        reviewed, total = self.walk.counts()
+        ids = {item.item_id for item in self.items}
+        return ScreeningProgress(reviewed, total, len(ids & self.accepted))
+
+    def choices(self, item: ScreeningItem) -> tuple[str, ...]:
+        """Return the decisions offered for ``item``."""
+        return ("accept", "reject") if item.is_candidate else ("screened",)
+
+    def prepare_edit(self, item: ScreeningItem) -> None:
+        """Let lesions painted from now on be A-CMIs with the item's visit as onset."""
+        self.annotation.lesion_type, self.annotation.visit = LESION_TYPE, item.visit
+
+    # -- deciding ------------------------------------------------------------------------
+    def accept(self, item: ScreeningItem | None = None) -> ScreeningDecision:
+        """Accept ``item`` (default: the current one) as a new A-CMI; move on."""
+        return self.decide(item, "accept")
+
+    def reject(self, item: ScreeningItem | None = None) -> ScreeningDecision:
+        """Reject ``item`` (default: the current one); move on."""
+        return self.decide(item, "reject")
+
+    def decide(self, item: ScreeningItem | None, decision: str) -> ScreeningDecision:
+        """Store ``decision`` on ``item`` (default: the current one) and show the next undecided."""
+        item = item or self.current
+        if item is None:
+            raise FerretError("no item is shown.", fix="press N to go to the next undecided one.")
+        if decision not in self.choices(item):
+            raise FerretError(
+                f"{decision!r} does not apply to {item.describe()}.",
+                fix=f"use {' or '.join(self.choices(item))}.",
+            )
+        if item.item_id in self.decided:
+            raise FerretError(f"{item.describe()} is already decided.", fix="go to the next item.")
+        lesions: tuple[int, ...] = ()
+        adopted, grown = False, dict[str, float]()
+        if decision == "accept":
+            lesions, adopted, grown = self._accept(item)
+        self._log(item, decision, lesions, adopted, grown)
+        self.walk.mark_decided(item.item_id)
+        if decision == "accept":
+            self.accepted.add(item.item_id)
+        result = ScreeningDecision(item.item_id, decision, lesions)
+        self.events.decided.notify(result)
+        self.events.progress.notify(self.progress)
+        self.next()
+        return result
+
+    def _accept(self, item: ScreeningItem) -> tuple[tuple[int, ...], bool, dict[str, float]]:
+        trace, affine = self._trace_of(item.visit)
+        grown = grow_region(trace, affine, item.centre, self.grow)
+        voxels = to_label_grid(grown.voxels, affine, self.labels.grid)
+        if not len(voxels):
+            raise FerretError(f"{item.describe()} lies outside the rater's label grid.")
+        lesion, adopted = write_accepted(self.annotation, voxels, item.visit)
+        return (lesion,), adopted, grown.record() | {"label_voxels": len(voxels)}
+
+    def _trace_of(self, visit: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return the visit's reference-space b1000 trace (the last one read is kept)."""
+        if self._trace is None or self._trace[0] != visit:
+            path = map_files(self.visits[visit]).get(TRACE)
+            if path is None:
+                raise FerretError(
+                    f"{visit} has no reference-space b1000 trace to grow the lesion on.",
+                    self.visits[visit].path,
+                    "run `ferret process STUDY --steps resample`, or paint the lesion by hand.",
+                )
+            data, affine, _ = load_nifti(path)
+            self._trace = (visit, data, affine)
+        return self._trace[1], self._trace[2]
+
+    def _log(self, item, decision: str, lesions, adopted: bool, grown: dict) -> None:
+        before = {"visit": item.visit, "rank": item.rank, "score": item.score}
+        if item.centre is not None:
+            before |= {"position": list(item.centre), "diameter_mm": item.diameter_mm}
+        self.annotation.store.log_event(
+            DECISION_ACTION,
+            lesion_id=lesions[0] if lesions else None,
+            field=item.item_id,
+            before=before,
+            after={
+                "decision": decision,
+                "decider": self.rater,
+                "lesions": list(lesions),
+                "adopted": adopted,
+                "grown": grown,
+            },
+        )
+
+    def _counts(self) -> dict:
+        progress = self.progress
+        return {"reviewed": progress.reviewed, "accepted": progress.accepted}
+
+    # -- lifetime ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Flush the labels, close the annotation session and release the rater's lock."""
+        self.workspace.close()
+
+    def __enter__(self) -> ScreeningSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

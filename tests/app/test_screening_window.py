@@ -1,0 +1,148 @@
+"""Screening mode in the main window, driven by real key presses on the grid (issue 18 item 3).
+
+The study is :mod:`tests.processing.screening_data` (four ranked candidates,
+two of them planted foci); a second rater D has a lesion that must stay out
+of sight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from app.cli import build_parser, main
+from app.cli.window_cmds import _mode
+from app.grid_actions import SHORTCUTS
+from app.screening_dock import SCREENING_KEYS
+from processing.annotations import RaterWorkspace, ReviewWorkspace
+from processing.errors import FerretError
+from processing.spaces.reference import reference_grid
+from tests.processing.screening_data import FOCUS_A, FOCUS_B, focus_a_mask, write_screening_study
+from tests.processing.test_screening_session import decisions
+from viewers.widgets.grid_view import HEADER_HEIGHT
+
+pytestmark = pytest.mark.gui
+Key, Shift = QtCore.Qt.Key, QtCore.Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture
+def study(tmp_path):
+    root = write_screening_study(tmp_path / "study")
+    with RaterWorkspace(root, "D") as workspace:
+        session = workspace.open_session("sub-01", reference_grid(root, "sub-01"), visit="ses-01")
+        session.labels.write_voxels(np.array([0]), 1)  # another rater's lesion: never shown
+    return root
+
+
+def shown_layers(window) -> set[str]:
+    return {layer.name for cell in window.session.grid.cells.values() for layer in cell.layers}
+
+
+def expected_scroll(window, session: str) -> int:
+    top = next(tile.rect[1] for (s, _), tile in window.grid_view.views.items() if s == session)
+    return min(top - HEADER_HEIGHT, window.grid_view.verticalScrollBar().maximum())
+
+
+def scrolled_to(window) -> int:
+    return window.grid_view.verticalScrollBar().value()
+
+
+def test_candidates_are_walked_accepted_and_rejected_by_key_and_resumed(
+    qtbot, study, open_rating_window
+):
+    window = open_rating_window(study, "R", screen="candidates")
+    mode, grid, canvas = window.rating, window.session.grid, window.grid_view.canvas
+    screening, panel = mode.screening, mode.queue
+    items = screening.items
+    assert "screening as R" in window.windowTitle() and shown_layers(window) == set()
+    assert grid.overlays.truth is None and not window.menus.review.isEnabled()
+    assert panel.progress.text() == "0 of 4 reviewed, 0 accepted" and panel.list.count() == 4
+    assert screening.current is items[0] and grid.focus[0] == "ses-02"
+    assert np.allclose(grid.cursor.position, items[0].centre)
+    qtbot.keyClick(canvas, Key.Key_N)
+    assert screening.current is items[1] and panel.list.currentRow() == 1
+    qtbot.keyClick(canvas, Key.Key_N, Shift)
+    assert screening.current is items[0]
+    qtbot.keyClick(canvas, Key.Key_Return)  # accept: the focus grows into R's A-CMI
+    (lesion,) = screening.labels.ids()
+    assert np.array_equal(screening.labels.data == lesion, focus_a_mask())
+    assert [(r["type"], r["onset_visit"]) for r in mode.annotation.session.table.rows] == [
+        ("A-CMI", "ses-02")
+    ]
+    assert panel.progress.text() == "1 of 4 reviewed, 1 accepted"
+    assert screening.current is items[1] and np.allclose(grid.cursor.position, items[1].centre)
+    panel.list.setFocus()
+    qtbot.waitUntil(panel.list.hasFocus)
+    qtbot.keyClick(panel.list, Key.Key_Delete)  # outside the image views: not a decision
+    assert panel.progress.text() == "1 of 4 reviewed, 1 accepted"
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Key.Key_Delete)
+    assert panel.progress.text() == "2 of 4 reviewed, 1 accepted"
+    assert [panel.list.item(r).text()[:3] for r in range(4)] == ["[+]", "[-]", "[ ]", "[ ]"]
+    panel.list.setFocus()
+    qtbot.waitUntil(panel.list.hasFocus)
+    panel.list.setCurrentRow(0)
+    qtbot.keyClick(panel.list, Key.Key_Return)  # in the list: goes to the row, accepts nothing
+    assert screening.current is items[0] and panel.progress.text().startswith("2 of 4")
+    assert canvas.hasFocus()  # the keys work on at once
+    qtbot.keyClick(canvas, Key.Key_Return)  # already decided: said, not stored twice
+    assert "already decided" in panel.message.text()
+    qtbot.keyClick(canvas, Key.Key_N)
+    assert screening.current is items[2]
+    window.close()  # written, lock released
+    window = open_rating_window(study, "R", screen="candidates")
+    screening, canvas = window.rating.screening, window.grid_view.canvas
+    assert window.rating.queue.progress.text() == "2 of 4 reviewed, 1 accepted"
+    assert screening.current.item_id == items[2].item_id and grid is not window.session.grid
+    assert window.session.grid.focus[0] == "ses-03"
+    assert scrolled_to(window) == expected_scroll(window, "ses-02")  # the visit before on top
+    qtbot.keyClick(canvas, Key.Key_Enter)  # the keypad's Enter accepts too
+    qtbot.keyClick(canvas, Key.Key_Delete)
+    assert screening.current is None
+    assert window.rating.queue.progress.text() == "4 of 4 reviewed, 2 accepted"
+    window.close()
+    labels, rows = ReviewWorkspace(study).read("R", "sub-01")
+    assert labels.data[FOCUS_A] and labels.data[FOCUS_B] and len(rows) == 2
+    assert [r["after"]["decision"] for r in decisions(study)] == [
+        "accept",
+        "reject",
+        "accept",
+        "reject",
+    ]
+
+
+def test_the_visit_by_visit_walk_marks_visits_screened(qtbot, study, open_rating_window):
+    window = open_rating_window(study, "R", screen="visits")
+    screening, panel = window.rating.screening, window.rating.queue
+    canvas, grid = window.grid_view.canvas, window.session.grid
+    assert [item.visit for item in screening.items] == ["ses-01", "ses-02", "ses-03"]
+    assert panel.buttons["accept"].text() == "Screened (Enter)"
+    assert not panel.buttons["reject"].isEnabled()
+    qtbot.keyClick(canvas, Key.Key_Delete)
+    assert "not rejected" in panel.message.text() and not screening.decided
+    qtbot.keyClick(canvas, Key.Key_Return)
+    assert grid.focus[0] == "ses-02" and screening.annotation.visit == "ses-02"
+    assert panel.progress.text() == "1 of 3 reviewed, 0 accepted"
+    window.close()
+
+
+def test_the_keys_are_free_and_the_command_line_opens_screening(study, tmp_path):
+    taken = {key for key, *_ in SHORTCUTS}
+    assert not taken & {key for keys, *_ in SCREENING_KEYS for key in keys}
+    parse = build_parser().parse_args
+    assert _mode(parse(["open", str(study), "--screen", "--rater", "R"])) == {
+        "rater": "R",
+        "visit": None,
+        "screen": "candidates",
+    }
+    assert _mode(parse(["open", str(study), "--screen", "visits", "--rater", "R"]))["screen"] == (
+        "visits"
+    )
+    with pytest.raises(FerretError, match="--screen"):
+        _mode(parse(["open", str(study), "--screen"]))
+    shot = tmp_path / "screening.png"
+    argv = ["open", str(study), "--screen", "--rater", "lead", "--screenshot", str(shot)]
+    assert main([*argv, "--size", "1200x700"]) == 0 and shot.exists()
+    assert "lead" in ReviewWorkspace(study).raters()
+    assert QtWidgets.QApplication.instance() is not None
