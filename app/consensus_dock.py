@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from processing.consensus.queue import QueueItem
 from processing.errors import FerretError
-from viewers.state.overlays import RATER_COLOURS
+from viewers.state.overlays import COMPARED_COLOURS
 
 #: (key, button text, ``"next"`` / ``"previous"`` or the decision rule)
 CONSENSUS_KEYS = (
@@ -29,6 +29,7 @@ CONSENSUS_KEYS = (
     ("E", "Keep what was painted (edited)", "edited"),
 )
 WALK = ("next", "previous")
+OUTLINE, FILL = "&#9633;", "&#9632;"
 
 
 def item_text(item: QueueItem, decided: bool) -> str:
@@ -37,15 +38,27 @@ def item_text(item: QueueItem, decided: bool) -> str:
     return f"{'[x]' if decided else '[ ]'} {item.kind}  {item.visit or '-'}  Dice {dice}"
 
 
+def swatch(colour, shape: str = OUTLINE) -> str:
+    """Return a coloured square (outline: hollow, fill: solid) for the legend."""
+    return f'<span style="color: rgb{tuple(colour)}">{shape}</span>'
+
+
 def legend_html(raters, into: str) -> str:
-    """Which colour is whose: the two compared raters, then the consensus."""
-    rows = [
-        f'<span style="color: rgb{tuple(RATER_COLOURS[n])}">&#9632;</span> rater {rater} '
-        f"({'A' if n == 0 else 'B'})"
-        for n, rater in enumerate(raters)
-    ]
-    rows.append(f"consensus {into}: filled, one colour per lesion (selected: white)")
-    return "<br>".join(rows)
+    """Which colour is whose, as the grid draws it (:mod:`viewers.state.compared`).
+
+    The two compared raters' outlines, the voxels both marked, then the consensus.
+    """
+    first, second = raters
+    colours = COMPARED_COLOURS
+    return "<br>".join(
+        [
+            f"{swatch(colours['A'])} rater {first} (A): outline",
+            f"{swatch(colours['B'])} rater {second} (B): outline",
+            f"{swatch(colours['overlap'], FILL)} marked by both {first} and {second}",
+            f"{swatch(colours['consensus'], FILL)} consensus {into}: filled "
+            "(selected lesion: white)",
+        ]
+    )
 
 
 class QueuePanel(QtWidgets.QWidget):

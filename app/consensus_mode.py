@@ -26,7 +26,7 @@ from app.rating_mode import RatingMode
 from processing.consensus.queue import QueueItem
 from processing.consensus.session import ConsensusSession
 from processing.errors import FerretError
-from viewers.state.overlays import Lesion
+from viewers.state.overlays import COMPARED_COLOURS, Lesion
 from viewers.state.tools.label_slice import MaskStyle
 
 
@@ -78,7 +78,8 @@ class ConsensusMode(RatingMode):
             cursor=grid.cursor,
             mode=f"consensus of {' and '.join(consensus.sources)}",
         )
-        style = MaskStyle(mode="fill", opacity=0.5)  # the raters' layers are outlined
+        # the raters' layers are outlined, their overlap filled (viewers.state.compared)
+        style = MaskStyle(mode="fill", opacity=0.5, colour=COMPARED_COLOURS["consensus"])
         self.annotation = attach_annotation(window, session, style, skip=[window.slice_view])
         grid.show_own_labels(session.describe_at)
         session.labels.subscribe(self._own_labels_edited)

@@ -24,7 +24,7 @@ from tests.processing.test_consensus_session import (
     planted,
     write_rater,
 )
-from viewers.state.overlays import RATER_COLOURS
+from viewers.state.overlays import COMPARED_COLOURS as COMPARED
 
 pytestmark = pytest.mark.gui
 Key = QtCore.Qt.Key
@@ -70,14 +70,31 @@ def shown_layers(window) -> dict[str, tuple]:
     }
 
 
+def drawn_colours(window) -> set[tuple[int, int, int]]:
+    """Return the colours of the raters' pictures of every tile (the pair is one picture)."""
+    colours = set()
+    canvas = window.grid_view.canvas
+    for tile in canvas.tiles.values():
+        for image, _ in tile.overlays(canvas.style):
+            for y in range(image.height()):
+                for x in range(image.width()):
+                    colour = image.pixelColor(x, y)
+                    if colour.alpha():
+                        colours.add((colour.red(), colour.green(), colour.blue()))
+    return colours
+
+
 def test_the_queue_is_walked_and_decided_by_key_into_the_consensus(qtbot, study, open_window):
     window = open_window(study, consensus=["A", "B"])
     mode, grid, canvas = window.rating, window.session.grid, window.grid_view.canvas
     consensus, panel = mode.consensus, mode.queue
     assert "consensus of A and B into consensus" in window.windowTitle()
-    assert shown_layers(window) == {"rater A": RATER_COLOURS[0], "rater B": RATER_COLOURS[1]}
+    assert shown_layers(window) == {"rater A": COMPARED["A"], "rater B": COMPARED["B"]}
     assert grid.overlays.truth is None and not window.menus.review.isEnabled()
-    assert "rater A" in panel.legend.text() and "rater B" in panel.legend.text()
+    legend = panel.legend.text()
+    assert "rater A (A): outline" in legend and "rater B (B): outline" in legend
+    assert "marked by both A and B" in legend and "consensus consensus: filled" in legend
+    assert all(f"rgb{colour}" in legend for colour in COMPARED.values())
     attachment = mode.annotation  # the consensus mask is painted like a rater's own
     assert attachment.session.labels is consensus.labels and canvas in attachment.overlays
     headers = [label.text() for label in attachment.panel.findChildren(QtWidgets.QLabel)]
@@ -85,6 +102,10 @@ def test_the_queue_is_walked_and_decided_by_key_into_the_consensus(qtbot, study,
     assert not any("blinded" in text for text in headers)
     assert panel.progress.text() == "7 of 7 left" and panel.list.count() == 7
     items = consensus.items
+    low_dice = next(item for item in items if item.kind == "low-dice")
+    consensus.go_to(low_dice.item_id)
+    assert drawn_colours(window) >= {COMPARED["A"], COMPARED["B"], COMPARED["overlap"]}
+    consensus.go_to(items[0].item_id)
     assert consensus.current is items[0]
     assert np.allclose(grid.cursor.position, items[0].centre)
     assert grid.focus[0] == items[0].visit
