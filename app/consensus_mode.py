@@ -10,6 +10,10 @@ labels are drawn and painted like a rater's own (the annotation tools over a
 session's labels). The queue dock (:mod:`app.consensus_dock`) walks the items:
 each new current item moves the grid to its centre, zoomed to its radius, at
 its visit, and lesions painted from then on get its agreed type and visit.
+The annotation dock's rating form shows the item's consensus lesion
+(:class:`~viewers.state.tools.consensus_form.ItemForm`): pre-filled where the
+raters agree, the conflicting fields marked with both answers; answers given
+before the item is decided are written to the lesion its decision makes.
 Review mode stays off here as in rating mode.
 """
 
@@ -23,10 +27,12 @@ from PySide6 import QtCore, QtWidgets
 from app.annotation import RaterSession
 from app.consensus_dock import QueuePanel
 from app.rating_mode import RatingMode
+from processing.consensus.decide import item_lesions
 from processing.consensus.queue import QueueItem
 from processing.consensus.session import ConsensusSession
 from processing.errors import FerretError
 from viewers.state.overlays import COMPARED_COLOURS, Lesion
+from viewers.state.tools.consensus_form import ItemForm
 from viewers.state.tools.label_slice import MaskStyle
 
 
@@ -52,6 +58,7 @@ class ConsensusMode(RatingMode):
         self.consensus: ConsensusSession | None = None
         self.queue: QueuePanel | None = None
         self.dock: QtWidgets.QDockWidget | None = None
+        self.item_form: ItemForm | None = None
 
     def open(self, participant) -> None:
         """Start (or restart) the consensus session on ``participant``."""
@@ -102,13 +109,52 @@ class ConsensusMode(RatingMode):
         self.window.go_to_lesion(
             Lesion(item.item_id, item.kind, np.asarray(item.centre), item.radius_mm, item.visit)
         )
+        self._show_form(item)
         self.window.statusBar().showMessage(item.describe(), 8000)
 
-    def _decided(self, _decision=None) -> None:
-        """Forget the undo steps: a decision is stored and audited, Ctrl+Z must not undo it."""
-        if self.annotation is not None:
-            self.annotation.session.toolbox.history.clear()
-            self.annotation.session.table.refresh()  # the decision wrote lesion records
+    def _show_form(self, item: QueueItem) -> None:
+        """Open the rating form of the item's consensus lesion (or of the lesion to be)."""
+        assert self.consensus is not None and self.annotation is not None
+        session, widget = self.annotation.session, self.annotation.panel.form
+        found = item_lesions(self.consensus.labels, item, self.consensus.sources)
+        lesion_id = found[0] if found else None
+        session.select(lesion_id)  # the lesion the tools act on (None closes its form)
+        row = session.table.row_of(lesion_id) if lesion_id is not None else None
+        schema = session.schemas.get(row["type"] if row else item.prefill.type)
+        if schema is None:
+            self.item_form = None
+            return
+        stored = session.annotation.store.ratings().get(lesion_id, {}) if lesion_id else {}
+        self.item_form = ItemForm(
+            item.item_id,
+            schema,
+            item.prefill,
+            lesion_id=lesion_id,
+            stored=stored,
+            rate=session.rate,
+        )
+        where = (
+            f"consensus lesion {lesion_id}"
+            if lesion_id is not None
+            else "not decided yet: your answers go to the lesion the decision makes"
+        )
+        title = "\n".join(
+            [f"{item.kind} - {schema.title} - {where}"] + self.item_form.header_conflicts()
+        )
+        widget.set_form(self.item_form.form, title, self.item_form.conflicts)
+
+    def _decided(self, decision=None) -> None:
+        """Store the answers given before the decision; forget the undo steps.
+
+        A decision is stored and audited: Ctrl+Z must not undo it.
+        """
+        if self.annotation is None:
+            return
+        form, session = self.item_form, self.annotation.session
+        if form is not None and decision is not None and form.item_id == decision.item_id:
+            form.apply(decision.lesions, session.rate)
+        session.toolbox.history.clear()
+        session.table.refresh()  # the decision wrote lesion records
 
     def close(self) -> None:
         """Take the dock down, write everything and release the consensus lock (idempotent)."""
@@ -120,6 +166,7 @@ class ConsensusMode(RatingMode):
             self.dock.deleteLater()
             self.dock = None
         consensus, self.consensus = self.consensus, None
+        self.item_form = None
         if consensus is not None:
             consensus.events.current.unsubscribe(self._show_item)
             consensus.events.decided.unsubscribe(self._decided)

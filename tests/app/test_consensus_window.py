@@ -182,3 +182,26 @@ def test_the_consensus_keys_are_free_and_the_command_line_opens_the_session(stud
     argv = ["open", str(study), "--consensus", "A,B", "--rater", "lead", "--screenshot", str(shot)]
     assert main([*argv, "--size", "1200x700"]) == 0 and shot.exists()
     assert "lead" in ReviewWorkspace(study).raters()  # opened, logged, and closed again
+
+
+def test_the_form_opens_prefilled_with_conflicts_marked_and_keeps_the_answer(
+    qtbot, study, open_window
+):
+    window = open_window(study, consensus=["A", "B"])
+    mode, canvas = window.rating, window.grid_view.canvas
+    consensus, form = mode.consensus, mode.annotation.panel.form
+    item = next(i for i in consensus.items if i.sources == {"A": (8,), "B": (8,)})
+    consensus.go_to(item.item_id)
+    assert form.form is mode.item_form.form and "not decided yet" in form.title.text()
+    assert form.conflicts["dwi_onset"].text() == "A: hyperintense / B: isointense"
+    assert form.form.values == {"md_onset": "hypo"}  # agreed; the conflict left open
+    assert form.form.current_id == "dwi_onset"
+    qtbot.keyClick(form, Key.Key_O)  # the consensus answer: hypointense
+    qtbot.keyClick(canvas, Key.Key_U)  # union: the lesion is made, the answer goes to it
+    assert item.item_id in consensus.decided and consensus.current is not item
+    (lesion,) = [d for d in audit_rows(study) if d["field"] == item.item_id][0]["after"]["lesions"]
+    assert consensus.annotation.store.ratings()[lesion] == {"dwi_onset": "hypo", "md_onset": "hypo"}
+    consensus.go_to(item.item_id)  # back to it: its lesion's form, still marked
+    assert f"consensus lesion {lesion}" in form.title.text() and "dwi_onset" in form.conflicts
+    assert mode.annotation.session.toolbox.selection.lesion_id == lesion
+    window.close()
