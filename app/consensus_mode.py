@@ -14,7 +14,10 @@ The annotation dock's rating form shows the item's consensus lesion
 (:class:`~viewers.state.tools.consensus_form.ItemForm`): pre-filled where the
 raters agree, the conflicting fields marked with both answers; answers given
 before the item is decided are written to the lesion its decision makes.
-Review mode stays off here as in rating mode.
+Review mode stays off here as in rating mode. A damaged consensus store is
+not opened (nor rebuilt): a person is asked as in rating mode (restore the
+newest backup, open without the session, quit); the command line ends with
+the one-line error.
 """
 
 from __future__ import annotations
@@ -66,14 +69,19 @@ class ConsensusMode(RatingMode):
         from app.annotation import attach_annotation
 
         window, grid = self.window, self.window.session.grid
-        try:
-            consensus = ConsensusSession(
-                window.study.root, participant.label, self.raters, into=self.rater
+        try:  # a damaged consensus store is never rebuilt: the person chooses (rating mode's dialog)
+            consensus = self._open_guarded(
+                participant.label,
+                lambda: ConsensusSession(
+                    window.study.root, participant.label, self.raters, into=self.rater
+                ),
             )
         except FerretError as error:
             if not window.isVisible():
                 raise  # still starting: `ferret open` ends with the one-line message
             window.statusBar().showMessage(f"No consensus session for {participant.label}: {error}")
+            return
+        if consensus is None:
             return
         self.consensus = consensus
         session = RaterSession.around(
@@ -98,6 +106,13 @@ class ConsensusMode(RatingMode):
         consensus.events.current.subscribe(self._show_item)
         consensus.events.decided.subscribe(self._decided)
         consensus.next()
+
+    def _not_opened(self, label: str) -> str:
+        """Return what the status bar says when the person chose to open ``label`` without the session."""
+        return (
+            f"No consensus session for {label}: the annotations of {self.rater} are damaged "
+            "(ferret annotate recover lists the ways back)."
+        )
 
     def _show_item(self, item: QueueItem | None) -> None:
         """Move the grid to the item (centre, zoom, visit); painting takes its type and visit."""
