@@ -7,9 +7,11 @@ and B's labels, and no one else's nor the truth (``overlay_mode="consensus"``,
 participant decides their disagreements into C (default ``consensus``), whose
 labels are drawn and painted like a rater's own (the annotation tools over a
 :meth:`RaterSession.around <app.annotation.RaterSession.around>` of the
-session's labels). The queue dock (:mod:`app.consensus_dock`) walks the items:
-each new current item moves the grid to its centre, zoomed to its radius, at
-its visit, and lesions painted from then on get its agreed type and visit.
+session's labels), and whose time courses the analysis dock
+(:mod:`app.analysis`) shows and recomputes after each decision. The queue
+dock (:mod:`app.consensus_dock`) walks the items: each new current item moves
+the grid to its centre, zoomed to its radius, at its visit, and lesions
+painted from then on get its agreed type and visit.
 The annotation dock's rating form shows the item's consensus lesion
 (:class:`~viewers.state.tools.consensus_form.ItemForm`): pre-filled where the
 raters agree, the conflicting fields marked with both answers; answers given
@@ -105,6 +107,10 @@ class ConsensusMode(RatingMode):
         window.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         consensus.events.current.subscribe(self._show_item)
         consensus.events.decided.subscribe(self._decided)
+        from app.analysis import attach_analysis
+
+        # the time courses of the consensus as decided so far, recomputed after every decision
+        self.analysis = attach_analysis(window, window.study, session)
         consensus.next()
 
     def _not_opened(self, label: str) -> str:
