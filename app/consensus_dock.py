@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.consensus_legend import Legend
 from processing.consensus.queue import QueueItem
 from processing.errors import FerretError
-from viewers.state.overlays import COMPARED_COLOURS
 
 #: (key, button text, ``"next"`` / ``"previous"`` or the decision rule)
 CONSENSUS_KEYS = (
@@ -29,36 +29,12 @@ CONSENSUS_KEYS = (
     ("E", "Keep what was painted (edited)", "edited"),
 )
 WALK = ("next", "previous")
-OUTLINE, FILL = "&#9633;", "&#9632;"
 
 
 def item_text(item: QueueItem, decided: bool) -> str:
     """One row of the queue list: ``"[x] split  ses-01  Dice 0.71"``."""
     dice = "-" if item.dice is None else f"{item.dice:.2f}"
     return f"{'[x]' if decided else '[ ]'} {item.kind}  {item.visit or '-'}  Dice {dice}"
-
-
-def swatch(colour, shape: str = OUTLINE) -> str:
-    """Return a coloured square (outline: hollow, fill: solid) for the legend."""
-    return f'<span style="color: rgb{tuple(colour)}">{shape}</span>'
-
-
-def legend_html(raters, into: str) -> str:
-    """Which colour is whose, as the grid draws it (:mod:`viewers.state.compared`).
-
-    The two compared raters' outlines, the voxels both marked, then the consensus.
-    """
-    first, second = raters
-    colours = COMPARED_COLOURS
-    return "<br>".join(
-        [
-            f"{swatch(colours['A'])} rater {first} (A): outline",
-            f"{swatch(colours['B'])} rater {second} (B): outline",
-            f"{swatch(colours['overlap'], FILL)} marked by both {first} and {second}",
-            f"{swatch(colours['consensus'], FILL)} consensus {into}: filled "
-            "(selected lesion: white)",
-        ]
-    )
 
 
 class QueuePanel(QtWidgets.QWidget):
@@ -68,7 +44,7 @@ class QueuePanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.consensus = consensus
         self.setAccessibleName("consensus queue")
-        self.legend = QtWidgets.QLabel(legend_html(consensus.sources, consensus.workspace.rater))
+        self.legend = Legend(consensus.sources, consensus.workspace.rater)
         self.progress = QtWidgets.QLabel(str(consensus.progress))
         self.list = QtWidgets.QListWidget()
         self.list.itemActivated.connect(self._activated)

@@ -36,6 +36,7 @@ from processing.consensus.decide import item_lesions
 from processing.consensus.queue import QueueItem
 from processing.consensus.session import ConsensusSession
 from processing.errors import FerretError
+from viewers.state.compared import CONSENSUS_OPACITY
 from viewers.state.overlays import COMPARED_COLOURS, Lesion
 from viewers.state.tools.consensus_form import ItemForm
 from viewers.state.tools.label_slice import MaskStyle
@@ -96,7 +97,9 @@ class ConsensusMode(RatingMode):
             mode=f"consensus of {' and '.join(consensus.sources)}",
         )
         # the raters' layers are outlined, their overlap filled (viewers.state.compared)
-        style = MaskStyle(mode="fill", opacity=0.5, colour=COMPARED_COLOURS["consensus"])
+        style = MaskStyle(
+            mode="fill", opacity=CONSENSUS_OPACITY, colour=COMPARED_COLOURS["consensus"]
+        )
         self.annotation = attach_annotation(window, session, style, skip=[window.slice_view])
         grid.show_own_labels(session.describe_at)
         session.labels.subscribe(self._own_labels_edited)

@@ -94,7 +94,10 @@ def test_the_queue_is_walked_and_decided_by_key_into_the_consensus(qtbot, study,
     legend = panel.legend.text()
     assert "rater A (A): outline" in legend and "rater B (B): outline" in legend
     assert "marked by both A and B" in legend and "consensus consensus: filled" in legend
-    assert all(f"rgb{colour}" in legend for colour in COMPARED.values())
+    assert [colour for _, colour, _ in panel.legend.rows] == [
+        COMPARED[role] for role in ("A", "B", "overlap", "consensus")
+    ]  # the colours drawn: the layers' above, the consensus mask's below
+    assert mode.annotation.style.colour == COMPARED["consensus"]
     attachment = mode.annotation  # the consensus mask is painted like a rater's own
     assert attachment.session.labels is consensus.labels and canvas in attachment.overlays
     headers = [label.text() for label in attachment.panel.findChildren(QtWidgets.QLabel)]

@@ -26,6 +26,8 @@ from viewers.state.slicing import PlaneSlice
 
 #: Opacity of the overlap fill (the image stays readable under it).
 OVERLAP_OPACITY = 0.45
+#: Opacity of the consensus rater's filled lesions.
+CONSENSUS_OPACITY = 0.5
 
 Picture = tuple[np.ndarray, tuple]
 
