@@ -1,8 +1,8 @@
 """The consensus dock's legend: which colour is whose, drawn as the grid draws it.
 
-One row per layer of a consensus grid (:mod:`viewers.state.compared`): rater
-A's outline, rater B's outline, the voxels both marked (translucent fill) and
-the consensus rater's lesions (filled). Each swatch is painted over the dark
+One row per colour of a consensus grid (:mod:`viewers.state.compared`): the
+outline where only rater A marked, where only rater B marked, the voxels both
+marked (translucent fill) and the consensus rater's lesions (filled). Each swatch is painted over the dark
 grey of an image, with the grid's own colours and opacities, so the legend
 looks like what it explains.
 """
@@ -23,8 +23,8 @@ def legend_rows(raters, into: str) -> list[tuple[str, tuple[int, int, int], str]
     first, second = raters
     colours = COMPARED_COLOURS
     return [
-        ("outline", colours["A"], f"rater {first} (A): outline"),
-        ("outline", colours["B"], f"rater {second} (B): outline"),
+        ("outline", colours["A"], f"rater {first} (A) only: outline"),
+        ("outline", colours["B"], f"rater {second} (B) only: outline"),
         ("overlap", colours["overlap"], f"marked by both {first} and {second}: filled"),
         ("fill", colours["consensus"], f"consensus {into}: filled (selected lesion: white)"),
     ]

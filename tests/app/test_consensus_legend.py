@@ -34,6 +34,9 @@ def test_the_legend_names_both_raters_their_overlap_and_the_consensus(qtbot):
     legend = Legend({"AB": None, "CD": None}, "lead")
     qtbot.addWidget(legend)
     assert legend.text().splitlines() == [text for *_, text in legend_rows(["AB", "CD"], "lead")]
-    assert "rater AB (A): outline" in legend.text() and "marked by both AB and CD" in legend.text()
+    assert (
+        "rater AB (A) only: outline" in legend.text()
+        and "marked by both AB and CD" in legend.text()
+    )
     assert "consensus lead: filled" in legend.text()
     assert {how for how, *_ in legend.rows} == {"outline", "overlap", "fill"}

@@ -92,7 +92,7 @@ def test_the_queue_is_walked_and_decided_by_key_into_the_consensus(qtbot, study,
     assert shown_layers(window) == {"rater A": COMPARED["A"], "rater B": COMPARED["B"]}
     assert grid.overlays.truth is None and not window.menus.review.isEnabled()
     legend = panel.legend.text()
-    assert "rater A (A): outline" in legend and "rater B (B): outline" in legend
+    assert "rater A (A) only: outline" in legend and "rater B (B) only" in legend
     assert "marked by both A and B" in legend and "consensus consensus: filled" in legend
     assert [colour for _, colour, _ in panel.legend.rows] == [
         COMPARED[role] for role in ("A", "B", "overlap", "consensus")

@@ -34,16 +34,22 @@ def test_each_rater_is_outlined_in_its_colour_and_the_overlap_is_filled():
     assert rgba[0, 0, 3] == 0 and rgba[11, 11, 3] == 0  # outside both
     drawn = rgba[..., 3] > 0
     both = in_a & in_b
-    assert np.array_equal(drawn & ~both, (outline_of(in_a) | outline_of(in_b)) & ~both)
+    assert np.array_equal(drawn & ~both, outline_of(in_a | in_b) & ~both)
+    assert colour_at(rgba, (4, 6)) == BOTH and rgba[4, 6, 3] == round(255 * OVERLAP_OPACITY)
+    assert colour_at(rgba, (6, 4)) == BOTH  # A's edge inside B: both marked it
 
 
-def test_shared_outline_pixels_alternate_between_the_two_colours():
+def test_a_voxel_of_a_tiny_lesion_has_the_colour_of_who_marked_it():
+    in_a = square(slice(4, 5), slice(4, 5))  # one voxel, inside B's three by three
+    in_b = square(slice(3, 6), slice(3, 6))
+    rgba = compared_rgba(in_a, in_b, opacity=0.6)
+    assert colour_at(rgba, (4, 4)) == BOTH and rgba[4, 4, 3] == round(255 * OVERLAP_OPACITY)
+    ring = [(3, 3), (3, 4), (3, 5), (4, 3), (4, 5), (5, 3), (5, 4), (5, 5)]
+    assert {colour_at(rgba, pixel) for pixel in ring} == {B}
     same = square(slice(3, 8), slice(3, 8))
-    rgba = compared_rgba(same, same)
-    edge = [(3, c) for c in range(3, 8)]
-    colours = [colour_at(rgba, pixel) for pixel in edge]
-    assert colours[0::2] == [A] * 3 and colours[1::2] == [B] * 2
-    assert colour_at(rgba, (5, 5)) == BOTH  # the inside of an identical pair is overlap
+    identical = compared_rgba(same, same)
+    assert {colour_at(identical, p) for p in zip(*np.nonzero(same), strict=True)} == {BOTH}
+    assert identical[3, 3, 3] == 255 and identical[5, 5, 3] == round(255 * OVERLAP_OPACITY)
 
 
 def layer(role: str, colour) -> LabelLayer:

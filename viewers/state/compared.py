@@ -4,11 +4,13 @@
 pictures. A layer without a role is drawn as always: its outline (or its
 fill) in its colour. The two layers a consensus session compares (roles
 ``"A"`` and ``"B"``, :attr:`~viewers.state.overlays.LabelLayer.role`) make one
-picture: each rater's outline in its colour (their union outlined), the voxels
-both raters marked filled with the translucent overlap colour, and where the
-two outlines run over the same pixels they alternate pixel by pixel, so
-neither hides the other. The pair is always outlined (a fill would hide the
-overlap); its outlines take the style's opacity.
+picture: the outline of their union, each outline pixel in the colour of who
+marked it (A's colour where only A did, B's where only B did, the overlap
+colour where both did), and the voxels both marked filled with the
+translucent overlap colour. Microinfarcts are a voxel or three across, so
+every voxel of a lesion is on its outline: a voxel is therefore never drawn
+in two colours, and its colour says who marked it. The pair is always
+outlined (a fill would hide the image); its outlines take the style's opacity.
 
 The consensus rater's own lesions are drawn by the annotation overlay over
 all of this, in :data:`~viewers.state.overlays.COMPARED_COLOURS` ``consensus``
@@ -47,19 +49,17 @@ def compared_rgba(
     colours : dict
         ``"A"``, ``"B"`` and ``"overlap"`` colours.
     opacity : float
-        Opacity of the outlines (the overlap fill has :data:`OVERLAP_OPACITY`).
+        Opacity of the outline (the overlap's inside has :data:`OVERLAP_OPACITY`).
     """
     in_a, in_b = np.asarray(in_a, dtype=bool), np.asarray(in_b, dtype=bool)
     rgba = np.zeros(in_a.shape + (4,), dtype=np.uint8)
     both = in_a & in_b
     rgba[both] = (*colours["overlap"], round(255 * OVERLAP_OPACITY))
-    edge_a, edge_b = outline(in_a), outline(in_b)
+    edge = outline(in_a | in_b)
     alpha = round(255 * float(np.clip(opacity, 0.0, 1.0)))
-    rows, cols = np.indices(in_a.shape)
-    shared = edge_a & edge_b
-    checker = (rows + cols) % 2 == 0
-    rgba[edge_a & ~(shared & ~checker)] = (*colours["A"], alpha)
-    rgba[edge_b & ~(shared & checker)] = (*colours["B"], alpha)
+    rgba[edge & in_a & ~in_b] = (*colours["A"], alpha)
+    rgba[edge & in_b & ~in_a] = (*colours["B"], alpha)
+    rgba[edge & both] = (*colours["overlap"], max(alpha, round(255 * OVERLAP_OPACITY)))
     return rgba
 
 
