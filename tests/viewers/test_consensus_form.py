@@ -39,6 +39,8 @@ def test_the_form_shows_both_answers_of_a_conflict_and_the_agreed_value(qtbot, s
     widget.show()
     assert widget.conflicts["dwi_onset"].text() == "A: hyperintense / B: isointense"
     assert widget.conflicts["dwi_onset"].isVisible()
+    row_of = widget.rows.getWidgetPosition
+    assert row_of(widget.conflicts["dwi_onset"])[0] == row_of(widget.labels["dwi_onset"])[0] + 1
     assert CONFLICT_STYLE in widget.labels["dwi_onset"].styleSheet()
     assert "A: hyperintense / B: isointense" in widget.labels["dwi_onset"].toolTip()
     assert checked(widget, "dwi_onset") == []  # neither rater's answer is written

@@ -11,7 +11,7 @@ The mouse works too (a radio click or an edited text calls ``set_value``).
 A consensus session marks the fields two raters answered differently
 (``set_form(..., conflicts={field: "A: yes / B: no"})``): the field's label is
 framed in :data:`CONFLICT_COLOUR` with a tooltip, and both answers are written
-beside its options; the field itself is left unanswered by them.
+on a row under it; the field itself is left unanswered by them.
 """
 
 from __future__ import annotations
@@ -103,10 +103,9 @@ class RatingFormWidget(QtWidgets.QWidget):
         for spec in form.schema.fields:
             label = QtWidgets.QLabel(spec.label)
             self.labels[spec.id] = label
-            editor = self._editor(spec)
+            self.rows.addRow(label, self._editor(spec))
             if conflicts and spec.id in conflicts:
-                self._mark(spec.id, conflicts[spec.id], editor)
-            self.rows.addRow(label, editor)
+                self._mark(spec.id, conflicts[spec.id])
         form.changed.connect(self._on_form)
         self._on_form()
 
@@ -163,16 +162,13 @@ class RatingFormWidget(QtWidgets.QWidget):
         row.addStretch(1)
         return box
 
-    def _mark(self, field_id: str, answers: str, editor: QtWidgets.QWidget) -> None:
-        """Mark a field the raters answered differently, and show both answers beside it."""
+    def _mark(self, field_id: str, answers: str) -> None:
+        """Mark a field the raters answered differently; show both answers on a row under it."""
         text = QtWidgets.QLabel(answers)
-        text.setStyleSheet(f"color: {CONFLICT_COLOUR};")
+        text.setWordWrap(True)
+        text.setStyleSheet(f"color: {CONFLICT_COLOUR}; padding-left: 12px;")
         text.setToolTip("The raters answered differently; their answers are not filled in.")
-        layout = editor.layout()
-        assert isinstance(layout, QtWidgets.QHBoxLayout)  # every editor is a row
-        last = layout.itemAt(layout.count() - 1)
-        stretch = last is not None and last.spacerItem() is not None
-        layout.insertWidget(layout.count() - 1 if stretch else layout.count(), text)
+        self.rows.addRow(text)
         self.conflicts[field_id] = text
         self.labels[field_id].setToolTip(f"The raters disagree: {answers}")
 
@@ -194,6 +190,8 @@ class RatingFormWidget(QtWidgets.QWidget):
         shown = {spec.id for spec in form.shown_fields()}
         for spec in form.schema.fields:
             self.rows.setRowVisible(self.labels[spec.id], spec.id in shown)
+            if spec.id in self.conflicts:
+                self.rows.setRowVisible(self.conflicts[spec.id], spec.id in shown)
             current = CURRENT_STYLE if spec.id == form.current_id else ""
             conflict = CONFLICT_STYLE if spec.id in self.conflicts else ""
             self.labels[spec.id].setStyleSheet(current + conflict)
