@@ -160,10 +160,10 @@ class ConsensusMode(RatingMode):
         where = (
             f"consensus lesion {lesion_id}"
             if lesion_id is not None
-            else "not decided yet: your answers go to the lesion the decision makes"
+            else "not decided yet: answers go to the lesion it makes"
         )
         title = "\n".join(
-            [f"{item.kind} - {schema.title} - {where}"] + self.item_form.header_conflicts()
+            [f"{item.kind} - {schema.title}", where] + self.item_form.header_conflicts()
         )
         widget.set_form(self.item_form.form, title, self.item_form.conflicts)
 
