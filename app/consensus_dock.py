@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from app.consensus_legend import Legend
 from processing.consensus.queue import QueueItem
 from processing.errors import FerretError
-from viewers.state.overlays import RATER_COLOURS
 
 #: (key, button text, ``"next"`` / ``"previous"`` or the decision rule)
 CONSENSUS_KEYS = (
@@ -37,17 +37,6 @@ def item_text(item: QueueItem, decided: bool) -> str:
     return f"{'[x]' if decided else '[ ]'} {item.kind}  {item.visit or '-'}  Dice {dice}"
 
 
-def legend_html(raters, into: str) -> str:
-    """Which colour is whose: the two compared raters, then the consensus."""
-    rows = [
-        f'<span style="color: rgb{tuple(RATER_COLOURS[n])}">&#9632;</span> rater {rater} '
-        f"({'A' if n == 0 else 'B'})"
-        for n, rater in enumerate(raters)
-    ]
-    rows.append(f"consensus {into}: filled, one colour per lesion (selected: white)")
-    return "<br>".join(rows)
-
-
 class QueuePanel(QtWidgets.QWidget):
     """Legend, progress, the queue list and the walk and decision buttons of one session."""
 
@@ -55,7 +44,7 @@ class QueuePanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.consensus = consensus
         self.setAccessibleName("consensus queue")
-        self.legend = QtWidgets.QLabel(legend_html(consensus.sources, consensus.workspace.rater))
+        self.legend = Legend(consensus.sources, consensus.workspace.rater)
         self.progress = QtWidgets.QLabel(str(consensus.progress))
         self.list = QtWidgets.QListWidget()
         self.list.itemActivated.connect(self._activated)

@@ -14,13 +14,20 @@
   (:mod:`app.annotation.damage_dialog`) whether to restore the newest backup,
   open the participant without rating, or quit; nothing is written before the
   answer. A window without a person (screenshots) gives the one-line error.
+  The consensus mode (:mod:`app.consensus_mode`) asks the same of a damaged
+  consensus store (:meth:`RatingMode._open_guarded`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from app.annotation import RaterSession
 from processing.annotations.integrity import DamagedStoreError
 from processing.errors import FerretError
+
+T = TypeVar("T")
 
 
 class RatingMode:
@@ -70,10 +77,21 @@ class RatingMode:
 
     def _open_session(self, label: str, cursor) -> RaterSession | None:
         """Return the rater's session; on damage, what the rater chose (None: not rating here)."""
-        try:
-            return RaterSession(
+        return self._open_guarded(
+            label,
+            lambda: RaterSession(
                 self.window.study.root, self.rater, label, visit=self.visit, cursor=cursor
-            )
+            ),
+        )
+
+    def _open_guarded(self, label: str, opener: Callable[[], T]) -> T | None:
+        """Return ``opener()``; when it finds the store damaged, do what the rater chooses.
+
+        Restore the newest backup and open again, open the participant without
+        rating (None), or quit. A window without a person raises the damage.
+        """
+        try:
+            return opener()
         except DamagedStoreError as damage:
             if not self.interactive:
                 raise
@@ -86,19 +104,21 @@ class RatingMode:
             self.window.statusBar().showMessage(
                 f"Restored the newest backup; the damaged files are in {aside}."
             )
-            return RaterSession(
-                self.window.study.root, self.rater, label, visit=self.visit, cursor=cursor
-            )
+            return opener()
         if choice == "quit":
             if not self.window.isVisible():
                 raise damage  # still starting: `ferret open` ends with the one-line message
             self.window.close()
         else:
-            self.window.statusBar().showMessage(
-                f"Not rating {label}: its annotations are damaged "
-                "(ferret annotate recover lists the ways back)."
-            )
+            self.window.statusBar().showMessage(self._not_opened(label))
         return None
+
+    def _not_opened(self, label: str) -> str:
+        """Return what the status bar says when the rater chose to open ``label`` without rating."""
+        return (
+            f"Not rating {label}: its annotations are damaged "
+            "(ferret annotate recover lists the ways back)."
+        )
 
     def _ask(self, damage: DamagedStoreError) -> str:
         from app.annotation import damage_dialog

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from processing.annotations.labels import LabelVolume
 from processing.annotations.session import AnnotationSession
 from processing.consensus.carry import carry_sources
 from processing.consensus.prefill import Prefill, prefill_of
@@ -124,14 +125,22 @@ def _write_rule(
     return [new_id]
 
 
+def item_lesions(
+    labels: LabelVolume, item: QueueItem, sources: dict[str, RaterLesions]
+) -> list[int]:
+    """Return the consensus lesions with voxels in ``item``'s footprint, in ID order."""
+    in_a, in_b = footprints(item, sources).values()
+    with labels.lock:
+        found = np.unique(labels.data[item.box][in_a | in_b])
+    return [int(i) for i in found if i != 0]
+
+
 def _adopt_edited(
     session: AnnotationSession, item: QueueItem, sources: dict[str, RaterLesions], lesion_ids
 ) -> list[int]:
     """Return the consensus lesions painted for ``item``: given, else those in its footprint."""
     if lesion_ids is None:
-        in_a, in_b = footprints(item, sources).values()
-        block = session.labels.data[item.box]
-        lesion_ids = set(np.unique(block[in_a | in_b]).tolist()) - {0}
+        lesion_ids = item_lesions(session.labels, item, sources)
     present = set(session.labels.ids())
     ids = sorted(int(i) for i in lesion_ids if int(i) in present)
     if not ids:

@@ -24,7 +24,7 @@ from tests.processing.test_consensus_session import (
     planted,
     write_rater,
 )
-from viewers.state.overlays import RATER_COLOURS
+from viewers.state.overlays import COMPARED_COLOURS as COMPARED
 
 pytestmark = pytest.mark.gui
 Key = QtCore.Qt.Key
@@ -70,14 +70,34 @@ def shown_layers(window) -> dict[str, tuple]:
     }
 
 
+def drawn_colours(window) -> set[tuple[int, int, int]]:
+    """Return the colours of the raters' pictures of every tile (the pair is one picture)."""
+    colours = set()
+    canvas = window.grid_view.canvas
+    for tile in canvas.tiles.values():
+        for image, _ in tile.overlays(canvas.style):
+            for y in range(image.height()):
+                for x in range(image.width()):
+                    colour = image.pixelColor(x, y)
+                    if colour.alpha():
+                        colours.add((colour.red(), colour.green(), colour.blue()))
+    return colours
+
+
 def test_the_queue_is_walked_and_decided_by_key_into_the_consensus(qtbot, study, open_window):
     window = open_window(study, consensus=["A", "B"])
     mode, grid, canvas = window.rating, window.session.grid, window.grid_view.canvas
     consensus, panel = mode.consensus, mode.queue
     assert "consensus of A and B into consensus" in window.windowTitle()
-    assert shown_layers(window) == {"rater A": RATER_COLOURS[0], "rater B": RATER_COLOURS[1]}
+    assert shown_layers(window) == {"rater A": COMPARED["A"], "rater B": COMPARED["B"]}
     assert grid.overlays.truth is None and not window.menus.review.isEnabled()
-    assert "rater A" in panel.legend.text() and "rater B" in panel.legend.text()
+    legend = panel.legend.text()
+    assert "rater A (A) only: outline" in legend and "rater B (B) only" in legend
+    assert "marked by both A and B" in legend and "consensus consensus: filled" in legend
+    assert [colour for _, colour, _ in panel.legend.rows] == [
+        COMPARED[role] for role in ("A", "B", "overlap", "consensus")
+    ]  # the colours drawn: the layers' above, the consensus mask's below
+    assert mode.annotation.style.colour == COMPARED["consensus"]
     attachment = mode.annotation  # the consensus mask is painted like a rater's own
     assert attachment.session.labels is consensus.labels and canvas in attachment.overlays
     headers = [label.text() for label in attachment.panel.findChildren(QtWidgets.QLabel)]
@@ -85,6 +105,10 @@ def test_the_queue_is_walked_and_decided_by_key_into_the_consensus(qtbot, study,
     assert not any("blinded" in text for text in headers)
     assert panel.progress.text() == "7 of 7 left" and panel.list.count() == 7
     items = consensus.items
+    low_dice = next(item for item in items if item.kind == "low-dice")
+    consensus.go_to(low_dice.item_id)
+    assert drawn_colours(window) >= {COMPARED["A"], COMPARED["B"], COMPARED["overlap"]}
+    consensus.go_to(items[0].item_id)
     assert consensus.current is items[0]
     assert np.allclose(grid.cursor.position, items[0].centre)
     assert grid.focus[0] == items[0].visit
@@ -161,3 +185,26 @@ def test_the_consensus_keys_are_free_and_the_command_line_opens_the_session(stud
     argv = ["open", str(study), "--consensus", "A,B", "--rater", "lead", "--screenshot", str(shot)]
     assert main([*argv, "--size", "1200x700"]) == 0 and shot.exists()
     assert "lead" in ReviewWorkspace(study).raters()  # opened, logged, and closed again
+
+
+def test_the_form_opens_prefilled_with_conflicts_marked_and_keeps_the_answer(
+    qtbot, study, open_window
+):
+    window = open_window(study, consensus=["A", "B"])
+    mode, canvas = window.rating, window.grid_view.canvas
+    consensus, form = mode.consensus, mode.annotation.panel.form
+    item = next(i for i in consensus.items if i.sources == {"A": (8,), "B": (8,)})
+    consensus.go_to(item.item_id)
+    assert form.form is mode.item_form.form and "not decided yet" in form.title.text()
+    assert form.conflicts["dwi_onset"].text() == "A: hyperintense / B: isointense"
+    assert form.form.values == {"md_onset": "hypo"}  # agreed; the conflict left open
+    assert form.form.current_id == "dwi_onset"
+    qtbot.keyClick(form, Key.Key_O)  # the consensus answer: hypointense
+    qtbot.keyClick(canvas, Key.Key_U)  # union: the lesion is made, the answer goes to it
+    assert item.item_id in consensus.decided and consensus.current is not item
+    (lesion,) = [d for d in audit_rows(study) if d["field"] == item.item_id][0]["after"]["lesions"]
+    assert consensus.annotation.store.ratings()[lesion] == {"dwi_onset": "hypo", "md_onset": "hypo"}
+    consensus.go_to(item.item_id)  # back to it: its lesion's form, still marked
+    assert f"consensus lesion {lesion}" in form.title.text() and "dwi_onset" in form.conflicts
+    assert mode.annotation.session.toolbox.selection.lesion_id == lesion
+    window.close()

@@ -25,9 +25,11 @@ every model is tested without a screen.
   one resampling into the display grid), ``loader`` (background volume reads),
   ``mosaic`` (tiles of one canvas), ``layout`` and ``settings`` (saved layouts
   and windows), ``overlays`` and ``truth_overlay`` (raters' masks, the planted
-  truth), ``readout``.
+  truth), ``compared`` (how a consensus grid colours its two raters and their
+  overlap), ``readout``.
 - Annotation: ``undo`` (per-stroke history) and the ``tools`` package (brush,
-  eraser, fill, polygon, picker, toolbox, lesion table and rating form models).
+  eraser, fill, polygon, picker, toolbox, lesion table and rating form models,
+  and a consensus item's form).
 """
 
 from viewers.state.cursor import WorldCursor

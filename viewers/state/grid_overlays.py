@@ -74,7 +74,9 @@ class GridOverlaySet:
         if study_root is not None and self.mode == "review":
             self.layers, rater_lesions = rater_layers(study_root, participant.label)
         if study_root is not None and self.mode == "consensus" and self.compared:
-            self.layers, rater_lesions = rater_layers(study_root, participant.label, self.compared)
+            self.layers, rater_lesions = rater_layers(
+                study_root, participant.label, self.compared, compared=True
+            )
         truth: list[Lesion] = (
             truth_lesions(self.truth, participant, placement) if self.truth is not None else []
         )

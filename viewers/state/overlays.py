@@ -26,6 +26,14 @@ from viewers.state.volume import Volume
 
 RATER_COLOURS = ((255, 80, 80), (80, 160, 255), (255, 170, 0), (190, 90, 255))
 TRUTH_COLOUR = (60, 255, 120)
+#: A consensus grid's colours (Okabe-Ito hues, told apart with the common colour
+#: blindnesses): rater A's and B's outlines, the voxels both marked, the consensus.
+COMPARED_COLOURS = {
+    "A": (255, 160, 0),
+    "B": (86, 180, 233),
+    "overlap": (240, 228, 66),
+    "consensus": (0, 200, 140),
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,9 @@ class LabelLayer:
         Label value -> lesion description.
     sessions : set of str or None
         Visits this layer belongs to (None: every visit, e.g. a rater's reference-space labels).
+    role : str
+        ``"A"`` or ``"B"`` for the two raters a consensus session compares (drawn
+        together, :mod:`viewers.state.compared`); empty for any other layer.
     """
 
     name: str
@@ -62,6 +73,7 @@ class LabelLayer:
     colour: tuple[int, int, int]
     names: dict[int, str] = field(default_factory=dict)
     sessions: set[str] | None = None
+    role: str = ""
 
     def label_at(self, world) -> int:
         """Return the label of the voxel nearest to a world point (0 outside or background)."""
@@ -133,15 +145,20 @@ def markers_near(
 
 
 def rater_layers(
-    study_root: str | Path, participant: str, raters: Sequence[str] | None = None
+    study_root: str | Path,
+    participant: str,
+    raters: Sequence[str] | None = None,
+    *,
+    compared: bool = False,
 ) -> tuple[list[LabelLayer], list[Lesion]]:
     """Every rater's labels of ``participant`` (reference space) and their lesions.
 
-    ``raters``: only these, in this order, coloured by their position (the
-    consensus session's A and B: :data:`RATER_COLOURS` 0 and 1); default every
-    rater of the study. Raters without labels for this participant are skipped;
-    an unreadable store is skipped too (the annotation code reports it where it
-    is edited).
+    ``raters``: only these, in this order, coloured by their position
+    (:data:`RATER_COLOURS`); default every rater of the study. ``compared``:
+    ``raters`` are a consensus session's A and B, coloured and given the roles
+    of :data:`COMPARED_COLOURS`. Raters without labels for this participant are
+    skipped; an unreadable store is skipped too (the annotation code reports it
+    where it is edited).
     """
     from processing.annotations import ReviewWorkspace
 
@@ -162,9 +179,9 @@ def rater_layers(
             for r in rows
             if "lesion_id" in r
         }
-        layers.append(
-            LabelLayer(f"rater {rater}", volume, RATER_COLOURS[number % len(RATER_COLOURS)], names)
-        )
+        role = "AB"[number] if compared and number < 2 else ""
+        colour = COMPARED_COLOURS[role] if role else RATER_COLOURS[number % len(RATER_COLOURS)]
+        layers.append(LabelLayer(f"rater {rater}", volume, colour, names, role=role))
         lesions += _lesions_of(volume, names, f"rater {rater}")
     return layers, lesions
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui
 
+from viewers.state.compared import layer_pictures
 from viewers.state.grid_cell import GridCell
 from viewers.state.mosaic import TileFrame
-from viewers.state.overlays import markers_near, outline
+from viewers.state.overlays import markers_near
 
 GREY_TABLE = [QtGui.qRgb(i, i, i) for i in range(256)]
 MARKER_SLAB_MM = 4.0
@@ -173,21 +174,24 @@ class CellTile:
         return self._image[1], self._image[2]
 
     def overlays(self, style: OverlayStyle) -> list:
-        """``[(QImage, plane rect)]`` of the cell's label layers shown by ``style``."""
+        """``[(QImage, plane rect)]`` of the cell's label layers shown by ``style``.
+
+        Coloured by :func:`~viewers.state.compared.layer_pictures` (a consensus
+        session's two raters together).
+        """
         if self._overlays is None:
-            made = []
+            cuts = []
             position, plane = self.model.cursor.position, self.model.plane
             for slicer, layer in zip(self.cell.slicers, self.cell.layers, strict=True):
                 if not style.shows(layer.name):
                     continue
                 cut = slicer.mask(plane, position)
-                if not cut.inside or not cut.data.any():
-                    continue
-                shown = outline(cut.data) if style.mode == "outline" else cut.data
-                rgba = np.zeros(cut.data.shape + (4,), dtype=np.uint8)
-                rgba[shown] = (*layer.colour, int(round(255 * style.opacity)))
-                made.append(rgba_image(rgba) + (cut.rect,))
-            self._overlays = made
+                if cut.inside and cut.data.any():
+                    cuts.append((layer, cut))
+            self._overlays = [
+                rgba_image(rgba) + (rect,)
+                for rgba, rect in layer_pictures(cuts, style.mode, style.opacity)
+            ]
         return [(image, rect) for _, image, rect in self._overlays]
 
     def markers(self, points, style: OverlayStyle) -> list[tuple[float, float]]:

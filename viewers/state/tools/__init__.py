@@ -14,6 +14,8 @@ reference space, one stroke = one committed edit = one undo step.
 - :mod:`.toolbox`: :class:`ToolBox`, routing events, selection, undo/redo.
 - :mod:`.lesion_table`: :class:`LesionTableModel` (sort, filter, go to, next unrated).
 - :mod:`.rating_form`: :class:`RatingFormModel`, a rating form driven by keys alone.
+- :mod:`.consensus_form`: :class:`~.consensus_form.ItemForm`, a consensus queue item's form
+  (agreed answers filled in, conflicts marked with both answers).
 """
 
 from viewers.state.tools.brush import BrushTool, EraserTool

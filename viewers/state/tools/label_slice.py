@@ -69,10 +69,16 @@ def boundary(ids: np.ndarray) -> np.ndarray:
 
 
 def overlay_rgba(
-    ids: np.ndarray, mode: str = "outline", opacity: float = 0.6, selected: int | None = None
+    ids: np.ndarray,
+    mode: str = "outline",
+    opacity: float = 0.6,
+    selected: int | None = None,
+    colour: tuple[int, int, int] | None = None,
 ) -> np.ndarray:
     """RGBA uint8 pixels of a label slice: each lesion in its colour, outlined or filled.
 
+    Each lesion's colour is :data:`PALETTE`'s by label value, or ``colour`` for
+    every lesion (a consensus rater's, told apart from the compared raters).
     The selected lesion is white and drawn at full opacity in outline mode (its
     fill keeps ``opacity``), so the rater sees which lesion the tools act on.
     """
@@ -81,7 +87,7 @@ def overlay_rgba(
     shown = boundary(ids) if mode == "outline" else ids != 0
     rgba = np.zeros(ids.shape + (4,), dtype=np.uint8)
     values = ids[shown]
-    rgba[shown, :3] = PALETTE[(values - 1) % len(PALETTE)]
+    rgba[shown, :3] = PALETTE[(values - 1) % len(PALETTE)] if colour is None else colour
     rgba[shown, 3] = int(round(255 * float(np.clip(opacity, 0.0, 1.0))))
     if selected:
         chosen = shown & (ids == selected)
@@ -94,11 +100,19 @@ def overlay_rgba(
 class MaskStyle:
     """How every view draws the rater's mask: ``mode`` (outline/fill), ``opacity``, ``visible``.
 
-    Emits ``changed()`` after :meth:`set`.
+    ``colour``: one colour for every lesion (None: :data:`PALETTE`, one per
+    lesion). Emits ``changed()`` after :meth:`set`.
     """
 
-    def __init__(self, mode: str = "outline", opacity: float = 0.7, visible: bool = True):
+    def __init__(
+        self,
+        mode: str = "outline",
+        opacity: float = 0.7,
+        visible: bool = True,
+        colour: tuple[int, int, int] | None = None,
+    ):
         self.mode, self.opacity, self.visible = mode, float(opacity), bool(visible)
+        self.colour = colour
         self.changed = EventEmitter()
 
     def set(

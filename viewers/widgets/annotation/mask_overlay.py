@@ -55,6 +55,11 @@ class _LabelOverlay(QtCore.QObject):
     def redraw(self) -> None:  # pragma: no cover - implemented by subclasses
         raise NotImplementedError
 
+    def _rgba(self, ids: np.ndarray) -> np.ndarray:
+        """Return the label slice ``ids`` coloured by the style, the selected lesion marked."""
+        style = self.style
+        return overlay_rgba(ids, style.mode, style.opacity, self.selection.lesion_id, style.colour)
+
     def _on_any(self, *args, **kwargs) -> None:
         self.schedule()
 
@@ -99,7 +104,7 @@ class MaskOverlay(_LabelOverlay):
         self._key = slice_key(self.labels, plane, position)
         ids = cut.data if cut.inside else np.zeros_like(cut.data)
         self.item.setImage(
-            overlay_rgba(ids, self.style.mode, self.style.opacity, self.selection.lesion_id),
+            self._rgba(ids),
             autoLevels=False,
             levels=(0, 255),
         )
@@ -152,7 +157,7 @@ class GridMaskOverlay(_LabelOverlay):
         ids = cut.data if cut.inside else np.zeros_like(cut.data)
         self.shown_ids = ids
         self.canvas.set_top_overlay(
-            overlay_rgba(ids, self.style.mode, self.style.opacity, self.selection.lesion_id),
+            self._rgba(ids),
             cut.rect,
         )
 

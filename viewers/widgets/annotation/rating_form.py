@@ -7,6 +7,11 @@ focus is marked. The widget takes the keyboard itself and hands every key to
 the model (:meth:`RatingFormModel.press`): option keys answer and move on,
 Up/Down/Tab move, Delete clears, typing fills a text field and Enter stores it.
 The mouse works too (a radio click or an edited text calls ``set_value``).
+
+A consensus session marks the fields two raters answered differently
+(``set_form(..., conflicts={field: "A: yes / B: no"})``): the field's label is
+framed in :data:`CONFLICT_COLOUR` with a tooltip, and both answers are written
+on a row under it; the field itself is left unanswered by them.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ _NAMED_KEYS = {
     QtCore.Qt.Key.Key_Escape: "Escape",
 }
 CURRENT_STYLE = "font-weight: bold; color: #ffb000;"
+CONFLICT_COLOUR = "#ff5a5a"
+CONFLICT_STYLE = f"border: 2px solid {CONFLICT_COLOUR}; padding: 1px;"
 
 
 def key_name(event: QtGui.QKeyEvent) -> str | None:
@@ -74,9 +81,18 @@ class RatingFormWidget(QtWidgets.QWidget):
         self.labels: dict[str, QtWidgets.QLabel] = {}
         self.choices: dict[str, QtWidgets.QButtonGroup] = {}
         self.texts: dict[str, QtWidgets.QLineEdit] = {}
+        self.conflicts: dict[str, QtWidgets.QLabel] = {}
 
-    def set_form(self, form: RatingFormModel | None, title: str = "") -> None:
-        """Show ``form`` (built from its schema), or nothing."""
+    def set_form(
+        self,
+        form: RatingFormModel | None,
+        title: str = "",
+        conflicts: dict[str, str] | None = None,
+    ) -> None:
+        """Show ``form`` (built from its schema), or nothing.
+
+        ``conflicts``: ``{field_id: both answers}`` of the fields to mark.
+        """
         if self.form is not None:
             self.form.changed.disconnect(self._on_form)
         self.form = form
@@ -88,6 +104,8 @@ class RatingFormWidget(QtWidgets.QWidget):
             label = QtWidgets.QLabel(spec.label)
             self.labels[spec.id] = label
             self.rows.addRow(label, self._editor(spec))
+            if conflicts and spec.id in conflicts:
+                self._mark(spec.id, conflicts[spec.id])
         form.changed.connect(self._on_form)
         self._on_form()
 
@@ -144,6 +162,16 @@ class RatingFormWidget(QtWidgets.QWidget):
         row.addStretch(1)
         return box
 
+    def _mark(self, field_id: str, answers: str) -> None:
+        """Mark a field the raters answered differently; show both answers on a row under it."""
+        text = QtWidgets.QLabel(answers)
+        text.setWordWrap(True)
+        text.setStyleSheet(f"color: {CONFLICT_COLOUR}; padding-left: 12px;")
+        text.setToolTip("The raters answered differently; their answers are not filled in.")
+        self.rows.addRow(text)
+        self.conflicts[field_id] = text
+        self.labels[field_id].setToolTip(f"The raters disagree: {answers}")
+
     def _set(self, field_id: str, value) -> None:
         if self.form is not None and self.form.values.get(field_id) != value:
             self.form.set_value(field_id, value)
@@ -155,13 +183,18 @@ class RatingFormWidget(QtWidgets.QWidget):
         self.labels.clear()
         self.choices.clear()
         self.texts.clear()
+        self.conflicts.clear()
 
     def _on_form(self, **_) -> None:
         form = self.form
         shown = {spec.id for spec in form.shown_fields()}
         for spec in form.schema.fields:
             self.rows.setRowVisible(self.labels[spec.id], spec.id in shown)
-            self.labels[spec.id].setStyleSheet(CURRENT_STYLE if spec.id == form.current_id else "")
+            if spec.id in self.conflicts:
+                self.rows.setRowVisible(self.conflicts[spec.id], spec.id in shown)
+            current = CURRENT_STYLE if spec.id == form.current_id else ""
+            conflict = CONFLICT_STYLE if spec.id in self.conflicts else ""
+            self.labels[spec.id].setStyleSheet(current + conflict)
             value = form.values.get(spec.id)
             if spec.id in self.texts:
                 edit = self.texts[spec.id]
