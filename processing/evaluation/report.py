@@ -25,6 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from processing.annotations.spreadsheet import write_csv, write_xlsx
 from processing.consensus import pairs as pair_tables
@@ -74,14 +75,23 @@ def write_evaluation(evaluation: Evaluation, out: str | Path, seed: int = 0) -> 
 
 
 def count_figure(evaluation: Evaluation):
-    """Per-participant counts (test against reference) and their Bland-Altman plot."""
+    """Per-participant counts (test against reference) and their Bland-Altman plot.
+
+    In the count panel a point's area and label give how many participants share it.
+    """
     pairs = np.array([detection.counts(case)[:2] for case in evaluation.cases], dtype=float)
     reference, test = pairs[:, 0], pairs[:, 1]
     figure = new_figure(9.0, 4.0)
     scatter, differences = figure.subplots(1, 2)
     top = max(float(pairs.max()), 1.0) * 1.08
     scatter.plot([0, top], [0, top], color="0.6", linewidth=1, linestyle="--")
-    scatter.scatter(reference, test, s=18, alpha=0.7)
+    points, multiplicity = np.unique(pairs, axis=0, return_counts=True)
+    scatter.scatter(points[:, 0], points[:, 1], s=18 * multiplicity, alpha=0.7)
+    for (x, y), n in zip(points, multiplicity, strict=True):
+        if n > 1:  # counts are integers: participants with the same pair share a point
+            scatter.annotate(f"{n}", (x, y), xytext=(5, 4), textcoords="offset points", fontsize=8)
+    for axis in (scatter.xaxis, scatter.yaxis, differences.yaxis):
+        axis.set_major_locator(MaxNLocator(integer=True))
     scatter.set_xlim(-0.5, top)
     scatter.set_ylim(-0.5, top)
     scatter.set_xlabel(f"lesions per participant, {evaluation.reference}")
