@@ -44,7 +44,9 @@ def test_log_counts_on_age_and_sex_to_csv_equal_statsmodels(tables, tmp_path, ca
     out = tmp_path / "regression.csv"
     argv = ["--outcome", "cmb_total", "--log1p", "--predictors", "age,sex", "--adjust", "age,sex"]
     assert regress(*tables, out, *argv) == 0
-    assert "sex[M]" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "sex[M]" in printed
+    assert "for sub-08: their counts are missing, not 0" in printed
     with open(out, newline="", encoding="utf-8") as handle:
         rows = {(r["term"], r["model"]): r for r in csv.DictReader(handle)}
     assert set(rows) == {
