@@ -138,3 +138,13 @@ def test_log1p_refuses_negative_outcomes(rows):
     negative = [{**r, "mmse": "-1"} if k == 0 else r for k, r in enumerate(rows)]
     with pytest.raises(FerretError, match="non-negative"):
         regression_table(negative, "mmse", ["age"], log1p=True)
+
+
+def test_a_numeric_code_named_categorical_gets_level_contrasts(rows):
+    coded = [{**r, "site_code": str(1 + k % 3)} for k, r in enumerate(rows)]
+    numeric = regression_table(coded, "mmse", ["site_code"])
+    assert [r["term"] for r in numeric] == ["site_code"]  # three values: a number by default
+    table = by_key(regression_table(coded, "mmse", ["site_code"], categorical=["site_code"]))
+    fit = smf.ols("mmse ~ C(site_code)", data=frame(coded)).fit()  # site_code stays text there
+    for level in ("2", "3"):
+        assert_row(table[(f"site_code[{level}]", "univariable")], fit, f"C(site_code)[T.{level}]")
