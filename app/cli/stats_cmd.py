@@ -6,8 +6,11 @@
 repeated-measures ANOVA and post-hoc paired t-tests per parameter;
 ``ferret stats crosstab STUDY --rater R --rows FIELD --cols FIELD --out FILE``
 cross-tabulates two ratings over the rater's lesions (e.g. r2star_onset
-against r2star_last). Each prints the table to the terminal and writes
-FILE.csv or FILE.xlsx with a provenance sidecar.
+against r2star_last); ``ferret stats regress TABLE.tsv --outcome COL [--log1p]
+--predictors a,b [--adjust age,sex] [--counts COUNTS.tsv] --out FILE`` fits
+linear regressions, univariable and adjusted, one row per predictor term.
+Each prints the table to the terminal and writes FILE.csv or FILE.xlsx with a
+provenance sidecar.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from app.cli.regress_cmd import register_regress
+
 
 def register(subparsers) -> None:
-    """Add ``stats groups`` and ``stats timecourses``."""
+    """Add ``stats groups``, ``timecourses``, ``crosstab`` and ``regress``."""
     parser = subparsers.add_parser(
         "stats",
         help="group tables and time-course statistics",
@@ -86,6 +91,7 @@ def register(subparsers) -> None:
     )
     crosstab.add_argument("--out", required=True, type=Path, help="FILE.csv or FILE.xlsx")
     crosstab.set_defaults(func=run_crosstab)
+    register_regress(kinds)
 
 
 def run_groups(args: argparse.Namespace) -> int:

@@ -73,9 +73,14 @@ class PairAgreement:
         return self.a.participant
 
 
-def compare(a: RaterLesions, b: RaterLesions) -> PairAgreement:
-    """Match two raters' lesions of one participant (same grid) by overlap."""
-    matching = match_by_overlap(a.labels, b.labels, a.affine)
+def compare(a: RaterLesions, b: RaterLesions, matching: Matching | None = None) -> PairAgreement:
+    """Match two raters' lesions of one participant (same grid) by overlap.
+
+    A ``matching`` made otherwise (e.g. by centre distance) is taken as given;
+    the voxel counts for Dice are those of the two label volumes either way.
+    """
+    if matching is None:
+        matching = match_by_overlap(a.labels, b.labels, a.affine)
     in_a, in_b = a.labels != 0, b.labels != 0
     return PairAgreement(
         a,

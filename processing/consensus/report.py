@@ -110,14 +110,14 @@ def volume_figure(volumes: dict):
     axes = figure.subplots(1, max(len(volumes), 1), squeeze=False)[0]
     for ax, (raters, (a, b)) in zip(axes, volumes.items(), strict=False):
         first, second = raters.split(",")
-        _bland_altman_panel(ax, np.asarray(a, float), np.asarray(b, float))
+        bland_altman_panel(ax, np.asarray(a, float), np.asarray(b, float))
         ax.set_title(f"lesion volume, {first} vs {second}", fontsize=10)
         ax.set_xlabel("mean of both raters (mm³)")
         ax.set_ylabel(f"{first} - {second} (mm³)")
     return figure
 
 
-def _bland_altman_panel(ax, a: np.ndarray, b: np.ndarray) -> None:
+def bland_altman_panel(ax, a: np.ndarray, b: np.ndarray) -> None:
     """Differences against means, the mean difference and the 95 % limits of agreement, labelled."""
     stats = bland_altman(a, b)
     if stats.n < 2:

@@ -12,7 +12,7 @@ the lesions (:func:`~processing.matching.lesions.label_components`).
   two or more of the other source is named a split or a merge.
 - :mod:`~processing.matching.distance`: distance pairing of point-like lesions
   (microbleeds, candidates): centre distance in mm below a tolerance, one to
-  one, nearest first.
+  one, nearest first or by the optimal (Hungarian) assignment.
 - :mod:`~processing.matching.clusters`: lesions of three or more sources that
   belong together (for Fleiss' kappa).
 - :mod:`~processing.matching.agreement`: voxel Dice, lesion-wise detection

@@ -8,11 +8,16 @@
   exact test when an expected count is below 5.
 * :mod:`.proportions` - Wilson 95 % intervals, cross-tabulations of ratings.
 * :mod:`.ratings` - a rater's ratings read from the annotations, cross-tabulated.
-* :mod:`.tables` - TSV in, CSV/XLSX out (atomic), aligned terminal text.
+* :mod:`.regression` - linear regression (statsmodels OLS, formula API) of an
+  outcome on each predictor, univariable and adjusted, categorical predictors
+  as ``C()`` contrasts (the second reference study's associations).
+* :mod:`.variables` - table columns as model variables (numeric or categorical).
+* :mod:`.tables` - TSV in and joined by participant, CSV/XLSX out (atomic),
+  aligned terminal text.
 
 Tables are plain ``(columns, rows)`` pairs of a list of names and a list of
-dicts. pandas is used in one place only, to hand statsmodels' ``AnovaRM`` the
-DataFrame it requires (pandas is a dependency of statsmodels itself).
+dicts. pandas is used only to hand statsmodels the DataFrames its ``AnovaRM``
+and formula API require (pandas is a dependency of statsmodels itself).
 """
 
 from typing import TYPE_CHECKING
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
         format_proportion,
         wilson_interval,
     )
+    from processing.stats.regression import REGRESSION_COLUMNS, regression_table
     from processing.stats.repeated import (
         STATS_COLUMNS,
         class_values,
@@ -34,7 +40,7 @@ if TYPE_CHECKING:
         rm_anova,
         timecourse_statistics,
     )
-    from processing.stats.tables import format_text_table, read_tsv, to_csv, write_table
+    from processing.stats.tables import format_text_table, join_on, read_tsv, to_csv, write_table
 
 # public names, imported on first use (importing a submodule stays light)
 __getattr__, __dir__ = lazy_exports(
@@ -53,7 +59,10 @@ __getattr__, __dir__ = lazy_exports(
         "paired_ttest": "repeated",
         "rm_anova": "repeated",
         "timecourse_statistics": "repeated",
+        "REGRESSION_COLUMNS": "regression",
+        "regression_table": "regression",
         "format_text_table": "tables",
+        "join_on": "tables",
         "read_tsv": "tables",
         "to_csv": "tables",
         "write_table": "tables",
@@ -74,7 +83,10 @@ __all__ = [
     "class_values",
     "timecourse_statistics",
     "STATS_COLUMNS",
+    "REGRESSION_COLUMNS",
+    "regression_table",
     "read_tsv",
+    "join_on",
     "write_table",
     "to_csv",
     "format_text_table",

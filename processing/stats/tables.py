@@ -1,4 +1,4 @@
-"""Tables in and out: TSV reading, CSV/XLSX writing (atomic), and terminal text.
+"""Tables in and out: TSV reading and joining, CSV/XLSX writing (atomic), and terminal text.
 
 A table is a list of column names and a list of row dicts; this keeps the
 statistics free of pandas. Numbers are written as numbers (XLSX cells are
@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,46 @@ def read_tsv(path: str | Path) -> list[dict[str, str]]:
             )
         rows.append(dict(zip(header, (field.strip() for field in fields), strict=True)))
     return rows
+
+
+def join_on(
+    rows: list[dict[str, str]],
+    extra: list[dict[str, str]],
+    key: str = "participant_id",
+    *,
+    sources: tuple[str | Path, str | Path] = ("table", "extra table"),
+) -> list[dict[str, str]]:
+    """Add the columns of ``extra`` to ``rows`` by ``key`` (a left join).
+
+    Rows without a match get ``n/a`` (missing) in the added columns.
+
+    Raises
+    ------
+    FerretError
+        When either table lacks ``key``, ``extra`` repeats a key, or both
+        tables hold a column of the same name besides ``key``.
+    """
+    for table, source in zip((rows, extra), sources, strict=True):
+        if not table or key not in table[0]:
+            raise FerretError(f"no {key!r} column to join on.", source, f"add a {key} column.")
+    repeated = sorted(k for k, n in Counter(row[key] for row in extra).items() if n > 1)
+    if repeated:
+        raise FerretError(
+            f"{key} {', '.join(repeated)} appear(s) more than once.",
+            sources[1],
+            "keep one row each.",
+        )
+    added = [name for name in extra[0] if name != key]
+    clash = [name for name in added if name in rows[0]]
+    if clash:
+        raise FerretError(
+            f"column(s) {', '.join(clash)} are in both tables.",
+            sources[1],
+            "rename them in one of the tables.",
+        )
+    by_key = {row[key]: row for row in extra}
+    missing = dict.fromkeys(added, "n/a")
+    return [{**row, **{n: by_key.get(row[key], missing)[n] for n in added}} for row in rows]
 
 
 def check_table_suffix(path: str | Path) -> Path:

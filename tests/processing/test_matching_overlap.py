@@ -132,3 +132,39 @@ def test_distance_pairing_is_one_to_one_nearest_first_in_mm():
     assert len(matched) == 1 and matched[0][1] == 1
     assert math.isclose(matching.rows[0].distance_mm, 0.8)
     assert sorted(matching.only_b) == [2, 3] and len(matching.only_a) == 1
+
+
+def test_hungarian_distance_pairing_pairs_both_where_nearest_first_pairs_one():
+    grid = np.diag([0.5, 0.5, 0.5, 1.0])
+    a = np.zeros((16, 3, 3), np.int32)
+    b = np.zeros_like(a)
+    a[0, 1, 1], a[7, 1, 1] = 1, 2  # 0 and 3.5 mm
+    b[4, 1, 1], b[11, 1, 1] = 1, 2  # 2 and 5.5 mm: A2-B1 (1.5 mm) is the nearest pair
+    tables = LesionTable.from_labels(a, grid), LesionTable.from_labels(b, grid)
+    nearest = match_by_distance(*tables, 2.5)
+    optimal = match_by_distance(*tables, 2.5, method="hungarian")
+    assert [(r.a, r.b) for r in nearest.assigned] == [(2, 1)]
+    assert sorted((r.a, r.b) for r in optimal.assigned) == [(1, 1), (2, 2)]
+    assert [r.distance_mm for r in optimal.assigned] == pytest.approx([2.0, 2.0])
+    assert not optimal.only_a and not optimal.only_b
+
+
+def test_hungarian_distance_pairing_equals_brute_force_on_random_points():
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        centres_a, centres_b = rng.uniform(0, 10, (4, 3)), rng.uniform(0, 10, (5, 3))
+        tables = [
+            LesionTable(np.arange(1, len(c) + 1), np.ones(len(c), int), c, 1.0)
+            for c in (centres_a, centres_b)
+        ]
+        matching = match_by_distance(*tables, 4.0, method="hungarian")
+        distances = np.linalg.norm(centres_a[:, None] - centres_b[None], axis=-1)
+        best = min(
+            (-sum(d <= 4.0 for d in ds), sum(d for d in ds if d <= 4.0))
+            for perm in itertools.permutations(range(5), 4)
+            for ds in [[distances[i, j] for i, j in enumerate(perm)]]
+        )
+        got = matching.assigned
+        assert len(got) == -best[0]
+        assert sum(r.distance_mm for r in got) == pytest.approx(best[1])
+        assert all(r.distance_mm <= 4.0 for r in got)
