@@ -1,14 +1,30 @@
-"""Change of each visit against the participant's other visits, in units of their noise.
+"""Change of each visit against the participant's other visits, in units of its noise.
 
 For visit ``v`` of a channel: every visit is first divided by its brain median
-(scanner gain drifts between sessions), the baseline is the voxel-wise median
-of the *other* visits, and the noise level is the larger of the voxel-wise
-median absolute deviation of the other visits (x 1.4826, a standard deviation
-for normal noise) and its local level (the brain-restricted Gaussian mean of
-that spread over ``noise_floor_mm``), so single voxels of chance stability do
-not turn noise into candidates while edges and registration residue, whose
-spread is high, stay quiet. ``z = sign * (value - baseline) / noise``, then
-each visit's z-map is calibrated by its own robust spread (:func:`calibrated`).
+(scanner gain drifts between sessions) and the baseline is the voxel-wise
+median of the *other* visits. Then two things keep the anatomy's own
+variation between visits from posing as change:
+
+- **A misregistration-tolerant baseline.** A voxel is compared with the
+  brightest (for a darker sign, the darkest) baseline voxel within
+  ``tolerance_voxels`` of it (a maximum filter of the baseline), as in the
+  tolerant subtraction used for new-lesion detection: a thin sulcus that one
+  visit samples in one voxel and another splits across two, or the residue of
+  a sub-voxel registration error at a tissue edge, never stands above its
+  neighbourhood in the other visits; a new focus does.
+- **The visit's own noise level.** The robust spread (1.4826 MAD) of the
+  difference from the plain baseline inside the brain, one number per visit:
+  unlike the voxel-wise spread of the other visits, it is not inflated at the
+  edges where cortical lesions lie.
+
+``z = sign * (value - tolerant baseline) / noise``, then each visit's z-map
+is calibrated by its own robust spread (:func:`calibrated`). Measured on the
+small phantom (seeds 31 and 32, 10 visits, 3 mm DWI): the voxel-wise spread
+with its local floor and no tolerance put the planted A-CMIs at peak ranks
+25-3110 among about 5800 peaks above z 2, most of the top 50 at the
+reference visit (the one visit not interpolated); the tolerant baseline with
+the visit's noise left 7 peaks above z 2 per participant, the five A-CMIs
+among them at ranks 1-5.
 """
 
 from __future__ import annotations
@@ -25,12 +41,16 @@ MAD_TO_SD = 1.4826
 class Change:
     """Baseline, noise level and signed z-map of one channel at every visit.
 
-    Each is an array of shape (visits, x, y, z).
+    ``baseline``, ``z`` and ``plain`` have shape (visits, x, y, z); ``noise`` is one
+    level per visit. ``z`` is against the tolerant baseline (what detects);
+    ``plain`` against the baseline itself, where a focus's partial volume in
+    its neighbours still shows (what locates it: :func:`~processing.candidates.features.peak_centroid`).
     """
 
     baseline: np.ndarray
     noise: np.ndarray
     z: np.ndarray
+    plain: np.ndarray
 
 
 def gain_normalised(stack: np.ndarray, brain: np.ndarray) -> np.ndarray:
@@ -57,28 +77,51 @@ def leave_one_out(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return baseline, spread
 
 
-def local_level(spread: np.ndarray, brain: np.ndarray, spacing, radius_mm: float) -> np.ndarray:
-    """Brain-restricted Gaussian mean of a spread map (normalised convolution), per visit."""
-    sigma = radius_mm / np.asarray(spacing, float)
-    weight = ndimage.gaussian_filter(brain.astype(np.float32), sigma)
-    levels = np.empty_like(spread)
-    for visit, volume in enumerate(spread):
-        values = np.where(brain & np.isfinite(volume), volume, 0).astype(np.float32)
-        levels[visit] = ndimage.gaussian_filter(values, sigma) / np.maximum(weight, 1e-6)
-    return levels
+def tolerant_baseline(baseline: np.ndarray, sign: int, tolerance_voxels: int) -> np.ndarray:
+    """Return the baseline's extreme (max for ``sign`` +1, else min) within ``tolerance_voxels``.
+
+    >>> row = np.array([[[[1.0], [5.0], [1.0], [1.0]]]])
+    >>> tolerant_baseline(row, +1, 1)[0, 0, :, 0].tolist()
+    [5.0, 5.0, 5.0, 1.0]
+    """
+    if tolerance_voxels <= 0:
+        return baseline
+    size = 2 * tolerance_voxels + 1
+    pick = ndimage.maximum_filter if sign > 0 else ndimage.minimum_filter
+    missing = -np.inf if sign > 0 else np.inf  # a visit without data never wins
+    return np.stack(
+        [pick(np.where(np.isfinite(volume), volume, missing), size=size) for volume in baseline]
+    )
+
+
+def visit_noise(difference: np.ndarray, brain: np.ndarray) -> np.ndarray:
+    """Robust spread (1.4826 MAD) of each visit's difference from its baseline inside the brain."""
+    levels = []
+    for volume in difference:
+        inside = volume[brain & np.isfinite(volume)]
+        level = (
+            MAD_TO_SD * float(np.median(np.abs(inside - np.median(inside)))) if inside.size else 0
+        )
+        levels.append(level if level > 0 else np.inf)  # no data, no change
+    return np.asarray(levels, np.float32)
 
 
 def channel_change(
-    stack: np.ndarray, brain: np.ndarray, spacing, sign: int, noise_floor_mm: float
+    stack: np.ndarray, brain: np.ndarray, sign: int, tolerance_voxels: int = 1
 ) -> Change:
     """Signed z-maps of one channel (0 outside the brain and where a visit lacks data)."""
     normalised = gain_normalised(stack, brain)
-    baseline, spread = leave_one_out(normalised)
-    noise = np.fmax(spread, local_level(spread, brain, spacing, noise_floor_mm))
+    baseline, _ = leave_one_out(normalised)
+    noise = visit_noise(normalised - baseline, brain)
+    envelope = tolerant_baseline(baseline, sign, tolerance_voxels)
+    z, plain = (_signed_z(normalised, level, noise, sign, brain) for level in (envelope, baseline))
+    return Change(baseline, noise, z, plain)
+
+
+def _signed_z(values, level, noise, sign: int, brain: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = sign * (normalised - baseline) / noise
-    z = np.where(brain[None] & np.isfinite(z), z, 0).astype(np.float32)
-    return Change(baseline, noise, calibrated(z, brain))
+        z = sign * (values - level) / noise[:, None, None, None]
+    return calibrated(np.where(brain[None] & np.isfinite(z), z, 0).astype(np.float32), brain)
 
 
 def calibrated(z: np.ndarray, brain: np.ndarray) -> np.ndarray:
@@ -100,6 +143,10 @@ def calibrated(z: np.ndarray, brain: np.ndarray) -> np.ndarray:
     return out
 
 
-def combined_z(changes: list[Change]) -> np.ndarray:
-    """Sum of the channels' signed z-maps divided by sqrt(n): standard normal under noise alone."""
-    return (np.sum([c.z for c in changes], axis=0) / np.sqrt(len(changes))).astype(np.float32)
+def combined_z(changes: list[Change], which: str = "z") -> np.ndarray:
+    """Sum of the channels' signed z-maps (``"z"`` or ``"plain"``) divided by sqrt(n).
+
+    Standard normal under noise alone (for ``plain``; ``z`` lies below it).
+    """
+    maps = [getattr(c, which) for c in changes]
+    return (np.sum(maps, axis=0) / np.sqrt(len(changes))).astype(np.float32)

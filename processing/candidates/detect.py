@@ -13,7 +13,12 @@ import numpy as np
 
 from processing.candidates import blobs as blob_finder
 from processing.candidates.change import channel_change, combined_z, leave_one_out
-from processing.candidates.features import blob_features, cortex_distances, focus_size
+from processing.candidates.features import (
+    blob_features,
+    cortex_distances,
+    focus_size,
+    peak_centroid,
+)
 from processing.candidates.score import drop_reason, score
 from processing.candidates.series import Series, load_series
 from processing.candidates.settings import ACMI, CandidateSettings
@@ -28,12 +33,11 @@ def detect_candidates(
     progress = progress or null_progress()
     spacing = series.spacing
     changes = {
-        c.name: channel_change(
-            series.maps[c.name], series.brain, spacing, c.sign, settings.noise_floor_mm
-        )
+        c.name: channel_change(series.maps[c.name], series.brain, c.sign, settings.tolerance_voxels)
         for c in settings.channels
     }
     combined = combined_z(list(changes.values()))
+    located = combined_z(list(changes.values()), "plain")
     confirm, csf = _confirming(series, settings)
     distance = cortex_distances(series.cortex, spacing)
     found = []
@@ -50,7 +54,7 @@ def detect_candidates(
             settings.scales,
         ):
             candidate = _candidate(
-                series, blob, combined, changes, confirm, csf, distance, settings
+                series, blob, (combined, located), changes, confirm, csf, distance, settings
             )
             if candidate is not None:
                 found.append(candidate)
@@ -91,9 +95,8 @@ def _confirming(series: Series, settings: CandidateSettings):
     return (settings.confirm.name, values, baseline), csf
 
 
-def _candidate(
-    series, blob, combined, changes, confirm, csf, distance, settings
-) -> Candidate | None:
+def _candidate(series, blob, maps, changes, confirm, csf, distance, settings) -> Candidate | None:
+    combined, located = maps
     features = blob_features(
         blob, combined, changes, confirm, series.brain, distance, series.spacing, csf
     )
@@ -109,7 +112,8 @@ def _candidate(
         if series.cortex is None
         else bool(features["cortex_distance_mm"] <= settings.cortex_distance_mm)
     )
-    position = series.affine[:3, :3] @ np.asarray(blob.ijk, float) + series.affine[:3, 3]
+    centre = peak_centroid(located[blob.visit], blob.ijk)
+    position = series.affine[:3, :3] @ centre + series.affine[:3, 3]
     return Candidate(
         series.participant,
         series.sessions[blob.visit],

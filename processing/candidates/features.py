@@ -80,6 +80,26 @@ def blob_features(
     return features
 
 
+def peak_centroid(z: np.ndarray, ijk) -> np.ndarray:
+    """Sub-voxel focus position: the z-weighted centroid of its neighbours above a quarter of its peak.
+
+    A focus smaller than a voxel lights up two or more voxels when it sits
+    between them; the voxel that LoG picks can lie over 3 mm from its centre on a
+    3 mm grid (small phantom, seed 31: 3.3 mm), the centroid much less.
+
+    >>> z = np.zeros((3, 3, 3)); z[1, 1, 1] = z[2, 1, 1] = 4.0
+    >>> peak_centroid(z, (1, 1, 1)).tolist()
+    [1.5, 1.0, 1.0]
+    """
+    near = neighbourhood(z.shape, ijk)
+    local = z[near]
+    weights = np.where(local >= 0.25 * local.max(), local, 0.0)
+    if local.max() <= 0 or weights.sum() <= 0:
+        return np.asarray(ijk, float)
+    grid = np.stack(np.meshgrid(*[np.arange(s.start, s.stop) for s in near], indexing="ij"), -1)
+    return (grid * weights[..., None]).sum(axis=(0, 1, 2)) / weights.sum()
+
+
 def cortex_distances(cortex: np.ndarray | None, spacing) -> np.ndarray | None:
     """Distance (mm) of every voxel to the nearest cortex voxel (0 inside).
 

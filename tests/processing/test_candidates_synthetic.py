@@ -97,12 +97,14 @@ def test_noise_alone_never_scores_like_a_real_focus():
     """Z-maps are calibrated: pure noise stays far below a real focus.
 
     Over ~2e5 brain voxels x 6 visits the largest of standard normal noise is
-    about 4.6 (a little more through the 26-neighbour maximum); a 3 mm focus scores ~17 here.
+    about 4.6; against the tolerant baseline (the largest of the other visits'
+    27 neighbours) it is lower still, and a 3 mm focus scores far above.
     """
     noise = detect_candidates(make_series(seed=1, with_lesions=False))
     real = detect_candidates(make_series(seed=1))[0]
-    assert max(c.score for c in noise) < 6.0, [(c.session_id, round(c.score, 2)) for c in noise[:5]]
-    assert real.score > 2 * max(c.score for c in noise)
+    loudest = max((c.score for c in noise), default=0.0)
+    assert loudest < 4.6, [(c.session_id, round(c.score, 2)) for c in noise[:5]]
+    assert real.score > 2 * max(loudest, ACMI.min_z)
 
 
 def test_microbleeds_are_the_same_machinery_with_other_channels():
