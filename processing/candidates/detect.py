@@ -9,10 +9,14 @@ rater's annotations and no clinical data are read (blinding holds).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from scipy import ndimage
 
 from processing.candidates import blobs as blob_finder
-from processing.candidates.change import channel_change, combined_z, leave_one_out
+from processing.candidates.change import Change, channel_change, combined_z, leave_one_out
+from processing.candidates.contrast import channel_contrast
 from processing.candidates.features import (
     blob_features,
     cortex_distances,
@@ -22,8 +26,84 @@ from processing.candidates.features import (
 from processing.candidates.score import drop_reason, score
 from processing.candidates.series import Series, load_series
 from processing.candidates.settings import ACMI, CandidateSettings
+from processing.candidates.shape import blobness
 from processing.candidates.table import Candidate
 from processing.progress import Progress, null_progress
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Every map a focus is judged on, computed once per participant.
+
+    Attributes
+    ----------
+    changes : dict of str to Change
+        Each channel's z-maps.
+    combined, located : ndarray (visits, x, y, z)
+        The combined z (detects, ranks) and its plain counterpart (locates).
+    confirm : tuple or None
+        ``(name, values, baseline)`` of the confirming map.
+    csf : ndarray or None
+        CSF per visit (dropped).
+    cortex_distance, rim_distance : ndarray or None
+        Millimetres to the cortex mask and to the brain mask's edge.
+    """
+
+    changes: dict
+    combined: np.ndarray
+    located: np.ndarray
+    confirm: tuple | None
+    csf: np.ndarray | None
+    cortex_distance: np.ndarray | None
+    rim_distance: np.ndarray
+    threshold: float
+
+
+def noise_threshold(changes: list[Change], brain: np.ndarray, floor: float, allowed: int) -> float:
+    """Return the combined z above which at most ``allowed`` noise foci are expected.
+
+    Counted on the mirror z-maps (:class:`~processing.candidates.change.Change`):
+    their local maxima (26 neighbours) inside the brain at every visit, the
+    ``allowed + 1``-th highest; never below ``floor``. Without mirrors, ``floor``.
+    """
+    if not changes or any(c.mirror is None for c in changes):
+        return floor
+    mirror = combined_z(changes, "mirror")
+    peaks = []
+    for volume in mirror:
+        local = (volume == ndimage.maximum_filter(volume, size=3)) & brain & (volume > floor)
+        peaks.append(volume[local])
+    values = np.sort(np.concatenate(peaks))[::-1]
+    return float(max(floor, values[allowed])) if len(values) > allowed else floor
+
+
+def gather_evidence(series: Series, settings: CandidateSettings) -> Evidence:
+    """Compute the z-maps (against the other visits or the local background) and the distances."""
+    spacing = series.spacing
+    changes = {
+        c.name: (
+            channel_contrast(
+                series.maps[c.name], series.brain, c.sign, spacing, settings.background_mm
+            )
+            if settings.baseline == "local"
+            else channel_change(
+                series.maps[c.name], series.brain, c.sign, settings.tolerance_voxels
+            )
+        )
+        for c in settings.channels
+    }
+    confirm, csf = _confirming(series, settings)
+    listed = list(changes.values())
+    return Evidence(
+        changes,
+        combined_z(listed),
+        combined_z(listed, "plain"),
+        confirm,
+        csf,
+        cortex_distances(series.cortex, spacing),
+        ndimage.distance_transform_edt(series.brain, sampling=spacing).astype(np.float32),
+        noise_threshold(listed, series.brain, settings.min_z, settings.expected_false),
+    )
 
 
 def detect_candidates(
@@ -31,34 +111,25 @@ def detect_candidates(
 ) -> list[Candidate]:
     """Ranked candidates (rank 1 = most likely) of one participant, at most ``settings.max_candidates``."""
     progress = progress or null_progress()
-    spacing = series.spacing
-    changes = {
-        c.name: channel_change(series.maps[c.name], series.brain, c.sign, settings.tolerance_voxels)
-        for c in settings.channels
-    }
-    combined = combined_z(list(changes.values()))
-    located = combined_z(list(changes.values()), "plain")
-    confirm, csf = _confirming(series, settings)
-    distance = cortex_distances(series.cortex, spacing)
+    evidence = gather_evidence(series, settings)
     found = []
     for visit in range(len(series.sessions)):
         progress.check()
         progress.update(visit / len(series.sessions), f"candidates at {series.sessions[visit]}")
         for blob in blob_finder.find_blobs(
-            combined[visit],
+            evidence.combined[visit],
             visit,
             series.brain,
-            spacing,
+            series.spacing,
             settings.min_diameter_mm,
             settings.max_diameter_mm,
             settings.scales,
         ):
-            candidate = _candidate(
-                series, blob, (combined, located), changes, confirm, csf, distance, settings
-            )
+            candidate = _candidate(series, blob, evidence, settings)
             if candidate is not None:
                 found.append(candidate)
-    ranked = sorted(_one_per_focus(found, spacing), key=lambda c: -c.score)[
+    across = settings.baseline == "local"  # a focus that stays is one candidate, not one a visit
+    ranked = sorted(_one_per_focus(found, series.spacing, across), key=lambda c: -c.score)[
         : settings.max_candidates
     ]
     for rank, candidate in enumerate(ranked, start=1):
@@ -95,14 +166,23 @@ def _confirming(series: Series, settings: CandidateSettings):
     return (settings.confirm.name, values, baseline), csf
 
 
-def _candidate(series, blob, maps, changes, confirm, csf, distance, settings) -> Candidate | None:
-    combined, located = maps
+def _candidate(series, blob, evidence: Evidence, settings) -> Candidate | None:
+    combined = evidence.combined
     features = blob_features(
-        blob, combined, changes, confirm, series.brain, distance, series.spacing, csf
+        blob,
+        combined,
+        evidence.changes,
+        evidence.confirm,
+        series.brain,
+        evidence.cortex_distance,
+        series.spacing,
+        evidence.csf,
     )
-    if drop_reason(features, settings):
+    if drop_reason(features, settings) or features["z_combined"] < evidence.threshold:
         return None
     voxels, diameter = focus_size(combined[blob.visit], blob.ijk, series.spacing)
+    features["blobness"] = blobness(combined[blob.visit], blob.ijk, series.spacing, diameter)
+    features["rim_distance_mm"] = float(evidence.rim_distance[blob.ijk])
     value, findings = score(features, diameter, settings)
     features.update(voxels=voxels, findings=findings)
     for flag in ("in_brain", "csf"):
@@ -112,7 +192,7 @@ def _candidate(series, blob, maps, changes, confirm, csf, distance, settings) ->
         if series.cortex is None
         else bool(features["cortex_distance_mm"] <= settings.cortex_distance_mm)
     )
-    centre = peak_centroid(located[blob.visit], blob.ijk)
+    centre = peak_centroid(evidence.located[blob.visit], blob.ijk)
     position = series.affine[:3, :3] @ centre + series.affine[:3, 3]
     return Candidate(
         series.participant,
@@ -126,21 +206,36 @@ def _candidate(series, blob, maps, changes, confirm, csf, distance, settings) ->
     )
 
 
-def _one_per_focus(candidates: list[Candidate], spacing) -> list[Candidate]:
+def _one_per_focus(
+    candidates: list[Candidate], spacing, across_visits: bool = False
+) -> list[Candidate]:
     """Keep the best-scoring candidate of each focus.
 
-    Candidates of one visit closer than two voxels, or than half the larger
-    focus's diameter plus a voxel, are one focus (the blob scales overlap on
-    one lesion).
+    Candidates of one visit (of any visit, ``across_visits``) closer than two
+    voxels, or than half the larger focus's diameter plus a voxel, are one
+    focus (the blob scales overlap on one lesion). Across visits the kept
+    candidate records in ``visits_seen`` at how many visits its focus was found.
     """
     kept: list[Candidate] = []
+    seen: dict[int, set[str]] = {}
     voxel = float(np.max(spacing))
     for candidate in sorted(candidates, key=lambda c: -c.score):
-        if not any(
-            k.session_id == candidate.session_id
-            and np.linalg.norm(np.subtract(k.position, candidate.position))
-            < max(2 * voxel, max(k.diameter_mm, candidate.diameter_mm) / 2 + voxel)
-            for k in kept
-        ):
+        same = next(
+            (
+                k
+                for k in kept
+                if (across_visits or k.session_id == candidate.session_id)
+                and np.linalg.norm(np.subtract(k.position, candidate.position))
+                < max(2 * voxel, max(k.diameter_mm, candidate.diameter_mm) / 2 + voxel)
+            ),
+            None,
+        )
+        if same is None:
             kept.append(candidate)
+            seen[id(candidate)] = {candidate.session_id}
+        else:
+            seen[id(same)].add(candidate.session_id)
+    if across_visits:
+        for candidate in kept:
+            candidate.features["visits_seen"] = len(seen[id(candidate)])
     return kept

@@ -10,6 +10,8 @@ confirming map contradicts     0.3      A-CMI: MD more than +10 % (restricted di
 bright at the visit before     0.3      not new
 farther than 2 mm from cortex  0.5      A-CMI are cortical
 larger than the largest scale  0.5      A-CMI < 5 mm
+a piece of a tube              0.3      blobness below ``min_blobness``: a vein, not a dot
+at the brain's rim             0.5      closer than ``rim_mm`` to the brain's edge
 =============================  =======  ==============================================
 
 Dropped outright: outside the brain and in CSF (baseline MD above ``csf_md``).
@@ -21,7 +23,14 @@ import math
 
 from processing.candidates.settings import CandidateSettings
 
-PENALTY = {"contradicts": 0.3, "not_new": 0.3, "not_cortical": 0.5, "too_large": 0.5}
+PENALTY = {
+    "contradicts": 0.3,
+    "not_new": 0.3,
+    "not_cortical": 0.5,
+    "too_large": 0.5,
+    "tubular": 0.3,
+    "at_rim": 0.5,
+}
 
 
 def drop_reason(features: dict, settings: CandidateSettings) -> str | None:
@@ -53,6 +62,10 @@ def score(
         findings.append("not_cortical")
     if diameter_mm > settings.max_diameter_mm * 1.001:
         findings.append("too_large")
+    if features.get("blobness", 1.0) < settings.min_blobness:
+        findings.append("tubular")
+    if features.get("rim_distance_mm", math.inf) < settings.rim_mm:
+        findings.append("at_rim")
     value = features["z_combined"]
     for finding in findings:
         value *= PENALTY[finding]

@@ -48,6 +48,10 @@ class CandidateSettings:
         the sign anywhere (at 3 mm a planted A-CMI's b1000 z was -0.01 to 0.6 with
         its b3000 z 4-9: the lower shell's contrast is small beside the brightest
         tissue nearby; devised on the small phantom of seed 21).
+    expected_false : int
+        The combined z a candidate must reach rises above ``min_z`` until at
+        most this many foci of noise are expected per participant, counted on
+        the mirror z-maps (:func:`~processing.candidates.detect.noise_threshold`).
     tolerance_voxels : int
         Misregistration tolerance: a voxel is compared with the extreme of the
         other visits' baseline within this many voxels
@@ -60,6 +64,19 @@ class CandidateSettings:
         Farther than this from the cortex mask: down-ranked as not cortical.
     persistent_z : float
         A candidate also this bright at the visit before is not new (down-ranked).
+    baseline : str
+        ``"visits"``: change against the participant's other visits (new foci,
+        :mod:`~processing.candidates.change`); ``"local"``: contrast against the
+        visit's own surroundings (every focus, new or not: microbleeds,
+        :mod:`~processing.candidates.contrast`).
+    background_mm : float
+        Side of the local background's box (``"local"`` only): wider than the largest focus.
+    min_blobness : float
+        Frangi's blobness below which a focus is a piece of a tube (a vein) and
+        down-ranked (:mod:`~processing.candidates.shape`); 0 never.
+    rim_mm : float
+        Closer than this to the brain mask's edge: down-ranked (air-tissue
+        interfaces and the cortical veins and sinuses on the surface); 0 never.
     """
 
     kind: str = "acmi"
@@ -72,24 +89,51 @@ class CandidateSettings:
     min_z: float = 2.5
     min_channel_z: float = -1.0
     tolerance_voxels: int = 1
+    expected_false: int = 15
     max_candidates: int = 50
     csf_md: float | None = 2.2e-3
     cortex_distance_mm: float = 2.0
     persistent_z: float = 3.0
+    baseline: str = "visits"
+    background_mm: float = 12.0
+    min_blobness: float = 0.0
+    rim_mm: float = 0.0
 
 
 #: New acute cortical microinfarcts: bright on both DWI traces, MD lower or equal, < 5 mm, cortical.
 ACMI = CandidateSettings()
 
-#: New microbleeds between visits: darker on SWI and brighter on R2*, 2-10 mm, anywhere in the brain.
-NEW_CMB = CandidateSettings(
+#: Microbleeds at every visit: compact dark dots on SWI, bright on R2*, 2-10 mm, anywhere in the
+#: brain, against the visit's own surroundings; tubes (veins) and the brain's rim down-ranked.
+CMB = CandidateSettings(
     kind="cmb",
+    channels=(Channel("SWI", -1), Channel("R2star", +1)),
+    confirm=None,
+    min_diameter_mm=2.0,
+    max_diameter_mm=10.0,
+    min_z=4.0,
+    min_channel_z=1.0,
+    csf_md=None,
+    cortex_distance_mm=float("inf"),
+    persistent_z=float("inf"),
+    baseline="local",
+    background_mm=12.0,
+    min_blobness=0.5,
+    rim_mm=4.0,
+    max_candidates=100,
+)
+
+#: New microbleeds between visits: darker on SWI and brighter on R2* than at the other visits.
+NEW_CMB = CandidateSettings(
+    kind="cmb-new",
     channels=(Channel("SWI", -1), Channel("R2star", +1)),
     confirm=None,
     min_diameter_mm=2.0,
     max_diameter_mm=10.0,
     csf_md=None,
     cortex_distance_mm=float("inf"),
+    min_blobness=0.5,
 )
 
-KINDS = {"acmi": ACMI, "cmb": NEW_CMB}
+#: The kinds the engine computes for every participant (``ferret candidates --kind``).
+KINDS = {"acmi": ACMI, "cmb": CMB}

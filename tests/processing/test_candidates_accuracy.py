@@ -59,7 +59,9 @@ def screened(request, tmp_path_factory):
     prepare_phantom_participant(root)
     study = discover(root)
     rows = [c.record() for c in participant_candidates(study.root, study.participants["sub-01"])]
-    return assess(rows, truth_lesions(root)), rows
+    assessment = assess(rows, truth_lesions(root))
+    print(f"seed {request.param}: ranks {assessment['acmi_ranks']}, false {assessment['false']}")
+    return assessment, rows
 
 
 def test_every_planted_acmi_is_within_the_top_20_at_its_onset(screened):
