@@ -35,6 +35,15 @@ from processing.candidates.settings import ACMI, CandidateSettings
 TOLERANCE_MM = 3.0
 #: The maps steps the A-CMI candidates need (DWI: traces, MD, brain mask; R1: the cortex mask).
 MAP_STEPS = ("DWI", "R1")
+#: The acquisitions whose truth transforms are written (the DWI grid is the reference).
+TRUTH_KEYS = ("dwi", "UNIT1", "MEGRE")
+GRE_MAPS = {"SWI", "R2star"}
+
+
+def map_steps(settings: CandidateSettings) -> tuple[str, ...]:
+    """Return the maps steps ``settings`` read: DWI and R1 always, MEGRE for SWI or R2*."""
+    names = {c.name for c in settings.channels}
+    return MAP_STEPS + (("MEGRE",) if names & GRE_MAPS else ())
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ def prepare_phantom_participant(
     start = time.perf_counter()
     visits = discover(root).participants[participant].visits
     for visit in visits:
-        report = compute_visit_maps(visit, only=MAP_STEPS)
+        report = compute_visit_maps(visit, only=map_steps(settings))
         if report.skipped:
             raise RuntimeError(f"{visit.prefix}: maps skipped: {report.skipped}")
     seconds["maps"] = time.perf_counter() - start
@@ -103,7 +112,7 @@ def prepare_phantom_participant(
 def _read(path: Path, datatype: str, tokens: list[str]) -> bool:
     """Return True when the candidates (or the cortex mask: R1, the DWI mask) read this map."""
     if datatype == "anat":
-        return path.name.endswith("_R1map.nii.gz")
+        return path.name.endswith("_R1map.nii.gz") or any(t in path.name for t in tokens)
     return path.name.endswith("_desc-brain_mask.nii.gz") or any(t in path.name for t in tokens)
 
 
@@ -118,8 +127,10 @@ def _truth_chain(root, participant: str):
     world_ref = truth.acquisition(visits[0].session, "dwi").world_from_anatomy
     chain = ChainResult(header_grid(visits[0], "dwi"), f"{visits[0].prefix} dwi grid (truth)")
     for visit in visits:
-        for key in ("dwi", "UNIT1"):
-            entry = truth.acquisition(visit.session, TRUTH_NAME.get(key, key))
+        for key in TRUTH_KEYS:
+            entry = truth.acquisitions.get((visit.session, TRUTH_NAME.get(key, key)))
+            if entry is None:
+                continue
             matrix = world_ref @ np.linalg.inv(entry.world_from_anatomy)
             chain.ref_from[(visit.session, key)] = matrix
             chain.ref_paths[(visit.session, key)] = write_truth_transform(visit, key, matrix)
@@ -181,6 +192,43 @@ def truth_lesions(root: str | Path, participant: str = "sub-01") -> list[TruthLe
         )
         for lesion in truth.lesions
     ]
+
+
+def assess_microbleeds(
+    rows: list[dict], lesions: list[TruthLesion], tolerance_mm: float = 5.0
+) -> dict:
+    """Score ranked microbleed candidate rows against the planted microbleeds (at any visit).
+
+    A candidate finds a microbleed within ``tolerance_mm`` of its centre (the
+    hit criterion of ``ferret cmb evaluate``). Returns ``ranks`` (``{id: best
+    rank or None}``), ``sensitivity``, ``false`` (candidates finding none) and
+    ``on_other`` (``[(rank, lesion id)]`` of false candidates on another planted lesion).
+    """
+    bleeds = [lesion for lesion in lesions if lesion.type == "microbleed"]
+    others = [lesion for lesion in lesions if lesion.type != "microbleed"]
+    ranks: dict[str, int | None] = {lesion.id: None for lesion in bleeds}
+    false, on_other = 0, []
+    for row in rows:
+        position = np.array([float(row[axis]) for axis in "xyz"])
+        hits = [b for b in bleeds if np.linalg.norm(position - b.centre) <= tolerance_mm]
+        for lesion in hits:
+            best = ranks[lesion.id]
+            ranks[lesion.id] = int(row["rank"]) if best is None else min(best, int(row["rank"]))
+        if hits:
+            continue
+        false += 1
+        on_other += [
+            (int(row["rank"]), o.id)
+            for o in others
+            if np.linalg.norm(position - o.centre) <= o.extent_mm + tolerance_mm
+        ]
+    found = sum(r is not None for r in ranks.values())
+    return {
+        "ranks": ranks,
+        "sensitivity": found / len(bleeds) if bleeds else float("nan"),
+        "false": false,
+        "on_other": on_other,
+    }
 
 
 def assess(

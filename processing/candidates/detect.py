@@ -21,6 +21,7 @@ from processing.candidates.features import (
     blob_features,
     cortex_distances,
     focus_size,
+    neighbourhood,
     peak_centroid,
 )
 from processing.candidates.score import drop_reason, score
@@ -178,11 +179,15 @@ def _candidate(series, blob, evidence: Evidence, settings) -> Candidate | None:
         series.spacing,
         evidence.csf,
     )
+    features["rim_distance_mm"] = float(evidence.rim_distance[blob.ijk])
+    if settings.bright_map is not None:
+        features[f"{settings.bright_map}_ratio"] = bright_ratio(
+            series.maps[settings.bright_map][blob.visit], series.brain, blob.ijk
+        )
     if drop_reason(features, settings) or features["z_combined"] < evidence.threshold:
         return None
     voxels, diameter = focus_size(combined[blob.visit], blob.ijk, series.spacing)
     features["blobness"] = blobness(combined[blob.visit], blob.ijk, series.spacing, diameter)
-    features["rim_distance_mm"] = float(evidence.rim_distance[blob.ijk])
     value, findings = score(features, diameter, settings)
     features.update(voxels=voxels, findings=findings)
     for flag in ("in_brain", "csf"):
@@ -204,6 +209,13 @@ def _candidate(series, blob, evidence: Evidence, settings) -> Candidate | None:
         cortical,
         features,
     )
+
+
+def bright_ratio(volume: np.ndarray, brain: np.ndarray, ijk) -> float:
+    """Largest value over the 26 neighbours of ``ijk`` divided by the brain's median."""
+    median = float(np.nanmedian(volume[brain]))
+    peak = float(np.nanmax(volume[neighbourhood(volume.shape, ijk)]))
+    return peak / median if median > 0 else float("nan")
 
 
 def _one_per_focus(

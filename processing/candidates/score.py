@@ -11,10 +11,12 @@ bright at the visit before     0.3      not new
 farther than 2 mm from cortex  0.5      A-CMI are cortical
 larger than the largest scale  0.5      A-CMI < 5 mm
 a piece of a tube              0.3      blobness below ``min_blobness``: a vein, not a dot
-at the brain's rim             0.5      closer than ``rim_mm`` to the brain's edge
 =============================  =======  ==============================================
 
-Dropped outright: outside the brain and in CSF (baseline MD above ``csf_md``).
+Dropped outright: outside the brain, in CSF (baseline MD above ``csf_md``),
+closer than ``rim_mm`` to the brain mask's edge (microbleeds: air-tissue
+interfaces, dark on SWI and bright on R2*), and where ``bright_map`` is not
+bright enough (microbleeds: R2*).
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ PENALTY = {
     "not_cortical": 0.5,
     "too_large": 0.5,
     "tubular": 0.3,
-    "at_rim": 0.5,
 }
 
 
@@ -43,6 +44,11 @@ def drop_reason(features: dict, settings: CandidateSettings) -> str | None:
         return "too faint"
     if any(features[f"z_{c.name}"] < settings.min_channel_z for c in settings.channels):
         return "not on every channel"
+    if features.get("rim_distance_mm", math.inf) < settings.rim_mm:
+        return "at the brain's rim"
+    ratio = features.get(f"{settings.bright_map}_ratio", math.inf)
+    if settings.bright_map is not None and not ratio >= settings.min_bright_ratio:
+        return f"{settings.bright_map} not bright"
     return None
 
 
@@ -64,8 +70,7 @@ def score(
         findings.append("too_large")
     if features.get("blobness", 1.0) < settings.min_blobness:
         findings.append("tubular")
-    if features.get("rim_distance_mm", math.inf) < settings.rim_mm:
-        findings.append("at_rim")
+
     value = features["z_combined"]
     for finding in findings:
         value *= PENALTY[finding]
