@@ -12,6 +12,12 @@ what was written per visit; flagged registrations behind the composed
 transforms print ``QC WARNING:`` lines to stderr; the summary names every failed or skipped job
 with its reason and the exit status is 1 when anything failed. Nothing is
 written into the raw study; outputs go to ``<study>/derivatives/ferret``.
+
+Two runs on one study share the work: the first holds the study's run lock,
+a second one says whom it runs beside and goes on; per-job claims make each
+wait for (and then reuse) the jobs the other is computing, so no job is
+computed twice (``--wait`` instead waits for the other run to end first).
+A run lock left by a killed run is taken over with a line saying so.
 """
 
 from __future__ import annotations
@@ -80,7 +86,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--wait",
         action="store_true",
-        help="if another run is processing this study, wait for it instead of stopping",
+        help=(
+            "if another run is processing this study, wait for it to end first "
+            "(by default the two share the work)"
+        ),
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print the traceback of failed jobs"
@@ -166,10 +175,8 @@ def check_selection(study, participant: str | None, session: str | None) -> None
 
 def run(args: argparse.Namespace) -> int:
     """Build the graph, run the wanted steps on the chosen executor, print the summary."""
-    from processing.engine import Cache, TerminalReporter, make_executor
-    from processing.engine import run as run_graph
+    from processing.engine import TerminalReporter, make_executor
     from processing.engine.pipeline import study_graph, targets_for
-    from processing.engine.run_lock import StudyRunLock
     from processing.study import discover
 
     steps = parse_steps(args.steps)
@@ -192,21 +199,15 @@ def run(args: argparse.Namespace) -> int:
     executor = make_executor(args.jobs, args.scheduler, args.dask_local)
     reporter = TerminalReporter(sys.stderr)
     print(f"{len(graph)} jobs on {executor.description}", file=sys.stderr)
-    kept = {}
-
-    def waiting(holder) -> None:
-        print(f"waiting for the run that holds this study ({holder}) to finish", file=sys.stderr)
-
-    with StudyRunLock(
-        study.root, "ferret process", wait=None if args.wait else 0.0, on_wait=waiting
-    ):
-        summary = run_graph(
-            graph,
-            Cache.for_study(study.root),
-            executor,
-            targets=targets_for(graph, steps),
-            listeners=[reporter, lambda status, job: kept.setdefault("status", status)],
-        )
+    kept: dict = {}
+    summary = run_on_study(
+        study.root,
+        graph,
+        executor,
+        targets_for(graph, steps),
+        [reporter, lambda status, job: kept.setdefault("status", status)],
+        wait=args.wait,
+    )
     reporter.close()
     print_written(graph, summary.done, study.root)
     print_qc_warnings(graph, summary.done + summary.cached)
@@ -214,6 +215,47 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose:
         print_details(summary, kept.get("status"))
     return summary.exit_status
+
+
+def run_on_study(root: Path, graph, executor, targets, listeners, *, wait: bool = False):
+    """Run ``graph`` under the study's run lock, or beside its holder; return the summary.
+
+    Prints to stderr when this run shares the study with another run, waits
+    for it (``wait``), or took over a stale lock; the run's progress record
+    (:class:`~processing.engine.run_record.RunRecord`) exists while it runs.
+    """
+    from processing.engine import Cache
+    from processing.engine import run as run_graph
+    from processing.engine.run_lock import StudyRunLock, stale_line
+    from processing.engine.run_record import RunRecord
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    lock = StudyRunLock(
+        root,
+        "ferret process",
+        wait=None if wait else 0.0,
+        on_wait=lambda holder: say(
+            f"waiting for the run that holds this study ({holder}) to finish"
+        ),
+        share=not wait,
+        on_stale=lambda previous: say(stale_line(previous)),
+    )
+    cache = Cache.for_study(root)
+    record = RunRecord(cache.folder, "ferret process")
+    with lock:
+        if lock.shared:
+            say(
+                f"another run is processing this study ({lock.holder()}): sharing the work "
+                "(jobs it is computing are waited for and reused, never computed twice)"
+            )
+        try:
+            return run_graph(
+                graph, cache, executor, targets=targets, listeners=[*listeners, record]
+            )
+        finally:
+            record.close()
 
 
 def print_written(graph, done: list[str], root: Path) -> None:

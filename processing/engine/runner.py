@@ -151,7 +151,9 @@ class _Scheduler:
             if check.current:
                 self.cache.refresh(job, check)
                 claim.release()
-                self.status.set(name, CACHED, reason=check.reason, fraction=1.0)
+                reused = self.status.jobs[name].reason.startswith("another run")
+                reason = "reused: computed by another run on this study" if reused else check.reason
+                self.status.set(name, CACHED, reason=reason, fraction=1.0, message="")
                 self._release(name)
                 continue
             self.status.set(name, RUNNING, reason=check.reason, started=time.time())
