@@ -127,7 +127,8 @@ class RunStatus:
             if job.state == PENDING:
                 left += expected
             elif job.state == RUNNING:
-                left += max(expected - (now - (job.started or now)), 0.0)
+                started = now if job.started is None else job.started
+                left += max(expected - (now - started), 0.0)
         return left / max(1, self.workers)
 
     def summary(self) -> RunSummary:
