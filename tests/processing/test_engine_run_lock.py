@@ -33,10 +33,26 @@ def study(tmp_path) -> Path:
     return write_tiny_study(tmp_path / "study", participants=1, visits=1)
 
 
-def hold(study: Path, seconds: float) -> subprocess.Popen:
+HOLD_WITH_PROGRESS = """
+import sys, time
+from processing.engine import Cache
+from processing.engine.run_lock import StudyRunLock
+from processing.engine.run_record import RunRecord
+from processing.engine.status import DONE, RunStatus
+status = RunStatus.for_names([f"job {i}" for i in range(10)])
+for i in range(3):
+    status.set(f"job {i}", DONE, seconds=2.0)
+with StudyRunLock(sys.argv[1], "ferret process"):
+    RunRecord(Cache.for_study(sys.argv[1]).folder, "ferret process").write(status)
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold(study: Path, seconds: float, script: str = HOLD) -> subprocess.Popen:
     """Another process holding the study's run lock for ``seconds``."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(study), str(seconds)],
+        [sys.executable, "-c", script, str(study), str(seconds)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[2],
@@ -97,6 +113,22 @@ def test_waiting_can_be_cancelled(study):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_waiting_run_sees_the_holders_progress(study):
+    holder = hold(study, 60, HOLD_WITH_PROGRESS)
+    polls: list[str] = []
+    try:
+        with pytest.raises(Cancelled):  # the app waits, showing the holder's progress, then quits
+            with StudyRunLock(
+                study, "app", wait=None, on_poll=polls.append, should_stop=lambda: len(polls) > 1
+            ):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    assert polls[0].startswith(f"ferret process (pid {holder.pid} on ")
+    assert ": 3/10 jobs, 0 running, ETA " in polls[0]
 
 
 def test_in_one_process_a_second_lock_is_refused(study):
