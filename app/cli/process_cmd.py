@@ -13,11 +13,8 @@ transforms print ``QC WARNING:`` lines to stderr; the summary names every failed
 with its reason and the exit status is 1 when anything failed. Nothing is
 written into the raw study; outputs go to ``<study>/derivatives/ferret``.
 
-Two runs on one study share the work: the first holds the study's run lock,
-a second one says whom it runs beside and goes on; per-job claims make each
-wait for (and then reuse) the jobs the other is computing, so no job is
-computed twice (``--wait`` instead waits for the other run to end first).
-A run lock left by a killed run is taken over with a line saying so.
+Two runs on one study share the work (see :func:`run_on_study`); ``--wait``
+waits for the other run to end first.
 """
 
 from __future__ import annotations
@@ -25,7 +22,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from pathlib import Path
 
 from processing.errors import FerretError
 
@@ -175,6 +171,7 @@ def check_selection(study, participant: str | None, session: str | None) -> None
 
 def run(args: argparse.Namespace) -> int:
     """Build the graph, run the wanted steps on the chosen executor, print the summary."""
+    from app.cli.process_run import print_details, print_qc_warnings, print_written, run_on_study
     from processing.engine import TerminalReporter, make_executor
     from processing.engine.pipeline import study_graph, targets_for
     from processing.study import discover
@@ -215,94 +212,3 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose:
         print_details(summary, kept.get("status"))
     return summary.exit_status
-
-
-def run_on_study(root: Path, graph, executor, targets, listeners, *, wait: bool = False):
-    """Run ``graph`` under the study's run lock, or beside its holder; return the summary.
-
-    Prints to stderr when this run shares the study with another run, waits
-    for it (``wait``), or took over a stale lock; the run's progress record
-    (:class:`~processing.engine.run_record.RunRecord`) exists while it runs.
-    """
-    from processing.engine import Cache
-    from processing.engine import run as run_graph
-    from processing.engine.run_lock import StudyRunLock, stale_line
-    from processing.engine.run_record import RunRecord
-
-    def say(line: str) -> None:
-        print(line, file=sys.stderr)
-
-    lock = StudyRunLock(
-        root,
-        "ferret process",
-        wait=None if wait else 0.0,
-        on_wait=lambda holder: say(
-            f"waiting for the run that holds this study ({holder}) to finish"
-        ),
-        share=not wait,
-        on_stale=lambda previous: say(stale_line(previous)),
-    )
-    cache = Cache.for_study(root)
-    record = RunRecord(cache.folder, "ferret process")
-    with lock:
-        if lock.shared:
-            say(
-                f"another run is processing this study ({lock.holder()}): sharing the work "
-                "(jobs it is computing are waited for and reused, never computed twice)"
-            )
-        try:
-            return run_graph(
-                graph, cache, executor, targets=targets, listeners=[*listeners, record]
-            )
-        finally:
-            record.close()
-
-
-def print_written(graph, done: list[str], root: Path) -> None:
-    """One stdout line per visit (or participant): the images and transforms written by this run."""
-    written: dict[str, list[str]] = {}
-    for name in done:
-        for path in graph[name].outputs:
-            if path.name.endswith((".nii.gz", ".nii", ".txt", ".csv")):
-                label = (
-                    "_".join(path.name.split("_")[:2])
-                    if "_ses-" in path.name
-                    else path.name.split("_")[0]
-                )
-                stem = path.name[len(label) + 1 :].split(".")[0]
-                written.setdefault(label, []).append(stem)
-    for label, stems in written.items():
-        print(f"{label}: wrote {len(stems)}: {', '.join(stems)}")
-    sys.stdout.flush()
-
-
-def print_qc_warnings(graph, finished: list[str]) -> None:
-    """Print ``QC WARNING:`` lines to stderr.
-
-    They name the flagged registrations behind this run's transforms and the DWI voxels with zeros.
-    """
-    from processing.maps.outputs import tensor_warnings
-    from processing.registration.chain import stored_warnings
-
-    paths = [
-        path
-        for name in finished
-        if name.endswith(" to-ref")
-        for path in graph[name].outputs
-        if path.name.endswith("_xfm.txt")
-    ]
-    tensors = [
-        path
-        for name in finished
-        for path in graph[name].outputs
-        if path.name.endswith("_model-tensor_param-md_dwimap.nii.gz")
-    ]
-    for line in stored_warnings(paths) + tensor_warnings(tensors):
-        print(line, file=sys.stderr)
-
-
-def print_details(summary, status) -> None:
-    """Tracebacks of failed jobs (``--verbose``)."""
-    for name in summary.failed:
-        if status is not None and status.jobs[name].details:
-            print(f"--- {name}\n{status.jobs[name].details}", file=sys.stderr)
