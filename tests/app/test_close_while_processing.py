@@ -8,6 +8,7 @@ asserted is that the worker processes are gone and the process exits.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -141,3 +142,61 @@ def test_sigterm_closes_a_processing_window_and_ends_its_workers(fresh_study, tm
     while not all(gone(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [pid for pid in pids if not gone(pid)] == []
+
+
+def spawned_workers(pid: int) -> list[int]:
+    """PIDs of ``pid``'s multiprocessing workers, started by any of its threads (Linux ``/proc``)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return [c for c in found if b"spawn_main" in _cmdline(c)]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")
+def test_sigterm_ends_ferret_open_on_a_real_display_with_its_workers(fresh_study, tmp_path):
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", "1", "-screen", "0", "1600x1000x24"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    display = ":" + server.stdout.readline().strip()
+    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    window = subprocess.Popen(
+        [sys.executable, "-m", "app", "open", str(fresh_study)], cwd=REPO, env=env
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not spawned_workers(window.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2.0)  # the worker imports and starts its job
+        pids = spawned_workers(window.pid)
+        assert pids, "ferret open never started a worker"
+        started = time.perf_counter()
+        window.send_signal(signal.SIGTERM)
+        status = window.wait(timeout=60)
+        print(
+            f"ferret open: SIGTERM to exit {time.perf_counter() - started:.2f} s, status {status}"
+        )
+    finally:
+        for process in (window, server):
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+    assert status == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 30
+    while not all(gone(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pids and [pid for pid in pids if not gone(pid)] == []
