@@ -112,6 +112,8 @@ class _Scheduler:
             self._loop()
         finally:
             self.executor.close()
+            for _, _, claim in self.running.values():  # left by an error: never block other runs
+                claim.release()
         for name, job in self.status.jobs.items():
             if job.state in (PENDING, RUNNING):
                 self.status.set(name, CANCELLED, reason="not run: the run was cancelled")
