@@ -146,9 +146,15 @@ class ProcessExecutor:
         first, records them as not run. Outputs are written atomically, so
         nothing half-written is left; the next run computes those jobs.
         """
-        pool = self._pool
         # ProcessPoolExecutor has no public way to stop busy workers before Python 3.14
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
+        processes = getattr(self._pool, "_processes", None) or {}
+        for _ in range(3):  # the run's thread may be starting a worker right now
+            try:
+                workers = list(processes.values())
+                break
+            except RuntimeError:  # the dict changed size while it was copied
+                workers = []
+        for process in workers:
             if process.is_alive():
                 process.kill()
 
