@@ -64,7 +64,9 @@ def run_window(
     on it; ``orientation`` sets axial, coronal or sagittal. ``rater`` opens the
     rating mode (``visit``: the visit screened), ``review`` the review mode;
     ``consensus`` (two raters) a consensus session into ``rater``; ``screen``
-    (``candidates`` or ``visits``) the screening mode of ``rater``.
+    (``candidates`` or ``visits``) the screening mode of ``rater``. SIGTERM or
+    SIGINT closes the window cleanly and returns 128 + the signal number
+    (:mod:`app.quit_signals`).
     """
     study = load_study(root)
     chosen = find_participant(study, participant)
@@ -97,9 +99,9 @@ def run_window(
             else f"Screenshot written to {target}"
         )
         return 0
-    window.resize(*size)
-    window.show()
-    return int(app.exec())
+    from app.quit_signals import exec_window
+
+    return exec_window(app, window, size)
 
 
 def _apply_view_options(window, lesion: str | None, orientation: str | None) -> None:

@@ -237,6 +237,9 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.session.grid.cursor.changed.disconnect(self._show_cursor)
         self.tabs.blockSignals(True)  # no read-out hand-over while the window is taken down
         if self.processing is not None:
+            if self.processing.running:  # said before the window goes: it takes a moment
+                self.set_status("Stopping background processing (finished jobs are kept)...")
+                self.status_label.repaint()  # painted now, without running other events
             self.processing.outputs_ready.disconnect(self.take_outputs)
             self.processing.close()
             self.processing = None

@@ -12,6 +12,9 @@ what was written per visit; flagged registrations behind the composed
 transforms print ``QC WARNING:`` lines to stderr; the summary names every failed or skipped job
 with its reason and the exit status is 1 when anything failed. Nothing is
 written into the raw study; outputs go to ``<study>/derivatives/ferret``.
+
+Two runs on one study share the work (see :func:`run_on_study`); ``--wait``
+waits for the other run to end first.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from pathlib import Path
 
 from processing.errors import FerretError
 
@@ -80,7 +82,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--wait",
         action="store_true",
-        help="if another run is processing this study, wait for it instead of stopping",
+        help=(
+            "if another run is processing this study, wait for it to end first "
+            "(by default the two share the work)"
+        ),
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print the traceback of failed jobs"
@@ -166,10 +171,9 @@ def check_selection(study, participant: str | None, session: str | None) -> None
 
 def run(args: argparse.Namespace) -> int:
     """Build the graph, run the wanted steps on the chosen executor, print the summary."""
-    from processing.engine import Cache, TerminalReporter, make_executor
-    from processing.engine import run as run_graph
+    from app.cli.process_run import print_details, print_qc_warnings, print_written, run_on_study
+    from processing.engine import TerminalReporter, make_executor
     from processing.engine.pipeline import study_graph, targets_for
-    from processing.engine.run_lock import StudyRunLock
     from processing.study import discover
 
     steps = parse_steps(args.steps)
@@ -192,21 +196,15 @@ def run(args: argparse.Namespace) -> int:
     executor = make_executor(args.jobs, args.scheduler, args.dask_local)
     reporter = TerminalReporter(sys.stderr)
     print(f"{len(graph)} jobs on {executor.description}", file=sys.stderr)
-    kept = {}
-
-    def waiting(holder) -> None:
-        print(f"waiting for the run that holds this study ({holder}) to finish", file=sys.stderr)
-
-    with StudyRunLock(
-        study.root, "ferret process", wait=None if args.wait else 0.0, on_wait=waiting
-    ):
-        summary = run_graph(
-            graph,
-            Cache.for_study(study.root),
-            executor,
-            targets=targets_for(graph, steps),
-            listeners=[reporter, lambda status, job: kept.setdefault("status", status)],
-        )
+    kept: dict = {}
+    summary = run_on_study(
+        study.root,
+        graph,
+        executor,
+        targets_for(graph, steps),
+        [reporter, lambda status, job: kept.setdefault("status", status)],
+        wait=args.wait,
+    )
     reporter.close()
     print_written(graph, summary.done, study.root)
     print_qc_warnings(graph, summary.done + summary.cached)
@@ -214,53 +212,3 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose:
         print_details(summary, kept.get("status"))
     return summary.exit_status
-
-
-def print_written(graph, done: list[str], root: Path) -> None:
-    """One stdout line per visit (or participant): the images and transforms written by this run."""
-    written: dict[str, list[str]] = {}
-    for name in done:
-        for path in graph[name].outputs:
-            if path.name.endswith((".nii.gz", ".nii", ".txt", ".csv")):
-                label = (
-                    "_".join(path.name.split("_")[:2])
-                    if "_ses-" in path.name
-                    else path.name.split("_")[0]
-                )
-                stem = path.name[len(label) + 1 :].split(".")[0]
-                written.setdefault(label, []).append(stem)
-    for label, stems in written.items():
-        print(f"{label}: wrote {len(stems)}: {', '.join(stems)}")
-    sys.stdout.flush()
-
-
-def print_qc_warnings(graph, finished: list[str]) -> None:
-    """Print ``QC WARNING:`` lines to stderr.
-
-    They name the flagged registrations behind this run's transforms and the DWI voxels with zeros.
-    """
-    from processing.maps.outputs import tensor_warnings
-    from processing.registration.chain import stored_warnings
-
-    paths = [
-        path
-        for name in finished
-        if name.endswith(" to-ref")
-        for path in graph[name].outputs
-        if path.name.endswith("_xfm.txt")
-    ]
-    tensors = [
-        path
-        for name in finished
-        for path in graph[name].outputs
-        if path.name.endswith("_model-tensor_param-md_dwimap.nii.gz")
-    ]
-    for line in stored_warnings(paths) + tensor_warnings(tensors):
-        print(line, file=sys.stderr)
-
-
-def print_details(summary, status) -> None:
-    """Tracebacks of failed jobs (``--verbose``)."""
-    for name in summary.failed:
-        if status is not None and status.jobs[name].details:
-            print(f"--- {name}\n{status.jobs[name].details}", file=sys.stderr)

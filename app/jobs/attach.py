@@ -22,7 +22,9 @@ from processing.engine.pipeline import PipelineOptions, study_graph
 from processing.study.model import Study
 
 BATCH_MS = 1500
-#: Seconds the closing window waits for a cancelled run before leaving it to end on its own.
+#: Seconds the closing window gives running jobs to stop on their own before killing their workers.
+CANCEL_GRACE_S = 0.2
+#: Seconds the closing window then waits for the run's thread to wind down.
 CLOSE_WAIT_S = 0.5
 
 
@@ -76,18 +78,28 @@ class ProcessingAttachment(QtCore.QObject):
         refresh_participant(self.study, self.participant)
         self.outputs_ready.emit(self.participant, paths)
 
-    def close(self) -> None:
-        """Cancel the run and let it wind down on its own (window closing); nothing is announced afterwards.
+    @property
+    def running(self) -> bool:
+        """Whether the background run is going on (or waiting for another run)."""
+        return self.worker.running
 
-        Waits at most :data:`CLOSE_WAIT_S` so the window closes at once: running
-        jobs see the cancel flag at their next progress check, their outputs are
-        atomic, and the run lock is released when the engine thread ends.
+    def close(self) -> None:
+        """Stop the run at once (window closing); nothing is announced afterwards.
+
+        Running jobs get :data:`CANCEL_GRACE_S` to see the cancel flag; then
+        their worker processes are killed (a registration does not look at
+        the flag for many seconds). Outputs are atomic, so nothing is
+        half-written; the jobs not finished run next time. The run lock and
+        the job claims are released when the engine thread ends, at the
+        latest when the process exits.
         """
         self._closed = True
         self._flush_timer.stop()
         self._pending = []
         self.worker.cancel()
-        self.worker.wait(CLOSE_WAIT_S)
+        if not self.worker.wait(CANCEL_GRACE_S):
+            self.worker.stop_now()
+            self.worker.wait(CLOSE_WAIT_S)
 
 
 def refresh_participant(study: Study, label: str) -> None:

@@ -2,7 +2,11 @@
 
 The driving thread mostly waits on futures, so the GUI thread keeps the GIL;
 the computation itself happens in :class:`~processing.engine.ProcessExecutor`
-processes (``jobs`` of them). Signals cross back to the GUI thread queued.
+processes (``jobs`` of them, at niceness +:data:`WORKER_NICE`, below the
+window). Signals cross back to the GUI thread queued. While another run (a
+``ferret process``) holds the study, the worker waits and the presenter shows
+that run's progress; :meth:`EngineWorker.stop_now` kills the workers at once
+(the window closing).
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ from app.jobs.presenter import ProcessingPresenter
 from processing.engine import Cache, ProcessExecutor, run
 from processing.engine.graph import Graph
 from processing.engine.run_lock import StudyRunLock
+from processing.engine.run_record import RunRecord
 from processing.engine.status import CACHED, DONE, JobState, RunStatus
 from processing.errors import Cancelled
 from processing.progress import Progress
+
+#: Added to the niceness of the app's worker processes (lower priority than the window).
+WORKER_NICE = 10
 
 
 class EngineWorker(QtCore.QObject):
@@ -46,7 +54,10 @@ class EngineWorker(QtCore.QObject):
         super().__init__(parent)
         self.cache = cache
         self.presenter = presenter or ProcessingPresenter()
-        self.executor_factory = executor_factory or (lambda: ProcessExecutor(jobs))
+        self.executor_factory = executor_factory or (
+            lambda: ProcessExecutor(jobs, nice=WORKER_NICE)
+        )
+        self.executor = None  # the executor of the current run, once it started
         self.graph: Graph | None = None
         self._thread: threading.Thread | None = None
         self._progress: Progress | None = None
@@ -77,20 +88,25 @@ class EngineWorker(QtCore.QObject):
             "the Ferret app",
             wait=None,
             on_wait=self.presenter.waiting,
+            on_poll=self.presenter.waiting,  # the other run's progress, refreshed
             should_stop=lambda: progress.cancelled,
         )
+        record = RunRecord(self.cache.folder, "the Ferret app")
         try:
             with lock:
+                self.executor = self.executor_factory()
                 summary = run(
                     graph,
                     self.cache,
-                    self.executor_factory(),
+                    self.executor,
                     targets=targets,
                     progress=progress,
-                    listeners=[self.presenter.on_status, self._on_status],
+                    listeners=[self.presenter.on_status, self._on_status, record],
                 )
         except Cancelled:  # cancelled while waiting for another run: nothing ran
             summary = RunStatus.for_names([job.name for job in graph]).summary()
+        finally:
+            record.close()
         self.presenter.finished(summary)
         self._emit(self.run_finished, summary)
 
@@ -110,6 +126,17 @@ class EngineWorker(QtCore.QObject):
         """Cancel the whole run: nothing new starts, running jobs are asked to stop."""
         if self._progress is not None:
             self._progress.cancel()
+
+    def stop_now(self) -> None:
+        """Cancel the run and kill its worker processes at once (the window is closing).
+
+        Jobs that were running are not recorded (their outputs are atomic):
+        the next run computes them again.
+        """
+        self.cancel()
+        terminate = getattr(self.executor, "terminate", None)
+        if self.running and terminate is not None:
+            terminate()
 
     def retry_failed(self) -> bool:
         """Run the failed, skipped and cancelled jobs of the last run again (with what they need)."""

@@ -19,7 +19,11 @@ worker      What runs in a worker: execute one job, forward progress, never rais
 executors   SerialExecutor, ProcessExecutor (``jobs=N``), make_executor.
 dask_executor  DaskExecutor (optional ``dask`` extra).
 status      JobState, RunStatus (aggregate fraction, ETA), RunSummary.
-runner      run(): scheduling, failure isolation, cancellation.
+runner      run(): scheduling, failure isolation, cancellation, claims of other runs.
+claims      ClaimBook: per-job claim files, so two runs never compute a job twice.
+durations   Durations: measured seconds per job kind across runs (the ETA).
+run_lock    StudyRunLock: the study's run holder; shared, waited for, or stale and taken over.
+run_record  RunRecord, live_runs: each run's progress on disk, for other runs and windows.
 reporter    TerminalReporter: bars on a terminal, plain lines otherwise.
 pipeline    study_graph(study, PipelineOptions): the real pipeline as jobs (maps per visit
             and step, one job per registration link, a composition per visit,

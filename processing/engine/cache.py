@@ -9,10 +9,12 @@ no manifest matching its state and runs again.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 import os
 import re
+import socket
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -135,9 +137,17 @@ class Cache:
         return None
 
     def record(
-        self, job: Job, inputs: Mapping[Path, FileDigest], outputs: Mapping[Path, FileDigest]
+        self,
+        job: Job,
+        inputs: Mapping[Path, FileDigest],
+        outputs: Mapping[Path, FileDigest],
+        computed: dict | None = None,
     ) -> Path:
-        """Write the manifest of a finished job (all outputs exist)."""
+        """Write the manifest of a finished job (all outputs exist).
+
+        ``computed`` names the run that computed the outputs (default: this
+        process, see :func:`computed_by`).
+        """
         for path, digest in outputs.items():
             self.memo.remember(path, digest)
         manifest = {
@@ -147,6 +157,7 @@ class Cache:
             "parameters": job.parameter_hash(self.root),
             "inputs": self._to_json(inputs),
             "outputs": self._to_json(outputs),
+            "computed_by": computed or computed_by(),
         }
         return write_manifest(self.manifest_path(job), manifest)
 
@@ -163,7 +174,7 @@ class Cache:
             self._to_json(check.inputs) != manifest["inputs"]
             or self._to_json(outputs) != manifest["outputs"]
         ):
-            self.record(job, check.inputs, outputs)
+            self.record(job, check.inputs, outputs, manifest.get("computed_by"))
 
     def forget(self, job: Job) -> None:
         """Delete the job's manifest (it will run next time)."""
@@ -184,6 +195,15 @@ class Cache:
         if key.startswith("<root>/"):
             return self.root / key[len("<root>/") :]
         return Path(key)
+
+
+def computed_by() -> dict:
+    """Return this process as a manifest records it: PID, host and time (who wrote the outputs)."""
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "at": _dt.datetime.now().isoformat(timespec="seconds"),
+    }
 
 
 def write_manifest(path: Path, manifest: dict) -> Path:

@@ -86,12 +86,15 @@ class ProcessExecutor:
         Number of worker processes.
     start_method : str, optional
         ``"spawn"`` or ``"forkserver"``; never ``fork`` (unsafe with threads and Qt).
+    nice : int, optional
+        Added to the workers' niceness (``os.nice``): the app runs its
+        workers at a lower priority than its window.
     """
 
-    def __init__(self, jobs: int, start_method: str | None = None):
+    def __init__(self, jobs: int, start_method: str | None = None, *, nice: int = 0):
         if jobs < 1:
             raise ValueError(f"need at least one worker, not {jobs}")
-        self.capacity = jobs
+        self.capacity, self.nice = jobs, nice
         self.description = f"{jobs} local processes"
         self._context = multiprocessing.get_context(start_method or default_start_method())
         self._pool: cf.ProcessPoolExecutor | None = None
@@ -108,7 +111,7 @@ class ProcessExecutor:
             self.capacity,
             mp_context=self._context,
             initializer=install_channel,
-            initargs=(self._queue, self._cancel, os.getpid()),
+            initargs=(self._queue, self._cancel, os.getpid(), self.nice),
         )
 
     def submit(self, call: JobCall) -> cf.Future:
@@ -135,6 +138,25 @@ class ProcessExecutor:
     def cancel(self) -> None:
         """Ask the running jobs to stop (set the shared cancel flag)."""
         self._cancel.set()
+
+    def terminate(self) -> None:
+        """Kill the worker processes now (callable from any thread; the app closing).
+
+        Their jobs end as if the workers had crashed: the run, cancelled
+        first, records them as not run. Outputs are written atomically, so
+        nothing half-written is left; the next run computes those jobs.
+        """
+        # ProcessPoolExecutor has no public way to stop busy workers before Python 3.14
+        processes = getattr(self._pool, "_processes", None) or {}
+        for _ in range(3):  # the run's thread may be starting a worker right now
+            try:
+                workers = list(processes.values())
+                break
+            except RuntimeError:  # the dict changed size while it was copied
+                workers = []
+        for process in workers:
+            if process.is_alive():
+                process.kill()
 
     def close(self) -> None:
         """Shut the pool down and deliver the last events."""

@@ -5,6 +5,12 @@ so a dependency that reran but wrote identical bytes does not force its
 dependants to rerun. A failed job's dependants are skipped with the reason;
 independent jobs go on. Cancelling stops scheduling and asks running jobs to
 stop; whatever finished is kept and recorded.
+
+Runs on one study cooperate through per-job claims
+(:mod:`processing.engine.claims`): a job another run is computing is put
+aside and, once that run lets go of it, checked against the cache again and
+reused. Each run starts its ETA from the per-kind durations of earlier runs
+and adds its own (:mod:`processing.engine.durations`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from processing.engine.cache import Cache, CacheCheck
+from processing.engine.claims import ClaimBook, JobClaim
+from processing.engine.durations import Durations
 from processing.engine.executors import SerialExecutor
 from processing.engine.graph import Graph
 from processing.engine.status import (
@@ -31,10 +39,12 @@ from processing.engine.status import (
 )
 from processing.engine.worker import JobCall, JobResult
 from processing.errors import FerretError
+from processing.fileio.atomic import output_error
 from processing.progress import Progress
 
 Listener = Callable[[RunStatus, JobState | None], None]
 WAIT_SECONDS = 0.05
+CLAIM_POLL_SECONDS = 0.5  # how often a job claimed by another run is tried again
 
 
 def run(
@@ -71,7 +81,12 @@ def run(
         graph = graph.subgraph(targets)
     scheduler = _Scheduler(graph, cache, executor or SerialExecutor(), progress or Progress())
     scheduler.status.listeners.extend(listeners)
-    return scheduler.run()
+    durations = Durations(cache.folder)
+    scheduler.status.expected = durations.expected_for(graph.order)
+    try:
+        return scheduler.run()
+    finally:
+        durations.add(scheduler.measured)
 
 
 class _Scheduler:
@@ -81,7 +96,12 @@ class _Scheduler:
         self.status.listeners.append(self._forward_fraction)
         self.waiting = {name: len(deps) for name, deps in graph.dependencies.items()}
         self.ready = collections.deque(name for name in graph.order if not self.waiting[name])
-        self.running: dict[object, tuple[str, CacheCheck]] = {}
+        self.running: dict[object, tuple[str, CacheCheck, JobClaim]] = {}
+        self.claims = ClaimBook(cache)
+        self.deferred: dict[str, None] = {}  # jobs another run is computing, in order
+        self.last_retry = 0.0
+        self.measured: dict[str, float] = {}  # seconds of the jobs this run computed
+        self.status.workers = executor.capacity
         self.cancel_sent = False
         self.suspects: set[str] = set()  # jobs whose worker died once; they are retried alone
         self.rank = {name: index for index, name in enumerate(graph.order)}
@@ -92,20 +112,25 @@ class _Scheduler:
             self._loop()
         finally:
             self.executor.close()
+            for _, _, claim in self.running.values():  # left by an error: never block other runs
+                claim.release()
         for name, job in self.status.jobs.items():
             if job.state in (PENDING, RUNNING):
                 self.status.set(name, CANCELLED, reason="not run: the run was cancelled")
         return self.status.summary()
 
     def _loop(self) -> None:
-        while self.running or (self.ready and not self.progress.cancelled):
+        while self.running or ((self.ready or self.deferred) and not self.progress.cancelled):
             try:
+                self._retry_deferred()
                 self._submit_ready()
                 if self.running:
                     done = self.executor.wait(list(self.running), WAIT_SECONDS)
                     self.executor.poll()
                     for future in done:
                         self._finish(future)
+                elif self.deferred and not self.ready:
+                    time.sleep(CLAIM_POLL_SECONDS)
             except KeyboardInterrupt:
                 self.progress.cancel()
             if self.progress.cancelled and not self.cancel_sent:
@@ -115,32 +140,70 @@ class _Scheduler:
     def _submit_ready(self) -> None:
         while self._may_submit():
             name = self.ready.popleft()
+            claim = self._claim(name)
+            if claim is None:
+                continue
             job = self.graph[name]
             try:
                 check = self.cache.check(job)
             except FerretError as exc:
+                claim.release()
                 self._fail(name, exc.message(), refused=True)
                 continue
             if check.current:
                 self.cache.refresh(job, check)
-                self.status.set(name, CACHED, reason=check.reason, fraction=1.0)
+                claim.release()
+                reused = self.status.jobs[name].reason.startswith("another run")
+                reason = "reused: computed by another run on this study" if reused else check.reason
+                self.status.set(name, CACHED, reason=reason, fraction=1.0, message="")
                 self._release(name)
                 continue
             self.status.set(name, RUNNING, reason=check.reason, started=time.time())
             call = JobCall(name, job.func, job.args, job.params, job.outputs)
-            self.running[self.executor.submit(call)] = (name, check)
+            self.running[self.executor.submit(call)] = (name, check, claim)
+
+    def _claim(self, name: str) -> JobClaim | None:
+        """Claim a job; when another run computes it, put it aside (None)."""
+        job = self.graph[name]
+        try:
+            claim = self.claims.try_claim(job)
+        except OSError as exc:
+            self._fail(name, output_error(exc, self.claims.path(job)).message(), refused=True)
+            return None
+        if claim is None:
+            holder = self.claims.holder(job)
+            reason = f"another run ({holder}) is computing it: waiting to reuse its output"
+            if self.status.jobs[name].reason != reason:
+                self.status.set(name, PENDING, reason=reason, message=reason)
+            self.deferred[name] = None
+        return claim
+
+    def _retry_deferred(self) -> None:
+        """Every CLAIM_POLL_SECONDS, put the jobs claimed by other runs back in line."""
+        if not self.deferred or time.monotonic() - self.last_retry < CLAIM_POLL_SECONDS:
+            return
+        self.last_retry = time.monotonic()
+        names = sorted(self.deferred, key=self.rank.__getitem__)
+        self.deferred.clear()
+        self.ready.extendleft(reversed(names))
 
     def _may_submit(self) -> bool:
         if not self.ready or len(self.running) >= self.executor.capacity or self.progress.cancelled:
             return False
-        if any(name in self.suspects for name, _ in self.running.values()):
+        if any(name in self.suspects for name, *_ in self.running.values()):
             return (
                 False  # a suspect runs alone, so that if it kills its worker again, it fails alone
             )
         return not (self.ready[0] in self.suspects and self.running)
 
     def _finish(self, future) -> None:
-        name, check = self.running.pop(future)
+        name, check, claim = self.running.pop(future)
+        try:
+            self._take_result(name, check, future)
+        finally:
+            claim.release()  # after the manifest: a waiting run finds the job up to date
+
+    def _take_result(self, name: str, check: CacheCheck, future) -> None:
         try:
             result: JobResult = future.result()
         except Exception as exc:  # the worker process died (killed, out of memory, crashed)
@@ -161,6 +224,7 @@ class _Scheduler:
             )
         if result.status == DONE:
             self.cache.record(self.graph[name], check.inputs, result.outputs)
+            self.measured[name] = result.seconds
             self.status.set(name, DONE, fraction=1.0, seconds=result.seconds)
             self._release(name)
         elif result.status == CANCELLED:

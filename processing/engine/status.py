@@ -52,6 +52,8 @@ class RunStatus:
     jobs: dict[str, JobState]
     started: float = field(default_factory=time.time)
     listeners: list[Callable[[RunStatus, JobState | None], None]] = field(default_factory=list)
+    expected: dict[str, float] = field(default_factory=dict)  # seconds per job, earlier runs
+    workers: int = 1
 
     def __post_init__(self) -> None:
         self._counts = collections.Counter(job.state for job in self.jobs.values())
@@ -99,13 +101,35 @@ class RunStatus:
         return (finished + sum(job.fraction for job in self.running())) / len(self.jobs)
 
     def eta(self, now: float | None = None) -> float | None:
-        """Seconds left for the run, from the rate of real work (cached jobs excluded)."""
+        """Seconds left for the run.
+
+        From the durations measured in earlier runs (:attr:`expected`, per job
+        kind) when there are any: the expected seconds of the waiting jobs and
+        the rest of the running ones, shared by :attr:`workers`. Otherwise from
+        the rate of this run's real work (cached jobs excluded).
+        """
         now = time.time() if now is None else now
+        if self.expected:
+            return self._eta_from_durations(now)
         work = len(self.jobs) - self.count(CACHED, SKIPPED, CANCELLED)
         done = self.count(DONE, FAILED) + sum(job.fraction for job in self.running())
         if work <= 0 or done <= 0:
             return None
         return (now - self.started) * (work - done) / done
+
+    def _eta_from_durations(self, now: float) -> float:
+        measured = [j.seconds for j in self.jobs.values() if j.state == DONE and j.seconds]
+        pool = measured or list(self.expected.values())
+        fallback = sum(pool) / len(pool)
+        left = 0.0
+        for job in self.jobs.values():
+            expected = self.expected.get(job.name, fallback)
+            if job.state == PENDING:
+                left += expected
+            elif job.state == RUNNING:
+                started = now if job.started is None else job.started
+                left += max(expected - (now - started), 0.0)
+        return left / max(1, self.workers)
 
     def summary(self) -> RunSummary:
         """Return the run's summary: jobs counted by state, failures and time."""

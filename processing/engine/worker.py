@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import sys
 import threading
 import time
 import traceback
@@ -153,18 +155,40 @@ def remove_stale_temporaries(output: Path) -> list[Path]:
 _INSTALLED: list[Channel | None] = [None]
 
 
-def install_channel(queue, event, parent: int | None = None) -> None:
+def install_channel(queue, event, parent: int | None = None, nice: int = 0) -> None:
     """Process-pool initializer: route this worker's events to the parent and die with it.
 
     ``parent`` is the PID of the process that made the pool, taken there: a
     worker still importing when its parent is killed would otherwise read
-    its new (adoptive) parent here and never notice.
+    its new (adoptive) parent here and never notice. ``nice`` lowers this
+    worker's priority (``os.nice``), so that a window beside it stays responsive.
     """
+    if nice:
+        os.nice(nice)
     _INSTALLED[0] = QueueChannel(queue, event)
+    die_with_parent()
     watch_parent(os.getppid() if parent is None else parent)
 
 
+def die_with_parent() -> None:
+    """On Linux, ask the kernel to kill this process the moment its parent dies (PR_SET_PDEATHSIG).
+
+    The pool's workers are started by the thread that drives the run, which
+    lives until the pool is shut down. :func:`watch_parent` covers the rest
+    (other systems, and a parent that died before this call).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    except (OSError, AttributeError):
+        pass
+
+
 PARENT_POLL_SECONDS = 1.0
+PR_SET_PDEATHSIG = 1
 
 
 def watch_parent(parent: int) -> threading.Thread:

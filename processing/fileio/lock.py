@@ -3,7 +3,9 @@
 The operating system releases the lock when the holding process exits or is
 killed, so a crash never leaves a stale lock: a lock file whose holder is gone
 is simply free again. The file records who holds it (PID, host, start time)
-so that a refusal can say which process to look for.
+so that a refusal can say which process to look for; a clean release empties
+the record, so a record found by the next holder (:attr:`LockFile.previous`)
+names a holder that died without releasing: a stale lock, taken over.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class LockFile:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._fd: int | None = None
+        self.previous = ""  # the record left by a holder that died holding the lock
 
     def acquire(self, what: str = "") -> bool:
         """Take the lock and record this process as holder; False when another process holds it."""
@@ -35,6 +38,7 @@ class LockFile:
         if not _try_lock(fd):
             os.close(fd)
             return False
+        self.previous = os.pread(fd, 4096, 0).decode(errors="replace").strip()
         os.ftruncate(fd, 0)
         started = _dt.datetime.now().isoformat(timespec="seconds")
         os.pwrite(
@@ -62,6 +66,10 @@ class LockFile:
     def release(self) -> None:
         """Give the lock back (idempotent)."""
         if self._fd is not None:
+            try:
+                os.ftruncate(self._fd, 0)  # a clean release: nobody is recorded as holder
+            except OSError:
+                pass
             os.close(self._fd)  # closing the descriptor drops the lock
             self._fd = None
 

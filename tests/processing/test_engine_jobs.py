@@ -66,6 +66,13 @@ def crash(*, label: str, output: Path, calls: Path, progress) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def stubborn(*, label: str, output: Path, calls: Path, seconds: float, progress) -> None:
+    """Sleep ``seconds`` without looking at the cancel flag (a long C call), then write."""
+    _mark_call(calls, label)
+    time.sleep(seconds)
+    write_text(output, f"{label} after {seconds} s\n")
+
+
 def _wait_for_another_call(calls: Path, label: str, seconds: float = 30) -> None:
     """Return once a job other than ``label`` has started (or after ``seconds``: never hang)."""
     deadline = time.monotonic() + seconds
