@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "app.cli.stats_cmd",
     "app.cli.consensus_cmd",
     "app.cli.candidates_cmd",
+    "app.cli.cmb_cmd",
 )
 
 
