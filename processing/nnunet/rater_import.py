@@ -129,7 +129,8 @@ def _placed(
     study: Study, rater: str, found: list[Prediction]
 ) -> dict[str, tuple[Grid, list[tuple[str, str, np.ndarray]]]]:
     """Return per participant the label grid and each case's reference-space mask, in visit order."""
-    review, placed = ReviewWorkspace(study.root), {}
+    review = ReviewWorkspace(study.root)
+    placed: dict[str, tuple[Grid, list[tuple[str, str, np.ndarray]]]] = {}
     for item in found:
         participant, session = item.case.participant, item.case.session
         if participant not in placed:

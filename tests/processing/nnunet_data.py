@@ -4,12 +4,14 @@ One participant, three visits. Each visit has a two-echo MEGRE (magnitude) of
 24 x 28 x 12 voxels of 1 x 1 x 2 mm and Ferret's SWI and R2* maps on that grid,
 except ses-03, which has no R2* map. Without DWI or T1 the reference grid is
 ses-01's MEGRE grid, so ses-01's GRE grid is the reference grid exactly. With
-``moved=True`` ses-02's head is rotated by 7 degrees about z and shifted by
-(1.3, -0.6, 0.9) mm (its registered ``to-ref`` transform says so); otherwise
-every visit sits still (identity).
+``moved=True`` ses-02 is acquired on another grid (``MOVED_GRID``: 30 x 35 x 10
+voxels of 0.8 x 0.8 x 2.5 mm, coarser than the reference in z) and its head
+is rotated by 7 degrees about z and shifted by (1.3, -0.6, 0.9) mm (its
+registered ``to-ref`` transform says so); otherwise every visit sits still on the reference grid (identity).
 
-Rater ``AB`` marked three CMB lesions: two at ses-01 (a ball of radius 1.6 mm
-and a single voxel) and one at ses-02 (a ball of radius 2.2 mm).
+Rater ``AB`` marked four CMB lesions: at ses-01 a ball of radius 1.6 mm and a
+single voxel, at ses-02 a ball of radius 2.2 mm and a single voxel (which the
+moved round trip makes two).
 """
 
 from __future__ import annotations
@@ -29,9 +31,18 @@ from processing.study import discover
 SHAPE = (24, 28, 12)
 AFFINE = np.array([[1.0, 0, 0, -12], [0, 1.0, 0, -14], [0, 0, 2.0, -12], [0, 0, 0, 1]])
 GRID = Grid(SHAPE, AFFINE)
+MOVED_GRID = Grid(
+    (30, 35, 10),
+    np.array([[0.8, 0, 0, -12.1], [0, 0.8, 0, -14.1], [0, 0, 2.5, -12.4], [0, 0, 0, 1]]),
+)
 VISITS = ("ses-01", "ses-02", "ses-03")
 #: (visit, centre voxel, radius mm) of the rater's lesions
-LESIONS = (("ses-01", (8, 9, 5), 1.6), ("ses-01", (16, 20, 7), 0.4), ("ses-02", (12, 16, 4), 2.2))
+LESIONS = (
+    ("ses-01", (8, 9, 5), 1.6),
+    ("ses-01", (16, 20, 7), 0.4),
+    ("ses-02", (12, 16, 4), 2.2),
+    ("ses-02", (6, 21, 7), 0.4),
+)
 
 
 def moved_transform(angle_deg: float = 7.0, shift=(1.3, -0.6, 0.9)) -> np.ndarray:
@@ -54,29 +65,34 @@ def ball(centre, radius_mm: float) -> np.ndarray:
     return inside.reshape(SHAPE)
 
 
-def save(path: Path, data: np.ndarray, sidecar: dict | None = None) -> None:
+def save(path: Path, data: np.ndarray, grid: Grid, sidecar: dict | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    image = nib.Nifti1Image(np.asarray(data, np.float32), AFFINE)
-    image.set_sform(AFFINE, code=1)
-    image.set_qform(AFFINE, code=1)
+    image = nib.Nifti1Image(np.asarray(data, np.float32), grid.affine)
+    image.set_sform(grid.affine, code=1)
+    image.set_qform(grid.affine, code=1)
     nib.save(image, str(path))
     if sidecar is not None:
         path.with_name(path.name.replace(".nii.gz", ".json")).write_text(json.dumps(sidecar))
 
 
-def write_visit(root: Path, session: str, seed: int) -> None:
+def write_visit(root: Path, session: str, seed: int, grid: Grid = GRID) -> None:
     prefix = f"sub-01_{session}"
     rng = np.random.default_rng(seed)
-    tissue = 400 + rng.normal(0, 5, SHAPE)
+    tissue = 400 + rng.normal(0, 5, grid.shape)
     for echo, te in ((1, 0.005), (2, 0.015)):
         name = f"{prefix}_echo-{echo}_part-mag_MEGRE.nii.gz"
-        save(root / "sub-01" / session / "anat" / name, tissue * np.exp(-20 * te), {"EchoTime": te})
+        save(
+            root / "sub-01" / session / "anat" / name,
+            tissue * np.exp(-20 * te),
+            grid,
+            {"EchoTime": te},
+        )
     maps = root / "derivatives" / "ferret" / "sub-01" / session / "anat"
     swi = tissue.copy()
     swi[0, 0, 0] = np.nan  # nnU-Net refuses NaN: the export must clean it
-    save(maps / f"{prefix}_desc-swi_GRE.nii.gz", swi)
+    save(maps / f"{prefix}_desc-swi_GRE.nii.gz", swi, grid)
     if session != "ses-03":
-        save(maps / f"{prefix}_R2starmap.nii.gz", 20 + rng.normal(0, 1, SHAPE))
+        save(maps / f"{prefix}_R2starmap.nii.gz", 20 + rng.normal(0, 1, grid.shape), grid)
 
 
 def mark_lesions(root: Path, rater: str = "AB") -> None:
@@ -95,7 +111,7 @@ def write_gre_study(root: Path, moved: bool = False) -> Path:
     (root / "dataset_description.json").write_text('{"Name": "gre", "BIDSVersion": "1.9.0"}')
     (root / "participants.tsv").write_text("participant_id\tage\nsub-01\t70\n")
     for n, session in enumerate(VISITS):
-        write_visit(root, session, seed=n)
+        write_visit(root, session, seed=n, grid=MOVED_GRID if moved and n == 1 else GRID)
     if moved:
         visit = discover(root).participants["sub-01"].visit("ses-02")
         write_truth_transform(visit, "MEGRE", moved_transform())
