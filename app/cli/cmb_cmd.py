@@ -68,7 +68,9 @@ def register_predict(actions) -> None:
     predict.add_argument("study", help="the BIDS study folder (maps computed)")
     predict.add_argument("--model-folder", required=True, help="nnUNetv2_train's output folder")
     predict.add_argument("--rater", default="nnunet", help="rater ID the predictions go to")
-    predict.add_argument("--folds", default=None, help="folds to use, e.g. 0 or 0,1 (default all)")
+    predict.add_argument(
+        "--folds", default=None, help="folds to use: 0, 0,1 or all (default: every fold_N found)"
+    )
     predict.add_argument("--checkpoint", default="checkpoint_final.pth", help="checkpoint file")
     predict.add_argument("--device", default="cpu", help="torch device (cpu, cuda)")
     predict.add_argument("--probabilities", action="store_true", help="threshold probabilities")
@@ -83,7 +85,9 @@ def run_predict(args) -> int:
     """Predict, import, and print what was imported and which visits were not predicted."""
     from processing.nnunet.inference import predict
 
-    folds = tuple(int(f) for f in args.folds.split(",")) if args.folds else None
+    folds = (
+        tuple(f if f == "all" else int(f) for f in args.folds.split(",")) if args.folds else None
+    )
     report, skipped = predict(
         args.study,
         args.model_folder,

@@ -78,7 +78,7 @@ def predict(
     model_folder: str | Path,
     *,
     rater: str = "nnunet",
-    folds: tuple[int, ...] | None = None,
+    folds: tuple[int | str, ...] | None = None,
     checkpoint: str = "checkpoint_final.pth",
     probabilities: bool = False,
     threshold: float = 0.5,
