@@ -72,21 +72,32 @@ def timed(name: str, command: list[str], env: dict) -> None:
     emit(name, round(time.perf_counter() - start, 1), "s")
 
 
+def prepare(args: argparse.Namespace, root: Path, raw: Path, work: Path) -> None:
+    """Make the study, its maps, the truth rater and the export (kept from an earlier --keep run)."""
+    if not (root / "dataset_description.json").exists():
+        start = time.perf_counter()
+        make_phantom_study(root, participants=args.participants, visits=args.visits, scale="tiny")
+        assert ferret(["process", str(root), "--steps", "maps,register"]) == 0
+        mark_truth(root, work)
+        emit(
+            "phantom, maps, registration and truth rater",
+            round(time.perf_counter() - start, 1),
+            "s",
+        )
+    if not (raw / "Dataset501_FerretCMB").exists():
+        export = ["cmb", "export-nnunet", str(root), "--rater", "truth", "--out", str(raw)]
+        assert ferret(export) == 0
+
+
 def run(args: argparse.Namespace, work: Path) -> None:
-    root, bindir = work / "study", Path(sys.executable).parent
-    start = time.perf_counter()
-    make_phantom_study(root, participants=args.participants, visits=args.visits, scale="tiny")
-    assert ferret(["process", str(root), "--steps", "maps,register"]) == 0
-    mark_truth(root, work)
-    emit("phantom, maps, registration and truth rater", round(time.perf_counter() - start, 1), "s")
-    raw = work / "nnUNet_raw"
-    assert ferret(["cmb", "export-nnunet", str(root), "--rater", "truth", "--out", str(raw)]) == 0
+    root, raw, bindir = work / "study", work / "nnUNet_raw", Path(sys.executable).parent
+    prepare(args, root, raw, work)
     env = dict(os.environ, nnUNet_raw=str(raw), nnUNet_preprocessed=str(work / "pre"))
     env.update(
         nnUNet_results=str(work / "results"), nnUNet_extTrainer=str(HERE / "nnunet_trainers")
     )
     env.update(FERRET_TINY_EPOCHS=str(args.epochs), FERRET_TINY_ITERATIONS=str(args.iterations))
-    env.update(nnUNet_n_proc_DA="0")
+    env.update(nnUNet_n_proc_DA="1")  # 0 breaks its planner (torch.set_num_threads(0))
     plan = [str(bindir / "nnUNetv2_plan_and_preprocess"), "-d", "501", "-c", "3d_fullres"]
     timed("nnU-Net plan and preprocess", plan + ["-np", "1", "--verify_dataset_integrity"], env)
     train = [str(bindir / "nnUNetv2_train"), "501", "3d_fullres", "all"]

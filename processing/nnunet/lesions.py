@@ -3,10 +3,11 @@
 A rater's lesions of a participant share one label volume in the reference
 space; a CMB lesion records the visit it was marked at. A microbleed persists
 (its haemosiderin stays), so at a visit a CMB is present when it was marked at
-that visit or an earlier one; a CMB without a recorded visit counts from the
-first visit. Masks travel by nearest neighbour through the visit's GRE
-``to-ref`` transform (:func:`processing.spaces.reference.reference_from_native`
-of ``MEGRE``) and its inverse.
+that visit or an earlier one; a CMB without a recorded visit (or with one no
+longer in the study) counts from the first visit. Masks travel by nearest
+neighbour through the visit's GRE ``to-ref`` transform
+(:func:`processing.spaces.reference.reference_from_native` of ``MEGRE``) and
+its inverse.
 """
 
 from __future__ import annotations
