@@ -87,6 +87,9 @@ def export_nnunet(
     report = ExportReport(target)
     with staged_folder(target, overwrite) as stage:
         for participant, cmb in marked.items():
+            if participant not in study.participants:
+                report.skipped.append((participant, "-", "not in the study any more"))
+                continue
             for visit in study.participants[participant].visits:
                 _export_visit(stage, study, visit, cmb, channels, report)
         if not report.cases:

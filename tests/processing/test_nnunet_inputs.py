@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from nnunet_data import GRID, ball, rater_labels, write_gre_study
 
-from processing.annotations.workspace import rater_folder
+from processing.annotations.editing import components_as_lesions
+from processing.annotations.workspace import RaterWorkspace, rater_folder
 from processing.errors import FerretError
 from processing.nnunet.dataset import export_nnunet
 from processing.nnunet.rater_import import import_predictions
@@ -143,3 +144,13 @@ def test_export_refusals(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["Dataset501_FerretCMB"]  # no stage
     with pytest.raises(FerretError, match="which Ferret never modifies"):
         export_nnunet(root, "AB", root / "sub-01")
+
+
+def test_a_participant_gone_from_the_study_is_listed(tmp_path):
+    root = write_gre_study(tmp_path / "study")
+    with RaterWorkspace(root, "AB") as workspace:
+        session = workspace.open_session("sub-02", GRID, lesion_type="CMB", visit="ses-01")
+        components_as_lesions(ball((10, 10, 5), 1.6), session.labels)
+    report = export_nnunet(root, "AB", tmp_path / "out")
+    assert ("sub-02", "-", "not in the study any more") in report.skipped
+    assert len(report.cases) == 2
