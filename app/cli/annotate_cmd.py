@@ -1,14 +1,15 @@
-"""``ferret annotate import|recover``: bring masks made elsewhere in; recover a damaged store."""
+"""``ferret annotate import|import-predictions|recover``: masks and model predictions in; recovery."""
 
 from __future__ import annotations
 
 import argparse
 
+from app.cli.predictions_cmd import register_import_predictions
 from processing.annotations.schema import LESION_TYPES
 
 
 def register(subparsers) -> None:
-    """Add ``annotate`` with its ``import`` and ``recover`` actions."""
+    """Add ``annotate`` with its ``import``, ``import-predictions`` and ``recover`` actions."""
     parser = subparsers.add_parser(
         "annotate",
         help="import lesion masks; recover damaged annotations",
@@ -43,6 +44,7 @@ def register(subparsers) -> None:
         "with the mask's grid, else the visit's DWI",
     )
     importer.set_defaults(func=run_import)
+    register_import_predictions(actions)
     register_recover(actions)
 
 

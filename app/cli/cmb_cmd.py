@@ -1,5 +1,7 @@
 """``ferret cmb``: microbleed tools. ``evaluate`` scores one lesion source against another.
 
+The nnU-Net actions (``export-nnunet``, ``predict``) are in :mod:`app.cli.nnunet_cmd`.
+
 ``ferret cmb evaluate STUDY --reference R --test T [--type CMB] [--visit ses-YY]
 [--criterion distance|overlap] [--distance-mm 5] --out DIR`` matches T's
 lesions to R's per participant (both rater stores, read-only), prints the
@@ -9,14 +11,15 @@ pooled figures and writes the tables and figure of
 
 from __future__ import annotations
 
+from app.cli.nnunet_cmd import register_nnunet
 from processing.annotations.schema import LESION_TYPES
 
 
 def register(subparsers) -> None:
-    """Add ``cmb`` with its ``evaluate`` action."""
+    """Add ``cmb`` with its ``evaluate``, ``export-nnunet`` and ``predict`` actions."""
     parser = subparsers.add_parser(
         "cmb",
-        help="microbleed tools: detection metrics",
+        help="microbleed tools: detection metrics, nnU-Net datasets and predictions",
         description="Microbleed tools.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -49,6 +52,7 @@ def register(subparsers) -> None:
     )
     evaluate.add_argument("--out", required=True, help="output folder")
     evaluate.set_defaults(func=run_evaluate)
+    register_nnunet(actions)
 
 
 def run_evaluate(args) -> int:
