@@ -29,6 +29,7 @@ NAME_TEMPLATE = "%s_%d"
 POLL_SECONDS = 0.2
 
 _MISSING = re.compile(r"missing images\?", re.IGNORECASE)
+_DIMENSIONS = re.compile(r"dimensions vary", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def run_dcm2niix(
     Raises
     ------
     FerretError
-        No DICOM in the folder, a series with missing slices, or dcm2niix failing.
+        No DICOM in the folder, a series with missing slices or with images of different
+        dimensions, or dcm2niix failing.
     Cancelled
         When ``progress`` was cancelled while dcm2niix ran.
     """
@@ -161,6 +163,17 @@ Fix: copy the whole series from the scanner or PACS again (every slice), or remo
                 dicom_dir,
                 "copy the whole series from the scanner or PACS again (every slice), "
                 "or remove that series from the folder.",
+            )
+        if _DIMENSIONS.search(line):
+            # dcm2niix then writes one image per size under one name: the scan pass's sidecars
+            # overwrite each other, so the plan would miss images (nibabel's Siemens samples)
+            said = line.removeprefix("Warning: ").strip()
+            raise FerretError(
+                f"a series holds images of different dimensions (dcm2niix: {said}); dcm2niix "
+                "would make one image per size under the same name. Nothing was written.",
+                dicom_dir,
+                "keep the images of one size of that series in the folder (move the others "
+                "into a folder of their own and import that separately).",
             )
     if returncode != 0:
         errors = [line.strip() for line in output.splitlines() if "rror" in line]

@@ -6,8 +6,10 @@ import leaves no partial visit:
 1. check the labels, the configuration and that the visit is not already
    there (unless ``overwrite``);
 2. scan pass of dcm2niix into a system temporary folder: one patient only, no
-   series missing slices, every series matched or skipped with its reason;
+   series missing slices or holding images of different dimensions, every
+   series matched or skipped with its reason;
 3. conversion into ``<study>/.ferret-import-*/`` (the study's file system),
+   checked to be the images planned (none unplanned),
    files renamed into a staged ``ses-YY`` folder there, then that folder
    renamed into place in one step (an overwritten visit is set aside first and
    put back if anything fails);
@@ -175,7 +177,8 @@ def _convert_and_move(
 
     A cancel (``progress``) is honoured up to the rename, and undone like any failure.
     """
-    made = [p for p in (study, visit_dir.parent) if not p.exists()]
+    wanted = (*reversed(study.parents), study, visit_dir.parent)  # outermost first
+    made = [p for p in wanted if not p.exists()]
     for folder in made:
         folder.mkdir()
     work = Path(tempfile.mkdtemp(prefix=".ferret-import-", dir=study))
@@ -183,7 +186,8 @@ def _convert_and_move(
     try:
         converted = work / "dcm2niix"
         converted.mkdir()
-        run_dcm2niix(dicom_dir, converted, sidecars_only=False, progress=progress)
+        outputs = run_dcm2niix(dicom_dir, converted, sidecars_only=False, progress=progress)
+        check_planned(dicom_dir, plan, outputs)
         stage = work / visit_dir.name
         for placement in plan.placements:
             stage_placement(converted, stage, placement)
@@ -207,6 +211,30 @@ def _convert_and_move(
             ) from None
         raise
     shutil.rmtree(work, ignore_errors=True)
+
+
+def check_planned(dicom_dir: Path, plan: Plan, converted: list[Series]) -> None:
+    """Refuse a conversion that wrote images the scan pass did not plan: none is dropped silently.
+
+    Examples
+    --------
+    >>> check_planned(Path("dcm"), Plan(), [Series("12_dwi", {})])
+    Traceback (most recent call last):
+    ...
+    processing.errors.FerretError: dcm: dcm2niix converted 1 image(s) that its scan pass did not \
+report (12_dwi); nothing was written. Fix: convert the folder with dcm2niix by hand to see why, \
+and import one folder per series.
+    """
+    planned = {p.series.stem for p in plan.placements} | {s.series.stem for s in plan.skipped}
+    unplanned = sorted(s.stem for s in converted if s.stem not in planned)
+    if unplanned:
+        raise FerretError(
+            f"dcm2niix converted {len(unplanned)} image(s) that its scan pass did not report "
+            f"({', '.join(unplanned)}); nothing was written.",
+            dicom_dir,
+            "convert the folder with dcm2niix by hand to see why, and import one folder per "
+            "series.",
+        )
 
 
 def stage_placement(converted: Path, stage: Path, placement: Placement) -> None:
