@@ -35,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list the series and where each would go; write nothing",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace the visit if it exists")
+    parser.add_argument(
+        "--earlier-visit",
+        action="store_true",
+        help="import a visit acquired before the participant's first one (it becomes the "
+        "first visit and the reference space; refused otherwise)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -51,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         config=args.config,
         dry_run=args.dry_run,
         overwrite=args.overwrite,
+        earlier=args.earlier_visit,
     )
     print("\n".join(result_lines(result)))
     sys.stdout.flush()

@@ -64,12 +64,16 @@ class ImportDicomDialog(QtWidgets.QDialog):
         self.session = QtWidgets.QLineEdit()
         self.dry_run = QtWidgets.QCheckBox("Dry run: list the series and where each would go")
         self.overwrite = QtWidgets.QCheckBox("Overwrite the visit if it is already in the study")
+        self.earlier = QtWidgets.QCheckBox(
+            "Allow a visit acquired before the first one (it becomes the reference space)"
+        )
         form = QtWidgets.QFormLayout()
         form.addRow("DICOM folder", row)
         form.addRow("Participant", self.participant)
         form.addRow("Session", self.session)
         form.addRow("", self.dry_run)
         form.addRow("", self.overwrite)
+        form.addRow("", self.earlier)
         self.layout_ = QtWidgets.QVBoxLayout(self)
         self.layout_.addLayout(form)
 
@@ -138,6 +142,7 @@ class ImportDicomDialog(QtWidgets.QDialog):
             self.session.text(),
             dry_run=self.dry_run.isChecked(),
             overwrite=self.overwrite.isChecked(),
+            earlier=self.earlier.isChecked(),
         )
 
     def start(self) -> None:
@@ -155,7 +160,7 @@ class ImportDicomDialog(QtWidgets.QDialog):
     def _show_running(self, running: bool) -> None:
         for widget in (self.folder, self.browse, self.participant, self.session):
             widget.setEnabled(not running)
-        for widget in (self.dry_run, self.overwrite, self.start_button):
+        for widget in (self.dry_run, self.overwrite, self.earlier, self.start_button):
             widget.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.bar.setVisible(running)

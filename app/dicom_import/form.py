@@ -25,6 +25,7 @@ class ImportRequest:
     session: str
     dry_run: bool = False
     overwrite: bool = False
+    earlier: bool = False
 
     def check(self) -> None:
         """Refuse an empty folder field (``Path("")`` would be the working folder).
@@ -51,6 +52,7 @@ class ImportRequest:
             self.session.strip(),
             dry_run=self.dry_run,
             overwrite=self.overwrite,
+            earlier=self.earlier,
             progress=progress,
         )
 

@@ -31,6 +31,22 @@ def acquisition_time(sidecars: Iterable[dict[str, Any]]) -> _dt.datetime | None:
     return min(known) if known else None
 
 
+def first_other_visit(
+    study: Path, participant: str, session: str
+) -> tuple[str, _dt.datetime] | None:
+    """Return the earliest dated session of ``participant`` other than ``session``, or None."""
+    path = sessions_table_path(study / participant)
+    if not path.is_file():
+        return None
+    dated = [
+        (row.get("session_id", ""), parse_acq_time(row.get("acq_time")))
+        for row in read_tsv(path)
+        if row.get("session_id") != session
+    ]
+    known = [(name, when) for name, when in dated if when is not None]
+    return min(known, key=lambda item: item[1]) if known else None
+
+
 def _write_tsv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
     lines = ["\t".join(header)]
     lines += ["\t".join(row.get(k) or "n/a" for k in header) for row in rows]

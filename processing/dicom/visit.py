@@ -35,6 +35,7 @@ from processing.dicom.naming import FIRST_ECHO, Placement, Plan, plan_visit, wan
 from processing.dicom.tables import (
     acquisition_time,
     ensure_dataset_description,
+    first_other_visit,
     update_participants,
     update_sessions,
 )
@@ -70,6 +71,7 @@ def import_visit(
     config: str | Path | None = None,
     dry_run: bool = False,
     overwrite: bool = False,
+    earlier: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Convert one visit's DICOM into ``<study>/<participant>/<session>``.
@@ -88,6 +90,10 @@ def import_visit(
         Only plan: nothing is converted or written.
     overwrite : bool
         Replace the visit when it is already in the study.
+    earlier : bool
+        Import a visit acquired before the participant's first visit in the
+        study (refused otherwise: it would become the first visit, the
+        reference space of every registered map and of the raters' masks).
     progress : Progress, optional
         Told each stage; cancelling it before the visit is moved into place
         stops the import with the study as it was (dcm2niix is killed).
@@ -132,6 +138,8 @@ def import_visit(
         progress.update(0.3, f"naming {len(series)} series")
         plan = plan_visit(Path(scan), series, settings, participant, session)
     when = acquisition_time(p.series.sidecar for p in plan.placements)
+    if not (earlier or dry_run):
+        check_not_before_first(study, participant, session, when)
     result = ImportResult(dicom_dir, visit_dir, plan, when, dry_run, existed)
     if dry_run:
         return result
@@ -152,6 +160,23 @@ def import_visit(
     result.problems = visit_problems(study, visit_dir)
     progress.update(1.0, f"imported {participant} {session}")
     return result
+
+
+def check_not_before_first(
+    study: Path, participant: str, session: str, when: _dt.datetime | None
+) -> None:
+    """Refuse a visit acquired before the participant's first visit already in the study."""
+    first = first_other_visit(study, participant, session)
+    if when is None or first is None or when >= first[1]:
+        return
+    raise FerretError(
+        f"this visit was acquired on {when:%Y-%m-%d}, before {participant}'s first visit "
+        f"{first[0]} ({first[1]:%Y-%m-%d}): it would become the first visit and move the "
+        "reference space of every registered map and rater's mask; nothing was written.",
+        study / participant,
+        "check the participant and the folder; to import it as the first visit anyway, give "
+        "--earlier-visit (then reprocess the participant).",
+    )
 
 
 def check_one_patient(dicom_dir: Path, series: list[Series]) -> None:

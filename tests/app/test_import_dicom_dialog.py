@@ -69,6 +69,8 @@ def test_the_menu_imports_the_canon_dwi_and_the_browser_shows_the_visit(
     assert "ses-04" not in window.browser.sessions
     stages = []
     dialog.runner.progressed.connect(lambda _fraction, message: stages.append(message))
+    # the Canon scan (2021-10-06) predates this study's 2024 visits: allowed explicitly
+    dialog.earlier.setChecked(True)
     qtbot.mouseClick(dialog.start_button, LEFT)
     assert dialog.runner.running  # the click returned at once: the import runs in its thread
     run_import(qtbot, dialog, started=True)
@@ -91,6 +93,17 @@ def test_the_menu_imports_the_canon_dwi_and_the_browser_shows_the_visit(
     assert window.study.participants["sub-01"].visit("ses-04").acquisitions["dwi"]
     assert dialog.session.text() == "ses-05"  # ready for the next visit
     assert not [p for p in root.iterdir() if p.name.startswith(".ferret-import")]
+
+
+def test_a_visit_older_than_the_first_is_refused_unless_allowed(qtbot, window, canon_classic):
+    before = tree(window.study.root)
+    dialog = open_dialog(window, canon_classic)
+    run_import(qtbot, dialog)
+    message = dialog.error.text()
+    assert "acquired on 2021-10-06, before sub-01's first visit ses-01" in message
+    assert "--earlier-visit" in message and len(message.splitlines()) == 1
+    assert tree(window.study.root) == before
+    assert window.browser.sessions == ["ses-01", "ses-02", "ses-03"]
 
 
 def test_a_folder_without_dicom_shows_the_one_line_message_and_writes_nothing(
@@ -122,6 +135,7 @@ def test_cancel_leaves_no_visit_and_a_dry_run_writes_nothing(qtbot, window, cano
     root = window.study.root
     before = tree(root)
     dialog = open_dialog(window, canon_classic)
+    dialog.earlier.setChecked(True)  # the 2021 scan would be refused before it could be cancelled
     qtbot.mouseClick(dialog.start_button, LEFT)
     qtbot.mouseClick(dialog.cancel_button, LEFT)
     qtbot.waitUntil(lambda: not dialog.runner.running, timeout=IMPORT_TIMEOUT_MS)

@@ -247,3 +247,20 @@ def test_a_cancelled_import_leaves_the_study_as_it_was(classic, tmp_path, stage)
         )
     assert sorted(p.relative_to(study) for p in study.rglob("*")) == before
     assert old.read_text() == "old visit"
+
+
+def test_a_visit_older_than_the_first_is_refused_unless_earlier_visit(classic, tmp_path, capsys):
+    """The Canon scan (2021-10-06) into a participant first seen in 2024 would move its reference."""
+    study = tmp_path / "study"
+    (study / "sub-01").mkdir(parents=True)
+    (study / "sub-01" / "sub-01_sessions.tsv").write_text(
+        "session_id\tacq_time\nses-01\t2024-01-10T09:00:00\n"
+    )
+    argv = ["import-dicom", str(classic), str(study), "--participant", "sub-01"]
+    status = main([*argv, "--session", "ses-02"])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and len(err.splitlines()) == 1, err
+    assert "acquired on 2021-10-06, before sub-01's first visit ses-01 (2024-01-10)" in err
+    assert "--earlier-visit" in err and not (study / "sub-01" / "ses-02").exists()
+    assert main([*argv, "--session", "ses-02", "--earlier-visit"]) == 0
+    assert (study / "sub-01" / "ses-02" / "dwi" / "sub-01_ses-02_dwi.nii.gz").is_file()
