@@ -182,13 +182,7 @@ class ConsensusMode(RatingMode):
 
     def close(self) -> None:
         """Take the dock down, write everything and release the consensus lock (idempotent)."""
-        if self.queue is not None:
-            self.queue.detach()
-            self.queue = None
-        if self.dock is not None:
-            self.window.removeDockWidget(self.dock)
-            self.dock.deleteLater()
-            self.dock = None
+        self.take_down_queue()
         consensus, self.consensus = self.consensus, None
         self.item_form = None
         if consensus is not None:

@@ -162,6 +162,19 @@ class RatingMode:
             )
         self.window.session.grid.set_overlay_mode("review" if on else "view")
 
+    def take_down_queue(self) -> None:
+        """Detach a review mode's queue panel and remove its dock (idempotent).
+
+        The consensus and screening modes keep them as ``queue`` and ``dock``.
+        """
+        queue, self.queue = getattr(self, "queue", None), None
+        if queue is not None:
+            queue.detach()
+        dock, self.dock = getattr(self, "dock", None), None
+        if dock is not None:
+            self.window.removeDockWidget(dock)
+            dock.deleteLater()
+
     def close(self) -> None:
         """Write everything and release the rater's lock (idempotent)."""
         if self.analysis is not None:

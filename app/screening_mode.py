@@ -143,13 +143,7 @@ class ScreeningMode(RatingMode):
 
     def close(self) -> None:
         """Take the dock down, write everything and release the rater's lock (idempotent)."""
-        if self.queue is not None:
-            self.queue.detach()
-            self.queue = None
-        if self.dock is not None:
-            self.window.removeDockWidget(self.dock)
-            self.dock.deleteLater()
-            self.dock = None
+        self.take_down_queue()
         screening, self.screening = self.screening, None
         if screening is not None:
             self.window.grid_view.verticalScrollBar().rangeChanged.disconnect(self._scroll_again)
