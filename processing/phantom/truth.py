@@ -117,13 +117,9 @@ class VeinTruth:
 
     def clearance(self, points_mm) -> np.ndarray:
         """Distance (mm) from points ``(N, 3)`` to the vein's surface; negative inside."""
-        points = np.asarray(points_mm, dtype=float).reshape(-1, 3)
-        a, ab = self.points_mm[:-1], np.diff(self.points_mm, axis=0)
-        rel = points[:, None, :] - a[None]
-        t = np.clip(np.sum(rel * ab, -1) / np.maximum(np.sum(ab * ab, -1), 1e-12), 0, 1)
-        distance = np.linalg.norm(rel - t[..., None] * ab, axis=-1)
-        radius = (1 - t) * self.radii_mm[:-1] + t * self.radii_mm[1:]
-        return np.min(distance - radius, axis=1)
+        from processing.phantom.veins import tube_clearance
+
+        return tube_clearance(points_mm, self.points_mm, self.radii_mm)
 
 
 @dataclass

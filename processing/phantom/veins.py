@@ -98,6 +98,10 @@ class Vein:
         points = np.asarray(points, dtype=float)
         return polyline_distance(points.reshape(-1, 3), self.points).reshape(points.shape[:-1])
 
+    def clearance(self, points) -> np.ndarray:
+        """Distance (mm) from points ``(N, 3)`` to the vein's surface; negative inside."""
+        return tube_clearance(points, self.points, self.radii)
+
     def to_dict(self) -> dict:
         """JSON record for the truth file."""
         return {
@@ -108,13 +112,26 @@ class Vein:
         }
 
 
-def polyline_distance(points: np.ndarray, polyline: np.ndarray) -> np.ndarray:
-    """Exact distance from points ``(N, 3)`` to a polyline ``(M, 3)``."""
-    a, b = polyline[:-1], polyline[1:]
-    ab = b - a
+def _segment_distances(points: np.ndarray, polyline: np.ndarray):
+    """Distance ``(N, M-1)`` from each point to each segment, and the position (0..1) along it."""
+    a, ab = polyline[:-1], np.diff(polyline, axis=0)
     rel = points[:, None, :] - a[None]
     t = np.clip(np.sum(rel * ab, axis=-1) / np.maximum(np.sum(ab * ab, axis=-1), 1e-12), 0, 1)
-    return np.min(np.linalg.norm(rel - t[..., None] * ab, axis=-1), axis=1)
+    return np.linalg.norm(rel - t[..., None] * ab, axis=-1), t
+
+
+def polyline_distance(points: np.ndarray, polyline: np.ndarray) -> np.ndarray:
+    """Exact distance from points ``(N, 3)`` to a polyline ``(M, 3)``."""
+    return np.min(_segment_distances(np.asarray(points, dtype=float), polyline)[0], axis=1)
+
+
+def tube_clearance(points, polyline: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Distance (mm) from points ``(N, 3)`` to the surface of a tube; negative inside.
+
+    The tube's radius varies linearly along each segment of ``polyline``.
+    """
+    distance, t = _segment_distances(np.asarray(points, dtype=float).reshape(-1, 3), polyline)
+    return np.min(distance - ((1 - t) * radii[:-1] + t * radii[1:]), axis=1)
 
 
 # ---------------------------------------------------------------- drawing
