@@ -22,10 +22,12 @@ them by volume fraction; the label marks voxels that are at least half vein):
   sinus; Lu & Ge, Magn Reson Med 2008;60:357);
 * PD 0.85 (water content of whole blood about 0.85 mL/mL; Herscovitch &
   Raichle, J Cereb Blood Flow Metab 1985;5:65);
-* MD 2.0e-3 mm^2/s and FA 0.1: an apparent diffusivity above tissue (slow
-  flow dephases like pseudo-diffusion), so a vein is slightly dark on the
-  b=1000 trace rather than bright; long T1 and short T2 make it dark on FLAIR
-  and greyish on T1-weighted images.
+* MD 2.0e-3 mm^2/s and FA 0.1: an apparent diffusivity above tissue (flow
+  dephases like pseudo-diffusion), so the sinus is dark on the b=1000 trace
+  (about a third of white matter, as flowing blood is) rather than bright;
+  long T1 and short T2 make it darker than white matter on FLAIR (about 0.75)
+  and darker than cortex on UNIT1. Thin veins fill a small part of a voxel
+  and are nearly invisible on these.
 """
 
 from __future__ import annotations
