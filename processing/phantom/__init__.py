@@ -17,7 +17,8 @@ make_phantom_study(out, *, participants, visits, scale, seed, noise, motion, vei
 load_truth(study_root, participant) -> ParticipantTruth
 
 Modules: tissues, trajectories (data tables); anatomy, lesions, veins,
-participant (what the head is); protocol, geometry (how it is scanned); sampling, fields,
+participant (what the head is); protocol, geometry (how it is scanned); sampling,
+tube_volume, fields,
 acquire_anat, acquire_dwi (simulation); bids, truth, study (output).
 """
 

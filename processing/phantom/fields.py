@@ -15,7 +15,8 @@ from scipy.ndimage import map_coordinates
 from processing.forward import gre
 from processing.phantom import tissues as T
 from processing.phantom.anatomy import Anatomy
-from processing.phantom.veins import Vein, vein_fraction
+from processing.phantom.tube_volume import vein_fraction
+from processing.phantom.veins import Vein
 
 HALF_EXTENT_MM = np.array([90.0, 105.0, 85.0])
 

@@ -22,7 +22,8 @@ from processing.phantom import tissues as T
 from processing.phantom.anatomy import Anatomy
 from processing.phantom.geometry import voxel_centres, voxel_of
 from processing.phantom.lesions import Lesion
-from processing.phantom.veins import Vein, vein_fraction
+from processing.phantom.tube_volume import vein_fraction
+from processing.phantom.veins import Vein
 
 
 @dataclass

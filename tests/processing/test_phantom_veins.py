@@ -13,7 +13,8 @@ from processing.phantom import tissues as T
 from processing.phantom.fields import SusceptibilityGrid
 from processing.phantom.geometry import acquisition_affine, grid_shape, rigid, voxel_centres
 from processing.phantom.participant import PhantomParticipant
-from processing.phantom.veins import VEIN_MARGIN_MM, Vein, vein_fraction
+from processing.phantom.tube_volume import vein_fraction
+from processing.phantom.veins import VEIN_MARGIN_MM, Vein
 
 SEEDS = (0, 3, 8)
 DIAMETERS = {  # kind -> (min, max) diameter in mm (the ranges)
