@@ -14,6 +14,8 @@ a multi-echo spin echo, a FLAIR, a multi-shell DWI and a reversed-phase b=0,
 each with its own head movement, grid and orientation. Planted lesions (acute
 and chronic cortical microinfarcts, microbleeds, white-matter hyperintensities)
 and every true parameter map are written under derivatives/phantom-truth.
+Veins (sagittal sinus, cortical, deep medullary and internal cerebral veins)
+are in every image unless --no-veins.
 The same seed always gives the same files."""
 
 EPILOG = """\
@@ -26,7 +28,8 @@ and resampling: larger than real CMIs (< 5 mm), on purpose.
 examples:
   ferret phantom demo-study
   ferret phantom /tmp/t --scale tiny --visits 4 --no-noise
-  ferret phantom /tmp/still --scale tiny --no-motion"""
+  ferret phantom /tmp/still --scale tiny --no-motion
+  ferret phantom /tmp/old --scale tiny --no-veins"""
 
 
 def register(subparsers) -> None:
@@ -74,6 +77,13 @@ def register(subparsers) -> None:
         help="no head movement between visits or acquisitions (a test affordance: "
         "separates registration from the rest of a chain)",
     )
+    parser.add_argument(
+        "--no-veins",
+        dest="veins",
+        action="store_false",
+        help="leave out the veins (sagittal sinus, cortical, medullary and internal cerebral "
+        "veins); everything else is the same, byte for byte",
+    )
     parser.set_defaults(func=run)
 
 
@@ -99,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         noise=args.noise,
         motion=args.motion,
+        veins=args.veins,
         progress=Progress(show),
     )
     if sys.stderr.isatty():
@@ -110,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"  {args.participants} participant(s) x {args.visits} visit(s), "
         f"scale {args.scale}, seed {args.seed}, "
-        f"noise {'on' if args.noise else 'off'}, motion {'on' if args.motion else 'off'}"
+        f"noise {'on' if args.noise else 'off'}, motion {'on' if args.motion else 'off'}, "
+        f"veins {'on' if args.veins else 'off'}"
     )
     print(
         f"  {len(images)} images, {len(truth)} truth maps, {size / 1e6:.1f} MB "

@@ -3,18 +3,22 @@
 A head with a folded cortical ribbon, white matter, deep grey nuclei,
 ventricles, CSF, skull and scalp lives in an "anatomy space" (RAS mm). Each
 participant gets planted lesions (A-CMIs with an onset visit and a parameter
-trajectory, C-CMIs, microbleeds, WMH). Every acquisition of every visit is
+trajectory, C-CMIs, microbleeds, WMH) and veins (superior sagittal sinus,
+cortical, deep medullary, internal cerebral and thalamostriate veins as
+partial-volume tubes of deoxygenated blood; ``veins=False`` leaves them out
+and changes nothing else). Every acquisition of every visit is
 sampled on its own grid and orientation after its own rigid head movement,
 passed through the forward signal models (:mod:`processing.forward`) and
 written as BIDS, with the truth under ``derivatives/phantom-truth``.
 
 Public API
 ----------
-make_phantom_study(out, *, participants, visits, scale, seed, noise, progress)
+make_phantom_study(out, *, participants, visits, scale, seed, noise, motion, veins, progress)
 load_truth(study_root, participant) -> ParticipantTruth
 
-Modules: tissues, trajectories (data tables); anatomy, lesions, participant
-(what the head is); protocol, geometry (how it is scanned); sampling, fields,
+Modules: tissues, trajectories (data tables); anatomy, lesions, veins,
+participant (what the head is); protocol, geometry (how it is scanned); sampling,
+tube_volume, fields,
 acquire_anat, acquire_dwi (simulation); bids, truth, study (output).
 """
 
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
         AcquisitionTruth,
         LesionTruth,
         ParticipantTruth,
+        VeinTruth,
         load_truth,
         truth_root,
     )
@@ -40,6 +45,7 @@ __getattr__, __dir__ = lazy_exports(
         "AcquisitionTruth": "truth",
         "LesionTruth": "truth",
         "ParticipantTruth": "truth",
+        "VeinTruth": "truth",
         "load_truth": "truth",
         "truth_root": "truth",
     },
@@ -52,4 +58,5 @@ __all__ = [
     "ParticipantTruth",
     "AcquisitionTruth",
     "LesionTruth",
+    "VeinTruth",
 ]

@@ -7,7 +7,8 @@ surface ``R(u) - fold(u)``, CSF (filling the sulci) up to ``R(u) + 3``, skull to
 ``R(u) + 9`` and scalp to ``R(u) + 14``. Folds are a smooth random radial
 modulation (a sum of random plane waves on the unit sphere squashed by tanh)
 reaching :data:`FOLD_DEPTH` mm where the wave sum exceeds :data:`SULCUS_LEVEL`.
-Deep grey nuclei and ventricles are ellipsoids.
+Deep grey nuclei and ventricles are ellipsoids. Veins are drawn on top of
+these labels (:mod:`processing.phantom.veins`).
 """
 
 from __future__ import annotations

@@ -109,9 +109,13 @@ def bids_name(prefix: str, entities: dict[str, str], suffix: str) -> str:
 
 
 def write_dataset_description(
-    root: Path, *, seed: int, scale: str, noise: bool, motion: bool = True
+    root: Path, *, seed: int, scale: str, noise: bool, motion: bool = True, veins: bool = False
 ) -> None:
-    """Write the raw dataset's description, marked as made by the phantom generator."""
+    """Write the raw dataset's description, marked as made by the phantom generator.
+
+    Veins are named only when present (a phantom without them reads as before they existed).
+    """
+    options = f"seed={seed}; scale={scale}; noise={noise}; motion={motion}"
     write_json(
         root / "dataset_description.json",
         {
@@ -121,7 +125,8 @@ def write_dataset_description(
             "GeneratedBy": [
                 {
                     "Name": PHANTOM_GENERATOR,
-                    "Description": f"synthetic SVD study; seed={seed}; scale={scale}; noise={noise}; motion={motion}",
+                    "Description": f"synthetic SVD study; {options}"
+                    + ("; veins=True" if veins else ""),
                 }
             ],
         },

@@ -1,7 +1,7 @@
 """The B0 field offset (ppm) a GRE acquisition sees at its voxel centres.
 
 Three parts: the dipole field of the tissue susceptibility (k-space kernel on
-a regular anatomy grid, B0 along the scanner z axis carried into anatomy
+a regular anatomy grid, veins mixed in by volume fraction, B0 along the scanner z axis carried into anatomy
 space by the head movement, then interpolated linearly), the analytic
 dipole fields of the spherical sources (microbleeds, iron-positive C-CMIs),
 and a smooth background field in scanner coordinates (imperfect shim).
@@ -15,19 +15,31 @@ from scipy.ndimage import map_coordinates
 from processing.forward import gre
 from processing.phantom import tissues as T
 from processing.phantom.anatomy import Anatomy
+from processing.phantom.tube_volume import vein_fraction
+from processing.phantom.veins import Vein
 
 HALF_EXTENT_MM = np.array([90.0, 105.0, 85.0])
 
 
 class SusceptibilityGrid:
-    """Tissue susceptibility of one participant on a regular anatomy grid (built once)."""
+    """Tissue susceptibility of one participant on a regular anatomy grid (built once).
 
-    def __init__(self, anatomy: Anatomy, spacing_mm: float):
+    ``veins`` (None for none) replace tissue by blood in proportion to the
+    volume fraction of each grid cell they fill.
+    """
+
+    def __init__(self, anatomy: Anatomy, spacing_mm: float, veins: list[Vein] | None = None):
         self.spacing = float(spacing_mm)
         axes = [np.arange(-h, h + 1e-6, self.spacing, dtype=np.float32) for h in HALF_EXTENT_MM]
         self.origin = np.array([a[0] for a in axes])
         points = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
-        self.chi = T.property_table()[anatomy.labels(points), T.PARAMETERS.index("chi")]
+        column = T.PARAMETERS.index("chi")
+        self.chi = T.property_table()[anatomy.labels(points), column]
+        if veins:
+            grid = np.diag([self.spacing] * 3 + [1.0])
+            grid[:3, 3] = self.origin
+            fraction = vein_fraction(veins, points, grid)
+            self.chi += fraction * (T.property_table()[T.VEIN, column] - self.chi)
 
     def field_at(self, points, b0_direction) -> np.ndarray:
         """Field (ppm) at anatomy points ``(..., 3)`` for a B0 direction in anatomy axes."""

@@ -34,6 +34,9 @@ lesion definitions, on purpose: the size warnings of the annotations (a CMI
 reaching 5 mm) fire on them.
 The tissue labels and truth maps include the patches; the susceptibility
 model does not (cortex and white matter differ by 0.03 ppm).
+Lesions are planted first; the veins (:mod:`processing.phantom.veins`) then
+keep 1.5 mm from every lesion's extent, so the lesions are the same with or
+without veins.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """One phantom participant: anatomy, lesions, demographics, visit dates and motion.
 
-All random draws come from generators seeded by ``(seed, participant)`` and
-``(seed, participant, visit, acquisition)``, so any piece can be regenerated
-alone and the output never depends on the order of generation.
+All random draws come from generators seeded by ``(seed, participant)``,
+``(seed, participant, visit, acquisition)`` and, for the veins,
+``(seed, participant, VEIN_STREAM)``, so any piece can be regenerated alone,
+the output never depends on the order of generation, and a phantom without
+veins is the same phantom, draw for draw, as one with them.
 
 Head movement (:data:`VISIT_MOTION` between visits, :data:`ACQUISITION_MOTION`
 between the acquisitions of a visit) can be switched off (``motion=False``):
@@ -14,13 +16,14 @@ resampling do from what the rest of a chain does; real participants move.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from processing.phantom.anatomy import Anatomy
 from processing.phantom.geometry import random_motion
 from processing.phantom.lesions import Lesion, plant_lesions
+from processing.phantom.veins import VEIN_STREAM, Vein, draw_veins
 
 FIRST_VISIT = dt.datetime(2023, 3, 6, 9, 0, 0)
 VISIT_MOTION = (2.0, 3.0)  # sd of degrees and mm between visits
@@ -39,15 +42,25 @@ class PhantomParticipant:
     demographics: dict
     visit_dates: list[dt.datetime]
     motion: bool = True
+    veins: list[Vein] | None = field(default=None)  # None: a phantom without veins
 
     @classmethod
     def create(
-        cls, seed: int, index: int, visits: int, *, scale: str = "full", motion: bool = True
+        cls,
+        seed: int,
+        index: int,
+        visits: int,
+        *,
+        scale: str = "full",
+        motion: bool = True,
+        veins: bool = True,
     ) -> PhantomParticipant:
         """Draw participant ``index`` (1-based) of a study with ``visits`` visits.
 
         ``scale`` sets the lesion sizes (:data:`processing.phantom.lesions.CMI_GEOMETRY`);
-        ``motion=False`` keeps the head still in every scan.
+        ``motion=False`` keeps the head still in every scan; ``veins=False``
+        leaves out the veins (:mod:`processing.phantom.veins`) and changes
+        nothing else.
         """
         rng = np.random.default_rng([seed, index])
         anatomy = Anatomy.random(rng)
@@ -63,7 +76,14 @@ class PhantomParticipant:
             jitter = int(rng.integers(-3, 4)) if visit else 0
             minutes = int(rng.integers(0, 8 * 60 // 15)) * 15
             dates.append(day + dt.timedelta(days=28 * visit + jitter, minutes=minutes))
-        return cls(f"sub-{index:02d}", index, seed, anatomy, lesions, demographics, dates, motion)
+        drawn = (
+            draw_veins(anatomy, lesions, np.random.default_rng([seed, index, VEIN_STREAM]))
+            if veins
+            else None
+        )
+        return cls(
+            f"sub-{index:02d}", index, seed, anatomy, lesions, demographics, dates, motion, drawn
+        )
 
     @property
     def sessions(self) -> list[str]:

@@ -3,8 +3,12 @@
 Every voxel centre is mapped through the head movement into anatomy space and
 takes the exact properties found there (tissue table, then lesion values of
 that visit): the true parameter of every voxel is known, with no partial
-volume. Cortical patches of coarse-scale CMIs (see :mod:`.lesions`) turn
-whatever tissue lies in them into cortex before the lesions are marked.
+volume, except along the veins (:mod:`.veins`): there the properties are the
+volume-weighted mix of blood and the tissue around it, the truth's
+``vein`` fraction says how much of each voxel is vein, and voxels that are at
+least half vein (outside lesions) carry the tissue label ``VEIN``. Cortical
+patches of coarse-scale CMIs (see :mod:`.lesions`) turn whatever tissue lies
+in them into cortex before the lesions are marked.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from processing.phantom import tissues as T
 from processing.phantom.anatomy import Anatomy
 from processing.phantom.geometry import voxel_centres, voxel_of
 from processing.phantom.lesions import Lesion
+from processing.phantom.tube_volume import vein_fraction
+from processing.phantom.veins import Vein
 
 
 @dataclass
@@ -29,6 +35,9 @@ class SampledGrid:
     properties: dict[str, np.ndarray]
     points: np.ndarray
     anatomy_from_grid: np.ndarray
+    vein: np.ndarray | None = (
+        None  # volume fraction of vein per voxel; None: a phantom without veins
+    )
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -89,7 +98,13 @@ def lesion_labels(lesions, tissue, points, anatomy_from_grid) -> np.ndarray:
 
 
 def sample_grid(
-    anatomy: Anatomy, lesions: list[Lesion], visit: int, shape, affine, world_from_anatomy
+    anatomy: Anatomy,
+    lesions: list[Lesion],
+    visit: int,
+    shape,
+    affine,
+    world_from_anatomy,
+    veins: list[Vein] | None = None,
 ) -> SampledGrid:
     """Sample labels and properties at a visit (1-based) on a grid.
 
@@ -97,15 +112,22 @@ def sample_grid(
     ----------
     shape, affine : grid of the acquisition (affine maps voxels to its world)
     world_from_anatomy : 4x4, the head position in that acquisition
+    veins : the participant's veins, mixed in by volume fraction; None for none
     """
     anatomy_from_grid = np.linalg.inv(world_from_anatomy) @ affine
     points = voxel_centres(shape, anatomy_from_grid)
     tissue = add_cortical_patches(lesions, anatomy.labels(points), points, anatomy_from_grid)
     lesion = lesion_labels(lesions, tissue, points, anatomy_from_grid)
     values = T.property_table()[tissue].astype(np.float32)
+    fraction = None
+    if veins is not None:
+        fraction = vein_fraction(veins, points, anatomy_from_grid)
+        blood = T.property_table()[T.VEIN].astype(np.float32)
+        values += fraction[..., None] * (blood - values)
+        tissue[(fraction >= 0.5) & (lesion == 0)] = T.VEIN
     for item in lesions:
         mask = lesion == item.label
         if mask.any():
             values[mask] = [item.values[visit - 1][name] for name in T.PARAMETERS]
     properties = {name: values[..., k] for k, name in enumerate(T.PARAMETERS)}
-    return SampledGrid(tissue, lesion, properties, points, anatomy_from_grid)
+    return SampledGrid(tissue, lesion, properties, points, anatomy_from_grid, fraction)

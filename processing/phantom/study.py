@@ -59,6 +59,7 @@ def make_phantom_study(
     seed: int = 0,
     noise: bool = True,
     motion: bool = True,
+    veins: bool = True,
     progress: Progress | None = None,
 ) -> Path:
     """Write a synthetic longitudinal SVD study with known truth as a BIDS dataset.
@@ -89,6 +90,12 @@ def make_phantom_study(
         (default). ``False`` is a test affordance: the head lies still, every
         scan sees the anatomy in the same place. The other random draws are
         unchanged.
+    veins : bool
+        Venous structures (default; :mod:`processing.phantom.veins`): the
+        superior sagittal sinus, cortical, deep medullary and internal
+        cerebral veins, in every acquisition and in the field. ``False``
+        writes the phantom without them, byte for byte as before they existed
+        (their draws come from a generator of their own).
     progress : Progress, optional
         Receives fractions and messages; cancelling it stops at the next image.
 
@@ -106,9 +113,11 @@ def make_phantom_study(
     out = Path(out)
     progress = progress or null_progress()
     _prepare_output(out)
-    bids.write_dataset_description(out, seed=seed, scale=scale, noise=noise, motion=motion)
+    bids.write_dataset_description(
+        out, seed=seed, scale=scale, noise=noise, motion=motion, veins=veins
+    )
     people = [
-        PhantomParticipant.create(seed, k + 1, visits, scale=scale, motion=motion)
+        PhantomParticipant.create(seed, k + 1, visits, scale=scale, motion=motion, veins=veins)
         for k in range(participants)
     ]
     _write_participants(out, people)
@@ -161,6 +170,7 @@ def _write_participant(
     writer: bids.BackgroundWriter,
 ) -> None:
     sessions = person.sessions
+    with_veins = person.veins is not None
     bids.write_tsv(
         out / person.label / f"{person.label}_sessions.tsv",
         ["session_id", "acq_time"],
@@ -170,7 +180,7 @@ def _write_participant(
         ],
     )
     specs = P.protocol(scale)
-    chi_grid = SusceptibilityGrid(person.anatomy, FIELD_GRID_MM[scale])
+    chi_grid = SusceptibilityGrid(person.anatomy, FIELD_GRID_MM[scale], person.veins)
     acquisitions: dict[str, dict] = {}
     steps = len(sessions) * len(ACQUISITION_ORDER)
     for v, session in enumerate(sessions, start=1):
@@ -191,12 +201,16 @@ def _write_participant(
         "motion": person.motion,
         "sessions": sessions,
         "visit_dates": [d.isoformat(timespec="seconds") for d in person.visit_dates],
-        "tissue_labels": {str(k): v for k, v in T.TISSUE_NAMES.items()},
-        "tissue_properties": T.table_as_dict(),
+        "tissue_labels": {
+            str(k): v for k, v in T.TISSUE_NAMES.items() if with_veins or k != T.VEIN
+        },
+        "tissue_properties": T.table_as_dict(veins=with_veins),
         "anatomy": person.anatomy.to_dict(),
         "lesions": [lesion_to_dict(lesion, sessions) for lesion in person.lesions],
         "acquisitions": acquisitions,
     }
+    if person.veins is not None:
+        record["veins"] = [vein.to_dict() for vein in person.veins]
     write_json(truth_root(out) / person.label / f"{person.label}_truth.json", record)
 
 
@@ -206,7 +220,9 @@ def _write_acquisition(out, person, visit, index, spec, noise, chi_grid, writer)
     prefix = f"{person.label}_{session}"
     affine, shape = acquisition_affine(spec), grid_shape(spec)
     world_from_anatomy = person.world_from_anatomy(visit, index)
-    grid = sample_grid(person.anatomy, person.lesions, visit, shape, affine, world_from_anatomy)
+    grid = sample_grid(
+        person.anatomy, person.lesions, visit, shape, affine, world_from_anatomy, person.veins
+    )
     rng = person.noise_rng(visit, index)
     if spec.name == "MP2RAGE":
         images, maps = acquire_mp2rage(grid, spec, rng, noise)
@@ -235,6 +251,8 @@ def _write_acquisition(out, person, visit, index, spec, noise, chi_grid, writer)
             write_text(folder / f"{stem}.{extension}", text)
         files.append(str((folder / f"{stem}.nii.gz").relative_to(out)))
     truth_maps = dict(tissue=grid.tissue, lesions=grid.lesion, **maps)
+    if grid.vein is not None:
+        truth_maps["veins"] = grid.vein
     truth_dir = truth_root(out) / person.label / session
     names = {}
     for name, data in truth_maps.items():

@@ -7,7 +7,9 @@ model)::
     sub-01/ses-01/sub-01_ses-01_acq-<ACQ>_<map>.nii.gz
 
 ``<ACQ>`` is MP2RAGE, MEGRE, MESE, FLAIR, dwi or epi; ``<map>`` is ``dseg``
-(tissue labels), ``desc-lesions_dseg`` (lesion labels: the lesion's
+(tissue labels; ``vein`` marks voxels at least half vein), ``desc-veins_probseg``
+(each voxel's volume fraction of vein, float; absent without veins),
+``desc-lesions_dseg`` (lesion labels: the lesion's
 ``label``, marked at every visit, also before an A-CMI's onset), and the true
 parameters the acquisition measures: ``T1map``/``R1map`` (MP2RAGE),
 ``R2starmap``/``S0map``/``fieldmap`` (MEGRE; field in ppm), ``T2map``/
@@ -25,7 +27,9 @@ Example::
     move = truth.world_transform(("ses-02", "MEGRE"), ("ses-01", "MP2RAGE"))
 
 The JSON holds the lesions (id, label, type, subtype, centre and radii in
-anatomy mm, onset visit, per-session parameter values) and per session and
+anatomy mm, onset visit, per-session parameter values), the veins (kind,
+centreline ``points_mm`` and ``radii_mm`` in anatomy mm: ask
+:meth:`ParticipantTruth.vein_clearance` whether a point lies on one) and per session and
 acquisition ``world_from_anatomy`` (4x4 RAS: where the head movement put the
 anatomy in that scan's world), the image ``affine`` and ``shape``.
 """
@@ -42,7 +46,7 @@ from processing.errors import FerretError
 from processing.fileio import load_nifti
 
 TRUTH_DIRNAME = "phantom-truth"
-MAP_SUFFIX = {"tissue": "dseg", "lesions": "desc-lesions_dseg"}
+MAP_SUFFIX = {"tissue": "dseg", "lesions": "desc-lesions_dseg", "veins": "desc-veins_probseg"}
 
 
 def truth_root(study_root: str | Path) -> Path:
@@ -99,6 +103,26 @@ class LesionTruth:
 
 
 @dataclass
+class VeinTruth:
+    """One vein (see :mod:`processing.phantom.veins`): a centreline in anatomy mm with radii."""
+
+    kind: str
+    points_mm: np.ndarray
+    radii_mm: np.ndarray
+
+    @property
+    def length_mm(self) -> float:
+        """Length of the centreline."""
+        return float(np.sum(np.linalg.norm(np.diff(self.points_mm, axis=0), axis=1)))
+
+    def clearance(self, points_mm) -> np.ndarray:
+        """Distance (mm) from points ``(N, 3)`` to the vein's surface; negative inside."""
+        from processing.phantom.veins import tube_clearance
+
+        return tube_clearance(points_mm, self.points_mm, self.radii_mm)
+
+
+@dataclass
 class ParticipantTruth:
     """Everything known about one phantom participant."""
 
@@ -107,6 +131,23 @@ class ParticipantTruth:
     lesions: list[LesionTruth]
     acquisitions: dict[tuple[str, str], AcquisitionTruth]
     record: dict
+    veins: list[VeinTruth]
+
+    @property
+    def has_veins(self) -> bool:
+        """False for a phantom made without veins."""
+        return "veins" in self.record
+
+    def vein_clearance(self, points_mm) -> np.ndarray:
+        """Distance (mm) from anatomy points ``(N, 3)`` to the nearest vein surface (inf: no veins).
+
+        Negative inside a vein. A candidate in a scan's world maps to anatomy
+        through ``inv(world_from_anatomy)`` of that acquisition.
+        """
+        points = np.asarray(points_mm, dtype=float).reshape(-1, 3)
+        if not self.veins:
+            return np.full(len(points), np.inf)
+        return np.min([vein.clearance(points) for vein in self.veins], axis=0)
 
     def acquisition(self, session: str, name: str) -> AcquisitionTruth:
         """Truth of acquisition ``name`` (MP2RAGE, MEGRE, MESE, FLAIR, dwi, epi) at ``session``."""
@@ -177,4 +218,8 @@ def load_truth(study_root: str | Path, participant: str) -> ParticipantTruth:
                 maps,
                 entry["files"],
             )
-    return ParticipantTruth(participant, record["sessions"], lesions, acquisitions, record)
+    veins = [
+        VeinTruth(item["kind"], np.array(item["points_mm"]), np.array(item["radii_mm"]))
+        for item in record.get("veins", [])
+    ]
+    return ParticipantTruth(participant, record["sessions"], lesions, acquisitions, record, veins)
