@@ -191,3 +191,29 @@ def test_undo_and_redo_through_the_actions_and_their_shortcuts(qtbot):
     )
     redo.trigger()
     assert np.array_equal(labels.data, painted) and not redo.isEnabled()
+
+
+def test_the_dock_scrolls_to_the_field_the_next_key_answers(qtbot, schemas):
+    form = RatingFormModel(schemas["A-CMI"])
+    widget, area = RatingFormWidget(), QtWidgets.QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(widget)
+    area.resize(320, 160)  # a few rows: the annotation dock's lower half
+    qtbot.addWidget(area)
+    widget.set_form(form, "Lesion 1")
+    area.show()
+    qtbot.waitExposed(area)
+    widget.setFocus()
+    qtbot.keyClicks(widget, "hoiiio" + "hoiion" + "yn")  # on to the comment, the last field
+
+    def in_view(field: str) -> bool:
+        label = widget.labels[field]
+        top = label.mapTo(area.viewport(), QtCore.QPoint(0, 0)).y()
+        return 0 <= top and top + label.height() <= area.viewport().height()
+
+    assert form.current_id == "comment" and in_view("comment")
+    assert area.verticalScrollBar().value() > 0
+    qtbot.keyClick(widget, KEY.Key_Tab, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    while form.current_id != "dwi_onset":
+        qtbot.keyClick(widget, KEY.Key_Up)
+    assert in_view("dwi_onset")

@@ -207,6 +207,22 @@ class RatingFormWidget(QtWidgets.QWidget):
                     edit.setText(text)
             else:
                 self._check(self.choices[spec.id], [o.value for o in spec.options], value)
+        self._show_current()
+
+    def _show_current(self) -> None:
+        """Scroll the enclosing scroll area (the annotation dock's) to the current field's row.
+
+        Keys walk the fields below the dock's lower edge; the rater must see the
+        field the next key answers.
+        """
+        label = self.labels.get(self.form.current_id) if self.form is not None else None
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QtWidgets.QScrollArea):
+            area = area.parentWidget()
+        if label is None or area is None:
+            return
+        self.layout().activate()  # rows just shown or hidden: place them before scrolling
+        area.ensureWidgetVisible(label, 0, 8)
 
     @staticmethod
     def _check(group: QtWidgets.QButtonGroup, values: list[str], value) -> None:
