@@ -208,3 +208,21 @@ def test_the_form_opens_prefilled_with_conflicts_marked_and_keeps_the_answer(
     assert f"consensus lesion {lesion}" in form.title.text() and "dwi_onset" in form.conflicts
     assert mode.annotation.session.toolbox.selection.lesion_id == lesion
     window.close()
+
+
+def test_after_the_last_decision_the_form_rates_the_lesion_it_made(qtbot, study, open_window):
+    window = open_window(study, consensus=["A", "B"])
+    mode, canvas = window.rating, window.grid_view.canvas
+    consensus, form = mode.consensus, mode.annotation.panel.form
+    last = next(i for i in consensus.items if i.sources == {"A": (8,), "B": (8,)})
+    for item in [i for i in consensus.items if i is not last]:
+        consensus.decide(item, rule_of(item))
+    consensus.go_to(last.item_id)
+    qtbot.keyClick(canvas, Key.Key_U)  # the last item: the queue is done
+    assert consensus.current is None
+    (lesion,) = [d for d in audit_rows(study) if d["field"] == last.item_id][0]["after"]["lesions"]
+    assert f"consensus lesion {lesion}" in form.title.text()
+    form.setFocus()
+    qtbot.keyClick(form, Key.Key_H)  # an answer given now is the lesion's, on disk
+    assert consensus.annotation.store.ratings()[lesion]["dwi_onset"] == "hyper"
+    window.close()
