@@ -217,3 +217,21 @@ def test_the_dock_scrolls_to_the_field_the_next_key_answers(qtbot, schemas):
     while form.current_id != "dwi_onset":
         qtbot.keyClick(widget, KEY.Key_Up)
     assert in_view("dwi_onset")
+
+
+def test_every_option_is_in_sight_in_a_dock_of_320_px(qtbot, schemas):
+    widget, area = RatingFormWidget(), QtWidgets.QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(widget)
+    area.resize(320, 600)  # the annotation dock's width on a 1920 px screen
+    qtbot.addWidget(area)
+    form = RatingFormModel(schemas["A-CMI"], {"excluded": "yes"})  # the reasons shown too
+    widget.set_form(form, "Lesion 1")
+    area.show()
+    qtbot.waitExposed(area)
+    width = area.viewport().width()
+    assert widget.rows.isRowVisible(widget.labels["exclusion_reason"])
+    for group in widget.choices.values():
+        for button in group.buttons():
+            right = button.mapTo(area.viewport(), QtCore.QPoint(button.width(), 0)).x()
+            assert right <= width, button.text()  # "n  not assessable" was cut off
