@@ -226,3 +226,17 @@ def test_after_the_last_decision_the_form_rates_the_lesion_it_made(qtbot, study,
     qtbot.keyClick(form, Key.Key_H)  # an answer given now is the lesion's, on disk
     assert consensus.annotation.store.ratings()[lesion]["dwi_onset"] == "hyper"
     window.close()
+
+
+def test_a_row_clicked_in_the_queue_is_shown_and_the_keys_decide_it(qtbot, study, open_window):
+    window = open_window(study, consensus=["A", "B"])
+    consensus, panel = window.rating.consensus, window.rating.queue
+    row = next(n for n, item in enumerate(consensus.items) if "reject" in consensus.rules(item))
+    window.activateWindow()
+    rect = panel.list.visualItemRect(panel.list.item(row))
+    qtbot.mouseClick(panel.list.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+    assert consensus.current is consensus.items[row]
+    qtbot.waitUntil(lambda: window.grid_view.isAncestorOf(QtWidgets.QApplication.focusWidget()))
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), Key.Key_X)  # X rejects the row clicked
+    assert consensus.items[row].item_id in consensus.decided
+    window.close()
