@@ -235,3 +235,27 @@ def test_every_option_is_in_sight_in_a_dock_of_320_px(qtbot, schemas):
         for button in group.buttons():
             right = button.mapTo(area.viewport(), QtCore.QPoint(button.width(), 0)).x()
             assert right <= width, button.text()  # "n  not assessable" was cut off
+
+
+def test_tabbing_through_the_fill_range_keeps_the_click_relative_range(qtbot):
+    toolbox = ToolBox(LabelVolume(Grid((20, 20, 20), np.eye(4))))
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    panel = ToolPanel(toolbox, ToolController(toolbox), MaskStyle())
+    window.setCentralWidget(panel)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    fill = toolbox.tools["fill"]
+    assert fill.auto_range and panel.fill_auto_box.isChecked()
+    panel.fill_low_box.setFocus()
+    qtbot.waitUntil(panel.fill_low_box.hasFocus)
+    for box in (panel.fill_low_box, panel.fill_high_box):
+        qtbot.keyClick(box, KEY.Key_Tab)  # a rater tabbing on towards the lesion table
+    assert fill.auto_range and panel.fill_auto_box.isChecked()
+    panel.fill_high_box.setFocus()
+    qtbot.waitUntil(panel.fill_high_box.hasFocus)
+    qtbot.keyClick(panel.fill_high_box, KEY.Key_A, QtCore.Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(panel.fill_high_box, "250")
+    qtbot.keyClick(panel.fill_high_box, KEY.Key_Tab)  # a range typed in is taken
+    assert not fill.auto_range and (fill.low, fill.high) == (0.0, 250.0)
