@@ -112,6 +112,15 @@ def test_header_click_sorts_and_filters_narrow(qtbot, table_widget):
     assert widget.rows_model.data(widget.rows_model.index(0, 6)) == "yes"
 
 
+def test_tab_leaves_the_lesion_table_for_the_next_widget(qtbot, table_widget):
+    widget, _ = table_widget
+    activate(qtbot, widget)
+    widget.view.setFocus()
+    qtbot.waitUntil(widget.view.hasFocus)
+    qtbot.keyClick(widget.view, KEY.Key_Tab)  # towards the rating form below, not cell to cell
+    assert not widget.view.hasFocus()
+
+
 def test_page_down_and_ctrl_page_down_step_through_lesions(qtbot, table_widget):
     widget, cursor = table_widget
     activate(qtbot, widget)
