@@ -48,6 +48,7 @@ class QueuePanel(QtWidgets.QWidget):
         self.progress = QtWidgets.QLabel(str(consensus.progress))
         self.list = QtWidgets.QListWidget()
         self.list.itemActivated.connect(self._activated)
+        self.list.itemClicked.connect(self._activated)  # the row clicked is the one decided next
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
         self.buttons: dict[str, QtWidgets.QPushButton] = {}
@@ -130,4 +131,7 @@ class QueuePanel(QtWidgets.QWidget):
         self.progress.setText(str(progress))
 
     def _activated(self, entry: QtWidgets.QListWidgetItem) -> None:
+        """Go to the row's item and give the keys back to the views (1, U, ... decide it)."""
         self.consensus.go_to(entry.data(QtCore.Qt.ItemDataRole.UserRole))
+        if self._views:
+            self._views[0].setFocus()

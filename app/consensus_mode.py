@@ -126,6 +126,7 @@ class ConsensusMode(RatingMode):
     def _show_item(self, item: QueueItem | None) -> None:
         """Move the grid to the item (centre, zoom, visit); painting takes its type and visit."""
         if item is None:
+            self._form_after_the_last()
             self.window.statusBar().showMessage("Every item of the queue is decided.", 8000)
             return
         assert self.consensus is not None
@@ -166,6 +167,22 @@ class ConsensusMode(RatingMode):
             [f"{item.kind} - {schema.title}", where] + self.item_form.header_conflicts()
         )
         widget.set_form(self.item_form.form, title, self.item_form.conflicts)
+
+    def _form_after_the_last(self) -> None:
+        """After the last decision, show the form of the lesion it made (or none), not the item's.
+
+        The item's form would keep collecting answers for "the lesion it makes"
+        after the lesion was made, and they would never be stored.
+        """
+        shown, self.item_form = self.item_form, None
+        if shown is None or self.consensus is None or self.annotation is None:
+            return
+        item = self.consensus.item(shown.item_id)
+        if item_lesions(self.consensus.labels, item, self.consensus.sources):
+            self._show_form(item)  # "consensus lesion N": answers go straight to it
+        else:
+            self.annotation.session.select(None)
+            self.annotation.panel.form.set_form(None)
 
     def _decided(self, decision=None) -> None:
         """Store the answers given before the decision; forget the undo steps.

@@ -61,6 +61,7 @@ class ScreeningPanel(QtWidgets.QWidget):
         self.progress = QtWidgets.QLabel(str(screening.progress))
         self.list = QtWidgets.QListWidget()
         self.list.itemActivated.connect(self._activated)
+        self.list.itemClicked.connect(self._activated)  # the row clicked is the one decided next
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
         column = QtWidgets.QVBoxLayout(self)

@@ -208,3 +208,35 @@ def test_the_form_opens_prefilled_with_conflicts_marked_and_keeps_the_answer(
     assert f"consensus lesion {lesion}" in form.title.text() and "dwi_onset" in form.conflicts
     assert mode.annotation.session.toolbox.selection.lesion_id == lesion
     window.close()
+
+
+def test_after_the_last_decision_the_form_rates_the_lesion_it_made(qtbot, study, open_window):
+    window = open_window(study, consensus=["A", "B"])
+    mode, canvas = window.rating, window.grid_view.canvas
+    consensus, form = mode.consensus, mode.annotation.panel.form
+    last = next(i for i in consensus.items if i.sources == {"A": (8,), "B": (8,)})
+    for item in [i for i in consensus.items if i is not last]:
+        consensus.decide(item, rule_of(item))
+    consensus.go_to(last.item_id)
+    qtbot.keyClick(canvas, Key.Key_U)  # the last item: the queue is done
+    assert consensus.current is None
+    (lesion,) = [d for d in audit_rows(study) if d["field"] == last.item_id][0]["after"]["lesions"]
+    assert f"consensus lesion {lesion}" in form.title.text()
+    form.setFocus()
+    qtbot.keyClick(form, Key.Key_H)  # an answer given now is the lesion's, on disk
+    assert consensus.annotation.store.ratings()[lesion]["dwi_onset"] == "hyper"
+    window.close()
+
+
+def test_a_row_clicked_in_the_queue_is_shown_and_the_keys_decide_it(qtbot, study, open_window):
+    window = open_window(study, consensus=["A", "B"])
+    consensus, panel = window.rating.consensus, window.rating.queue
+    row = next(n for n, item in enumerate(consensus.items) if "reject" in consensus.rules(item))
+    window.activateWindow()
+    rect = panel.list.visualItemRect(panel.list.item(row))
+    qtbot.mouseClick(panel.list.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+    assert consensus.current is consensus.items[row]
+    qtbot.waitUntil(lambda: window.grid_view.isAncestorOf(QtWidgets.QApplication.focusWidget()))
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), Key.Key_X)  # X rejects the row clicked
+    assert consensus.items[row].item_id in consensus.decided
+    window.close()

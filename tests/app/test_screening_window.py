@@ -146,3 +146,19 @@ def test_the_keys_are_free_and_the_command_line_opens_screening(study, tmp_path)
     assert main([*argv, "--size", "1200x700"]) == 0 and shot.exists()
     assert "lead" in ReviewWorkspace(study).raters()
     assert QtWidgets.QApplication.instance() is not None
+
+
+def test_a_row_clicked_in_the_list_is_shown_and_the_keys_decide_it(
+    qtbot, study, open_rating_window
+):
+    window = open_rating_window(study, "R", screen="candidates")
+    screening, panel, grid = window.rating.screening, window.rating.queue, window.session.grid
+    third = screening.items[2]
+    window.activateWindow()
+    rect = panel.list.visualItemRect(panel.list.item(2))
+    qtbot.mouseClick(panel.list.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+    assert screening.current is third and np.allclose(grid.cursor.position, third.centre)
+    qtbot.waitUntil(window.grid_view.canvas.hasFocus)  # Delete now rejects the row clicked
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget(), Key.Key_Delete)
+    assert third.item_id in screening.decided and third.item_id not in screening.accepted
+    window.close()

@@ -112,6 +112,15 @@ def test_header_click_sorts_and_filters_narrow(qtbot, table_widget):
     assert widget.rows_model.data(widget.rows_model.index(0, 6)) == "yes"
 
 
+def test_tab_leaves_the_lesion_table_for_the_next_widget(qtbot, table_widget):
+    widget, _ = table_widget
+    activate(qtbot, widget)
+    widget.view.setFocus()
+    qtbot.waitUntil(widget.view.hasFocus)
+    qtbot.keyClick(widget.view, KEY.Key_Tab)  # towards the rating form below, not cell to cell
+    assert not widget.view.hasFocus()
+
+
 def test_page_down_and_ctrl_page_down_step_through_lesions(qtbot, table_widget):
     widget, cursor = table_widget
     activate(qtbot, widget)
@@ -191,3 +200,71 @@ def test_undo_and_redo_through_the_actions_and_their_shortcuts(qtbot):
     )
     redo.trigger()
     assert np.array_equal(labels.data, painted) and not redo.isEnabled()
+
+
+def test_the_dock_scrolls_to_the_field_the_next_key_answers(qtbot, schemas):
+    form = RatingFormModel(schemas["A-CMI"])
+    widget, area = RatingFormWidget(), QtWidgets.QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(widget)
+    area.resize(320, 160)  # a few rows: the annotation dock's lower half
+    qtbot.addWidget(area)
+    widget.set_form(form, "Lesion 1")
+    area.show()
+    qtbot.waitExposed(area)
+    widget.setFocus()
+    qtbot.keyClicks(widget, "hoiiio" + "hoiion" + "yn")  # on to the comment, the last field
+
+    def in_view(field: str) -> bool:
+        label = widget.labels[field]
+        top = label.mapTo(area.viewport(), QtCore.QPoint(0, 0)).y()
+        return 0 <= top and top + label.height() <= area.viewport().height()
+
+    assert form.current_id == "comment" and in_view("comment")
+    assert area.verticalScrollBar().value() > 0
+    qtbot.keyClick(widget, KEY.Key_Tab, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    while form.current_id != "dwi_onset":
+        qtbot.keyClick(widget, KEY.Key_Up)
+    assert in_view("dwi_onset")
+
+
+def test_every_option_is_in_sight_in_a_dock_of_320_px(qtbot, schemas):
+    widget, area = RatingFormWidget(), QtWidgets.QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(widget)
+    area.resize(320, 600)  # the annotation dock's width on a 1920 px screen
+    qtbot.addWidget(area)
+    form = RatingFormModel(schemas["A-CMI"], {"excluded": "yes"})  # the reasons shown too
+    widget.set_form(form, "Lesion 1")
+    area.show()
+    qtbot.waitExposed(area)
+    width = area.viewport().width()
+    assert widget.rows.isRowVisible(widget.labels["exclusion_reason"])
+    for group in widget.choices.values():
+        for button in group.buttons():
+            right = button.mapTo(area.viewport(), QtCore.QPoint(button.width(), 0)).x()
+            assert right <= width, button.text()  # "n  not assessable" was cut off
+
+
+def test_tabbing_through_the_fill_range_keeps_the_click_relative_range(qtbot):
+    toolbox = ToolBox(LabelVolume(Grid((20, 20, 20), np.eye(4))))
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    panel = ToolPanel(toolbox, ToolController(toolbox), MaskStyle())
+    window.setCentralWidget(panel)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    fill = toolbox.tools["fill"]
+    assert fill.auto_range and panel.fill_auto_box.isChecked()
+    panel.fill_low_box.setFocus()
+    qtbot.waitUntil(panel.fill_low_box.hasFocus)
+    for box in (panel.fill_low_box, panel.fill_high_box):
+        qtbot.keyClick(box, KEY.Key_Tab)  # a rater tabbing on towards the lesion table
+    assert fill.auto_range and panel.fill_auto_box.isChecked()
+    panel.fill_high_box.setFocus()
+    qtbot.waitUntil(panel.fill_high_box.hasFocus)
+    qtbot.keyClick(panel.fill_high_box, KEY.Key_A, QtCore.Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(panel.fill_high_box, "250")
+    qtbot.keyClick(panel.fill_high_box, KEY.Key_Tab)  # a range typed in is taken
+    assert not fill.auto_range and (fill.low, fill.high) == (0.0, 250.0)

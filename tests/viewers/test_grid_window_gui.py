@@ -162,3 +162,12 @@ def test_layout_saved_and_restored_and_help_lists_shortcuts(window):
     )
     window.session.save()
     assert "no swi" in window.session.settings_file.read_text()
+
+
+def test_tab_walks_out_of_the_readout_table(qtbot, window):
+    table = window.readout.table
+    window.activateWindow()
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, QtCore.Qt.Key.Key_Tab)  # a rater tabbing from the views to the form
+    assert not table.hasFocus()

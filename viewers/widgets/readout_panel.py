@@ -29,6 +29,7 @@ class ReadoutPanel(QtWidgets.QWidget):
         self.table = QtWidgets.QTableWidget()
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.setTabKeyNavigation(False)  # Tab walks on to the next panel, not cell to cell
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         for widget in (self.coordinates, self.lesion, self.table):

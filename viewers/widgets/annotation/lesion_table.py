@@ -110,6 +110,7 @@ class LesionTableWidget(QtWidgets.QWidget):
         self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setTabKeyNavigation(False)  # Tab goes on to the rating form (arrows walk rows)
         self.view.verticalHeader().hide()
         self.view.clicked.connect(
             lambda index: self.table.go_to(self.rows_model.lesion_id(index.row()))

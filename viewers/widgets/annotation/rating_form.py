@@ -34,6 +34,8 @@ _NAMED_KEYS = {
 CURRENT_STYLE = "font-weight: bold; color: #ffb000;"
 CONFLICT_COLOUR = "#ff5a5a"
 CONFLICT_STYLE = f"border: 2px solid {CONFLICT_COLOUR}; padding: 1px;"
+OPTIONS_A_LINE = 2  # radio buttons per line of a field (one a line when a label is long)
+LONG_LABEL = 16  # characters
 
 
 def key_name(event: QtGui.QKeyEvent) -> str | None:
@@ -74,6 +76,7 @@ class RatingFormWidget(QtWidgets.QWidget):
         self.title = QtWidgets.QLabel("Select a lesion to rate it.")
         self.title.setWordWrap(True)
         self.rows = QtWidgets.QFormLayout()
+        self.rows.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(self.rows)
@@ -152,13 +155,17 @@ class RatingFormWidget(QtWidgets.QWidget):
             row.addWidget(edit)
             return box
         group = QtWidgets.QButtonGroup(box)
+        options = QtWidgets.QGridLayout()  # two a line: four fit the annotation dock's width
+        long = max(len(option.label) for option in spec.options) > LONG_LABEL
+        a_line = 1 if long else OPTIONS_A_LINE
         for number, option in enumerate(spec.options):
             button = QtWidgets.QRadioButton(f"{option.key}  {option.label}")
             button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             group.addButton(button, number)
-            row.addWidget(button)
+            options.addWidget(button, number // a_line, number % a_line)
         group.idClicked.connect(lambda n, s=spec: self._set(s.id, s.options[n].value))
         self.choices[spec.id] = group
+        row.addLayout(options)
         row.addStretch(1)
         return box
 
@@ -207,6 +214,22 @@ class RatingFormWidget(QtWidgets.QWidget):
                     edit.setText(text)
             else:
                 self._check(self.choices[spec.id], [o.value for o in spec.options], value)
+        self._show_current()
+
+    def _show_current(self) -> None:
+        """Scroll the enclosing scroll area (the annotation dock's) to the current field's row.
+
+        Keys walk the fields below the dock's lower edge; the rater must see the
+        field the next key answers.
+        """
+        label = self.labels.get(self.form.current_id) if self.form is not None else None
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QtWidgets.QScrollArea):
+            area = area.parentWidget()
+        if label is None or area is None:
+            return
+        self.layout().activate()  # rows just shown or hidden: place them before scrolling
+        area.ensureWidgetVisible(label, 0, 8)
 
     @staticmethod
     def _check(group: QtWidgets.QButtonGroup, values: list[str], value) -> None:

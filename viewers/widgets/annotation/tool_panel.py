@@ -156,10 +156,10 @@ class ToolPanel(QtWidgets.QWidget):
         self.fill_tolerance_box.valueChanged.connect(
             lambda value: setattr(fill, "tolerance", None if value < 0 else float(value))
         )
+        self._fill_typed = False  # a range typed in; Tab through the boxes alone is no edit
         for box in (self.fill_low_box, self.fill_high_box):
-            box.editingFinished.connect(
-                lambda: self.set_fill_range(self.fill_low_box.value(), self.fill_high_box.value())
-            )
+            box.valueChanged.connect(lambda _: setattr(self, "_fill_typed", True))
+            box.editingFinished.connect(self._fill_range_typed)
         fill.changed.connect(self._show_fill_range)
         rows = QtWidgets.QGridLayout()
         rows.addWidget(QtWidgets.QLabel("Fill"), 0, 0)
@@ -169,6 +169,12 @@ class ToolPanel(QtWidgets.QWidget):
         rows.addWidget(self.fill_tolerance_box, 1, 1)
         rows.addWidget(self.fill_mode_box, 1, 2)
         return rows
+
+    def _fill_range_typed(self) -> None:
+        """Take a typed fill range (a box left without a change keeps the click-relative range)."""
+        if self._fill_typed:
+            self._fill_typed = False
+            self.set_fill_range(self.fill_low_box.value(), self.fill_high_box.value())
 
     def _show_fill_range(self, low: float, high: float) -> None:
         for box, value in ((self.fill_low_box, low), (self.fill_high_box, high)):
