@@ -9,6 +9,7 @@ stale and deleted; a record from another host counts while it is fresh.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -71,8 +72,13 @@ class RunRecord:
             pass
 
     def close(self) -> None:
-        """Delete the record (the run ended)."""
-        self.path.unlink(missing_ok=True)
+        """Delete the record (the run ended; errors are ignored, as in :meth:`write`).
+
+        A cache folder that is a file (the fuzz case) must leave the run's own
+        one-line error standing, not replace it with this cleanup's.
+        """
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
 
 
 def live_runs(cache_folder: str | Path) -> list[dict]:

@@ -25,8 +25,8 @@ detection).
 Measured (this detector, seeds 26-30): 20 of the 25 A-CMIs found, every one
 found at rank 1-5, none missed in seed 27, one missed in 26, 29 and 30, two
 in 28; no false candidate in any list; no candidate on a chronic lesion. The
-recall goal is therefore a strict xfail (it fails the suite when it passes,
-so that the mark goes when the detector meets it); the misses are the 3 mm
+recall goal is therefore an expected failure for the seeds in :data:`NOT_MET`
+(the test fails when one of them meets it, so that the list shrinks); the misses are the 3 mm
 grid's partial volume (a 2-3 mm lesion between voxels). At the full scale
 (1.7 mm), seed 41: all five at ranks 1-5 (``bench/candidates.py``).
 
@@ -48,9 +48,8 @@ SEEDS = (26, 27, 28, 29, 30)
 VISITS = 6
 TOP = 20
 MAX_FALSE = 15
-NOT_MET = pytest.mark.xfail(
-    strict=True, reason="issue 18 item 4: 20 of 25 found at the small scale (module docstring)"
-)
+#: Seeds whose participant misses an A-CMI (measured; see the module docstring).
+NOT_MET = {26, 28, 29, 30}
 
 
 @pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
@@ -75,11 +74,16 @@ def screened(request, tmp_path_factory):
     return assessment, rows
 
 
-@NOT_MET
-def test_every_planted_acmi_is_within_the_top_20_at_its_onset(screened):
+def test_every_planted_acmi_is_within_the_top_20_at_its_onset(screened, request):
+    """The issue's goal; an expected failure for the seeds in :data:`NOT_MET`, which must stay so."""
     assessment, _ = screened
     ranks = assessment["acmi_ranks"]
-    assert ranks and all(r is not None and r <= TOP for r in ranks.values()), str(ranks)
+    met = bool(ranks) and all(r is not None and r <= TOP for r in ranks.values())
+    seed = request.node.callspec.params["screened"]
+    if seed in NOT_MET:
+        assert not met, f"seed {seed} meets the goal now: take it out of NOT_MET"
+        pytest.xfail(f"issue 18 item 4 not met at the small scale for seed {seed}: {ranks}")
+    assert met, str(ranks)
 
 
 def test_at_most_15_false_candidates_per_participant(screened):
