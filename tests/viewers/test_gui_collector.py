@@ -112,3 +112,20 @@ def test_the_timer_collects_in_the_gui_thread_while_the_event_loop_runs(qtbot, w
         assert collector.collections >= 1 and kept
     finally:
         collector.release(token)
+
+
+def test_an_explicit_collect_from_a_worker_is_deferred_to_the_gui_thread(witness):
+    """The analysis worker runs statsmodels' multipletests, which calls gc.collect()."""
+    collector = GuiThreadCollector(start_timer=False)
+    token = collector.hold()
+    try:
+        witness()
+        worker = threading.Thread(target=gc.collect, name="worker")
+        worker.start()
+        worker.join()
+        assert witness.died_in == []  # nothing collected in the worker
+        collector.check()  # the GUI thread's tick: a full collection, as asked
+        assert witness.died_in == [threading.main_thread().name]
+    finally:
+        collector.release(token)
+    assert gc.collect.__module__ == "gc"  # the interpreter's own again

@@ -14,7 +14,10 @@ remedy with an end: it is *held* by every open main window (and by the tests
 around each Qt test) and gives automatic collection back, after one full
 collection in the GUI thread, when the last holder releases it, so that
 Qt-free work after the windows are gone (a command-line run, the processing
-tests) collects as usual.
+tests) collects as usual. While held, an explicit ``gc.collect()`` from another
+thread (statsmodels' ``multipletests`` calls one, inside the analysis worker:
+the same deadlock, caught with py-spy) is deferred to the GUI thread's next
+tick instead of collecting there.
 
 >>> import gc
 >>> collector = GuiThreadCollector(start_timer=False)
@@ -73,6 +76,8 @@ class GuiThreadCollector:
         self._start_timer, self._interval_ms = start_timer, interval_ms
         self._timer = None
         self._enabled_before = True
+        self._collect = gc.collect  # the interpreter's own, restored on the last release
+        self._deferred = False
         self.collections = 0
 
     @classmethod
@@ -93,6 +98,8 @@ class GuiThreadCollector:
         if not self._holders:
             self._enabled_before = gc.isenabled()
             gc.disable()
+            self._collect = gc.collect
+            gc.collect = self._guarded_collect
             self._start()
         token = next(self._tokens)
         self._holders.add(token)
@@ -115,11 +122,22 @@ class GuiThreadCollector:
             self._stop()
 
     def check(self) -> None:
-        """Collect the generation that CPython would have collected by now, in this thread."""
-        generation = due_generation(gc.get_count(), gc.get_threshold())
+        """Collect the generation that CPython would have collected by now, in this thread.
+
+        A full collection when another thread asked for one meanwhile.
+        """
+        generation = 2 if self._deferred else due_generation(gc.get_count(), gc.get_threshold())
+        self._deferred = False
         if generation is not None:
-            gc.collect(generation)
+            self._collect(generation)
             self.collections += 1
+
+    def _guarded_collect(self, generation: int = 2) -> int:
+        """``gc.collect`` while held: at once in the GUI thread, deferred from any other."""
+        if not self._holders or threading.current_thread() is threading.main_thread():
+            return self._collect(generation)
+        self._deferred = True
+        return 0
 
     def _start(self) -> None:
         if not self._start_timer:
@@ -135,6 +153,9 @@ class GuiThreadCollector:
     def _stop(self) -> None:
         if self._timer is not None:
             self._timer.stop()
+        if gc.collect == self._guarded_collect:
+            gc.collect = self._collect
+        self._deferred = False
         gc.collect()
         if self._enabled_before:
             gc.enable()
