@@ -48,6 +48,10 @@ class Evidence:
         CSF per visit (dropped).
     cortex_distance, rim_distance : ndarray or None
         Millimetres to the cortex mask and to the brain mask's edge.
+    bright_median : ndarray or None
+        The brain median of ``settings.bright_map`` per visit.
+    threshold : float
+        The combined z a focus must reach (:func:`noise_threshold`).
     """
 
     changes: dict
@@ -58,6 +62,7 @@ class Evidence:
     cortex_distance: np.ndarray | None
     rim_distance: np.ndarray
     threshold: float
+    bright_median: np.ndarray | None = None
 
 
 def noise_threshold(changes: list[Change], brain: np.ndarray, floor: float, allowed: int) -> float:
@@ -104,6 +109,9 @@ def gather_evidence(series: Series, settings: CandidateSettings) -> Evidence:
         cortex_distances(series.cortex, spacing),
         ndimage.distance_transform_edt(series.brain, sampling=spacing).astype(np.float32),
         noise_threshold(listed, series.brain, settings.min_z, settings.expected_false),
+        None
+        if settings.bright_map is None
+        else np.array([np.nanmedian(v[series.brain]) for v in series.maps[settings.bright_map]]),
     )
 
 
@@ -180,9 +188,11 @@ def _candidate(series, blob, evidence: Evidence, settings) -> Candidate | None:
         evidence.csf,
     )
     features["rim_distance_mm"] = float(evidence.rim_distance[blob.ijk])
-    if settings.bright_map is not None:
+    if settings.bright_map is not None and evidence.bright_median is not None:
         features[f"{settings.bright_map}_ratio"] = bright_ratio(
-            series.maps[settings.bright_map][blob.visit], series.brain, blob.ijk
+            series.maps[settings.bright_map][blob.visit],
+            float(evidence.bright_median[blob.visit]),
+            blob.ijk,
         )
     if drop_reason(features, settings) or features["z_combined"] < evidence.threshold:
         return None
@@ -211,9 +221,8 @@ def _candidate(series, blob, evidence: Evidence, settings) -> Candidate | None:
     )
 
 
-def bright_ratio(volume: np.ndarray, brain: np.ndarray, ijk) -> float:
-    """Largest value over the 26 neighbours of ``ijk`` divided by the brain's median."""
-    median = float(np.nanmedian(volume[brain]))
+def bright_ratio(volume: np.ndarray, median: float, ijk) -> float:
+    """Largest value over the 26 neighbours of ``ijk`` divided by the brain's ``median``."""
     peak = float(np.nanmax(volume[neighbourhood(volume.shape, ijk)]))
     return peak / median if median > 0 else float("nan")
 
