@@ -35,7 +35,6 @@ from app.rating_mode import RatingMode
 from processing.consensus.decide import item_lesions
 from processing.consensus.queue import QueueItem
 from processing.consensus.session import ConsensusSession
-from processing.errors import FerretError
 from viewers.state.compared import CONSENSUS_OPACITY
 from viewers.state.overlays import COMPARED_COLOURS, Lesion
 from viewers.state.tools.consensus_form import ItemForm
@@ -72,18 +71,14 @@ class ConsensusMode(RatingMode):
         from app.annotation import attach_annotation
 
         window, grid = self.window, self.window.session.grid
-        try:  # a damaged consensus store is never rebuilt: the person chooses (rating mode's dialog)
-            consensus = self._open_guarded(
-                participant.label,
-                lambda: ConsensusSession(
-                    window.study.root, participant.label, self.raters, into=self.rater
-                ),
-            )
-        except FerretError as error:
-            if not window.isVisible():
-                raise  # still starting: `ferret open` ends with the one-line message
-            window.statusBar().showMessage(f"No consensus session for {participant.label}: {error}")
-            return
+        # a damaged consensus store is never rebuilt: the person chooses (rating mode's dialog)
+        consensus = self._open_review(
+            participant.label,
+            lambda: ConsensusSession(
+                window.study.root, participant.label, self.raters, into=self.rater
+            ),
+            "No consensus session for",
+        )
         if consensus is None:
             return
         self.consensus = consensus

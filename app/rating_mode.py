@@ -84,6 +84,21 @@ class RatingMode:
             ),
         )
 
+    def _open_review(self, label: str, opener: Callable[[], T], refused: str) -> T | None:
+        """Return a review session (consensus, screening) from ``opener``, or None.
+
+        A damaged store asks as :meth:`_open_guarded` does; any other refusal
+        ends a window still starting with its one-line message, else is told
+        in the status bar (``"<refused> sub-XX: ..."``).
+        """
+        try:
+            return self._open_guarded(label, opener)
+        except FerretError as error:
+            if not self.window.isVisible():
+                raise  # still starting: `ferret open` ends with the one-line message
+            self.window.statusBar().showMessage(f"{refused} {label}: {error}")
+            return None
+
     def _open_guarded(self, label: str, opener: Callable[[], T]) -> T | None:
         """Return ``opener()``; when it finds the store damaged, do what the rater chooses.
 

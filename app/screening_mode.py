@@ -24,7 +24,6 @@ from PySide6 import QtCore, QtWidgets
 from app.annotation import RaterSession
 from app.rating_mode import RatingMode
 from app.screening_dock import ScreeningPanel
-from processing.errors import FerretError
 from processing.screening.items import ScreeningItem
 from processing.screening.session import ScreeningSession
 from viewers.state.overlays import Lesion
@@ -58,14 +57,14 @@ class ScreeningMode(RatingMode):
         from app.annotation import attach_annotation
 
         window, grid = self.window, self.window.session.grid
-        try:
-            screening = ScreeningSession(
+        screening = self._open_review(
+            participant.label,
+            lambda: ScreeningSession(
                 window.study.root, participant.label, self.rater, walk=self.walk
-            )
-        except FerretError as error:
-            if not window.isVisible():
-                raise  # still starting: `ferret open` ends with the one-line message
-            window.statusBar().showMessage(f"No screening of {participant.label}: {error}")
+            ),
+            "No screening of",
+        )
+        if screening is None:
             return
         self.screening = screening
         window.grid_view.verticalScrollBar().rangeChanged.connect(self._scroll_again)
