@@ -11,9 +11,10 @@ Shift+N, as the previous lesion is Shift+L.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from app.consensus_legend import Legend
+from app.review_keys import bind_keys, unbind_keys
 from processing.consensus.queue import QueueItem
 from processing.errors import FerretError
 
@@ -52,7 +53,6 @@ class QueuePanel(QtWidgets.QWidget):
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
         self.buttons: dict[str, QtWidgets.QPushButton] = {}
-        self.actions_by_rule: dict[str, QtGui.QAction] = {}
         column = QtWidgets.QVBoxLayout(self)
         for widget in (self.legend, self.progress, self.list):
             column.addWidget(widget)
@@ -62,16 +62,11 @@ class QueuePanel(QtWidgets.QWidget):
             button.clicked.connect(lambda _=False, r=rule: self.act(r))
             grid.addWidget(button, number // 2, number % 2)
             self.buttons[rule] = button
-            action = QtGui.QAction(f"Consensus: {text}", self)
-            action.setShortcut(QtGui.QKeySequence(key))
-            action.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            action.triggered.connect(lambda _=False, r=rule: self.act(r))
-            for view in views:
-                view.addAction(action)
-            self.actions_by_rule[rule] = action
+        self._views = list(views)
+        rows = [((key,), text, rule) for key, text, rule in CONSENSUS_KEYS]
+        self.actions_by_rule = bind_keys(self, self._views, rows, self.act, "Consensus")
         column.addLayout(grid)
         column.addWidget(self.message)
-        self._views = list(views)
         self._fill()
         consensus.events.current.subscribe(self._current)
         consensus.events.decided.subscribe(self._decided)
@@ -97,9 +92,7 @@ class QueuePanel(QtWidgets.QWidget):
         events.current.unsubscribe(self._current)
         events.decided.unsubscribe(self._decided)
         events.progress.unsubscribe(self._progress)
-        for view in self._views:
-            for action in self.actions_by_rule.values():
-                view.removeAction(action)
+        unbind_keys(self._views, self.actions_by_rule)
 
     # -- listeners ---------------------------------------------------------------------------
     def _fill(self) -> None:
