@@ -6,13 +6,14 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+from nibabel.volumeutils import apply_read_scaling
 
 from processing.fileio.atomic import atomic_path
 from processing.fileio.nifti_check import read_verified
 
 
 def load_nifti(
-    path: str | Path, *, dtype=np.float32, finite: bool = False
+    path: str | Path, *, dtype=np.float32, finite: bool = False, volumes=None
 ) -> tuple[np.ndarray, np.ndarray, nib.Nifti1Header]:
     """Read a NIfTI image into memory as ``(data, affine, header)``.
 
@@ -26,6 +27,8 @@ def load_nifti(
     finite : bool, optional
         Refuse NaN or infinite voxels (raw scans; derived maps may hold NaN
         where a fit is undefined).
+    volumes : sequence of int, optional
+        Only these volumes of a 4-D image (last axis), in this order.
 
     Raises
     ------
@@ -35,12 +38,40 @@ def load_nifti(
         (:func:`processing.fileio.nifti_check.read_verified`).
     """
     img = read_verified(path, finite=finite)
-    data = (
-        np.asanyarray(img.dataobj)
-        if dtype is None
-        else img.get_fdata(dtype=np.float64).astype(dtype, copy=False)
-    )
+    raw = np.asanyarray(img.dataobj.get_unscaled())
+    if volumes is not None:
+        raw = raw[..., list(volumes)]
+    data = raw if dtype is None else scaled(raw, img.dataobj.slope, img.dataobj.inter, dtype)
     return data, img.affine.copy(), img.header
+
+
+def scaled(raw: np.ndarray, slope, inter, dtype) -> np.ndarray:
+    """Return ``raw * slope + inter`` as ``dtype``, computed in float64 one plane at a time.
+
+    The same numbers as nibabel's ``get_fdata(dtype=float64).astype(dtype)``
+    (the scaling is element-wise), without the whole image in float64: a 4-D
+    DWI of 100 volumes took 1 GB and a tenth of its maps step's time there.
+    """
+    unit = np.all(np.asanyarray(slope) == 1) and np.all(np.asanyarray(inter) == 0)
+    if unit and raw.dtype.itemsize <= 4 or unit and raw.dtype.kind == "f":
+        return raw.astype(dtype, order="K")  # one rounding, the same as through float64
+    out = np.empty(raw.shape, dtype=dtype, order="F")
+    if raw.ndim == 0:
+        return np.asarray(_scaled_float64(raw, slope, inter), dtype=dtype)
+    for index in range(raw.shape[-1]):
+        out[..., index] = _scaled_float64(raw[..., index], slope, inter)
+    return out
+
+
+def _scaled_float64(raw: np.ndarray, slope, inter) -> np.ndarray:
+    """Apply nibabel's read scaling (``ArrayProxy._get_scaled`` with dtype float64)."""
+    slope, inter = np.asanyarray(slope), np.asanyarray(inter)
+    if np.can_cast(slope, np.float64):
+        slope = slope.astype(np.float64)
+    if np.can_cast(inter, np.float64):
+        inter = inter.astype(np.float64)
+    values = apply_read_scaling(raw, slope, inter)
+    return values.astype(np.promote_types(values.dtype, np.float64), copy=False)
 
 
 def save_nifti(

@@ -44,13 +44,16 @@ def representative_file(acquisition: Acquisition) -> ImageFile:
 def registration_volume(acquisition: Acquisition) -> tuple[np.ndarray, np.ndarray, list[Path]]:
     """``(array, affine, input_paths)`` of the acquisition's representative 3D volume."""
     image = representative_file(acquisition)
-    data, affine, _ = load_nifti(image.path, finite=True)
     inputs = [image.path]
-    if data.ndim == 4 and acquisition.kind == "dwi" and acquisition.bval is not None:
-        data = b0_mean(data, acquisition.bval)
+    shape = image.header.get_data_shape()
+    if len(shape) == 4 and acquisition.kind == "dwi" and acquisition.bval is not None:
+        chosen = b0_volumes(acquisition.bval, shape[3])
         inputs.append(acquisition.bval)
-    elif data.ndim == 4:
-        data = data[..., 0]
+    else:
+        chosen = [0] if len(shape) == 4 else None
+    data, affine, _ = load_nifti(image.path, finite=True, volumes=chosen)
+    if data.ndim == 4:
+        data = data.mean(axis=3) if data.shape[3] > 1 else data[..., 0]
     if data.ndim != 3:
         raise FerretError(
             f"expected a 3D or 4D image, got shape {data.shape}.",
@@ -60,22 +63,22 @@ def registration_volume(acquisition: Acquisition) -> tuple[np.ndarray, np.ndarra
     return np.ascontiguousarray(data), affine, inputs
 
 
-def b0_mean(data: np.ndarray, bval_path: Path) -> np.ndarray:
-    """Mean of the b=0 volumes of a 4D DWI (first volume if none is below the threshold)."""
+def b0_volumes(bval_path: Path, count: int) -> list[int]:
+    """Return the b=0 volumes (b < 50) of a 4D DWI of ``count`` volumes (the first if none)."""
     try:
         bvals = np.loadtxt(bval_path, dtype=float).ravel()
     except ValueError as exc:
         raise FerretError(
             "cannot read the b-values.", bval_path, "write one number per volume."
         ) from exc
-    if bvals.size != data.shape[3]:
+    if bvals.size != count:
         raise FerretError(
-            f"{bvals.size} b-values for {data.shape[3]} volumes.",
+            f"{bvals.size} b-values for {count} volumes.",
             bval_path,
             "the .bval file must list one b-value per DWI volume.",
         )
-    low = bvals < B0_THRESHOLD
-    return data[..., low].mean(axis=3) if low.any() else data[..., 0]
+    low = np.flatnonzero(bvals < B0_THRESHOLD)
+    return [int(i) for i in low] if low.size else [0]
 
 
 def volume_key(visit: Visit, key: str) -> str:
