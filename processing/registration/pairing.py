@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy import ndimage
 
 from processing.progress import Progress, null_progress
 from processing.registration.qc import header_deviation, quality_flags
@@ -40,6 +39,7 @@ from processing.registration.rigid import (
     mask_centre,
     register_rigid,
 )
+from processing.registration.working import working_pair
 
 #: Swap fixed and moving when the source covers the target's brain this much less than the reverse.
 COVERAGE_MARGIN = 0.005
@@ -78,15 +78,6 @@ def fov_coverage(
     return float(inside.mean())
 
 
-def dilate_mask(mask: np.ndarray, affine: np.ndarray, distance_mm: float) -> np.ndarray:
-    """Grow a boolean mask by ``distance_mm`` (Euclidean, anisotropic voxels handled)."""
-    mask = np.asarray(mask, dtype=bool)
-    if distance_mm <= 0 or not mask.any():
-        return mask
-    zooms = np.linalg.norm(np.asarray(affine)[:3, :3], axis=0)
-    return ndimage.distance_transform_edt(~mask, sampling=zooms) <= distance_mm
-
-
 def source_should_be_fixed(
     target: Image, source: Image, target_mask: np.ndarray, source_mask: np.ndarray
 ) -> bool:
@@ -113,8 +104,8 @@ def register_pair_images(
     Flagged results are retried from the other starts.
     """
     progress = progress or null_progress()
-    target_mask = dilate_mask(target_mask, target[1], params.mask_dilation_mm)
-    source_mask = dilate_mask(source_mask, source[1], params.mask_dilation_mm)
+    target, target_mask = working_pair(target, target_mask, params)
+    source, source_mask = working_pair(source, source_mask, params)
     swapped = source_should_be_fixed(target, source, target_mask, source_mask)
     fixed, moving, fixed_mask = (
         (source, target, source_mask) if swapped else (target, source, target_mask)

@@ -25,6 +25,10 @@ class RegistrationParams:
     :func:`~processing.registration.pairing.register_pair_images`) so that the
     metric sees the brain's outline, where pairs of low tissue contrast carry
     most of their shared information.
+    ``mask_grid``: where the masks are grown, ``"working"`` (on the working grid,
+    :mod:`~processing.registration.working`) or ``"image"`` (on each image's
+    own grid, then carried to the working grid: the same masks, several
+    times slower on full-scale scans).
     ``multistart_spacing_mm``: with ``initialiser="best"``, both starts (headers
     and centres of mass) are registered on a grid this coarse and the one
     reaching the better metric is refined at ``working_spacing_mm``
@@ -47,6 +51,7 @@ class RegistrationParams:
     multistart_spacing_mm: float | None = 3.0
     working_spacing_mm: float | None = 1.5
     mask_dilation_mm: float = 4.0
+    mask_grid: str = "working"
     threads: int = 1
     poor_metric: float = -0.1
     max_shift_mm: float = 20.0

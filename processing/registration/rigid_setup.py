@@ -41,11 +41,11 @@ def prepare_image(image: Image, mask: np.ndarray | None, working_spacing: float 
         itk_mask = spaces.image_to_sitk(np.asarray(mask, dtype=np.uint8), affine)
         itk_mask.CopyInformation(itk_image)
     if working_spacing:
-        itk_image, itk_mask = _coarsen(itk_image, itk_mask, working_spacing)
+        itk_image, itk_mask = coarsened(itk_image, itk_mask, working_spacing)
     return itk_image, itk_mask
 
 
-def _coarsen(image: sitk.Image, mask: sitk.Image | None, spacing_mm: float):
+def coarsened(image: sitk.Image, mask: sitk.Image | None, spacing_mm: float):
     """Smooth and resample to voxels of at least ``spacing_mm`` (no-op if already coarser)."""
     old_spacing = np.array(image.GetSpacing())
     new_spacing = np.maximum(old_spacing, spacing_mm)
