@@ -25,7 +25,7 @@ in ``bench/maps.py`` and ``bench/registration.py``) and per-kind extras
 (``count``, ``top``).
 
 Run: ``python bench/pipeline.py [--scale full|small|tiny] [--visits 10]
-[--seed 1] [--raw DIR] [--jobs 1,2] [--no-profile] [--top 8]``. ``--raw``
+[--seed 1] [--raw DIR] [--jobs 1,2] [--no-profile] [--top 8] [--keep DIR]``. ``--raw``
 reuses a phantom study folder (it is copied, never written to).
 """
 
@@ -160,13 +160,16 @@ def print_kinds(kinds: dict[str, dict], top: int) -> None:
     emit("steps total (serial, profiled, one interpreter per job)", round(total_wall, 1), "s")
 
 
-def end_to_end(raw: Path, workers: int) -> None:
+def end_to_end(raw: Path, workers: int, keep: Path | None = None) -> None:
     """Run the real engine on a fresh copy of the raw study with ``workers`` local processes."""
     from processing.engine import Cache, ProcessExecutor, run
     from processing.engine.pipeline import study_graph
     from processing.study import discover
 
     work = Path(tempfile.mkdtemp(prefix="ferret-bench-e2e-")) / "study"
+    if keep:
+        work = keep / f"e2e-{workers}"
+        shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(raw, work)
     try:
         children_cpu = cpu_seconds(resource.RUSAGE_CHILDREN)
@@ -189,7 +192,8 @@ def end_to_end(raw: Path, workers: int) -> None:
             worker_peak_rss_mb=round(rss),
         )
     finally:
-        shutil.rmtree(work.parent, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work.parent, ignore_errors=True)
 
 
 def main(argv: list[str]) -> None:
@@ -201,6 +205,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--raw", help="an existing phantom study to copy instead of making one")
     parser.add_argument("--jobs", default="1,2", help="worker counts of the end-to-end runs")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--keep", help="keep the end-to-end studies here (e2e-1, e2e-2)")
     parser.add_argument("--top", type=int, default=8, help="functions listed per step")
     parser.add_argument("--one-job", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
@@ -228,7 +233,7 @@ def main(argv: list[str]) -> None:
         if not args.no_profile:
             profile_steps(raw, args.top)
         for workers in [int(w) for w in args.jobs.split(",") if w.strip()]:
-            end_to_end(raw, workers)
+            end_to_end(raw, workers, Path(args.keep) if args.keep else None)
     finally:
         if made:
             shutil.rmtree(made, ignore_errors=True)

@@ -77,10 +77,34 @@ def leave_one_out(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     spread = np.empty_like(stack)
     for visit in range(len(stack)):
         others = np.delete(stack, visit, axis=0)
-        median = np.nanmedian(others, axis=0)
+        median = nanmedian_across(others)
         baseline[visit] = median
-        spread[visit] = MAD_TO_SD * np.nanmedian(np.abs(others - median), axis=0)
+        spread[visit] = MAD_TO_SD * nanmedian_across(np.abs(others - median))
     return baseline, spread
+
+
+def nanmedian_across(stack: np.ndarray) -> np.ndarray:
+    """Return ``np.nanmedian(stack, axis=0)``, several times faster for a stack of a few volumes.
+
+    For fewer than 600 values along the axis numpy takes the median through a
+    masked array, which was most of the A-CMI detection's time on a full-scale
+    participant; here voxels without NaN take :func:`numpy.median` (a
+    partition) and only the others the masked path. All-NaN voxels give NaN
+    without numpy's warning.
+
+    >>> stack = np.array([[1.0, np.nan], [3.0, np.nan], [2.0, 5.0]])
+    >>> nanmedian_across(stack).tolist()
+    [2.0, 5.0]
+    """
+    missing = np.isnan(stack).any(axis=0)
+    median = np.median(stack, axis=0)
+    if missing.any():
+        partial = stack[:, missing]
+        values = np.full(partial.shape[1], np.nan, dtype=median.dtype)
+        some = ~np.isnan(partial).all(axis=0)
+        values[some] = np.nanmedian(partial[:, some], axis=0)
+        median[missing] = values
+    return median
 
 
 def tolerant_baseline(baseline: np.ndarray, sign: int, tolerance_voxels: int) -> np.ndarray:
@@ -136,7 +160,7 @@ def matched_smoothness(normalised: np.ndarray, brain: np.ndarray) -> np.ndarray:
     than 0.1 below the median of the visits is blurred by the Gaussian that
     gives white noise that correlation, ``sigma = sqrt(-1 / (4 ln rho))`` voxels.
     """
-    reference = np.nanmedian(normalised, axis=0)
+    reference = nanmedian_across(normalised)
     out = normalised.copy()
     for axis in range(3):
         rho = np.array([neighbour_correlation(v - reference, brain, axis) for v in normalised])
