@@ -3,8 +3,9 @@
 :class:`ScreeningPanel` listens to a :class:`~processing.screening.session.ScreeningSession`
 (``events.current``, ``.decided``, ``.progress``) and calls it, one button and
 one key per row of :data:`SCREENING_KEYS`: Enter accepts (in the visit-by-visit
-walk: marks the visit screened), Delete rejects, N goes to the next undecided
-item. The issue asked for P for the previous one; P already shows or hides the
+walk: marks the visit screened; a microbleed as definite), Shift+Enter accepts
+a microbleed as possible (anything else as Enter does), Delete rejects, N goes
+to the next undecided item. The issue asked for P for the previous one; P already shows or hides the
 point markers (:mod:`app.grid_actions`), so the previous item is Shift+N, as in
 the consensus dock. The keys belong to the image views (:mod:`app.review_keys`):
 Enter and Delete in the rating form stay the form's.
@@ -21,6 +22,7 @@ from processing.screening.items import ScreeningItem
 #: (keys, button text, "next" / "previous" or the decision)
 SCREENING_KEYS = (
     (("Return", "Enter"), "Accept", "accept"),
+    (("Shift+Return", "Shift+Enter"), "Accept as possible", "possible"),
     (("Delete",), "Reject", "reject"),
     (("N",), "Next", "next"),
     (("Shift+N",), "Previous", "previous"),
@@ -29,12 +31,14 @@ WALK = ("next", "previous")
 
 
 def item_text(item: ScreeningItem, state: str) -> str:
-    """One row of the list: ``"[+] 1  ses-02  score 9.00  2.0 mm"`` (``+`` accepted, ``-`` rejected)."""
+    """One row: ``"[+] A-CMI 1  ses-02  score 9.00  2.0 mm"`` (``+`` accepted, ``-`` rejected)."""
     mark = {"accepted": "[+]", "decided": "[-]", "open": "[ ]"}[state]
     if not item.is_candidate:
         return f"{'[x]' if state != 'open' else '[ ]'} visit {item.visit}"
     score = "-" if item.score is None else f"{item.score:.2f}"
-    return f"{mark} {item.rank}  {item.visit}  score {score}  {item.diameter_mm:.1f} mm"
+    return (
+        f"{mark} {item.label} {item.rank}  {item.visit}  score {score}  {item.diameter_mm:.1f} mm"
+    )
 
 
 class ScreeningPanel(QtWidgets.QWidget):
@@ -83,13 +87,16 @@ class ScreeningPanel(QtWidgets.QWidget):
             label = "Screened" if visits and name == "accept" else text
             button = QtWidgets.QPushButton(f"{label} ({key_text(keys)})")
             button.clicked.connect(lambda _=False, n=name: self.act(n))
-            button.setEnabled(not (visits and name == "reject"))
+            button.setEnabled(not (visits and name in ("reject", "possible")))
             grid.addWidget(button, number // 2, number % 2)
             self.buttons[name] = button
         return grid
 
     def act(self, name: str) -> None:
-        """Walk (``next``, ``previous``) or decide the current item (``accept``, ``reject``)."""
+        """Walk (``next``, ``previous``) or decide the current item (``accept``, ``possible``, ``reject``).
+
+        ``possible`` accepts a microbleed as possible (anything else as ``accept`` does).
+        """
         if name in WALK:
             getattr(self.screening, name)()
             return
@@ -97,6 +104,8 @@ class ScreeningPanel(QtWidgets.QWidget):
         if item is None:
             self.message.setText("No item shown: N goes to the next undecided one.")
             return
+        certainty = "possible" if name == "possible" else None
+        name = "accept" if name == "possible" else name
         decision = "screened" if name == "accept" and not item.is_candidate else name
         if decision not in self.screening.choices(item):
             self.message.setText(f"A visit is not rejected: Enter marks {item.visit} screened.")
@@ -104,7 +113,7 @@ class ScreeningPanel(QtWidgets.QWidget):
         if decision == "accept" and self.intercept is not None and self.intercept():
             return
         try:
-            self.screening.decide(item, decision)
+            self.screening.decide(item, decision, certainty=certainty)
         except FerretError as error:
             self.message.setText(str(error))
 

@@ -10,9 +10,10 @@ session's labels). The dock (:mod:`app.screening_dock`) walks the queue: each
 new current candidate moves the grid's cursor onto it, zoomed to its size, with
 its visit's row focused and the visit before it scrolled to the top (hidden rows
 of the two are shown again); a visit of the visit-by-visit walk is scrolled to
-and focused, the cursor stays. Lesions painted from then on are A-CMIs with
-that visit as onset; an accepted candidate appears in R's labels at once and is
-corrected with the brush. While an open polygon waits for Enter, Enter closes
+and focused, the cursor stays. Lesions painted from then on are
+of the candidate's type (A-CMI with that visit as onset for a visit); an
+accepted candidate appears in R's labels at once, its rating form opens (a
+CMB's: certainty, MARS region) and it is corrected with the brush. While an open polygon waits for Enter, Enter closes
 it rather than accepting.
 """
 
@@ -108,7 +109,7 @@ class ScreeningMode(RatingMode):
             window.go_to_lesion(
                 Lesion(
                     item.item_id,
-                    "A-CMI candidate",
+                    f"{item.label} candidate",
                     np.asarray(item.centre),
                     item.radius_mm,
                     item.visit,
@@ -134,11 +135,18 @@ class ScreeningMode(RatingMode):
         toolbox.active.close()
         return True
 
-    def _decided(self, _decision=None) -> None:
-        """Forget the undo steps (a decision is stored and audited) and list the new lesion."""
+    def _decided(self, decision=None) -> None:
+        """Forget the undo steps (a decision is stored and audited), list the new lesion, open its form.
+
+        The form of an accepted candidate's lesion (a CMB's: certainty, MARS
+        region) stays open while the grid moves on to the next candidate.
+        """
         if self.annotation is not None:
-            self.annotation.session.toolbox.history.clear()
-            self.annotation.session.table.refresh()
+            session = self.annotation.session
+            session.toolbox.history.clear()
+            session.table.refresh()
+            if decision is not None and decision.lesions:
+                session.select(decision.lesions[0])
 
     def close(self) -> None:
         """Take the dock down, write everything and release the rater's lock (idempotent)."""

@@ -162,3 +162,32 @@ def test_a_row_clicked_in_the_list_is_shown_and_the_keys_decide_it(
     qtbot.keyClick(QtWidgets.QApplication.focusWidget(), Key.Key_Delete)
     assert third.item_id in screening.decided and third.item_id not in screening.accepted
     window.close()
+
+
+def test_a_microbleed_accepted_by_key_is_a_cmb_with_its_form(qtbot, tmp_path, open_rating_window):
+    from tests.processing.screening_data import NEW_BLEED, bleed_mask, write_microbleeds
+
+    root = write_microbleeds(write_screening_study(tmp_path / "cmb"))
+    window = open_rating_window(root, "R", screen="candidates")
+    screening, panel, canvas = window.rating.screening, window.rating.queue, window.grid_view.canvas
+    assert panel.list.count() == 7 and panel.list.item(5).text().startswith("[ ] CMB 1  ses-02")
+    assert panel.buttons["possible"].text() == "Accept as possible (Shift+Enter)"
+    screening.go_to(screening.items[5].item_id)
+    assert np.allclose(window.session.grid.cursor.position, screening.items[5].centre)
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Key.Key_Return)
+    (lesion,) = screening.labels.ids()
+    assert np.array_equal(screening.labels.data == lesion, bleed_mask())
+    assert window.rating.annotation.session.form_lesion_id == lesion  # its form is open
+    assert window.rating.annotation.session.form.schema.lesion_type == "CMB"
+    screening.go_to(screening.items[4].item_id)  # the new microbleed
+    qtbot.keyClick(canvas, Key.Key_Return, Shift)
+    rows = {r["lesion_id"]: r for r in window.rating.annotation.session.table.rows}
+    assert {(r["type"], r["onset_visit"]) for r in rows.values()} == {
+        ("CMB", None),
+        ("CMB", "ses-03"),
+    }
+    window.close()
+    _, stored = ReviewWorkspace(root).read("R", "sub-01")
+    assert sorted(r.ratings["certainty"] for r in stored) == ["definite", "possible"]
+    assert ReviewWorkspace(root).read("R", "sub-01")[0].data[NEW_BLEED]
