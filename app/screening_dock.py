@@ -8,7 +8,9 @@ a microbleed as possible (anything else as Enter does), Delete rejects, N goes
 to the next undecided item. The issue asked for P for the previous one; P already shows or hides the
 point markers (:mod:`app.grid_actions`), so the previous item is Shift+N, as in
 the consensus dock. The keys belong to the image views (:mod:`app.review_keys`):
-Enter and Delete in the rating form stay the form's.
+Enter and Delete in the rating form stay the form's. When the session reloads
+its queue (``events.reloaded``: a rewritten candidate table), the list is
+filled again and the row shown stays selected.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class ScreeningPanel(QtWidgets.QWidget):
         screening.events.current.subscribe(self._current)
         screening.events.decided.subscribe(self._decided)
         screening.events.progress.subscribe(self._progress)
+        screening.events.reloaded.subscribe(self._reloaded)
 
     def _buttons(self, screening) -> QtWidgets.QGridLayout:
         grid = QtWidgets.QGridLayout()
@@ -123,6 +126,7 @@ class ScreeningPanel(QtWidgets.QWidget):
         events.current.unsubscribe(self._current)
         events.decided.unsubscribe(self._decided)
         events.progress.unsubscribe(self._progress)
+        events.reloaded.unsubscribe(self._reloaded)
         unbind_keys(self._views, self.actions_by_name)
 
     # -- listeners ---------------------------------------------------------------------------
@@ -150,6 +154,12 @@ class ScreeningPanel(QtWidgets.QWidget):
     def _decided(self, decision) -> None:
         item = self.screening.item(decision.item_id)
         self.list.item(self.screening.walk.index(item)).setText(item_text(item, self._state(item)))
+
+    def _reloaded(self, summary) -> None:
+        self._fill()
+        self.message.setText(f"The queue was read again: {summary}.")
+        if summary.current_kept and self.screening.current is not None:
+            self.list.setCurrentRow(self.screening.walk.index(self.screening.current))
 
     def _progress(self, progress) -> None:
         self.progress.setText(str(progress))

@@ -15,6 +15,11 @@ of the candidate's type (A-CMI with that visit as onset for a visit); an
 accepted candidate appears in R's labels at once, its rating form opens (a
 CMB's: certainty, MARS region) and it is corrected with the brush. While an open polygon waits for Enter, Enter closes
 it rather than accepting.
+
+While the candidates are walked, their tables are watched
+(:mod:`app.screening_watch`): when the engine writes one again, the session
+reloads its queue (decisions kept, the candidate shown kept when it is still
+there) and the status bar says what changed.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from PySide6 import QtCore, QtWidgets
 from app.annotation import RaterSession
 from app.rating_mode import RatingMode
 from app.screening_dock import ScreeningPanel
+from app.screening_watch import TableWatcher
+from processing.errors import FerretError
 from processing.screening.items import ScreeningItem
 from processing.screening.session import ScreeningSession
 from viewers.state.overlays import Lesion
@@ -50,6 +57,7 @@ class ScreeningMode(RatingMode):
         self.screening: ScreeningSession | None = None
         self.queue: ScreeningPanel | None = None
         self.dock: QtWidgets.QDockWidget | None = None
+        self.watch: TableWatcher | None = None
         self._top_visit: str | None = None  # the row kept on top: the visit before the item's
 
     def open(self, participant) -> None:
@@ -90,7 +98,23 @@ class ScreeningMode(RatingMode):
         window.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         screening.events.current.subscribe(self._show_item)
         screening.events.decided.subscribe(self._decided)
+        if self.walk == "candidates":
+            self.watch = TableWatcher(screening, self._tables_rewritten, window)
         screening.next()
+
+    def _tables_rewritten(self) -> None:
+        """Reload the queue from the rewritten candidate tables and say so in the status bar."""
+        if self.screening is None:
+            return
+        bar = self.window.statusBar()
+        try:
+            summary = self.screening.reload()
+        except FerretError as error:
+            bar.showMessage(f"The candidates changed but cannot be read, queue kept: {error}")
+            return
+        shown, still = self.screening.current, "still" if summary.current_kept else "now"
+        where = "" if shown is None else f"; {still} at {shown.describe().split(':')[0]}"
+        bar.showMessage(f"Candidates reloaded: {summary}{where}.", 15000)
 
     def _show_item(self, item: ScreeningItem | None) -> None:
         """Move the grid to the item, its visit focused and the visit before it in view."""
@@ -151,6 +175,10 @@ class ScreeningMode(RatingMode):
     def close(self) -> None:
         """Take the dock down, write everything and release the rater's lock (idempotent)."""
         self.take_down_queue()
+        if self.watch is not None:
+            self.watch.close()
+            self.watch.deleteLater()
+            self.watch = None
         screening, self.screening = self.screening, None
         if screening is not None:
             self.window.grid_view.verticalScrollBar().rangeChanged.disconnect(self._scroll_again)

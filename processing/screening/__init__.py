@@ -21,7 +21,8 @@ engine step ``candidates``), so a rater screening them stays blinded.
 - :mod:`~processing.screening.session`: :class:`ScreeningSession`, holding the
   rater's lock, walking the queue (:class:`processing.review.walk.QueueWalk`) and
   storing every decision as one ``screening_decision`` audit row, its commit
-  mark: a reopened session resumes with the undecided items.
+  mark: a reopened session resumes with the undecided items; it reads its
+  tables again when the engine rewrote them (:meth:`ScreeningSession.reload`).
 """
 
 from typing import TYPE_CHECKING

@@ -19,6 +19,12 @@ Each decision ends with one ``screening_decision`` audit row (``field``: the
 item ID), its commit mark: on reopen the items with one are skipped, and a
 kill loses at most the decision in progress. Opening is audited as well
 (``screening_open``). The app listens to :attr:`ScreeningSession.events`.
+
+:meth:`ScreeningSession.reload` reads the candidate tables again (the engine
+rewrote one while the session was open): the queue becomes the new tables',
+every stored decision stays (a candidate that is gone keeps its decision in
+the store, and counts no more), the candidate shown stays shown if it is still
+there; one ``screening_reload`` audit row says what changed.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from processing.annotations.labels import LabelVolume
 from processing.annotations.session import AnnotationSession
 from processing.annotations.workspace import RaterWorkspace
 from processing.candidates.series import map_files
+from processing.candidates.table import candidates_file
 from processing.errors import FerretError
 from processing.fileio import load_nifti
 from processing.review.events import QueueEvents
@@ -49,6 +56,7 @@ from processing.spaces.reference import reference_grid
 from processing.study import discover
 
 DECISION_ACTION, OPEN_ACTION = "screening_decision", "screening_open"
+RELOAD_ACTION = "screening_reload"
 WALKS = ("candidates", "visits")
 
 
@@ -62,6 +70,31 @@ class ScreeningProgress:
 
     def __str__(self) -> str:
         return f"{self.reviewed} of {self.total} reviewed, {self.accepted} accepted"
+
+
+@dataclass(frozen=True)
+class ScreeningReload:
+    """What reading the candidate tables again changed.
+
+    Attributes
+    ----------
+    added, removed : int
+        Candidates new in the tables, and candidates no longer in them.
+    total : int
+        Items of the new queue.
+    current_kept : bool
+        The item shown is still in the queue (and still shown).
+    """
+
+    added: int
+    removed: int
+    total: int
+    current_kept: bool
+
+    def __str__(self) -> str:
+        if not self.added and not self.removed:
+            return f"the candidates were written again, the same {self.total}"
+        return f"{self.added} new, {self.removed} gone, {self.total} in the queue; decisions kept"
 
 
 @dataclass(frozen=True)
@@ -156,6 +189,50 @@ class ScreeningSession(WalkingSession):
     def items(self) -> list[ScreeningItem]:
         """The queue, in order."""
         return self.walk.items
+
+    @property
+    def tables(self) -> list[Path]:
+        """The candidate tables the queue is read from, present or not (none for the visit walk)."""
+        if self.walk_name == "visits":
+            return []
+        kinds = [self.kind] if self.kind is not None else list(ACCEPT_RULES)
+        return [candidates_file(self.study_root, self.participant, kind) for kind in kinds]
+
+    def tables_stamp(self) -> tuple:
+        """``(name, size, modification ns)`` of each table present: it changes when one is rewritten."""
+        stamps = []
+        for path in self.tables:
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            stamps.append((path.name, info.st_size, info.st_mtime_ns))
+        return tuple(stamps)
+
+    def reload(self) -> ScreeningReload:
+        """Read the candidate tables again and walk the new queue (see the module docstring).
+
+        ``events.reloaded`` is notified with the summary, then ``progress``, then
+        ``current`` when the item shown is gone (the next undecided one is shown).
+
+        Raises
+        ------
+        FerretError
+            A table is missing, unreadable or damaged now: the queue stays as it was.
+        """
+        items = self._read_items()
+        before, after = {i.item_id for i in self.items}, {i.item_id for i in items}
+        kept = self.walk.replace(items)
+        summary = ScreeningReload(len(after - before), len(before - after), len(items), kept)
+        self.annotation.store.log_event(
+            RELOAD_ACTION,
+            after={"added": summary.added, "removed": summary.removed, "items": len(items)},
+        )
+        self.events.reloaded.notify(summary)
+        self.events.progress.notify(self.progress)
+        if not kept:
+            self.events.current.notify(self.walk.current)
+        return summary
 
     # -- what the app shows ------------------------------------------------------------
     @property

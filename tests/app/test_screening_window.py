@@ -191,3 +191,29 @@ def test_a_microbleed_accepted_by_key_is_a_cmb_with_its_form(qtbot, tmp_path, op
     _, stored = ReviewWorkspace(root).read("R", "sub-01")
     assert sorted(r.ratings["certainty"] for r in stored) == ["definite", "possible"]
     assert ReviewWorkspace(root).read("R", "sub-01")[0].data[NEW_BLEED]
+
+
+def test_the_queue_reloads_when_the_engine_rewrites_the_table(qtbot, study, open_rating_window):
+    from tests.processing.screening_data import BLOCK, FOCUS_A
+    from tests.processing.test_screening_reload import NEW, rewrite
+
+    window = open_rating_window(study, "R", screen="candidates")
+    screening, panel, canvas = window.rating.screening, window.rating.queue, window.grid_view.canvas
+    qtbot.keyClick(canvas, Key.Key_Delete)  # A rejected; the false one shown
+    qtbot.keyClick(canvas, Key.Key_N)  # B shown
+    shown, cursor = screening.current, window.session.grid.cursor.position.copy()
+    assert shown.rank == 3 and panel.list.currentRow() == 2
+    rewrite(study, [("ses-03", FOCUS_B), ("ses-01", NEW), ("ses-02", FOCUS_A), ("ses-03", BLOCK)])
+    qtbot.waitUntil(lambda: panel.list.count() == 4 and "ses-01" in panel.list.item(1).text())
+    qtbot.waitUntil(lambda: "Candidates reloaded" in window.statusBar().currentMessage())
+    message = window.statusBar().currentMessage()
+    assert "1 new, 1 gone, 4 in the queue; decisions kept" in message
+    assert "still at A-CMI candidate 1 at ses-03" in message
+    assert screening.current.item_id == shown.item_id and panel.list.currentRow() == 0
+    assert np.allclose(window.session.grid.cursor.position, cursor)  # the grid stayed put
+    assert [panel.list.item(r).text()[:3] for r in range(4)] == ["[ ]", "[ ]", "[-]", "[ ]"]
+    assert panel.progress.text() == "1 of 4 reviewed, 0 accepted"
+    qtbot.keyClick(canvas, Key.Key_Return)  # B accepted at its new rank; the new one next
+    assert screening.current.visit == "ses-01" and panel.list.currentRow() == 1
+    window.close()
+    assert [r["after"]["decision"] for r in decisions(study)] == ["reject", "accept"]
