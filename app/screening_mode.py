@@ -9,8 +9,9 @@ as in rating mode (the annotation tools over a
 session's labels). The dock (:mod:`app.screening_dock`) walks the queue: each
 new current candidate moves the grid's cursor onto it, zoomed to its size, with
 its visit's row focused and the visit before it scrolled to the top (hidden rows
-of the two are shown again); a visit of the visit-by-visit walk is scrolled to
-and focused, the cursor stays. Lesions painted from then on are
+of the two are shown again), the crosshair's lines stopping the candidate's
+size short of it so the dot stays in sight; a visit of the visit-by-visit walk
+is scrolled to and focused, the cursor stays. Lesions painted from then on are
 of the candidate's type (A-CMI with that visit as onset for a visit); an
 accepted candidate appears in R's labels at once, its rating form opens (a
 CMB's: certainty, MARS region) and it is corrected with the brush. While an open polygon waits for Enter, Enter closes
@@ -127,6 +128,7 @@ class ScreeningMode(RatingMode):
         sessions = list(self.screening.visits)
         before = sessions[max(0, sessions.index(item.visit) - 1)]
         layout = window.session.grid.layout
+        window.session.grid.set_cursor_gap(item.radius_mm if item.is_candidate else 0.0)
         for session in {before, item.visit} & set(layout.hidden_rows):
             layout.set_row_visible(session, True)
         if item.centre is not None:

@@ -118,7 +118,7 @@ def test_the_visit_by_visit_walk_marks_visits_screened(qtbot, study, open_rating
     canvas, grid = window.grid_view.canvas, window.session.grid
     assert [item.visit for item in screening.items] == ["ses-01", "ses-02", "ses-03"]
     assert panel.buttons["accept"].text() == "Screened (Enter)"
-    assert not panel.buttons["reject"].isEnabled()
+    assert not panel.buttons["reject"].isEnabled() and grid.cursor_gap_mm == 0
     qtbot.keyClick(canvas, Key.Key_Delete)
     assert "not rejected" in panel.message.text() and not screening.decided
     qtbot.keyClick(canvas, Key.Key_Return)
@@ -217,3 +217,45 @@ def test_the_queue_reloads_when_the_engine_rewrites_the_table(qtbot, study, open
     assert screening.current.visit == "ses-01" and panel.list.currentRow() == 1
     window.close()
     assert [r["after"]["decision"] for r in decisions(study)] == ["reject", "accept"]
+
+
+def yellowness(image, x: float, y: float) -> int:
+    """Red minus blue at a canvas pixel: the crosshair's yellow over a grey image."""
+    colour = image.pixelColor(int(x), int(y))
+    return colour.red() - colour.blue()
+
+
+def test_the_crosshair_leaves_the_candidate_in_sight_and_the_titles_fit(
+    qtbot, study, open_rating_window
+):
+    from PySide6 import QtGui
+
+    from viewers.widgets.grid_canvas import MIN_GAP_PX, fitted_title
+
+    window = open_rating_window(study, "R", screen="candidates")
+    grid, canvas = window.session.grid, window.grid_view.canvas
+    item = window.rating.screening.current
+    assert grid.cursor_gap_mm == item.radius_mm == 3.0
+    tile = window.grid_view.view(item.visit, grid.focus[1])
+    canvas.repaint()
+    image = canvas.grab().toImage()
+    x, y = tile.crosshair_pixel()
+    gap = max(MIN_GAP_PX, 3.0 * tile.crosshair_frame().scale)
+    assert gap > 5, (gap, tile.rect)
+    for dx, dy in ((0, 0), (0, gap - 2), (gap - 2, 0), (0, 1 - gap), (1 - gap, 0)):
+        assert yellowness(image, x + dx, y + dy) < 30, (dx, dy)  # the candidate's surroundings
+    assert yellowness(image, x, y + gap + 3) > 60 and yellowness(image, x + gap + 3, y) > 60
+    metrics = QtGui.QFontMetrics(canvas.font())
+    full, short = tile.cell.titles()
+    assert f"  {item.visit}" in full and item.visit not in short
+    assert fitted_title(metrics, [full, short], 10_000) == full
+    narrow = metrics.horizontalAdvance(short) + 1
+    assert fitted_title(metrics, [full, short], narrow) == short  # the visit goes first
+    cut = fitted_title(metrics, [full, short], metrics.horizontalAdvance(short) // 2)
+    assert cut.endswith("…") and metrics.horizontalAdvance(cut) <= narrow
+    grid.set_cursor_gap(0)  # as in the visit-by-visit walk
+    canvas.repaint()
+    image = canvas.grab().toImage()
+    x, y = tile.crosshair_pixel()
+    assert yellowness(image, x, y + 3) > 60  # no gap: the lines cross at the cursor
+    window.close()
