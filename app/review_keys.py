@@ -52,4 +52,4 @@ def unbind_keys(views: Iterable[QtWidgets.QWidget], actions: dict[str, QtGui.QAc
 
 def key_text(keys: Sequence[str]) -> str:
     """Return the first key as a button shows it (``"Return"`` as ``"Enter"``)."""
-    return {"Return": "Enter"}.get(keys[0], keys[0])
+    return keys[0].replace("Return", "Enter")

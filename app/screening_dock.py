@@ -3,11 +3,14 @@
 :class:`ScreeningPanel` listens to a :class:`~processing.screening.session.ScreeningSession`
 (``events.current``, ``.decided``, ``.progress``) and calls it, one button and
 one key per row of :data:`SCREENING_KEYS`: Enter accepts (in the visit-by-visit
-walk: marks the visit screened), Delete rejects, N goes to the next undecided
-item. The issue asked for P for the previous one; P already shows or hides the
+walk: marks the visit screened; a microbleed as definite), Shift+Enter accepts
+a microbleed as possible (anything else as Enter does), Delete rejects, N goes
+to the next undecided item. The issue asked for P for the previous one; P already shows or hides the
 point markers (:mod:`app.grid_actions`), so the previous item is Shift+N, as in
 the consensus dock. The keys belong to the image views (:mod:`app.review_keys`):
-Enter and Delete in the rating form stay the form's.
+Enter and Delete in the rating form stay the form's. When the session reloads
+its queue (``events.reloaded``: a rewritten candidate table), the list is
+filled again and the row shown stays selected.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from processing.screening.items import ScreeningItem
 #: (keys, button text, "next" / "previous" or the decision)
 SCREENING_KEYS = (
     (("Return", "Enter"), "Accept", "accept"),
+    (("Shift+Return", "Shift+Enter"), "Accept as possible", "possible"),
     (("Delete",), "Reject", "reject"),
     (("N",), "Next", "next"),
     (("Shift+N",), "Previous", "previous"),
@@ -29,12 +33,14 @@ WALK = ("next", "previous")
 
 
 def item_text(item: ScreeningItem, state: str) -> str:
-    """One row of the list: ``"[+] 1  ses-02  score 9.00  2.0 mm"`` (``+`` accepted, ``-`` rejected)."""
+    """One row: ``"[+] A-CMI 1  ses-02  score 9.00  2.0 mm"`` (``+`` accepted, ``-`` rejected)."""
     mark = {"accepted": "[+]", "decided": "[-]", "open": "[ ]"}[state]
     if not item.is_candidate:
         return f"{'[x]' if state != 'open' else '[ ]'} visit {item.visit}"
     score = "-" if item.score is None else f"{item.score:.2f}"
-    return f"{mark} {item.rank}  {item.visit}  score {score}  {item.diameter_mm:.1f} mm"
+    return (
+        f"{mark} {item.label} {item.rank}  {item.visit}  score {score}  {item.diameter_mm:.1f} mm"
+    )
 
 
 class ScreeningPanel(QtWidgets.QWidget):
@@ -74,6 +80,7 @@ class ScreeningPanel(QtWidgets.QWidget):
         screening.events.current.subscribe(self._current)
         screening.events.decided.subscribe(self._decided)
         screening.events.progress.subscribe(self._progress)
+        screening.events.reloaded.subscribe(self._reloaded)
 
     def _buttons(self, screening) -> QtWidgets.QGridLayout:
         grid = QtWidgets.QGridLayout()
@@ -83,13 +90,16 @@ class ScreeningPanel(QtWidgets.QWidget):
             label = "Screened" if visits and name == "accept" else text
             button = QtWidgets.QPushButton(f"{label} ({key_text(keys)})")
             button.clicked.connect(lambda _=False, n=name: self.act(n))
-            button.setEnabled(not (visits and name == "reject"))
+            button.setEnabled(not (visits and name in ("reject", "possible")))
             grid.addWidget(button, number // 2, number % 2)
             self.buttons[name] = button
         return grid
 
     def act(self, name: str) -> None:
-        """Walk (``next``, ``previous``) or decide the current item (``accept``, ``reject``)."""
+        """Walk (``next``, ``previous``) or decide the current item (``accept``, ``possible``, ``reject``).
+
+        ``possible`` accepts a microbleed as possible (anything else as ``accept`` does).
+        """
         if name in WALK:
             getattr(self.screening, name)()
             return
@@ -97,6 +107,8 @@ class ScreeningPanel(QtWidgets.QWidget):
         if item is None:
             self.message.setText("No item shown: N goes to the next undecided one.")
             return
+        certainty = "possible" if name == "possible" else None
+        name = "accept" if name == "possible" else name
         decision = "screened" if name == "accept" and not item.is_candidate else name
         if decision not in self.screening.choices(item):
             self.message.setText(f"A visit is not rejected: Enter marks {item.visit} screened.")
@@ -104,7 +116,7 @@ class ScreeningPanel(QtWidgets.QWidget):
         if decision == "accept" and self.intercept is not None and self.intercept():
             return
         try:
-            self.screening.decide(item, decision)
+            self.screening.decide(item, decision, certainty=certainty)
         except FerretError as error:
             self.message.setText(str(error))
 
@@ -114,6 +126,7 @@ class ScreeningPanel(QtWidgets.QWidget):
         events.current.unsubscribe(self._current)
         events.decided.unsubscribe(self._decided)
         events.progress.unsubscribe(self._progress)
+        events.reloaded.unsubscribe(self._reloaded)
         unbind_keys(self._views, self.actions_by_name)
 
     # -- listeners ---------------------------------------------------------------------------
@@ -141,6 +154,12 @@ class ScreeningPanel(QtWidgets.QWidget):
     def _decided(self, decision) -> None:
         item = self.screening.item(decision.item_id)
         self.list.item(self.screening.walk.index(item)).setText(item_text(item, self._state(item)))
+
+    def _reloaded(self, summary) -> None:
+        self._fill()
+        self.message.setText(f"The queue was read again: {summary}.")
+        if summary.current_kept and self.screening.current is not None:
+            self.list.setCurrentRow(self.screening.walk.index(self.screening.current))
 
     def _progress(self, progress) -> None:
         self.progress.setText(str(progress))

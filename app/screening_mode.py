@@ -9,11 +9,18 @@ as in rating mode (the annotation tools over a
 session's labels). The dock (:mod:`app.screening_dock`) walks the queue: each
 new current candidate moves the grid's cursor onto it, zoomed to its size, with
 its visit's row focused and the visit before it scrolled to the top (hidden rows
-of the two are shown again); a visit of the visit-by-visit walk is scrolled to
-and focused, the cursor stays. Lesions painted from then on are A-CMIs with
-that visit as onset; an accepted candidate appears in R's labels at once and is
-corrected with the brush. While an open polygon waits for Enter, Enter closes
+of the two are shown again), the crosshair's lines stopping the candidate's
+size short of it so the dot stays in sight; a visit of the visit-by-visit walk
+is scrolled to and focused, the cursor stays. Lesions painted from then on are
+of the candidate's type (A-CMI with that visit as onset for a visit); an
+accepted candidate appears in R's labels at once, its rating form opens (a
+CMB's: certainty, MARS region) and it is corrected with the brush. While an open polygon waits for Enter, Enter closes
 it rather than accepting.
+
+While the candidates are walked, their tables are watched
+(:mod:`app.screening_watch`): when the engine writes one again, the session
+reloads its queue (decisions kept, the candidate shown kept when it is still
+there) and the status bar says what changed.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from PySide6 import QtCore, QtWidgets
 from app.annotation import RaterSession
 from app.rating_mode import RatingMode
 from app.screening_dock import ScreeningPanel
+from app.screening_watch import TableWatcher
+from processing.errors import FerretError
 from processing.screening.items import ScreeningItem
 from processing.screening.session import ScreeningSession
 from viewers.state.overlays import Lesion
@@ -49,6 +58,7 @@ class ScreeningMode(RatingMode):
         self.screening: ScreeningSession | None = None
         self.queue: ScreeningPanel | None = None
         self.dock: QtWidgets.QDockWidget | None = None
+        self.watch: TableWatcher | None = None
         self._top_visit: str | None = None  # the row kept on top: the visit before the item's
 
     def open(self, participant) -> None:
@@ -89,7 +99,23 @@ class ScreeningMode(RatingMode):
         window.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         screening.events.current.subscribe(self._show_item)
         screening.events.decided.subscribe(self._decided)
+        if self.walk == "candidates":
+            self.watch = TableWatcher(screening, self._tables_rewritten, window)
         screening.next()
+
+    def _tables_rewritten(self) -> None:
+        """Reload the queue from the rewritten candidate tables and say so in the status bar."""
+        if self.screening is None:
+            return
+        bar = self.window.statusBar()
+        try:
+            summary = self.screening.reload()
+        except FerretError as error:
+            bar.showMessage(f"The candidates changed but cannot be read, queue kept: {error}")
+            return
+        shown, still = self.screening.current, "still" if summary.current_kept else "now"
+        where = "" if shown is None else f"; {still} at {shown.describe().split(':')[0]}"
+        bar.showMessage(f"Candidates reloaded: {summary}{where}.", 15000)
 
     def _show_item(self, item: ScreeningItem | None) -> None:
         """Move the grid to the item, its visit focused and the visit before it in view."""
@@ -102,13 +128,14 @@ class ScreeningMode(RatingMode):
         sessions = list(self.screening.visits)
         before = sessions[max(0, sessions.index(item.visit) - 1)]
         layout = window.session.grid.layout
+        window.session.grid.set_cursor_gap(item.radius_mm if item.is_candidate else 0.0)
         for session in {before, item.visit} & set(layout.hidden_rows):
             layout.set_row_visible(session, True)
         if item.centre is not None:
             window.go_to_lesion(
                 Lesion(
                     item.item_id,
-                    "A-CMI candidate",
+                    f"{item.label} candidate",
                     np.asarray(item.centre),
                     item.radius_mm,
                     item.visit,
@@ -134,15 +161,26 @@ class ScreeningMode(RatingMode):
         toolbox.active.close()
         return True
 
-    def _decided(self, _decision=None) -> None:
-        """Forget the undo steps (a decision is stored and audited) and list the new lesion."""
+    def _decided(self, decision=None) -> None:
+        """Forget the undo steps (a decision is stored and audited), list the new lesion, open its form.
+
+        The form of an accepted candidate's lesion (a CMB's: certainty, MARS
+        region) stays open while the grid moves on to the next candidate.
+        """
         if self.annotation is not None:
-            self.annotation.session.toolbox.history.clear()
-            self.annotation.session.table.refresh()
+            session = self.annotation.session
+            session.toolbox.history.clear()
+            session.table.refresh()
+            if decision is not None and decision.lesions:
+                session.select(decision.lesions[0])
 
     def close(self) -> None:
         """Take the dock down, write everything and release the rater's lock (idempotent)."""
         self.take_down_queue()
+        if self.watch is not None:
+            self.watch.close()
+            self.watch.deleteLater()
+            self.watch = None
         screening, self.screening = self.screening, None
         if screening is not None:
             self.window.grid_view.verticalScrollBar().rangeChanged.disconnect(self._scroll_again)

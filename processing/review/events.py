@@ -60,8 +60,13 @@ class QueueEvents:
         A decision was stored: called with the session's decision record.
     progress : Notifier
         The counts changed: called with the session's progress record.
+    reloaded : Notifier
+        The queue was read again (a rewritten candidate table): called with
+        the session's summary of what changed, before ``current`` is
+        notified of a new item (when the one shown is gone).
     """
 
     current: Notifier = field(default_factory=Notifier)
     decided: Notifier = field(default_factory=Notifier)
     progress: Notifier = field(default_factory=Notifier)
+    reloaded: Notifier = field(default_factory=Notifier)

@@ -82,6 +82,30 @@ class QueueWalk:
         self.events.current.notify(self.current)
         return self.current
 
+    def replace(self, items: Sequence[Any]) -> bool:
+        """Walk ``items`` from now on (the queue was read again); the decided IDs stay.
+
+        The current item stays current when its ID is in the new queue (the new
+        record of it) and True is returned. Otherwise the next undecided item
+        the old queue would have shown that is still there becomes current
+        (else the first undecided, else None) and False is returned; so does
+        the first undecided when nothing was shown (every item was decided).
+        Nothing is notified: the caller tells its listeners about the new queue first.
+        """
+        old, current = self.items, self.current
+        self.items = list(items)
+        self._order = {item.item_id: k for k, item in enumerate(self.items)}
+        if current is not None and current.item_id in self._order:
+            self.current = self.item(current.item_id)
+            return True
+        ids = [item.item_id for item in old]
+        here = ids.index(current.item_id) if current is not None else len(ids)
+        after = ids[here + 1 :] + ids[:here]  # the old order after the item shown, wrapping
+        upcoming = next((i for i in after if i in self._order and i not in self.decided), None)
+        left = self.remaining
+        self.current = self.item(upcoming) if upcoming is not None else (left[0] if left else None)
+        return current is None and self.current is None
+
     def mark_decided(self, item_id: str) -> None:
         """Count ``item_id`` as decided (after its decision was stored)."""
         self.decided.add(item_id)

@@ -1,10 +1,11 @@
-"""An accepted candidate becomes an A-CMI lesion of the rater, onset at the candidate's visit.
+"""An accepted candidate becomes a lesion of the rater: an A-CMI or a CMB, at the candidate's visit.
 
-The grown region (:mod:`~processing.screening.grow`, voxels of the trace grid)
+The grown region (:mod:`~processing.screening.grow`, voxels of the map's grid)
 is carried into the rater's label grid through world coordinates (the same
 voxels when the two grids agree, as they do for the reference grid), and
-written as one new lesion in one journaled edit: type A-CMI, visit and onset =
-the candidate's visit, origin ``screening``. Voxels already holding another
+written as one new lesion in one journaled edit: the kind's type
+(:mod:`~processing.screening.kinds`), visit = the candidate's visit, onset =
+that visit too for new lesions (A-CMI, new CMB), origin ``screening``. Voxels already holding another
 of the rater's lesions keep it (a decision never erases the rater's work).
 When the peak voxel already holds a lesion, that lesion is adopted instead and
 nothing is painted: the rater found it first, or an earlier accept of the same
@@ -21,7 +22,7 @@ from processing.annotations.session import AnnotationSession
 from processing.review.writing import creating
 
 ORIGIN = "screening"
-LESION_TYPE = "A-CMI"
+LESION_TYPE = "A-CMI"  # of lesions painted while screening, and of the A-CMI candidates
 
 
 def to_label_grid(voxels: np.ndarray, affine: np.ndarray, grid) -> np.ndarray:
@@ -34,8 +35,17 @@ def to_label_grid(voxels: np.ndarray, affine: np.ndarray, grid) -> np.ndarray:
     return ijk[inside][np.sort(first)]
 
 
-def write_accepted(session: AnnotationSession, voxels: np.ndarray, visit: str) -> tuple[int, bool]:
-    """Write the region ``voxels`` (label grid, peak first) as a new A-CMI of ``visit``.
+def write_accepted(
+    session: AnnotationSession,
+    voxels: np.ndarray,
+    visit: str,
+    lesion_type: str = LESION_TYPE,
+    *,
+    onset: bool = True,
+) -> tuple[int, bool]:
+    """Write the region ``voxels`` (label grid, peak first) as a new ``lesion_type`` of ``visit``.
+
+    ``onset``: the visit is the lesion's onset too (else the onset stays unset).
 
     Returns
     -------
@@ -49,8 +59,8 @@ def write_accepted(session: AnnotationSession, voxels: np.ndarray, visit: str) -
     if held:
         record = next((r for r in session.store.lesions(deleted=True) if r.lesion_id == held), None)
         if record is not None and record.origin == ORIGIN:
-            session.set_lesion_type(held, LESION_TYPE)
-            session.set_onset(held, visit)
+            session.set_lesion_type(held, lesion_type)
+            session.set_onset(held, visit if onset else None)
         return held, True
     low, high = voxels.min(axis=0), voxels.max(axis=0) + 1
     box = as_box(slice(int(a), int(b)) for a, b in zip(low, high, strict=True))
@@ -58,8 +68,8 @@ def write_accepted(session: AnnotationSession, voxels: np.ndarray, visit: str) -
     local = tuple((voxels - low).T)
     new_id = labels.reserve_id()
     block[local] = np.where(block[local] == 0, new_id, block[local])
-    with creating(session, LESION_TYPE, visit, ORIGIN):
+    with creating(session, lesion_type, visit, ORIGIN):
         labels.write(box, block, "screening-accept")
-    session.set_lesion_type(new_id, LESION_TYPE)
-    session.set_onset(new_id, visit)
+    session.set_lesion_type(new_id, lesion_type)
+    session.set_onset(new_id, visit if onset else None)
     return new_id, False

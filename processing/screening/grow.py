@@ -1,10 +1,13 @@
-"""Seeded 3D region growing of one bright focus on a DWI trace, bounded to a small ball.
+"""Seeded 3D region growing of one bright (or dark) focus on a map, bounded to a small ball.
 
-From the candidate's position, the peak is the brightest voxel within one voxel
-of it. The local baseline and noise are the median and the scaled median
-absolute deviation of the trace in a shell around the peak (outside the bounding
-ball, at most ``background_mm`` further out; zero and NaN voxels, i.e. outside
-the brain, left out). A voxel joins when it lies in the ball of diameter
+A-CMI grow bright on a DWI trace; microbleeds dark on SWI (``sign=-1``: the
+map is read negated, so "brightest" below means darkest and the figures of
+:class:`Grown` are given back in the map's own values). From the candidate's
+position, the peak is the brightest voxel within one voxel of it. The local
+baseline and noise are the median and the scaled median absolute deviation of
+the map in a shell around the peak (outside the bounding ball, at most
+``background_mm`` further out; zero and NaN voxels, i.e. outside the brain,
+left out). A voxel joins when it lies in the ball of diameter
 ``max_diameter_mm`` around the peak, is connected to the peak (26-connectivity)
 and is at least ``max(baseline + k_noise * noise, baseline + fraction *
 (peak - baseline))``: above the noise and above half the focus's contrast, so
@@ -68,9 +71,11 @@ class Grown:
 
 
 def grow_region(
-    trace: np.ndarray, affine: np.ndarray, seed_world, settings=GrowSettings()
+    trace: np.ndarray, affine: np.ndarray, seed_world, settings=GrowSettings(), *, sign: int = 1
 ) -> Grown:
     """Grow the focus at ``seed_world`` (RAS mm) on ``trace`` (3D, voxel-to-RAS ``affine``).
+
+    ``sign`` -1 grows a dark focus (microbleeds on SWI), +1 a bright one.
 
     Raises
     ------
@@ -84,7 +89,7 @@ def grow_region(
     radius = settings.max_diameter_mm / 2
     reach = np.ceil((radius + settings.background_mm) / spacing).astype(int)
     box = tuple(slice(max(0, s - r), s + r + 1) for s, r in zip(seed, reach, strict=True))
-    local = np.asarray(trace[box], float)
+    local = sign * np.asarray(trace[box], float)
     start = np.array([b.start for b in box])
     peak = _peak(local, seed - start)
     if not np.isfinite(local[peak]) or local[peak] == 0:
@@ -105,7 +110,7 @@ def grow_region(
     components, _ = ndimage.label(above, structure=np.ones((3, 3, 3), bool))
     inside = np.argwhere(components == components[peak])
     order = np.argsort(np.abs(inside - peak).sum(axis=1), kind="stable")  # the peak first
-    return Grown(inside[order] + start, top, baseline, noise, threshold)
+    return Grown(inside[order] + start, sign * top, sign * baseline, noise, sign * threshold)
 
 
 def _peak(local: np.ndarray, seed: np.ndarray) -> tuple[int, ...]:

@@ -1,8 +1,11 @@
 """The screening queue's items: ranked candidates of one participant, or its visits in order.
 
-:func:`candidate_items` reads the table the engine step ``candidates`` writes
-(:func:`processing.candidates.table.candidates_file`) and returns one
-:class:`ScreeningItem` per row in rank order. The item ID
+:func:`candidate_items` reads the table of one kind the engine step
+``candidates`` writes (:func:`processing.candidates.table.candidates_file`) and
+returns one :class:`ScreeningItem` per row in rank order;
+:func:`participant_items` joins every kind the participant has a table of
+(:data:`~processing.screening.kinds.ACCEPT_RULES`: new A-CMI, new
+microbleeds, then the microbleeds of every visit), each kind in rank order. The item ID
 (:func:`candidate_id`: participant, visit, kind and the position rounded to
 0.1 mm) stays the same when detection is run again and finds the same focus,
 so a decision stays attached to its candidate. :func:`visit_items` is the
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from processing.candidates.table import BASE_COLUMNS, candidates_file
 from processing.errors import FerretError
+from processing.screening.kinds import ACCEPT_RULES
 
 #: Radius (mm) the grid zooms to at least: a 1-voxel candidate still shows its surroundings.
 MIN_VIEW_RADIUS_MM = 3.0
@@ -35,6 +39,7 @@ class ScreeningItem:
     rank: int | None = None
     score: float | None = None
     cortical: bool | None = None
+    kind: str | None = None  # the candidate table's kind (``acmi``, ``cmb``, ``cmb-new``)
 
     @property
     def is_candidate(self) -> bool:
@@ -47,15 +52,21 @@ class ScreeningItem:
         return max(self.diameter_mm, MIN_VIEW_RADIUS_MM)
 
     def describe(self) -> str:
-        """``"candidate 3 at ses-03: score 4.20, 2.1 mm, cortical"`` or ``"visit ses-03"``."""
+        """``"A-CMI candidate 3 at ses-03: score 4.20, 2.1 mm, cortical"`` or ``"visit ses-03"``."""
         if not self.is_candidate:
             return f"visit {self.visit}"
         where = {True: ", cortical", False: ", not cortical", None: ""}[self.cortical]
         score = "-" if self.score is None else f"{self.score:.2f}"
         return (
-            f"candidate {self.rank} at {self.visit}: score {score}, "
+            f"{self.label} candidate {self.rank} at {self.visit}: score {score}, "
             f"{self.diameter_mm:.1f} mm{where}"
         )
+
+    @property
+    def label(self) -> str:
+        """The kind as the rater reads it (``"A-CMI"``, ``"CMB"``, ``"new CMB"``); ``""`` for a visit."""
+        rule = ACCEPT_RULES.get(self.kind or "")
+        return rule.label if rule is not None else (self.kind or "")
 
 
 def candidate_id(participant: str, visit: str, kind: str, position: Sequence[float]) -> str:
@@ -67,6 +78,20 @@ def candidate_id(participant: str, visit: str, kind: str, position: Sequence[flo
 def visit_items(participant: str, sessions: Sequence[str]) -> list[ScreeningItem]:
     """One item per visit, in the order given (the visit-by-visit walk)."""
     return [ScreeningItem(f"{participant}:{session}:visit", session) for session in sessions]
+
+
+def participant_items(study_root: str | Path, participant: str) -> list[ScreeningItem]:
+    """Every candidate of ``participant``: each kind with a table, in :data:`ACCEPT_RULES` order.
+
+    Raises
+    ------
+    FerretError
+        No kind has a table, or a table is unreadable, lacks a column or has a bad value.
+    """
+    kinds = [k for k in ACCEPT_RULES if candidates_file(study_root, participant, k).is_file()]
+    if not kinds:
+        return candidate_items(study_root, participant, "acmi")  # the error naming the table
+    return [item for kind in kinds for item in candidate_items(study_root, participant, kind)]
 
 
 def candidate_items(study_root: str | Path, participant: str, kind: str) -> list[ScreeningItem]:
@@ -121,4 +146,5 @@ def _item(row: dict, line: int, path: Path, redo: str, kind: str) -> ScreeningIt
         rank,
         score,
         cortical,
+        kind,
     )

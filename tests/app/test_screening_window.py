@@ -118,7 +118,7 @@ def test_the_visit_by_visit_walk_marks_visits_screened(qtbot, study, open_rating
     canvas, grid = window.grid_view.canvas, window.session.grid
     assert [item.visit for item in screening.items] == ["ses-01", "ses-02", "ses-03"]
     assert panel.buttons["accept"].text() == "Screened (Enter)"
-    assert not panel.buttons["reject"].isEnabled()
+    assert not panel.buttons["reject"].isEnabled() and grid.cursor_gap_mm == 0
     qtbot.keyClick(canvas, Key.Key_Delete)
     assert "not rejected" in panel.message.text() and not screening.decided
     qtbot.keyClick(canvas, Key.Key_Return)
@@ -161,4 +161,101 @@ def test_a_row_clicked_in_the_list_is_shown_and_the_keys_decide_it(
     qtbot.waitUntil(window.grid_view.canvas.hasFocus)  # Delete now rejects the row clicked
     qtbot.keyClick(QtWidgets.QApplication.focusWidget(), Key.Key_Delete)
     assert third.item_id in screening.decided and third.item_id not in screening.accepted
+    window.close()
+
+
+def test_a_microbleed_accepted_by_key_is_a_cmb_with_its_form(qtbot, tmp_path, open_rating_window):
+    from tests.processing.screening_data import NEW_BLEED, bleed_mask, write_microbleeds
+
+    root = write_microbleeds(write_screening_study(tmp_path / "cmb"))
+    window = open_rating_window(root, "R", screen="candidates")
+    screening, panel, canvas = window.rating.screening, window.rating.queue, window.grid_view.canvas
+    assert panel.list.count() == 7 and panel.list.item(5).text().startswith("[ ] CMB 1  ses-02")
+    assert panel.buttons["possible"].text() == "Accept as possible (Shift+Enter)"
+    screening.go_to(screening.items[5].item_id)
+    assert np.allclose(window.session.grid.cursor.position, screening.items[5].centre)
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Key.Key_Return)
+    (lesion,) = screening.labels.ids()
+    assert np.array_equal(screening.labels.data == lesion, bleed_mask())
+    assert window.rating.annotation.session.form_lesion_id == lesion  # its form is open
+    assert window.rating.annotation.session.form.schema.lesion_type == "CMB"
+    screening.go_to(screening.items[4].item_id)  # the new microbleed
+    qtbot.keyClick(canvas, Key.Key_Return, Shift)
+    rows = {r["lesion_id"]: r for r in window.rating.annotation.session.table.rows}
+    assert {(r["type"], r["onset_visit"]) for r in rows.values()} == {
+        ("CMB", None),
+        ("CMB", "ses-03"),
+    }
+    window.close()
+    _, stored = ReviewWorkspace(root).read("R", "sub-01")
+    assert sorted(r.ratings["certainty"] for r in stored) == ["definite", "possible"]
+    assert ReviewWorkspace(root).read("R", "sub-01")[0].data[NEW_BLEED]
+
+
+def test_the_queue_reloads_when_the_engine_rewrites_the_table(qtbot, study, open_rating_window):
+    from tests.processing.screening_data import BLOCK, FOCUS_A
+    from tests.processing.test_screening_reload import NEW, rewrite
+
+    window = open_rating_window(study, "R", screen="candidates")
+    screening, panel, canvas = window.rating.screening, window.rating.queue, window.grid_view.canvas
+    qtbot.keyClick(canvas, Key.Key_Delete)  # A rejected; the false one shown
+    qtbot.keyClick(canvas, Key.Key_N)  # B shown
+    shown, cursor = screening.current, window.session.grid.cursor.position.copy()
+    assert shown.rank == 3 and panel.list.currentRow() == 2
+    rewrite(study, [("ses-03", FOCUS_B), ("ses-01", NEW), ("ses-02", FOCUS_A), ("ses-03", BLOCK)])
+    qtbot.waitUntil(lambda: panel.list.count() == 4 and "ses-01" in panel.list.item(1).text())
+    qtbot.waitUntil(lambda: "Candidates reloaded" in window.statusBar().currentMessage())
+    message = window.statusBar().currentMessage()
+    assert "1 new, 1 gone, 4 in the queue; decisions kept" in message
+    assert "still at A-CMI candidate 1 at ses-03" in message
+    assert screening.current.item_id == shown.item_id and panel.list.currentRow() == 0
+    assert np.allclose(window.session.grid.cursor.position, cursor)  # the grid stayed put
+    assert [panel.list.item(r).text()[:3] for r in range(4)] == ["[ ]", "[ ]", "[-]", "[ ]"]
+    assert panel.progress.text() == "1 of 4 reviewed, 0 accepted"
+    qtbot.keyClick(canvas, Key.Key_Return)  # B accepted at its new rank; the new one next
+    assert screening.current.visit == "ses-01" and panel.list.currentRow() == 1
+    window.close()
+    assert [r["after"]["decision"] for r in decisions(study)] == ["reject", "accept"]
+
+
+def yellowness(image, x: float, y: float) -> int:
+    """Red minus blue at a canvas pixel: the crosshair's yellow over a grey image."""
+    colour = image.pixelColor(int(x), int(y))
+    return colour.red() - colour.blue()
+
+
+def test_the_crosshair_leaves_the_candidate_in_sight_and_the_titles_fit(
+    qtbot, study, open_rating_window
+):
+    from PySide6 import QtGui
+
+    from viewers.widgets.grid_canvas import MIN_GAP_PX, fitted_title
+
+    window = open_rating_window(study, "R", screen="candidates")
+    grid, canvas = window.session.grid, window.grid_view.canvas
+    item = window.rating.screening.current
+    assert grid.cursor_gap_mm == item.radius_mm == 3.0
+    tile = window.grid_view.view(item.visit, grid.focus[1])
+    canvas.repaint()
+    image = canvas.grab().toImage()
+    x, y = tile.crosshair_pixel()
+    gap = max(MIN_GAP_PX, 3.0 * tile.crosshair_frame().scale)
+    assert gap > 5, (gap, tile.rect)
+    for dx, dy in ((0, 0), (0, gap - 2), (gap - 2, 0), (0, 1 - gap), (1 - gap, 0)):
+        assert yellowness(image, x + dx, y + dy) < 30, (dx, dy)  # the candidate's surroundings
+    assert yellowness(image, x, y + gap + 3) > 60 and yellowness(image, x + gap + 3, y) > 60
+    metrics = QtGui.QFontMetrics(canvas.font())
+    full, short = tile.cell.titles()
+    assert f"  {item.visit}" in full and item.visit not in short
+    assert fitted_title(metrics, [full, short], 10_000) == full
+    narrow = metrics.horizontalAdvance(short) + 1
+    assert fitted_title(metrics, [full, short], narrow) == short  # the visit goes first
+    cut = fitted_title(metrics, [full, short], metrics.horizontalAdvance(short) // 2)
+    assert cut.endswith("…") and metrics.horizontalAdvance(cut) <= narrow
+    grid.set_cursor_gap(0)  # as in the visit-by-visit walk
+    canvas.repaint()
+    image = canvas.grab().toImage()
+    x, y = tile.crosshair_pixel()
+    assert yellowness(image, x, y + 3) > 60  # no gap: the lines cross at the cursor
     window.close()

@@ -22,7 +22,10 @@ Events (:class:`GridEvents`, ``grid.events.<kind>``): ``structure`` (rows or
 columns changed: rebuild the widgets), ``cell(key=(session, column))`` (a
 cell's volume, state or overlays changed), ``lesions`` (the lesion list
 changed), ``own_labels`` (the rater's own labels, named by the read-out,
-changed) and ``focus(key=...)`` (the rater clicked another cell).
+changed), ``focus(key=...)`` (the rater clicked another cell) and
+``cursor_gap`` (:attr:`GridModel.cursor_gap_mm` changed: the crosshair's lines
+stop that far from the cursor, so that a candidate of a few voxels under it
+stays in sight, as ITK-SNAP and FSLeyes allow).
 
 The model owns its parts: a :class:`~viewers.state.grid_placer.CellPlacer`
 (field of view, display grid, placement of delivered volumes), a
@@ -78,6 +81,7 @@ class GridEvents(EventGroup):
     lesions: EventEmitter
     own_labels: EventEmitter
     focus: EventEmitter
+    cursor_gap: EventEmitter
 
 
 class GridModel:
@@ -115,6 +119,7 @@ class GridModel:
         self.cells: dict[tuple[str, str], GridCell] = {}
         self.participant: Participant | None = None
         self.focus: tuple[str, str] | None = None
+        self.cursor_gap_mm = 0.0
         self.events = GridEvents()
         self.layout.events.columns.connect(self._on_layout)
         self.layout.events.rows.connect(self._on_layout)
@@ -301,6 +306,13 @@ class GridModel:
                 lesion.onset_session,
                 self.focus[1] if self.focus else self.layout.visible_columns()[0],
             )
+
+    def set_cursor_gap(self, mm: float) -> None:
+        """Keep ``mm`` around the cursor free of the crosshair's lines (0: lines through it)."""
+        mm = max(0.0, float(mm))
+        if mm != self.cursor_gap_mm:
+            self.cursor_gap_mm = mm
+            self.events.cursor_gap.emit()
 
     def set_focus(self, session: str, column_key: str) -> None:
         """Return the cell the rater works in (window/level keys, lesion read-out, histogram)."""

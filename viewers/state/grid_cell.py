@@ -77,12 +77,14 @@ class GridCell:
             marks.append(f"error: {self.error}")
         return marks
 
-    def title(self) -> str:
-        """Corner text: modality, visit, and the marks."""
+    def titles(self) -> list[str]:
+        """Corner texts, longest first: ``"SWI  ses-03  [marks]"``, then without the visit.
+
+        The grid's row (or column) header names the visit, so a narrow tile drops it first.
+        """
         marks = self.badges()
-        return f"{self.column.title}  {self.visit.session}" + (
-            f"  [{'; '.join(marks)}]" if marks else ""
-        )
+        tail = f"  [{'; '.join(marks)}]" if marks else ""
+        return [f"{self.column.title}  {self.visit.session}{tail}", f"{self.column.title}{tail}"]
 
     def lesions_at(self, world) -> list[str]:
         """Descriptions of the lesions of every layer at a world point."""

@@ -6,7 +6,12 @@ here one :class:`GridCanvas` keeps a backing picture of the whole grid
 changed (an indexed-8 QImage scaled into the tile, label overlays on top); a
 cursor move within the slice re-renders nothing: the paint copies the backing
 picture and draws the crosshairs on it. Tiles out of sight stay stale until
-scrolled into view.
+scrolled into view. The crosshair's lines stop short of the cursor by the
+model's ``cursor_gap_mm`` (at least :data:`MIN_GAP_PX`), so a candidate of a
+voxel or two under the cursor is not hidden by them. Each tile's corner title
+sits on a dark band and fits the tile: without the visit (its row or column
+header names it) when the whole title does not fit, cut with an ellipsis
+when even that does not (:func:`fitted_title`).
 
 The mouse acts on the Qt-free models exactly as the single view does: left
 click or drag sets the shared cursor (drags coalesced), wheel moves a slice,
@@ -39,7 +44,18 @@ CROSSHAIR = QtGui.QColor(255, 200, 0, 170)
 FOCUS = QtGui.QColor(90, 160, 255)
 HEADER_BACKGROUND = QtGui.QColor(51, 51, 51)
 MARKER = QtGui.QColor(255, 60, 200, 220)
+TITLE_BAND = QtGui.QColor(0, 0, 0, 150)
+#: The smallest gap (pixels) left around the cursor when a gap is asked for.
+MIN_GAP_PX = 4.0
 _BUTTON = QtCore.Qt.MouseButton
+
+
+def fitted_title(metrics: QtGui.QFontMetrics, variants: list[str], room: int) -> str:
+    """Return the first of ``variants`` (longest first) ``room`` pixels hold, else the last elided."""
+    for text in variants:
+        if metrics.horizontalAdvance(text) <= room:
+            return text
+    return metrics.elidedText(variants[-1], QtCore.Qt.TextElideMode.ElideRight, max(room, 0))
 
 
 class GridCanvas(QtWidgets.QWidget):
@@ -236,14 +252,31 @@ class GridCanvas(QtWidgets.QWidget):
                     QtCore.QRectF(*frame.target(self.top_overlay[2])), self.top_overlay[1]
                 )
             self._draw_markers(painter, tile, frame)
-        painter.setPen(QtGui.QColor("#f0a040") if tile.cell.badges() else QtGui.QColor("#dddddd"))
-        painter.drawText(
-            rect.adjusted(4, 3, -4, -3),
-            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop,
-            tile.cell.title(),
-        )
+        self._draw_title(painter, tile, rect)
         painter.setClipping(False)
         tile.mark_rendered(frame)
+
+    def _draw_title(self, painter: QtGui.QPainter, tile: CellTile, rect: QtCore.QRect) -> None:
+        font = QtGui.QFont(self.font())
+        font.setBold(True)  # always: the header painter's font no longer leaks in
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        text = fitted_title(metrics, tile.cell.titles(), rect.width() - 8)
+        if not text:
+            return
+        band = QtCore.QRect(
+            rect.left() + 1,
+            rect.top() + 1,
+            metrics.horizontalAdvance(text) + 6,
+            metrics.height() + 2,
+        )
+        painter.fillRect(band, TITLE_BAND)
+        painter.setPen(QtGui.QColor("#f0a040") if tile.cell.badges() else QtGui.QColor("#dddddd"))
+        painter.drawText(
+            band.adjusted(3, 1, -3, -1),
+            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop,
+            text,
+        )
 
     def _draw_markers(self, painter: QtGui.QPainter, tile: CellTile, frame) -> None:
         points = tile.markers(self.model.overlays.point_markers(), self.style)
@@ -265,12 +298,23 @@ class GridCanvas(QtWidgets.QWidget):
             painter.setClipRect(rect)
             painter.setPen(pen)
             x, y = tile.crosshair_pixel()
-            painter.drawLine(QtCore.QPointF(x, rect.top()), QtCore.QPointF(x, rect.bottom()))
-            painter.drawLine(QtCore.QPointF(rect.left(), y), QtCore.QPointF(rect.right(), y))
+            gap = self._gap_px(tile)
+            for start, end in (
+                ((x, rect.top()), (x, y - gap)),
+                ((x, y + gap), (x, rect.bottom())),
+                ((rect.left(), y), (x - gap, y)),
+                ((x + gap, y), (rect.right(), y)),
+            ):
+                painter.drawLine(QtCore.QPointF(*start), QtCore.QPointF(*end))
             if key == self.model.focus:
                 painter.setPen(FOCUS)
                 painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.setClipping(False)
+
+    def _gap_px(self, tile: CellTile) -> float:
+        """Pixels kept free on each side of the cursor (0 without a gap)."""
+        gap_mm = self.model.cursor_gap_mm
+        return max(MIN_GAP_PX, gap_mm * tile.crosshair_frame().scale) if gap_mm > 0 else 0.0
 
     # -- mouse -------------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:

@@ -154,10 +154,13 @@ class CellTile:
         """Return the frame of the tile now (the shared zoom and pan applied)."""
         return TileFrame(*self.rect, self.model.visible_rect() or (0.0, 0.0, 1.0, 1.0))
 
+    def crosshair_frame(self) -> TileFrame:
+        """Return the frame crosshairs are placed through: the last render's, or the current one."""
+        return self.frame if self.frame is not None and not self._stale else self.current_frame()
+
     def crosshair_pixel(self) -> tuple[float, float]:
         """Canvas pixel of the cursor in this tile (through the frame of the last render)."""
-        frame = self.frame if self.frame is not None and not self._stale else self.current_frame()
-        return frame.to_pixel(*self.model.crosshair())
+        return self.crosshair_frame().to_pixel(*self.model.crosshair())
 
     def grab(self) -> QtGui.QPixmap:
         """Return this tile as a picture (screenshots of one view)."""

@@ -65,6 +65,7 @@ class GridView(QtWidgets.QScrollArea):
         events.structure.connect(self.canvas.rebuild)
         events.cell.connect(self._cell_changed)
         events.focus.connect(lambda key: self.canvas.update())
+        events.cursor_gap.connect(self.canvas.update)
         self.canvas.rebuild()
 
     @property
