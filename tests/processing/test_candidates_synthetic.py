@@ -122,7 +122,7 @@ def gre_series(seed: int = 3) -> tuple[Series, dict]:
     """SWI and R2* of six visits with a 3 mm microbleed, a 1.7 mm vein and a dark dot at the rim.
 
     The microbleed and the vein have the same depth on SWI and rise on R2*
-    (SWI x 0.45, R2* x 2.5 in their core, partial volume at the edge); the vein
+    (SWI x 0.45, R2* x 4 in their core, partial volume at the edge); the vein
     runs 40 voxels through the brain along the second axis; the dot at the
     brain's edge (an air-tissue interface) is as dark. All are there at every visit.
     """
@@ -139,7 +139,7 @@ def gre_series(seed: int = 3) -> tuple[Series, dict]:
     maps = {name: np.empty((VISITS,) + SHAPE, np.float32) for name in ("SWI", "R2star")}
     for visit in range(VISITS):
         gain = 1.0 + 0.05 * rng.normal()
-        for name, base, factor in (("SWI", 500.0, 0.45), ("R2star", 20.0, 2.5)):
+        for name, base, factor in (("SWI", 500.0, 0.45), ("R2star", 20.0, 4.0)):
             signal = base * anatomy * (1 + (factor - 1) * dark)
             maps[name][visit] = (gain * signal + 0.03 * base * rng.normal(size=SHAPE)) * brain
     sessions = [f"ses-0{v + 1}" for v in range(VISITS)]
