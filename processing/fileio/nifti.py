@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+from nibabel.arrayproxy import ArrayProxy
 from nibabel.volumeutils import apply_read_scaling
 
 from processing.fileio.atomic import atomic_path
@@ -38,10 +39,12 @@ def load_nifti(
         (:func:`processing.fileio.nifti_check.read_verified`).
     """
     img = read_verified(path, finite=finite)
-    raw = np.asanyarray(img.dataobj.get_unscaled())
+    proxy = img.dataobj
+    assert isinstance(proxy, ArrayProxy)  # read_verified parses the file: a proxy on its bytes
+    raw = np.asanyarray(proxy.get_unscaled())
     if volumes is not None:
         raw = raw[..., list(volumes)]
-    data = raw if dtype is None else scaled(raw, img.dataobj.slope, img.dataobj.inter, dtype)
+    data = raw if dtype is None else scaled(raw, proxy.slope, proxy.inter, dtype)
     return data, img.affine.copy(), img.header
 
 

@@ -46,6 +46,7 @@ def registration_volume(acquisition: Acquisition) -> tuple[np.ndarray, np.ndarra
     image = representative_file(acquisition)
     inputs = [image.path]
     shape = image.header.get_data_shape()
+    chosen: list[int] | None
     if len(shape) == 4 and acquisition.kind == "dwi" and acquisition.bval is not None:
         chosen = b0_volumes(acquisition.bval, shape[3])
         inputs.append(acquisition.bval)
