@@ -52,8 +52,10 @@ class TemplateSettings:
         Fraction of the fixed image's (masked) voxels sampled, with ``seed``.
     seed : int
         The metric's sampling seed (SimpleITK seeds from the clock otherwise).
-    shrink, smooth_mm : tuple
-        The affine stages' pyramid: shrink factors and smoothing sigmas (mm).
+    pyramid_mm, smooth_mm : tuple
+        The affine stages' pyramid: the voxel size aimed at per level (the
+        shrink factor is that over the working voxel size, at least 1) and
+        the smoothing sigmas (mm).
     affine_iterations : int
         Iterations per level of each affine stage.
     bspline_spacing_mm : float
@@ -69,7 +71,7 @@ class TemplateSettings:
     bins: int = 32
     sampling: float = 0.25
     seed: int = 0
-    shrink: tuple[int, ...] = (4, 2, 1)
+    pyramid_mm: tuple[float, ...] = (8.0, 4.0, 2.0)
     smooth_mm: tuple[float, ...] = (4.0, 2.0, 1.0)
     affine_iterations: int = 100
     bspline_spacing_mm: float = 30.0
@@ -140,14 +142,14 @@ def register_template(
             if kind == "affine":
                 transform = _as_affine(transform)
             method = _method(settings, mask, moving_mask, progress)
-            method.SetShrinkFactorsPerLevel(list(settings.shrink))
+            method.SetShrinkFactorsPerLevel(_shrink(image, settings.pyramid_mm))
             method.SetSmoothingSigmasPerLevel(list(settings.smooth_mm))
             method.SetOptimizerAsRegularStepGradientDescent(
                 1.0, 1e-4, settings.affine_iterations, relaxationFactor=0.6
             )
             method.SetOptimizerScalesFromPhysicalShift()
             method.SetInitialTransform(transform, inPlace=True)
-            method.Execute(image, moving)
+            _execute(method, image, moving, kind)
             metrics[kind] = float(method.GetMetricValue())
         affine = transform
         result: sitk.Transform = affine
@@ -172,6 +174,26 @@ def _method(settings: TemplateSettings, mask, moving_mask, progress: Progress):
     method.SetNumberOfThreads(settings.threads)
     method.AddCommand(sitk.sitkIterationEvent, lambda: progress.check())
     return method
+
+
+def _shrink(image: sitk.Image, pyramid_mm) -> list[int]:
+    """Return the shrink factor per level: the level's voxel size over the image's, at least 1."""
+    spacing = float(min(image.GetSpacing()))
+    return [max(1, int(round(target / spacing))) for target in pyramid_mm]
+
+
+def _execute(method: sitk.ImageRegistrationMethod, image, moving, stage: str) -> None:
+    """Run one stage; ITK's failure (e.g. no overlap) becomes a FerretError."""
+    try:
+        method.Execute(image, moving)
+    except RuntimeError as exc:
+        last = str(exc).strip().splitlines()[-1][:200]
+        raise FerretError(
+            f"the {stage} registration of the MNI template failed ({last}).",
+            None,
+            "check that the participant's T1-like image shows a whole brain with its mask; "
+            "else rate the microbleeds' MARS region in the form.",
+        ) from exc
 
 
 def _initial_similarity(image, mask, moving, moving_mask) -> sitk.Similarity3DTransform:
@@ -207,7 +229,7 @@ def _bspline(image, mask, moving, moving_mask, affine, settings: TemplateSetting
     coarse = [max(1, int(round(e / (2 * settings.bspline_spacing_mm)))) for e in extent]
     bspline = sitk.BSplineTransformInitializer(image, coarse, order=3)
     method = _method(settings, mask, moving_mask, progress)
-    method.SetShrinkFactorsPerLevel([2, 1])
+    method.SetShrinkFactorsPerLevel(_shrink(image, (4.0, 2.0)))
     method.SetSmoothingSigmasPerLevel([2.0, 1.0])
     method.SetOptimizerAsGradientDescentLineSearch(
         5.0, settings.bspline_iterations, convergenceMinimumValue=1e-4, convergenceWindowSize=5
@@ -215,6 +237,6 @@ def _bspline(image, mask, moving, moving_mask, affine, settings: TemplateSetting
     method.SetOptimizerScalesFromPhysicalShift()
     method.SetMovingInitialTransform(affine)
     method.SetInitialTransformAsBSpline(bspline, inPlace=True, scaleFactors=[1, 2])
-    method.Execute(image, moving)
+    _execute(method, image, moving, "B-spline")
     composite = sitk.CompositeTransform([affine, bspline])  # the B-spline applies first
     return composite, float(method.GetMetricValue())
