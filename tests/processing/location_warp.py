@@ -28,13 +28,22 @@ T1_NAME = "T1_N4_noneck_reduced_winsor_regtoFLAIR_brain_N4_regtoMNI.nii.gz"
 
 @dataclass
 class WarpedCase:
-    """The moved T1, its brain mask, the true labels on its grid, and the truth transform."""
+    """The moved T1, its brain mask, the true labels on its grid, and the truth transform.
+
+    ``mni_voxel`` holds, for every voxel of ``grid`` (C order), the continuous
+    MNI-grid voxel coordinates (3, N) its centre maps to.
+    """
 
     grid: Grid
     image: np.ndarray
     mask: np.ndarray
     labels: np.ndarray
     affine: np.ndarray
+    mni_voxel: np.ndarray
+
+    def carry(self, mni_labels: np.ndarray) -> np.ndarray:
+        """Return labels on the MNI grid carried onto the case's grid by the known transform."""
+        return map_coordinates(mni_labels, self.mni_voxel, order=0).reshape(self.grid.shape)
 
 
 def _rotation(angles_deg) -> np.ndarray:
@@ -98,7 +107,20 @@ def warped_case(
     image = map_coordinates(t1, voxel, order=1, cval=0.0).reshape(grid.shape)
     labels = map_coordinates(atlas.data, voxel, order=0, cval=0).reshape(grid.shape)
     mask = map_coordinates((t1 > 0).astype(np.float32), voxel, order=1).reshape(grid.shape) > 0.5
-    return WarpedCase(grid, image.astype(np.float32), mask, labels.astype(np.uint8), affine)
+    return WarpedCase(
+        grid,
+        image.astype(np.float32),
+        mask,
+        labels.astype(np.uint8),
+        affine,
+        voxel.astype(np.float32),
+    )
+
+
+def patient_t1(real_data: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Return patient07's T1 (float32) and its affine (the MARS atlas's MNI grid)."""
+    source = nib.load(str(real_data / "open_ms_consensus_mni" / "patient07" / T1_NAME))
+    return np.asarray(source.get_fdata(dtype=np.float32)), source.affine
 
 
 def agreement(found: np.ndarray, truth: np.ndarray, brain: np.ndarray) -> dict[str, float]:

@@ -33,6 +33,8 @@ VOLATILE = {"Created", "Seconds"}  # provenance fields that differ between ident
 REGISTER_JOBS = 2 * 5 + 1 + 2
 #: Candidate jobs: one per kind (acmi, cmb) for the participant.
 CANDIDATE_JOBS = 2
+#: The MARS atlas job of the participant (step location).
+ATLAS_JOBS = 1
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +111,7 @@ def test_second_run_does_nothing(clean):
     assert (
         summary.ok
         and not summary.done
-        and len(summary.cached) == REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS
+        and len(summary.cached) == REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS + ATLAS_JOBS
     )
 
 
@@ -194,7 +196,11 @@ def test_kill_9_then_rerun_gives_the_clean_outputs_then_one_new_input_reruns_exa
     raw_study, clean, tmp_path
 ):
     root = copy_study(raw_study, tmp_path / "study")
-    assert 4 <= kill_mid_run(root, after_jobs=4) < REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS
+    assert (
+        4
+        <= kill_mid_run(root, after_jobs=4)
+        < REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS + ATLAS_JOBS
+    )
     assert (
         ferret(["process", str(root), "--jobs", "2"]) == 0
     )  # resumes: 2 workers, then compared with serial
