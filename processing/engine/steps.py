@@ -238,9 +238,7 @@ def atlas_job(
     from processing.location.register import TemplateSettings
 
     root = Path(ref.study_root)
-    chosen = TemplateSettings(
-        **{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
-    )
+    chosen = TemplateSettings.from_dict(settings)
     compute_atlas(
         root,
         ref.participant,

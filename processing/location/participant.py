@@ -117,6 +117,7 @@ def compute_atlas(
         Transform=xfm.name,
         TemplateFromRefAffineRAS=result.affine_ras.tolist(),
         Metrics=result.metrics,
+        Warnings=result.notes,
         Seconds=round(result.seconds, 1),
         Regions="MARS: 1 brainstem, 2 cerebellum, 3 basal ganglia, 4 thalamus, 5 internal "
         "capsule, 6 external capsule, 7 corpus callosum, 8 deep and periventricular white "

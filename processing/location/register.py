@@ -14,7 +14,8 @@ template's), random sampling with a fixed seed, both images masked:
 2. a full affine transform;
 3. a B-spline (free-form) deformation on a coarse control grid
    (:attr:`TemplateSettings.bspline_spacing_mm`), refined once, gradient
-   descent with line search.
+   descent with line search; kept only when it improves the metric (on a
+   coarse, small image it can run off: the affine result is kept, with a note).
 
 The fixed image is coarsened to :attr:`TemplateSettings.working_mm` first:
 lobe-level location needs no finer registration, and the labels are then
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import SimpleITK as sitk
@@ -82,6 +84,14 @@ class TemplateSettings:
         """Return the settings as JSON-friendly values."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TemplateSettings:
+        """Return the settings :meth:`as_dict` gave (lists back to tuples)."""
+        converted: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
+        }
+        return cls(**converted)
+
 
 @dataclass
 class TemplateTransform:
@@ -97,12 +107,16 @@ class TemplateTransform:
         The final metric value of each stage (lower is better).
     seconds : float
         Time taken.
+    notes : list of str
+        What did not go as planned (a B-spline stage that failed or did not
+        improve the metric: the affine result is kept).
     """
 
     transform: sitk.Transform
     affine_ras: np.ndarray
     metrics: dict = field(default_factory=dict)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
 
 def register_template(
@@ -135,32 +149,47 @@ def register_template(
         moving, moving_mask = prepare_image(template, template_mask, None)
         metrics: dict[str, float] = {}
         stages = 3 if settings.deformable else 2
-        transform: sitk.Transform = _initial_similarity(image, mask, moving, moving_mask)
-        for number, kind in enumerate(("similarity", "affine")):
-            progress.check()
-            progress.update(number / stages, f"registering the MNI template ({kind})")
-            if kind == "affine":
-                transform = _as_affine(transform)
-            method = _method(settings, mask, moving_mask, progress)
-            method.SetShrinkFactorsPerLevel(_shrink(image, settings.pyramid_mm))
-            method.SetSmoothingSigmasPerLevel(list(settings.smooth_mm))
-            method.SetOptimizerAsRegularStepGradientDescent(
-                1.0, 1e-4, settings.affine_iterations, relaxationFactor=0.6
-            )
-            method.SetOptimizerScalesFromPhysicalShift()
-            method.SetInitialTransform(transform, inPlace=True)
-            _execute(method, image, moving, kind)
-            metrics[kind] = float(method.GetMetricValue())
-        affine = transform
+        images = (image, mask, moving, moving_mask)
+        similarity = _initial_similarity(*images)
+        progress.update(0.0, "registering the MNI template (similarity)")
+        metrics["similarity"] = _linear_stage(images, similarity, settings, progress, "similarity")
+        progress.check()
+        progress.update(1 / stages, "registering the MNI template (affine)")
+        affine = _as_affine(similarity)
+        metrics["affine"] = _linear_stage(images, affine, settings, progress, "affine")
         result: sitk.Transform = affine
+        notes: list[str] = []
         if settings.deformable:
             progress.update(2 / stages, "registering the MNI template (B-spline)")
-            result, metrics["bspline"] = _bspline(
-                image, mask, moving, moving_mask, affine, settings, progress
-            )
+            try:
+                deformed, metrics["bspline"] = _bspline(
+                    image, mask, moving, moving_mask, affine, settings, progress
+                )
+            except FerretError as exc:  # e.g. a coarse, small image: the deformation runs off
+                notes.append(f"B-spline stage failed, affine kept: {exc.problem}")
+            else:
+                if metrics["bspline"] < metrics["affine"]:
+                    result = deformed
+                else:
+                    notes.append("B-spline stage did not improve the metric, affine kept")
     affine_ras = ras_from_lps_matrix(matrix_from_sitk_transform(affine))
     progress.update(1.0, "template registered")
-    return TemplateTransform(result, affine_ras, metrics, time.perf_counter() - start)
+    return TemplateTransform(result, affine_ras, metrics, time.perf_counter() - start, notes)
+
+
+def _linear_stage(images, transform, settings: TemplateSettings, progress, kind: str) -> float:
+    """Optimise ``transform`` in place (regular-step gradient descent); return the metric."""
+    image, mask, moving, moving_mask = images
+    method = _method(settings, mask, moving_mask, progress)
+    method.SetShrinkFactorsPerLevel(_shrink(image, settings.pyramid_mm))
+    method.SetSmoothingSigmasPerLevel(list(settings.smooth_mm))
+    method.SetOptimizerAsRegularStepGradientDescent(
+        1.0, 1e-4, settings.affine_iterations, relaxationFactor=0.6
+    )
+    method.SetOptimizerScalesFromPhysicalShift()
+    method.SetInitialTransform(transform, inPlace=True)
+    _execute(method, image, moving, kind)
+    return float(method.GetMetricValue())
 
 
 def _method(settings: TemplateSettings, mask, moving_mask, progress: Progress):
