@@ -147,13 +147,14 @@ def load_participant_atlas(study_root: str | Path, participant: str) -> tuple[np
     from processing.fileio import load_nifti
 
     path = atlas_file(study_root, participant)
-    fix = f"run: ferret process {study_root} --steps location --participant {participant}."
+    fix = f"run ferret process {study_root} --steps location --participant {participant}."
     if not path.is_file():
         raise FerretError("the MARS atlas step has not run for this participant yet.", path, fix)
     try:
         data, affine, _ = load_nifti(path, dtype=None)
     except FerretError as exc:
-        raise FerretError(f"the MARS atlas map is damaged ({exc.problem})", path, fix) from exc
+        reason = exc.problem.rstrip(".")
+        raise FerretError(f"the MARS atlas map is damaged ({reason}).", path, fix) from exc
     data = np.asarray(data)
     if data.ndim != 3 or not np.issubdtype(data.dtype, np.integer) or int(data.max()) > 13:
         raise FerretError("this is not a MARS region map (3D, values 0-13).", path, fix)

@@ -14,8 +14,9 @@ template's), random sampling with a fixed seed, both images masked:
 2. a full affine transform;
 3. a B-spline (free-form) deformation on a coarse control grid
    (:attr:`TemplateSettings.bspline_spacing_mm`), refined once, gradient
-   descent with line search; kept only when it improves the metric (on a
-   coarse, small image it can run off: the affine result is kept, with a note).
+   descent with line search, on images of voxels up to
+   :attr:`TemplateSettings.deformable_max_mm` only; kept only when it improves
+   the metric (else, or when it fails, the affine result is kept, with a note).
 
 The fixed image is coarsened to :attr:`TemplateSettings.working_mm` first:
 lobe-level location needs no finer registration, and the labels are then
@@ -46,6 +47,10 @@ class TemplateSettings:
     ----------
     deformable : bool
         Run the B-spline stage after the affine ones.
+    deformable_max_mm : float
+        ... but only on images whose voxels are at most this size: a B-spline
+        fitted to a few thousand coarse voxels (the tiny and small phantoms'
+        3-4 mm grids) runs off to a degenerate mapping that the metric rewards.
     working_mm : float
         Voxel size the participant's image is coarsened to for registering.
     bins : int
@@ -53,7 +58,7 @@ class TemplateSettings:
     sampling : float
         Fraction of the fixed image's (masked) voxels sampled, with ``seed``.
     seed : int
-        The metric's sampling seed (SimpleITK seeds from the clock otherwise).
+        The metric's sampling seed, not 0 (SimpleITK's 0 means "from the clock").
     pyramid_mm, smooth_mm : tuple
         The affine stages' pyramid: the voxel size aimed at per level (the
         shrink factor is that over the working voxel size, at least 1) and
@@ -65,20 +70,23 @@ class TemplateSettings:
     bspline_iterations : int
         Gradient-descent iterations per level of the B-spline stage.
     threads : int
-        ITK threads.
+        ITK threads (1: ITK's threaded metric sums are not bit-reproducible
+        otherwise, and a rerun after a crash must give the clean run's output;
+        the engine runs participants' atlas jobs in parallel instead).
     """
 
     deformable: bool = True
+    deformable_max_mm: float = 2.5
     working_mm: float = 2.0
     bins: int = 32
     sampling: float = 0.25
-    seed: int = 0
+    seed: int = 1
     pyramid_mm: tuple[float, ...] = (8.0, 4.0, 2.0)
     smooth_mm: tuple[float, ...] = (4.0, 2.0, 1.0)
     affine_iterations: int = 100
     bspline_spacing_mm: float = 30.0
     bspline_iterations: int = 40
-    threads: int = 2
+    threads: int = 1
 
     def as_dict(self) -> dict:
         """Return the settings as JSON-friendly values."""
@@ -159,7 +167,12 @@ def register_template(
         metrics["affine"] = _linear_stage(images, affine, settings, progress, "affine")
         result: sitk.Transform = affine
         notes: list[str] = []
-        if settings.deformable:
+        coarse = float(max(spaces_of(fixed[1]))) > settings.deformable_max_mm
+        if settings.deformable and coarse:
+            notes.append(
+                f"voxels coarser than {settings.deformable_max_mm} mm: no B-spline stage, affine only"
+            )
+        elif settings.deformable:
             progress.update(2 / stages, "registering the MNI template (B-spline)")
             try:
                 deformed, metrics["bspline"] = _bspline(
@@ -175,6 +188,11 @@ def register_template(
     affine_ras = ras_from_lps_matrix(matrix_from_sitk_transform(affine))
     progress.update(1.0, "template registered")
     return TemplateTransform(result, affine_ras, metrics, time.perf_counter() - start, notes)
+
+
+def spaces_of(affine: np.ndarray) -> np.ndarray:
+    """Return the voxel sizes (mm) of a 4x4 affine."""
+    return np.linalg.norm(np.asarray(affine, dtype=float)[:3, :3], axis=0)
 
 
 def _linear_stage(images, transform, settings: TemplateSettings, progress, kind: str) -> float:
