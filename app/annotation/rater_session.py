@@ -134,6 +134,7 @@ class RaterSession:
         self._geometry = None
         self.relocation_deferred = False
         self._cortex: tuple[np.ndarray | None] | None = None
+        self._atlas: tuple[np.ndarray | None] | None = None  # the MARS map, read once
         self.table = LesionTableModel(self.lesion_rows, self.schemas, self.cursor)
         self.form: RatingFormModel | None = None
         self.form_lesion_id: int | None = None
@@ -274,6 +275,31 @@ class RaterSession:
         if self.form is None and selected is not None:  # a new lesion has its row now
             self._open_form(selected)
 
+    def atlas_suggestion(self, lesion_id: int) -> dict[str, str]:
+        """Return the MARS answers the participant's registered atlas suggests for a lesion.
+
+        Empty when the ``location`` step has not run, its map is damaged or on
+        another grid, or the lesion lies on a boundary or outside every region.
+        """
+        from processing.errors import FerretError
+        from processing.location.lookup import lesion_regions, suggested_ratings
+        from processing.location.participant import load_participant_atlas
+
+        if self._atlas is None:  # read once it is there (the background engine may write it)
+            try:
+                atlas, grid = load_participant_atlas(self.study_root, self.participant)
+            except FerretError:
+                return {}
+            self._atlas = (atlas if grid.same_as(self.labels.grid) else None,)
+        atlas = self._atlas[0]
+        if atlas is None:
+            return {}
+        inside = self.labels.data == lesion_id
+        if not inside.any():
+            return {}
+        region = lesion_regions(inside.astype(np.int32), atlas).get(1)
+        return suggested_ratings(region)
+
     def _on_selection(self, lesion_id=None) -> None:
         if lesion_id != self.form_lesion_id or self.form is None:
             self._open_form(lesion_id)
@@ -292,7 +318,10 @@ class RaterSession:
         else:
             values = self.annotation.store.ratings().get(lesion_id, {})
             self.form = RatingFormModel(
-                schema, values, on_change=lambda f, v, i=lesion_id: self.rate(i, f, v)
+                schema,
+                values,
+                on_change=lambda f, v, i=lesion_id: self.rate(i, f, v),
+                suggestions=self.atlas_suggestion(lesion_id) if record.type == "CMB" else None,
             )
         self.form_lesion_id = lesion_id if self.form is not None else None
         self.changed.emit(form=self.form, lesion_id=lesion_id)

@@ -1,6 +1,7 @@
 """``ferret cmb``: microbleed tools. ``evaluate`` scores one lesion source against another.
 
-The nnU-Net actions (``export-nnunet``, ``predict``) are in :mod:`app.cli.nnunet_cmd`.
+The nnU-Net actions (``export-nnunet``, ``predict``) are in :mod:`app.cli.nnunet_cmd`,
+``counts`` (per participant and visit, by MARS location) in :mod:`app.cli.counts_cmd`.
 
 ``ferret cmb evaluate STUDY --reference R --test T [--type CMB] [--visit ses-YY]
 [--criterion distance|overlap] [--distance-mm 5] --out DIR`` matches T's
@@ -11,6 +12,7 @@ pooled figures and writes the tables and figure of
 
 from __future__ import annotations
 
+from app.cli.counts_cmd import register_counts
 from app.cli.nnunet_cmd import register_nnunet
 from processing.annotations.schema import LESION_TYPES
 
@@ -19,7 +21,7 @@ def register(subparsers) -> None:
     """Add ``cmb`` with its ``evaluate``, ``export-nnunet`` and ``predict`` actions."""
     parser = subparsers.add_parser(
         "cmb",
-        help="microbleed tools: detection metrics, nnU-Net datasets and predictions",
+        help="microbleed tools: counts by MARS location, detection metrics, nnU-Net datasets and predictions",
         description="Microbleed tools.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -53,6 +55,7 @@ def register(subparsers) -> None:
     evaluate.add_argument("--out", required=True, help="output folder")
     evaluate.set_defaults(func=run_evaluate)
     register_nnunet(actions)
+    register_counts(actions)
 
 
 def run_evaluate(args) -> int:

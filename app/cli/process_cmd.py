@@ -31,6 +31,7 @@ STEP_NAMES = (
     "resample",
     "timecourses",
     "candidates",
+    "location",
 )  # processing.engine.pipeline.STEPS
 
 

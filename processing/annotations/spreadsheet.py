@@ -2,9 +2,13 @@
 
 Columns of the lesion sheet: participant, visit, lesion_id, type, onset_visit,
 centre_x/y/z (reference RAS mm), volume_mm3, diameter_mm, in_cortex, location,
-one ``rating_<field>`` column per field of every schema, rater, created,
-modified, warning. Location is the MARS region and structure for microbleeds,
-the rated location for lacunes and WMH, else cortical / non-cortical / unknown.
+location_source, one ``rating_<field>`` column per field of every schema, rater,
+created, modified, warning. Location is the MARS group and structure for
+microbleeds (``lobar:frontal``): the rater's form answer, else the region of
+the participant's registered MARS atlas (:mod:`processing.location.lookup`),
+``location_source`` saying which (``rater`` / ``atlas``); the rated location
+for lacunes and WMH (``rater``), else cortical / non-cortical from the cortex
+mask (``cortex``) or unknown.
 The workbook's ``columns`` sheet defines the measured columns (:func:`definition_sheet`).
 """
 
@@ -34,6 +38,7 @@ BASE_COLUMNS = (
     "diameter_mm",
     "in_cortex",
     "location",
+    "location_source",
 )
 TAIL_COLUMNS = ("rater", "created", "modified", "warning")
 SUMMARY_COLUMNS = ("participant", "type", "location", "count")
@@ -47,6 +52,12 @@ COLUMN_DEFINITIONS = {
     ),
     "in_cortex": "at least half the voxels in Ferret's cortex mask; empty when the maps are not there yet",
     "onset_visit": "the visit the lesion first appears on (default: the visit of the first stroke)",
+    "location": (
+        "microbleeds: MARS group:structure, from the rater's form or else the registered MARS "
+        "atlas (the region holding more than half of the lesion's voxels; unknown when none "
+        "does); other lesions: the rated location, else cortical / non-cortical"
+    ),
+    "location_source": "rater (the form), atlas (the registered MARS atlas) or cortex (the cortex mask)",
     "warning": (
         "a microinfarct above 5 mm by diameter_mm, or a lesion painted on a view before its "
         "registration arrived (its position is then the scanner's header alignment)"
@@ -70,21 +81,39 @@ def rating_columns(schemas: dict[str, RatingSchema]) -> list[str]:
     return list(seen)
 
 
-def location_of(row: Mapping[str, Any]) -> str:
+def location_of(row: Mapping[str, Any], atlas_region: int | None = None) -> str:
     """Where a lesion lies, in words (see the module docstring)."""
+    return located(row, atlas_region)[0]
+
+
+def located(row: Mapping[str, Any], atlas_region: int | None = None) -> tuple[str, str]:
+    """Return ``(location, location_source)`` of a lesion (see the module docstring)."""
     ratings = row.get("ratings", {})
-    region = ratings.get("mars_region")
-    if row["type"] == "CMB" and region:
-        structure = ratings.get(f"mars_{'lobe' if region == 'lobar' else region}")
-        return f"{region}:{structure}" if structure else region
+    if row["type"] == "CMB":
+        from processing.location.lookup import cmb_location
+
+        found = cmb_location(ratings, atlas_region)
+        if found.source:
+            return found.text, found.source
     if ratings.get("location"):
-        return ratings["location"]
+        return ratings["location"], "rater"
     words: dict[Any, str] = {True: "cortical", False: "non-cortical"}  # None: no cortex mask
-    return words.get(row.get("in_cortex"), "unknown")
+    cortex = row.get("in_cortex")
+    return words.get(cortex, "unknown"), "" if cortex is None else "cortex"
 
 
-def lesion_record(participant: str, rater: str, row: Mapping[str, Any], columns: list[str]) -> dict:
-    """One spreadsheet row of a lesion dict from the session or review reader."""
+def lesion_record(
+    participant: str,
+    rater: str,
+    row: Mapping[str, Any],
+    columns: list[str],
+    atlas_region: int | None = None,
+) -> dict:
+    """One spreadsheet row of a lesion dict from the session or review reader.
+
+    ``atlas_region``: the lesion's MARS atlas region (0 unknown), None without an atlas map.
+    """
+    location, source = located(row, atlas_region)
     record = {
         "participant": participant,
         "visit": row["visit"],
@@ -97,7 +126,8 @@ def lesion_record(participant: str, rater: str, row: Mapping[str, Any], columns:
         "volume_mm3": round(row["volume_mm3"], 3),
         "diameter_mm": round(row["diameter_mm"], 3),
         "in_cortex": row["in_cortex"],
-        "location": location_of(row),
+        "location": location,
+        "location_source": source,
         "rater": rater,
         "created": row["created"],
         "modified": row["modified"],

@@ -20,6 +20,10 @@ Jobs (names as shown in progress and summaries):
   new lesions (:mod:`processing.candidates`), written to
   ``derivatives/ferret/sub-01/candidates/sub-01_kind-acmi_candidates.csv``;
   inputs are every resampled map (images only: blinding holds);
+* ``atlas sub-01`` (step ``location``): the MARS atlas registered to the
+  participant (:mod:`processing.location`), written to
+  ``derivatives/ferret/sub-01/atlas/sub-01_space-ref_mars.nii.gz``; inputs are
+  visit 1's T1-like reference-space image and brain mask (images only);
 * ``timecourses sub-01 rater-AB``: one per rater who annotated the
   participant (whole-participant graphs only), written to
   ``derivatives/ferret/sub-01/timecourses/sub-01_rater-AB_timecourses.csv``;
@@ -35,6 +39,7 @@ the study still runs.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +63,7 @@ from processing.engine.plan import (
 from processing.engine.steps import (
     ParticipantRef,
     VisitRef,
+    atlas_job,
     candidates_job,
     compose_job,
     link_job,
@@ -76,7 +82,9 @@ from processing.registration.chain import (
 )
 from processing.study.model import Participant, Study, Visit
 
-STEPS = ("maps", "register", "resample", "timecourses", "candidates")
+STEPS = ("maps", "register", "resample", "timecourses", "candidates", "location")
+#: Job-name prefix -> step, where the two differ.
+STEP_OF_PREFIX = {"atlas": "location"}
 #: Which :class:`~processing.maps.MapOptions` fields each maps step reads.
 MAP_SETTINGS = {
     "MEGRE": (
@@ -147,6 +155,7 @@ def study_graph(
                 jobs += timecourse_jobs(study.root, part, jobs) + candidate_jobs(
                     study.root, part, jobs
                 )
+                jobs += atlas_jobs(study.root, part, jobs)
     return Graph(jobs)
 
 
@@ -260,6 +269,41 @@ def candidate_jobs(root: Path, participant: Participant, jobs: list[Job]) -> lis
             )
         )
     return found
+
+
+def atlas_jobs(root: Path, participant: Participant, jobs: list[Job]) -> list[Job]:
+    """Return the MARS atlas job of ``participant``: inputs its first visit's T1-like image and mask.
+
+    Paths are parameters relative to the study, so a moved study stays up to date.
+    """
+    from processing.location.participant import atlas_file, choose_inputs, transform_file
+    from processing.location.register import TemplateSettings
+
+    if not participant.visits:
+        return []
+    name = f"atlas {participant.label}"
+    first = f"{participant.label}_{participant.visits[0].session}_"
+    images = [p for p in resampled_maps(participant, jobs) if p.name.startswith(first)]
+    try:
+        image, mask = choose_inputs(images)
+    except FerretError as exc:
+        return [_failed(root, name, exc.message())]
+    inputs = [image] + ([mask] if mask is not None else [])
+    return [
+        Job(
+            name,
+            atlas_job,
+            inputs=inputs,
+            outputs=with_sidecars([atlas_file(root, participant.label)])
+            + [transform_file(root, participant.label)],
+            args=(ParticipantRef.of(participant, root),),
+            params={
+                "image": Path(os.path.relpath(image, root)).as_posix(),
+                "mask": None if mask is None else Path(os.path.relpath(mask, root)).as_posix(),
+                "settings": TemplateSettings().as_dict(),
+            },
+        )
+    ]
 
 
 def annotation_digest(root: Path, rater: str, participant: str) -> str:
@@ -389,9 +433,11 @@ def _failed(root: Path, name: str, reason: str) -> Job:
 def step_of(name: str) -> str:
     """Return the pipeline step of a job name.
 
-    One of ``maps``, ``register``, ``resample``, ``timecourses``, ``candidates``.
+    One of ``maps``, ``register``, ``resample``, ``timecourses``, ``candidates``,
+    ``location`` (the ``atlas`` jobs).
     """
-    return name.split(" ", 1)[0]
+    prefix = name.split(" ", 1)[0]
+    return STEP_OF_PREFIX.get(prefix, prefix)
 
 
 def targets_for(graph: Graph, steps) -> list[str]:

@@ -224,3 +224,26 @@ def candidates_job(ref: ParticipantRef, *, kind: str, settings: dict, progress: 
         settings,
         inputs,
     )
+
+
+@versioned("1")
+def atlas_job(
+    ref: ParticipantRef, *, image: str, mask: str | None, settings: dict, progress: Progress
+) -> None:
+    """Register the MNI template to the participant and write its MARS region map.
+
+    ``image`` and ``mask`` are relative to the study (a moved study stays cached).
+    """
+    from processing.location.participant import compute_atlas
+    from processing.location.register import TemplateSettings
+
+    root = Path(ref.study_root)
+    chosen = TemplateSettings.from_dict(settings)
+    compute_atlas(
+        root,
+        ref.participant,
+        root / image,
+        None if mask is None else root / mask,
+        chosen,
+        progress,
+    )

@@ -33,6 +33,8 @@ VOLATILE = {"Created", "Seconds"}  # provenance fields that differ between ident
 REGISTER_JOBS = 2 * 5 + 1 + 2
 #: Candidate jobs: one per kind (acmi, cmb) for the participant.
 CANDIDATE_JOBS = 2
+#: The MARS atlas job of the participant (step location).
+ATLAS_JOBS = 1
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +111,7 @@ def test_second_run_does_nothing(clean):
     assert (
         summary.ok
         and not summary.done
-        and len(summary.cached) == REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS
+        and len(summary.cached) == REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS + ATLAS_JOBS
     )
 
 
@@ -148,10 +150,11 @@ def test_a_corrupt_visit_fails_alone_with_its_reason(clean, tmp_path, capsys):
         in err
     )
     assert "SKIPPED candidates sub-01 cmb: needs 'maps sub-01 ses-02 MEGRE', which failed" in err
-    # registrations stay; the A-CMI candidates need nothing of the failed job (rerun or up to date: both right)
+    # registrations stay; the A-CMI candidates and the atlas need nothing of the failed job (rerun or up
+    # to date: both right; the atlas reads images made again identically)
     assert any(
-        f"{16 + rerun} done, {REGISTER_JOBS + 1 - rerun} up to date, 1 failed, 2 skipped, 0 cancelled"
-        in err
+        f"{16 + rerun} done, {REGISTER_JOBS + 1 + ATLAS_JOBS - rerun} up to date, 1 failed, 2 skipped, "
+        "0 cancelled" in err
         for rerun in (0, 1)
     ), err
     made = outputs(root)
@@ -194,7 +197,11 @@ def test_kill_9_then_rerun_gives_the_clean_outputs_then_one_new_input_reruns_exa
     raw_study, clean, tmp_path
 ):
     root = copy_study(raw_study, tmp_path / "study")
-    assert 4 <= kill_mid_run(root, after_jobs=4) < REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS
+    assert (
+        4
+        <= kill_mid_run(root, after_jobs=4)
+        < REGISTER_JOBS + 2 * 4 + 2 * 5 + CANDIDATE_JOBS + ATLAS_JOBS
+    )
     assert (
         ferret(["process", str(root), "--jobs", "2"]) == 0
     )  # resumes: 2 workers, then compared with serial

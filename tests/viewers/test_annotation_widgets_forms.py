@@ -268,3 +268,17 @@ def test_tabbing_through_the_fill_range_keeps_the_click_relative_range(qtbot):
     qtbot.keyClicks(panel.fill_high_box, "250")
     qtbot.keyClick(panel.fill_high_box, KEY.Key_Tab)  # a range typed in is taken
     assert not fill.auto_range and (fill.low, fill.high) == (0.0, 250.0)
+
+
+def test_form_widget_writes_the_atlas_suggestion_beside_an_unanswered_field(qtbot):
+    schema = load_schemas()["CMB"]
+    form = RatingFormModel(schema, {}, suggestions={"mars_region": "deep", "mars_deep": "thalamus"})
+    widget = RatingFormWidget()
+    qtbot.addWidget(widget)
+    widget.set_form(form, "CMB 1")
+    assert widget.labels["mars_region"].text() == "MARS region  (atlas: deep, Enter takes it)"
+    assert "atlas: thalamus" in widget.labels["mars_deep"].text()
+    assert not widget.choices["mars_region"].checkedButton()  # a suggestion, not an answer
+    form.set_value("mars_region", "lobar")
+    widget._on_form()
+    assert widget.labels["mars_region"].text() == "MARS region"

@@ -10,6 +10,13 @@ Every stored value goes to ``on_change(field_id, value)`` at once (the session
 writes it to disk before returning). An answer that hides other fields (e.g.
 ``excluded`` back to "no" hides ``exclusion_reason``) clears their stored values
 too, each through ``on_change(field_id, None)``, so no stale answer survives.
+
+A form may carry ``suggestions`` (``{field_id: value}``, e.g. the MARS region
+the registered atlas finds for a microbleed): shown beside an unanswered
+field, never stored by themselves; ``Enter`` on a suggested unanswered field
+takes the suggestion (then moves on), an option key or a click overrides it.
+The shown fields follow the suggestions too, so the suggested structure field
+(``mars_lobe`` under a suggested ``lobar``) can be taken in turn.
 """
 
 from __future__ import annotations
@@ -32,10 +39,13 @@ class RatingFormModel:
         schema: RatingSchema,
         values: dict | None = None,
         on_change: Callable[[str, str | None], None] | None = None,
+        suggestions: dict[str, str] | None = None,
     ):
         self.schema = schema
         self.values: dict[str, str] = dict(values or {})
         self.on_change = on_change
+        self.suggestions: dict[str, str] = dict(suggestions or {})
+        """Values suggested (not stored) for unanswered fields."""
         self.draft: str | None = None
         """Text being typed into the current text field; None when not editing."""
         self.changed = EventEmitter()
@@ -43,8 +53,13 @@ class RatingFormModel:
         self.current_id = next((f.id for f in shown if f.id not in self.values), shown[0].id)
 
     def shown_fields(self) -> list[FieldSpec]:
-        """Fields whose conditions hold for the current values, in form order."""
-        return [spec for spec in self.schema.fields if spec.is_shown(self.values)]
+        """Fields whose conditions hold for the current values (suggestions filling gaps)."""
+        answers = {**self.suggestions, **self.values}
+        return [spec for spec in self.schema.fields if spec.is_shown(answers)]
+
+    def suggestion(self, field_id: str) -> str | None:
+        """Return the suggested value of an unanswered field, else None."""
+        return None if field_id in self.values else self.suggestions.get(field_id)
 
     @property
     def current(self) -> FieldSpec:
@@ -60,6 +75,10 @@ class RatingFormModel:
         """Handle one key; return True when it did something."""
         if self.current.kind == "text":
             return self._press_text(key)
+        if key == "Enter" and self.suggestion(self.current_id) is not None:
+            self._store(self.current_id, self.suggestions[self.current_id])
+            self._step(+1)
+            return True
         if key in NEXT_KEYS or key == "Enter":
             return self._step(+1)
         if key in PREVIOUS_KEYS:

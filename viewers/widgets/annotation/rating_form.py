@@ -7,6 +7,8 @@ focus is marked. The widget takes the keyboard itself and hands every key to
 the model (:meth:`RatingFormModel.press`): option keys answer and move on,
 Up/Down/Tab move, Delete clears, typing fills a text field and Enter stores it.
 The mouse works too (a radio click or an edited text calls ``set_value``).
+A suggested value of an unanswered field (the atlas's MARS region) is written
+after the field's label, e.g. "MARS region  (atlas: lobar, Enter takes it)".
 
 A consensus session marks the fields two raters answered differently
 (``set_form(..., conflicts={field: "A: yes / B: no"})``): the field's label is
@@ -202,6 +204,7 @@ class RatingFormWidget(QtWidgets.QWidget):
             current = CURRENT_STYLE if spec.id == form.current_id else ""
             conflict = CONFLICT_STYLE if spec.id in self.conflicts else ""
             self.labels[spec.id].setStyleSheet(current + conflict)
+            self.labels[spec.id].setText(self._label_text(spec))
             value = form.values.get(spec.id)
             if spec.id in self.texts:
                 edit = self.texts[spec.id]
@@ -215,6 +218,14 @@ class RatingFormWidget(QtWidgets.QWidget):
             else:
                 self._check(self.choices[spec.id], [o.value for o in spec.options], value)
         self._show_current()
+
+    def _label_text(self, spec) -> str:
+        """Return the field's label, with the suggestion of an unanswered field after it."""
+        suggested = self.form.suggestion(spec.id) if self.form is not None else None
+        if suggested is None:
+            return spec.label
+        shown = next((o.label for o in spec.options if o.value == suggested), suggested)
+        return f"{spec.label}  (atlas: {shown}, Enter takes it)"
 
     def _show_current(self) -> None:
         """Scroll the enclosing scroll area (the annotation dock's) to the current field's row.
