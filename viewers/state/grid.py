@@ -4,8 +4,9 @@ Every cell is a :class:`~viewers.state.slice_view_model.SliceViewModel` over
 ONE :class:`~viewers.state.cursor.WorldCursor` and ONE
 :class:`~viewers.state.geometry.ViewGeometry` (zoom, pan, orientation and the
 shared field of view), with one :class:`~viewers.state.windowing.WindowLevel`
-per column. Each image is shown in the participant's reference space through
-its acquisition's transform (:mod:`viewers.state.placement`), resampled once
+per column (and one for the raw fallbacks of a map column, in other units).
+Each image is shown in the participant's reference space through its
+acquisition's transform (:mod:`viewers.state.placement`), resampled once
 in the loader's worker into the :class:`~viewers.state.display_grid.DisplayGrid`
 (the reference image's grid, or a finer ``display_spacing_mm``), so a slice
 change is a zero-copy view of every volume; volumes arrive from a
@@ -156,8 +157,7 @@ class GridModel:
             for key, cell in self.cells.items()
             if outdated(cell, participant.visit(cell.visit.session))
         ]
-        for key in changed:
-            self.column_windows.forget(key[1])  # raw -> map: the map's own window
+        for key in changed:  # raw -> map: the map's own window (raw fallbacks have their own)
             self.cells.pop(key).view.close()
         self._ensure_cells()
         if changed:
@@ -336,7 +336,8 @@ class GridModel:
 
     def _make_cell(self, visit: Visit, column: Column) -> None:
         source = resolve_cell(visit, column)
-        view = SliceViewModel(self.cursor, self.geometry, self.windows[column.key])
+        window = self.column_windows.window_for(column, source)
+        view = SliceViewModel(self.cursor, self.geometry, window)
         view.max_side = GRID_MAX_SIDE
         cell = GridCell(visit, column, view, source, placement_of(visit, source.acquisition))
         self.cells[cell.key] = cell
@@ -361,7 +362,7 @@ class GridModel:
             modality, label = cell.column.modality, cell.source.label
             placed = self.placer.placed(cell.placement, volume, modality, label)
             cell.state = "shown"
-            cell.view.set_volume(placed, reset_window=self.column_windows.needs_reset(cell))
+            cell.view.set_volume(placed, reset_window=self.column_windows.needs_reset(cell, placed))
         self.events.cell.emit(key=cell.key)
 
     def _layer_arrived(self, cell: GridCell, layer: LabelLayer) -> None:

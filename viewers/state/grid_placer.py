@@ -9,7 +9,7 @@ Two small parts that :class:`~viewers.state.grid.GridModel` owns:
   cell's source or placement changed on disk.
 * :class:`ColumnWindows`: one :class:`~viewers.state.windowing.WindowLevel` per
   column, taken from the column's first volume unless a saved window fits a
-  quantitative map.
+  quantitative map, and one for the raw fallbacks of a column that has maps.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 
 from processing.study.model import Participant, Visit
-from viewers.state.columns import COLUMNS, resolve_cell
+from viewers.state.columns import COLUMNS, CellSource, Column, resolve_cell
 from viewers.state.display_grid import DisplayGrid, resample_into
 from viewers.state.grid_cell import GridCell
 from viewers.state.placement import Placement, placement_of
 from viewers.state.volume import Volume
-from viewers.state.windowing import WindowLevel, preset_for
+from viewers.state.windowing import WindowLevel, preset_for, window_fits
 
 
 class CellPlacer:
@@ -110,11 +110,19 @@ def reference_box(participant: Participant | None) -> tuple[np.ndarray, float] |
 
 
 class ColumnWindows:
-    """One window per column, and whether each column's window came from its first volume.
+    """One window per column, and one more for the raw fallbacks of a column that has maps.
+
+    A column's window takes its first volume's initial window. The raw images a
+    map column shows while its maps are not computed (UNIT1 in the R1 column,
+    MESE in the R2 column) are in other units: they share a window of their own
+    (:attr:`raw_windows`), never saved, so that the column's window stays in the
+    map's units whichever arrives first.
 
     Saved windows apply to quantitative maps only (R2*, MD, R1...: a display
-    preset exists): physical units carry over between sessions and studies; the
-    scanner units of raw images, DWI traces and SWI do not.
+    preset exists), and only when they fit the map's own initial window
+    (:func:`~viewers.state.windowing.window_fits`): physical units carry over
+    between sessions and studies; the scanner units of raw images, DWI traces
+    and SWI do not.
 
     Parameters
     ----------
@@ -127,25 +135,35 @@ class ColumnWindows:
         self.windows = {
             key: WindowLevel(*saved[key]) if key in saved else WindowLevel() for key in COLUMNS
         }
-        self._saved = set(saved)
-        self._set: set[str] = set()
+        self.raw_windows = {key: WindowLevel() for key in COLUMNS}
+        self._saved = dict(saved)
+        self._set: set[tuple[str, bool]] = set()
         self._derived: set[str] = set()
 
-    def needs_reset(self, cell: GridCell) -> bool:
-        """Return True for a column's first volume (unless a saved window fits a derived map)."""
-        key = cell.column.key
-        derived = cell.source.status == "derived" and preset_for(cell.column.modality) is not None
-        if derived:
-            self._derived.add(key)
-        if key in self._set:
-            return False
-        self._set.add(key)
-        return not (derived and key in self._saved)
+    def window_for(self, column: Column, source: CellSource) -> WindowLevel:
+        """Return the window a cell shows its image with (see the class docstring)."""
+        return (self.raw_windows if _fallback(column, source) else self.windows)[column.key]
 
-    def forget(self, key: str) -> None:
-        """Let the column's next volume set its window again (raw -> map: the map's own window)."""
-        self._set.discard(key)
+    def needs_reset(self, cell: GridCell, volume: Volume) -> bool:
+        """Return True when ``volume`` must set its window: the first of its column's window.
+
+        Not for a map whose saved window fits it (then kept).
+        """
+        fallback = _fallback(cell.column, cell.source)
+        if (cell.column.key, fallback) in self._set:
+            return False
+        self._set.add((cell.column.key, fallback))
+        if fallback or preset_for(cell.column.modality) is None:
+            return True
+        self._derived.add(cell.column.key)
+        saved = self._saved.get(cell.column.key)
+        return saved is None or not window_fits(saved, volume.window)
 
     def worth_saving(self, key: str) -> bool:
-        """Return True when the column shows a quantitative map whose window is worth saving."""
-        return key in self._set and key in self._derived
+        """Return True when the column's window was set by a quantitative map (worth saving)."""
+        return key in self._derived
+
+
+def _fallback(column: Column, source: CellSource) -> bool:
+    """Return True for a raw image shown in a column whose own images are derived maps."""
+    return bool(column.derived) and source.status != "derived"

@@ -122,6 +122,23 @@ def initial_window(data: np.ndarray, modality: str | None) -> tuple[float, float
     return preset.low, preset.high
 
 
+def window_fits(window: tuple[float, float], reference: tuple[float, float]) -> bool:
+    """Return True when a saved ``window`` suits an image whose own initial window is ``reference``.
+
+    It must overlap ``reference`` and be at most :data:`UNIT_MISMATCH_FACTOR`
+    times wider: a window kept in other units (a UNIT1 window, 4..3600, for an
+    R1 map of 0..2 1/s) would show the whole image black or white.
+
+    Examples
+    --------
+    >>> window_fits((0.5, 1.5), (0.0, 2.0)), window_fits((3.0, 3600.0), (0.0, 2.0))
+    (True, False)
+    """
+    (low, high), (ref_low, ref_high) = window, reference
+    overlaps = low < ref_high and high > ref_low
+    return overlaps and high - low <= UNIT_MISMATCH_FACTOR * (ref_high - ref_low)
+
+
 def to_uint8(data: np.ndarray, low: float, high: float) -> np.ndarray:
     """Window ``data`` into a C-contiguous uint8 array: ``low`` -> 0, ``high`` -> 255.
 
