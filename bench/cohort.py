@@ -57,6 +57,20 @@ def output_digests(root: Path) -> dict[str, str]:
     return digests
 
 
+def differing_keys(first: Path, second: Path, names: list[str]) -> set[str]:
+    """Top-level keys whose values differ between the two studies' copies of these JSON sidecars."""
+    keys: set[str] = set()
+    for name in names:
+        try:
+            a, b = (json.loads((r / "derivatives" / name).read_text()) for r in (first, second))
+        except (OSError, ValueError):
+            keys.add("<unreadable or missing>")
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            keys |= {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
+    return keys
+
+
 def timed_run(raw: Path, executor) -> tuple[Path, float, dict[str, float]]:
     """Process a fresh copy of ``raw`` on ``executor``; return the copy, the seconds and per-job seconds."""
     from processing.engine import Cache, run
@@ -118,12 +132,20 @@ def measure(args) -> dict[str, float]:
         )
         ours, theirs = output_digests(local), output_digests(dask)
         differ = sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
+        data = [k for k in differ if not k.endswith(".json")]
+        sidecars = [k for k in differ if k.endswith(".json")]
         emit(
-            "cohort outputs differing between local processes and Dask",
-            len(differ),
+            "cohort images, transforms and tables differing between local processes and Dask",
+            len(data),
             "files",
-            compared=len(ours),
-            first=differ[:5],
+            compared=sum(not k.endswith(".json") for k in ours),
+            first=data[:5],
+        )
+        emit(
+            "cohort JSON sidecars differing (provenance: times, host, seconds)",
+            len(sidecars),
+            "files",
+            keys=sorted(differing_keys(local, dask, sidecars[:50])),
         )
         shutil.rmtree(dask.parent, ignore_errors=True)
     shutil.rmtree(local.parent, ignore_errors=True)
