@@ -41,6 +41,10 @@ SIDE_WIDTH = 330
 SINGLE_TAB = 1
 
 
+#: How long a status message given while the window opens stays after it is shown (ms).
+STARTUP_MESSAGE_MS = 8000
+
+
 class MainWindow(WindowCommands, QtWidgets.QMainWindow):
     """Ferret's main window over one study.
 
@@ -231,6 +235,21 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
     def _show_orientation(self) -> None:
         current = ORIENTATIONS.index(self.presenter.geometry.orientation)
         self.orientation_buttons.buttons()[current].setChecked(True)
+
+    def showEvent(self, event) -> None:
+        """Show the window; a status message given before it was shown hides the read-out again.
+
+        Qt hides the status bar's normal widgets when a message is shown, but
+        showing the window shows them again: the first screening or consensus
+        item's message, given while the window opens, was painted over the
+        cursor read-out.
+        """
+        super().showEvent(event)
+        bar = self.statusBar()
+        message = bar.currentMessage()
+        if message:  # Qt ignores a message equal to the current one: clear it first
+            bar.clearMessage()
+            bar.showMessage(message, STARTUP_MESSAGE_MS)
 
     def closeEvent(self, event) -> None:
         """Stop listening, close the rater's session and the background run, then close."""

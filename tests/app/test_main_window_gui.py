@@ -64,3 +64,18 @@ def test_orientation_buttons_follow_the_shared_geometry(window):
         window.browser.table.columnWidth(c) for c in range(window.browser.table.columnCount())
     )
     assert window.browser.width() >= window.browser.minimumWidth() >= min(needed, 360)
+
+
+def test_a_message_given_before_the_window_is_shown_is_not_painted_over_the_readout(
+    qtbot, small_study
+):
+    win = MainWindow(discover(small_study))
+    qtbot.addWidget(win)
+    win.set_status("ses-01 b1000: RAS (0.0, 0.0, 0.0) mm")
+    win.statusBar().showMessage("A-CMI candidate 1 at ses-06", 8000)  # a mode opening its queue
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.statusBar().currentMessage() == "A-CMI candidate 1 at ses-06"
+    assert not win.status_label.isVisible()  # Qt showed it again with the window: hidden now
+    win.statusBar().clearMessage()
+    assert win.status_label.isVisible()
