@@ -81,13 +81,21 @@ def naive_candidates(series) -> list[dict]:
         if not count:
             continue
         peaks = ndimage.maximum_position(z, labels, range(1, count + 1))
-        for ijk in peaks:
-            position = series.affine[:3, :3] @ np.asarray(ijk, float) + series.affine[:3, 3]
-            found.append((float(z[ijk]), series.sessions[visit], position))
-    found.sort(key=lambda item: -item[0])
+        found += [(float(z[ijk]), series.sessions[visit], world(series, ijk)) for ijk in peaks]
+    return ranked_rows(found, NAIVE_KEEP)
+
+
+def world(series, ijk) -> np.ndarray:
+    """Reference-space RAS mm of voxel ``ijk`` of the series' grid."""
+    return series.affine[:3, :3] @ np.asarray(ijk, float) + series.affine[:3, 3]
+
+
+def ranked_rows(found: list[tuple], keep: int) -> list[dict]:
+    """``(score, session, position)`` tuples as candidate rows, the highest score first, ``keep`` at most."""
+    found = sorted(found, key=lambda item: -item[0])
     return [
         {"rank": rank, "session_id": session, "score": peak, "x": x, "y": y, "z": zz}
-        for rank, (peak, session, (x, y, zz)) in enumerate(found[:NAIVE_KEEP], start=1)
+        for rank, (peak, session, (x, y, zz)) in enumerate(found[:keep], start=1)
     ]
 
 

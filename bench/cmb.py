@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from candidates import emit, peak_rss_mb  # noqa: E402
+from candidates import emit, peak_rss_mb, ranked_rows, world  # noqa: E402
 
 PEER = "threshold and label"
 BASELINE_Z = 4.0
@@ -69,14 +69,9 @@ def baseline_candidates(series) -> list[dict]:
             continue
         sizes = np.bincount(labels.ravel())
         keep = [i for i in range(1, count + 1) if sizes[i] <= BASELINE_MAX_VOXELS]
-        for ijk in ndimage.maximum_position(depth, labels, keep):
-            position = series.affine[:3, :3] @ np.asarray(ijk, float) + series.affine[:3, 3]
-            found.append((float(depth[ijk]), series.sessions[visit], position))
-    found.sort(key=lambda item: -item[0])
-    return [
-        {"rank": rank, "session_id": session, "score": peak, "x": x, "y": y, "z": zz}
-        for rank, (peak, session, (x, y, zz)) in enumerate(found[:BASELINE_KEEP], start=1)
-    ]
+        peaks = ndimage.maximum_position(depth, labels, keep)
+        found += [(float(depth[ijk]), series.sessions[visit], world(series, ijk)) for ijk in peaks]
+    return ranked_rows(found, BASELINE_KEEP)
 
 
 def detect(root: str, method: str) -> None:

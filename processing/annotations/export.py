@@ -43,8 +43,7 @@ from processing.annotations.spreadsheet import (
     write_csv,
     write_xlsx,
 )
-from processing.annotations.workspace import ReviewWorkspace, rater_folder
-from processing.errors import FerretError
+from processing.annotations.workspace import ReviewWorkspace, existing_rater_folder
 from processing.fileio import save_nifti, write_provenance
 from processing.location.counts import COUNT_COLUMNS
 from processing.progress import Progress, null_progress
@@ -65,13 +64,7 @@ def export_rater(
     """
     progress = progress or null_progress()
     study_root, out = Path(study_root), check_output_location(out, study_root)
-    folder = rater_folder(study_root, rater)
-    if not folder.is_dir():
-        raise FerretError(
-            f"rater {rater} has no annotations in this study.",
-            folder,
-            "check --rater (folders are named rater-<id>).",
-        )
+    folder = existing_rater_folder(study_root, rater)
     review = ReviewWorkspace(study_root)
     schemas = load_schemas(study_root)
     columns = rating_columns(schemas)

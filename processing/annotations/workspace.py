@@ -45,6 +45,18 @@ def rater_folder(study_root: str | Path, rater: str) -> Path:
     return annotations_root(study_root) / f"rater-{rater}"
 
 
+def existing_rater_folder(study_root: str | Path, rater: str) -> Path:
+    """Return :func:`rater_folder` when it exists; a FerretError naming it when the rater has none."""
+    folder = rater_folder(study_root, rater)
+    if not folder.is_dir():
+        raise FerretError(
+            f"rater {rater} has no annotations in this study.",
+            folder,
+            "check --rater (annotation folders are named rater-<id>).",
+        )
+    return folder
+
+
 def read_participants(study_root: str | Path) -> list[dict[str, str]]:
     """Rows of participants.tsv (all columns; empty when the file is absent)."""
     path = Path(study_root) / "participants.tsv"

@@ -19,7 +19,6 @@ from pathlib import Path
 from processing.annotations.grid import resample_labels
 from processing.annotations.labels import LabelVolume
 from processing.annotations.rows import LesionRow
-from processing.errors import FerretError
 from processing.location.lookup import ATLAS, RATER, Location, cmb_location, lesion_regions
 from processing.location.participant import load_participant_atlas
 
@@ -135,16 +134,10 @@ def study_counts(study_root: str | Path, rater: str, visit: str | None = None) -
     FerretError
         No such rater, an atlas map missing or damaged where a CMB needs it.
     """
-    from processing.annotations.workspace import ReviewWorkspace, rater_folder
+    from processing.annotations.workspace import ReviewWorkspace, existing_rater_folder
     from processing.study import discover
 
-    folder = rater_folder(study_root, rater)
-    if not folder.is_dir():
-        raise FerretError(
-            f"rater {rater} has no annotations in this study.",
-            folder,
-            "check --rater (annotation folders are named rater-<id>).",
-        )
+    existing_rater_folder(study_root, rater)
     study, review, rows = discover(study_root), ReviewWorkspace(study_root), []
     for participant in review.participants_of(rater):
         if participant not in study.participants:

@@ -21,7 +21,7 @@ import numpy as np
 from processing.annotations.grid import resample_labels
 from processing.annotations.labels import LabelVolume
 from processing.annotations.rows import LesionRow
-from processing.annotations.workspace import ReviewWorkspace, rater_folder
+from processing.annotations.workspace import ReviewWorkspace, existing_rater_folder
 from processing.errors import FerretError
 from processing.nnunet.cases import GRE_KEY
 from processing.spaces import reference
@@ -51,13 +51,7 @@ def rater_cmb(study_root: str | Path, rater: str) -> dict[str, RaterCMB]:
     FerretError
         No such rater, or the rater has no CMB lesion at all.
     """
-    folder = rater_folder(study_root, rater)
-    if not folder.is_dir():
-        raise FerretError(
-            f"rater {rater} has no annotations in this study.",
-            folder,
-            "check --rater (annotation folders are named rater-<id>).",
-        )
+    folder = existing_rater_folder(study_root, rater)
     review, found = ReviewWorkspace(study_root), {}
     for participant in review.participants_of(rater):
         labels, rows = review.read(rater, participant)
