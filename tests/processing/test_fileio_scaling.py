@@ -69,3 +69,18 @@ def test_dwi_registration_volume_is_the_mean_of_the_b0_volumes(tmp_path):
     expected = data[..., [1, 3]].astype(np.float32).mean(axis=3)
     assert np.array_equal(volume, expected)
     assert inputs[-1].name == "sub-01_ses-01_dwi.bval"
+
+
+def test_checksum_is_remembered_per_stat_and_follows_a_rewrite(tmp_path):
+    import hashlib
+    import os
+
+    from processing.fileio import file_checksum
+
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"first")
+    assert file_checksum(path) == "sha256:" + hashlib.sha256(b"first").hexdigest()
+    path.write_bytes(b"other")  # same size; a new modification time
+    stat = os.stat(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert file_checksum(path) == "sha256:" + hashlib.sha256(b"other").hexdigest()
