@@ -43,6 +43,10 @@ class Volume:
     source : Volume or None
         For a volume resampled for display: the image it was made from (read-outs
         of values and voxels use it); None for an image as read.
+    scale, offset : float or None, float
+        A quantised volume (``scale`` set; :func:`viewers.state.display_grid.quantise`)
+        holds uint16 codes: value = ``offset + scale * code`` for codes >= 1,
+        code 0 is NaN. :meth:`decoded` gives the values.
     """
 
     data: np.ndarray
@@ -51,6 +55,8 @@ class Volume:
     label: str = ""
     window: tuple[float, float] = field(default=(0.0, 1.0))
     source: Volume | None = None
+    scale: float | None = None
+    offset: float = 0.0
 
     @property
     def native(self) -> Volume:
@@ -61,6 +67,30 @@ class Volume:
     def nbytes(self) -> int:
         """Bytes of voxel data held, the source's included."""
         return self.data.nbytes + (self.source.nbytes if self.source is not None else 0)
+
+    @property
+    def quantised(self) -> bool:
+        """True when :attr:`data` holds uint16 codes (see :attr:`scale`)."""
+        return self.scale is not None
+
+    def decoded(self, codes: np.ndarray | None = None) -> np.ndarray:
+        """Return the values (float32) of ``codes`` (default: all of :attr:`data`).
+
+        The data itself when the volume is not quantised.
+        """
+        codes = self.data if codes is None else np.asarray(codes)
+        if self.scale is None:
+            return codes
+        values = codes.astype(np.float32)
+        values += np.float32(self.offset / self.scale)  # a whole number when zero has a code
+        values *= np.float32(self.scale)
+        values[codes == 0] = np.nan
+        return values
+
+    def value_sample(self, max_samples: int) -> np.ndarray:
+        """Return about ``max_samples`` values, every n-th voxel (histograms), decoded."""
+        flat = self.data.reshape(-1)
+        return self.decoded(flat[:: max(1, flat.size // max_samples)])
 
     @classmethod
     def from_array(
@@ -88,7 +118,7 @@ class Volume:
     def value_at(self, world) -> float | None:
         """Return the value of the voxel nearest to a world point, or None outside."""
         index = self.voxel_at(world)
-        return None if index is None else float(self.data[index])
+        return None if index is None else float(self.decoded(self.data[index]))
 
 
 def display_file(acquisition: Acquisition, part: str = "mag") -> ImageFile:
