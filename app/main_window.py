@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from app.display_resolution import LoadingProgress
 from app.grid_actions import HelpDialog, install_actions
 from app.grid_menus import GridMenus
 from app.main_presenter import MainPresenter
@@ -115,6 +116,8 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.image_title = QtWidgets.QLabel()
         self.status_label = QtWidgets.QLabel()
         self.statusBar().addWidget(self.status_label, 1)
+        self.loading = LoadingProgress(self.session.grid)
+        self.statusBar().addPermanentWidget(self.loading)
         self.help_dialog: HelpDialog | None = None
         self.import_dialog = None  # File -> Import DICOM visit... (app.dicom_import), made on use
         self._build_layout()
