@@ -1,5 +1,6 @@
 """The display resolution without Qt: reload on a new grid, cursor kept, compact volumes, exact windows."""
 
+import nibabel as nib
 import numpy as np
 import pytest
 
@@ -9,6 +10,7 @@ from viewers.state.display_grid import CODE_MAX, DisplayGrid, quantise, resample
 from viewers.state.grid import GridModel
 from viewers.state.layout import GridLayout
 from viewers.state.loader import VolumeLoader
+from viewers.state.volume import Volume
 from viewers.state.windowing import to_uint8
 
 
@@ -22,6 +24,15 @@ def grid(tmp_path):
     yield model
     model.close()
     loader.shutdown()
+
+
+def uncropped(volume: Volume) -> Volume:
+    """Return the image as read, its zero margins back (what the display volume was made from)."""
+    full = np.zeros(volume.shape, np.float32)
+    full[tuple(slice(o, o + n) for o, n in zip(volume.origin, volume.data.shape, strict=True))] = (
+        volume.data
+    )
+    return Volume(full, volume.file_affine, volume.modality, volume.label, volume.window)
 
 
 def shapes_by_column(grid) -> dict[str, set]:
@@ -88,7 +99,7 @@ def test_quantised_cells_show_the_float_pictures_and_values_within_half_a_step(g
     for cell in grid.cells.values():
         volume = cell.view.volume
         exact = resample_into(
-            volume.native, DisplayGrid(volume.data.shape, volume.affine), compact=False
+            uncropped(volume.native), DisplayGrid(volume.data.shape, volume.affine), compact=False
         )
         decoded = volume.decoded()
         rounding = 2 * np.spacing(np.float32(np.abs(exact.data).max()))  # float32 arithmetic
@@ -129,6 +140,23 @@ def test_quantise_keeps_nan_zero_and_ordinary_values_despite_an_outlier():
     assert np.allclose((flat + flat_offset / flat_scale) * flat_scale, 7.0)
 
 
+def test_images_as_read_are_kept_without_their_zero_margins_and_read_out_as_before(grid):
+    cell = grid.cell("ses-02", "R1")
+    source = cell.view.volume.native
+    assert source.shape == (60, 64, 48) and source.data.shape != source.shape
+    assert all(o > 0 for o in source.origin)  # the head's box: zero margins on every side
+
+    image = nib.load(str(cell.source.path))
+    file_values = np.asarray(image.dataobj, dtype=np.float32)
+    rng = np.random.default_rng(0)
+    for voxel in rng.integers(0, (60, 64, 48), size=(200, 3)):
+        world = source.file_affine @ np.append(voxel, 1.0)
+        assert source.voxel_at(world[:3]) == tuple(voxel)
+        assert source.value_at(world[:3]) == file_values[tuple(voxel)]
+    placement = cell.placement.matrix
+    assert source.file_affine == pytest.approx(placement @ image.affine)
+
+
 def test_compact_storage_is_a_fraction_of_float32_on_the_grid(grid):
     grid.set_display_spacing(0.85)
     grid.loader.wait()
@@ -136,3 +164,20 @@ def test_compact_storage_is_a_fraction_of_float32_on_the_grid(grid):
     assert fine.shape == (128, 128, 80)
     dwi = grid.cell("ses-01", "b1000").view.volume
     assert dwi.data.nbytes * 128 == np.prod(fine.shape) * 4  # 4 x 4 x 4 coarser, 2 bytes
+
+
+def test_label_maps_keep_their_ids_in_uint16_and_one_mask_serves_every_view():
+    from viewers.state.overlays import LabelLayer, MaskSlicer
+
+    labels = np.zeros((20, 20, 10), np.float32)
+    labels[4:8, 4:8, 2:5], labels[12:14, 10:15, 6] = 3.0, 70000.0
+    grid = DisplayGrid.covering(np.array([[-0.5] * 3, [19.5, 19.5, 9.5]]), 1.0)
+    too_big = resample_into(Volume(labels, np.eye(4)), grid, order=0)
+    assert too_big.data.dtype == np.float32  # 70000 does not fit uint16: kept as float32
+    labels[labels > 10] = 9.0
+    placed = resample_into(Volume(labels, np.eye(4)), grid, order=0)
+    assert placed.data.dtype == np.uint16 and placed.data.flags.f_contiguous
+    assert np.array_equal(placed.data, labels) and placed.value_at([5, 5, 3]) == 3.0
+    layer = LabelLayer("truth", placed, (0, 255, 0))
+    first, second = MaskSlicer(layer), MaskSlicer(layer)
+    assert first._mask is second._mask and first._mask.dtype == np.uint8

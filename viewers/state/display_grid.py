@@ -23,7 +23,11 @@ float32 would be 3 GB):
   levels over the data's range, half the bytes of float32. Windowing maps the
   codes through a lookup table (:meth:`~viewers.state.slice_view_model.SliceViewModel.pixels`),
   so it stays exact up to the quantisation step; value read-outs use the image
-  as read (``Volume.source``), never the codes.
+  as read (``Volume.source``, kept without its all-zero margins,
+  :func:`~viewers.state.volume.cropped`), never the codes.
+
+Display volumes are stored with x fastest in memory (Fortran order), so that
+an axial slice is a contiguous block: no strided gather per slice change.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import affine_transform
 
-from viewers.state.volume import Volume
+from viewers.state.volume import Volume, cropped
 
 #: uint16 codes 1..CODE_MAX hold values; code 0 is NaN.
 CODE_MAX = 65535
@@ -175,13 +179,18 @@ def quantise(data: np.ndarray) -> tuple[np.ndarray, float, float]:
     offset = low - scale  # code 1 is ``low``
     if low <= 0.0 <= high:  # zero (the background) decodes exactly to zero
         offset = -scale * round(-offset / scale)
-    codes = np.empty(data.shape, np.float32)
+    codes = np.empty_like(data)  # the same memory order (a display volume's: x fastest)
     np.subtract(data, np.float32(offset), out=codes)
     codes *= np.float32(1.0 / scale)
     np.clip(codes, 1.0, float(CODE_MAX), out=codes)  # +-inf saturate; NaN stays NaN
     codes += np.float32(0.5)
     codes[~np.isfinite(codes)] = 0.0
     return codes.astype(np.uint16), float(scale), float(offset)
+
+
+def label_ids(data: np.ndarray) -> bool:
+    """Return True when every value is a whole number in 0..65535 (uint16 holds the labels)."""
+    return bool(data.size and np.all((data >= 0) & (data <= CODE_MAX) & (np.mod(data, 1) == 0)))
 
 
 def resample_into(
@@ -195,38 +204,42 @@ def resample_into(
 
     ``compact`` (default) applies the module's two memory rules: the grid is
     coarsened to the image's own voxel size (:meth:`DisplayGrid.for_voxels`),
-    and images (not label maps) are stored quantised (:func:`quantise`).
+    and images are stored quantised (:func:`quantise`); label maps of whole
+    ids in 0..65535 as uint16 (nearest neighbour: the ids themselves).
     ``compact=False`` gives float32 on ``grid`` itself.
     """
     if compact:
         grid = grid.for_voxels(volume.affine)
     source_from_grid = np.linalg.inv(np.asarray(volume.affine, dtype=float)) @ grid.affine
     data = np.asarray(volume.data, dtype=np.float32)
-    resampled = affine_transform(
+    # x fastest in memory: an axial slice is one contiguous block (rows along y), no gather
+    dtype = np.uint16 if compact and order == 0 and label_ids(data) else np.float32
+    resampled = np.empty(grid.shape, dtype, order="F" if compact else "C")
+    affine_transform(
         data,
         source_from_grid[:3, :3],
         offset=source_from_grid[:3, 3],
         output_shape=grid.shape,
-        output=np.float32,
+        output=resampled,
         order=order,
         mode="constant",
         cval=0.0,
         prefilter=False,
     )
-    placed = Volume(
-        resampled, grid.affine.copy(), volume.modality, volume.label, volume.window, volume
-    )
+    source = cropped(volume) if compact else volume
     if not compact or order == 0:
-        return placed
+        return Volume(
+            resampled, grid.affine.copy(), volume.modality, volume.label, volume.window, source
+        )
     codes, scale, offset = quantise(resampled)
-    del resampled, placed
+    del resampled
     return Volume(
         codes,
         grid.affine.copy(),
         volume.modality,
         volume.label,
         volume.window,
-        volume,
+        source,
         scale=scale,
         offset=offset,
     )

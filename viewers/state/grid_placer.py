@@ -42,6 +42,9 @@ class CellPlacer:
         self.display_grid: DisplayGrid | None = None
         #: The reference image's smallest voxel (mm), once a participant is placed.
         self.reference_spacing_mm: float | None = None
+        #: Compact display volumes (:func:`~viewers.state.display_grid.resample_into`);
+        #: False: float32 on the display grid itself (benchmarks compare the two).
+        self.compact = True
 
     def place(self, participant: Participant) -> np.ndarray | None:
         """Make the display grid of ``participant``; return its world box (2, 3), or None."""
@@ -60,12 +63,14 @@ class CellPlacer:
         if grid is None:
             return {}
 
+        compact = self.compact
+
         def prepare(volume: Volume) -> Volume:
-            return resample_into(placement.place(volume), grid, order=order)
+            return resample_into(placement.place(volume), grid, order=order, compact=compact)
 
         return {
             "prepare": prepare,
-            "variant": ("display", grid.key, placement.matrix.tobytes(), order),
+            "variant": ("display", grid.key, placement.matrix.tobytes(), order, compact),
         }
 
     def foreign_variant(self, key: tuple) -> bool:

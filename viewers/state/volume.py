@@ -9,6 +9,7 @@ DWI series opens quickly.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -47,6 +48,11 @@ class Volume:
         A quantised volume (``scale`` set; :func:`viewers.state.display_grid.quantise`)
         holds uint16 codes: value = ``offset + scale * code`` for codes >= 1,
         code 0 is NaN. :meth:`decoded` gives the values.
+    origin, file_shape : (int, int, int), (int, int, int) or None
+        For an image kept cropped to its non-zero box (:func:`cropped`): the
+        file's voxel index of ``data[0, 0, 0]`` and the file's shape. ``affine``
+        is that of ``data``; :meth:`voxel_at` reports the file's voxels and
+        :meth:`value_at` gives 0 in the file outside the box.
     """
 
     data: np.ndarray
@@ -57,6 +63,8 @@ class Volume:
     source: Volume | None = None
     scale: float | None = None
     offset: float = 0.0
+    origin: tuple[int, int, int] = (0, 0, 0)
+    file_shape: tuple[int, int, int] | None = None
 
     @property
     def native(self) -> Volume:
@@ -103,22 +111,78 @@ class Volume:
         )
 
     @property
+    def shape(self) -> tuple[int, ...]:
+        """The file's shape (that of ``data`` unless cropped)."""
+        return self.file_shape or self.data.shape
+
+    @property
+    def file_affine(self) -> np.ndarray:
+        """Voxel -> RAS mm of the file's voxels (``affine`` unless cropped)."""
+        shift = np.eye(4)
+        shift[:3, 3] = -np.asarray(self.origin, dtype=float)
+        return self.affine @ shift
+
+    @property
     def centre(self) -> np.ndarray:
         """World position of the volume's centre (where a new cursor goes)."""
-        middle = (np.array(self.data.shape, dtype=float) - 1) / 2
-        return (self.affine @ np.append(middle, 1.0))[:3]
+        middle = (np.array(self.shape, dtype=float) - 1) / 2
+        return (self.file_affine @ np.append(middle, 1.0))[:3]
 
     def voxel_at(self, world) -> tuple[int, int, int] | None:
-        """Return the voxel index nearest to a world point, or None outside the volume."""
-        index = np.floor(world_to_voxel(self.affine, world) + 0.5).astype(int)
-        if np.any(index < 0) or np.any(index >= self.data.shape):
+        """Return the (file's) voxel index nearest to a world point, or None outside."""
+        index = np.floor(world_to_voxel(self.affine, world) + 0.5).astype(int) + self.origin
+        if np.any(index < 0) or np.any(index >= self.shape):
             return None
         return int(index[0]), int(index[1]), int(index[2])
 
     def value_at(self, world) -> float | None:
         """Return the value of the voxel nearest to a world point, or None outside."""
         index = self.voxel_at(world)
-        return None if index is None else float(self.decoded(self.data[index]))
+        if index is None:
+            return None
+        local = np.subtract(index, self.origin)
+        if np.any(local < 0) or np.any(local >= self.data.shape):
+            return 0.0  # cropped away: zero
+        return float(self.decoded(self.data[tuple(local)]))
+
+
+def cropped(volume: Volume) -> Volume:
+    """Return ``volume`` without its all-zero margins (the same values at every world point).
+
+    NaN counts as a value. A volume without zero margins is returned as is;
+    an all-zero one keeps one voxel.
+
+    Examples
+    --------
+    >>> data = np.zeros((6, 5, 4), np.float32)
+    >>> data[2:4, 1, 1:3] = 7.0
+    >>> small = cropped(Volume(data, np.eye(4)))
+    >>> small.data.shape, small.origin, small.shape, small.value_at([2, 1, 2]), small.value_at([0, 0, 0])
+    ((2, 1, 2), (2, 1, 1), (6, 5, 4), 7.0, 0.0)
+    >>> small.voxel_at([5, 4, 3]), small.voxel_at([6, 0, 0])
+    ((5, 4, 3), None)
+    """
+    if volume.file_shape is not None:
+        return volume
+    present = volume.data != 0
+    box = []
+    for axis in range(3):
+        hit = np.flatnonzero(present.any(axis=tuple(a for a in range(3) if a != axis)))
+        box.append((int(hit[0]), int(hit[-1]) + 1) if hit.size else (0, 1))
+    if all(low == 0 and high == n for (low, high), n in zip(box, volume.data.shape, strict=True)):
+        return volume
+    origin = (box[0][0], box[1][0], box[2][0])
+    shift = np.eye(4)
+    shift[:3, 3] = origin
+    data = np.ascontiguousarray(volume.data[tuple(slice(low, high) for low, high in box)])
+    shape = volume.data.shape
+    return dataclasses.replace(
+        volume,
+        data=data,
+        affine=volume.affine @ shift,
+        origin=origin,
+        file_shape=(shape[0], shape[1], shape[2]),
+    )
 
 
 def display_file(acquisition: Acquisition, part: str = "mag") -> ImageFile:
