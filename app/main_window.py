@@ -21,6 +21,7 @@ from app.display_resolution import LoadingProgress
 from app.grid_actions import HelpDialog, install_actions
 from app.grid_menus import GridMenus
 from app.main_presenter import MainPresenter
+from app.memory import return_freed_memory
 from app.rating_mode import RatingMode
 from app.screen_layouts import ScreenLayouts
 from app.viewer_session import ViewerSession
@@ -81,6 +82,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         screen: str | None = None,
     ) -> None:
         super().__init__(parent)
+        return_freed_memory()  # resident memory follows the volumes held (app.memory)
         # while the window lives, cyclic garbage is collected in this (the GUI) thread only
         self._collector_token = GuiThreadCollector.shared().hold()
         self.study = study
