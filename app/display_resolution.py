@@ -60,7 +60,8 @@ class LoadingProgress(QtWidgets.QProgressBar):
     def __init__(self, grid, parent=None) -> None:
         super().__init__(parent)
         self.grid = grid
-        self.setMaximumWidth(260)
+        self.setMinimumWidth(220)
+        self.setMaximumWidth(300)
         self.setTextVisible(True)
         self.hide()
         grid.events.display_grid.connect(self._started)
@@ -70,7 +71,7 @@ class LoadingProgress(QtWidgets.QProgressBar):
         if self.grid.participant is None:
             return
         spacing = self.grid.display_spacing_mm or self.grid.placer.reference_spacing_mm
-        self.setFormat(f"Display grid {spacing:g} mm: %v of %m images")
+        self.setFormat(f"Loading at {spacing:g} mm: %v of %m")
         self._cell_settled()
 
     def _cell_settled(self, key=None) -> None:

@@ -42,7 +42,7 @@ def test_the_menu_reloads_at_0_85_mm_keeping_the_cursor_and_is_remembered(qtbot,
     grid.cursor.set_position([6.1, -8.2, 3.3])
     entry(window, "Anatomical").trigger()
     assert not window.loading.isHidden()  # the reload's progress, in the status bar
-    assert window.loading.format().startswith("Display grid 0.85 mm")
+    assert window.loading.format().startswith("Loading at 0.85 mm")
     qtbot.waitUntil(lambda: window.loading.isHidden(), timeout=60_000)
     loadable = [cell for cell in grid.cells.values() if cell.source.loadable]
     assert len(loadable) == 8 and all(cell.state == "shown" for cell in loadable)
