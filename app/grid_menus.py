@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtGui, QtWidgets
 
+from app.display_resolution import DisplayResolutionMenu
 from viewers.state.columns import COLUMNS
 
 COLORMAPS = ("grey", "viridis", "inferno", "magma", "plasma", "cividis")
@@ -30,7 +31,9 @@ class GridMenus:
         self.review.setChecked(self.session.grid.overlays.mode == "review")
         self.review.setEnabled(not window.rating.rating)  # blinding: never while rating
         self.review.toggled.connect(window.rating.set_review)
-        self.colormaps = self._menu(bar, "View").addMenu("Colour map of the focused column")
+        view_menu = self._menu(bar, "View")
+        self.colormaps = view_menu.addMenu("Colour map of the focused column")
+        self.resolution = DisplayResolutionMenu(window, view_menu)
         self.columns.aboutToShow.connect(self.rebuild_columns)
         self.visits.aboutToShow.connect(self.rebuild_visits)
         self._build_colormaps()

@@ -17,9 +17,11 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from app.display_resolution import LoadingProgress
 from app.grid_actions import HelpDialog, install_actions
 from app.grid_menus import GridMenus
 from app.main_presenter import MainPresenter
+from app.memory import return_freed_memory
 from app.rating_mode import RatingMode
 from app.screen_layouts import ScreenLayouts
 from app.viewer_session import ViewerSession
@@ -84,6 +86,7 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         screen: str | None = None,
     ) -> None:
         super().__init__(parent)
+        return_freed_memory()  # resident memory follows the volumes held (app.memory)
         # while the window lives, cyclic garbage is collected in this (the GUI) thread only
         self._collector_token = GuiThreadCollector.shared().hold()
         self.study = study
@@ -119,6 +122,8 @@ class MainWindow(WindowCommands, QtWidgets.QMainWindow):
         self.image_title = QtWidgets.QLabel()
         self.status_label = QtWidgets.QLabel()
         self.statusBar().addWidget(self.status_label, 1)
+        self.loading = LoadingProgress(self.session.grid)
+        self.statusBar().addPermanentWidget(self.loading)
         self.help_dialog: HelpDialog | None = None
         self.import_dialog = None  # File -> Import DICOM visit... (app.dicom_import), made on use
         self._build_layout()

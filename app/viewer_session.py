@@ -43,7 +43,11 @@ class ViewerSession:
         self.settings: ViewerSettings = load_settings(settings_file)
         self.loader = loader or VolumeLoader()
         self.grid = GridModel(
-            self.loader, self.settings.layout(), self.settings.windows, overlay_mode=overlay_mode
+            self.loader,
+            self.settings.layout(),
+            self.settings.windows,
+            overlay_mode=overlay_mode,
+            display_spacing_mm=self.settings.display["display_spacing_mm"],
         )
         self.grid.geometry.set_orientation(self.settings.display.get("orientation", "axial"))
         self.lesion_index = -1
@@ -112,6 +116,15 @@ class ViewerSession:
         """Axial, coronal or sagittal for every view."""
         self.grid.geometry.set_orientation(orientation)
         self.settings.display["orientation"] = orientation
+
+    def set_display_spacing(self, spacing_mm: float | None) -> None:
+        """Show the images at ``spacing_mm`` voxels (None: the reference grid's); remembered.
+
+        The shown participant is loaded again at the new resolution, the cursor
+        kept in world mm (:meth:`GridModel.set_display_spacing`).
+        """
+        self.grid.set_display_spacing(spacing_mm)
+        self.settings.display["display_spacing_mm"] = self.grid.display_spacing_mm
 
     def reset_window(self) -> None:
         """Give the focused column its image's initial window (preset or brain-focused)."""

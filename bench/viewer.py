@@ -2,19 +2,32 @@
 
 Writes a synthetic participant (derived maps on realistic grids: DWI 1.7 mm,
 GRE 0.8x0.8x2 mm, MP2RAGE 0.85 mm) with rigid ``to-ref`` transforms, opens it
-in the main window and prints one JSON object per figure:
+in the main window and prints one JSON object per figure (``name, value, unit,
+peer, peer_value``, plus ``scale`` and ``display_mm``):
 
 - ``open_participant_s``: ``open()`` until the first image is drawn (maps on disk, OS cache warm);
-  ``open_all_visible_s``: until every visible view has its image.
-- ``slice_change_p95_ms`` (and ``_p50_ms``): one slice step until every visible view is
-  repainted (a synchronous ``repaint()`` of the grid, timed until it returns).
+  ``open_all_visible_s``: until every visible view has its image;
+  ``open_all_loaded_s``: until all 60 volumes are loaded (the peer: its whole open).
+- ``slice_change_p95_ms`` (and ``_p50_ms``): one slice step of the focused image (visit 1's
+  T1/R1: 0.85 mm at full scale) until every visible view is repainted (a synchronous
+  ``repaint()`` of the grid, timed until it returns).
 - ``cursor_move_p95_ms`` (and ``_p50_ms``): an in-plane cursor move until the crosshairs are repainted.
-- ``memory_mb``: resident memory with the whole participant loaded.
+- ``memory_mb``: resident memory (VmRSS) with the whole participant loaded, and
+  ``peak_memory_mb`` (VmHWM); ``display_volumes_mb`` and ``source_volumes_mb``:
+  the voxel bytes of the display volumes and of the images as read (read-outs).
 
-The peer is the naive pyqtgraph path on the same slices: 60 ImageItems of
-float32 data with automatic levels, every item updated each time.
+Scales: ``default`` shows the images on the reference grid (visit 1's DWI,
+1.7 mm); ``full`` on the anatomical display grid (0.85 mm, View -> Display
+resolution). ``--scale both`` runs both. ``--float32`` stores the display
+volumes as float32 on the display grid itself (no compact storage), for comparison.
 
-Run: ``.venv/bin/python bench/viewer.py [--repeats 40] [--registered/--aligned]``.
+The peer is the naive pyqtgraph path on the same images: 60 ImageItems of
+float32 native volumes with automatic levels, every item updated each time
+(unplaced: no registration, no common grid). Each side runs in its own child
+process (same files, one after the other), so that each memory figure is that
+side's alone.
+
+Run: ``.venv/bin/python bench/viewer.py [--scale default|full|both] [--repeats 120] [--aligned]``.
 """
 
 from __future__ import annotations
@@ -23,6 +36,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,21 +58,20 @@ GRIDS = {  # column -> (derived name, acquisition, shape, voxel mm, datatype)
 }
 VISITS = 10
 SIZE = (1920, 1080)
+#: Display grid spacing by scale (None: the reference grid's own, visit 1's DWI).
+SCALES = {"default": None, "full": 0.85}
+FOCUS = ("ses-01", "R1")  # slice steps are slices of the finest image at either scale
 
 
-def report(name, value, unit, peer=None, peer_value=None) -> None:
-    print(
-        json.dumps(
-            {
-                "name": name,
-                "value": round(float(value), 3),
-                "unit": unit,
-                "peer": peer,
-                "peer_value": None if peer_value is None else round(float(peer_value), 3),
-            }
-        ),
-        flush=True,
-    )
+def report(name, value, unit, peer=None, peer_value=None, **context) -> None:
+    record = {
+        "name": name,
+        "value": round(float(value), 3),
+        "unit": unit,
+        "peer": peer,
+        "peer_value": None if peer_value is None else round(float(peer_value), 3),
+    }
+    print(json.dumps(record | context), flush=True)
 
 
 def p95(times: list[float]) -> float:
@@ -144,11 +157,29 @@ def write_study(root: Path, registered: bool):
     return participant
 
 
-def resident_mb() -> float:
+def resident_mb(field: str = "VmRSS") -> float:
+    """Resident memory of this process (``VmRSS``) or its peak (``VmHWM``), MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def volume_mb(grid) -> tuple[float, float]:
+    """Voxel megabytes of the cells' display volumes and of their images as read."""
+    shown = [c.view.volume for c in grid.cells.values() if c.view.volume is not None]
+    display = sum(v.data.nbytes for v in shown)
+    sources = sum(v.native.data.nbytes for v in shown if v.native is not v)
+    return display / 2**20, sources / 2**20
+
+
+def walk(step: int, amplitude: int = 20) -> int:
+    """Return the slice step number ``step`` takes: up and down over +-``amplitude`` slices.
+
+    Coarser images (1.7 mm beside 0.85 mm steps) change slice every other
+    step, at every parity: a toggle between two slices could miss them all.
+    """
+    return 1 if (step // amplitude) % 4 in (0, 3) else -1
 
 
 def settle(app, widget) -> None:
@@ -156,13 +187,15 @@ def settle(app, widget) -> None:
     app.processEvents()
 
 
-def bench_grid(participant, repeats: int, app) -> dict:
+def bench_grid(participant, repeats: int, app, spacing: float | None, compact: bool) -> dict:
     from app.main_window import MainWindow
     from processing.study.model import Study
 
     study = Study(participant.visits[0].study_root, {"sub-01": participant}, name="bench")
     window = MainWindow(study, settings_file=Path(tempfile.mkdtemp()) / "settings.json")
     window.session.grid.layout.set_columns(list(GRIDS))
+    window.session.grid.placer.compact = compact
+    window.session.set_display_spacing(spacing)
     window.resize(*SIZE)
     window.show()
     app.processEvents()
@@ -173,7 +206,7 @@ def bench_grid(participant, repeats: int, app) -> dict:
     started = time.perf_counter()
     window.session.open(participant)
     first = all_visible = None
-    while all_visible is None and time.perf_counter() - started < 120:
+    while all_visible is None and time.perf_counter() - started < 600:
         app.processEvents()
         shown = [
             v
@@ -186,12 +219,15 @@ def bench_grid(participant, repeats: int, app) -> dict:
         if len(shown) == sum(v.exposed() for v in views.views.values()):
             settle(app, canvas)
             all_visible = time.perf_counter() - started
-    window.wait_for_images(120)
+    window.wait_for_images(600)
+    loaded = time.perf_counter() - started
+    settle(app, canvas)
+    grid.set_focus(*FOCUS)
     visible = sum(v.exposed() for v in views.views.values())
     slice_times, move_times, panel_times = [], [], []
     for step in range(repeats):
         began = time.perf_counter()
-        window.session.step_slice(1 if step % 2 == 0 else -1)
+        window.session.step_slice(walk(step))
         canvas.repaint()
         slice_times.append((time.perf_counter() - began) * 1e3)
         assert not any(v._stale for v in views.views.values() if v.exposed())
@@ -207,15 +243,21 @@ def bench_grid(participant, repeats: int, app) -> dict:
         panel_began = time.perf_counter()
         app.processEvents()
         panel_times.append((time.perf_counter() - panel_began) * 1e3)
+    display_mb, source_mb = volume_mb(grid)
     result = {
         "open_first": first,
         "open_all": all_visible,
+        "open_loaded": loaded,
         "slice": p95(slice_times),
         "move": p95(move_times),
         "slice50": p50(slice_times),
         "move50": p50(move_times),
         "panels": p95(panel_times),
         "memory": resident_mb(),
+        "peak": resident_mb("VmHWM"),
+        "display_mb": display_mb,
+        "source_mb": source_mb,
+        "display_grid": list(grid.placer.display_grid.shape),
         "visible": visible,
         "views": len(views.views),
     }
@@ -273,48 +315,123 @@ def bench_naive(participant, repeats: int, app) -> dict:
         "slice50": p50(slice_times),
         "move50": p50(move_times),
         "memory": resident_mb(),
+        "peak": resident_mb("VmHWM"),
+        "source_mb": sum(v.nbytes for v in volumes) / 2**20,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=120)
-    parser.add_argument(
-        "--aligned", action="store_true", help="no to-ref transforms (header alignment only)"
-    )
-    args = parser.parse_args()
+def child(args) -> None:
+    """Run one side on the study written by the parent; print its result as one JSON object."""
+    import pickle
+
     from PySide6 import QtWidgets
 
     from app.screenshot import quiet_offscreen_notices
 
     quiet_offscreen_notices()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    with tempfile.TemporaryDirectory(prefix="ferret-bench-") as folder:
-        participant = write_study(Path(folder), registered=not args.aligned)
-        ours = bench_grid(participant, args.repeats, app)
-        naive = bench_naive(participant, args.repeats, app)
+    participant = pickle.loads(Path(args.participant).read_bytes())
+    if args.child == "naive":
+        result = bench_naive(participant, args.repeats, app)
+    else:
+        spacing = SCALES[args.child]
+        result = bench_grid(participant, args.repeats, app, spacing, not args.float32)
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def run_child(side: str, participant_file: Path, args) -> dict:
+    """Run ``side`` in a child process of its own; return its result."""
+    command = [sys.executable, __file__, "--child", side, "--participant", str(participant_file)]
+    command += ["--repeats", str(args.repeats)] + (["--float32"] if args.float32 else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode or not lines:
+        raise SystemExit(f"bench child {side} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def report_scale(scale: str, ours: dict, naive: dict, args) -> None:
+    """Print the figures of one scale beside the naive peer's."""
     mode = "aligned" if args.aligned else "registered"
+    spacing = SCALES[scale]
+    context = {"scale": scale, "display_mm": spacing or GRIDS["b1000"][3]}
+    context["storage"] = "float32" if args.float32 else "compact"
     peer = "naive pyqtgraph: 60 float32 ImageItems, autoLevels, all updated"
     report(
         "open_participant_s",
         ours["open_first"],
-        "s",
+        "s (first image)",
         peer + " (sync load of all 60)",
         naive["open"],
+        **context,
     )
-    report("open_all_visible_s", ours["open_all"], "s")
-    report("slice_change_p95_ms", ours["slice"], "ms", peer, naive["slice"])
-    report("cursor_move_p95_ms", ours["move"], "ms", peer, naive["move"])
-    report("slice_change_p50_ms", ours["slice50"], "ms", peer, naive["slice50"])
-    report("cursor_move_p50_ms", ours["move50"], "ms", peer, naive["move50"])
+    report("open_all_visible_s", ours["open_all"], "s", **context)
+    report(
+        "open_all_loaded_s",
+        ours["open_loaded"],
+        "s (all 60 volumes)",
+        peer,
+        naive["open"],
+        **context,
+    )
+    report("slice_change_p95_ms", ours["slice"], "ms", peer, naive["slice"], **context)
+    report("cursor_move_p95_ms", ours["move"], "ms", peer, naive["move"], **context)
+    report("slice_change_p50_ms", ours["slice50"], "ms", peer, naive["slice50"], **context)
+    report("cursor_move_p50_ms", ours["move50"], "ms", peer, naive["move50"], **context)
     report(
         "side_panels_refresh_p95_ms",
         ours["panels"],
-        "ms (read-out, time courses; after a 40 ms pause)",
+        "ms (read-out, time courses; after a 50 ms pause)",
+        **context,
     )
-    report("changes_timed", args.repeats, "slice steps and as many cursor moves")
-    report("memory_mb", ours["memory"], "MB", peer + " (same process, after ours)", naive["memory"])
-    report("visible_views", ours["visible"], f"of {ours['views']} views ({mode})")
+    report("changes_timed", args.repeats, "slice steps and as many cursor moves", **context)
+    own_process = " (own process, whole participant loaded)"
+    report("memory_mb", ours["memory"], "MB" + own_process, peer, naive["memory"], **context)
+    report("peak_memory_mb", ours["peak"], "MB (VmHWM)", peer, naive["peak"], **context)
+    report(
+        "display_volumes_mb",
+        ours["display_mb"],
+        f"MB (display grid {ours['display_grid']})",
+        **context,
+    )
+    report(
+        "source_volumes_mb",
+        ours["source_mb"],
+        "MB (images as read)",
+        peer,
+        naive["source_mb"],
+        **context,
+    )
+    report("visible_views", ours["visible"], f"of {ours['views']} views ({mode})", **context)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=120)
+    parser.add_argument("--scale", choices=[*SCALES, "both"], default="default")
+    parser.add_argument(
+        "--aligned", action="store_true", help="no to-ref transforms (header alignment only)"
+    )
+    parser.add_argument(
+        "--float32", action="store_true", help="display volumes as float32 on the display grid"
+    )
+    parser.add_argument("--child", choices=[*SCALES, "naive"], help=argparse.SUPPRESS)
+    parser.add_argument("--participant", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    import pickle
+
+    scales = list(SCALES) if args.scale == "both" else [args.scale]
+    with tempfile.TemporaryDirectory(prefix="ferret-bench-") as folder:
+        participant = write_study(Path(folder), registered=not args.aligned)
+        participant_file = Path(folder) / "participant.pickle"
+        participant_file.write_bytes(pickle.dumps(participant))
+        ours = {scale: run_child(scale, participant_file, args) for scale in scales}
+        naive = run_child("naive", participant_file, args)
+    for scale in scales:
+        report_scale(scale, ours[scale], naive, args)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def test_a_click_fills_the_connected_in_range_region_of_the_clicked_cells_image(
     panel.fill_tolerance_box.setValue(40.0)
     assert fill.mode == "3d" and fill.tolerance == 40.0 and fill.auto_range
     tile, world = click_in(qtbot, view, "ses-02", "FLAIR")
-    image = resample_image(tile.model.volume.data, tile.model.volume.affine, labels.grid)
+    image = resample_image(tile.model.volume.decoded(), tile.model.volume.affine, labels.grid)
     seed = tuple(np.floor(labels.grid.world_to_voxel(world) + 0.5).astype(int))
     value = image[seed]
     assert (fill.low, fill.high) == pytest.approx((value - 40.0, value + 40.0))
@@ -79,7 +79,7 @@ def test_a_click_fills_the_connected_in_range_region_of_the_clicked_cells_image(
     assert expected.sum() > 1
     assert np.array_equal(labels.data > 0, expected)
     other = resample_image(
-        view.view("ses-02", "b1000").model.volume.data,
+        view.view("ses-02", "b1000").model.volume.decoded(),
         view.view("ses-02", "b1000").model.volume.affine,
         labels.grid,
     )
@@ -95,7 +95,7 @@ def test_a_fixed_range_in_2d_fills_only_the_clicked_slice(qtbot, filling):
     tile, world = click_in(qtbot, view, "ses-01", "FLAIR", dx=0, dy=0)  # first read the value there
     toolbox.undo()
     assert not labels.data.any()
-    image = resample_image(tile.model.volume.data, tile.model.volume.affine, labels.grid)
+    image = resample_image(tile.model.volume.decoded(), tile.model.volume.affine, labels.grid)
     seed = tuple(np.floor(labels.grid.world_to_voxel(world) + 0.5).astype(int))
     low, high = image[seed] - 25.0, image[seed] + 60.0
     panel.set_fill_range(low, high)

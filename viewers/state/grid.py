@@ -23,10 +23,12 @@ Events (:class:`GridEvents`, ``grid.events.<kind>``): ``structure`` (rows or
 columns changed: rebuild the widgets), ``cell(key=(session, column))`` (a
 cell's volume, state or overlays changed), ``lesions`` (the lesion list
 changed), ``own_labels`` (the rater's own labels, named by the read-out,
-changed), ``focus(key=...)`` (the rater clicked another cell) and
+changed), ``focus(key=...)`` (the rater clicked another cell),
 ``cursor_gap`` (:attr:`GridModel.cursor_gap_mm` changed: the crosshair's lines
 stop that far from the cursor, so that a candidate of a few voxels under it
-stays in sight, as ITK-SNAP and FSLeyes allow).
+stays in sight, as ITK-SNAP and FSLeyes allow) and ``display_grid``
+(:meth:`GridModel.set_display_spacing`: the display resolution changed, every
+cell is loading again; :meth:`GridModel.loading_progress` counts them in).
 
 The model owns its parts: a :class:`~viewers.state.grid_placer.CellPlacer`
 (field of view, display grid, placement of delivered volumes), a
@@ -83,6 +85,7 @@ class GridEvents(EventGroup):
     own_labels: EventEmitter
     focus: EventEmitter
     cursor_gap: EventEmitter
+    display_grid: EventEmitter
 
 
 class GridModel:
@@ -163,6 +166,39 @@ class GridModel:
         if changed:
             self.events.structure.emit()
         return changed
+
+    @property
+    def display_spacing_mm(self) -> float | None:
+        """Voxel size of the display grid asked for (None: the reference image's)."""
+        return self.placer.display_spacing_mm
+
+    def set_display_spacing(self, spacing_mm: float | None) -> None:
+        """Show the images on a display grid of ``spacing_mm`` voxels (None: the reference's).
+
+        The shown participant is loaded again on the new grid; the cursor (world
+        mm), orientation, zoom, pan and windows stay. Volumes cached for another
+        grid are dropped (memory). Emits ``display_grid``, then ``structure``.
+        """
+        if spacing_mm is not None and not float(spacing_mm) > 0:
+            raise ValueError(f"display grid spacing must be positive, got {spacing_mm!r}")
+        spacing_mm = None if spacing_mm is None else float(spacing_mm)
+        if spacing_mm == self.placer.display_spacing_mm:
+            return
+        self.placer.display_spacing_mm = spacing_mm
+        if self.participant is not None:
+            self.loader.forget_pending()
+            self._drop_cells()
+            self.placer.place(self.participant)  # the same box: the cursor and geometry stay
+            self.loader.cache.discard(self.placer.foreign_variant)
+            self._ensure_cells()
+        self.events.display_grid.emit()
+        if self.participant is not None:
+            self.events.structure.emit()
+
+    def loading_progress(self) -> tuple[int, int]:
+        """Return ``(settled, total)``: images arrived (or failed), of the cells that have one."""
+        loadable = [cell for cell in self.cells.values() if cell.source.loadable]
+        return sum(cell.state != "loading" for cell in loadable), len(loadable)
 
     def placement(self, session: str, acquisition_key: str) -> Placement:
         """Return the placement of a visit's acquisition.

@@ -14,6 +14,7 @@ Two small parts that :class:`~viewers.state.grid.GridModel` owns:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -39,14 +40,20 @@ class CellPlacer:
     def __init__(self, display_spacing_mm: float | None = None) -> None:
         self.display_spacing_mm = display_spacing_mm
         self.display_grid: DisplayGrid | None = None
+        #: The reference image's smallest voxel (mm), once a participant is placed.
+        self.reference_spacing_mm: float | None = None
+        #: Compact display volumes (:func:`~viewers.state.display_grid.resample_into`);
+        #: False: float32 on the display grid itself (benchmarks compare the two).
+        self.compact = True
 
     def place(self, participant: Participant) -> np.ndarray | None:
         """Make the display grid of ``participant``; return its world box (2, 3), or None."""
         found = reference_box(participant)
         if found is None:
-            self.display_grid = None
+            self.display_grid = self.reference_spacing_mm = None
             return None
         box, spacing = found
+        self.reference_spacing_mm = spacing
         self.display_grid = DisplayGrid.covering(box, self.display_spacing_mm or spacing)
         return box
 
@@ -56,18 +63,29 @@ class CellPlacer:
         if grid is None:
             return {}
 
+        compact = self.compact
+
         def prepare(volume: Volume) -> Volume:
-            return resample_into(placement.place(volume), grid, order=order)
+            return resample_into(placement.place(volume), grid, order=order, compact=compact)
 
         return {
             "prepare": prepare,
-            "variant": ("display", grid.key, placement.matrix.tobytes(), order),
+            "variant": ("display", grid.key, placement.matrix.tobytes(), order, compact),
         }
+
+    def foreign_variant(self, key: tuple) -> bool:
+        """Return True for a loader cache key prepared for another display grid than the current."""
+        variant = key[2] if len(key) > 2 else None
+        return (
+            isinstance(variant, tuple)
+            and variant[:1] == ("display",)
+            and (self.display_grid is None or variant[1] != self.display_grid.key)
+        )
 
     def placed(self, placement: Placement, volume: Volume, modality: str, label: str) -> Volume:
         """Return a delivered volume in the reference space (already so when resampled)."""
         if self.display_grid is not None:
-            return Volume(volume.data, volume.affine, modality, label, volume.window, volume.source)
+            return dataclasses.replace(volume, modality=modality, label=label)
         return placement.place(volume, modality, label)
 
 

@@ -13,8 +13,9 @@ resampling into the display grid, :mod:`viewers.state.display_grid`) with a
 ``variant`` key: the cache then holds the prepared volume under
 ``(path, index, variant)``, and the raw one is not kept.
 
-A newer participant makes older requests stale: :meth:`VolumeLoader.forget_pending`
-drops their results (the files still land in the cache).
+A newer participant (or display grid) makes older requests stale:
+:meth:`VolumeLoader.forget_pending` cancels those not started and drops the
+results of the others (which still land in the cache).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from pathlib import Path
 
 from processing.errors import FerretError
@@ -58,6 +60,14 @@ class VolumeCache:
             self._items.move_to_end(key)
             while self.nbytes > self.max_bytes and len(self._items) > 1:
                 self._items.popitem(last=False)
+
+    def discard(self, unwanted: Callable[[Key], bool]) -> int:
+        """Drop every volume whose key is ``unwanted``; return how many were dropped."""
+        with self._lock:
+            keys = [key for key in self._items if unwanted(key)]
+            for key in keys:
+                del self._items[key]
+        return len(keys)
 
     @property
     def nbytes(self) -> int:
@@ -149,9 +159,10 @@ class VolumeLoader:
 
     def wait(self, timeout: float = 30.0) -> int:
         """Block until every outstanding request is queued, then :meth:`drain` (tests, scripts)."""
-        futures = list(self._in_flight.values())
-        for future in futures:
-            future.exception(timeout=timeout)
+        with self._lock:
+            futures = list(self._in_flight.values())
+        if wait_for(futures, timeout=timeout).not_done:
+            raise TimeoutError(f"volumes still loading after {timeout} s")
         while self.outstanding and self._done.qsize() < self.outstanding:
             threading.Event().wait(0.005)
         return self.drain()
@@ -163,8 +174,16 @@ class VolumeLoader:
             return self._outstanding
 
     def forget_pending(self) -> None:
-        """Results of requests made so far will not be delivered (a new participant was opened)."""
+        """Results of requests made so far will not be delivered (a new participant was opened).
+
+        Reads not started yet are cancelled (a new display grid does not wait
+        behind the old one's); those under way finish into the cache.
+        """
         self._generation += 1
+        with self._lock:
+            futures = list(self._in_flight.values())
+        for future in futures:
+            future.cancel()  # its done-callback runs now and queues a dropped result
 
     def shutdown(self) -> None:
         """Stop the workers (pending reads finish, their results are dropped)."""

@@ -13,6 +13,7 @@ participant (reference grid, :class:`processing.annotations.ReviewWorkspace`);
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ class LabelLayer:
     name : str
         ``"truth"`` or ``"rater <id>"``.
     volume : Volume
-        Labels (float32 values of integer ids) with their display affine.
+        Labels (integer ids, as float32 or uint16) with their display affine.
     colour : (r, g, b)
     names : dict
         Label value -> lesion description.
@@ -74,6 +75,11 @@ class LabelLayer:
     names: dict[int, str] = field(default_factory=dict)
     sessions: set[str] | None = None
     role: str = ""
+
+    @functools.cached_property
+    def mask(self) -> np.ndarray:
+        """1 inside a lesion, 0 elsewhere (uint8): made once, shared by every view's slicer."""
+        return (self.volume.data > 0).astype(np.uint8)
 
     def label_at(self, world) -> int:
         """Return the label of the voxel nearest to a world point (0 outside or background)."""
@@ -95,7 +101,7 @@ class MaskSlicer:
         self._to_voxel = np.linalg.inv(layer.volume.affine)
         self._key: Any = None
         self._slice: PlaneSlice | None = None
-        self._mask = (layer.volume.data > 0).astype(np.float32)
+        self._mask = layer.mask  # one per layer, not per view (a rater's layer is on every cell)
 
     def mask(self, plane: Plane, position) -> PlaneSlice:
         """Return the mask (1 inside a lesion, 0 outside) of the slice through ``position``."""

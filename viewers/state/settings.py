@@ -9,7 +9,11 @@ written atomically (:func:`processing.fileio.write_json`)::
      "windows": {"FLAIR": [low, high], ...},          # per column key
      "colormaps": {"R2star": "viridis", ...},
      "display": {"orientation": "axial", "overlay_mode": "outline", "overlay_opacity": 0.6,
-                 "show_truth": true, "closed_docks": ["Analysis", ...]}}
+                 "show_truth": true, "closed_docks": ["Analysis", ...],
+                 "display_spacing_mm": null}}                # null: the reference grid's voxels
+
+``display_spacing_mm`` is the display resolution (:data:`DISPLAY_RESOLUTIONS`
+names the menu's choices; any positive number is taken).
 
 A missing or unreadable file gives the defaults (an unreadable one is kept
 aside as ``.bad`` so that the next save does not destroy what the rater may
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +43,14 @@ DEFAULT_DISPLAY = {
     "overlay_opacity": 0.6,
     "show_truth": True,
     "closed_docks": [],
+    "display_spacing_mm": None,
 }
+#: The display resolutions offered: ``(voxel mm or None for the reference grid's, menu text)``.
+DISPLAY_RESOLUTIONS: tuple[tuple[float | None, str], ...] = (
+    (None, "Reference grid (visit 1's DWI)"),
+    (1.0, "1 mm"),
+    (0.85, "Anatomical, 0.85 mm"),
+)
 
 
 def settings_path() -> Path:
@@ -97,6 +109,7 @@ class ViewerSettings:
         display.update(
             {k: v for k, v in _mapping(record, "display").items() if k in DEFAULT_DISPLAY}
         )
+        display["display_spacing_mm"] = spacing_or_none(display["display_spacing_mm"])
         current = record.get("current_layout")
         return cls(
             current if isinstance(current, str) else DEFAULT_LAYOUT,
@@ -126,6 +139,19 @@ def save_settings(settings: ViewerSettings, path: Path | None = None) -> Path:
     path = Path(path) if path is not None else settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_json(path, settings.to_dict())
+
+
+def spacing_or_none(value: Any) -> float | None:
+    """Return a display spacing read from the settings: a positive number, else None.
+
+    Examples
+    --------
+    >>> spacing_or_none(0.85), spacing_or_none("fine"), spacing_or_none(-1), spacing_or_none(True)
+    (0.85, None, None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) and value > 0 else None
 
 
 def _mapping(record: dict, field_name: str) -> dict:

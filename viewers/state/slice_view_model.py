@@ -9,7 +9,9 @@ share the cursor and geometry, and every view of one modality shares a window.
 
 Pixels are cached: moving the cursor within the shown slice redraws only the
 crosshair; the slice is extracted again only when its depth, the orientation or
-the volume changes, and windowed again only when the window changes.
+the volume changes, and windowed again only when the window changes. A
+quantised volume (uint16 codes, :mod:`viewers.state.display_grid`) is sliced as
+codes and windowed through a 65,536-entry lookup table made once per window.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class SliceViewModel:
         self._pixels: np.ndarray | None = None
         self._axes: list[int] | None = None
         self._to_voxel: np.ndarray | None = None
+        self._table: tuple[Any, np.ndarray] | None = None
         #: Resampled (oblique) slices get at most this many pixels per side (None: voxel size).
         self.max_side: int | None = None
         cursor.changed.connect(self._on_cursor)
@@ -77,7 +80,7 @@ class SliceViewModel:
     def set_volume(self, volume: Volume | None, *, reset_window: bool = True) -> None:
         """Show ``volume`` (None shows nothing); optionally apply its initial window."""
         self.volume = volume
-        self._slice_key, self._slice, self._pixels = None, None, None
+        self._slice_key, self._slice, self._pixels, self._table = None, None, None, None
         self._axes = aligned_axes(volume.affine) if volume is not None else None
         self._to_voxel = np.linalg.inv(volume.affine) if volume is not None else None
         if (
@@ -105,7 +108,11 @@ class SliceViewModel:
         return self.geometry.plane
 
     def current_slice(self) -> PlaneSlice | None:
-        """Return the slice through the cursor (cached), or None without a volume."""
+        """Return the slice through the cursor (cached), or None without a volume.
+
+        Its data are the volume's own: uint16 codes for a quantised volume
+        (``volume.decoded`` gives values).
+        """
         if self.volume is None:
             return None
         key = self._key(self.cursor.position)
@@ -116,6 +123,7 @@ class SliceViewModel:
                 self.plane,
                 self.cursor.position,
                 max_side=self.max_side,
+                order=0 if self.volume.quantised else 1,  # codes are indices, never blended
             )
             self._slice_key, self._pixels = key, None
         return self._slice
@@ -126,8 +134,20 @@ class SliceViewModel:
         if plane_slice is None:
             return None
         if self._pixels is None:
-            self._pixels = self.window.apply(plane_slice.data)
+            if self.volume is not None and self.volume.quantised:
+                self._pixels = np.ascontiguousarray(self._window_table()[plane_slice.data])
+            else:
+                self._pixels = self.window.apply(plane_slice.data)
         return self._pixels
+
+    def _window_table(self) -> np.ndarray:
+        """uint8 grey of every uint16 code of the quantised volume, for the current window."""
+        assert self.volume is not None and self.volume.quantised
+        key = (self.window.low, self.window.high)
+        if self._table is None or self._table[0] != key:
+            codes = np.arange(65536, dtype=np.uint16)
+            self._table = key, self.window.apply(self.volume.decoded(codes))
+        return self._table[1]
 
     def crosshair(self) -> tuple[float, float]:
         """Plane coordinates (u, v) of the cursor."""

@@ -9,6 +9,7 @@ DWI series opens quickly.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -43,6 +44,15 @@ class Volume:
     source : Volume or None
         For a volume resampled for display: the image it was made from (read-outs
         of values and voxels use it); None for an image as read.
+    scale, offset : float or None, float
+        A quantised volume (``scale`` set; :func:`viewers.state.display_grid.quantise`)
+        holds uint16 codes: value = ``offset + scale * code`` for codes >= 1,
+        code 0 is NaN. :meth:`decoded` gives the values.
+    origin, file_shape : (int, int, int), (int, int, int) or None
+        For an image kept cropped to its non-zero box (:func:`cropped`): the
+        file's voxel index of ``data[0, 0, 0]`` and the file's shape. ``affine``
+        is that of ``data``; :meth:`voxel_at` reports the file's voxels and
+        :meth:`value_at` gives 0 in the file outside the box.
     """
 
     data: np.ndarray
@@ -51,6 +61,10 @@ class Volume:
     label: str = ""
     window: tuple[float, float] = field(default=(0.0, 1.0))
     source: Volume | None = None
+    scale: float | None = None
+    offset: float = 0.0
+    origin: tuple[int, int, int] = (0, 0, 0)
+    file_shape: tuple[int, int, int] | None = None
 
     @property
     def native(self) -> Volume:
@@ -61,6 +75,30 @@ class Volume:
     def nbytes(self) -> int:
         """Bytes of voxel data held, the source's included."""
         return self.data.nbytes + (self.source.nbytes if self.source is not None else 0)
+
+    @property
+    def quantised(self) -> bool:
+        """True when :attr:`data` holds uint16 codes (see :attr:`scale`)."""
+        return self.scale is not None
+
+    def decoded(self, codes: np.ndarray | None = None) -> np.ndarray:
+        """Return the values (float32) of ``codes`` (default: all of :attr:`data`).
+
+        The data itself when the volume is not quantised.
+        """
+        codes = self.data if codes is None else np.asarray(codes)
+        if self.scale is None:
+            return codes
+        values = codes.astype(np.float32)
+        values += np.float32(self.offset / self.scale)  # a whole number when zero has a code
+        values *= np.float32(self.scale)
+        values[codes == 0] = np.nan
+        return values
+
+    def value_sample(self, max_samples: int) -> np.ndarray:
+        """Return about ``max_samples`` values, every n-th voxel (histograms), decoded."""
+        flat = self.data.reshape(-1)
+        return self.decoded(flat[:: max(1, flat.size // max_samples)])
 
     @classmethod
     def from_array(
@@ -73,22 +111,78 @@ class Volume:
         )
 
     @property
+    def shape(self) -> tuple[int, ...]:
+        """The file's shape (that of ``data`` unless cropped)."""
+        return self.file_shape or self.data.shape
+
+    @property
+    def file_affine(self) -> np.ndarray:
+        """Voxel -> RAS mm of the file's voxels (``affine`` unless cropped)."""
+        shift = np.eye(4)
+        shift[:3, 3] = -np.asarray(self.origin, dtype=float)
+        return self.affine @ shift
+
+    @property
     def centre(self) -> np.ndarray:
         """World position of the volume's centre (where a new cursor goes)."""
-        middle = (np.array(self.data.shape, dtype=float) - 1) / 2
-        return (self.affine @ np.append(middle, 1.0))[:3]
+        middle = (np.array(self.shape, dtype=float) - 1) / 2
+        return (self.file_affine @ np.append(middle, 1.0))[:3]
 
     def voxel_at(self, world) -> tuple[int, int, int] | None:
-        """Return the voxel index nearest to a world point, or None outside the volume."""
-        index = np.floor(world_to_voxel(self.affine, world) + 0.5).astype(int)
-        if np.any(index < 0) or np.any(index >= self.data.shape):
+        """Return the (file's) voxel index nearest to a world point, or None outside."""
+        index = np.floor(world_to_voxel(self.affine, world) + 0.5).astype(int) + self.origin
+        if np.any(index < 0) or np.any(index >= self.shape):
             return None
         return int(index[0]), int(index[1]), int(index[2])
 
     def value_at(self, world) -> float | None:
         """Return the value of the voxel nearest to a world point, or None outside."""
         index = self.voxel_at(world)
-        return None if index is None else float(self.data[index])
+        if index is None:
+            return None
+        local = np.subtract(index, self.origin)
+        if np.any(local < 0) or np.any(local >= self.data.shape):
+            return 0.0  # cropped away: zero
+        return float(self.decoded(self.data[tuple(local)]))
+
+
+def cropped(volume: Volume) -> Volume:
+    """Return ``volume`` without its all-zero margins (the same values at every world point).
+
+    NaN counts as a value. A volume without zero margins is returned as is;
+    an all-zero one keeps one voxel.
+
+    Examples
+    --------
+    >>> data = np.zeros((6, 5, 4), np.float32)
+    >>> data[2:4, 1, 1:3] = 7.0
+    >>> small = cropped(Volume(data, np.eye(4)))
+    >>> small.data.shape, small.origin, small.shape, small.value_at([2, 1, 2]), small.value_at([0, 0, 0])
+    ((2, 1, 2), (2, 1, 1), (6, 5, 4), 7.0, 0.0)
+    >>> small.voxel_at([5, 4, 3]), small.voxel_at([6, 0, 0])
+    ((5, 4, 3), None)
+    """
+    if volume.file_shape is not None:
+        return volume
+    present = volume.data != 0
+    box = []
+    for axis in range(3):
+        hit = np.flatnonzero(present.any(axis=tuple(a for a in range(3) if a != axis)))
+        box.append((int(hit[0]), int(hit[-1]) + 1) if hit.size else (0, 1))
+    if all(low == 0 and high == n for (low, high), n in zip(box, volume.data.shape, strict=True)):
+        return volume
+    origin = (box[0][0], box[1][0], box[2][0])
+    shift = np.eye(4)
+    shift[:3, 3] = origin
+    data = np.ascontiguousarray(volume.data[tuple(slice(low, high) for low, high in box)])
+    shape = volume.data.shape
+    return dataclasses.replace(
+        volume,
+        data=data,
+        affine=volume.affine @ shift,
+        origin=origin,
+        file_shape=(shape[0], shape[1], shape[2]),
+    )
 
 
 def display_file(acquisition: Acquisition, part: str = "mag") -> ImageFile:

@@ -46,7 +46,7 @@ class WindowHistogram(pg.PlotWidget):
         cell = self.model.cells.get((session, column_key))
         if cell is None or cell.view.volume is None:
             return
-        counts, edges = histogram(cell.view.volume.data)
+        counts, edges = histogram(cell.view.volume.value_sample(MAX_SAMPLES))
         self.bars.setData(edges, counts)
         self.setTitle(f"{cell.column.title} {session}")
         if self.window is not None:

@@ -122,7 +122,7 @@ class ViewFillTool:
         if self._cache is None or self._cache[0] is not volume:
             self._cache = (
                 volume,
-                resample_image(volume.data, volume.affine, self.labels.grid, order=1),
+                resample_image(volume.decoded(), volume.affine, self.labels.grid, order=1),
             )
         return self._cache[1]
 
