@@ -69,7 +69,8 @@ def _brain_pixels(grid, session) -> np.ndarray:
     pixels = cell.view.pixels()
     plane = cell.view.current_slice()
     assert pixels is not None and plane is not None
-    return pixels[plane.data > 0]  # the brain's voxels in the slice through the centre
+    values = np.nan_to_num(cell.view.volume.decoded(plane.data))  # display volumes hold codes
+    return pixels[values > 0]  # the brain's voxels in the slice through the centre
 
 
 @pytest.fixture
