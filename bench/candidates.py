@@ -139,10 +139,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_detection(root: Path, method: str) -> dict:
-    """Run :func:`detect` in a fresh interpreter; return its result."""
+def run_detection(root: Path, method: str, script: str = __file__) -> dict:
+    """Run ``script --detect ROOT --method METHOD`` in a fresh interpreter; return its JSON result."""
     done = subprocess.run(
-        [sys.executable, __file__, "--detect", str(root), "--method", method],
+        [sys.executable, script, "--detect", str(root), "--method", method],
         check=True,
         capture_output=True,
         text=True,

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from candidates import emit, peak_rss_mb, ranked_rows, world  # noqa: E402
+from candidates import emit, peak_rss_mb, ranked_rows, run_detection, world  # noqa: E402
 
 PEER = "threshold and label"
 BASELINE_Z = 4.0
@@ -101,17 +100,6 @@ def detect(root: str, method: str) -> None:
     )
 
 
-def run_detection(root: Path, method: str) -> dict:
-    """Run :func:`detect` in a fresh interpreter; return its result."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--detect", str(root), "--method", method],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def measure(scale: str, seed: int, visits: int, veins: bool, folder: Path) -> None:
     """Every figure of one phantom participant."""
     from processing.candidates.accuracy import (
@@ -131,7 +119,8 @@ def measure(scale: str, seed: int, visits: int, veins: bool, folder: Path) -> No
     for step, seconds in prepare_phantom_participant(root, settings=CMB).items():
         emit(f"{stem}_{step}_s", round(seconds, 1), "s")
     lesions = truth_lesions(root)
-    ours, theirs = run_detection(root, "ferret"), run_detection(root, "baseline")
+    ours = run_detection(root, "ferret", __file__)
+    theirs = run_detection(root, "baseline", __file__)
     a, b = assess_microbleeds(ours["rows"], lesions), assess_microbleeds(theirs["rows"], lesions)
     emit(
         f"{stem}_sensitivity",

@@ -36,12 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def emit(name, value, unit, peer=None, peer_value=None, **extra) -> None:
-    """Print one figure as a JSON line."""
-    record = {"name": name, "value": value, "unit": unit, "peer": peer, "peer_value": peer_value}
-    print(json.dumps({**record, **extra}), flush=True)
+from candidates import emit  # noqa: E402
 
 
 def output_digests(root: Path) -> dict[str, str]:

@@ -47,20 +47,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def emit(name, value, unit, peer=None, peer_value=None, **extra) -> None:
-    """Print one figure as a JSON line."""
-    record = {"name": name, "value": value, "unit": unit, "peer": peer, "peer_value": peer_value}
-    print(json.dumps({**record, **extra}), flush=True)
-
-
-def peak_rss_mb() -> float:
-    """Return this process's peak resident memory (MB) since exec (``VmHWM``)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from candidates import emit, peak_rss_mb  # noqa: E402
 
 
 def cpu_seconds(who=resource.RUSAGE_SELF) -> float:

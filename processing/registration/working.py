@@ -15,7 +15,6 @@ optimisation on full-scale data: 4.6 of a link's 14.6 CPU seconds for a
 from __future__ import annotations
 
 import numpy as np
-import SimpleITK as sitk
 from scipy import ndimage
 
 from processing.errors import FerretError
@@ -48,7 +47,7 @@ def working_pair(
             itk_mask.CopyInformation(itk_image)
             itk_image, itk_mask = coarsened(itk_image, itk_mask, params.working_spacing_mm)
         array, affine = spaces.sitk_to_image(itk_image)
-        mask = sitk.GetArrayFromImage(itk_mask).transpose(2, 1, 0) > 0
+        mask = spaces.sitk_to_image(itk_mask)[0] > 0
     if params.mask_grid == "working":
         mask = dilate_mask(mask, affine, params.mask_dilation_mm)
     return (array, affine), mask
